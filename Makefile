@@ -1,0 +1,92 @@
+# edgegate: `make dev` serves the worker, `make test` runs every test.
+# Both install what they need first; a second run skips what is done.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8787
+
+# Pinned tool versions. WASM_BINDGEN_VERSION must equal wasm-bindgen in Cargo.lock.
+WORKER_BUILD_VERSION := 0.8.7
+WASM_BINDGEN_VERSION := 0.2.129
+
+TOOLS := $(CURDIR)/.tools
+# node_modules/.bin first: it holds Node 22 (wrangler needs it), esbuild and wasm-opt.
+export PATH := $(CURDIR)/node_modules/.bin:$(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
+# worker-build would download these from GitHub; point it at local copies instead.
+export WASM_BINDGEN_BIN := $(TOOLS)/bin/wasm-bindgen
+export ESBUILD_BIN := $(CURDIR)/node_modules/.bin/esbuild
+export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
+
+RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+
+.PHONY: help setup dev test test-host test-e2e lint build worker clean
+
+help:
+	@echo "make dev    serve the worker on http://localhost:$(PORT) (PORT= overrides)"
+	@echo "make test   run every test (host, end-to-end, browser)"
+	@echo "make build  build the release worker into build/"
+
+## Set-up ------------------------------------------------------------------
+
+$(TOOLS)/wasm32.stamp:
+	rustup target add wasm32-unknown-unknown
+	@mkdir -p $(TOOLS) && touch $@
+
+$(TOOLS)/worker-build-$(WORKER_BUILD_VERSION).stamp:
+	cargo install --locked --root $(TOOLS) worker-build --version $(WORKER_BUILD_VERSION)
+	@touch $@
+
+$(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp:
+	@grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | grep -q 'version = "$(WASM_BINDGEN_VERSION)"' \
+	  || { echo "Cargo.lock's wasm-bindgen is not $(WASM_BINDGEN_VERSION): update WASM_BINDGEN_VERSION"; exit 1; }
+	cargo install --locked --root $(TOOLS) wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# Debian's Chromium, for the browser test (test tools cannot download their own here).
+/usr/bin/chromium:
+	if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
+
+.dev.vars:
+	cp .dev.vars.example .dev.vars
+
+setup: $(TOOLS)/wasm32.stamp $(TOOLS)/worker-build-$(WORKER_BUILD_VERSION).stamp \
+       $(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp node_modules/.package-lock.json
+
+## Build -------------------------------------------------------------------
+
+build/index.js: $(RUST_SOURCES)
+	worker-build --release
+	@touch $@
+
+# What wrangler's build command runs: the worker, assuming set-up is done.
+worker: build/index.js
+
+build: setup build/index.js
+
+## Serve and test ------------------------------------------------------------
+
+dev: build .dev.vars
+	wrangler dev --port $(PORT)
+
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+
+test-host:
+	cargo test
+
+test-e2e: build .dev.vars /usr/bin/chromium
+	npm run test:e2e
+
+test: setup lint test-host test-e2e
+
+clean:
+	rm -rf build target .wrangler

@@ -1,0 +1,60 @@
+//! The application: its route table (the one place routes are declared) and
+//! the state its handlers share. Add a route by writing a handler and one
+//! `Route::…` line in [`routes`].
+
+mod debug;
+mod seeds;
+
+use crate::config::{ConfigError, Settings};
+use crate::gateway::Gateway;
+use crate::routing::{Route, RouteError, RouteTable};
+
+/// What handlers share across requests: bindings the adapter provides.
+#[derive(Debug, Clone, Default)]
+pub struct AppState {}
+
+/// Options that change which routes exist, read with the settings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteOptions {
+    /// Mounts `/debug/panic` and `/debug/error`, which exist to prove the
+    /// failure paths end to end. Off unless `DEBUG_ROUTES=true`.
+    pub debug_routes: bool,
+}
+
+impl RouteOptions {
+    pub fn load(lookup: &impl Fn(&str) -> Option<String>) -> RouteOptions {
+        RouteOptions {
+            debug_routes: lookup("DEBUG_ROUTES").is_some_and(|v| v.trim() == "true"),
+        }
+    }
+}
+
+/// The route table. Each route states its access explicitly.
+pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError> {
+    let mut routes = vec![
+        // The seed functions.
+        Route::get("/hello", seeds::hello).public(),
+        Route::get("/goodbye", seeds::goodbye).public(),
+        Route::get("/users/{id}", seeds::user).public(),
+        Route::get("/search", seeds::search).public(),
+        Route::any("/echo", seeds::echo).public(),
+        Route::any("/echo/{*rest}", seeds::echo).public(),
+        // The Cloud Endpoints seed's protected pair, and the greeting function.
+        Route::get("/api/hello", seeds::hello).api_key(),
+        Route::get("/api/goodbye", seeds::goodbye).api_key(),
+        Route::post("/api/greet/{name}", seeds::greet).api_key(),
+    ];
+    if options.debug_routes {
+        routes.push(Route::get("/debug/panic", debug::panic).public());
+        routes.push(Route::get("/debug/error", debug::error).public());
+    }
+    RouteTable::new(routes)
+}
+
+/// The whole gateway from settings looked up by name (the adapter passes
+/// `env`; tests pass a map). Built once per isolate.
+pub fn gateway(lookup: impl Fn(&str) -> Option<String>) -> Gateway<AppState> {
+    let options = RouteOptions::load(&lookup);
+    let settings: Result<Settings, Vec<ConfigError>> = Settings::load(lookup);
+    Gateway::new(routes(options), settings)
+}

@@ -1,0 +1,74 @@
+//! The seed functions, with exactly the seeds' behaviour, as typed handlers.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::extract::{Json, Path, Query, SeedRequest};
+
+pub async fn hello() -> &'static str {
+    "Hello, World!"
+}
+
+pub async fn goodbye() -> &'static str {
+    "Goodbye, World!"
+}
+
+/// `GET /users/{id}` → `{"userId": "<id>"}` (the id stays a string).
+pub async fn user(Path(id): Path<String>) -> Json<Value> {
+    Json(json!({ "userId": id }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchQuery {
+    q: String,
+    page: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchResult {
+    search_term: String,
+    page: Option<u32>,
+}
+
+/// `GET /search?q=hello&page=2` → `{"searchTerm":"hello","page":2}`.
+pub async fn search(Query(query): Query<SearchQuery>) -> Json<SearchResult> {
+    Json(SearchResult {
+        search_term: query.q,
+        page: query.page,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GreetQuery {
+    lang: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GreetBody {
+    title: Option<String>,
+}
+
+/// `POST /api/greet/{name}?lang=en|es|fr` with an optional `{"title": "Dr."}`:
+/// an unknown language falls back to English, and no body is fine.
+pub async fn greet(
+    Path(name): Path<String>,
+    Query(query): Query<GreetQuery>,
+    body: Option<Json<GreetBody>>,
+) -> Json<Value> {
+    let greeting = match query.lang.as_deref() {
+        Some("es") => "Hola",
+        Some("fr") => "Bonjour",
+        _ => "Hello",
+    };
+    let full_name = match body.and_then(|Json(body)| body.title) {
+        Some(title) if !title.is_empty() => format!("{title} {name}"),
+        _ => name,
+    };
+    Json(json!({ "message": format!("{greeting}, {full_name}!") }))
+}
+
+/// `ANY /echo` and `ANY /echo/{*rest}`: the request as a handler sees it.
+pub async fn echo(request: SeedRequest) -> Json<SeedRequest> {
+    Json(request)
+}

@@ -1,0 +1,221 @@
+//! Gateway settings from `wrangler.toml` `[vars]` and secrets, parsed and
+//! validated once per isolate. Every problem is collected, so the log of a
+//! misconfigured gateway lists all of them at once.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::policy::{ApiKeys, CorsSettings};
+
+/// The global default body limit: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Every setting the gateway reads, for the adapter to look up and the README to list.
+pub const SETTING_NAMES: &[&str] = &[
+    "CORS_ALLOWED_ORIGINS",
+    "CORS_ALLOW_CREDENTIALS",
+    "CORS_ALLOWED_HEADERS",
+    "CORS_EXPOSED_HEADERS",
+    "CORS_MAX_AGE",
+    "IP_ALLOW",
+    "IP_DENY",
+    "MAX_BODY_BYTES",
+    "ROUTE_POLICIES",
+    "API_KEYS",
+];
+
+/// The settings, parsed but not yet resolved against the route table.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub cors: CorsSettings,
+    pub ip_allow: Vec<String>,
+    pub ip_deny: Vec<String>,
+    pub max_body_bytes: usize,
+    /// `None` when `API_KEYS` is not set: protected routes then refuse every request.
+    pub api_keys: Option<ApiKeys>,
+    /// Per-route overrides, keyed by path template.
+    pub routes: BTreeMap<String, RoutePolicySettings>,
+}
+
+/// What `ROUTE_POLICIES` may override for one path template.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutePolicySettings {
+    #[serde(default)]
+    pub cors: Option<CorsSettings>,
+    #[serde(default)]
+    pub ip_allow: Vec<String>,
+    #[serde(default)]
+    pub ip_deny: Vec<String>,
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// One thing wrong with the configuration: which setting, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.setting, self.message)
+    }
+}
+
+impl Settings {
+    /// Reads every setting through `lookup` (the adapter's view of `env`).
+    /// Unset settings take their defaults; any invalid one is an error.
+    pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut fail = |setting: &str, message: String| {
+            errors.push(ConfigError {
+                setting: setting.into(),
+                message,
+            })
+        };
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let mut settings = Settings {
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            ..Settings::default()
+        };
+        settings.cors.origins = get("CORS_ALLOWED_ORIGINS").map(|v| list(&v));
+        settings.cors.allow_headers = get("CORS_ALLOWED_HEADERS").map(|v| list(&v));
+        settings.cors.expose_headers = get("CORS_EXPOSED_HEADERS").map(|v| list(&v));
+        if let Some(value) = get("CORS_ALLOW_CREDENTIALS") {
+            match value.trim() {
+                "true" => settings.cors.allow_credentials = Some(true),
+                "false" => settings.cors.allow_credentials = Some(false),
+                other => fail(
+                    "CORS_ALLOW_CREDENTIALS",
+                    format!("must be `true` or `false`, not `{other}`"),
+                ),
+            }
+        }
+        if let Some(value) = get("CORS_MAX_AGE") {
+            match value.trim().parse::<u32>() {
+                Ok(seconds) => settings.cors.max_age = Some(seconds),
+                Err(_) => fail(
+                    "CORS_MAX_AGE",
+                    format!("must be a whole number of seconds, not `{value}`"),
+                ),
+            }
+        }
+        settings.ip_allow = get("IP_ALLOW").map(|v| list(&v)).unwrap_or_default();
+        settings.ip_deny = get("IP_DENY").map(|v| list(&v)).unwrap_or_default();
+        if let Some(value) = get("MAX_BODY_BYTES") {
+            match value.trim().parse::<usize>() {
+                Ok(limit) if limit > 0 => settings.max_body_bytes = limit,
+                _ => fail(
+                    "MAX_BODY_BYTES",
+                    format!("must be a positive whole number of bytes, not `{value}`"),
+                ),
+            }
+        }
+        if let Some(value) = get("ROUTE_POLICIES") {
+            match serde_json::from_str(&value) {
+                Ok(routes) => settings.routes = routes,
+                Err(error) => fail(
+                    "ROUTE_POLICIES",
+                    format!("must be a JSON object from route path to policy: {error}"),
+                ),
+            }
+        }
+        // Only the parse error's own words: they never quote a key.
+        match lookup("API_KEYS") {
+            Some(value) => match ApiKeys::parse(&value) {
+                Ok(keys) => settings.api_keys = Some(keys),
+                Err(message) => fail("API_KEYS", message),
+            },
+            None => settings.api_keys = None,
+        }
+        if errors.is_empty() {
+            Ok(settings)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A comma- or whitespace-separated list.
+fn list(value: &str) -> Vec<String> {
+    value
+        .split([',', ' ', '\n', '\t'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, Vec<ConfigError>> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::load(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+        assert!(settings.cors.origins.is_none());
+        assert!(settings.api_keys.is_none());
+        assert!(settings.routes.is_empty());
+    }
+
+    #[test]
+    fn lists_and_numbers_parse() {
+        let settings = load(&[
+            ("CORS_ALLOWED_ORIGINS", "http://localhost:5173, http://127.0.0.1:5173"),
+            ("CORS_ALLOW_CREDENTIALS", "true"),
+            ("CORS_MAX_AGE", "600"),
+            ("IP_DENY", "10.0.0.0/8 192.168.0.1"),
+            ("MAX_BODY_BYTES", "2048"),
+            (
+                "ROUTE_POLICIES",
+                r#"{"/echo": {"max_body_bytes": 16, "cors": {"origins": ["https://a.test"]}}}"#,
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.cors.origins.unwrap(),
+            vec!["http://localhost:5173", "http://127.0.0.1:5173"]
+        );
+        assert_eq!(settings.cors.allow_credentials, Some(true));
+        assert_eq!(settings.cors.max_age, Some(600));
+        assert_eq!(settings.ip_deny, vec!["10.0.0.0/8", "192.168.0.1"]);
+        assert_eq!(settings.max_body_bytes, 2048);
+        assert_eq!(settings.routes["/echo"].max_body_bytes, Some(16));
+    }
+
+    #[test]
+    fn every_invalid_setting_is_reported() {
+        let errors = load(&[
+            ("CORS_ALLOW_CREDENTIALS", "yes"),
+            ("CORS_MAX_AGE", "an hour"),
+            ("MAX_BODY_BYTES", "0"),
+            ("ROUTE_POLICIES", r#"{"/echo": {"max_bytes": 1}}"#),
+            ("API_KEYS", "dev-local-key"),
+        ])
+        .unwrap_err();
+        let settings: Vec<&str> = errors.iter().map(|e| e.setting.as_str()).collect();
+        assert_eq!(
+            settings,
+            [
+                "CORS_ALLOW_CREDENTIALS",
+                "CORS_MAX_AGE",
+                "MAX_BODY_BYTES",
+                "ROUTE_POLICIES",
+                "API_KEYS"
+            ]
+        );
+        assert!(errors.iter().all(|e| !e.message.contains("dev-local-key")));
+    }
+}

@@ -1,0 +1,187 @@
+//! Body extractors: JSON into a serde type, raw bytes, and the gateway event's
+//! text-or-base64 view.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::FromRequest;
+use crate::http::{base64_encode, Request, Response, Status};
+use crate::problem::ApiError;
+
+/// A JSON body parsed into `T` (as an extractor), or a JSON response (as a
+/// return value).
+///
+/// As an extractor: a body is required (`Option<Json<T>>` turns a missing
+/// body into `None`); its content type must be JSON (else 415); malformed JSON
+/// is a 400 with line and column; valid JSON of the wrong shape is a 422
+/// naming the field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json<T>(pub T);
+
+impl<S, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        if request.body_bytes().is_empty() {
+            return Err(ApiError::bad_request(
+                "missing-body",
+                "this route requires a JSON request body",
+            ));
+        }
+        parse_json(request).map(Json)
+    }
+}
+
+impl<S, T: DeserializeOwned> FromRequest<S> for Option<Json<T>> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        if request.body_bytes().is_empty() {
+            return Ok(None);
+        }
+        parse_json(request).map(|value| Some(Json(value)))
+    }
+}
+
+/// Whether the request says its body is JSON: `application/json` or any
+/// `application/*+json`, parameters such as `charset` allowed.
+pub(crate) fn is_json_content_type(request: &Request) -> bool {
+    let Some(value) = request.headers.get("content-type") else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    if !is_json_content_type(request) {
+        let got = request.headers.get("content-type").unwrap_or("none");
+        return Err(ApiError::new(
+            Status::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("the request body must be `application/json`, got content type `{got}`"),
+        ));
+    }
+    parse_json_bytes(request.body_bytes())
+}
+
+/// Parses JSON with the gateway's error rules; pure, so handlers and tests can
+/// use it on bytes they already have.
+pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.classify() != serde_json::error::Category::Data {
+            return malformed(&inner);
+        }
+        let message = strip_position(&inner.to_string());
+        // A missing field is reported on its parent; name the field itself.
+        let field = match missing_field_name(&message) {
+            Some(name) if path == "." => name.to_owned(),
+            Some(name) => format!("{path}.{name}"),
+            None => path,
+        };
+        ApiError::unprocessable("invalid-body", format!("body field `{field}`: {message}"))
+            .with_extension("field", field)
+    })?;
+    deserializer.end().map_err(|trailing| malformed(&trailing))?;
+    Ok(value)
+}
+
+fn malformed(error: &serde_json::Error) -> ApiError {
+    let message = strip_position(&error.to_string());
+    ApiError::bad_request(
+        "malformed-json",
+        format!(
+            "the body is not valid JSON: {message} at line {} column {}",
+            error.line(),
+            error.column()
+        ),
+    )
+    .with_extension("line", error.line())
+    .with_extension("column", error.column())
+}
+
+/// serde_json appends " at line L column C" to its messages; the position is
+/// reported separately here.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn missing_field_name(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.strip_suffix('`')
+}
+
+impl<T: Serialize> crate::handler::IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_string(&self.0) {
+            Ok(text) => Response::json_text(Status::OK, text),
+            Err(error) => ApiError::internal(format!("response did not serialize to JSON: {error}")).into_response(),
+        }
+    }
+}
+
+/// The raw body bytes, whatever the content type (empty when there is none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl<S> FromRequest<S> for Bytes {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(Bytes(request.body_bytes().to_vec()))
+    }
+}
+
+/// The body as a gateway event carries it: text when it is UTF-8 and the
+/// content type is textual, otherwise base64 with `is_base64_encoded` set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventBody {
+    /// `None` when the request had no body.
+    pub body: Option<String>,
+    pub is_base64_encoded: bool,
+}
+
+impl EventBody {
+    pub fn of(request: &Request) -> EventBody {
+        let bytes = request.body_bytes();
+        if bytes.is_empty() {
+            return EventBody {
+                body: None,
+                is_base64_encoded: false,
+            };
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) if is_textual(request.headers.get("content-type")) => EventBody {
+                body: Some(text.to_owned()),
+                is_base64_encoded: false,
+            },
+            _ => EventBody {
+                body: Some(base64_encode(bytes)),
+                is_base64_encoded: true,
+            },
+        }
+    }
+}
+
+/// Content types whose bodies are text; a missing type counts as text when the
+/// bytes are UTF-8 (curl and forms often send none that says otherwise).
+fn is_textual(content_type: Option<&str>) -> bool {
+    let Some(value) = content_type else { return true };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence.starts_with("text/")
+        || essence.ends_with("json")
+        || essence.ends_with("+xml")
+        || matches!(
+            essence.as_str(),
+            "application/xml"
+                | "application/x-www-form-urlencoded"
+                | "application/javascript"
+                | "application/graphql"
+                | ""
+        )
+}
+
+impl<S> FromRequest<S> for EventBody {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(EventBody::of(request))
+    }
+}

@@ -1,0 +1,390 @@
+//! A serde deserializer over `(name, value)` string pairs: the shape both path
+//! parameters and query strings have. Values arrive as strings and are parsed
+//! into whatever type the target field asks for; every error names its field.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::forward_to_deserialize_any;
+
+/// Why a value did not deserialize, and for which field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PairsError {
+    Missing { field: String },
+    Unknown { field: String },
+    Invalid { field: Option<String>, message: String },
+}
+
+impl PairsError {
+    fn with_field(self, name: &str) -> PairsError {
+        match self {
+            PairsError::Invalid { field: None, message } => PairsError::Invalid {
+                field: Some(name.to_owned()),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+impl fmt::Display for PairsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PairsError::Missing { field } => write!(f, "`{field}` is required"),
+            PairsError::Unknown { field } => write!(f, "`{field}` is not a known parameter"),
+            PairsError::Invalid {
+                field: Some(field),
+                message,
+            } => write!(f, "`{field}`: {message}"),
+            PairsError::Invalid { field: None, message } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for PairsError {}
+
+impl de::Error for PairsError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        PairsError::Invalid {
+            field: None,
+            message: msg.to_string(),
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        PairsError::Missing {
+            field: field.to_owned(),
+        }
+    }
+
+    fn unknown_field(field: &str, _expected: &'static [&'static str]) -> Self {
+        PairsError::Unknown {
+            field: field.to_owned(),
+        }
+    }
+}
+
+/// Deserializes a struct or map from all pairs, a tuple from their values in
+/// order, or a single scalar from the only pair there is.
+pub struct PairsDeserializer<'a, N: AsRef<str>> {
+    pairs: &'a [(N, String)],
+}
+
+impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
+    pub fn new(pairs: &'a [(N, String)]) -> Self {
+        PairsDeserializer { pairs }
+    }
+
+    fn single(&self) -> Result<(&'a str, &'a str), PairsError> {
+        match self.pairs {
+            [(name, value)] => Ok((name.as_ref(), value.as_str())),
+            _ => Err(PairsError::Invalid {
+                field: None,
+                message: format!("expected exactly one value, found {}", self.pairs.len()),
+            }),
+        }
+    }
+}
+
+macro_rules! single_value {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+            let (name, value) = self.single()?;
+            ValueDeserializer(value).$method(visitor).map_err(|e| e.with_field(name))
+        }
+    )*};
+}
+
+impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a, N> {
+    type Error = PairsError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_map(PairsMap {
+            pairs: self.pairs.iter(),
+            value: None,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_seq(PairsSeq {
+            pairs: self.pairs.iter(),
+        })
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, PairsError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        let (field, value) = self.single()?;
+        ValueDeserializer(value)
+            .deserialize_enum(name, variants, visitor)
+            .map_err(|e| e.with_field(field))
+    }
+
+    single_value! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_identifier
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_unit()
+    }
+}
+
+struct PairsMap<'a, N> {
+    pairs: std::slice::Iter<'a, (N, String)>,
+    value: Option<(&'a str, &'a str)>,
+}
+
+impl<'de, 'a: 'de, N: AsRef<str>> MapAccess<'de> for PairsMap<'a, N> {
+    type Error = PairsError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, PairsError> {
+        match self.pairs.next() {
+            Some((name, value)) => {
+                self.value = Some((name.as_ref(), value.as_str()));
+                seed.deserialize(ValueDeserializer(name.as_ref())).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, PairsError> {
+        let (name, value) = self
+            .value
+            .take()
+            .expect("next_value_seed is called after next_key_seed");
+        seed.deserialize(ValueDeserializer(value))
+            .map_err(|e| e.with_field(name))
+    }
+}
+
+struct PairsSeq<'a, N> {
+    pairs: std::slice::Iter<'a, (N, String)>,
+}
+
+impl<'de, 'a: 'de, N: AsRef<str>> SeqAccess<'de> for PairsSeq<'a, N> {
+    type Error = PairsError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, PairsError> {
+        match self.pairs.next() {
+            Some((name, value)) => seed
+                .deserialize(ValueDeserializer(value))
+                .map(Some)
+                .map_err(|e| e.with_field(name.as_ref())),
+            None => Ok(None),
+        }
+    }
+}
+
+/// One string value, parsed into the type asked for.
+struct ValueDeserializer<'a>(&'a str);
+
+macro_rules! parse_number {
+    ($($method:ident => $visit:ident : $ty:ty, $what:literal;)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+            match self.0.parse::<$ty>() {
+                Ok(n) => visitor.$visit(n),
+                Err(_) => Err(de::Error::custom(format_args!(concat!("expected ", $what, ", got `{}`"), self.0))),
+            }
+        }
+    )*};
+}
+
+impl<'de, 'a: 'de> de::Deserializer<'de> for ValueDeserializer<'a> {
+    type Error = PairsError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_borrowed_str(self.0)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        match self.0 {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            other => Err(de::Error::custom(format_args!(
+                "expected `true` or `false`, got `{other}`"
+            ))),
+        }
+    }
+
+    parse_number! {
+        deserialize_i8 => visit_i8: i8, "an integer from -128 to 127";
+        deserialize_i16 => visit_i16: i16, "an integer from -32768 to 32767";
+        deserialize_i32 => visit_i32: i32, "a 32-bit integer";
+        deserialize_i64 => visit_i64: i64, "a 64-bit integer";
+        deserialize_u8 => visit_u8: u8, "an integer from 0 to 255";
+        deserialize_u16 => visit_u16: u16, "an integer from 0 to 65535";
+        deserialize_u32 => visit_u32: u32, "a non-negative 32-bit integer";
+        deserialize_u64 => visit_u64: u64, "a non-negative 64-bit integer";
+        deserialize_f32 => visit_f32: f32, "a number";
+        deserialize_f64 => visit_f64: f64, "a number";
+        deserialize_char => visit_char: char, "a single character";
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        // `?page=` means "no page", not "a page named empty string".
+        if self.0.is_empty() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        visitor.visit_enum(IntoDeserializer::<PairsError>::into_deserializer(self.0))
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! {
+        i128 u128 str string bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+
+    fn from_pairs<T: de::DeserializeOwned>(items: &[(&str, &str)]) -> Result<T, PairsError> {
+        T::deserialize(PairsDeserializer::new(&pairs(items)))
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Search {
+        q: String,
+        page: Option<u32>,
+        exact: Option<bool>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "lowercase")]
+    enum Lang {
+        En,
+        Es,
+    }
+
+    #[test]
+    fn structs_take_typed_fields_and_optional_ones() {
+        assert_eq!(
+            from_pairs::<Search>(&[("q", "hi"), ("page", "2"), ("other", "x")]).unwrap(),
+            Search {
+                q: "hi".into(),
+                page: Some(2),
+                exact: None
+            }
+        );
+        assert_eq!(from_pairs::<Search>(&[("q", "hi"), ("page", "")]).unwrap().page, None);
+        assert_eq!(
+            from_pairs::<Search>(&[("q", "x"), ("exact", "true")]).unwrap().exact,
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        assert_eq!(
+            from_pairs::<Search>(&[("page", "2")]),
+            Err(PairsError::Missing { field: "q".into() })
+        );
+        let err = from_pairs::<Search>(&[("q", "x"), ("page", "two")]).unwrap_err();
+        assert_eq!(
+            err,
+            PairsError::Invalid {
+                field: Some("page".into()),
+                message: "expected a non-negative 32-bit integer, got `two`".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "`page`: expected a non-negative 32-bit integer, got `two`"
+        );
+        assert!(
+            matches!(from_pairs::<Search>(&[("q", "x"), ("exact", "yes")]), Err(PairsError::Invalid { field: Some(f), .. }) if f == "exact")
+        );
+    }
+
+    #[test]
+    fn single_scalars_tuples_and_enums() {
+        assert_eq!(from_pairs::<u64>(&[("id", "42")]).unwrap(), 42);
+        assert!(
+            matches!(from_pairs::<u64>(&[("id", "4x")]), Err(PairsError::Invalid { field: Some(f), .. }) if f == "id")
+        );
+        assert_eq!(
+            from_pairs::<(String, u8)>(&[("a", "x"), ("b", "7")]).unwrap(),
+            ("x".to_string(), 7)
+        );
+        assert_eq!(from_pairs::<Lang>(&[("lang", "es")]).unwrap(), Lang::Es);
+        assert!(from_pairs::<Lang>(&[("lang", "de")]).is_err());
+        assert_eq!(
+            from_pairs::<std::collections::BTreeMap<String, String>>(&[("a", "1")]).unwrap()["a"],
+            "1"
+        );
+    }
+}

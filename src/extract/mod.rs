@@ -1,0 +1,150 @@
+//! Typed extraction: a handler names what it needs (`Path<T>`, `Query<T>`,
+//! `Json<T>`, ...) and the gateway builds each from the request before the
+//! handler runs. A value that cannot be built answers with a problem naming
+//! exactly what was wrong, and the handler never runs.
+//!
+//! Extraction is synchronous: the gateway has read the body (within the
+//! route's limit) before any extractor looks at it.
+
+mod body;
+mod de;
+mod seed;
+
+use serde::de::DeserializeOwned;
+
+use crate::http::{parse_query, Headers, Method, Request};
+use crate::problem::ApiError;
+
+pub use body::{Bytes, EventBody, Json};
+pub use de::{PairsDeserializer, PairsError};
+pub use seed::SeedRequest;
+
+/// Builds a value from the request (and the application state `S`).
+pub trait FromRequest<S>: Sized {
+    fn from_request(request: &Request, state: &S) -> Result<Self, ApiError>;
+}
+
+/// The route's path parameters, percent-decoded and parsed: a struct by
+/// name, a tuple in template order, or a scalar when the route has one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path<T>(pub T);
+
+impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        T::deserialize(PairsDeserializer::new(&request.params))
+            .map(Path)
+            .map_err(|error| {
+                let (param, detail) = match &error {
+                    PairsError::Missing { field } | PairsError::Unknown { field } => {
+                        (Some(field.clone()), error.to_string())
+                    }
+                    PairsError::Invalid { field, message } => (field.clone(), message.clone()),
+                };
+                let detail = match &param {
+                    Some(name) => format!("path parameter `{name}`: {detail}"),
+                    None => format!("path parameters: {detail}"),
+                };
+                let error = ApiError::bad_request("invalid-path-param", detail);
+                match param {
+                    Some(name) => error.with_extension("param", name),
+                    None => error,
+                }
+            })
+    }
+}
+
+/// The query string parsed into `T`: values arrive as strings (`+` and `%xx`
+/// decoded) and are parsed into the field's type. Unknown parameters are
+/// ignored unless `T` denies them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query<T>(pub T);
+
+impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        let pairs = parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
+            ApiError::bad_request(
+                "invalid-query",
+                format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
+            )
+            .with_extension("param", e.piece)
+        })?;
+        T::deserialize(PairsDeserializer::new(&pairs))
+            .map(Query)
+            .map_err(|error| {
+                let (param, detail) = match &error {
+                    PairsError::Missing { field } => {
+                        (Some(field.clone()), format!("query parameter `{field}` is required"))
+                    }
+                    PairsError::Unknown { field } => (
+                        Some(field.clone()),
+                        format!("query parameter `{field}` is not accepted here"),
+                    ),
+                    PairsError::Invalid {
+                        field: Some(field),
+                        message,
+                    } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
+                    PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
+                };
+                let error = ApiError::bad_request("invalid-query", detail);
+                match param {
+                    Some(name) => error.with_extension("param", name),
+                    None => error,
+                }
+            })
+    }
+}
+
+impl<S> FromRequest<S> for Headers {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(request.headers.clone())
+    }
+}
+
+impl<S> FromRequest<S> for Method {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(request.method.clone())
+    }
+}
+
+/// The consumer whose API key authenticated the request. On a route declared
+/// public there is none: use `Option<Consumer>` there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer(pub String);
+
+impl<S> FromRequest<S> for Consumer {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        match request.consumer() {
+            Some(name) => Ok(Consumer(name.to_owned())),
+            None => Err(ApiError::internal(format!(
+                "handler for {} asks for Consumer but the route is public",
+                request.route().unwrap_or("?")
+            ))),
+        }
+    }
+}
+
+impl<S> FromRequest<S> for Option<Consumer> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(request.consumer().map(|name| Consumer(name.to_owned())))
+    }
+}
+
+/// The request id (the client's `x-request-id` when sane, else generated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl<S> FromRequest<S> for RequestId {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(RequestId(request.request_id().to_owned()))
+    }
+}
+
+/// The application state the adapter passes in (bindings such as a database).
+#[derive(Debug, Clone)]
+pub struct State<S>(pub S);
+
+impl<S: Clone> FromRequest<S> for State<S> {
+    fn from_request(_request: &Request, state: &S) -> Result<Self, ApiError> {
+        Ok(State(state.clone()))
+    }
+}

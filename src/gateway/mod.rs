@@ -1,0 +1,325 @@
+//! The gateway: the core's one entry point. A request goes through a fixed
+//! order of steps, whatever the route:
+//!
+//! 1. request id (the client's when sane, else generated) and client address;
+//! 2. a CORS preflight is answered from the route table, before any auth;
+//! 3. global IP rules, then the route match (404), the route's IP rules (403)
+//!    and the method (405, or 204 with `Allow` for a plain OPTIONS);
+//! 4. the route's access policy (401 without a valid API key);
+//! 5. the body is read within the route's limit (413);
+//! 6. extraction and the handler;
+//! 7. every response, errors included, gets its problem body rendered, CORS
+//!    headers for an allowed origin, and `x-request-id`; one access log line.
+
+mod platform;
+mod resolve;
+
+use std::borrow::Cow;
+
+pub use platform::Platform;
+
+use crate::config::{ConfigError, Settings};
+use crate::http::{percent_decode, Method, Request, RequestBody, Response, ResponseBody, Status};
+use crate::policy::access_log::{rfc3339, AccessLogEntry};
+use crate::policy::{api_key, request_id, CorsPolicy};
+use crate::problem::ApiError;
+use crate::routing::{Access, RouteError, RouteTable};
+use resolve::Resolved;
+
+/// A route table with its validated policies, or the reasons it has none.
+pub struct Gateway<S> {
+    ready: Result<Resolved<S>, Vec<String>>,
+}
+
+/// What dispatch decided, for the finishing steps.
+struct Outcome {
+    response: Response,
+    /// The matched path's index, choosing whose CORS policy applies.
+    path: Option<usize>,
+    /// A preflight answer already carries its CORS headers.
+    preflight: bool,
+}
+
+impl Outcome {
+    fn at(path: Option<usize>, response: Response) -> Outcome {
+        Outcome {
+            response,
+            path,
+            preflight: false,
+        }
+    }
+}
+
+impl<S> Gateway<S> {
+    /// Joins the route table and the settings. Anything wrong with either
+    /// leaves a gateway that refuses every request with a 500 and logs why:
+    /// a misconfiguration never opens the gate.
+    pub fn new(table: Result<RouteTable<S>, RouteError>, settings: Result<Settings, Vec<ConfigError>>) -> Gateway<S> {
+        let ready = match (table, settings) {
+            (Ok(table), Ok(settings)) => {
+                Resolved::new(table, settings).map_err(|errors| errors.iter().map(ToString::to_string).collect())
+            }
+            (table, settings) => {
+                let mut reasons = Vec::new();
+                if let Err(error) = table {
+                    reasons.push(format!("route table: {error}"));
+                }
+                if let Err(errors) = settings {
+                    reasons.extend(errors.iter().map(ToString::to_string));
+                }
+                Err(reasons)
+            }
+        };
+        Gateway { ready }
+    }
+
+    /// Why this gateway refuses every request, if it does.
+    pub fn misconfiguration(&self) -> Option<&[String]> {
+        self.ready.as_ref().err().map(Vec::as_slice)
+    }
+
+    /// Handles one request from start to finish. Never fails: every outcome,
+    /// error or not, is a response.
+    pub async fn handle(&self, mut request: Request, state: &S, platform: &dyn Platform) -> Response {
+        let started = platform.now_ms();
+        request.request_id = match request.headers.get(request_id::HEADER) {
+            Some(id) if request_id::is_acceptable(id) => id.to_owned(),
+            _ => request_id::generate(platform.random_u64(), platform.random_u64()),
+        };
+        request.client_ip = request
+            .headers
+            .get("cf-connecting-ip")
+            .and_then(|ip| ip.trim().parse().ok());
+
+        let (outcome, cors) = match &self.ready {
+            Ok(ready) => {
+                let outcome = ready.dispatch(&mut request, state).await;
+                let cors = ready.cors_for(outcome.path);
+                (outcome, Some(cors))
+            }
+            Err(reasons) => {
+                let response = ApiError::new(
+                    Status::INTERNAL_SERVER_ERROR,
+                    "misconfigured",
+                    "The gateway is misconfigured and refuses all requests until its operator fixes the settings named in its log.",
+                )
+                .with_internal(format!("gateway misconfigured: {}", reasons.join("; ")))
+                .into_response();
+                (Outcome::at(None, response), None)
+            }
+        };
+        self.finish(request, outcome, cors, started, platform)
+    }
+
+    fn finish(
+        &self,
+        request: Request,
+        outcome: Outcome,
+        cors: Option<&CorsPolicy>,
+        started: f64,
+        platform: &dyn Platform,
+    ) -> Response {
+        let Outcome {
+            mut response,
+            preflight,
+            ..
+        } = outcome;
+        if let (Some(cors), false) = (cors, preflight) {
+            cors.decorate(&mut response, request.headers.get("origin"));
+        }
+        response.set_header(request_id::HEADER, request.request_id.as_str());
+
+        let (problem, cause) = match &response.body {
+            ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause().map(str::to_owned)),
+            _ => (None, None),
+        };
+        let entry = AccessLogEntry {
+            time: rfc3339(started),
+            request_id: &request.request_id,
+            method: request.method.as_str(),
+            route: request.route(),
+            status: response.status.0,
+            duration_ms: (platform.now_ms() - started).max(0.0),
+            consumer: request.consumer(),
+            client_ip: request.client_ip.map(|ip| ip.to_string()),
+            problem,
+            error: cause.as_deref(),
+        };
+        platform.log(&entry.to_json());
+
+        if let ResponseBody::Problem(problem) = &response.body {
+            response.body = ResponseBody::Text(problem.to_json(&request.request_id));
+        }
+        if request.method == Method::Head || response.status == Status::NO_CONTENT {
+            response.body = ResponseBody::Empty;
+        }
+        response
+    }
+}
+
+impl<S> Resolved<S> {
+    async fn dispatch(&self, request: &mut Request, state: &S) -> Outcome {
+        let found = self.table.at(&request.path).map(|m| {
+            let params: Vec<_> = m
+                .raw_params
+                .iter()
+                .map(|(name, raw)| ((*name).clone(), percent_decode(raw).map(Cow::into_owned)))
+                .collect();
+            (m.index, params)
+        });
+        let index = found.as_ref().map(|(index, _)| *index);
+
+        if let Some(preflight) = self.preflight(request, index) {
+            return preflight;
+        }
+        if !self.global_ip.permits(request.client_ip) {
+            return Outcome::at(index, ip_refused());
+        }
+        let Some((index, params)) = found else {
+            return Outcome::at(None, ApiError::not_found("No route matches this path.").into_response());
+        };
+        let routes = &self.table.paths()[index];
+        let policy = &self.paths[index];
+        request.route = Some(routes.template.clone());
+        if !policy.ip.permits(request.client_ip) {
+            return Outcome::at(Some(index), ip_refused());
+        }
+        let Some(endpoint) = routes.endpoint(&request.method) else {
+            let response = if request.method == Method::Options {
+                Response::new(Status::NO_CONTENT).with_header("allow", routes.allow_header())
+            } else {
+                ApiError::new(
+                    Status::METHOD_NOT_ALLOWED,
+                    "method-not-allowed",
+                    format!(
+                        "{} is not allowed here; this path allows {}.",
+                        request.method,
+                        routes.allow_header()
+                    ),
+                )
+                .with_header("allow", routes.allow_header().to_owned())
+                .into_response()
+            };
+            return Outcome::at(Some(index), response);
+        };
+
+        let mut decoded = Vec::with_capacity(params.len());
+        for (name, value) in params {
+            match value {
+                Ok(value) => decoded.push((name, value)),
+                Err(_) => {
+                    let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
+                    let error =
+                        ApiError::bad_request("invalid-path-param", detail).with_extension("param", name.to_string());
+                    return Outcome::at(Some(index), error.into_response());
+                }
+            }
+        }
+        request.params = decoded;
+
+        if endpoint.access == Access::ApiKey {
+            let consumer = match (&self.api_keys, api_key::presented_key(request)) {
+                (Some(keys), Some(presented)) => keys.authenticate(&presented),
+                _ => None,
+            };
+            match consumer {
+                Some(consumer) => request.consumer = Some(consumer),
+                None => return Outcome::at(Some(index), unauthorized()),
+            }
+        }
+
+        let limit = policy
+            .max_body_bytes
+            .or(endpoint.max_body_bytes)
+            .unwrap_or(self.default_max_body_bytes);
+        if let Err(error) = read_body(request, limit).await {
+            return Outcome::at(Some(index), error.into_response());
+        }
+        let response = (endpoint.handler)(request, state).await;
+        Outcome::at(Some(index), response)
+    }
+
+    /// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
+    /// from an allowed origin. From any other origin it is a plain OPTIONS.
+    fn preflight(&self, request: &Request, index: Option<usize>) -> Option<Outcome> {
+        if request.method != Method::Options || !request.headers.contains("access-control-request-method") {
+            return None;
+        }
+        let origin = request.headers.get("origin")?;
+        let cors = self.cors_for(index);
+        let allow_origin = cors.allow_origin(origin)?;
+        Some(match index {
+            Some(index) => Outcome {
+                response: cors.preflight(allow_origin, self.table.paths()[index].allow_header()),
+                path: Some(index),
+                preflight: true,
+            },
+            None => Outcome::at(None, ApiError::not_found("No route matches this path.").into_response()),
+        })
+    }
+}
+
+/// Reads the body into memory, refusing it as soon as it exceeds `limit`
+/// bytes. A `Content-Length` over the limit is refused without reading; the
+/// bytes actually read are counted either way.
+async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
+    let too_large = || {
+        ApiError::new(
+            Status::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            format!("The request body exceeds this route's limit of {limit} bytes."),
+        )
+        .with_extension("max_body_bytes", limit)
+    };
+    let declared = request
+        .headers
+        .get("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    request.body = match std::mem::replace(&mut request.body, RequestBody::Empty) {
+        RequestBody::Empty => RequestBody::Empty,
+        RequestBody::Bytes(bytes) if bytes.len() > limit => return Err(too_large()),
+        RequestBody::Bytes(bytes) => RequestBody::Bytes(bytes),
+        RequestBody::Stream(source) => match source.read(limit).await {
+            Ok(bytes) if bytes.len() > limit => return Err(too_large()),
+            Ok(bytes) => RequestBody::Bytes(bytes),
+            Err(crate::http::BodyReadError::TooLarge) => return Err(too_large()),
+            Err(crate::http::BodyReadError::Failed(cause)) => {
+                return Err(
+                    ApiError::bad_request("body-unreadable", "The request body could not be read completely.")
+                        .with_internal(cause),
+                );
+            }
+        },
+    };
+    Ok(())
+}
+
+/// The same answer for a missing key and a wrong one.
+fn unauthorized() -> Response {
+    ApiError::new(
+        Status::UNAUTHORIZED,
+        "unauthorized",
+        "A valid API key is required: send it in the x-api-key header or the key query parameter.",
+    )
+    .with_header(
+        "www-authenticate",
+        format!(
+            "ApiKey header=\"{}\", query=\"{}\"",
+            api_key::HEADER,
+            api_key::QUERY_PARAM
+        ),
+    )
+    .into_response()
+}
+
+fn ip_refused() -> Response {
+    ApiError::new(
+        Status::FORBIDDEN,
+        "ip-refused",
+        "Requests from your network address are not allowed here.",
+    )
+    .into_response()
+}

@@ -1,0 +1,69 @@
+//! Request headers: names are compared case-insensitively, so they are stored lowercase.
+
+/// The request's headers as `(lowercase name, value)` pairs, in arrival order.
+/// A request has few headers, so a vector beats a map for both building and lookup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    entries: Vec<(String, String)>,
+}
+
+impl Headers {
+    pub fn new() -> Headers {
+        Headers::default()
+    }
+
+    /// Adds a header; the name is lowercased here so every lookup can be exact.
+    pub fn append(&mut self, name: &str, value: impl Into<String>) {
+        self.entries.push((name.to_ascii_lowercase(), value.into()));
+    }
+
+    /// The first value of `name`, whatever the case it is asked for in.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<N: AsRef<str>, V: Into<String>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Headers {
+        let mut headers = Headers::new();
+        for (name, value) in iter {
+            headers.append(name.as_ref(), value);
+        }
+        headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_case() {
+        let headers: Headers = [("Content-Type", "text/plain"), ("X-Api-Key", "k")]
+            .into_iter()
+            .collect();
+        assert_eq!(headers.get("content-type"), Some("text/plain"));
+        assert_eq!(headers.get("X-API-KEY"), Some("k"));
+        assert_eq!(headers.get("accept"), None);
+        assert_eq!(headers.iter().next(), Some(("content-type", "text/plain")));
+    }
+}

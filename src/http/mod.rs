@@ -1,0 +1,16 @@
+//! Platform-neutral HTTP types: what the adapter builds from a fetch event and
+//! what it turns back into a runtime response. Nothing here knows about JS.
+
+mod encoding;
+mod headers;
+mod method;
+mod request;
+mod response;
+
+pub use encoding::{
+    base64_decode, base64_encode, form_decode, parse_query, percent_decode, Base64Error, QueryDecodeError,
+};
+pub use headers::Headers;
+pub use method::{Method, MethodSet};
+pub use request::{BodyReadError, BodySource, Request, RequestBody};
+pub use response::{HeaderValue, Response, ResponseBody, Status};

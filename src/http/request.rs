@@ -1,0 +1,117 @@
+//! The request as the gateway sees it: the adapter fills in what came over the
+//! wire, the gateway adds what it learned (route, params, consumer, request id).
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use super::{Headers, Method};
+
+/// One incoming request. `path` is exactly as received (still percent-encoded,
+/// without the query); `query` is the raw text after `?`.
+pub struct Request {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Headers,
+    pub body: RequestBody,
+    pub(crate) params: Vec<(Rc<str>, String)>,
+    pub(crate) route: Option<Rc<str>>,
+    pub(crate) consumer: Option<Rc<str>>,
+    pub(crate) request_id: String,
+    pub(crate) client_ip: Option<IpAddr>,
+}
+
+impl Request {
+    /// A request for `target` (`/path?query`), with no headers and no body.
+    pub fn new(method: Method, target: &str) -> Request {
+        let (path, query) = match target.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_owned())),
+            None => (target, None),
+        };
+        Request {
+            method,
+            path: path.to_owned(),
+            query,
+            headers: Headers::new(),
+            body: RequestBody::Empty,
+            params: Vec::new(),
+            route: None,
+            consumer: None,
+            request_id: String::new(),
+            client_ip: None,
+        }
+    }
+
+    /// Adds a header (builder style, for adapters and tests).
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.headers.append(name, value);
+        self
+    }
+
+    /// Sets an already-buffered body (builder style).
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Request {
+        self.body = RequestBody::Bytes(body.into());
+        self
+    }
+
+    /// The decoded path parameters of the matched route, in template order.
+    pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(n, v)| (&**n, v.as_str()))
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    /// The route template that matched, e.g. `/users/{id}`.
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
+    }
+
+    /// The consumer whose API key authenticated this request, if the route asked for one.
+    pub fn consumer(&self) -> Option<&str> {
+        self.consumer.as_deref()
+    }
+
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The client address from `CF-Connecting-IP`, when it parsed.
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        self.client_ip
+    }
+
+    /// The body bytes, once the gateway has read them (before any handler runs).
+    pub fn body_bytes(&self) -> &[u8] {
+        match &self.body {
+            RequestBody::Bytes(bytes) => bytes,
+            RequestBody::Empty | RequestBody::Stream(_) => &[],
+        }
+    }
+}
+
+/// The body as the adapter hands it over: absent, already in memory, or still
+/// to be read. The gateway reads it only after routing and auth, with the
+/// route's size limit.
+pub enum RequestBody {
+    Empty,
+    Bytes(Vec<u8>),
+    Stream(Box<dyn BodySource>),
+}
+
+/// A body not read yet (the runtime's stream). Reading stops as soon as more
+/// than `limit` bytes have arrived, so an oversized body is never buffered whole.
+pub trait BodySource {
+    fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyReadError {
+    /// More bytes arrived than the limit allows.
+    TooLarge,
+    /// The stream failed (client went away, runtime error); the text is for the log.
+    Failed(String),
+}

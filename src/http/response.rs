@@ -1,0 +1,268 @@
+//! Responses: a status, headers and a body, built by handlers and the gateway
+//! and turned into a runtime response by the adapter.
+
+use std::borrow::Cow;
+
+use crate::problem::ApiError;
+
+/// An HTTP status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Status(pub u16);
+
+impl Status {
+    pub const OK: Status = Status(200);
+    pub const CREATED: Status = Status(201);
+    pub const NO_CONTENT: Status = Status(204);
+    pub const BAD_REQUEST: Status = Status(400);
+    pub const UNAUTHORIZED: Status = Status(401);
+    pub const FORBIDDEN: Status = Status(403);
+    pub const NOT_FOUND: Status = Status(404);
+    pub const METHOD_NOT_ALLOWED: Status = Status(405);
+    pub const CONFLICT: Status = Status(409);
+    pub const PAYLOAD_TOO_LARGE: Status = Status(413);
+    pub const UNSUPPORTED_MEDIA_TYPE: Status = Status(415);
+    pub const UNPROCESSABLE_CONTENT: Status = Status(422);
+    pub const TOO_MANY_REQUESTS: Status = Status(429);
+    pub const INTERNAL_SERVER_ERROR: Status = Status(500);
+    pub const BAD_GATEWAY: Status = Status(502);
+    pub const SERVICE_UNAVAILABLE: Status = Status(503);
+
+    /// The standard reason phrase, used as a problem's `title`.
+    pub fn reason(self) -> &'static str {
+        match self.0 {
+            200 => "OK",
+            201 => "Created",
+            202 => "Accepted",
+            204 => "No Content",
+            301 => "Moved Permanently",
+            302 => "Found",
+            304 => "Not Modified",
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            405 => "Method Not Allowed",
+            406 => "Not Acceptable",
+            409 => "Conflict",
+            410 => "Gone",
+            412 => "Precondition Failed",
+            413 => "Content Too Large",
+            415 => "Unsupported Media Type",
+            422 => "Unprocessable Content",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            501 => "Not Implemented",
+            502 => "Bad Gateway",
+            503 => "Service Unavailable",
+            504 => "Gateway Timeout",
+            _ => "Unknown Status",
+        }
+    }
+}
+
+/// A response body. Text and bytes are kept apart so the adapter can hand
+/// text to the runtime without a copy through a byte array.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ResponseBody {
+    #[default]
+    Empty,
+    Text(String),
+    Bytes(Vec<u8>),
+    /// An error not rendered yet: the gateway writes it out once it knows the
+    /// request id, and logs its internal cause on the way.
+    Problem(Box<ApiError>),
+}
+
+impl ResponseBody {
+    /// The body's bytes; a problem not rendered yet reads as empty.
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            ResponseBody::Empty | ResponseBody::Problem(_) => &[],
+            ResponseBody::Text(text) => text.as_bytes(),
+            ResponseBody::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+/// A response. Header names are kept lowercase; most are static strings, so
+/// they cost no allocation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: Status,
+    headers: Vec<(Cow<'static, str>, String)>,
+    pub body: ResponseBody,
+}
+
+impl Response {
+    pub fn new(status: Status) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::Empty,
+        }
+    }
+
+    /// `text/plain; charset=utf-8`.
+    pub fn text(status: Status, text: impl Into<String>) -> Response {
+        Response::new(status)
+            .with_header("content-type", "text/plain; charset=utf-8")
+            .with_body(ResponseBody::Text(text.into()))
+    }
+
+    /// A JSON body already serialized.
+    pub fn json_text(status: Status, json: String) -> Response {
+        Response::new(status)
+            .with_header("content-type", "application/json")
+            .with_body(ResponseBody::Text(json))
+    }
+
+    /// `application/octet-stream`.
+    pub fn bytes(status: Status, bytes: Vec<u8>) -> Response {
+        Response::new(status)
+            .with_header("content-type", "application/octet-stream")
+            .with_body(ResponseBody::Bytes(bytes))
+    }
+
+    pub fn with_body(mut self, body: ResponseBody) -> Response {
+        self.body = body;
+        self
+    }
+
+    /// Sets a header, replacing any earlier value. Values follow the seeds:
+    /// strings, numbers and booleans are written as text, `None` is skipped.
+    pub fn with_header(mut self, name: impl Into<Cow<'static, str>>, value: impl HeaderValue) -> Response {
+        self.set_header(name, value);
+        self
+    }
+
+    pub fn set_header(&mut self, name: impl Into<Cow<'static, str>>, value: impl HeaderValue) {
+        let name = lowercase(name.into());
+        self.headers.retain(|(n, _)| *n != name);
+        if let Some(value) = value.into_header_value() {
+            self.headers.push((name, value));
+        }
+    }
+
+    /// Adds a value to a list-valued header such as `Vary`, without repeating it.
+    pub fn append_to_list(&mut self, name: &'static str, item: &str) {
+        match self.headers.iter_mut().find(|(n, _)| n == name) {
+            Some((_, value)) => {
+                if !value.split(',').any(|v| v.trim().eq_ignore_ascii_case(item)) {
+                    value.push_str(", ");
+                    value.push_str(item);
+                }
+            }
+            None => self.headers.push((Cow::Borrowed(name), item.to_owned())),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (&**n, v.as_str()))
+    }
+
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// The body as UTF-8 text (lossy), a pending problem rendered without a request id.
+    pub fn body_text(&self) -> String {
+        match &self.body {
+            ResponseBody::Problem(problem) => problem.to_json(""),
+            body => String::from_utf8_lossy(body.as_bytes()).into_owned(),
+        }
+    }
+}
+
+fn lowercase(name: Cow<'static, str>) -> Cow<'static, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        name
+    }
+}
+
+/// What may stand as a header value: the seeds allow strings, numbers and
+/// booleans, and ignore null (here `None`).
+pub trait HeaderValue {
+    fn into_header_value(self) -> Option<String>;
+}
+
+impl HeaderValue for String {
+    fn into_header_value(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl HeaderValue for &str {
+    fn into_header_value(self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
+impl HeaderValue for &String {
+    fn into_header_value(self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl HeaderValue for bool {
+    fn into_header_value(self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+macro_rules! number_header_values {
+    ($($t:ty),*) => {$(
+        impl HeaderValue for $t {
+            fn into_header_value(self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+number_header_values!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
+
+impl<T: HeaderValue> HeaderValue for Option<T> {
+    fn into_header_value(self) -> Option<String> {
+        self.and_then(HeaderValue::into_header_value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_follow_the_seed_rules() {
+        let response = Response::new(Status::OK)
+            .with_header("X-Count", 3)
+            .with_header("x-flag", true)
+            .with_header("x-ratio", 0.5)
+            .with_header("x-none", None::<&str>)
+            .with_header("Cache-Control", "max-age=3600");
+        assert_eq!(response.header("x-count"), Some("3"));
+        assert_eq!(response.header("X-FLAG"), Some("true"));
+        assert_eq!(response.header("x-ratio"), Some("0.5"));
+        assert_eq!(response.header("x-none"), None);
+        assert_eq!(response.header("cache-control"), Some("max-age=3600"));
+    }
+
+    #[test]
+    fn set_header_replaces_and_list_headers_do_not_repeat() {
+        let mut response = Response::new(Status::OK).with_header("vary", "Accept");
+        response.set_header("x-a", "1");
+        response.set_header("X-A", "2");
+        response.append_to_list("vary", "Origin");
+        response.append_to_list("vary", "origin");
+        assert_eq!(response.header("x-a"), Some("2"));
+        assert_eq!(response.headers().filter(|(n, _)| *n == "x-a").count(), 1);
+        assert_eq!(response.header("vary"), Some("Accept, Origin"));
+    }
+}

@@ -1,0 +1,165 @@
+//! API keys: each configured key (or its SHA-256 digest) names a consumer.
+//!
+//! Keys are kept only as digests, and a presented key is hashed and compared
+//! with every digest in constant time, so neither the response time nor the
+//! comparison order tells an attacker how much of a key was right.
+
+use std::rc::Rc;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::http::{parse_query, Request};
+
+/// The header and query parameter a key may arrive in (the seeds' convention).
+pub const HEADER: &str = "x-api-key";
+pub const QUERY_PARAM: &str = "key";
+
+/// The configured keys, as `(sha256(key), consumer)`.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeys {
+    entries: Vec<([u8; 32], Rc<str>)>,
+}
+
+impl ApiKeys {
+    /// Parses the `API_KEYS` secret: a JSON object from key to consumer name,
+    /// where a key may be written as `sha256:<64 hex digits>` so the plaintext
+    /// need not be stored anywhere. Errors never quote a key.
+    pub fn parse(json: &str) -> Result<ApiKeys, String> {
+        let object: Map<String, Value> = serde_json::from_str(json).map_err(|e| {
+            format!("must be a JSON object from key to consumer name, e.g. {{\"<key>\": \"<consumer>\"}} (line {}, column {})", e.line(), e.column())
+        })?;
+        let mut entries = Vec::with_capacity(object.len());
+        for (position, (key, consumer)) in object.into_iter().enumerate() {
+            let consumer = match consumer {
+                Value::String(name) if !name.trim().is_empty() => name,
+                _ => return Err(format!("entry {} must map to a non-empty consumer name", position + 1)),
+            };
+            let digest = match key.strip_prefix("sha256:") {
+                Some(hex) => parse_digest(hex).ok_or_else(|| {
+                    format!("the sha256 digest for consumer `{consumer}` must be 64 hexadecimal digits")
+                })?,
+                None if key.is_empty() => return Err(format!("consumer `{consumer}` has an empty key")),
+                None => sha256(key.as_bytes()),
+            };
+            entries.push((digest, Rc::from(consumer)));
+        }
+        Ok(ApiKeys { entries })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The consumer the presented key belongs to. Every entry is compared, in
+    /// constant time, whether or not an earlier one matched.
+    pub fn authenticate(&self, presented: &str) -> Option<Rc<str>> {
+        let digest = sha256(presented.as_bytes());
+        let mut found: Option<&Rc<str>> = None;
+        for (expected, consumer) in &self.entries {
+            if constant_time_eq(&digest, expected) && found.is_none() {
+                found = Some(consumer);
+            }
+        }
+        found.cloned()
+    }
+}
+
+/// The key a request presents: the `x-api-key` header, else the `key` query parameter.
+pub fn presented_key(request: &Request) -> Option<String> {
+    if let Some(key) = request.headers.get(HEADER) {
+        return Some(key.to_owned());
+    }
+    let query = request.query.as_deref()?;
+    parse_query(query)
+        .ok()?
+        .into_iter()
+        .find(|(name, _)| name == QUERY_PARAM)
+        .map(|(_, value)| value)
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// Compares two digests without an early exit: the time taken does not
+/// depend on where they differ.
+pub fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    let mut difference = 0u8;
+    for i in 0..32 {
+        difference |= a[i] ^ b[i];
+    }
+    std::hint::black_box(difference) == 0
+}
+
+fn parse_digest(hex: &str) -> Option<[u8; 32]> {
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn sha256_matches_the_standard_vector() {
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn plaintext_and_digest_keys_both_authenticate() {
+        let digest = hex(&sha256(b"partner-secret"));
+        let keys = ApiKeys::parse(&format!(r#"{{"dev-local-key": "dev", "sha256:{digest}": "partner"}}"#)).unwrap();
+        assert_eq!(keys.authenticate("dev-local-key").as_deref(), Some("dev"));
+        assert_eq!(keys.authenticate("partner-secret").as_deref(), Some("partner"));
+        assert_eq!(keys.authenticate("dev-local-kez"), None);
+        assert_eq!(keys.authenticate(""), None);
+    }
+
+    #[test]
+    fn malformed_configuration_is_refused_without_quoting_keys() {
+        for bad in [
+            r#"["dev-local-key"]"#,
+            r#"{"dev-local-key": ""}"#,
+            r#"{"dev-local-key": 3}"#,
+            r#"{"": "dev"}"#,
+            r#"{"sha256:abcd": "dev"}"#,
+            "not json",
+        ] {
+            let error = ApiKeys::parse(bad).unwrap_err();
+            assert!(!error.contains("dev-local-key"), "{error}");
+        }
+    }
+
+    #[test]
+    fn keys_come_from_the_header_before_the_query() {
+        let both = Request::new(Method::Get, "/x?key=from-query").with_header("X-API-Key", "from-header");
+        assert_eq!(presented_key(&both).as_deref(), Some("from-header"));
+        let query = Request::new(Method::Get, "/x?a=1&key=a%2Bb");
+        assert_eq!(presented_key(&query).as_deref(), Some("a+b"));
+        assert_eq!(presented_key(&Request::new(Method::Get, "/x?keys=1")), None);
+    }
+
+    #[test]
+    fn constant_time_eq_compares_all_bytes() {
+        let a = [7u8; 32];
+        let mut b = a;
+        assert!(constant_time_eq(&a, &b));
+        b[31] ^= 1;
+        assert!(!constant_time_eq(&a, &b));
+    }
+}

@@ -1,0 +1,13 @@
+//! The gateway's policies, one file each. Each is built once from validated
+//! configuration and then only answers questions about a request; the order
+//! they run in is fixed by the gateway, not by handlers.
+
+pub mod access_log;
+pub mod api_key;
+pub mod cors;
+pub mod ip_rules;
+pub mod request_id;
+
+pub use api_key::ApiKeys;
+pub use cors::{CorsPolicy, CorsSettings};
+pub use ip_rules::IpRules;

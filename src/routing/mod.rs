@@ -1,0 +1,229 @@
+//! The route table: every route the gateway serves, declared in one place and
+//! checked when it is built, so a conflicting or malformed route fails the
+//! build of the table (and `cargo test`), never a request.
+
+mod error;
+mod route;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub use error::RouteError;
+pub use route::{Access, Route};
+
+use crate::handler::BoxedHandler;
+use crate::http::{Method, MethodSet};
+
+/// What one method on one path runs, and under which policy.
+pub struct Endpoint<S> {
+    pub(crate) handler: BoxedHandler<S>,
+    pub access: Access,
+    /// A limit this route sets in code; the configuration may override it.
+    pub max_body_bytes: Option<usize>,
+}
+
+/// All routes sharing one path template.
+pub struct PathRoutes<S> {
+    pub template: Rc<str>,
+    param_names: Vec<Rc<str>>,
+    by_method: Vec<(Method, Endpoint<S>)>,
+    any: Option<Endpoint<S>>,
+    allowed: MethodSet,
+    allow_header: String,
+}
+
+impl<S> PathRoutes<S> {
+    /// The endpoint for `method`: an exact route first, then GET for HEAD
+    /// (answered without a body), then an `ANY` route. OPTIONS is answered by
+    /// the gateway unless a route names it.
+    pub fn endpoint(&self, method: &Method) -> Option<&Endpoint<S>> {
+        let declared = |wanted: &Method| self.by_method.iter().find(|(m, _)| m == wanted).map(|(_, e)| e);
+        if let Some(endpoint) = declared(method) {
+            return Some(endpoint);
+        }
+        match method {
+            Method::Head => declared(&Method::Get).or(self.any.as_ref()),
+            Method::Options => None,
+            _ => self.any.as_ref(),
+        }
+    }
+
+    /// The methods this path answers, HEAD and OPTIONS included.
+    pub fn allowed(&self) -> MethodSet {
+        self.allowed
+    }
+
+    /// `Allow` as sent with 405 and plain OPTIONS answers; built once.
+    pub fn allow_header(&self) -> &str {
+        &self.allow_header
+    }
+
+    pub fn endpoints(&self) -> impl Iterator<Item = (Option<&Method>, &Endpoint<S>)> {
+        self.by_method
+            .iter()
+            .map(|(m, e)| (Some(m), e))
+            .chain(self.any.iter().map(|e| (None, e)))
+    }
+
+    pub fn param_names(&self) -> &[Rc<str>] {
+        &self.param_names
+    }
+}
+
+/// The built table: a matchit router from path template to [`PathRoutes`].
+pub struct RouteTable<S> {
+    router: matchit::Router<usize>,
+    paths: Vec<PathRoutes<S>>,
+}
+
+/// A path that matched, with its raw (still percent-encoded) parameter values.
+pub struct PathMatch<'t, 'p, S> {
+    pub index: usize,
+    pub routes: &'t PathRoutes<S>,
+    pub raw_params: Vec<(&'t Rc<str>, &'p str)>,
+}
+
+impl<S> RouteTable<S> {
+    /// Builds the table, refusing duplicate, conflicting and malformed routes
+    /// and routes that do not say who may call them.
+    pub fn new(routes: impl IntoIterator<Item = Route<S>>) -> Result<RouteTable<S>, RouteError> {
+        let mut router = matchit::Router::new();
+        let mut paths: Vec<PathRoutes<S>> = Vec::new();
+        let mut index_of: HashMap<String, usize> = HashMap::new();
+
+        for route in routes {
+            let described = format!("{} {}", route.method.as_ref().map_or("ANY", |m| m.as_str()), route.path);
+            let access = route.access.ok_or_else(|| RouteError::MissingAccess {
+                route: described.clone(),
+            })?;
+            let index = match index_of.get(&route.path) {
+                Some(&index) => index,
+                None => {
+                    let param_names = validate_template(&route.path)?;
+                    router
+                        .insert(route.path.clone(), paths.len())
+                        .map_err(|error| match error {
+                            matchit::InsertError::Conflict { with } => RouteError::Conflict {
+                                path: route.path.clone(),
+                                with,
+                            },
+                            other => RouteError::InvalidPath {
+                                path: route.path.clone(),
+                                reason: other.to_string(),
+                            },
+                        })?;
+                    index_of.insert(route.path.clone(), paths.len());
+                    paths.push(PathRoutes {
+                        template: route.path.as_str().into(),
+                        param_names,
+                        by_method: Vec::new(),
+                        any: None,
+                        allowed: MethodSet::EMPTY,
+                        allow_header: String::new(),
+                    });
+                    paths.len() - 1
+                }
+            };
+            let entry = &mut paths[index];
+            let endpoint = Endpoint {
+                handler: route.handler,
+                access,
+                max_body_bytes: route.max_body_bytes,
+            };
+            match route.method {
+                Some(method) => {
+                    if entry.by_method.iter().any(|(m, _)| *m == method) {
+                        return Err(RouteError::Duplicate { route: described });
+                    }
+                    entry.by_method.push((method, endpoint));
+                }
+                None => {
+                    if entry.any.is_some() {
+                        return Err(RouteError::Duplicate { route: described });
+                    }
+                    entry.any = Some(endpoint);
+                }
+            }
+        }
+
+        for entry in &mut paths {
+            let mut allowed = MethodSet::EMPTY;
+            for (method, _) in &entry.by_method {
+                allowed.insert(method);
+                if *method == Method::Get {
+                    allowed.insert(&Method::Head);
+                }
+            }
+            if entry.any.is_some() {
+                allowed = MethodSet::ALL;
+            }
+            allowed.insert(&Method::Options);
+            entry.allowed = allowed;
+            entry.allow_header = allowed.header_value();
+        }
+        Ok(RouteTable { router, paths })
+    }
+
+    /// Finds the path template matching a raw request path.
+    pub fn at<'t, 'p>(&'t self, path: &'p str) -> Option<PathMatch<'t, 'p, S>> {
+        let found = self.router.at(path).ok()?;
+        let routes = &self.paths[*found.value];
+        let raw_params = routes
+            .param_names
+            .iter()
+            .zip(found.params.iter())
+            .map(|(name, (_, value))| (name, value))
+            .collect();
+        Some(PathMatch {
+            index: *found.value,
+            routes,
+            raw_params,
+        })
+    }
+
+    pub fn paths(&self) -> &[PathRoutes<S>] {
+        &self.paths
+    }
+
+    /// The index of a path template, for configuration that names routes.
+    pub fn index_of(&self, template: &str) -> Option<usize> {
+        self.paths.iter().position(|p| &*p.template == template)
+    }
+}
+
+/// Checks what matchit does not: a leading slash, no query or fragment, and
+/// unique parameter names. Returns the parameter names in order.
+fn validate_template(path: &str) -> Result<Vec<Rc<str>>, RouteError> {
+    let invalid = |reason: &str| RouteError::InvalidPath {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    if !path.starts_with('/') {
+        return Err(invalid("a route path must start with `/`"));
+    }
+    if path.contains(['?', '#']) {
+        return Err(invalid("a route path cannot contain `?` or `#`"));
+    }
+    let mut names: Vec<Rc<str>> = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if rest[open..].starts_with("{{") {
+            rest = &rest[open + 2..];
+            continue;
+        }
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| invalid("a `{` has no closing `}`"))?
+            + open;
+        let name = rest[open + 1..close].trim_start_matches('*');
+        if name.is_empty() {
+            return Err(invalid("a parameter needs a name, as in `{id}`"));
+        }
+        if names.iter().any(|n| &**n == name) {
+            return Err(invalid(&format!("parameter `{name}` appears twice")));
+        }
+        names.push(name.into());
+        rest = &rest[close + 1..];
+    }
+    Ok(names)
+}
