@@ -1,0 +1,487 @@
+//! Gateway policies (CORS, API keys, IP rules, body limits, request ids,
+//! access log, configuration), through the gateway's entry point.
+
+mod support;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use edgegate::http::{BodyReadError, BodySource, Method, Request, RequestBody};
+use edgegate::policy::api_key::sha256;
+use serde_json::Value;
+use support::*;
+
+fn preflight(path: &str, origin: &str) -> Request {
+    Request::new(Method::Options, path)
+        .with_header("origin", origin)
+        .with_header("access-control-request-method", "POST")
+        .with_header("access-control-request-headers", "content-type, x-api-key")
+}
+
+fn no_cors_headers(exchange: &Exchange) -> bool {
+    exchange
+        .response
+        .headers()
+        .all(|(name, _)| !name.starts_with("access-control-"))
+}
+
+// CORS ----------------------------------------------------------------------
+
+#[test]
+fn preflight_on_a_protected_route_needs_no_key() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(&gateway, preflight("/api/greet/Alice", FRONTEND));
+    assert_eq!(exchange.status(), 204);
+    assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
+    assert_eq!(exchange.header("access-control-allow-methods"), Some("POST, OPTIONS"));
+    assert_eq!(
+        exchange.header("access-control-allow-headers"),
+        Some("content-type, authorization, x-api-key, x-request-id")
+    );
+    assert_eq!(exchange.header("access-control-max-age"), Some("3600"));
+    assert_eq!(
+        exchange.header("vary"),
+        Some("Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+    );
+    assert!(exchange.header("x-request-id").is_some());
+    assert!(exchange.text().is_empty());
+}
+
+#[test]
+fn preflight_lists_the_methods_the_path_has() {
+    let gateway = app_gateway(&dev_vars());
+    let users = send(&gateway, preflight("/users/1", "http://127.0.0.1:5173"));
+    assert_eq!(
+        users.header("access-control-allow-origin"),
+        Some("http://127.0.0.1:5173")
+    );
+    assert_eq!(users.header("access-control-allow-methods"), Some("GET, HEAD, OPTIONS"));
+    let echo = send(&gateway, preflight("/echo", FRONTEND));
+    assert_eq!(
+        echo.header("access-control-allow-methods"),
+        Some("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+    );
+    send(&gateway, preflight("/nope", FRONTEND)).problem(404, "not-found");
+}
+
+#[test]
+fn a_preflight_from_a_disallowed_origin_is_a_plain_options() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(&gateway, preflight("/api/greet/Alice", "https://evil.example"));
+    assert_eq!(exchange.status(), 204);
+    assert_eq!(exchange.header("allow"), Some("POST, OPTIONS"));
+    assert!(no_cors_headers(&exchange));
+}
+
+#[test]
+fn options_without_request_method_is_not_a_preflight() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(
+        &gateway,
+        Request::new(Method::Options, "/hello").with_header("origin", FRONTEND),
+    );
+    assert_eq!(exchange.status(), 204);
+    assert_eq!(exchange.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert_eq!(exchange.header("access-control-allow-methods"), None);
+}
+
+#[test]
+fn every_response_to_an_allowed_origin_carries_cors_headers_errors_included() {
+    let vars = with_var(dev_vars(), "MAX_BODY_BYTES", "8");
+    let vars = with_var(vars, "CORS_ALLOW_CREDENTIALS", "true");
+    let vars = with_var(vars, "CORS_EXPOSED_HEADERS", "x-total-count");
+    let gateway = app_gateway(&vars);
+    let requests: Vec<(Request, u16)> = vec![
+        (get("/hello"), 200),
+        (Request::new(Method::Post, "/api/greet/a"), 401),
+        (get("/nope"), 404),
+        (Request::new(Method::Delete, "/hello"), 405),
+        (post_json("/echo", r#"{"much":"too long"}"#), 413),
+        (
+            Request::new(Method::Post, "/api/greet/a")
+                .with_header("x-api-key", DEV_KEY)
+                .with_header("content-type", "text/plain")
+                .with_body("hi"),
+            415,
+        ),
+        (get("/search?q=x&page=NaN"), 400),
+    ];
+    for (request, status) in requests {
+        let exchange = send(&gateway, request.with_header("origin", FRONTEND));
+        assert_eq!(exchange.status(), status, "{}", exchange.text());
+        assert_eq!(
+            exchange.header("access-control-allow-origin"),
+            Some(FRONTEND),
+            "status {status}"
+        );
+        assert_eq!(exchange.header("access-control-allow-credentials"), Some("true"));
+        assert_eq!(
+            exchange.header("access-control-expose-headers"),
+            Some("x-request-id, x-total-count")
+        );
+        assert_eq!(exchange.header("vary"), Some("Origin"));
+    }
+}
+
+#[test]
+fn a_disallowed_origin_gets_no_cors_headers_and_the_same_answer() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(&gateway, get("/hello").with_header("origin", "https://evil.example"));
+    assert_eq!((exchange.status(), exchange.text().as_str()), (200, "Hello, World!"));
+    assert!(no_cors_headers(&exchange));
+    let protected = send(
+        &gateway,
+        get("/api/hello").with_header("origin", "https://evil.example"),
+    );
+    protected.problem(401, "unauthorized");
+    assert!(no_cors_headers(&protected));
+}
+
+#[test]
+fn route_cors_overrides_replace_the_global_policy_for_that_path() {
+    let vars = with_var(
+        dev_vars(),
+        "ROUTE_POLICIES",
+        r#"{"/users/{id}": {"cors": {"origins": ["https://*.partner.test"], "max_age": 60}}}"#,
+    );
+    let gateway = app_gateway(&vars);
+    let partner = send(
+        &gateway,
+        get("/users/1").with_header("origin", "https://app.partner.test"),
+    );
+    assert_eq!(
+        partner.header("access-control-allow-origin"),
+        Some("https://app.partner.test")
+    );
+    let frontend = send(&gateway, get("/users/1").with_header("origin", FRONTEND));
+    assert!(no_cors_headers(&frontend));
+    let partner_preflight = send(&gateway, preflight("/users/1", "https://app.partner.test"));
+    assert_eq!(partner_preflight.header("access-control-max-age"), Some("60"));
+    let elsewhere = send(&gateway, get("/hello").with_header("origin", FRONTEND));
+    assert_eq!(elsewhere.header("access-control-allow-origin"), Some(FRONTEND));
+}
+
+#[test]
+fn star_origins_answer_star() {
+    let gateway = app_gateway(&with_var(dev_vars(), "CORS_ALLOWED_ORIGINS", "*"));
+    let exchange = send(&gateway, get("/hello").with_header("origin", "https://anyone.test"));
+    assert_eq!(exchange.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn star_with_credentials_is_refused_at_load_and_never_reflected() {
+    let vars = with_var(dev_vars(), "CORS_ALLOWED_ORIGINS", "*");
+    let gateway = app_gateway(&with_var(vars, "CORS_ALLOW_CREDENTIALS", "true"));
+    let reasons = gateway.misconfiguration().expect("refused").join("\n");
+    assert!(
+        reasons.contains("`*` cannot be combined with allow-credentials"),
+        "{reasons}"
+    );
+    let exchange = send(&gateway, get("/hello").with_header("origin", "https://evil.example"));
+    exchange.problem(500, "misconfigured");
+    assert!(no_cors_headers(&exchange));
+    assert!(exchange.access_log()["error"]
+        .as_str()
+        .unwrap()
+        .contains("allow-credentials"));
+}
+
+// API keys ------------------------------------------------------------------
+
+#[test]
+fn protected_routes_accept_a_key_in_the_header_or_the_query() {
+    let gateway = app_gateway(&dev_vars());
+    let header = send(&gateway, get("/api/hello").with_header("X-API-KEY", DEV_KEY));
+    assert_eq!((header.status(), header.text().as_str()), (200, "Hello, World!"));
+    assert_eq!(header.access_log()["consumer"], "dev");
+    let query = send(&gateway, get(&format!("/api/goodbye?key={DEV_KEY}")));
+    assert_eq!((query.status(), query.text().as_str()), (200, "Goodbye, World!"));
+}
+
+#[test]
+fn missing_and_wrong_keys_get_the_same_401() {
+    let gateway = app_gateway(&dev_vars());
+    let missing = send(&gateway, get("/api/hello"));
+    let wrong = send(&gateway, get("/api/hello").with_header("x-api-key", "dev-local-kez"));
+    let wrong_query = send(&gateway, get("/api/hello?key=nope"));
+    for exchange in [&missing, &wrong, &wrong_query] {
+        let mut body = exchange.problem(401, "unauthorized");
+        body.as_object_mut().unwrap().remove("request_id");
+        let mut reference = missing.json();
+        reference.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(body, reference);
+        assert_eq!(
+            exchange.header("www-authenticate"),
+            Some(r#"ApiKey header="x-api-key", query="key""#)
+        );
+    }
+    assert!(!wrong.text().contains("dev-local-kez"));
+}
+
+#[test]
+fn a_handler_reads_the_authenticated_consumer() {
+    use edgegate::extract::Consumer;
+    let gateway = custom_gateway(
+        vec![edgegate::routing::Route::get("/me", |Consumer(name): Consumer| async move { name }).api_key()],
+        &dev_vars(),
+    );
+    assert_eq!(
+        send(&gateway, get("/me").with_header("x-api-key", DEV_KEY)).text(),
+        "dev"
+    );
+}
+
+#[test]
+fn digests_stand_in_for_keys() {
+    let digest: String = sha256(b"partner-secret").iter().map(|b| format!("{b:02x}")).collect();
+    let gateway = app_gateway(&with_var(
+        dev_vars(),
+        "API_KEYS",
+        &format!(r#"{{"sha256:{digest}": "partner"}}"#),
+    ));
+    let exchange = send(&gateway, get("/api/hello").with_header("x-api-key", "partner-secret"));
+    assert_eq!(exchange.status(), 200);
+    assert_eq!(exchange.access_log()["consumer"], "partner");
+    send(&gateway, get("/api/hello").with_header("x-api-key", DEV_KEY)).problem(401, "unauthorized");
+}
+
+#[test]
+fn without_configured_keys_protected_routes_refuse_even_the_dev_key() {
+    let vars: Vec<_> = dev_vars().into_iter().filter(|(n, _)| *n != "API_KEYS").collect();
+    let gateway = app_gateway(&vars);
+    assert!(gateway.misconfiguration().is_none());
+    send(&gateway, get("/api/hello").with_header("x-api-key", DEV_KEY)).problem(401, "unauthorized");
+    assert_eq!(send(&gateway, get("/hello")).status(), 200);
+    let empty = app_gateway(&with_var(dev_vars(), "API_KEYS", "{}"));
+    send(&empty, get("/api/hello").with_header("x-api-key", DEV_KEY)).problem(401, "unauthorized");
+}
+
+#[test]
+fn keys_never_reach_logs_or_error_bodies() {
+    let gateway = app_gateway(&dev_vars());
+    let exchanges = [
+        send(&gateway, get(&format!("/api/hello?key={DEV_KEY}"))),
+        send(&gateway, get(&format!("/api/greet/x?key={DEV_KEY}"))),
+        send(&gateway, get(&format!("/search?key={DEV_KEY}&page=bad"))),
+        send(&gateway, get("/api/hello?key=guess-1234")),
+    ];
+    for exchange in &exchanges {
+        for line in &exchange.logs {
+            assert!(!line.contains(DEV_KEY) && !line.contains("guess-1234"), "{line}");
+        }
+        if exchange.status() >= 400 {
+            assert!(!exchange.text().contains(DEV_KEY) && !exchange.text().contains("guess-1234"));
+        }
+    }
+    let bad_config = app_gateway(&with_var(dev_vars(), "API_KEYS", r#"{"super-secret-key": ""}"#));
+    let refused = send(&bad_config, get("/hello"));
+    assert!(refused.logs.iter().all(|l| !l.contains("super-secret-key")));
+    assert!(bad_config
+        .misconfiguration()
+        .unwrap()
+        .iter()
+        .all(|r| !r.contains("super-secret-key")));
+}
+
+// IP rules ------------------------------------------------------------------
+
+fn from(ip: &str, request: Request) -> Request {
+    request.with_header("cf-connecting-ip", ip)
+}
+
+#[test]
+fn global_ip_rules_deny_wins_and_allow_lists_are_exclusive() {
+    let vars = with_var(dev_vars(), "IP_ALLOW", "10.0.0.0/8, 2001:db8::/32");
+    let gateway = app_gateway(&with_var(vars, "IP_DENY", "10.9.0.0/16"));
+    assert_eq!(send(&gateway, from("10.1.2.3", get("/hello"))).status(), 200);
+    assert_eq!(send(&gateway, from("2001:db8::5", get("/hello"))).status(), 200);
+    send(&gateway, from("10.9.1.1", get("/hello"))).problem(403, "ip-refused");
+    send(&gateway, from("192.0.2.1", get("/hello"))).problem(403, "ip-refused");
+    send(&gateway, from("192.0.2.1", get("/nope"))).problem(403, "ip-refused");
+    send(&gateway, get("/hello")).problem(403, "ip-refused");
+    send(&gateway, from("not-an-ip", get("/hello"))).problem(403, "ip-refused");
+    assert_eq!(send(&gateway, from("::ffff:10.1.2.3", get("/hello"))).status(), 200);
+    send(&gateway, from("::ffff:10.9.0.1", get("/hello"))).problem(403, "ip-refused");
+}
+
+#[test]
+fn route_ip_rules_add_to_the_global_ones() {
+    let vars = with_var(
+        dev_vars(),
+        "ROUTE_POLICIES",
+        r#"{"/users/{id}": {"ip_deny": ["198.51.100.0/24"]}}"#,
+    );
+    let gateway = app_gateway(&vars);
+    send(&gateway, from("198.51.100.7", get("/users/1"))).problem(403, "ip-refused");
+    assert_eq!(send(&gateway, from("198.51.100.7", get("/hello"))).status(), 200);
+    assert_eq!(send(&gateway, from("198.51.101.7", get("/users/1"))).status(), 200);
+    let refused = send(
+        &gateway,
+        from("198.51.100.7", get("/users/1")).with_header("origin", FRONTEND),
+    );
+    assert_eq!(refused.header("access-control-allow-origin"), Some(FRONTEND));
+    assert_eq!(refused.access_log()["client_ip"], "198.51.100.7");
+}
+
+#[test]
+fn malformed_ip_rules_are_configuration_errors() {
+    let gateway = app_gateway(&with_var(dev_vars(), "IP_DENY", "10.0.0.0/40"));
+    send(&gateway, get("/hello")).problem(500, "misconfigured");
+    let route = app_gateway(&with_var(
+        dev_vars(),
+        "ROUTE_POLICIES",
+        r#"{"/hello": {"ip_allow": ["nope"]}}"#,
+    ));
+    send(&route, get("/hello")).problem(500, "misconfigured");
+}
+
+// Body limits -----------------------------------------------------------------
+
+/// A body that arrives in chunks and never says how long it is.
+struct Chunked(Vec<u8>);
+
+impl BodySource for Chunked {
+    fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        Box::pin(async move {
+            let mut read = Vec::new();
+            for chunk in self.0.chunks(4) {
+                if read.len() + chunk.len() > limit {
+                    return Err(BodyReadError::TooLarge);
+                }
+                read.extend_from_slice(chunk);
+            }
+            Ok(read)
+        })
+    }
+}
+
+#[test]
+fn the_default_body_limit_is_one_mebibyte() {
+    let gateway = app_gateway(&dev_vars());
+    let just_fits = Request::new(Method::Post, "/echo")
+        .with_header("content-type", "text/plain")
+        .with_body(vec![b'a'; 1 << 20]);
+    assert_eq!(send(&gateway, just_fits).status(), 200);
+    let too_big = Request::new(Method::Post, "/echo").with_body(vec![b'a'; (1 << 20) + 1]);
+    let body = send(&gateway, too_big).problem(413, "body-too-large");
+    assert_eq!(body["max_body_bytes"], 1 << 20);
+}
+
+#[test]
+fn the_limit_counts_bytes_actually_read_not_the_declared_length() {
+    let gateway = app_gateway(&with_var(dev_vars(), "MAX_BODY_BYTES", "16"));
+    let lying = Request::new(Method::Post, "/echo")
+        .with_header("content-length", "2")
+        .with_body(vec![b'a'; 17]);
+    send(&gateway, lying).problem(413, "body-too-large");
+    let mut streamed = Request::new(Method::Post, "/echo");
+    streamed.body = RequestBody::Stream(Box::new(Chunked(vec![b'a'; 17])));
+    send(&gateway, streamed).problem(413, "body-too-large");
+    let mut small = Request::new(Method::Post, "/echo").with_header("content-type", "text/plain");
+    small.body = RequestBody::Stream(Box::new(Chunked(b"sixteen bytes ok".to_vec())));
+    assert_eq!(send(&gateway, small).json()["body"], "sixteen bytes ok");
+    let declared_too_big = Request::new(Method::Post, "/echo").with_header("content-length", "17");
+    send(&gateway, declared_too_big).problem(413, "body-too-large");
+}
+
+#[test]
+fn routes_override_the_body_limit() {
+    let vars = with_var(dev_vars(), "ROUTE_POLICIES", r#"{"/echo": {"max_body_bytes": 4}}"#);
+    let gateway = app_gateway(&vars);
+    send(&gateway, post_json("/echo", "12345")).problem(413, "body-too-large");
+    assert_eq!(send(&gateway, post_json("/echo/x", "12345")).status(), 200);
+}
+
+#[test]
+fn unauthenticated_requests_are_refused_before_their_body_is_read() {
+    let gateway = app_gateway(&with_var(dev_vars(), "MAX_BODY_BYTES", "4"));
+    let big = Request::new(Method::Post, "/api/greet/x").with_body(vec![b'a'; 100]);
+    send(&gateway, big).problem(401, "unauthorized");
+}
+
+// Request ids and the access log ---------------------------------------------
+
+#[test]
+fn sane_client_request_ids_are_kept_and_others_replaced() {
+    let gateway = app_gateway(&dev_vars());
+    let kept = send(&gateway, get("/hello").with_header("x-request-id", "trace-123"));
+    assert_eq!(kept.header("x-request-id"), Some("trace-123"));
+    assert_eq!(kept.access_log()["request_id"], "trace-123");
+    let problem = send(&gateway, get("/nope").with_header("x-request-id", "trace-404"));
+    assert_eq!(problem.problem(404, "not-found")["request_id"], "trace-404");
+    for insane in ["has space", &"x".repeat(129), ""] {
+        let replaced = send(&gateway, get("/hello").with_header("x-request-id", insane));
+        let id = replaced.header("x-request-id").unwrap();
+        assert_ne!(id, insane);
+        assert_eq!(id.len(), 32);
+    }
+}
+
+#[test]
+fn one_structured_access_log_line_per_request() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(
+        &gateway,
+        from(
+            "203.0.113.9",
+            get("/users/secret-user-id?token=abc").with_header("x-request-id", "log-1"),
+        ),
+    );
+    assert_eq!(exchange.logs.len(), 1);
+    let log: Value = exchange.access_log();
+    assert_eq!(log["request_id"], "log-1");
+    assert_eq!(log["method"], "GET");
+    assert_eq!(log["route"], "/users/{id}");
+    assert_eq!(log["status"], 200);
+    assert_eq!(log["client_ip"], "203.0.113.9");
+    assert_eq!(log["consumer"], Value::Null);
+    assert_eq!(log["time"], "2026-11-21T20:34:56.789Z");
+    assert!(log["duration_ms"].is_number());
+    assert!(!exchange.logs[0].contains("secret-user-id") && !exchange.logs[0].contains("token"));
+    let unmatched = send(&gateway, get("/nope")).access_log();
+    assert_eq!(
+        (unmatched["route"].clone(), unmatched["problem"].clone()),
+        (Value::Null, Value::from("not-found"))
+    );
+}
+
+// Configuration ---------------------------------------------------------------
+
+#[test]
+fn invalid_settings_refuse_every_request_and_name_the_problem() {
+    let cases = [
+        ("CORS_ALLOWED_ORIGINS", "https://app.example.com/", "trailing"),
+        ("CORS_MAX_AGE", "soon", "CORS_MAX_AGE"),
+        ("CORS_ALLOW_CREDENTIALS", "yes", "CORS_ALLOW_CREDENTIALS"),
+        ("MAX_BODY_BYTES", "-1", "MAX_BODY_BYTES"),
+        ("API_KEYS", "dev-local-key=dev", "API_KEYS"),
+        (
+            "ROUTE_POLICIES",
+            r#"{"/nowhere": {}}"#,
+            "`/nowhere` is not a route path",
+        ),
+        (
+            "ROUTE_POLICIES",
+            r#"{"/hello": {"max_body_bytes": 0}}"#,
+            "max_body_bytes must be positive",
+        ),
+        ("CORS_ALLOWED_HEADERS", "content/type", "not a header name"),
+    ];
+    for (name, value, expected) in cases {
+        let gateway = app_gateway(&with_var(dev_vars(), name, value));
+        let reasons = gateway
+            .misconfiguration()
+            .unwrap_or_else(|| panic!("{name}={value} should be refused"))
+            .join("\n");
+        assert!(reasons.contains(expected), "{name}: {reasons}");
+        for request in [
+            get("/hello"),
+            get("/api/hello").with_header("x-api-key", DEV_KEY),
+            preflight("/hello", FRONTEND),
+        ] {
+            let exchange = send(&gateway, request);
+            exchange.problem(500, "misconfigured");
+            assert!(exchange.access_log()["error"].as_str().unwrap().contains(expected));
+        }
+    }
+}

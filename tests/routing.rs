@@ -1,0 +1,204 @@
+//! The route table and the seed routes, through the gateway's entry point.
+
+mod support;
+
+use edgegate::app::{self, AppState, RouteOptions};
+use edgegate::http::{Method, Request};
+use edgegate::routing::{Route, RouteError, RouteTable};
+use support::*;
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+#[test]
+fn the_real_route_table_builds() {
+    app::routes(RouteOptions::default()).expect("the application route table");
+    app::routes(RouteOptions { debug_routes: true }).expect("the route table with debug routes");
+}
+
+#[test]
+fn bad_tables_fail_to_build_with_clear_messages() {
+    let cases: Vec<(Vec<Route<AppState>>, &str)> = vec![
+        (
+            vec![
+                Route::get("/users/{id}", ok).public(),
+                Route::get("/users/{name}", ok).public(),
+            ],
+            "route `/users/{name}` conflicts with route `/users/{id}`",
+        ),
+        (
+            vec![Route::get("/a", ok).public(), Route::get("/a", ok).api_key()],
+            "route `GET /a` is declared twice",
+        ),
+        (
+            vec![Route::any("/a", ok).public(), Route::any("/a", ok).public()],
+            "route `ANY /a` is declared twice",
+        ),
+        (
+            vec![Route::get("/a", ok)],
+            "route `GET /a` does not declare its access: add `.public()` or `.api_key()`",
+        ),
+        (
+            vec![Route::get("a", ok).public()],
+            "route `a` is malformed: a route path must start with `/`",
+        ),
+        (
+            vec![Route::get("/a/{id", ok).public()],
+            "route `/a/{id` is malformed: a `{` has no closing `}`",
+        ),
+        (
+            vec![Route::get("/a/{}", ok).public()],
+            "route `/a/{}` is malformed: a parameter needs a name, as in `{id}`",
+        ),
+        (
+            vec![Route::get("/a/{id}/b/{id}", ok).public()],
+            "route `/a/{id}/b/{id}` is malformed: parameter `id` appears twice",
+        ),
+        (
+            vec![Route::get("/a?x=1", ok).public()],
+            "route `/a?x=1` is malformed: a route path cannot contain `?` or `#`",
+        ),
+    ];
+    for (routes, message) in cases {
+        let error = RouteTable::new(routes).err().expect(message);
+        assert_eq!(error.to_string(), message);
+    }
+    let catch_all_in_middle = RouteTable::<AppState>::new(vec![Route::get("/a/{*rest}/b", ok).public()]).err();
+    assert!(matches!(catch_all_in_middle, Some(RouteError::InvalidPath { .. })));
+}
+
+#[test]
+fn a_bad_table_makes_a_gateway_that_refuses_everything() {
+    let gateway = custom_gateway(vec![Route::get("/a", ok)], &dev_vars());
+    let exchange = send(&gateway, get("/a"));
+    exchange.problem(500, "misconfigured");
+    assert!(
+        exchange.logs.iter().any(|l| l.contains("does not declare its access")),
+        "{:?}",
+        exchange.logs
+    );
+}
+
+#[test]
+fn seed_routes_answer_exactly_as_the_seeds() {
+    let gateway = app_gateway(&dev_vars());
+    let hello = send(&gateway, get("/hello"));
+    assert_eq!((hello.status(), hello.text().as_str()), (200, "Hello, World!"));
+    assert_eq!(hello.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(send(&gateway, get("/goodbye")).text(), "Goodbye, World!");
+    assert_eq!(send(&gateway, get("/users/42")).text(), r#"{"userId":"42"}"#);
+    assert_eq!(
+        send(&gateway, get("/search?q=hello&page=2")).text(),
+        r#"{"searchTerm":"hello","page":2}"#
+    );
+    assert_eq!(
+        send(&gateway, get("/search?q=hello")).text(),
+        r#"{"searchTerm":"hello","page":null}"#
+    );
+}
+
+#[test]
+fn greet_follows_the_seed_rules() {
+    let gateway = app_gateway(&dev_vars());
+    let greet = |target: &str, body: Option<&str>| {
+        let mut request = Request::new(Method::Post, target).with_header("x-api-key", DEV_KEY);
+        if let Some(body) = body {
+            request = request.with_header("content-type", "application/json").with_body(body);
+        }
+        send(&gateway, request).json()["message"].clone()
+    };
+    assert_eq!(
+        greet("/api/greet/Alice?lang=es", Some(r#"{"title":"Dr."}"#)),
+        "Hola, Dr. Alice!"
+    );
+    assert_eq!(greet("/api/greet/Alice?lang=fr", None), "Bonjour, Alice!");
+    assert_eq!(greet("/api/greet/Alice?lang=de", None), "Hello, Alice!");
+    assert_eq!(greet("/api/greet/Alice", Some("{}")), "Hello, Alice!");
+    assert_eq!(greet("/api/greet/Jos%C3%A9%20Mar%C3%ADa", None), "Hello, José María!");
+}
+
+#[test]
+fn unknown_paths_are_404_problems() {
+    let gateway = app_gateway(&dev_vars());
+    send(&gateway, get("/nope")).problem(404, "not-found");
+    send(&gateway, get("/hello/")).problem(404, "not-found");
+    send(&gateway, get("/users")).problem(404, "not-found");
+}
+
+#[test]
+fn wrong_methods_are_405_with_allow() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(&gateway, Request::new(Method::Delete, "/hello"));
+    exchange.problem(405, "method-not-allowed");
+    assert_eq!(exchange.header("allow"), Some("GET, HEAD, OPTIONS"));
+    let post_only = send(&gateway, get("/api/greet/x"));
+    assert_eq!(post_only.header("allow"), Some("POST, OPTIONS"));
+    let extension = send(&gateway, Request::new(Method::parse("PURGE"), "/hello"));
+    extension.problem(405, "method-not-allowed");
+}
+
+#[test]
+fn head_answers_with_the_get_status_and_headers_and_no_body() {
+    let gateway = app_gateway(&dev_vars());
+    let get_response = send(&gateway, get("/users/7")).response;
+    let head = send(&gateway, Request::new(Method::Head, "/users/7"));
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.header("content-type"), get_response.header("content-type"));
+    assert!(head.text().is_empty());
+    let missing = send(&gateway, Request::new(Method::Head, "/nope"));
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().is_empty());
+}
+
+#[test]
+fn plain_options_is_204_with_allow() {
+    let gateway = app_gateway(&dev_vars());
+    let exchange = send(&gateway, Request::new(Method::Options, "/users/1"));
+    assert_eq!(exchange.status(), 204);
+    assert_eq!(exchange.header("allow"), Some("GET, HEAD, OPTIONS"));
+    assert!(exchange.text().is_empty());
+    let any = send(&gateway, Request::new(Method::Options, "/echo"));
+    assert_eq!(
+        any.header("allow"),
+        Some("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+    );
+}
+
+#[test]
+fn echo_answers_every_method_and_the_catch_all() {
+    let gateway = app_gateway(&dev_vars());
+    for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "PROPFIND"] {
+        let body = send(&gateway, Request::new(Method::parse(method), "/echo/a/b%20c?x=1")).json();
+        assert_eq!(body["method"], method);
+        assert_eq!(body["httpMethod"], method);
+        assert_eq!(body["path"], "/echo/a/b c");
+        assert_eq!(body["params"]["rest"], "a/b c");
+        assert_eq!(body["pathParameters"]["rest"], "a/b c");
+        assert_eq!(body["query"]["x"], "1");
+        assert_eq!(body["queryParameters"]["x"], "1");
+    }
+    let root = send(&gateway, get("/echo")).json();
+    assert_eq!(root["params"], serde_json::json!({}));
+    assert_eq!(root["body"], serde_json::Value::Null);
+    assert_eq!(root["isBase64Encoded"], false);
+}
+
+#[test]
+fn explicit_routes_win_over_any_and_head_routes_can_be_declared() {
+    async fn head_only() -> &'static str {
+        "head"
+    }
+    let gateway = custom_gateway(
+        vec![
+            Route::any("/thing", || async { "any" }).public(),
+            Route::get("/thing", || async { "get" }).public(),
+            Route::head("/thing", head_only).public(),
+        ],
+        &[],
+    );
+    assert_eq!(send(&gateway, get("/thing")).text(), "get");
+    assert_eq!(send(&gateway, Request::new(Method::Put, "/thing")).text(), "any");
+    let head = send(&gateway, Request::new(Method::Head, "/thing"));
+    assert_eq!((head.status(), head.text().as_str()), (200, ""));
+}
