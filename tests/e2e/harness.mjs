@@ -1,0 +1,125 @@
+// Starts the real wasm worker under `wrangler dev` on a free port, and stops it.
+// A worker that does not come up fails the test: nothing here skips.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const DEV_KEY = "dev-local-key";
+export const FRONTEND = "http://localhost:5173";
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Serves the worker. `vars` are passed as `--var NAME:VALUE`; `envFile`
+ * replaces `.dev.vars` (secrets) when given.
+ */
+export async function startWorker({ vars = {}, envFile } = {}) {
+  const port = await freePort();
+  const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  if (envFile) args.push("--env-file", envFile);
+  const child = spawn("wrangler", args, {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", WRANGLER_SEND_METRICS: "false", CI: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output = [];
+  let exited = null;
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding("utf8");
+    let partial = "";
+    stream.on("data", (chunk) => {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop();
+      output.push(...lines);
+    });
+  }
+  child.on("exit", (code, signal) => (exited = { code, signal }));
+
+  const url = `http://127.0.0.1:${port}`;
+  const worker = {
+    url,
+    output,
+    /** The access log lines (JSON objects with a request_id) printed so far. */
+    accessLogs() {
+      return output.flatMap((line) => {
+        const start = line.indexOf("{");
+        if (start < 0 || !line.includes('"request_id"')) return [];
+        try {
+          return [JSON.parse(line.slice(start))];
+        } catch {
+          return [];
+        }
+      });
+    },
+    /** Waits until an access log line for this request id is printed. */
+    async logFor(requestId, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const entry = worker.accessLogs().find((e) => e.request_id === requestId);
+        if (entry) return entry;
+        await sleep(50);
+      }
+      throw new Error(`no access log line for ${requestId}\n${output.slice(-30).join("\n")}`);
+    },
+    async stop() {
+      if (exited) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      const deadline = Date.now() + 5000;
+      while (!exited && Date.now() < deadline) await sleep(50);
+      if (!exited) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }
+    },
+  };
+
+  const deadline = Date.now() + 180_000;
+  while (true) {
+    if (exited) throw new Error(`wrangler dev exited (${JSON.stringify(exited)}) before serving:\n${output.join("\n")}`);
+    try {
+      const response = await fetch(`${url}/hello`, { signal: AbortSignal.timeout(2000) });
+      if (response.status === 200 || response.status === 500) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`wrangler dev did not serve ${url} within 180 s:\n${output.join("\n")}`);
+    }
+    await sleep(250);
+  }
+  return worker;
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Asserts a problem+json response; returns its body. */
+export async function problem(assert, response, status, kind) {
+  const text = await response.text();
+  assert.equal(response.status, status, text);
+  assert.equal(response.headers.get("content-type"), "application/problem+json");
+  const body = JSON.parse(text);
+  assert.equal(body.type, `urn:edgegate:problem:${kind}`);
+  assert.equal(body.status, status);
+  assert.equal(typeof body.title, "string");
+  assert.equal(typeof body.detail, "string");
+  assert.equal(body.request_id, response.headers.get("x-request-id"));
+  return body;
+}
