@@ -485,3 +485,14 @@ fn invalid_settings_refuse_every_request_and_name_the_problem() {
         }
     }
 }
+
+#[test]
+fn preflights_are_logged_under_their_route() {
+    let gateway = app_gateway(&dev_vars());
+    let log = send(&gateway, preflight("/api/greet/Alice", FRONTEND)).access_log();
+    assert_eq!(
+        (log["method"].clone(), log["route"].clone()),
+        (Value::from("OPTIONS"), Value::from("/api/greet/{name}"))
+    );
+    assert_eq!(log["status"], 204);
+}

@@ -168,6 +168,7 @@ impl<S> Resolved<S> {
             (m.index, params)
         });
         let index = found.as_ref().map(|(index, _)| *index);
+        request.route = index.map(|index| self.table.paths()[index].template.clone());
 
         if let Some(preflight) = self.preflight(request, index) {
             return preflight;
@@ -180,7 +181,6 @@ impl<S> Resolved<S> {
         };
         let routes = &self.table.paths()[index];
         let policy = &self.paths[index];
-        request.route = Some(routes.template.clone());
         if !policy.ip.permits(request.client_ip) {
             return Outcome::at(Some(index), ip_refused());
         }

@@ -30,10 +30,19 @@ export async function startWorker({ vars = {}, envFile } = {}) {
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (envFile) args.push("--env-file", envFile);
-  const child = spawn("wrangler", args, {
+  // Run wrangler with this Node (22, from node_modules) and that first on PATH for its build command.
+  const bin = path.join(ROOT, "node_modules", ".bin");
+  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", WRANGLER_SEND_METRICS: "false", CI: "true" },
+    env: {
+      ...process.env,
+      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
+      WRANGLER_SEND_METRICS: "false",
+      CI: "true",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = [];
@@ -48,6 +57,7 @@ export async function startWorker({ vars = {}, envFile } = {}) {
     });
   }
   child.on("exit", (code, signal) => (exited = { code, signal }));
+  child.on("error", (error) => (exited = { error: String(error) }));
 
   const url = `http://127.0.0.1:${port}`;
   const worker = {

@@ -1,0 +1,117 @@
+// A real browser: a page on http://localhost:5173 calls the worker with fetch
+// (a public GET, a keyed JSON POST that needs a preflight, a 401 it can read),
+// and a page on a disallowed origin finds its call blocked by the browser.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { chromium } from "playwright-core";
+import { DEV_KEY, freePort, startWorker } from "./harness.mjs";
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>edgegate browser test</title>
+<script type="module">
+  const api = new URLSearchParams(location.search).get("api");
+  const results = {};
+  try {
+    const hello = await fetch(api + "/hello");
+    results.publicGet = { status: hello.status, body: await hello.text(), requestId: hello.headers.get("x-request-id") };
+    const greet = await fetch(api + "/api/greet/Alice?lang=es", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "${DEV_KEY}", "x-request-id": "browser-greet-1" },
+      body: JSON.stringify({ title: "Dr." }),
+    });
+    results.keyedPost = { status: greet.status, body: await greet.json() };
+    const refused = await fetch(api + "/api/hello");
+    results.unauthorized = { status: refused.status, body: await refused.json() };
+  } catch (error) {
+    results.error = String(error);
+  }
+  window.__results = results;
+</script>`;
+
+const DISALLOWED_PAGE = `<!doctype html>
+<script type="module">
+  const api = new URLSearchParams(location.search).get("api");
+  try {
+    const response = await fetch(api + "/hello");
+    window.__results = { blocked: false, status: response.status };
+  } catch (error) {
+    window.__results = { blocked: true, error: String(error) };
+  }
+</script>`;
+
+function serve(port, html) {
+  const server = http.createServer((request, response) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    response.end(html);
+  });
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(port, () => resolve(server));
+  });
+}
+
+let worker, frontend, stranger, strangerPort, browser;
+
+before(async () => {
+  worker = await startWorker();
+  frontend = await serve(5173, PAGE);
+  strangerPort = await freePort();
+  stranger = await serve(strangerPort, DISALLOWED_PAGE);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  frontend?.close();
+  stranger?.close();
+  await worker?.stop();
+});
+
+async function resultsOf(url) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.__results !== undefined, null, { timeout: 30_000 });
+    return await page.evaluate(() => window.__results);
+  } finally {
+    await page.close();
+  }
+}
+
+test("a page on an allowed origin calls public and keyed routes", async () => {
+  const results = await resultsOf(`http://localhost:5173/?api=${encodeURIComponent(worker.url)}`);
+  assert.equal(results.error, undefined, results.error);
+  assert.deepEqual(results.publicGet.status, 200);
+  assert.equal(results.publicGet.body, "Hello, World!");
+  assert.match(results.publicGet.requestId, /^[0-9a-f]{32}$/, "x-request-id is exposed to the page");
+  assert.deepEqual(results.keyedPost, { status: 200, body: { message: "Hola, Dr. Alice!" } });
+  assert.equal(results.unauthorized.status, 401);
+  assert.equal(results.unauthorized.body.type, "urn:edgegate:problem:unauthorized");
+
+  // The keyed JSON POST was preflighted by the browser, and the preflight passed without a key.
+  const post = await worker.logFor("browser-greet-1");
+  assert.equal(post.consumer, "dev");
+  const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/api/greet/{name}");
+  assert.ok(preflights.length >= 1, "the browser sent a preflight");
+  assert.ok(preflights.every((e) => e.status === 204 && e.consumer === null));
+});
+
+test("a page on a disallowed origin is blocked by the browser", async () => {
+  const results = await resultsOf(`http://localhost:${strangerPort}/?api=${encodeURIComponent(worker.url)}`);
+  assert.equal(results.blocked, true, JSON.stringify(results));
+  assert.match(results.error, /TypeError|Failed to fetch/);
+});
