@@ -21,7 +21,7 @@ export WASM_OPT_BIN := $(CURDIR)/node_modules/.bin/wasm-opt
 
 RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 
-.PHONY: help setup dev test test-host test-e2e lint build worker clean
+.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker clean
 
 help:
 	@echo "make dev    serve the worker on http://localhost:$(PORT) (PORT= overrides)"
@@ -72,7 +72,11 @@ build: setup build/index.js
 
 ## Serve and test ------------------------------------------------------------
 
-dev: build .dev.vars
+# Local D1 lives in .wrangler/state and survives restarts; migrations apply once each.
+migrate-local: setup
+	CI=true wrangler d1 migrations apply edgegate --local
+
+dev: build .dev.vars migrate-local
 	wrangler dev --port $(PORT)
 
 lint:

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod gateway;
 pub mod handler;
 pub mod http;
+pub mod items;
 pub mod policy;
 pub mod problem;
 pub mod routing;

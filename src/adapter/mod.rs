@@ -7,6 +7,7 @@
 //! are fixed per deployed version, so they cannot change underneath it.
 
 mod body;
+mod d1_items;
 
 use std::cell::Cell;
 
@@ -36,7 +37,8 @@ fn start() {
 async fn fetch(raw: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     let gateway = gateway(&env);
     let request = request_from(&raw)?;
-    let response = gateway.handle(request, &AppState::default(), &WorkerPlatform).await;
+    let state = AppState::with_items(d1_items::D1Items::new(env.d1("DB")));
+    let response = gateway.handle(request, &state, &WorkerPlatform).await;
     Ok(response_into(response)?)
 }
 

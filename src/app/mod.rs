@@ -5,13 +5,38 @@
 mod debug;
 mod seeds;
 
+use std::fmt;
+use std::rc::Rc;
+
 use crate::config::{ConfigError, Settings};
 use crate::gateway::Gateway;
+use crate::items::{self, ItemStore, MemoryItems};
 use crate::routing::{Route, RouteError, RouteTable};
 
-/// What handlers share across requests: bindings the adapter provides.
-#[derive(Debug, Clone, Default)]
-pub struct AppState {}
+/// What handlers share: bindings the adapter provides (D1 on the worker, an
+/// in-memory store by default and in host tests).
+#[derive(Clone)]
+pub struct AppState {
+    pub items: Rc<dyn ItemStore>,
+}
+
+impl AppState {
+    pub fn with_items(items: impl ItemStore + 'static) -> AppState {
+        AppState { items: Rc::new(items) }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> AppState {
+        AppState::with_items(MemoryItems::new())
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AppState")
+    }
+}
 
 /// Options that change which routes exist, read with the settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,6 +68,14 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         Route::get("/api/hello", seeds::hello).api_key(),
         Route::get("/api/goodbye", seeds::goodbye).api_key(),
         Route::post("/api/greet/{name}", seeds::greet).api_key(),
+        // Items on D1: reads public, writes need a key.
+        Route::get("/items", items::list).public(),
+        Route::post("/items", items::create).api_key().max_body_bytes(16 * 1024),
+        Route::get("/items/{id}", items::get).public(),
+        Route::patch("/items/{id}", items::update)
+            .api_key()
+            .max_body_bytes(16 * 1024),
+        Route::delete("/items/{id}", items::delete).api_key(),
     ];
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());

@@ -1,7 +1,9 @@
 // Starts the real wasm worker under `wrangler dev` on a free port, and stops it.
 // A worker that does not come up fails the test: nothing here skips.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,28 +23,43 @@ export function freePort() {
   });
 }
 
+// Wrangler runs with this Node (22, from node_modules), which also comes first
+// on PATH for wrangler's build command.
+const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const ENV = {
+  ...process.env,
+  PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
+  NO_COLOR: "1",
+  FORCE_COLOR: "0",
+  WRANGLER_SEND_METRICS: "false",
+  CI: "true",
+};
+
 /**
- * Serves the worker. `vars` are passed as `--var NAME:VALUE`; `envFile`
- * replaces `.dev.vars` (secrets) when given.
+ * Serves the worker with a fresh local D1 database (migrations applied).
+ * `vars` are passed as `--var NAME:VALUE`; `envFile` replaces `.dev.vars`
+ * (secrets) when given.
  */
-export async function startWorker({ vars = {}, envFile } = {}) {
+export async function startWorker({ vars = {}, envFile, persist, migrate = true } = {}) {
+  persist ??= mkdtempSync(path.join(tmpdir(), "edgegate-state-"));
+  if (migrate) {
+    const applied = spawnSync(
+      process.execPath,
+      [WRANGLER, "d1", "migrations", "apply", "edgegate", "--local", "--persist-to", persist],
+      { cwd: ROOT, env: ENV, encoding: "utf8" },
+    );
+    if (applied.status !== 0) throw new Error(`migrations failed:\n${applied.stdout}\n${applied.stderr}`);
+  }
+
   const port = await freePort();
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  args.push("--persist-to", persist);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (envFile) args.push("--env-file", envFile);
-  // Run wrangler with this Node (22, from node_modules) and that first on PATH for its build command.
-  const bin = path.join(ROOT, "node_modules", ".bin");
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), ...args], {
+  const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd: ROOT,
     detached: true,
-    env: {
-      ...process.env,
-      PATH: `${bin}${path.delimiter}${process.env.PATH}`,
-      NO_COLOR: "1",
-      FORCE_COLOR: "0",
-      WRANGLER_SEND_METRICS: "false",
-      CI: "true",
-    },
+    env: ENV,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output = [];
@@ -62,6 +79,7 @@ export async function startWorker({ vars = {}, envFile } = {}) {
   const url = `http://127.0.0.1:${port}`;
   const worker = {
     url,
+    persist,
     output,
     /** The access log lines (JSON objects with a request_id) printed so far. */
     accessLogs() {

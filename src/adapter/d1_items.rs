@@ -1,0 +1,164 @@
+//! The item store on Cloudflare D1. Every query is parameterised; D1's own
+//! error text goes to the log only (the handlers answer 503).
+
+use wasm_bindgen::JsValue;
+use worker::d1::{D1Database, D1PreparedStatement};
+
+use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
+
+const COLUMNS: &str = "id, name, description, created_at, updated_at";
+/// RFC 3339 UTC with milliseconds, from the database's clock.
+const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// The `DB` binding, or the reason it is missing (answered as 503).
+pub struct D1Items {
+    db: Result<D1Database, String>,
+}
+
+impl D1Items {
+    pub fn new(db: worker::Result<D1Database>) -> D1Items {
+        D1Items {
+            db: db.map_err(|e| format!("D1 binding `DB` is unavailable: {e}")),
+        }
+    }
+
+    fn db(&self) -> Result<&D1Database, StoreError> {
+        self.db.as_ref().map_err(|e| StoreError(e.clone()))
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db()?.prepare(sql).bind(args).map_err(failed)
+    }
+}
+
+fn failed(error: impl std::fmt::Display) -> StoreError {
+    StoreError(error.to_string())
+}
+
+fn id(value: i64) -> JsValue {
+    JsValue::from_f64(value as f64)
+}
+
+fn text_or_null(value: Option<&str>) -> JsValue {
+    value.map_or(JsValue::NULL, JsValue::from_str)
+}
+
+async fn first_item(statement: D1PreparedStatement) -> Result<Option<Item>, StoreError> {
+    statement.first::<Item>(None).await.map_err(failed)
+}
+
+impl ItemStore for D1Items {
+    fn list(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<Item>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {COLUMNS} FROM items WHERE id > ?1 ORDER BY id ASC LIMIT ?2");
+            let statement = self.statement(&sql, &[id(after), JsValue::from(limit)])?;
+            statement.all().await.map_err(failed)?.results::<Item>().map_err(failed)
+        })
+    }
+
+    fn get(&self, item_id: i64) -> StoreFuture<'_, Option<Item>> {
+        Box::pin(async move {
+            let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
+            first_item(self.statement(&sql, &[id(item_id)])?).await
+        })
+    }
+
+    fn create(&self, item: NewItem, idempotency: Option<IdempotencyKey>) -> StoreFuture<'_, CreateOutcome> {
+        Box::pin(async move {
+            let insert = self.statement(
+                &format!("INSERT INTO items (name, description, created_at, updated_at) VALUES (?1, ?2, {NOW}, {NOW}) RETURNING {COLUMNS}"),
+                &[JsValue::from_str(&item.name), text_or_null(item.description.as_deref())],
+            )?;
+            let Some(key) = idempotency else {
+                let created = first_item(insert)
+                    .await?
+                    .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
+                return Ok(CreateOutcome::Created(created));
+            };
+            // One transaction: expire old keys, insert the item, record the key with
+            // the response it produced. A key seen before fails the last insert, and
+            // the whole batch (the item too) rolls back.
+            let expire = self.statement(
+                "DELETE FROM idempotency_keys WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')",
+                &[],
+            )?;
+            let record = self.statement(
+                &format!(
+                    "INSERT INTO idempotency_keys (consumer, key, fingerprint, response, created_at) \
+                     SELECT ?1, ?2, ?3, json_object('id', id, 'name', name, 'description', description, \
+                     'created_at', created_at, 'updated_at', updated_at), {NOW} FROM items WHERE id = last_insert_rowid()"
+                ),
+                &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key), JsValue::from_str(&key.fingerprint)],
+            )?;
+            match self.db()?.batch(vec![expire, insert, record]).await {
+                Ok(results) => {
+                    let created = results
+                        .get(1)
+                        .map(|result| result.results::<Item>())
+                        .transpose()
+                        .map_err(failed)?
+                        .and_then(|rows| rows.into_iter().next())
+                        .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
+                    Ok(CreateOutcome::Created(created))
+                }
+                Err(error) if error.to_string().contains("UNIQUE constraint failed") => {
+                    let seen = self.statement(
+                        "SELECT fingerprint, response FROM idempotency_keys WHERE consumer = ?1 AND key = ?2",
+                        &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key)],
+                    )?;
+                    #[derive(serde::Deserialize)]
+                    struct Seen {
+                        fingerprint: String,
+                        response: String,
+                    }
+                    let seen = seen
+                        .first::<Seen>(None)
+                        .await
+                        .map_err(failed)?
+                        .ok_or_else(|| failed(&error))?;
+                    if seen.fingerprint != key.fingerprint {
+                        return Ok(CreateOutcome::KeyReused);
+                    }
+                    serde_json::from_str(&seen.response)
+                        .map(CreateOutcome::Replayed)
+                        .map_err(failed)
+                }
+                Err(error) => Err(failed(error)),
+            }
+        })
+    }
+
+    fn update(&self, item_id: i64, patch: ItemPatch) -> StoreFuture<'_, Option<Item>> {
+        Box::pin(async move {
+            let sql = format!(
+                "UPDATE items SET name = COALESCE(?2, name), \
+                 description = CASE WHEN ?3 THEN ?4 ELSE description END, updated_at = {NOW} \
+                 WHERE id = ?1 RETURNING {COLUMNS}"
+            );
+            let (set_description, description) = match &patch.description {
+                Some(value) => (true, value.as_deref()),
+                None => (false, None),
+            };
+            let args = [
+                id(item_id),
+                text_or_null(patch.name.as_deref()),
+                JsValue::from(set_description as u8),
+                text_or_null(description),
+            ];
+            first_item(self.statement(&sql, &args)?).await
+        })
+    }
+
+    fn delete(&self, item_id: i64) -> StoreFuture<'_, bool> {
+        Box::pin(async move {
+            let statement = self.statement("DELETE FROM items WHERE id = ?1 RETURNING id", &[id(item_id)])?;
+            let rows = statement
+                .all()
+                .await
+                .map_err(failed)?
+                .results::<serde_json::Value>()
+                .map_err(failed)?;
+            Ok(!rows.is_empty())
+        })
+    }
+}

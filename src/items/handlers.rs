@@ -1,0 +1,132 @@
+//! The item routes. Reads are public; writes need an API key (see the route table).
+
+use serde::Deserialize;
+
+use super::cursor::Cursor;
+use super::model::{Item, ItemPage, ItemPatchBody, NewItemBody};
+use super::store::{CreateOutcome, IdempotencyKey};
+use crate::app::AppState;
+use crate::extract::{Consumer, Json, Object, Path, Query, State};
+use crate::handler::IntoResponse;
+use crate::http::{Headers, Response, Status};
+use crate::policy::api_key::sha256;
+use crate::problem::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// `GET /items?limit=&cursor=`: oldest first, keyset-paginated by id.
+pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Json<ItemPage>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "invalid-query",
+            format!("query parameter `limit` must be between 1 and {MAX_LIMIT}, got {limit}"),
+        )
+        .with_extension("param", "limit"));
+    }
+    let after = match query.cursor.as_deref() {
+        Some(text) => Cursor::decode(text)?.after,
+        None => 0,
+    };
+    // One more than asked tells whether there is a next page.
+    let mut items = state.items.list(after, limit + 1).await?;
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| Cursor { after: last.id }.encode())
+    } else {
+        None
+    };
+    Ok(Json(ItemPage { items, next_cursor }))
+}
+
+/// `POST /items`: 201 with `Location`. With `Idempotency-Key`, a repeat of
+/// the same request returns the first result and creates nothing.
+pub async fn create(
+    State(state): State<AppState>,
+    Consumer(consumer): Consumer,
+    headers: Headers,
+    Json(Object(body)): Json<Object<NewItemBody>>,
+) -> Result<Response, ApiError> {
+    let item = body.validate()?;
+    let idempotency = match headers.get(IDEMPOTENCY_HEADER) {
+        None => None,
+        Some(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            let canonical = serde_json::to_vec(&item).map_err(ApiError::internal)?;
+            let fingerprint = sha256(&canonical).iter().map(|b| format!("{b:02x}")).collect();
+            Some(IdempotencyKey {
+                consumer,
+                key: key.to_owned(),
+                fingerprint,
+            })
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid-idempotency-key",
+                "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
+            ))
+        }
+    };
+    let (item, replayed) = match state.items.create(item, idempotency).await? {
+        CreateOutcome::Created(item) => (item, false),
+        CreateOutcome::Replayed(item) => (item, true),
+        CreateOutcome::KeyReused => {
+            return Err(ApiError::unprocessable(
+                "idempotency-key-reused",
+                "this Idempotency-Key was already used with a different request body",
+            ))
+        }
+    };
+    let mut response = created(item);
+    if replayed {
+        response.set_header("idempotent-replayed", "true");
+    }
+    Ok(response)
+}
+
+fn created(item: Item) -> Response {
+    let location = format!("/items/{}", item.id);
+    (Status::CREATED, Json(item))
+        .into_response()
+        .with_header("location", location)
+}
+
+fn missing(id: i64) -> ApiError {
+    ApiError::not_found(format!("There is no item {id}.")).with_extension("id", id)
+}
+
+/// `GET /items/{id}`.
+pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Item>, ApiError> {
+    state.items.get(id).await?.map(Json).ok_or_else(|| missing(id))
+}
+
+/// `PATCH /items/{id}`: the fields sent, with the create rules.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(Object(body)): Json<Object<ItemPatchBody>>,
+) -> Result<Json<Item>, ApiError> {
+    let patch = body.validate()?;
+    state
+        .items
+        .update(id, patch)
+        .await?
+        .map(Json)
+        .ok_or_else(|| missing(id))
+}
+
+/// `DELETE /items/{id}`: 204.
+pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Status, ApiError> {
+    if state.items.delete(id).await? {
+        Ok(Status::NO_CONTENT)
+    } else {
+        Err(missing(id))
+    }
+}

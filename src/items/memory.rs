@@ -1,0 +1,129 @@
+//! An in-memory [`ItemStore`] with the same semantics as the D1 one: for host
+//! tests, and for running the core without a database.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use super::model::{Item, ItemPatch, NewItem};
+use super::store::{CreateOutcome, IdempotencyKey, ItemStore, StoreError, StoreFuture};
+use crate::policy::access_log::rfc3339;
+
+#[derive(Default)]
+pub struct MemoryItems {
+    items: RefCell<Vec<Item>>,
+    next_id: Cell<i64>,
+    keys: RefCell<HashMap<(String, String), (String, Item)>>,
+    clock_ms: Cell<u64>,
+    /// When set, every call fails as a database outage would.
+    failure: Option<String>,
+}
+
+impl MemoryItems {
+    pub fn new() -> MemoryItems {
+        MemoryItems::default()
+    }
+
+    /// A store whose every call fails with `cause`.
+    pub fn failing(cause: &str) -> MemoryItems {
+        MemoryItems {
+            failure: Some(cause.to_owned()),
+            ..MemoryItems::default()
+        }
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        match &self.failure {
+            Some(cause) => Err(StoreError(cause.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// A clock that moves a millisecond per write, from 2026-01-01.
+    fn now(&self) -> String {
+        self.clock_ms.set(self.clock_ms.get() + 1);
+        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64)
+    }
+}
+
+impl ItemStore for MemoryItems {
+    fn list(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<Item>> {
+        Box::pin(async move {
+            self.check()?;
+            Ok(self
+                .items
+                .borrow()
+                .iter()
+                .filter(|i| i.id > after)
+                .take(limit as usize)
+                .cloned()
+                .collect())
+        })
+    }
+
+    fn get(&self, id: i64) -> StoreFuture<'_, Option<Item>> {
+        Box::pin(async move {
+            self.check()?;
+            Ok(self.items.borrow().iter().find(|i| i.id == id).cloned())
+        })
+    }
+
+    fn create(&self, item: NewItem, idempotency: Option<IdempotencyKey>) -> StoreFuture<'_, CreateOutcome> {
+        Box::pin(async move {
+            self.check()?;
+            if let Some(key) = &idempotency {
+                if let Some((fingerprint, first)) = self.keys.borrow().get(&(key.consumer.clone(), key.key.clone())) {
+                    return Ok(if *fingerprint == key.fingerprint {
+                        CreateOutcome::Replayed(first.clone())
+                    } else {
+                        CreateOutcome::KeyReused
+                    });
+                }
+            }
+            self.next_id.set(self.next_id.get() + 1);
+            let now = self.now();
+            let created = Item {
+                id: self.next_id.get(),
+                name: item.name,
+                description: item.description,
+                created_at: now.clone(),
+                updated_at: now,
+            };
+            self.items.borrow_mut().push(created.clone());
+            if let Some(key) = idempotency {
+                self.keys
+                    .borrow_mut()
+                    .insert((key.consumer, key.key), (key.fingerprint, created.clone()));
+            }
+            Ok(CreateOutcome::Created(created))
+        })
+    }
+
+    fn update(&self, id: i64, patch: ItemPatch) -> StoreFuture<'_, Option<Item>> {
+        Box::pin(async move {
+            self.check()?;
+            let now = self.now();
+            let mut items = self.items.borrow_mut();
+            let Some(item) = items.iter_mut().find(|i| i.id == id) else {
+                return Ok(None);
+            };
+            if let Some(name) = patch.name {
+                item.name = name;
+            }
+            if let Some(description) = patch.description {
+                item.description = description;
+            }
+            item.updated_at = now;
+            Ok(Some(item.clone()))
+        })
+    }
+
+    fn delete(&self, id: i64) -> StoreFuture<'_, bool> {
+        Box::pin(async move {
+            self.check()?;
+            let mut items = self.items.borrow_mut();
+            let before = items.len();
+            items.retain(|i| i.id != id);
+            Ok(items.len() < before)
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! Items as stored and returned, and the validation of what clients send.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::problem::ApiError;
+
+pub const NAME_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+
+/// An item as the API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One page of the list, oldest first; `next_cursor` is null on the last page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemPage {
+    pub items: Vec<Item>,
+    pub next_cursor: Option<String>,
+}
+
+/// A validated create: `name` trimmed and 1..=200 characters, `description` at most 2000.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewItem {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A validated partial update; `description: Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+/// `POST /items` as sent; unknown fields are refused (422).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewItemBody {
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// `PATCH /items/{id}` as sent: absent fields stay as they are, and
+/// `"description": null` clears the description.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPatchBody {
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    description: Option<Option<String>>,
+}
+
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+fn invalid(field: &'static str, detail: String) -> ApiError {
+    ApiError::unprocessable("invalid-item", detail).with_extension("field", field)
+}
+
+fn valid_name(name: &str) -> Result<String, ApiError> {
+    let trimmed = name.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 {
+        return Err(invalid("name", "body field `name` must not be empty".into()));
+    }
+    if chars > NAME_MAX_CHARS {
+        return Err(invalid(
+            "name",
+            format!("body field `name` is {chars} characters; at most {NAME_MAX_CHARS} are allowed"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn valid_description(description: String) -> Result<String, ApiError> {
+    let chars = description.chars().count();
+    if chars > DESCRIPTION_MAX_CHARS {
+        return Err(invalid(
+            "description",
+            format!("body field `description` is {chars} characters; at most {DESCRIPTION_MAX_CHARS} are allowed"),
+        ));
+    }
+    Ok(description)
+}
+
+impl NewItemBody {
+    pub fn validate(self) -> Result<NewItem, ApiError> {
+        Ok(NewItem {
+            name: valid_name(&self.name)?,
+            description: self.description.map(valid_description).transpose()?,
+        })
+    }
+}
+
+impl ItemPatchBody {
+    pub fn validate(self) -> Result<ItemPatch, ApiError> {
+        let name = match self.name {
+            None => None,
+            Some(None) => return Err(invalid("name", "body field `name` cannot be null".into())),
+            Some(Some(name)) => Some(valid_name(&name)?),
+        };
+        let description = match self.description {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(text)) => Some(Some(valid_description(text)?)),
+        };
+        if name.is_none() && description.is_none() {
+            return Err(ApiError::unprocessable(
+                "invalid-item",
+                "the update changes nothing: send `name`, `description`, or both",
+            ));
+        }
+        Ok(ItemPatch { name, description })
+    }
+}

@@ -1,0 +1,151 @@
+// The items API on local D1, against the real worker under wrangler dev.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { DEV_KEY, problem, startWorker } from "./harness.mjs";
+
+const JSON_HEADERS = { "content-type": "application/json", "x-api-key": DEV_KEY };
+
+describe("items on D1", () => {
+  let worker;
+  before(async () => {
+    worker = await startWorker();
+  });
+  after(async () => worker?.stop());
+
+  const call = (path, init) => fetch(worker.url + path, init);
+  const create = (body, headers = {}) =>
+    call("/items", { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+
+  async function walk(limit) {
+    const ids = [];
+    let cursor = null;
+    do {
+      const page = await (await call(`/items?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json();
+      assert.ok(page.items.length <= limit);
+      ids.push(...page.items.map((item) => item.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    return ids;
+  }
+
+  test("bad input is a clear 4xx and writes nothing", async () => {
+    await problem(assert, await create("{oops"), 400, "malformed-json");
+    assert.equal((await problem(assert, await create({ name: 42 }), 422, "invalid-body")).field, "name");
+    assert.equal((await problem(assert, await create({ name: "   " }), 422, "invalid-item")).field, "name");
+    assert.equal((await problem(assert, await create({ name: "n".repeat(201) }), 422, "invalid-item")).field, "name");
+    const longDescription = { name: "ok", description: "d".repeat(2001) };
+    assert.equal((await problem(assert, await create(longDescription), 422, "invalid-item")).field, "description");
+    await problem(assert, await create({ name: "ok", price: 3 }), 422, "invalid-body");
+    await problem(assert, await create(["ok"]), 422, "invalid-body");
+    await problem(assert, await call("/items", { method: "POST", headers: { "content-type": "application/json" }, body: '{"name":"x"}' }), 401, "unauthorized");
+    assert.equal((await problem(assert, await call("/items?limit=0"), 400, "invalid-query")).param, "limit");
+    assert.equal((await problem(assert, await call("/items?limit=101"), 400, "invalid-query")).param, "limit");
+    await problem(assert, await call("/items?cursor=not-a-cursor"), 400, "invalid-cursor");
+    assert.equal((await problem(assert, await call("/items/abc"), 400, "invalid-path-param")).param, "id");
+    await problem(assert, await call("/items/424242"), 404, "not-found");
+    await problem(assert, await call("/items/424242", { method: "PATCH", headers: JSON_HEADERS, body: '{"name":"x"}' }), 404, "not-found");
+    await problem(assert, await call("/items/424242", { method: "DELETE", headers: JSON_HEADERS }), 404, "not-found");
+    assert.deepEqual(await (await call("/items")).json(), { items: [], next_cursor: null }, "nothing was written");
+  });
+
+  test("create, get, list, update, delete", async () => {
+    const created = await create({ name: "  Widget ", description: "small" });
+    assert.equal(created.status, 201);
+    const item = await created.json();
+    assert.equal(created.headers.get("location"), `/items/${item.id}`);
+    assert.equal(item.name, "Widget");
+    assert.equal(item.description, "small");
+    assert.match(item.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(item.updated_at, item.created_at);
+
+    assert.deepEqual(await (await call(`/items/${item.id}`)).json(), item);
+    const listed = await (await call("/items")).json();
+    assert.deepEqual(listed.items.find((i) => i.id === item.id), item);
+
+    const patched = await call(`/items/${item.id}`, { method: "PATCH", headers: JSON_HEADERS, body: '{"name":"Gadget","description":null}' });
+    assert.equal(patched.status, 200);
+    const updated = await patched.json();
+    assert.equal(updated.name, "Gadget");
+    assert.equal(updated.description, null);
+    assert.equal(updated.created_at, item.created_at);
+    await problem(assert, await call(`/items/${item.id}`, { method: "PATCH", headers: JSON_HEADERS, body: '{"name":""}' }), 422, "invalid-item");
+
+    const deleted = await call(`/items/${item.id}`, { method: "DELETE", headers: { "x-api-key": DEV_KEY } });
+    assert.equal(deleted.status, 204);
+    await problem(assert, await call(`/items/${item.id}`), 404, "not-found");
+  });
+
+  test("idempotent retries create once; a reused key with another body is 422", async () => {
+    const first = await create({ name: "once" }, { "idempotency-key": "retry-1" });
+    assert.equal(first.status, 201);
+    const firstItem = await first.json();
+    const again = await create('{ "name": "once" }', { "idempotency-key": "retry-1" });
+    assert.equal(again.status, 201);
+    assert.deepEqual(await again.json(), firstItem);
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    await problem(assert, await create({ name: "twice" }, { "idempotency-key": "retry-1" }), 422, "idempotency-key-reused");
+
+    // Concurrent retries of one request: one item, every answer the same.
+    const racing = await Promise.all(Array.from({ length: 10 }, () => create({ name: "raced" }, { "idempotency-key": "race-1" })));
+    const bodies = await Promise.all(racing.map((r) => r.json()));
+    assert.ok(racing.every((r) => r.status === 201), JSON.stringify(bodies));
+    assert.equal(new Set(bodies.map((b) => b.id)).size, 1);
+    const all = await walk(100);
+    assert.equal(all.filter((id) => id === firstItem.id).length, 1);
+    assert.equal(all.filter((id) => id === bodies[0].id).length, 1);
+  });
+
+  test("100 concurrent creates: all 201, distinct ids, each listed exactly once", async () => {
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => create({ name: `bulk ${i}` })));
+    const items = await Promise.all(responses.map((r) => r.json()));
+    assert.deepEqual(responses.map((r) => r.status), Array(100).fill(201), JSON.stringify(items.find((i) => !i.id)));
+    const ids = items.map((item) => item.id);
+    assert.equal(new Set(ids).size, 100);
+
+    const walked = await walk(7);
+    assert.equal(new Set(walked).size, walked.length, "no item twice");
+    for (const id of ids) assert.equal(walked.filter((w) => w === id).length, 1, `item ${id} exactly once`);
+    assert.deepEqual([...walked].sort((a, b) => a - b), walked, "oldest first");
+  });
+
+  test("walking while items are added still sees every item once", async () => {
+    const before = await walk(100);
+    const seen = [];
+    let cursor = null;
+    let added = 0;
+    do {
+      const page = await (await call(`/items?limit=9${cursor ? `&cursor=${cursor}` : ""}`)).json();
+      seen.push(...page.items.map((i) => i.id));
+      if (added < 5) {
+        await create({ name: `during walk ${added++}` });
+      }
+      cursor = page.next_cursor;
+    } while (cursor);
+    assert.equal(new Set(seen).size, seen.length);
+    for (const id of before) assert.ok(seen.includes(id), `item ${id} seen`);
+  });
+
+  test("local data survives a restart", async () => {
+    const made = await (await create({ name: "durable" })).json();
+    await worker.stop();
+    worker = await startWorker({ persist: worker.persist, migrate: false });
+    assert.deepEqual(await (await fetch(`${worker.url}/items/${made.id}`)).json(), made);
+  });
+});
+
+describe("items without their tables", () => {
+  let worker;
+  before(async () => {
+    worker = await startWorker({ migrate: false });
+  });
+  after(async () => worker?.stop());
+
+  test("a database failure is a retryable 503 without driver text", async () => {
+    const response = await fetch(`${worker.url}/items`);
+    assert.equal(response.headers.get("retry-after"), "1");
+    const body = await problem(assert, response, 503, "unavailable");
+    assert.doesNotMatch(JSON.stringify(body), /D1|SQL|no such table/i);
+    const log = await worker.logFor(body.request_id);
+    assert.match(log.error, /no such table/);
+  });
+});
