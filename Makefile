@@ -45,7 +45,9 @@ $(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp:
 	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# `npm install`, not `npm ci`: the registry here lacks some other-platform optional
+	# packages (workerd for macOS), which npm ci treats as an out-of-sync lock file.
+	npm install --no-audit --no-fund
 	@touch $@
 
 # Debian's Chromium, for the browser test (test tools cannot download their own here).

@@ -1,7 +1,9 @@
 //! The item store on Cloudflare D1. Every query is parameterised; D1's own
 //! error text goes to the log only (the handlers answer 503).
 
-use wasm_bindgen::JsValue;
+use std::cell::OnceCell;
+
+use wasm_bindgen::{JsCast, JsValue};
 use worker::d1::{D1Database, D1PreparedStatement};
 
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
@@ -10,20 +12,30 @@ const COLUMNS: &str = "id, name, description, created_at, updated_at";
 /// RFC 3339 UTC with milliseconds, from the database's clock.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// The `DB` binding, or the reason it is missing (answered as 503).
+/// The store over the `DB` binding, looked up only when a query needs it, so
+/// requests that never touch items pay nothing for it. A missing binding is
+/// a store failure (503).
 pub struct D1Items {
-    db: Result<D1Database, String>,
+    env: JsValue,
+    db: OnceCell<Result<D1Database, String>>,
 }
 
 impl D1Items {
-    pub fn new(db: worker::Result<D1Database>) -> D1Items {
+    pub fn new(env: JsValue) -> D1Items {
         D1Items {
-            db: db.map_err(|e| format!("D1 binding `DB` is unavailable: {e}")),
+            env,
+            db: OnceCell::new(),
         }
     }
 
     fn db(&self) -> Result<&D1Database, StoreError> {
-        self.db.as_ref().map_err(|e| StoreError(e.clone()))
+        self.db
+            .get_or_init(|| {
+                let env: &worker::Env = self.env.unchecked_ref();
+                env.d1("DB").map_err(|e| format!("D1 binding `DB` is unavailable: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| StoreError(e.clone()))
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {

@@ -1,48 +1,103 @@
-//! The thin wasm adapter: turns a fetch event into a core [`Request`], runs
-//! the gateway, and turns the core [`Response`] back into a runtime response.
-//! It is the only code that touches JS types.
+//! The thin wasm adapter: the only code that touches JS types.
+//!
+//! `worker/entry.js` calls [`edgegate_fetch`] with the request as a few plain
+//! values (method, URL, headers as one string, the body when it is already
+//! read) and gets the response back as one encoded string — a handful of
+//! JS↔wasm crossings per request instead of one per header and field. The
+//! gateway's future is polled once right away: every route that does no I/O
+//! finishes there and no promise is made; one that waits (D1, a streamed
+//! body) is handed to `wasm-bindgen-futures` and answered as a promise.
 //!
 //! The gateway (route table and validated settings) is built on the first
 //! request an isolate serves and kept for its lifetime: settings and secrets
-//! are fixed per deployed version, so they cannot change underneath it.
+//! are fixed per deployed version.
 
 mod body;
 mod d1_items;
+mod platform;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
 
-use js_sys::{Math, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
-use worker::{event, Context, Env};
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
 
 use crate::app::{self, AppState};
-use crate::gateway::{Gateway, Platform};
+use crate::gateway::Gateway;
 use crate::http::{Headers, Method, Request, RequestBody, Response, ResponseBody};
+use platform::WorkerPlatform;
 
 thread_local! {
     /// One gateway per isolate. Leaked on purpose: it lives as long as the isolate.
     static GATEWAY: Cell<Option<&'static Gateway<AppState>>> = const { Cell::new(None) };
+    /// A binary response body, waiting for `edgegate_take_body`.
+    static BINARY_BODY: RefCell<Option<Vec<u8>>> = const { RefCell::new(None) };
 }
 
-/// Panics are logged (message and location) through console_error_panic_hook.
-/// The build uses `panic = "abort"`: the instance traps, the JS entry
-/// (`worker/entry.js`) answers that request with a problem+json 500, and the
-/// worker-build shim swaps in a fresh instance for the next request.
-#[event(start)]
+/// Panics are logged (message and location) by console_error_panic_hook. The
+/// build uses `panic = "abort"`: the instance traps, `worker/entry.js`
+/// answers the failed request with a problem+json 500, and the abort handler
+/// schedules a fresh instance for the next call (wasm-bindgen's reinit).
+#[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    wasm_bindgen::handler::set_on_abort(wasm_bindgen::handler::schedule_reinit);
 }
 
-#[event(fetch)]
-async fn fetch(raw: web_sys::Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
+/// Handles one request. `headers` is `name\nvalue\n` per header; `body` is the
+/// body when the entry already read it; `stream` is the runtime request when
+/// its body is still to be read (no or too large a `Content-Length`).
+/// Returns the encoded response (see [`encode`]), or a promise of it.
+#[wasm_bindgen]
+pub fn edgegate_fetch(
+    method: &str,
+    url: &str,
+    headers: &str,
+    body: Option<Vec<u8>>,
+    stream: JsValue,
+    env: JsValue,
+) -> JsValue {
     let gateway = gateway(&env);
-    let request = request_from(&raw)?;
-    let state = AppState::with_items(d1_items::D1Items::new(env.d1("DB")));
-    let response = gateway.handle(request, &state, &WorkerPlatform).await;
-    Ok(response_into(response)?)
+    let mut request = Request::new(Method::parse(method), target_of(url));
+    request.headers = parse_headers(headers);
+    request.body = match body {
+        Some(bytes) => RequestBody::Bytes(bytes),
+        None if stream.is_object() => RequestBody::Stream(Box::new(body::JsBody::new(stream.unchecked_into()))),
+        None => RequestBody::Empty,
+    };
+    let state = AppState::with_items(d1_items::D1Items::new(env));
+    let mut future = Box::pin(async move { encode(gateway.handle(request, &state, &WorkerPlatform).await) });
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(encoded) => JsValue::from_str(&encoded),
+        Poll::Pending => {
+            wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_str(&future.await)) }).into()
+        }
+    }
 }
 
-fn gateway(env: &Env) -> &'static Gateway<AppState> {
+/// Does nothing, and that is the point: wasm-bindgen's glue checks, before
+/// any export runs, whether the instance aborted and a fresh one is
+/// scheduled, and swaps it in. `edgegate_fetch` cannot be the first call
+/// after an abort, because its glue copies its arguments into the old
+/// instance's memory before that check.
+#[wasm_bindgen]
+pub fn edgegate_revive() {}
+
+/// The largest body any route accepts, so the entry knows which bodies it may
+/// read up front (a `Content-Length` within it) and which to stream.
+#[wasm_bindgen]
+pub fn edgegate_body_budget(env: JsValue) -> f64 {
+    gateway(&env).max_body_bytes() as f64
+}
+
+/// The binary body of the response just encoded with the `b` flag.
+#[wasm_bindgen]
+pub fn edgegate_take_body() -> Vec<u8> {
+    BINARY_BODY.with(|slot| slot.borrow_mut().take()).unwrap_or_default()
+}
+
+fn gateway(env: &JsValue) -> &'static Gateway<AppState> {
     GATEWAY.with(|cell| match cell.get() {
         Some(gateway) => gateway,
         None => {
@@ -60,7 +115,7 @@ fn gateway(env: &Env) -> &'static Gateway<AppState> {
 
 /// A `[vars]` entry or secret as text: strings as they are, and structured
 /// `[vars]` values (TOML tables and arrays) as their JSON.
-fn setting(env: &Env, name: &str) -> Option<String> {
+fn setting(env: &JsValue, name: &str) -> Option<String> {
     let value = Reflect::get(env, &JsValue::from_str(name)).ok()?;
     if value.is_undefined() || value.is_null() {
         return None;
@@ -71,70 +126,49 @@ fn setting(env: &Env, name: &str) -> Option<String> {
     js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string())
 }
 
-fn request_from(raw: &web_sys::Request) -> worker::Result<Request> {
-    let url = raw.url();
-    // The URL is absolute (`https://host/path?query`): keep from the path on.
+/// `https://host/path?query#fragment` → `/path?query`.
+fn target_of(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     let target = url[after_scheme..].find('/').map_or("/", |i| &url[after_scheme + i..]);
-    let target = target.split_once('#').map_or(target, |(before, _)| before);
-    let mut request = Request::new(Method::parse(&raw.method()), target);
-    request.headers = headers_from(&raw.headers())?;
-    if let Some(stream) = raw.body() {
-        request.body = RequestBody::Stream(Box::new(body::JsBody::new(
-            <web_sys::Request as Clone>::clone(raw),
-            stream,
-        )));
-    }
-    Ok(request)
+    target.split_once('#').map_or(target, |(before, _)| before)
 }
 
-fn headers_from(raw: &web_sys::Headers) -> worker::Result<Headers> {
+fn parse_headers(blob: &str) -> Headers {
     let mut headers = Headers::new();
-    let entries =
-        js_sys::try_iter(raw)?.ok_or_else(|| worker::Error::RustError("request headers are not iterable".into()))?;
-    for entry in entries {
-        let pair: js_sys::Array = entry?.unchecked_into();
-        if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
-            headers.append(&name, value);
-        }
+    let mut lines = blob.split('\n');
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.append(name, value);
     }
-    Ok(headers)
+    headers
 }
 
-fn response_into(response: Response) -> Result<web_sys::Response, JsValue> {
-    let headers = web_sys::Headers::new()?;
+/// The response as one string: `<status>[b]\n`, then `name\nvalue\n` per
+/// header, an empty line, and the text body. With the `b` flag the body is
+/// binary and waits in [`edgegate_take_body`]. Header names and values never
+/// contain a newline, so the format is unambiguous.
+fn encode(mut response: Response) -> String {
+    let (text, binary) = match std::mem::take(&mut response.body) {
+        ResponseBody::Empty => (String::new(), None),
+        ResponseBody::Text(text) => (text, None),
+        ResponseBody::Bytes(bytes) => (String::new(), Some(bytes)),
+        ResponseBody::Problem(problem) => (problem.to_json(""), None),
+    };
+    let mut out = String::with_capacity(64 + text.len());
+    out.push_str(&response.status.0.to_string());
+    if binary.is_some() {
+        out.push('b');
+    }
+    out.push('\n');
     for (name, value) in response.headers() {
-        headers.append(name, value)?;
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(value);
+        out.push('\n');
     }
-    let init = web_sys::ResponseInit::new();
-    init.set_status(response.status.0);
-    init.set_headers_headers(&headers);
-    match response.body {
-        ResponseBody::Empty => web_sys::Response::new_with_opt_str_and_init(None, &init),
-        ResponseBody::Text(text) => web_sys::Response::new_with_opt_str_and_init(Some(&text), &init),
-        ResponseBody::Bytes(mut bytes) => web_sys::Response::new_with_opt_u8_array_and_init(Some(&mut bytes), &init),
-        ResponseBody::Problem(problem) => {
-            web_sys::Response::new_with_opt_str_and_init(Some(&problem.to_json("")), &init)
-        }
+    out.push('\n');
+    out.push_str(&text);
+    if let Some(bytes) = binary {
+        BINARY_BODY.with(|slot| *slot.borrow_mut() = Some(bytes));
     }
-}
-
-/// `Date.now()`, `Math.random()` and `console.log`.
-struct WorkerPlatform;
-
-impl Platform for WorkerPlatform {
-    fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
-    }
-
-    fn random_u64(&self) -> u64 {
-        // Two draws: Math.random() carries about 52 random bits each.
-        let high = (Math::random() * 4_294_967_296.0) as u64;
-        let low = (Math::random() * 4_294_967_296.0) as u64;
-        high << 32 | low
-    }
-
-    fn log(&self, line: &str) {
-        web_sys::console::log_1(&JsValue::from_str(line));
-    }
+    out
 }

@@ -73,6 +73,15 @@ impl<S> Gateway<S> {
         Gateway { ready }
     }
 
+    /// The largest body any route accepts (0 when the gateway refuses
+    /// everything): bodies declared within it may be read up front.
+    pub fn max_body_bytes(&self) -> usize {
+        match &self.ready {
+            Ok(ready) => ready.max_body_bytes(),
+            Err(_) => 0,
+        }
+    }
+
     /// Why this gateway refuses every request, if it does.
     pub fn misconfiguration(&self) -> Option<&[String]> {
         self.ready.as_ref().err().map(Vec::as_slice)
