@@ -1,0 +1,177 @@
+// Shared by `make bench` (bench/run.mjs) and the parity test: building the
+// three workers, serving them side by side in one workerd, and the scenarios.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const OUT = path.join(ROOT, "bench", ".out");
+export const FRONTEND = "http://localhost:5173";
+export const BENCH_KEY = "bench-key-not-secret";
+const BIN = path.join(ROOT, "node_modules", ".bin");
+const ENV = { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, NO_COLOR: "1", CI: "true", WRANGLER_SEND_METRICS: "false" };
+
+const GREET_BODY = '{"title":"Dr."}';
+export const SCENARIOS = [
+  { id: "s1", name: "GET /hello", method: "GET", path: "/hello", headers: {} },
+  { id: "s2", name: "GET /users/{id}, CORS", method: "GET", path: "/users/42", headers: { origin: FRONTEND } },
+  {
+    id: "s3",
+    name: "POST /api/greet/{name}, JSON+CORS+key",
+    method: "POST",
+    path: "/api/greet/Alice?lang=es",
+    headers: { origin: FRONTEND, "content-type": "application/json", "x-api-key": BENCH_KEY },
+    body: GREET_BODY,
+  },
+  {
+    id: "s4",
+    name: "preflight for s3",
+    method: "OPTIONS",
+    path: "/api/greet/Alice?lang=es",
+    headers: {
+      origin: FRONTEND,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type, x-api-key",
+    },
+  },
+];
+
+/** Builds the release worker's deployable bundle; returns wrangler's size report. */
+export function buildOurs() {
+  const dir = path.join(OUT, "edgegate");
+  rmSync(dir, { recursive: true, force: true });
+  const output = execFileSync(
+    process.execPath,
+    [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", dir],
+    { cwd: ROOT, env: ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const match = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
+  if (!match) throw new Error(`no size report in wrangler's output:\n${output}`);
+  const modules = readdirSync(dir).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
+  return { dir, modules, totalKiB: Number(match[1]), gzipKiB: Number(match[2]) };
+}
+
+/** Bundles the Hono app and the bare worker with esbuild. */
+export function buildOthers() {
+  mkdirSync(OUT, { recursive: true });
+  for (const name of ["hono", "bare"]) {
+    execFileSync(
+      path.join(BIN, "esbuild"),
+      [path.join(ROOT, "bench", name, "worker.js"), "--bundle", "--format=esm", "--minify", `--outfile=${path.join(OUT, `${name}.js`)}`],
+      { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "inherit"] },
+    );
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const BINDINGS = `[
+    (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
+    (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),
+  ]`;
+
+/** Writes a workerd config serving the given workers (`ours`, `hono`, `bare`) on the given ports. */
+export function writeConfig(file, ours, ports) {
+  const workers = {
+    ours: `(
+  modules = [
+${ours.modules
+  .map((m) => `    (name = "${m}", ${m.endsWith(".wasm") ? "wasm" : "esModule"} = embed "edgegate/${m}"),`)
+  .sort((a, b) => (a.includes("esModule") ? -1 : b.includes("esModule") ? 1 : 0))
+  .join("\n")}
+  ],
+  compatibilityDate = "2026-11-01",
+  bindings = ${BINDINGS},
+)`,
+    hono: `(
+  modules = [ (name = "hono.js", esModule = embed "hono.js") ],
+  compatibilityDate = "2026-11-01",
+  bindings = ${BINDINGS},
+)`,
+    bare: `(
+  modules = [ (name = "bare.js", esModule = embed "bare.js") ],
+  compatibilityDate = "2026-11-01",
+)`,
+  };
+  const names = Object.keys(ports);
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+
+const config :Workerd.Config = (
+  services = [
+${names.map((n) => `    (name = "${n}", worker = .${n}Worker),`).join("\n")}
+  ],
+  sockets = [
+${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}
+  ],
+);
+
+${names.map((n) => `const ${n}Worker :Workerd.Worker = ${workers[n]};`).join("\n\n")}
+`;
+  writeFileSync(file, config);
+}
+
+/** Starts workerd on a config; resolves once every port answers. */
+export async function startWorkerd(config, ports) {
+  const binary = path.join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
+  const child = spawn(binary, ["serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  let exited = null;
+  child.on("exit", (code) => (exited = code));
+  const deadline = Date.now() + 60_000;
+  for (const port of Object.values(ports)) {
+    while (true) {
+      if (exited !== null) throw new Error(`workerd exited (${exited}):\n${stderr}`);
+      try {
+        await fetch(`http://127.0.0.1:${port}/hello`, { signal: AbortSignal.timeout(2000) });
+        break;
+      } catch {}
+      if (Date.now() > deadline) throw new Error(`workerd did not serve port ${port}:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    stderr: () => stderr,
+    stop() {
+      child.kill("SIGKILL");
+    },
+  };
+}
+
+/** Sends a scenario once; returns what a client sees. */
+export async function request(port, scenario) {
+  const response = await fetch(`http://127.0.0.1:${port}${scenario.path}`, {
+    method: scenario.method,
+    headers: scenario.headers,
+    body: scenario.body,
+  });
+  return {
+    status: response.status,
+    body: await response.text(),
+    allowOrigin: response.headers.get("access-control-allow-origin"),
+  };
+}
+
+/** Checks that our worker and the Hono app answer every scenario alike. */
+export async function parity(ports) {
+  const differences = [];
+  for (const scenario of SCENARIOS) {
+    const ours = await request(ports.ours, scenario);
+    const hono = await request(ports.hono, scenario);
+    for (const field of ["status", "body", "allowOrigin"]) {
+      if (ours[field] !== hono[field]) differences.push(`${scenario.id} ${field}: ours ${JSON.stringify(ours[field])}, hono ${JSON.stringify(hono[field])}`);
+    }
+  }
+  return differences;
+}

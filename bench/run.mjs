@@ -1,0 +1,160 @@
+// `make bench`: our worker, a Hono app and a bare worker side by side in one
+// workerd, loaded with wrk on loopback in interleaved rounds (A B C A B C ...),
+// so every ratio compares numbers from the same run. Also reports the
+// deployable size against bench/budget.json and the start-up time.
+//
+// BENCH_ROUNDS (default 3) and BENCH_SECONDS (default 4) set the load;
+// BENCH_ONLY=s1,s3 runs some scenarios only (for quick iterations).
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { OUT, ROOT, SCENARIOS, buildOthers, buildOurs, freePort, parity, startWorkerd, writeConfig } from "./lib.mjs";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
+const SECONDS = Number(process.env.BENCH_SECONDS || 4);
+const TARGETS = ["ours", "hono", "bare"];
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
+const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
+
+const ours = buildOurs();
+buildOthers();
+const ports = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await freePort()])));
+const config = path.join(OUT, "bench.capnp");
+writeConfig(config, ours, ports);
+const workerd = await startWorkerd(config, ports);
+
+let failed = false;
+try {
+  const differences = await parity(ports);
+  if (differences.length) {
+    console.error(`our worker and the Hono app disagree:\n  ${differences.join("\n  ")}`);
+    process.exit(1);
+  }
+
+  for (const scenario of SCENARIOS) writeFileSync(path.join(OUT, `${scenario.id}.lua`), luaFor(scenario));
+  for (const target of TARGETS) for (const scenario of SCENARIOS) wrk(target, scenario, 1); // warm-up
+
+  const runs = {};
+  const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.id));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const scenario of scenarios) {
+      for (const target of TARGETS) {
+        const result = wrk(target, scenario, SECONDS);
+        (runs[`${scenario.id}/${target}`] ??= []).push(result);
+        process.stderr.write(`round ${round} ${scenario.id} ${target}: ${result.rps.toFixed(0)} req/s\n`);
+      }
+    }
+  }
+  workerd.stop();
+
+  const rows = scenarios.map((scenario) => {
+    const of = (target) => summarize(runs[`${scenario.id}/${target}`]);
+    const [o, h, b] = TARGETS.map(of);
+    return { scenario: scenario.id, name: scenario.name, ours: o, hono: h, bare: b, ours_over_hono: o.rps / h.rps, ours_over_bare: o.rps / b.rps };
+  });
+  const startup = { ours_ms: await startupMs("ours"), bare_ms: await startupMs("bare") };
+  startup.ours_extra_ms = startup.ours_ms - startup.bare_ms;
+
+  const checks = [
+    ...rows.map((r) => ({ what: `${r.scenario} ours/hono ≥ ${budget.ours_over_hono_min}`, ok: r.ours_over_hono >= budget.ours_over_hono_min })),
+    ...rows.filter((r) => r.scenario === "s1").map((r) => ({ what: `s1 ours/bare ≥ ${budget.ours_over_bare_s1_min}`, ok: r.ours_over_bare >= budget.ours_over_bare_s1_min })),
+    { what: `gzip ${ours.gzipKiB} KiB ≤ ${budget.gzip_kib} KiB`, ok: ours.gzipKiB <= budget.gzip_kib },
+  ];
+
+  print(rows, ours, startup, checks);
+  const results = {
+    date: new Date().toISOString(),
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    load: "wrk -t1 -c8 on loopback, one workerd serving all three",
+    scenarios: rows,
+    size: { total_kib: ours.totalKiB, gzip_kib: ours.gzipKiB, budget_gzip_kib: budget.gzip_kib },
+    startup,
+    checks,
+  };
+  mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench", "results", "latest.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nwritten to bench/results/latest.json`);
+  // Size is deterministic and gates; speed ratios are reported (machines are noisy).
+  failed = !checks[checks.length - 1].ok;
+} finally {
+  workerd.stop();
+}
+process.exit(failed ? 1 : 0);
+
+function luaFor(scenario) {
+  const lines = [`wrk.method = ${JSON.stringify(scenario.method)}`, `wrk.path = ${JSON.stringify(scenario.path)}`];
+  for (const [name, value] of Object.entries(scenario.headers)) lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  if (scenario.body) lines.push(`wrk.body = ${JSON.stringify(scenario.body)}`);
+  return lines.join("\n") + "\n";
+}
+
+function wrk(target, scenario, seconds) {
+  const output = execFileSync(
+    "wrk",
+    ["-t1", "-c8", `-d${seconds}s`, "--latency", "-s", path.join(OUT, `${scenario.id}.lua`), `http://127.0.0.1:${ports[target]}`],
+    { encoding: "utf8" },
+  );
+  if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${target} ${scenario.id}: error responses under load\n${output}`);
+  const rps = Number(output.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const latency = (pct) => toMs(output.match(new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`)));
+  return { rps, p50_ms: latency(50), p99_ms: latency(99) };
+}
+
+function toMs(match) {
+  const value = Number(match[1]);
+  return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function summarize(results) {
+  return { rps: median(results.map((r) => r.rps)), p50_ms: median(results.map((r) => r.p50_ms)), p99_ms: median(results.map((r) => r.p99_ms)) };
+}
+
+/** Median over 5 starts of: spawn workerd with one worker until its first 200. */
+async function startupMs(target) {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const port = await freePort();
+    const file = path.join(OUT, `startup-${target}.capnp`);
+    writeConfig(file, ours, { [target]: port });
+    const binary = path.join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
+    const started = performance.now();
+    const child = spawn(binary, ["serve", file], { cwd: OUT, stdio: "ignore" });
+    try {
+      while (true) {
+        try {
+          const response = await fetch(`http://127.0.0.1:${port}/hello`);
+          if (response.status === 200) break;
+        } catch {}
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      times.push(performance.now() - started);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }
+  return Number(median(times).toFixed(1));
+}
+
+function print(rows, ours, startup, checks) {
+  const pad = (text, width) => String(text).padEnd(width);
+  const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
+  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all three\n`);
+  console.log(`${pad("scenario", 42)}${"ours".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}   ours p50/p99 ms   hono p50/p99 ms   ours/hono  ours/bare`);
+  for (const r of rows) {
+    console.log(
+      `${pad(`${r.scenario} ${r.name}`, 42)}${num(r.ours.rps)}${num(r.hono.rps)}${num(r.bare.rps)}   ` +
+        `${pad(`${r.ours.p50_ms.toFixed(2)}/${r.ours.p99_ms.toFixed(2)}`, 18)}${pad(`${r.hono.p50_ms.toFixed(2)}/${r.hono.p99_ms.toFixed(2)}`, 18)}` +
+        `${r.ours_over_hono.toFixed(2).padStart(9)}${r.ours_over_bare.toFixed(2).padStart(11)}`,
+    );
+  }
+  console.log(`\nsize (wrangler deploy --dry-run): ${ours.totalKiB} KiB, gzip ${ours.gzipKiB} KiB`);
+  console.log(`start-up to first response (median of 5): ours ${startup.ours_ms} ms, bare ${startup.bare_ms} ms, difference ${startup.ours_extra_ms.toFixed(1)} ms`);
+  console.log("\ntargets:");
+  for (const check of checks) console.log(`  ${check.ok ? "met " : "MISSED"}  ${check.what}`);
+}
