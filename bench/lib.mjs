@@ -1,7 +1,7 @@
 // Shared by `make bench` (bench/run.mjs) and the parity test: building the
 // three workers, serving them side by side in one workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -76,15 +76,19 @@ export function freePort() {
   });
 }
 
-const BINDINGS = `[
+const bindings = (extra = "") => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
-    (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),
+    (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
+const BINDINGS = bindings();
 
-/** Writes a workerd config serving the given workers (`ours`, `hono`, `bare`) on the given ports. */
+/**
+ * Writes a workerd config serving the given workers on the given ports:
+ * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
+ * `hono`, `bare`.
+ */
 export function writeConfig(file, ours, ports) {
-  const workers = {
-    ours: `(
+  const oursWith = (extra) => `(
   modules = [
 ${ours.modules
   .map((m) => `    (name = "${m}", ${m.endsWith(".wasm") ? "wasm" : "esModule"} = embed "edgegate/${m}"),`)
@@ -92,8 +96,11 @@ ${ours.modules
   .join("\n")}
   ],
   compatibilityDate = "2026-11-01",
-  bindings = ${BINDINGS},
-)`,
+  bindings = ${bindings(extra)},
+)`;
+  const workers = {
+    ours: oursWith(""),
+    ours_nolog: oursWith(`\n    (name = "ACCESS_LOG", text = "false"),`),
     hono: `(
   modules = [ (name = "hono.js", esModule = embed "hono.js") ],
   compatibilityDate = "2026-11-01",
@@ -124,7 +131,8 @@ ${names.map((n) => `const ${n}Worker :Workerd.Worker = ${workers[n]};`).join("\n
 /** Starts workerd on a config; resolves once every port answers. */
 export async function startWorkerd(config, ports) {
   const binary = path.join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
-  const child = spawn(binary, ["serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
+  // workerd on the second core, wrk on the first (see run.mjs): less noise on 2-core machines.
+  const child = spawn("taskset", ["-c", "1", binary, "serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   let exited = null;
@@ -143,6 +151,11 @@ export async function startWorkerd(config, ports) {
   }
   return {
     stderr: () => stderr,
+    /** CPU seconds workerd has used so far (user + system). */
+    cpuSeconds() {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
     stop() {
       child.kill("SIGKILL");
     },

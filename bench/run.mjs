@@ -12,7 +12,7 @@ import { OUT, ROOT, SCENARIOS, buildOthers, buildOurs, freePort, parity, startWo
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
-const TARGETS = ["ours", "hono", "bare"];
+const TARGETS = ["ours", "ours_nolog", "hono", "bare"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
 
@@ -41,7 +41,7 @@ try {
       for (const target of TARGETS) {
         const result = wrk(target, scenario, SECONDS);
         (runs[`${scenario.id}/${target}`] ??= []).push(result);
-        process.stderr.write(`round ${round} ${scenario.id} ${target}: ${result.rps.toFixed(0)} req/s\n`);
+        process.stderr.write(`round ${round} ${scenario.id} ${target}: ${result.rps.toFixed(0)} req/s, ${result.cpu_us.toFixed(1)} µs CPU/request\n`);
       }
     }
   }
@@ -49,8 +49,19 @@ try {
 
   const rows = scenarios.map((scenario) => {
     const of = (target) => summarize(runs[`${scenario.id}/${target}`]);
-    const [o, h, b] = TARGETS.map(of);
-    return { scenario: scenario.id, name: scenario.name, ours: o, hono: h, bare: b, ours_over_hono: o.rps / h.rps, ours_over_bare: o.rps / b.rps };
+    const [o, n, h, b] = TARGETS.map(of);
+    return {
+      scenario: scenario.id,
+      name: scenario.name,
+      ours: o,
+      ours_nolog: n,
+      hono: h,
+      bare: b,
+      ours_over_hono: o.rps / h.rps,
+      ours_over_bare: o.rps / b.rps,
+      ours_nolog_over_hono: n.rps / h.rps,
+      ours_nolog_over_bare: n.rps / b.rps,
+    };
   });
   const startup = { ours_ms: await startupMs("ours"), bare_ms: await startupMs("bare") };
   startup.ours_extra_ms = startup.ours_ms - startup.bare_ms;
@@ -90,15 +101,18 @@ function luaFor(scenario) {
 }
 
 function wrk(target, scenario, seconds) {
+  const cpuBefore = workerd.cpuSeconds();
   const output = execFileSync(
-    "wrk",
-    ["-t1", "-c8", `-d${seconds}s`, "--latency", "-s", path.join(OUT, `${scenario.id}.lua`), `http://127.0.0.1:${ports[target]}`],
+    "taskset",
+    ["-c", "0", "wrk", "-t1", "-c8", `-d${seconds}s`, "--latency", "-s", path.join(OUT, `${scenario.id}.lua`), `http://127.0.0.1:${ports[target]}`],
     { encoding: "utf8" },
   );
   if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${target} ${scenario.id}: error responses under load\n${output}`);
+  const cpu = workerd.cpuSeconds() - cpuBefore;
   const rps = Number(output.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const requests = Number(output.match(/(\d+) requests in/)[1]);
   const latency = (pct) => toMs(output.match(new RegExp(`\\s${pct}%\\s+([\\d.]+)(us|ms|s)`)));
-  return { rps, p50_ms: latency(50), p99_ms: latency(99) };
+  return { rps, p50_ms: latency(50), p99_ms: latency(99), cpu_us: (cpu * 1e6) / requests };
 }
 
 function toMs(match) {
@@ -112,7 +126,8 @@ function median(values) {
 }
 
 function summarize(results) {
-  return { rps: median(results.map((r) => r.rps)), p50_ms: median(results.map((r) => r.p50_ms)), p99_ms: median(results.map((r) => r.p99_ms)) };
+  const of = (key) => median(results.map((r) => r[key]));
+  return { rps: of("rps"), p50_ms: of("p50_ms"), p99_ms: of("p99_ms"), cpu_us: of("cpu_us") };
 }
 
 /** Median over 5 starts of: spawn workerd with one worker until its first 200. */
@@ -145,14 +160,19 @@ function print(rows, ours, startup, checks) {
   const pad = (text, width) => String(text).padEnd(width);
   const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
   console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all three\n`);
-  console.log(`${pad("scenario", 42)}${"ours".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}   ours p50/p99 ms   hono p50/p99 ms   ours/hono  ours/bare`);
+  console.log(
+    `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}` +
+      `   ours p50/p99 ms   hono p50/p99 ms  ours/hono ours/bare  (no log: /hono /bare)`,
+  );
   for (const r of rows) {
     console.log(
-      `${pad(`${r.scenario} ${r.name}`, 42)}${num(r.ours.rps)}${num(r.hono.rps)}${num(r.bare.rps)}   ` +
-        `${pad(`${r.ours.p50_ms.toFixed(2)}/${r.ours.p99_ms.toFixed(2)}`, 18)}${pad(`${r.hono.p50_ms.toFixed(2)}/${r.hono.p99_ms.toFixed(2)}`, 18)}` +
-        `${r.ours_over_hono.toFixed(2).padStart(9)}${r.ours_over_bare.toFixed(2).padStart(11)}`,
+      `${pad(`${r.scenario} ${r.name}`, 42)}${num(r.ours.rps)}${num(r.ours_nolog.rps)}${num(r.hono.rps)}${num(r.bare.rps)}   ` +
+        `${pad(`${r.ours.p50_ms.toFixed(2)}/${r.ours.p99_ms.toFixed(2)}`, 18)}${pad(`${r.hono.p50_ms.toFixed(2)}/${r.hono.p99_ms.toFixed(2)}`, 17)}` +
+        `${r.ours_over_hono.toFixed(2).padStart(9)}${r.ours_over_bare.toFixed(2).padStart(10)}` +
+        `   (${r.ours_nolog_over_hono.toFixed(2)} ${r.ours_nolog_over_bare.toFixed(2)})`,
     );
   }
+  console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
   console.log(`\nsize (wrangler deploy --dry-run): ${ours.totalKiB} KiB, gzip ${ours.gzipKiB} KiB`);
   console.log(`start-up to first response (median of 5): ours ${startup.ours_ms} ms, bare ${startup.bare_ms} ms, difference ${startup.ours_extra_ms.toFixed(1)} ms`);
   console.log("\ntargets:");

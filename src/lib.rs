@@ -14,5 +14,4 @@ pub mod problem;
 pub mod routing;
 pub mod testing;
 
-#[cfg(target_arch = "wasm32")]
-mod adapter;
+pub mod adapter;

@@ -496,3 +496,19 @@ fn preflights_are_logged_under_their_route() {
     );
     assert_eq!(log["status"], 204);
 }
+
+#[test]
+fn the_access_log_can_be_turned_off_but_failures_are_still_logged() {
+    let gateway = app_gateway(&with_var(dev_vars(), "ACCESS_LOG", "false"));
+    assert!(send(&gateway, get("/hello")).logs.is_empty());
+    assert!(send(&gateway, get("/nope")).logs.is_empty());
+    let failing = custom_gateway(
+        vec![edgegate::routing::Route::get("/fail", || async {
+            Err::<&str, _>(edgegate::problem::ApiError::internal("disk on fire"))
+        })
+        .public()],
+        &with_var(dev_vars(), "ACCESS_LOG", "false"),
+    );
+    let exchange = send(&failing, get("/fail"));
+    assert_eq!(exchange.access_log()["error"], "disk on fire");
+}

@@ -1,12 +1,12 @@
-// The worker's entry: hands each request to the Rust gateway in one call and
-// builds the runtime response from what it returns.
+// The worker's entry: hands each request to the Rust gateway and builds the
+// runtime response from what it returns.
 //
-// The request crosses into wasm as plain values: method, URL, the headers as
-// one "name\nvalue\n" string, and the body when its Content-Length is within
-// the largest limit any route has (otherwise the gateway streams it itself,
-// counting bytes as they arrive). The response comes back as one string:
-// "<status>[b]\n", "name\nvalue\n" per header, an empty line, the body text
-// (with "b", the bytes come from edgegate_take_body()).
+// Requests and responses cross into and out of wasm as bytes in buffers the
+// wasm instance owns (layouts in src/adapter/wire.rs): no JS objects walked
+// field by field, no TextEncoder/TextDecoder per string. A body whose
+// Content-Length is within the largest limit any route has is read here in one
+// copy; any other body is streamed by the gateway, which counts the bytes as
+// they arrive.
 //
 // Panics: a Rust panic aborts the wasm instance (panic = "abort"). The Rust side
 // has logged the message and location, and its abort handler schedules a fresh
@@ -17,13 +17,24 @@
 import Gateway from "../build/index.js";
 
 const {
-  edgegate_fetch: handle,
+  edgegate_init: init,
+  edgegate_memory: wasmMemory,
+  edgegate_reserve: reserve,
   edgegate_body_budget: bodyBudget,
-  edgegate_take_body: takeBody,
+  edgegate_fetch: fetchBuffered,
+  edgegate_fetch_streamed: fetchStreamed,
+  edgegate_take_pending: takePending,
   edgegate_revive: revive,
 } = Gateway.prototype;
+
+const PENDING_RESPONSE = -1;
+const NEEDS_INIT = -2;
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const inFlight = new Set();
+let memory = null;
+let bytes = null;
+let inputAt = 0;
+let inputCapacity = 0;
 let budget = -1;
 let aborted = false;
 
@@ -41,25 +52,62 @@ export default {
       if (aborted) {
         aborted = false;
         revive();
+        memory = bytes = null;
+        inputAt = inputCapacity = 0;
+        budget = -1;
       }
-      let headers = "";
-      for (const [name, value] of request.headers) headers += name + "\n" + value + "\n";
-      let body;
-      let stream;
+      let head = request.method + "\n" + request.url + "\n";
+      for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
+      head += "\n";
+      let body = null;
+      let streamed = false;
       if (request.body !== null) {
-        if (budget < 0) budget = bodyBudget(env);
+        if (budget < 0) {
+          init(env);
+          budget = bodyBudget();
+        }
         const declared = request.headers.get("content-length");
         if (declared !== null && +declared <= budget) body = new Uint8Array(await request.arrayBuffer());
-        else stream = request;
+        else streamed = true;
       }
-      const out = handle(request.method, request.url, headers, body, stream, env);
-      return decode(typeof out === "string" ? out : await waitFor(out));
+      let result = handle(request, head, body, streamed);
+      if (result === NEEDS_INIT) {
+        init(env);
+        result = handle(request, head, body, streamed);
+      }
+      if (result === PENDING_RESPONSE) return decode(await waitFor(takePending()), 0);
+      return decode(view(), result);
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) aborted = true;
       return failure(request, error);
     }
   },
 };
+
+/** The wasm memory as bytes, renewed when the memory has grown (growing detaches the old view). */
+function view() {
+  if (bytes === null || bytes.length === 0) {
+    memory ??= wasmMemory();
+    bytes = new Uint8Array(memory.buffer);
+  }
+  return bytes;
+}
+
+/** Writes the request into the input buffer and runs the gateway on it. */
+function handle(request, head, body, streamed) {
+  const length = head.length + (body === null ? 0 : body.length);
+  if (length > inputCapacity) {
+    inputCapacity = Math.max(length, 16384);
+    inputAt = reserve(inputCapacity);
+  }
+  const at = inputAt;
+  const u8 = view();
+  // Method, URL and header values are byte strings: one byte per character.
+  for (let i = 0; i < head.length; i++) u8[at + i] = head.charCodeAt(i);
+  if (body !== null) u8.set(body, at + head.length);
+  const now = Date.now();
+  return streamed ? fetchStreamed(length, request, now) : fetchBuffered(length, body === null ? -1 : body.length, now);
+}
 
 /** Waits for an answer that involved I/O, unless the instance dies meanwhile. */
 async function waitFor(promise) {
@@ -73,19 +121,46 @@ async function waitFor(promise) {
   }
 }
 
-function decode(out) {
-  let end = out.indexOf("\n");
-  const binary = out.charCodeAt(end - 1) === 98; // "b"
-  const status = parseInt(out, 10);
-  const headers = [];
-  while (out.charCodeAt(end + 1) !== 10) {
-    const name = out.indexOf("\n", end + 1);
-    const value = out.indexOf("\n", name + 1);
-    headers.push([out.slice(end + 1, name), out.slice(name + 1, value)]);
-    end = value;
+const word = (u8, at) => u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
+function latin1(u8, from, to) {
+  if (to - from > 32) return String.fromCharCode.apply(null, u8.subarray(from, to));
+  let text = "";
+  for (let i = from; i < to; i++) text += String.fromCharCode(u8[i]);
+  return text;
+}
+const utf8 = new TextDecoder();
+
+/** Whether a short run of bytes is ASCII (then it becomes a string: cheaper for the runtime than a buffer). */
+function ascii(u8, from, to) {
+  if (to - from > 4096) return false;
+  for (let i = from; i < to; i++) if (u8[i] > 127) return false;
+  return true;
+}
+
+/** Builds the runtime response from the encoded one at `at`, and prints its log line. */
+function decode(u8, at) {
+  const end = at + word(u8, at);
+  const bodyAt = at + word(u8, at + 4);
+  const logAt = at + word(u8, at + 8);
+  let i = at + 12;
+  let status = 0;
+  while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
+  i++;
+  // A plain object: the runtime converts it faster than a list of pairs. The
+  // gateway never repeats a header name (list headers are joined), so nothing is lost.
+  const headers = {};
+  while (u8[i] !== 10) {
+    let j = i;
+    while (u8[j] !== 10) j++;
+    let k = j + 1;
+    while (u8[k] !== 10) k++;
+    headers[latin1(u8, i, j)] = latin1(u8, j + 1, k);
+    i = k + 1;
   }
-  const text = out.slice(end + 2);
-  const body = binary ? takeBody() : text === "" ? null : text;
+  const body = logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
+  if (end > logAt) {
+    console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));
+  }
   return new Response(body, { status, headers });
 }
 

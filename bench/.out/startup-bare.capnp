@@ -5,7 +5,7 @@ const config :Workerd.Config = (
     (name = "bare", worker = .bareWorker),
   ],
   sockets = [
-    (name = "bare", address = "127.0.0.1:40109", http = (), service = "bare"),
+    (name = "bare", address = "127.0.0.1:36225", http = (), service = "bare"),
   ],
 );
 

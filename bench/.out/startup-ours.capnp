@@ -5,14 +5,14 @@ const config :Workerd.Config = (
     (name = "ours", worker = .oursWorker),
   ],
   sockets = [
-    (name = "ours", address = "127.0.0.1:45299", http = (), service = "ours"),
+    (name = "ours", address = "127.0.0.1:43631", http = (), service = "ours"),
   ],
 );
 
 const oursWorker :Workerd.Worker = (
   modules = [
     (name = "entry.js", esModule = embed "edgegate/entry.js"),
-    (name = "a448563398de71332235fe95612bb390c0b7c7c2-index_bg.wasm", wasm = embed "edgegate/a448563398de71332235fe95612bb390c0b7c7c2-index_bg.wasm"),
+    (name = "2223a1dff89d51dfc7c1017b175ab1f5da2de21b-index_bg.wasm", wasm = embed "edgegate/2223a1dff89d51dfc7c1017b175ab1f5da2de21b-index_bg.wasm"),
   ],
   compatibilityDate = "2026-11-01",
   bindings = [

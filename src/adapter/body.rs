@@ -52,5 +52,5 @@ impl BodySource for JsBody {
 }
 
 fn failed(error: JsValue) -> BodyReadError {
-    BodyReadError::Failed(format!("{error:?}"))
+    BodyReadError::Failed(super::js_error::text(&error))
 }

@@ -1,23 +1,45 @@
 //! The runtime's clock, randomness and log, for the gateway.
 
-use std::cell::Cell;
-
-use wasm_bindgen::JsValue;
+use std::cell::{Cell, RefCell};
 
 use crate::gateway::Platform;
 
-/// `Date.now()` and `console.log`, and request-id randomness from a
-/// per-isolate xorshift generator seeded once from `Math.random()`, so a
-/// request costs no extra JS calls for it.
-pub struct WorkerPlatform;
+/// The clock starts at the time the entry passed in (so a request that
+/// finishes without waiting costs no clock call) and reads `Date.now()` after
+/// that. Request-id randomness comes from a per-isolate xorshift generator
+/// seeded once from `Math.random()`. The log line is kept for the entry to
+/// print, with the response.
+pub struct WorkerPlatform {
+    started: f64,
+    clock_read: Cell<bool>,
+    log: RefCell<String>,
+}
 
 thread_local! {
     static RANDOM_STATE: Cell<u64> = const { Cell::new(0) };
 }
 
+impl WorkerPlatform {
+    pub fn starting_at(now: f64) -> WorkerPlatform {
+        WorkerPlatform {
+            started: now,
+            clock_read: Cell::new(false),
+            log: RefCell::new(String::new()),
+        }
+    }
+
+    pub fn take_log(&self) -> String {
+        self.log.take()
+    }
+}
+
 impl Platform for WorkerPlatform {
     fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
+        if self.clock_read.replace(true) {
+            js_sys::Date::now()
+        } else {
+            self.started
+        }
     }
 
     fn random_u64(&self) -> u64 {
@@ -38,6 +60,10 @@ impl Platform for WorkerPlatform {
     }
 
     fn log(&self, line: &str) {
-        web_sys::console::log_1(&JsValue::from_str(line));
+        let mut log = self.log.borrow_mut();
+        if !log.is_empty() {
+            log.push('\n');
+        }
+        log.push_str(line);
     }
 }

@@ -24,6 +24,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "ROUTE_POLICIES",
     "API_KEYS",
+    "ACCESS_LOG",
 ];
 
 /// The settings, parsed but not yet resolved against the route table.
@@ -37,6 +38,8 @@ pub struct Settings {
     pub api_keys: Option<ApiKeys>,
     /// Per-route overrides, keyed by path template.
     pub routes: BTreeMap<String, RoutePolicySettings>,
+    /// One JSON line per request (default). When off, only failures (5xx) are logged.
+    pub access_log: bool,
 }
 
 /// What `ROUTE_POLICIES` may override for one path template.
@@ -81,6 +84,7 @@ impl Settings {
 
         let mut settings = Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            access_log: true,
             ..Settings::default()
         };
         settings.cors.origins = get("CORS_ALLOWED_ORIGINS").map(|v| list(&v));
@@ -94,6 +98,13 @@ impl Settings {
                     "CORS_ALLOW_CREDENTIALS",
                     format!("must be `true` or `false`, not `{other}`"),
                 ),
+            }
+        }
+        if let Some(value) = get("ACCESS_LOG") {
+            match value.trim() {
+                "true" => settings.access_log = true,
+                "false" => settings.access_log = false,
+                other => fail("ACCESS_LOG", format!("must be `true` or `false`, not `{other}`")),
             }
         }
         if let Some(value) = get("CORS_MAX_AGE") {
@@ -168,6 +179,7 @@ mod tests {
         assert!(settings.cors.origins.is_none());
         assert!(settings.api_keys.is_none());
         assert!(settings.routes.is_empty());
+        assert!(settings.access_log);
     }
 
     #[test]
@@ -199,6 +211,7 @@ mod tests {
     fn every_invalid_setting_is_reported() {
         let errors = load(&[
             ("CORS_ALLOW_CREDENTIALS", "yes"),
+            ("ACCESS_LOG", "sometimes"),
             ("CORS_MAX_AGE", "an hour"),
             ("MAX_BODY_BYTES", "0"),
             ("ROUTE_POLICIES", r#"{"/echo": {"max_bytes": 1}}"#),
@@ -210,6 +223,7 @@ mod tests {
             settings,
             [
                 "CORS_ALLOW_CREDENTIALS",
+                "ACCESS_LOG",
                 "CORS_MAX_AGE",
                 "MAX_BODY_BYTES",
                 "ROUTE_POLICIES",

@@ -154,7 +154,11 @@ impl<S> Gateway<S> {
             problem,
             error: cause.as_deref(),
         };
-        platform.log(&entry.to_json());
+        // With the access log off, failures are still logged: their causes exist nowhere else.
+        let access_log = self.ready.as_ref().map_or(true, |ready| ready.access_log);
+        if access_log || response.status.0 >= 500 {
+            platform.log(&entry.to_json());
+        }
 
         if let ResponseBody::Problem(problem) = &response.body {
             response.body = ResponseBody::Text(problem.to_json(&request.request_id));

@@ -19,6 +19,7 @@ pub(super) struct Resolved<S> {
     pub paths: Vec<PathPolicy>,
     pub api_keys: Option<ApiKeys>,
     pub default_max_body_bytes: usize,
+    pub access_log: bool,
 }
 
 impl<S> Resolved<S> {
@@ -91,6 +92,7 @@ impl<S> Resolved<S> {
             paths,
             api_keys: settings.api_keys.filter(|keys| !keys.is_empty()),
             default_max_body_bytes: settings.max_body_bytes,
+            access_log: settings.access_log,
         })
     }
 

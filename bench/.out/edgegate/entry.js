@@ -2,16 +2,16 @@ var __defProp = Object.defineProperty;
 var __name = (target, value) => __defProp(target, "name", { value, configurable: true });
 
 // build/index.js
-import { WorkerEntrypoint as Fe } from "cloudflare:workers";
-import Q from "./a448563398de71332235fe95612bb390c0b7c7c2-index_bg.wasm";
-var G = globalThis.__worker_init_state = { criticalError: false, instanceId: 0 };
-var E = class {
+import { WorkerEntrypoint as Ee } from "cloudflare:workers";
+import K from "./a087e54aa8100a908da6d9652dea841ec12500ed-index_bg.wasm";
+var J = globalThis.__worker_init_state = { criticalError: false, instanceId: 0 };
+var m = class {
   static {
-    __name(this, "E");
+    __name(this, "m");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
-    return this.__wbg_ptr = 0, be.unregister(this), e;
+    return this.__wbg_ptr = 0, ue.unregister(this), e;
   }
   free() {
     let e = this.__destroy_into_raw();
@@ -60,14 +60,14 @@ var E = class {
     if (this.__wbg_inst !== void 0 && this.__wbg_inst !== c) throw new Error("Invalid stale object from previous Wasm instance");
     s();
     try {
-      _.__wbg_set_containerstartupoptions_enableInternet(this.__wbg_ptr, f(e) ? 16777215 : e ? 1 : 0);
+      _.__wbg_set_containerstartupoptions_enableInternet(this.__wbg_ptr, u(e) ? 16777215 : e ? 1 : 0);
     } catch (t) {
       o(t);
     }
   }
   set entrypoint(e) {
     if (this.__wbg_inst !== void 0 && this.__wbg_inst !== c) throw new Error("Invalid stale object from previous Wasm instance");
-    let t = ve(e, _.__wbindgen_malloc), r = d;
+    let t = he(e, _.__wbindgen_malloc), r = w;
     s();
     try {
       _.__wbg_set_containerstartupoptions_entrypoint(this.__wbg_ptr, t, r);
@@ -85,10 +85,10 @@ var E = class {
     }
   }
 };
-Symbol.dispose && (E.prototype[Symbol.dispose] = E.prototype.free);
-var z = class {
+Symbol.dispose && (m.prototype[Symbol.dispose] = m.prototype.free);
+var k = class {
   static {
-    __name(this, "z");
+    __name(this, "k");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
@@ -153,17 +153,17 @@ var z = class {
     } catch (t) {
       o(t);
     }
-    return ue[e];
+    return fe[e];
   }
 };
-Symbol.dispose && (z.prototype[Symbol.dispose] = z.prototype.free);
-var T = class {
+Symbol.dispose && (k.prototype[Symbol.dispose] = k.prototype.free);
+var A = class {
   static {
-    __name(this, "T");
+    __name(this, "A");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
-    return this.__wbg_ptr = 0, de.unregister(this), e;
+    return this.__wbg_ptr = 0, be.unregister(this), e;
   }
   free() {
     let e = this.__destroy_into_raw();
@@ -208,14 +208,14 @@ var T = class {
     return t;
   }
 };
-Symbol.dispose && (T.prototype[Symbol.dispose] = T.prototype.free);
-var M = class {
+Symbol.dispose && (A.prototype[Symbol.dispose] = A.prototype.free);
+var S = class {
   static {
-    __name(this, "M");
+    __name(this, "S");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
-    return this.__wbg_ptr = 0, le.unregister(this), e;
+    return this.__wbg_ptr = 0, de.unregister(this), e;
   }
   free() {
     let e = this.__destroy_into_raw();
@@ -248,14 +248,14 @@ var M = class {
     return t;
   }
 };
-Symbol.dispose && (M.prototype[Symbol.dispose] = M.prototype.free);
-var F = class {
+Symbol.dispose && (S.prototype[Symbol.dispose] = S.prototype.free);
+var v = class {
   static {
-    __name(this, "F");
+    __name(this, "v");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
-    return this.__wbg_ptr = 0, we.unregister(this), e;
+    return this.__wbg_ptr = 0, le.unregister(this), e;
   }
   free() {
     let e = this.__destroy_into_raw();
@@ -327,14 +327,14 @@ var F = class {
     }
   }
 };
-Symbol.dispose && (F.prototype[Symbol.dispose] = F.prototype.free);
-var R = class {
+Symbol.dispose && (v.prototype[Symbol.dispose] = v.prototype.free);
+var x = class {
   static {
-    __name(this, "R");
+    __name(this, "x");
   }
   __destroy_into_raw() {
     let e = this.__wbg_ptr;
-    return this.__wbg_ptr = 0, ye.unregister(this), e;
+    return this.__wbg_ptr = 0, we.unregister(this), e;
   }
   free() {
     let e = this.__destroy_into_raw();
@@ -382,7 +382,7 @@ var R = class {
     if (this.__wbg_inst !== void 0 && this.__wbg_inst !== c) throw new Error("Invalid stale object from previous Wasm instance");
     s();
     try {
-      _.__wbg_set_r2range_length(this.__wbg_ptr, !f(e), f(e) ? 0 : e);
+      _.__wbg_set_r2range_length(this.__wbg_ptr, !u(e), u(e) ? 0 : e);
     } catch (t) {
       o(t);
     }
@@ -391,7 +391,7 @@ var R = class {
     if (this.__wbg_inst !== void 0 && this.__wbg_inst !== c) throw new Error("Invalid stale object from previous Wasm instance");
     s();
     try {
-      _.__wbg_set_r2range_offset(this.__wbg_ptr, !f(e), f(e) ? 0 : e);
+      _.__wbg_set_r2range_offset(this.__wbg_ptr, !u(e), u(e) ? 0 : e);
     } catch (t) {
       o(t);
     }
@@ -400,18 +400,18 @@ var R = class {
     if (this.__wbg_inst !== void 0 && this.__wbg_inst !== c) throw new Error("Invalid stale object from previous Wasm instance");
     s();
     try {
-      _.__wbg_set_r2range_suffix(this.__wbg_ptr, !f(e), f(e) ? 0 : e);
+      _.__wbg_set_r2range_suffix(this.__wbg_ptr, !u(e), u(e) ? 0 : e);
     } catch (t) {
       o(t);
     }
   }
 };
-Symbol.dispose && (R.prototype[Symbol.dispose] = R.prototype.free);
-function O() {
-  c++, v = null, k = null, A = null, typeof numBytesDecoded < "u" && (numBytesDecoded = 0), typeof d < "u" && (d = 0), B = false, P = false, q = new WebAssembly.Instance(Q, re()), _ = q.exports, _.__wbindgen_start();
+Symbol.dispose && (x.prototype[Symbol.dispose] = x.prototype.free);
+function z() {
+  c++, y = null, W = null, F = null, typeof numBytesDecoded < "u" && (numBytesDecoded = 0), typeof w < "u" && (w = 0), q = false, T = false, U = new WebAssembly.Instance(K, ie()), _ = U.exports, _.__wbindgen_start();
 }
-__name(O, "O");
-function X() {
+__name(z, "z");
+function Q() {
   let n;
   s();
   try {
@@ -421,32 +421,72 @@ function X() {
   }
   return n;
 }
+__name(Q, "Q");
+function X() {
+  let n;
+  s();
+  try {
+    n = _.edgegate_body_budget();
+  } catch (e) {
+    o(e);
+  }
+  return n;
+}
 __name(X, "X");
-function Y(n) {
+function Y(n, e, t) {
+  let r;
+  s();
+  try {
+    r = _.edgegate_fetch(n, e, t);
+  } catch (i) {
+    o(i);
+  }
+  return r;
+}
+__name(Y, "Y");
+function Z(n, e, t) {
+  let r;
+  s();
+  try {
+    r = _.edgegate_fetch_streamed(n, e, t);
+  } catch (i) {
+    o(i);
+  }
+  return r;
+}
+__name(Z, "Z");
+function $(n) {
+  s();
+  try {
+    _.edgegate_init(n);
+  } catch (e) {
+    o(e);
+  }
+}
+__name($, "$");
+function ee() {
+  let n;
+  s();
+  try {
+    n = _.edgegate_memory();
+  } catch (e) {
+    o(e);
+  }
+  return n;
+}
+__name(ee, "ee");
+function te(n) {
   let e;
   s();
   try {
-    e = _.edgegate_body_budget(n);
+    e = _.edgegate_reserve(n);
   } catch (t) {
     o(t);
   }
-  return e;
+  return e >>> 0;
 }
-__name(Y, "Y");
-function Z(n, e, t, r, i, u) {
-  let a = I(n, _.__wbindgen_malloc, _.__wbindgen_realloc), b = d, g = I(e, _.__wbindgen_malloc, _.__wbindgen_realloc), W = d, j = I(t, _.__wbindgen_malloc, _.__wbindgen_realloc), h = d;
-  var oe = f(r) ? 0 : me(r, _.__wbindgen_malloc), se = d;
-  let H;
-  s();
-  try {
-    H = _.edgegate_fetch(a, b, g, W, j, h, oe, se, i, u);
-  } catch (ce) {
-    o(ce);
-  }
-  return H;
-}
-__name(Z, "Z");
-function ee() {
+__name(te, "te");
+function ne() {
   s();
   try {
     _.edgegate_revive();
@@ -454,20 +494,19 @@ function ee() {
     o(n);
   }
 }
-__name(ee, "ee");
-function te() {
+__name(ne, "ne");
+function re() {
   let n;
   s();
   try {
-    n = _.edgegate_take_body();
-  } catch (t) {
-    o(t);
+    n = _.edgegate_take_pending();
+  } catch (e) {
+    o(e);
   }
-  var e = N(n[0], n[1]).slice();
-  return _.__wbindgen_free(n[0], n[1] * 1, 1), e;
+  return n;
 }
-__name(te, "te");
-function ne() {
+__name(re, "re");
+function _e() {
   s();
   try {
     _.start();
@@ -475,135 +514,83 @@ function ne() {
     o(n);
   }
 }
-__name(ne, "ne");
-function re() {
-  return { __proto__: null, "./index_bg.js": { __proto__: null, __wbg_Error_30c8987f7c2ed4e2: /* @__PURE__ */ __name(function(e, t) {
-    return Error(m(e, t));
-  }, "__wbg_Error_30c8987f7c2ed4e2"), __wbg_Number_14af1003b8dd5ead: /* @__PURE__ */ __name(function(e) {
-    return Number(e);
-  }, "__wbg_Number_14af1003b8dd5ead"), __wbg___wbindgen_bigint_get_as_i64_a2383202b9353e4c: /* @__PURE__ */ __name(function(e, t) {
-    let r = t, i = typeof r == "bigint" ? r : void 0;
-    l().setBigInt64(e + 8, f(i) ? BigInt(0) : i, true), l().setInt32(e + 0, !f(i), true);
-  }, "__wbg___wbindgen_bigint_get_as_i64_a2383202b9353e4c"), __wbg___wbindgen_boolean_get_5b446f51afd21013: /* @__PURE__ */ __name(function(e) {
+__name(_e, "_e");
+function ie() {
+  return { __proto__: null, "./index_bg.js": { __proto__: null, __wbg___wbindgen_boolean_get_5b446f51afd21013: /* @__PURE__ */ __name(function(e) {
     let t = e, r = typeof t == "boolean" ? t : void 0;
-    return f(r) ? 16777215 : r ? 1 : 0;
-  }, "__wbg___wbindgen_boolean_get_5b446f51afd21013"), __wbg___wbindgen_debug_string_4687d8d8c2017d52: /* @__PURE__ */ __name(function(e, t) {
-    let r = D(t), i = I(r, _.__wbindgen_malloc, _.__wbindgen_realloc), u = d;
-    l().setInt32(e + 4, u, true), l().setInt32(e + 0, i, true);
-  }, "__wbg___wbindgen_debug_string_4687d8d8c2017d52"), __wbg___wbindgen_in_92f62ee1427d9e49: /* @__PURE__ */ __name(function(e, t) {
-    return e in t;
-  }, "__wbg___wbindgen_in_92f62ee1427d9e49"), __wbg___wbindgen_is_bigint_b123553bed3bb382: /* @__PURE__ */ __name(function(e) {
-    return typeof e == "bigint";
-  }, "__wbg___wbindgen_is_bigint_b123553bed3bb382"), __wbg___wbindgen_is_function_1f9d30630b8b1d3d: /* @__PURE__ */ __name(function(e) {
+    return u(r) ? 16777215 : r ? 1 : 0;
+  }, "__wbg___wbindgen_boolean_get_5b446f51afd21013"), __wbg___wbindgen_is_function_1f9d30630b8b1d3d: /* @__PURE__ */ __name(function(e) {
     return typeof e == "function";
   }, "__wbg___wbindgen_is_function_1f9d30630b8b1d3d"), __wbg___wbindgen_is_null_e343b7d08827ba72: /* @__PURE__ */ __name(function(e) {
     return e === null;
-  }, "__wbg___wbindgen_is_null_e343b7d08827ba72"), __wbg___wbindgen_is_null_or_undefined_f9435d56bdcc06df: /* @__PURE__ */ __name(function(e) {
-    return e == null;
-  }, "__wbg___wbindgen_is_null_or_undefined_f9435d56bdcc06df"), __wbg___wbindgen_is_object_3c45d4f2dde4e749: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg___wbindgen_is_null_e343b7d08827ba72"), __wbg___wbindgen_is_object_3c45d4f2dde4e749: /* @__PURE__ */ __name(function(e) {
     let t = e;
     return typeof t == "object" && t !== null;
   }, "__wbg___wbindgen_is_object_3c45d4f2dde4e749"), __wbg___wbindgen_is_undefined_8865fb403f8fe9d8: /* @__PURE__ */ __name(function(e) {
     return e === void 0;
-  }, "__wbg___wbindgen_is_undefined_8865fb403f8fe9d8"), __wbg___wbindgen_jsval_eq_02babf21faa37971: /* @__PURE__ */ __name(function(e, t) {
-    return e === t;
-  }, "__wbg___wbindgen_jsval_eq_02babf21faa37971"), __wbg___wbindgen_jsval_loose_eq_677f21e468d6b461: /* @__PURE__ */ __name(function(e, t) {
-    return e == t;
-  }, "__wbg___wbindgen_jsval_loose_eq_677f21e468d6b461"), __wbg___wbindgen_number_get_2e0e7dee9f701a71: /* @__PURE__ */ __name(function(e, t) {
-    let r = t, i = typeof r == "number" ? r : void 0;
-    l().setFloat64(e + 8, f(i) ? 0 : i, true), l().setInt32(e + 0, !f(i), true);
-  }, "__wbg___wbindgen_number_get_2e0e7dee9f701a71"), __wbg___wbindgen_reinit_3f79fdb34dee3ea9: /* @__PURE__ */ __name(function() {
-    P = true;
+  }, "__wbg___wbindgen_is_undefined_8865fb403f8fe9d8"), __wbg___wbindgen_memory_caa4a6165639c8b5: /* @__PURE__ */ __name(function() {
+    return _.memory;
+  }, "__wbg___wbindgen_memory_caa4a6165639c8b5"), __wbg___wbindgen_reinit_3f79fdb34dee3ea9: /* @__PURE__ */ __name(function() {
+    T = true;
   }, "__wbg___wbindgen_reinit_3f79fdb34dee3ea9"), __wbg___wbindgen_string_get_0380ccaa2f57f0d9: /* @__PURE__ */ __name(function(e, t) {
     let r = t, i = typeof r == "string" ? r : void 0;
-    var u = f(i) ? 0 : I(i, _.__wbindgen_malloc, _.__wbindgen_realloc), a = d;
-    l().setInt32(e + 4, a, true), l().setInt32(e + 0, u, true);
+    var g = u(i) ? 0 : G(i, _.__wbindgen_malloc, _.__wbindgen_realloc), a = w;
+    h().setInt32(e + 4, a, true), h().setInt32(e + 0, g, true);
   }, "__wbg___wbindgen_string_get_0380ccaa2f57f0d9"), __wbg___wbindgen_throw_41e9ee4f547fc59a: /* @__PURE__ */ __name(function(e, t) {
-    throw new WebAssembly.Exception(L, [new Error(m(e, t))]);
+    throw new WebAssembly.Exception(L, [new Error(I(e, t))]);
   }, "__wbg___wbindgen_throw_41e9ee4f547fc59a"), __wbg__wbg_cb_unref_dcc1a90847f04c41: /* @__PURE__ */ __name(function(e) {
     e._wbg_cb_unref();
-  }, "__wbg__wbg_cb_unref_dcc1a90847f04c41"), __wbg_all_2228d6712e7ddb97: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg__wbg_cb_unref_dcc1a90847f04c41"), __wbg_all_8206c74350ce49e6: /* @__PURE__ */ __name(function(e) {
     return e.all();
-  }, "__wbg_all_2228d6712e7ddb97"), __wbg_batch_6b58fc32d9c19d60: /* @__PURE__ */ __name(function(e, t) {
+  }, "__wbg_all_8206c74350ce49e6"), __wbg_batch_71e7eee564116829: /* @__PURE__ */ __name(function(e, t) {
     return e.batch(t);
-  }, "__wbg_batch_6b58fc32d9c19d60"), __wbg_bind_1f842289d2018ed8: /* @__PURE__ */ __name(function(e, t) {
+  }, "__wbg_batch_71e7eee564116829"), __wbg_bind_e397829f3f127171: /* @__PURE__ */ __name(function(e, t) {
     return e.bind(...t);
-  }, "__wbg_bind_1f842289d2018ed8"), __wbg_body_4792166cb351f162: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_bind_e397829f3f127171"), __wbg_body_4792166cb351f162: /* @__PURE__ */ __name(function(e) {
     let t = e.body;
-    return f(t) ? 0 : w(t);
+    return u(t) ? 0 : l(t);
   }, "__wbg_body_4792166cb351f162"), __wbg_buffer_56ec2905a66f58b9: /* @__PURE__ */ __name(function(e) {
     return e.buffer;
   }, "__wbg_buffer_56ec2905a66f58b9"), __wbg_byobRequest_54f7ce41d584549a: /* @__PURE__ */ __name(function(e) {
     let t = e.byobRequest;
-    return f(t) ? 0 : w(t);
+    return u(t) ? 0 : l(t);
   }, "__wbg_byobRequest_54f7ce41d584549a"), __wbg_byteLength_9f985b8373f1f3fe: /* @__PURE__ */ __name(function(e) {
     return e.byteLength;
   }, "__wbg_byteLength_9f985b8373f1f3fe"), __wbg_byteOffset_0bd5a6a03553639c: /* @__PURE__ */ __name(function(e) {
     return e.byteOffset;
   }, "__wbg_byteOffset_0bd5a6a03553639c"), __wbg_call_187d372bd5fdd4aa: /* @__PURE__ */ __name(function(e, t, r) {
     return e.call(t, r);
-  }, "__wbg_call_187d372bd5fdd4aa"), __wbg_call_6137034ef55c9d0f: /* @__PURE__ */ __name(function(e, t) {
-    return e.call(t);
-  }, "__wbg_call_6137034ef55c9d0f"), __wbg_cancel_7c2a08c8db4c73f3: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_call_187d372bd5fdd4aa"), __wbg_cancel_7c2a08c8db4c73f3: /* @__PURE__ */ __name(function(e) {
     return e.cancel();
-  }, "__wbg_cancel_7c2a08c8db4c73f3"), __wbg_cause_19276d032a32d4bd: /* @__PURE__ */ __name(function(e) {
-    return e.cause;
-  }, "__wbg_cause_19276d032a32d4bd"), __wbg_close_185286988f30f252: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_cancel_7c2a08c8db4c73f3"), __wbg_close_185286988f30f252: /* @__PURE__ */ __name(function(e) {
     e.close();
   }, "__wbg_close_185286988f30f252"), __wbg_close_748f26698dabe269: /* @__PURE__ */ __name(function(e) {
     e.close();
-  }, "__wbg_close_748f26698dabe269"), __wbg_constructor_076176ce0f386e16: /* @__PURE__ */ __name(function(e) {
-    return e.constructor;
-  }, "__wbg_constructor_076176ce0f386e16"), __wbg_done_b41a1d26cdb37fb6: /* @__PURE__ */ __name(function(e) {
-    return e.done;
-  }, "__wbg_done_b41a1d26cdb37fb6"), __wbg_enqueue_4a01c128f9a0de16: /* @__PURE__ */ __name(function(e, t) {
+  }, "__wbg_close_748f26698dabe269"), __wbg_enqueue_4a01c128f9a0de16: /* @__PURE__ */ __name(function(e, t) {
     e.enqueue(t);
-  }, "__wbg_enqueue_4a01c128f9a0de16"), __wbg_entries_fb6397112b1de25f: /* @__PURE__ */ __name(function(e) {
-    return Object.entries(e);
-  }, "__wbg_entries_fb6397112b1de25f"), __wbg_error_757e9472f8410341: /* @__PURE__ */ __name(function(e, t) {
+  }, "__wbg_enqueue_4a01c128f9a0de16"), __wbg_error_757e9472f8410341: /* @__PURE__ */ __name(function(e, t) {
     let r, i;
     try {
-      r = e, i = t, console.error(m(e, t));
+      r = e, i = t, console.error(I(e, t));
     } finally {
       s();
       try {
         _.__wbindgen_free(r, i, 1);
-      } catch (u) {
-        o(u);
+      } catch (g) {
+        o(g);
       }
     }
   }, "__wbg_error_757e9472f8410341"), __wbg_error_a30e98d44009f1bb: /* @__PURE__ */ __name(function(e, t) {
     console.error(e, t);
   }, "__wbg_error_a30e98d44009f1bb"), __wbg_error_c9cf3fc2064683a9: /* @__PURE__ */ __name(function(e) {
     console.error(e);
-  }, "__wbg_error_c9cf3fc2064683a9"), __wbg_first_3f7220e4ae4ce878: /* @__PURE__ */ __name(function(e, t, r) {
-    return e.first(t === 0 ? void 0 : m(t, r));
-  }, "__wbg_first_3f7220e4ae4ce878"), __wbg_getReader_e782bd33388a2c7b: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_error_c9cf3fc2064683a9"), __wbg_getReader_e782bd33388a2c7b: /* @__PURE__ */ __name(function(e) {
     return e.getReader();
   }, "__wbg_getReader_e782bd33388a2c7b"), __wbg_get_31af05bd4842a84f: /* @__PURE__ */ __name(function(e, t) {
     return Reflect.get(e, t);
-  }, "__wbg_get_31af05bd4842a84f"), __wbg_get_658f6698067d9515: /* @__PURE__ */ __name(function(e, t) {
-    return Reflect.get(e, t);
-  }, "__wbg_get_658f6698067d9515"), __wbg_get_6c896e0571ddae51: /* @__PURE__ */ __name(function(e, t) {
-    return e[t >>> 0];
-  }, "__wbg_get_6c896e0571ddae51"), __wbg_get_88983e33467eae60: /* @__PURE__ */ __name(function(e, t) {
-    let r = Reflect.get(e, t);
-    return f(r) ? 0 : w(r);
-  }, "__wbg_get_88983e33467eae60"), __wbg_get_unchecked_288889d017702237: /* @__PURE__ */ __name(function(e, t) {
-    return e[t >>> 0];
-  }, "__wbg_get_unchecked_288889d017702237"), __wbg_get_with_ref_key_6412cf3094599694: /* @__PURE__ */ __name(function(e, t) {
-    return e[t];
-  }, "__wbg_get_with_ref_key_6412cf3094599694"), __wbg_instanceId_9b67ff33ae8bef8a: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_get_31af05bd4842a84f"), __wbg_instanceId_9b67ff33ae8bef8a: /* @__PURE__ */ __name(function(e) {
     return e.instanceId;
-  }, "__wbg_instanceId_9b67ff33ae8bef8a"), __wbg_instanceof_ArrayBuffer_a99f175873e5d9b8: /* @__PURE__ */ __name(function(e) {
-    let t;
-    try {
-      t = e instanceof ArrayBuffer;
-    } catch {
-      t = false;
-    }
-    return t;
-  }, "__wbg_instanceof_ArrayBuffer_a99f175873e5d9b8"), __wbg_instanceof_Error_80a725f81f2e102d: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_instanceId_9b67ff33ae8bef8a"), __wbg_instanceof_Error_80a725f81f2e102d: /* @__PURE__ */ __name(function(e) {
     let t;
     try {
       t = e instanceof Error;
@@ -611,57 +598,27 @@ function re() {
       t = false;
     }
     return t;
-  }, "__wbg_instanceof_Error_80a725f81f2e102d"), __wbg_instanceof_Map_b2611749102d7ba3: /* @__PURE__ */ __name(function(e) {
-    let t;
-    try {
-      t = e instanceof Map;
-    } catch {
-      t = false;
-    }
-    return t;
-  }, "__wbg_instanceof_Map_b2611749102d7ba3"), __wbg_instanceof_Uint8Array_828cef2aaacafc31: /* @__PURE__ */ __name(function(e) {
-    let t;
-    try {
-      t = e instanceof Uint8Array;
-    } catch {
-      t = false;
-    }
-    return t;
-  }, "__wbg_instanceof_Uint8Array_828cef2aaacafc31"), __wbg_isArray_e15a2ff68ffdbef2: /* @__PURE__ */ __name(function(e) {
-    return Array.isArray(e);
-  }, "__wbg_isArray_e15a2ff68ffdbef2"), __wbg_isSafeInteger_717808ad6a54bd9e: /* @__PURE__ */ __name(function(e) {
-    return Number.isSafeInteger(e);
-  }, "__wbg_isSafeInteger_717808ad6a54bd9e"), __wbg_iterator_e3c31c892080e444: /* @__PURE__ */ __name(function() {
-    return Symbol.iterator;
-  }, "__wbg_iterator_e3c31c892080e444"), __wbg_length_7f3c00c40364105e: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_instanceof_Error_80a725f81f2e102d"), __wbg_length_7f3c00c40364105e: /* @__PURE__ */ __name(function(e) {
     return e.length;
-  }, "__wbg_length_7f3c00c40364105e"), __wbg_length_d4bdea10311bd9cf: /* @__PURE__ */ __name(function(e) {
-    return e.length;
-  }, "__wbg_length_d4bdea10311bd9cf"), __wbg_log_17c30ef363c61cf4: /* @__PURE__ */ __name(function(e) {
-    console.log(e);
-  }, "__wbg_log_17c30ef363c61cf4"), __wbg_message_5f8387f0c32b90a7: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_length_7f3c00c40364105e"), __wbg_message_5f8387f0c32b90a7: /* @__PURE__ */ __name(function(e) {
     return e.message;
-  }, "__wbg_message_5f8387f0c32b90a7"), __wbg_name_e2eac7cdfa054f65: /* @__PURE__ */ __name(function(e) {
-    return e.name;
-  }, "__wbg_name_e2eac7cdfa054f65"), __wbg_name_f9b814d78e8e299f: /* @__PURE__ */ __name(function(e) {
-    return e.name;
-  }, "__wbg_name_f9b814d78e8e299f"), __wbg_new_1dbf7428bba60a42: /* @__PURE__ */ __name(function(e) {
-    return new Uint8Array(e);
-  }, "__wbg_new_1dbf7428bba60a42"), __wbg_new_227d7c05414eb861: /* @__PURE__ */ __name(function() {
+  }, "__wbg_message_5f8387f0c32b90a7"), __wbg_new_227d7c05414eb861: /* @__PURE__ */ __name(function() {
     return new Error();
   }, "__wbg_new_227d7c05414eb861"), __wbg_new_343a093a3c2ffb4e: /* @__PURE__ */ __name(function(e, t) {
-    return new Error(m(e, t));
+    return new Error(I(e, t));
   }, "__wbg_new_343a093a3c2ffb4e"), __wbg_new_ee2291f50781bf1d: /* @__PURE__ */ __name(function() {
     return new Array();
-  }, "__wbg_new_ee2291f50781bf1d"), __wbg_new_typed_b01cb72a8af741a3: /* @__PURE__ */ __name(function(e, t) {
+  }, "__wbg_new_ee2291f50781bf1d"), __wbg_new_from_slice_9a868026ffa4208a: /* @__PURE__ */ __name(function(e, t) {
+    return new Uint8Array(C(e, t));
+  }, "__wbg_new_from_slice_9a868026ffa4208a"), __wbg_new_typed_b01cb72a8af741a3: /* @__PURE__ */ __name(function(e, t) {
     try {
-      var r = { a: e, b: t }, i = /* @__PURE__ */ __name((a, b) => {
-        let g = r.a;
+      var r = { a: e, b: t }, i = /* @__PURE__ */ __name((a, f) => {
+        let b = r.a;
         r.a = 0;
         try {
-          return fe(g, r.b, a, b);
+          return ae(b, r.b, a, f);
         } finally {
-          r.a = g;
+          r.a = b;
         }
       }, "i");
       return new Promise(i);
@@ -670,16 +627,12 @@ function re() {
     }
   }, "__wbg_new_typed_b01cb72a8af741a3"), __wbg_new_with_byte_offset_and_length_2f5d7fc2a828b74d: /* @__PURE__ */ __name(function(e, t, r) {
     return new Uint8Array(e, t >>> 0, r >>> 0);
-  }, "__wbg_new_with_byte_offset_and_length_2f5d7fc2a828b74d"), __wbg_next_33784799010f1bbe: /* @__PURE__ */ __name(function(e) {
-    return e.next;
-  }, "__wbg_next_33784799010f1bbe"), __wbg_next_f4aac29c42af995c: /* @__PURE__ */ __name(function(e) {
-    return e.next();
-  }, "__wbg_next_f4aac29c42af995c"), __wbg_now_aa4ccb83129e9e55: /* @__PURE__ */ __name(function() {
+  }, "__wbg_new_with_byte_offset_and_length_2f5d7fc2a828b74d"), __wbg_now_aa4ccb83129e9e55: /* @__PURE__ */ __name(function() {
     return Date.now();
-  }, "__wbg_now_aa4ccb83129e9e55"), __wbg_prepare_6fe68a8990920f81: /* @__PURE__ */ __name(function(e, t, r) {
-    return e.prepare(m(t, r));
-  }, "__wbg_prepare_6fe68a8990920f81"), __wbg_prototypesetcall_bc27214492979395: /* @__PURE__ */ __name(function(e, t, r) {
-    Uint8Array.prototype.set.call(N(e, t), r);
+  }, "__wbg_now_aa4ccb83129e9e55"), __wbg_prepare_f75b7bb5e8f91705: /* @__PURE__ */ __name(function(e, t, r) {
+    return e.prepare(I(t, r));
+  }, "__wbg_prepare_f75b7bb5e8f91705"), __wbg_prototypesetcall_bc27214492979395: /* @__PURE__ */ __name(function(e, t, r) {
+    Uint8Array.prototype.set.call(C(e, t), r);
   }, "__wbg_prototypesetcall_bc27214492979395"), __wbg_push_2baf45db356cf468: /* @__PURE__ */ __name(function(e, t) {
     return e.push(t);
   }, "__wbg_push_2baf45db356cf468"), __wbg_queueMicrotask_9833f9a49df95a49: /* @__PURE__ */ __name(function(e) {
@@ -694,88 +647,79 @@ function re() {
     return Promise.resolve(e);
   }, "__wbg_resolve_0076e10020304ede"), __wbg_respond_c102fabcc79e5ef0: /* @__PURE__ */ __name(function(e, t) {
     e.respond(t >>> 0);
-  }, "__wbg_respond_c102fabcc79e5ef0"), __wbg_results_a5533c886ed43a9a: /* @__PURE__ */ __name(function(e) {
-    let t = e.results;
-    return f(t) ? 0 : w(t);
-  }, "__wbg_results_a5533c886ed43a9a"), __wbg_set_575d3ddb70fe831d: /* @__PURE__ */ __name(function(e, t, r) {
-    e.set(N(t, r));
+  }, "__wbg_respond_c102fabcc79e5ef0"), __wbg_set_575d3ddb70fe831d: /* @__PURE__ */ __name(function(e, t, r) {
+    e.set(C(t, r));
   }, "__wbg_set_575d3ddb70fe831d"), __wbg_set_criticalError_3904d60fe2a0b05b: /* @__PURE__ */ __name(function(e, t) {
     e.criticalError = t !== 0;
   }, "__wbg_set_criticalError_3904d60fe2a0b05b"), __wbg_set_instanceId_9ad5caac0a4e519c: /* @__PURE__ */ __name(function(e, t) {
     e.instanceId = t >>> 0;
   }, "__wbg_set_instanceId_9ad5caac0a4e519c"), __wbg_stack_3b0d974bbf31e44f: /* @__PURE__ */ __name(function(e, t) {
-    let r = t.stack, i = I(r, _.__wbindgen_malloc, _.__wbindgen_realloc), u = d;
-    l().setInt32(e + 4, u, true), l().setInt32(e + 0, i, true);
+    let r = t.stack, i = G(r, _.__wbindgen_malloc, _.__wbindgen_realloc), g = w;
+    h().setInt32(e + 4, g, true), h().setInt32(e + 0, i, true);
   }, "__wbg_stack_3b0d974bbf31e44f"), __wbg_static_accessor_GLOBAL_266715b9d96ba635: /* @__PURE__ */ __name(function() {
     let e = typeof global > "u" ? null : global;
-    return f(e) ? 0 : w(e);
+    return u(e) ? 0 : l(e);
   }, "__wbg_static_accessor_GLOBAL_266715b9d96ba635"), __wbg_static_accessor_GLOBAL_THIS_10fb7dc1ae063179: /* @__PURE__ */ __name(function() {
     let e = typeof globalThis > "u" ? null : globalThis;
-    return f(e) ? 0 : w(e);
+    return u(e) ? 0 : l(e);
   }, "__wbg_static_accessor_GLOBAL_THIS_10fb7dc1ae063179"), __wbg_static_accessor_INIT_STATE_e3fce2ad8a08e94e: /* @__PURE__ */ __name(function() {
-    return G;
+    return J;
   }, "__wbg_static_accessor_INIT_STATE_e3fce2ad8a08e94e"), __wbg_static_accessor_SELF_0b583911f537483a: /* @__PURE__ */ __name(function() {
     let e = typeof self > "u" ? null : self;
-    return f(e) ? 0 : w(e);
+    return u(e) ? 0 : l(e);
   }, "__wbg_static_accessor_SELF_0b583911f537483a"), __wbg_static_accessor_WINDOW_d7f903d1508cbdc4: /* @__PURE__ */ __name(function() {
     let e = typeof window > "u" ? null : window;
-    return f(e) ? 0 : w(e);
+    return u(e) ? 0 : l(e);
   }, "__wbg_static_accessor_WINDOW_d7f903d1508cbdc4"), __wbg_stringify_52ff602c1cc4fbb6: /* @__PURE__ */ __name(function(e) {
     return JSON.stringify(e);
   }, "__wbg_stringify_52ff602c1cc4fbb6"), __wbg_then_c949d5a25a4e78f8: /* @__PURE__ */ __name(function(e, t, r) {
     return e.then(t, r);
   }, "__wbg_then_c949d5a25a4e78f8"), __wbg_then_e71170d78fcf8954: /* @__PURE__ */ __name(function(e, t) {
     return e.then(t);
-  }, "__wbg_then_e71170d78fcf8954"), __wbg_value_f3c585ee8f5ba40c: /* @__PURE__ */ __name(function(e) {
-    return e.value;
-  }, "__wbg_value_f3c585ee8f5ba40c"), __wbg_view_9c570f33e8d6ab96: /* @__PURE__ */ __name(function(e) {
+  }, "__wbg_then_e71170d78fcf8954"), __wbg_view_9c570f33e8d6ab96: /* @__PURE__ */ __name(function(e) {
     let t = e.view;
-    return f(t) ? 0 : w(t);
+    return u(t) ? 0 : l(t);
   }, "__wbg_view_9c570f33e8d6ab96"), __wbindgen_generic_0000000000000001: /* @__PURE__ */ __name(function(e, t) {
-    return he(e, t, ae);
+    return ye(e, t, ce);
   }, "__wbindgen_generic_0000000000000001"), __wbindgen_generic_0000000000000002: /* @__PURE__ */ __name(function(e) {
     return e;
-  }, "__wbindgen_generic_0000000000000002"), __wbindgen_generic_0000000000000003: /* @__PURE__ */ __name(function(e) {
-    return e;
-  }, "__wbindgen_generic_0000000000000003"), __wbindgen_generic_0000000000000004: /* @__PURE__ */ __name(function(e, t) {
-    return m(e, t);
-  }, "__wbindgen_generic_0000000000000004"), __wbindgen_generic_0000000000000005: /* @__PURE__ */ __name(function(e) {
-    return BigInt.asUintN(64, e);
-  }, "__wbindgen_generic_0000000000000005"), __wbindgen_init_externref_table: /* @__PURE__ */ __name(function() {
+  }, "__wbindgen_generic_0000000000000002"), __wbindgen_generic_0000000000000003: /* @__PURE__ */ __name(function(e, t) {
+    return I(e, t);
+  }, "__wbindgen_generic_0000000000000003"), __wbindgen_init_externref_table: /* @__PURE__ */ __name(function() {
     let e = _.__wbindgen_externrefs, t = e.grow(4);
     e.set(0, void 0), e.set(t + 0, void 0), e.set(t + 1, null), e.set(t + 2, true), e.set(t + 3, false);
   }, "__wbindgen_init_externref_table"), __wbindgen_jstag: WebAssembly.JSTag, __wbindgen_rethrow_critical: /* @__PURE__ */ __name(function(e) {
     throw new Error("Critical error", { cause: e });
   }, "__wbindgen_rethrow_critical") } };
 }
-__name(re, "re");
+__name(ie, "ie");
 var L = new WebAssembly.Tag({ parameters: ["externref"] });
-var U;
-var B = false;
-function _e() {
-  B = true;
+var D;
+var q = false;
+function oe() {
+  q = true;
   try {
-    let n = $()[_.__abort_handler.value / 4];
+    let n = V()[_.__abort_handler.value / 4];
     n && _.__wbindgen_export.get(n)();
   } catch {
   }
 }
-__name(_e, "_e");
+__name(oe, "oe");
 function o(n) {
-  throw n instanceof WebAssembly.Exception && n.is(L) ? n.getArg(L, 0) : ($()[U] = 1, _e(), n);
+  throw n instanceof WebAssembly.Exception && n.is(L) ? n.getArg(L, 0) : (V()[D] = 1, oe(), n);
 }
 __name(o, "o");
 function s() {
-  if (U ??= _.__instance_terminated.value / 4, $()[U]) {
-    if (B || _e(), P) {
-      O();
+  if (D ??= _.__instance_terminated.value / 4, V()[D]) {
+    if (q || oe(), T) {
+      z();
       return;
     }
     throw new Error("Module terminated");
-  } else P && O();
+  } else T && z();
 }
 __name(s, "s");
-function ae(n, e, t) {
+function ce(n, e, t) {
   let r;
   s();
   try {
@@ -783,10 +727,10 @@ function ae(n, e, t) {
   } catch (i) {
     o(i);
   }
-  if (r[1]) throw xe(r[0]);
+  if (r[1]) throw me(r[0]);
 }
-__name(ae, "ae");
-function fe(n, e, t, r) {
+__name(ce, "ce");
+function ae(n, e, t, r) {
   s();
   try {
     _.wasm_bindgen__convert__closures_____invoke__h0e7e9b2ab26c597e(n, e, t, r);
@@ -794,10 +738,10 @@ function fe(n, e, t, r) {
     o(i);
   }
 }
-__name(fe, "fe");
-var ue = ["bytes"];
+__name(ae, "ae");
+var fe = ["bytes"];
 var c = 0;
-var be = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+var ue = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_containerstartupoptions_free(n, 1);
@@ -807,236 +751,215 @@ var ge = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_intounderlyingbytesource_free(n, 1);
 });
-var de = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+var be = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_intounderlyingsink_free(n, 1);
 });
-var le = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+var de = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_intounderlyingsource_free(n, 1);
 });
-var we = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+var le = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_minifyconfig_free(n, 1);
 });
-var ye = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+var we = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry(({ ptr: n, instance: e }) => {
   e === c && _.__wbg_r2range_free(n, 1);
 });
-function w(n) {
+function l(n) {
   let e = _.__externref_table_alloc();
   return _.__wbindgen_externrefs.set(e, n), e;
 }
-__name(w, "w");
-var K = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
+__name(l, "l");
+var H = typeof FinalizationRegistry > "u" ? { register: /* @__PURE__ */ __name(() => {
 }, "register"), unregister: /* @__PURE__ */ __name(() => {
 }, "unregister") } : new FinalizationRegistry((n) => {
   n.instance === c && _.__wbindgen_destroy_closure(n.a, n.b);
 });
-function D(n) {
-  let e = typeof n;
-  if (e == "number" || e == "boolean" || n == null) return `${n}`;
-  if (e == "string") return `"${n}"`;
-  if (e == "symbol") {
-    let i = n.description;
-    return i == null ? "Symbol" : `Symbol(${i})`;
-  }
-  if (e == "function") {
-    let i = n.name;
-    return typeof i == "string" && i.length > 0 ? `Function(${i})` : "Function";
-  }
-  if (Array.isArray(n)) {
-    let i = n.length, u = "[";
-    i > 0 && (u += D(n[0]));
-    for (let a = 1; a < i; a++) u += ", " + D(n[a]);
-    return u += "]", u;
-  }
-  let t = /\[object ([^\]]+)\]/.exec(toString.call(n)), r;
-  if (t && t.length > 1) r = t[1];
-  else return toString.call(n);
-  if (r == "Object") try {
-    return "Object(" + JSON.stringify(n) + ")";
-  } catch {
-    return "Object";
-  }
-  return n instanceof Error ? `${n.name}: ${n.message}
-${n.stack}` : r;
-}
-__name(D, "D");
 function pe(n, e) {
   n = n >>> 0;
-  let t = l(), r = [];
+  let t = h(), r = [];
   for (let i = n; i < n + 4 * e; i += 4) r.push(_.__wbindgen_externrefs.get(t.getUint32(i, true)));
   return _.__externref_drop_slice(n, e), r;
 }
 __name(pe, "pe");
-function N(n, e) {
-  return n = n >>> 0, x().subarray(n / 1, n / 1 + e);
+function C(n, e) {
+  return n = n >>> 0, R().subarray(n / 1, n / 1 + e);
 }
-__name(N, "N");
-var v = null;
-function l() {
-  return (v === null || v.buffer.detached === true || v.buffer.detached === void 0 && v.buffer !== _.memory.buffer) && (v = new DataView(_.memory.buffer)), v;
+__name(C, "C");
+var y = null;
+function h() {
+  return (y === null || y.buffer.detached === true || y.buffer.detached === void 0 && y.buffer !== _.memory.buffer) && (y = new DataView(_.memory.buffer)), y;
 }
-__name(l, "l");
-var k = null;
-function $() {
-  return (k === null || k.byteLength === 0) && (k = new Int32Array(_.memory.buffer)), k;
+__name(h, "h");
+var W = null;
+function V() {
+  return (W === null || W.byteLength === 0) && (W = new Int32Array(_.memory.buffer)), W;
 }
-__name($, "$");
-function m(n, e) {
-  return Ie(n >>> 0, e);
+__name(V, "V");
+function I(n, e) {
+  return ve(n >>> 0, e);
 }
-__name(m, "m");
-var A = null;
-function x() {
-  return (A === null || A.byteLength === 0) && (A = new Uint8Array(_.memory.buffer)), A;
+__name(I, "I");
+var F = null;
+function R() {
+  return (F === null || F.byteLength === 0) && (F = new Uint8Array(_.memory.buffer)), F;
 }
-__name(x, "x");
-function f(n) {
+__name(R, "R");
+function u(n) {
   return n == null;
 }
-__name(f, "f");
-function he(n, e, t) {
-  let r = { a: n, b: e, cnt: 1, instance: c }, i = /* @__PURE__ */ __name((...u) => {
+__name(u, "u");
+function ye(n, e, t) {
+  let r = { a: n, b: e, cnt: 1, instance: c }, i = /* @__PURE__ */ __name((...g) => {
     if (r.instance !== c) throw new Error("Cannot invoke closure from previous WASM instance");
     r.cnt++;
     let a = r.a;
     r.a = 0;
     try {
-      return t(a, r.b, ...u);
+      return t(a, r.b, ...g);
     } finally {
       r.a = a, i._wbg_cb_unref();
     }
   }, "i");
   return i._wbg_cb_unref = () => {
-    --r.cnt === 0 && (_.__wbindgen_destroy_closure(r.a, r.b), r.a = 0, K.unregister(r));
-  }, K.register(i, r, r), i;
+    --r.cnt === 0 && (_.__wbindgen_destroy_closure(r.a, r.b), r.a = 0, H.unregister(r));
+  }, H.register(i, r, r), i;
 }
-__name(he, "he");
-function me(n, e) {
-  let t = e(n.length * 1, 1) >>> 0;
-  return x().set(n, t / 1), d = n.length, t;
-}
-__name(me, "me");
-function ve(n, e) {
+__name(ye, "ye");
+function he(n, e) {
   let t = e(n.length * 4, 4) >>> 0;
   for (let r = 0; r < n.length; r++) {
-    let i = w(n[r]);
-    l().setUint32(t + 4 * r, i, true);
+    let i = l(n[r]);
+    h().setUint32(t + 4 * r, i, true);
   }
-  return d = n.length, t;
+  return w = n.length, t;
 }
-__name(ve, "ve");
-function I(n, e, t) {
+__name(he, "he");
+function G(n, e, t) {
   if (t === void 0) {
-    let b = S.encode(n), g = e(b.length, 1) >>> 0;
-    return x().subarray(g, g + b.length).set(b), d = b.length, g;
+    let f = j.encode(n), b = e(f.length, 1) >>> 0;
+    return R().subarray(b, b + f.length).set(f), w = f.length, b;
   }
-  let r = n.length, i = e(r, 1) >>> 0, u = x(), a = 0;
+  let r = n.length, i = e(r, 1) >>> 0, g = R(), a = 0;
   for (; a < r; a++) {
-    let b = n.charCodeAt(a);
-    if (b > 127) break;
-    u[i + a] = b;
+    let f = n.charCodeAt(a);
+    if (f > 127) break;
+    g[i + a] = f;
   }
   if (a !== r) {
     a !== 0 && (n = n.slice(a)), i = t(i, r, r = a + n.length * 3, 1) >>> 0;
-    let b = x().subarray(i + a, i + r), g = S.encodeInto(n, b);
-    a += g.written, i = t(i, r, a, 1) >>> 0;
+    let f = R().subarray(i + a, i + r), b = j.encodeInto(n, f);
+    a += b.written, i = t(i, r, a, 1) >>> 0;
   }
-  return d = a, i;
+  return w = a, i;
 }
-__name(I, "I");
-var P = false;
-function xe(n) {
+__name(G, "G");
+var T = false;
+function me(n) {
   let e = _.__wbindgen_externrefs.get(n);
   return _.__externref_table_dealloc(n), e;
 }
-__name(xe, "xe");
-var ie = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
-ie.decode();
-function Ie(n, e) {
-  return ie.decode(x().subarray(n, n + e));
+__name(me, "me");
+var se = new TextDecoder("utf-8", { ignoreBOM: true, fatal: true });
+se.decode();
+function ve(n, e) {
+  return se.decode(R().subarray(n, n + e));
 }
-__name(Ie, "Ie");
-var S = new TextEncoder();
-"encodeInto" in S || (S.encodeInto = function(n, e) {
-  let t = S.encode(n);
+__name(ve, "ve");
+var j = new TextEncoder();
+"encodeInto" in j || (j.encodeInto = function(n, e) {
+  let t = j.encode(n);
   return e.set(t), { read: n.length, written: t.length };
 });
-var d = 0;
-var q = new WebAssembly.Instance(Q, re());
-var _ = q.exports;
+var w = 0;
+var U = new WebAssembly.Instance(K, ie());
+var _ = U.exports;
 _.__wbindgen_start();
 Error.stackTraceLimit = 100;
-var y = X();
-function V() {
-  y.criticalError && (console.log("Reinitializing Wasm application"), O(), y.criticalError = false, y.instanceId++);
+var p = Q();
+function B() {
+  p.criticalError && (console.log("Reinitializing Wasm application"), z(), p.criticalError = false, p.instanceId++);
 }
-__name(V, "V");
+__name(B, "B");
 addEventListener("error", (n) => {
-  J(n.error);
+  N(n.error);
 });
-function J(n) {
-  n instanceof WebAssembly.RuntimeError && (console.error("Critical", n), y.criticalError = true);
+function N(n) {
+  n instanceof WebAssembly.RuntimeError && (console.error("Critical", n), p.criticalError = true);
 }
-__name(J, "J");
-var p = class extends Fe {
+__name(N, "N");
+var d = class extends Ee {
   static {
-    __name(this, "p");
+    __name(this, "d");
   }
 };
-p.prototype.edgegate_body_budget = Y;
-p.prototype.edgegate_fetch = Z;
-p.prototype.edgegate_revive = ee;
-p.prototype.edgegate_take_body = te;
-p.prototype.start = ne;
-var Re = { set: /* @__PURE__ */ __name((n, e, t, r) => Reflect.set(n.instance, e, t, r), "set"), has: /* @__PURE__ */ __name((n, e) => Reflect.has(n.instance, e), "has"), deleteProperty: /* @__PURE__ */ __name((n, e) => Reflect.deleteProperty(n.instance, e), "deleteProperty"), apply: /* @__PURE__ */ __name((n, e, t) => Reflect.apply(n.instance, e, t), "apply"), construct: /* @__PURE__ */ __name((n, e, t) => Reflect.construct(n.instance, e, t), "construct"), getPrototypeOf: /* @__PURE__ */ __name((n) => Reflect.getPrototypeOf(n.instance), "getPrototypeOf"), setPrototypeOf: /* @__PURE__ */ __name((n, e) => Reflect.setPrototypeOf(n.instance, e), "setPrototypeOf"), isExtensible: /* @__PURE__ */ __name((n) => Reflect.isExtensible(n.instance), "isExtensible"), preventExtensions: /* @__PURE__ */ __name((n) => Reflect.preventExtensions(n.instance), "preventExtensions"), getOwnPropertyDescriptor: /* @__PURE__ */ __name((n, e) => Reflect.getOwnPropertyDescriptor(n.instance, e), "getOwnPropertyDescriptor"), defineProperty: /* @__PURE__ */ __name((n, e, t) => Reflect.defineProperty(n.instance, e, t), "defineProperty"), ownKeys: /* @__PURE__ */ __name((n) => Reflect.ownKeys(n.instance), "ownKeys") };
-var C = { construct(n, e, t) {
+d.prototype.edgegate_body_budget = X;
+d.prototype.edgegate_fetch = Y;
+d.prototype.edgegate_fetch_streamed = Z;
+d.prototype.edgegate_init = $;
+d.prototype.edgegate_memory = ee;
+d.prototype.edgegate_reserve = te;
+d.prototype.edgegate_revive = ne;
+d.prototype.edgegate_take_pending = re;
+d.prototype.start = _e;
+var Ie = { set: /* @__PURE__ */ __name((n, e, t, r) => Reflect.set(n.instance, e, t, r), "set"), has: /* @__PURE__ */ __name((n, e) => Reflect.has(n.instance, e), "has"), deleteProperty: /* @__PURE__ */ __name((n, e) => Reflect.deleteProperty(n.instance, e), "deleteProperty"), apply: /* @__PURE__ */ __name((n, e, t) => Reflect.apply(n.instance, e, t), "apply"), construct: /* @__PURE__ */ __name((n, e, t) => Reflect.construct(n.instance, e, t), "construct"), getPrototypeOf: /* @__PURE__ */ __name((n) => Reflect.getPrototypeOf(n.instance), "getPrototypeOf"), setPrototypeOf: /* @__PURE__ */ __name((n, e) => Reflect.setPrototypeOf(n.instance, e), "setPrototypeOf"), isExtensible: /* @__PURE__ */ __name((n) => Reflect.isExtensible(n.instance), "isExtensible"), preventExtensions: /* @__PURE__ */ __name((n) => Reflect.preventExtensions(n.instance), "preventExtensions"), getOwnPropertyDescriptor: /* @__PURE__ */ __name((n, e) => Reflect.getOwnPropertyDescriptor(n.instance, e), "getOwnPropertyDescriptor"), defineProperty: /* @__PURE__ */ __name((n, e, t) => Reflect.defineProperty(n.instance, e, t), "defineProperty"), ownKeys: /* @__PURE__ */ __name((n) => Reflect.ownKeys(n.instance), "ownKeys") };
+var P = { construct(n, e, t) {
   try {
-    V();
-    let r = { instance: Reflect.construct(n, e, t), instanceId: y.instanceId, ctor: n, args: e, newTarget: t };
-    return new Proxy(r, { ...Re, get(i, u, a) {
-      i.instanceId !== y.instanceId && (i.instance = Reflect.construct(i.ctor, i.args, i.newTarget), i.instanceId = y.instanceId);
-      let b = Reflect.get(i.instance, u, a);
-      return typeof b != "function" ? b : b.constructor === Function ? new Proxy(b, { apply(g, W, j) {
-        V();
+    B();
+    let r = { instance: Reflect.construct(n, e, t), instanceId: p.instanceId, ctor: n, args: e, newTarget: t };
+    return new Proxy(r, { ...Ie, get(i, g, a) {
+      i.instanceId !== p.instanceId && (i.instance = Reflect.construct(i.ctor, i.args, i.newTarget), i.instanceId = p.instanceId);
+      let f = Reflect.get(i.instance, g, a);
+      return typeof f != "function" ? f : f.constructor === Function ? new Proxy(f, { apply(b, M, O) {
+        B();
         try {
-          return g.apply(W, j);
-        } catch (h) {
-          throw J(h), h;
+          return b.apply(M, O);
+        } catch (E) {
+          throw N(E), E;
         }
-      } }) : new Proxy(b, { async apply(g, W, j) {
-        V();
+      } }) : new Proxy(f, { async apply(b, M, O) {
+        B();
         try {
-          return await g.apply(W, j);
-        } catch (h) {
-          throw J(h), h;
+          return await b.apply(M, O);
+        } catch (E) {
+          throw N(E), E;
         }
       } });
     } });
   } catch (r) {
-    throw y.criticalError = true, r;
+    throw p.criticalError = true, r;
   }
 } };
-var Se = new Proxy(p, C);
-var ze = new Proxy(E, C);
-var Te = new Proxy(F, C);
-var Me = new Proxy(R, C);
+var ke = new Proxy(d, P);
+var Ae = new Proxy(m, P);
+var Se = new Proxy(v, P);
+var ze = new Proxy(x, P);
 
 // worker/entry.js
 var {
-  edgegate_fetch: handle,
+  edgegate_init: init,
+  edgegate_memory: wasmMemory,
+  edgegate_reserve: reserve,
   edgegate_body_budget: bodyBudget,
-  edgegate_take_body: takeBody,
+  edgegate_fetch: fetchBuffered,
+  edgegate_fetch_streamed: fetchStreamed,
+  edgegate_take_pending: takePending,
   edgegate_revive: revive
-} = Se.prototype;
+} = ke.prototype;
+var PENDING_RESPONSE = -1;
+var NEEDS_INIT = -2;
 var REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 var inFlight = /* @__PURE__ */ new Set();
+var memory = null;
+var bytes = null;
+var inputAt = 0;
+var inputCapacity = 0;
 var budget = -1;
 var aborted = false;
 addEventListener("error", (event) => {
@@ -1052,25 +975,59 @@ var entry_default = {
       if (aborted) {
         aborted = false;
         revive();
+        memory = bytes = null;
+        inputAt = inputCapacity = 0;
+        budget = -1;
       }
-      let headers = "";
-      for (const [name, value] of request.headers) headers += name + "\n" + value + "\n";
-      let body;
-      let stream;
+      let head = request.method + "\n" + request.url + "\n";
+      for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
+      head += "\n";
+      let body = null;
+      let streamed = false;
       if (request.body !== null) {
-        if (budget < 0) budget = bodyBudget(env);
+        if (budget < 0) {
+          init(env);
+          budget = bodyBudget();
+        }
         const declared = request.headers.get("content-length");
         if (declared !== null && +declared <= budget) body = new Uint8Array(await request.arrayBuffer());
-        else stream = request;
+        else streamed = true;
       }
-      const out = handle(request.method, request.url, headers, body, stream, env);
-      return decode(typeof out === "string" ? out : await waitFor(out));
+      let result = handle(request, head, body, streamed);
+      if (result === NEEDS_INIT) {
+        init(env);
+        result = handle(request, head, body, streamed);
+      }
+      if (result === PENDING_RESPONSE) return decode(await waitFor(takePending()), 0);
+      return decode(view(), result);
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) aborted = true;
       return failure(request, error);
     }
   }
 };
+function view() {
+  if (bytes === null || bytes.length === 0) {
+    memory ??= wasmMemory();
+    bytes = new Uint8Array(memory.buffer);
+  }
+  return bytes;
+}
+__name(view, "view");
+function handle(request, head, body, streamed) {
+  const length = head.length + (body === null ? 0 : body.length);
+  if (length > inputCapacity) {
+    inputCapacity = Math.max(length, 16384);
+    inputAt = reserve(inputCapacity);
+  }
+  const at = inputAt;
+  const u8 = view();
+  for (let i = 0; i < head.length; i++) u8[at + i] = head.charCodeAt(i);
+  if (body !== null) u8.set(body, at + head.length);
+  const now = Date.now();
+  return streamed ? fetchStreamed(length, request, now) : fetchBuffered(length, body === null ? -1 : body.length, now);
+}
+__name(handle, "handle");
 async function waitFor(promise) {
   let fail;
   const aborted2 = new Promise((_2, reject) => fail = reject);
@@ -1082,19 +1039,42 @@ async function waitFor(promise) {
   }
 }
 __name(waitFor, "waitFor");
-function decode(out) {
-  let end = out.indexOf("\n");
-  const binary = out.charCodeAt(end - 1) === 98;
-  const status = parseInt(out, 10);
-  const headers = [];
-  while (out.charCodeAt(end + 1) !== 10) {
-    const name = out.indexOf("\n", end + 1);
-    const value = out.indexOf("\n", name + 1);
-    headers.push([out.slice(end + 1, name), out.slice(name + 1, value)]);
-    end = value;
+var word = /* @__PURE__ */ __name((u8, at) => u8[at] | u8[at + 1] << 8 | u8[at + 2] << 16 | u8[at + 3] << 24, "word");
+function latin1(u8, from, to) {
+  if (to - from > 32) return String.fromCharCode.apply(null, u8.subarray(from, to));
+  let text = "";
+  for (let i = from; i < to; i++) text += String.fromCharCode(u8[i]);
+  return text;
+}
+__name(latin1, "latin1");
+var utf8 = new TextDecoder();
+function ascii(u8, from, to) {
+  if (to - from > 4096) return false;
+  for (let i = from; i < to; i++) if (u8[i] > 127) return false;
+  return true;
+}
+__name(ascii, "ascii");
+function decode(u8, at) {
+  const end = at + word(u8, at);
+  const bodyAt = at + word(u8, at + 4);
+  const logAt = at + word(u8, at + 8);
+  let i = at + 12;
+  let status = 0;
+  while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
+  i++;
+  const headers = {};
+  while (u8[i] !== 10) {
+    let j2 = i;
+    while (u8[j2] !== 10) j2++;
+    let k2 = j2 + 1;
+    while (u8[k2] !== 10) k2++;
+    headers[latin1(u8, i, j2)] = latin1(u8, j2 + 1, k2);
+    i = k2 + 1;
   }
-  const text = out.slice(end + 2);
-  const body = binary ? takeBody() : text === "" ? null : text;
+  const body = logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
+  if (end > logAt) {
+    console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));
+  }
   return new Response(body, { status, headers });
 }
 __name(decode, "decode");

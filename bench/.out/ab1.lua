@@ -1,0 +1,3 @@
+wrk.method = "GET"
+wrk.path = "/hello"
+wrk.headers["x-exp"] = "1"

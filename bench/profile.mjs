@@ -1,0 +1,58 @@
+// Profiles our worker's own code in Node (same V8): the entry, the
+// JS↔wasm protocol and the Rust gateway, without workerd or the network.
+// `node bench/profile.mjs [iterations]` prints µs per request for each bench
+// scenario; add `--cpu-prof` to Node for a profile to open in DevTools.
+// (Inside workerd, clocks only move on I/O, so this cannot be timed there.)
+import { build } from "esbuild";
+import { writeFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { BENCH_KEY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
+
+const iterations = Number(process.argv[2] || 20000);
+const result = await build({
+  entryPoints: [path.join(ROOT, "worker", "entry.js")],
+  bundle: true,
+  format: "esm",
+  write: false,
+  platform: "node",
+  plugins: [
+    {
+      name: "workerd-stand-ins",
+      setup(b) {
+        b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "cloudflare-workers", namespace: "stub" }));
+        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}" }));
+        b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "wasm" }));
+        b.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
+          contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}));`,
+          resolveDir: ROOT,
+        }));
+      },
+    },
+  ],
+});
+mkdirSync(OUT, { recursive: true });
+const bundle = path.join(OUT, "profile-bundle.mjs");
+writeFileSync(bundle, result.outputFiles[0].text);
+const silent = console.log;
+console.log = () => {};
+globalThis.addEventListener ??= () => {}; // workerd's global error events
+const worker = (await import(bundle)).default;
+const env = { CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173", API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }) };
+
+for (const scenario of SCENARIOS) {
+  const make = () =>
+    new Request(`http://127.0.0.1:8787${scenario.path}`, {
+      method: scenario.method,
+      headers: { host: "127.0.0.1:8787", ...scenario.headers },
+      body: scenario.body,
+    });
+  for (let i = 0; i < 2000; i++) await worker.fetch(make(), env); // warm-up
+  let requestsOnly = 0;
+  let start = performance.now();
+  for (let i = 0; i < iterations; i++) make();
+  requestsOnly = performance.now() - start;
+  start = performance.now();
+  for (let i = 0; i < iterations; i++) await worker.fetch(make(), env);
+  const total = performance.now() - start;
+  silent(`${scenario.id} ${scenario.name}: ${(((total - requestsOnly) * 1000) / iterations).toFixed(2)} µs per request (entry + wasm + gateway)`);
+}
