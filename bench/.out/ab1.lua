@@ -1,3 +1,0 @@
-wrk.method = "GET"
-wrk.path = "/hello"
-wrk.headers["x-exp"] = "1"

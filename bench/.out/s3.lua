@@ -1,6 +1,0 @@
-wrk.method = "POST"
-wrk.path = "/api/greet/Alice?lang=es"
-wrk.headers["origin"] = "http://localhost:5173"
-wrk.headers["content-type"] = "application/json"
-wrk.headers["x-api-key"] = "bench-key-not-secret"
-wrk.body = "{\"title\":\"Dr.\"}"

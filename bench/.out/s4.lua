@@ -1,5 +1,0 @@
-wrk.method = "OPTIONS"
-wrk.path = "/api/greet/Alice?lang=es"
-wrk.headers["origin"] = "http://localhost:5173"
-wrk.headers["access-control-request-method"] = "POST"
-wrk.headers["access-control-request-headers"] = "content-type, x-api-key"
