@@ -112,18 +112,19 @@ ${ours.modules
 )`,
   };
   const names = Object.keys(ports);
+  const constant = (name) => `${name.replace(/_(.)/g, (_, c) => c.toUpperCase())}Worker`; // capnp: camelCase
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
-${names.map((n) => `    (name = "${n}", worker = .${n}Worker),`).join("\n")}
+${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
   ],
   sockets = [
 ${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}
   ],
 );
 
-${names.map((n) => `const ${n}Worker :Workerd.Worker = ${workers[n]};`).join("\n\n")}
+${names.map((n) => `const ${constant(n)} :Workerd.Worker = ${workers[n]};`).join("\n\n")}
 `;
   writeFileSync(file, config);
 }
