@@ -77,7 +77,7 @@ try {
     date: new Date().toISOString(),
     rounds: ROUNDS,
     seconds: SECONDS,
-    load: "wrk -t1 -c8 on loopback, one workerd serving all three",
+    load: "wrk -t1 -c8 on loopback (wrk on core 0, workerd on core 1), one workerd serving all four",
     scenarios: rows,
     size: { total_kib: ours.totalKiB, gzip_kib: ours.gzipKiB, budget_gzip_kib: budget.gzip_kib },
     startup,
@@ -159,7 +159,7 @@ async function startupMs(target) {
 function print(rows, ours, startup, checks) {
   const pad = (text, width) => String(text).padEnd(width);
   const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
-  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all three\n`);
+  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all four\n`);
   console.log(
     `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}` +
       `   ours p50/p99 ms   hono p50/p99 ms  ours/hono ours/bare  (no log: /hono /bare)`,
