@@ -1,44 +1,23 @@
-//! The item store on Cloudflare D1, through a few direct bindings to the D1
-//! API. Every query is parameterised; rows come back as JSON (one
-//! `JSON.stringify` per query) and D1's own error text goes to the log only
-//! (the handlers answer 503).
+//! The item store on Cloudflare D1. Every query is parameterised; D1's own
+//! error text goes to the log only (the handlers answer 503).
 
 use std::cell::OnceCell;
 
-use js_sys::{Array, Promise, Reflect};
-use serde::de::DeserializeOwned;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::d1::{D1Database, D1PreparedStatement};
 
-use super::js_error;
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
-
-#[wasm_bindgen]
-extern "C" {
-    /// The `DB` binding.
-    type Database;
-    #[wasm_bindgen(method, catch)]
-    fn prepare(this: &Database, sql: &str) -> Result<Statement, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn batch(this: &Database, statements: Array) -> Result<Promise, JsValue>;
-
-    /// A prepared statement.
-    type Statement;
-    #[wasm_bindgen(method, catch, variadic)]
-    fn bind(this: &Statement, values: &Array) -> Result<Statement, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn all(this: &Statement) -> Result<Promise, JsValue>;
-}
 
 const COLUMNS: &str = "id, name, description, created_at, updated_at";
 /// RFC 3339 UTC with milliseconds, from the database's clock.
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// The store over the `DB` binding, looked up once, when a query first needs
-/// it. A missing binding is a store failure (503).
+/// The store over the `DB` binding, looked up only when a query needs it, so
+/// requests that never touch items pay nothing for it. A missing binding is
+/// a store failure (503).
 pub struct D1Items {
     env: JsValue,
-    db: OnceCell<Result<Database, String>>,
+    db: OnceCell<Result<D1Database, String>>,
 }
 
 impl D1Items {
@@ -49,24 +28,23 @@ impl D1Items {
         }
     }
 
-    fn db(&self) -> Result<&Database, StoreError> {
+    fn db(&self) -> Result<&D1Database, StoreError> {
         self.db
-            .get_or_init(|| match Reflect::get(&self.env, &JsValue::from_str("DB")) {
-                Ok(db) if db.is_object() => Ok(db.unchecked_into()),
-                _ => Err("D1 binding `DB` is not configured".into()),
+            .get_or_init(|| {
+                let env: &worker::Env = self.env.unchecked_ref();
+                env.d1("DB").map_err(|e| format!("D1 binding `DB` is unavailable: {e}"))
             })
             .as_ref()
             .map_err(|e| StoreError(e.clone()))
     }
 
-    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<Statement, StoreError> {
-        let statement = self.db()?.prepare(sql).map_err(failed)?;
-        statement.bind(&args.iter().collect::<Array>()).map_err(failed)
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.db()?.prepare(sql).bind(args).map_err(failed)
     }
 }
 
-fn failed(error: JsValue) -> StoreError {
-    StoreError(js_error::text(&error))
+fn failed(error: impl std::fmt::Display) -> StoreError {
+    StoreError(error.to_string())
 }
 
 fn id(value: i64) -> JsValue {
@@ -77,47 +55,34 @@ fn text_or_null(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 
-/// The rows of one D1 result object, parsed from their JSON.
-fn rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T>, StoreError> {
-    let results = Reflect::get(result, &JsValue::from_str("results")).map_err(failed)?;
-    let json = js_sys::JSON::stringify(&results).map_err(failed)?;
-    serde_json::from_str(&String::from(json)).map_err(|e| StoreError(format!("unexpected D1 rows: {e}")))
-}
-
-async fn query<T: DeserializeOwned>(statement: Statement) -> Result<Vec<T>, StoreError> {
-    let result = JsFuture::from(statement.all().map_err(failed)?).await.map_err(failed)?;
-    rows(&result)
-}
-
-async fn first<T: DeserializeOwned>(statement: Statement) -> Result<Option<T>, StoreError> {
-    Ok(query(statement).await?.into_iter().next())
+async fn first_item(statement: D1PreparedStatement) -> Result<Option<Item>, StoreError> {
+    statement.first::<Item>(None).await.map_err(failed)
 }
 
 impl ItemStore for D1Items {
     fn list(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(async move {
             let sql = format!("SELECT {COLUMNS} FROM items WHERE id > ?1 ORDER BY id ASC LIMIT ?2");
-            query(self.statement(&sql, &[id(after), JsValue::from(limit)])?).await
+            let statement = self.statement(&sql, &[id(after), JsValue::from(limit)])?;
+            statement.all().await.map_err(failed)?.results::<Item>().map_err(failed)
         })
     }
 
     fn get(&self, item_id: i64) -> StoreFuture<'_, Option<Item>> {
         Box::pin(async move {
             let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
-            first(self.statement(&sql, &[id(item_id)])?).await
+            first_item(self.statement(&sql, &[id(item_id)])?).await
         })
     }
 
     fn create(&self, item: NewItem, idempotency: Option<IdempotencyKey>) -> StoreFuture<'_, CreateOutcome> {
         Box::pin(async move {
             let insert = self.statement(
-                &format!(
-                    "INSERT INTO items (name, description, created_at, updated_at) VALUES (?1, ?2, {NOW}, {NOW}) RETURNING {COLUMNS}"
-                ),
+                &format!("INSERT INTO items (name, description, created_at, updated_at) VALUES (?1, ?2, {NOW}, {NOW}) RETURNING {COLUMNS}"),
                 &[JsValue::from_str(&item.name), text_or_null(item.description.as_deref())],
             )?;
             let Some(key) = idempotency else {
-                let created = first(insert)
+                let created = first_item(insert)
                     .await?
                     .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
                 return Ok(CreateOutcome::Created(created));
@@ -137,33 +102,38 @@ impl ItemStore for D1Items {
                 ),
                 &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key), JsValue::from_str(&key.fingerprint)],
             )?;
-            let statements: Array = [expire, insert, record].into_iter().map(JsValue::from).collect();
-            let batch = self.db()?.batch(statements).map_err(failed)?;
-            match JsFuture::from(batch).await {
+            match self.db()?.batch(vec![expire, insert, record]).await {
                 Ok(results) => {
-                    let inserted = Reflect::get(&results, &JsValue::from_f64(1.0)).map_err(failed)?;
-                    let created = rows::<Item>(&inserted)?.into_iter().next();
-                    created
-                        .map(CreateOutcome::Created)
-                        .ok_or_else(|| StoreError("INSERT returned no row".into()))
+                    let created = results
+                        .get(1)
+                        .map(|result| result.results::<Item>())
+                        .transpose()
+                        .map_err(failed)?
+                        .and_then(|rows| rows.into_iter().next())
+                        .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
+                    Ok(CreateOutcome::Created(created))
                 }
-                Err(error) if js_error::text(&error).contains("UNIQUE constraint failed") => {
+                Err(error) if error.to_string().contains("UNIQUE constraint failed") => {
+                    let seen = self.statement(
+                        "SELECT fingerprint, response FROM idempotency_keys WHERE consumer = ?1 AND key = ?2",
+                        &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key)],
+                    )?;
                     #[derive(serde::Deserialize)]
                     struct Seen {
                         fingerprint: String,
                         response: String,
                     }
-                    let seen = self.statement(
-                        "SELECT fingerprint, response FROM idempotency_keys WHERE consumer = ?1 AND key = ?2",
-                        &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key)],
-                    )?;
-                    let seen: Seen = first(seen).await?.ok_or_else(|| failed(error))?;
+                    let seen = seen
+                        .first::<Seen>(None)
+                        .await
+                        .map_err(failed)?
+                        .ok_or_else(|| failed(&error))?;
                     if seen.fingerprint != key.fingerprint {
                         return Ok(CreateOutcome::KeyReused);
                     }
                     serde_json::from_str(&seen.response)
                         .map(CreateOutcome::Replayed)
-                        .map_err(|e| StoreError(format!("stored idempotent response is not an item: {e}")))
+                        .map_err(failed)
                 }
                 Err(error) => Err(failed(error)),
             }
@@ -187,15 +157,20 @@ impl ItemStore for D1Items {
                 JsValue::from(set_description as u8),
                 text_or_null(description),
             ];
-            first(self.statement(&sql, &args)?).await
+            first_item(self.statement(&sql, &args)?).await
         })
     }
 
     fn delete(&self, item_id: i64) -> StoreFuture<'_, bool> {
         Box::pin(async move {
-            let deleted: Vec<serde_json::Value> =
-                query(self.statement("DELETE FROM items WHERE id = ?1 RETURNING id", &[id(item_id)])?).await?;
-            Ok(!deleted.is_empty())
+            let statement = self.statement("DELETE FROM items WHERE id = ?1 RETURNING id", &[id(item_id)])?;
+            let rows = statement
+                .all()
+                .await
+                .map_err(failed)?
+                .results::<serde_json::Value>()
+                .map_err(failed)?;
+            Ok(!rows.is_empty())
         })
     }
 }

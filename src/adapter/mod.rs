@@ -19,13 +19,6 @@
 
 pub mod wire;
 
-/// Linked for worker-build's shim, which calls the `worker` crate's exports
-/// (`__worker_init_state`, its start function) even though nothing here
-/// calls into the crate: requests and D1 go through direct bindings.
-#[cfg(target_arch = "wasm32")]
-#[allow(unused_extern_crates)]
-extern crate worker;
-
 #[cfg(target_arch = "wasm32")]
 mod body;
 #[cfg(target_arch = "wasm32")]

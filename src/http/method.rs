@@ -17,18 +17,11 @@ pub enum Method {
 }
 
 impl Method {
-    /// The method as the Fetch API hands it over: already uppercase for the
-    /// standard ones, and kept exactly as sent for extension methods.
+    /// The method as sent, uppercased (as the seeds' request object has it):
+    /// the seven a route can name get their own variant, any other is kept.
     pub fn parse(raw: &str) -> Method {
-        match raw {
-            "GET" => Method::Get,
-            "HEAD" => Method::Head,
-            "POST" => Method::Post,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "DELETE" => Method::Delete,
-            "OPTIONS" => Method::Options,
-            other => match other.to_ascii_uppercase().as_str() {
+        fn standard(name: &str) -> Option<Method> {
+            Some(match name {
                 "GET" => Method::Get,
                 "HEAD" => Method::Head,
                 "POST" => Method::Post,
@@ -36,9 +29,13 @@ impl Method {
                 "PATCH" => Method::Patch,
                 "DELETE" => Method::Delete,
                 "OPTIONS" => Method::Options,
-                upper => Method::Other(upper.into()),
-            },
+                _ => return None,
+            })
         }
+        standard(raw).unwrap_or_else(|| {
+            let upper = raw.to_ascii_uppercase();
+            standard(&upper).unwrap_or_else(|| Method::Other(upper.into()))
+        })
     }
 
     pub fn as_str(&self) -> &str {
