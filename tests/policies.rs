@@ -512,3 +512,29 @@ fn the_access_log_can_be_turned_off_but_failures_are_still_logged() {
     let exchange = send(&failing, get("/fail"));
     assert_eq!(exchange.access_log()["error"], "disk on fire");
 }
+
+#[test]
+fn unprocessable_and_internal_errors_carry_cors_headers_too() {
+    let gateway = custom_gateway(
+        vec![
+            edgegate::routing::Route::get("/fail", || async {
+                Err::<&str, _>(edgegate::problem::ApiError::internal("boom"))
+            })
+            .public(),
+            edgegate::routing::Route::post(
+                "/shape",
+                |edgegate::extract::Json(_): edgegate::extract::Json<std::collections::BTreeMap<String, u8>>| async {
+                    "ok"
+                },
+            )
+            .public(),
+        ],
+        &dev_vars(),
+    );
+    for (request, status) in [(get("/fail"), 500), (post_json("/shape", r#"{"a": "x"}"#), 422)] {
+        let exchange = send(&gateway, request.with_header("origin", FRONTEND));
+        assert_eq!(exchange.status(), status);
+        assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
+        assert_eq!(exchange.header("access-control-expose-headers"), Some("x-request-id"));
+    }
+}
