@@ -1,17 +1,14 @@
-// Shared by `make bench` (bench/run.mjs) and the parity test: building the
-// three workers, serving them side by side in one workerd, and the scenarios.
+// Shared by `make bench` (bench/run.mjs) and the parity test: building our
+// worker, the Hono app and the bare worker, serving them side by side in one
+// workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, freePort } from "../tools/local.mjs";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
-export const FRONTEND = "http://localhost:5173";
 export const BENCH_KEY = "bench-key-not-secret";
-const BIN = path.join(ROOT, "node_modules", ".bin");
-const ENV = { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, NO_COLOR: "1", CI: "true", WRANGLER_SEND_METRICS: "false" };
 
 const GREET_BODY = '{"title":"Dr."}';
 export const SCENARIOS = [
@@ -44,7 +41,7 @@ export function buildOurs() {
   rmSync(dir, { recursive: true, force: true });
   const output = execFileSync(
     process.execPath,
-    [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", dir],
+    [WRANGLER, "deploy", "--dry-run", "--outdir", dir],
     { cwd: ROOT, env: ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
   const match = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
@@ -63,17 +60,6 @@ export function buildOthers() {
       { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "inherit"] },
     );
   }
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const bindings = (extra = "") => `[
@@ -131,9 +117,8 @@ ${names.map((n) => `const ${constant(n)} :Workerd.Worker = ${workers[n]};`).join
 
 /** Starts workerd on a config; resolves once every port answers. */
 export async function startWorkerd(config, ports) {
-  const binary = path.join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
   // workerd on the second core, wrk on the first (see run.mjs): less noise on 2-core machines.
-  const child = spawn("taskset", ["-c", "1", binary, "serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn("taskset", ["-c", "1", WORKERD, "serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (chunk) => (stderr += chunk));
   let exited = null;

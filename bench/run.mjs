@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { WORKERD } from "../tools/local.mjs";
 import { OUT, ROOT, SCENARIOS, buildOthers, buildOurs, freePort, parity, startWorkerd, writeConfig } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
@@ -137,9 +138,8 @@ async function startupMs(target) {
     const port = await freePort();
     const file = path.join(OUT, `startup-${target}.capnp`);
     writeConfig(file, ours, { [target]: port });
-    const binary = path.join(ROOT, "node_modules", "@cloudflare", "workerd-linux-64", "bin", "workerd");
     const started = performance.now();
-    const child = spawn(binary, ["serve", file], { cwd: OUT, stdio: "ignore" });
+    const child = spawn(WORKERD, ["serve", file], { cwd: OUT, stdio: "ignore" });
     try {
       while (true) {
         try {

@@ -91,10 +91,6 @@ impl ApiError {
         self.internal.as_deref()
     }
 
-    pub fn extension(&self, name: &str) -> Option<&Value> {
-        self.extensions.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-
     /// The problem document, with the request id the client should quote.
     pub fn to_json(&self, request_id: &str) -> String {
         let mut body = Map::new();

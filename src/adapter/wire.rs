@@ -32,7 +32,7 @@ pub fn read_request(bytes: &[u8], body_length: i32) -> Request {
             break;
         }
         let value = lines.next().unwrap_or_default();
-        headers.append(&latin1(name), byte_string(value));
+        headers.append(latin1(name), byte_string(value));
     }
     request.headers = headers;
     if body_length >= 0 {

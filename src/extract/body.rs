@@ -39,13 +39,18 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Option<Json<T>> {
     }
 }
 
+/// A content type without its parameters, lowercase: `text/plain; charset=x` → `text/plain`.
+fn essence(content_type: &str) -> String {
+    content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+}
+
 /// Whether the request says its body is JSON: `application/json` or any
 /// `application/*+json`, parameters such as `charset` allowed.
 pub(crate) fn is_json_content_type(request: &Request) -> bool {
     let Some(value) = request.headers.get("content-type") else {
         return false;
     };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = essence(value);
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
@@ -166,7 +171,7 @@ impl EventBody {
 /// bytes are UTF-8 (curl and forms often send none that says otherwise).
 fn is_textual(content_type: Option<&str>) -> bool {
     let Some(value) = content_type else { return true };
-    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = essence(value);
     essence.starts_with("text/")
         || essence.ends_with("json")
         || essence.ends_with("+xml")

@@ -61,13 +61,7 @@ pub struct Query<T>(pub T);
 
 impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        let pairs = parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
-            ApiError::bad_request(
-                "invalid-query",
-                format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
-            )
-            .with_extension("param", e.piece)
-        })?;
+        let pairs = query_pairs(request)?;
         T::deserialize(PairsDeserializer::new(&pairs))
             .map(Query)
             .map_err(|error| {
@@ -92,6 +86,18 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
                 }
             })
     }
+}
+
+/// The request's query as decoded `(name, value)` pairs; a parameter whose
+/// escapes are not UTF-8 is a 400 naming it.
+pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
+    parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
+        ApiError::bad_request(
+            "invalid-query",
+            format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
+        )
+        .with_extension("param", e.piece)
+    })
 }
 
 impl<S> FromRequest<S> for Headers {

@@ -7,8 +7,8 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use serde_json::Value;
 
 use super::body::{is_json_content_type, parse_json_bytes, EventBody};
-use super::FromRequest;
-use crate::http::{parse_query, percent_decode, Request};
+use super::{query_pairs, FromRequest};
+use crate::http::{percent_decode, Request};
 use crate::problem::ApiError;
 
 /// The whole request as a seed function receives it: `method` uppercase,
@@ -29,12 +29,7 @@ pub struct SeedRequest {
 
 impl<S> FromRequest<S> for SeedRequest {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        let query = parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
-            ApiError::bad_request(
-                "invalid-query",
-                format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
-            )
-        })?;
+        let query = query_pairs(request)?;
         let (body, is_base64_encoded) = if request.body_bytes().is_empty() {
             (Value::Null, false)
         } else if is_json_content_type(request) {

@@ -190,7 +190,7 @@ impl<S> Resolved<S> {
             return Outcome::at(index, ip_refused());
         }
         let Some((index, params)) = found else {
-            return Outcome::at(None, ApiError::not_found("No route matches this path.").into_response());
+            return Outcome::at(None, no_route());
         };
         let routes = &self.table.paths()[index];
         let policy = &self.paths[index];
@@ -267,7 +267,7 @@ impl<S> Resolved<S> {
                 path: Some(index),
                 preflight: true,
             },
-            None => Outcome::at(None, ApiError::not_found("No route matches this path.").into_response()),
+            None => Outcome::at(None, no_route()),
         })
     }
 }
@@ -326,6 +326,10 @@ fn unauthorized() -> Response {
         ),
     )
     .into_response()
+}
+
+fn no_route() -> Response {
+    ApiError::not_found("No route matches this path.").into_response()
 }
 
 fn ip_refused() -> Response {

@@ -12,9 +12,12 @@ impl Headers {
         Headers::default()
     }
 
-    /// Adds a header; the name is lowercased here so every lookup can be exact.
-    pub fn append(&mut self, name: &str, value: impl Into<String>) {
-        self.entries.push((name.to_ascii_lowercase(), value.into()));
+    /// Adds a header; the name is lowercased here (in place, when it is
+    /// already an owned string) so every lookup can be exact.
+    pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let mut name = name.into();
+        name.make_ascii_lowercase();
+        self.entries.push((name, value.into()));
     }
 
     /// The first value of `name`, whatever the case it is asked for in.
@@ -32,21 +35,13 @@ impl Headers {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
-impl<N: AsRef<str>, V: Into<String>> FromIterator<(N, V)> for Headers {
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Headers {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Headers {
         let mut headers = Headers::new();
         for (name, value) in iter {
-            headers.append(name.as_ref(), value);
+            headers.append(name, value);
         }
         headers
     }

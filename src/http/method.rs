@@ -102,10 +102,6 @@ impl MethodSet {
         method.bit().is_some_and(|bit| self.0 & bit != 0)
     }
 
-    pub fn union(self, other: MethodSet) -> MethodSet {
-        MethodSet(self.0 | other.0)
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0 == 0
     }

@@ -61,10 +61,6 @@ impl Request {
         self.params.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params().find(|(n, _)| *n == name).map(|(_, v)| v)
-    }
-
     /// The route template that matched, e.g. `/users/{id}`.
     pub fn route(&self) -> Option<&str> {
         self.route.as_deref()

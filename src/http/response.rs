@@ -167,10 +167,6 @@ impl Response {
         self.headers.iter().map(|(n, v)| (&**n, v.as_str()))
     }
 
-    pub fn remove_header(&mut self, name: &str) {
-        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-    }
-
     /// The body as UTF-8 text (lossy), a pending problem rendered without a request id.
     pub fn body_text(&self) -> String {
         match &self.body {

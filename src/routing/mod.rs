@@ -64,10 +64,6 @@ impl<S> PathRoutes<S> {
             .map(|(m, e)| (Some(m), e))
             .chain(self.any.iter().map(|e| (None, e)))
     }
-
-    pub fn param_names(&self) -> &[Rc<str>] {
-        &self.param_names
-    }
 }
 
 /// The built table: a matchit router from path template to [`PathRoutes`].

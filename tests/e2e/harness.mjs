@@ -2,38 +2,12 @@
 // A worker that does not come up fails the test: nothing here skips.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { FRONTEND, ROOT, TOOL_ENV as ENV, WRANGLER, freePort } from "../../tools/local.mjs";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
-export const FRONTEND = "http://localhost:5173";
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-// Wrangler runs with this Node (22, from node_modules), which also comes first
-// on PATH for wrangler's build command.
-const WRANGLER = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-const ENV = {
-  ...process.env,
-  PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`,
-  NO_COLOR: "1",
-  FORCE_COLOR: "0",
-  WRANGLER_SEND_METRICS: "false",
-  CI: "true",
-};
 
 /**
  * Serves the worker with a fresh local D1 database (migrations applied).
