@@ -47,7 +47,9 @@ addEventListener("error", (event) => {
 });
 
 export default {
-  async fetch(request, env) {
+  // Not async: a request without a body that needs no I/O is answered
+  // synchronously, so the runtime gets a Response rather than a promise of one.
+  fetch(request, env) {
     try {
       if (aborted) {
         aborted = false;
@@ -59,30 +61,58 @@ export default {
       let head = request.method + "\n" + request.url + "\n";
       for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
       head += "\n";
-      let body = null;
-      let streamed = false;
-      if (request.body !== null) {
-        if (budget < 0) {
-          init(env);
-          budget = bodyBudget();
-        }
-        const declared = request.headers.get("content-length");
-        if (declared !== null && +declared <= budget) body = new Uint8Array(await request.arrayBuffer());
-        else streamed = true;
-      }
-      let result = handle(request, head, body, streamed);
-      if (result === NEEDS_INIT) {
-        init(env);
-        result = handle(request, head, body, streamed);
-      }
-      if (result === PENDING_RESPONSE) return decode(await waitFor(takePending()), 0);
-      return decode(view(), result);
+      if (request.body !== null) return withBody(request, env, head);
+      return answer(request, run(request, env, head, null, false));
     } catch (error) {
-      if (error instanceof WebAssembly.RuntimeError) aborted = true;
-      return failure(request, error);
+      return failed(request, error);
     }
   },
 };
+
+/** A request with a body: read it here if it is declared within the largest limit, else let the gateway stream it. */
+async function withBody(request, env, head) {
+  try {
+    if (budget < 0) {
+      init(env);
+      budget = bodyBudget();
+    }
+    const declared = request.headers.get("content-length");
+    if (declared !== null && +declared <= budget) {
+      const body = new Uint8Array(await request.arrayBuffer());
+      return answer(request, run(request, env, head, body, false));
+    }
+    return answer(request, run(request, env, head, null, true));
+  } catch (error) {
+    return failed(request, error);
+  }
+}
+
+/** Runs the gateway, building it first if this instance has none yet. */
+function run(request, env, head, body, streamed) {
+  let result = handle(request, head, body, streamed);
+  if (result === NEEDS_INIT) {
+    init(env);
+    result = handle(request, head, body, streamed);
+  }
+  return result;
+}
+
+/** The response for a gateway result: decoded now, or once its I/O is done. */
+function answer(request, result) {
+  if (result === PENDING_RESPONSE) {
+    return waitFor(takePending()).then(
+      (encoded) => decode(encoded, 0),
+      (error) => failed(request, error),
+    );
+  }
+  return decode(view(), result);
+}
+
+/** Any failure becomes the problem+json 500; a trap marks the instance for revival. */
+function failed(request, error) {
+  if (error instanceof WebAssembly.RuntimeError) aborted = true;
+  return failure(request, error);
+}
 
 /** The wasm memory as bytes, renewed when the memory has grown (growing detaches the old view). */
 function view() {

@@ -1,9 +1,19 @@
 //! The item store on Cloudflare D1. Every query is parameterised; D1's own
 //! error text goes to the log only (the handlers answer 503).
+//!
+//! The binding, statements and parameters are the `worker` crate's D1 types.
+//! Statements run through their raw bindings, and rows come back as one JSON
+//! text (`JSON.stringify` in the runtime) that `serde_json` decodes: the
+//! parser the gateway carries anyway, instead of a second, JS-value
+//! deserializer (`serde-wasm-bindgen`, and with it Rust's float formatting)
+//! in the wasm file.
 
 use std::cell::OnceCell;
 
+use js_sys::{Array, Promise, Reflect};
+use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use worker::d1::{D1Database, D1PreparedStatement};
 
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
@@ -32,19 +42,57 @@ impl D1Items {
         self.db
             .get_or_init(|| {
                 let env: &worker::Env = self.env.unchecked_ref();
-                env.d1("DB").map_err(|e| format!("D1 binding `DB` is unavailable: {e}"))
+                env.d1("DB")
+                    .map_err(|_| String::from("D1 binding `DB` is missing or not a D1 database"))
             })
             .as_ref()
             .map_err(|e| StoreError(e.clone()))
     }
 
     fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
-        self.db()?.prepare(sql).bind(args).map_err(failed)
+        let statement = self.db()?.prepare(sql);
+        let bound = statement
+            .inner()
+            .bind(args.iter().collect::<Array>())
+            .map_err(js_failed)?;
+        Ok(D1PreparedStatement::from(bound))
+    }
+
+    /// Runs the statements in one transaction; each statement's rows, in order.
+    async fn batch(&self, statements: &[D1PreparedStatement]) -> Result<Vec<JsValue>, JsValue> {
+        let db: &worker::worker_sys::D1Database =
+            self.db().map_err(|e| JsValue::from_str(&e.0))?.as_ref().unchecked_ref();
+        let statements: Array = statements.iter().map(|s| JsValue::from(s.inner())).collect();
+        let results = settle(db.batch(statements)).await?;
+        Ok(results.unchecked_into::<Array>().iter().collect())
     }
 }
 
 fn failed(error: impl std::fmt::Display) -> StoreError {
     StoreError(error.to_string())
+}
+
+fn js_failed(error: JsValue) -> StoreError {
+    StoreError(super::js_error::text(&error))
+}
+
+async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise?).await
+}
+
+/// The rows of a D1 result object (`{ results: [...] }`).
+fn decode_rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T>, StoreError> {
+    let rows = Reflect::get(result, &JsValue::from_str("results")).map_err(js_failed)?;
+    if rows.is_undefined() || rows.is_null() {
+        return Ok(Vec::new());
+    }
+    let json = js_sys::JSON::stringify(&rows).map_err(js_failed)?;
+    serde_json::from_slice(String::from(json).as_bytes()).map_err(failed)
+}
+
+async fn all_rows<T: DeserializeOwned>(statement: &D1PreparedStatement) -> Result<Vec<T>, StoreError> {
+    let result = settle(statement.inner().all()).await.map_err(js_failed)?;
+    decode_rows(&result)
 }
 
 fn id(value: i64) -> JsValue {
@@ -56,7 +104,7 @@ fn text_or_null(value: Option<&str>) -> JsValue {
 }
 
 async fn first_item(statement: D1PreparedStatement) -> Result<Option<Item>, StoreError> {
-    statement.first::<Item>(None).await.map_err(failed)
+    Ok(all_rows::<Item>(&statement).await?.into_iter().next())
 }
 
 impl ItemStore for D1Items {
@@ -64,7 +112,7 @@ impl ItemStore for D1Items {
         Box::pin(async move {
             let sql = format!("SELECT {COLUMNS} FROM items WHERE id > ?1 ORDER BY id ASC LIMIT ?2");
             let statement = self.statement(&sql, &[id(after), JsValue::from(limit)])?;
-            statement.all().await.map_err(failed)?.results::<Item>().map_err(failed)
+            all_rows::<Item>(&statement).await
         })
     }
 
@@ -102,18 +150,17 @@ impl ItemStore for D1Items {
                 ),
                 &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key), JsValue::from_str(&key.fingerprint)],
             )?;
-            match self.db()?.batch(vec![expire, insert, record]).await {
+            match self.batch(&[expire, insert, record]).await {
                 Ok(results) => {
                     let created = results
                         .get(1)
-                        .map(|result| result.results::<Item>())
-                        .transpose()
-                        .map_err(failed)?
+                        .map(decode_rows::<Item>)
+                        .transpose()?
                         .and_then(|rows| rows.into_iter().next())
                         .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
                     Ok(CreateOutcome::Created(created))
                 }
-                Err(error) if error.to_string().contains("UNIQUE constraint failed") => {
+                Err(error) if super::js_error::text(&error).contains("UNIQUE constraint failed") => {
                     let seen = self.statement(
                         "SELECT fingerprint, response FROM idempotency_keys WHERE consumer = ?1 AND key = ?2",
                         &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key)],
@@ -123,19 +170,19 @@ impl ItemStore for D1Items {
                         fingerprint: String,
                         response: String,
                     }
-                    let seen = seen
-                        .first::<Seen>(None)
-                        .await
-                        .map_err(failed)?
-                        .ok_or_else(|| failed(&error))?;
+                    let seen = all_rows::<Seen>(&seen)
+                        .await?
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| js_failed(error))?;
                     if seen.fingerprint != key.fingerprint {
                         return Ok(CreateOutcome::KeyReused);
                     }
-                    serde_json::from_str(&seen.response)
+                    serde_json::from_slice(seen.response.as_bytes())
                         .map(CreateOutcome::Replayed)
                         .map_err(failed)
                 }
-                Err(error) => Err(failed(error)),
+                Err(error) => Err(js_failed(error)),
             }
         })
     }
@@ -164,13 +211,9 @@ impl ItemStore for D1Items {
     fn delete(&self, item_id: i64) -> StoreFuture<'_, bool> {
         Box::pin(async move {
             let statement = self.statement("DELETE FROM items WHERE id = ?1 RETURNING id", &[id(item_id)])?;
-            let rows = statement
-                .all()
-                .await
-                .map_err(failed)?
-                .results::<serde_json::Value>()
-                .map_err(failed)?;
-            Ok(!rows.is_empty())
+            #[derive(serde::Deserialize)]
+            struct Deleted {}
+            Ok(!all_rows::<Deleted>(&statement).await?.is_empty())
         })
     }
 }

@@ -128,7 +128,7 @@ impl Settings {
             }
         }
         if let Some(value) = get("ROUTE_POLICIES") {
-            match serde_json::from_str(&value) {
+            match serde_json::from_slice(value.as_bytes()) {
                 Ok(routes) => settings.routes = routes,
                 Err(error) => fail(
                     "ROUTE_POLICIES",

@@ -62,6 +62,47 @@ impl de::Error for PairsError {
             field: field.to_owned(),
         }
     }
+
+    fn invalid_type(unexpected: de::Unexpected, expected: &dyn de::Expected) -> Self {
+        de::Error::custom(format_args!(
+            "invalid type: {}, expected {expected}",
+            describe(unexpected)
+        ))
+    }
+
+    fn invalid_value(unexpected: de::Unexpected, expected: &dyn de::Expected) -> Self {
+        de::Error::custom(format_args!(
+            "invalid value: {}, expected {expected}",
+            describe(unexpected)
+        ))
+    }
+}
+
+/// What serde's `Unexpected` says, but written here: its own `Display`
+/// formats floats, which would link Rust's float printing (~20 KB) into the
+/// wasm file for a value these strings never hold.
+fn describe(unexpected: de::Unexpected) -> String {
+    use de::Unexpected::*;
+    match unexpected {
+        Bool(b) => format!("boolean `{b}`"),
+        Unsigned(n) => format!("integer `{n}`"),
+        Signed(n) => format!("integer `{n}`"),
+        Float(_) => "a floating point number".into(),
+        Char(c) => format!("character `{c}`"),
+        Str(s) => format!("string `{s}`"),
+        Bytes(_) => "byte array".into(),
+        Unit => "unit value".into(),
+        Option => "Option value".into(),
+        NewtypeStruct => "newtype struct".into(),
+        Seq => "sequence".into(),
+        Map => "map".into(),
+        Enum => "enum".into(),
+        UnitVariant => "unit variant".into(),
+        NewtypeVariant => "newtype variant".into(),
+        TupleVariant => "tuple variant".into(),
+        StructVariant => "struct variant".into(),
+        Other(other) => other.into(),
+    }
 }
 
 /// Deserializes a struct or map from all pairs, a tuple from their values in

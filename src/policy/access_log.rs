@@ -8,11 +8,16 @@ pub struct AccessLogEntry<'a> {
     pub time: String,
     pub request_id: &'a str,
     pub method: &'a str,
-    /// The matched template (`/users/{id}`), or null when nothing matched.
+    /// The matched template (`/users/{id}`); absent when nothing matched.
+    /// (Absent fields keep the line short: printing it is a real share of a
+    /// cheap request's cost.)
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<&'a str>,
     pub status: u16,
     pub duration_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
     /// The problem type slug for error responses.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -26,7 +26,7 @@ impl ApiKeys {
     /// where a key may be written as `sha256:<64 hex digits>` so the plaintext
     /// need not be stored anywhere. Errors never quote a key.
     pub fn parse(json: &str) -> Result<ApiKeys, String> {
-        let object: Map<String, Value> = serde_json::from_str(json).map_err(|e| {
+        let object: Map<String, Value> = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             format!("must be a JSON object from key to consumer name, e.g. {{\"<key>\": \"<consumer>\"}} (line {}, column {})", e.line(), e.column())
         })?;
         let mut entries = Vec::with_capacity(object.len());
