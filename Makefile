@@ -68,8 +68,9 @@ setup: $(TOOLS)/wasm32.stamp $(TOOLS)/worker-build-$(WORKER_BUILD_VERSION).stamp
 # a third of the file, and panics are still logged with message and location.
 WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
 
+# Panic locations name files relative to the crate registry, not this machine's paths.
 build/index.js: $(RUST_SOURCES)
-	worker-build --release
+	RUSTFLAGS="--remap-path-prefix=$${CARGO_HOME:-$$HOME/.cargo}/registry/src/=" worker-build --release
 	wasm-opt build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES) -o build/index_bg.wasm
 	@touch $@
 
