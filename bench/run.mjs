@@ -51,6 +51,19 @@ try {
   const rows = scenarios.map((scenario) => {
     const of = (target) => summarize(runs[`${scenario.id}/${target}`]);
     const [o, n, h, b] = TARGETS.map(of);
+    // Each ratio pairs the two targets' runs of the same round (measured
+    // seconds apart), then takes the median over rounds: steadier than a
+    // ratio of medians when the machine's speed drifts between rounds.
+    const paired = (a, c) => {
+      const ratios = runs[`${scenario.id}/${a}`].map((run, i) => run.rps / runs[`${scenario.id}/${c}`][i].rps);
+      return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+    };
+    const ratios = {
+      ours_over_hono: paired("ours", "hono"),
+      ours_over_bare: paired("ours", "bare"),
+      ours_nolog_over_hono: paired("ours_nolog", "hono"),
+      ours_nolog_over_bare: paired("ours_nolog", "bare"),
+    };
     return {
       scenario: scenario.id,
       name: scenario.name,
@@ -58,10 +71,8 @@ try {
       ours_nolog: n,
       hono: h,
       bare: b,
-      ours_over_hono: o.rps / h.rps,
-      ours_over_bare: o.rps / b.rps,
-      ours_nolog_over_hono: n.rps / h.rps,
-      ours_nolog_over_bare: n.rps / b.rps,
+      ...Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, r.median])),
+      ratio_ranges: ratios,
     };
   });
   const startup = { ours_ms: await startupMs("ours"), bare_ms: await startupMs("bare") };
@@ -159,7 +170,8 @@ async function startupMs(target) {
 function print(rows, ours, startup, checks) {
   const pad = (text, width) => String(text).padEnd(width);
   const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
-  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all four\n`);
+  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all four`);
+  console.log("ratios: the median over rounds of each round's ratio, with its lowest and highest\n");
   console.log(
     `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}` +
       `   ours p50/p99 ms   hono p50/p99 ms  ours/hono ours/bare  (no log: /hono /bare)`,
@@ -170,6 +182,14 @@ function print(rows, ours, startup, checks) {
         `${pad(`${r.ours.p50_ms.toFixed(2)}/${r.ours.p99_ms.toFixed(2)}`, 18)}${pad(`${r.hono.p50_ms.toFixed(2)}/${r.hono.p99_ms.toFixed(2)}`, 17)}` +
         `${r.ours_over_hono.toFixed(2).padStart(9)}${r.ours_over_bare.toFixed(2).padStart(10)}` +
         `   (${r.ours_nolog_over_hono.toFixed(2)} ${r.ours_nolog_over_bare.toFixed(2)})`,
+    );
+  }
+  console.log("\nratio ranges over rounds (lowest–highest):");
+  for (const r of rows) {
+    const range = (key) => `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}`;
+    console.log(
+      `  ${r.scenario}  ours/hono ${range("ours_over_hono")}  ours/bare ${range("ours_over_bare")}` +
+        `  (no log: /hono ${range("ours_nolog_over_hono")}  /bare ${range("ours_nolog_over_bare")})`,
     );
   }
   console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
