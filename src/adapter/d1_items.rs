@@ -57,15 +57,15 @@ impl D1Items {
             .map_err(js_failed)?;
         Ok(D1PreparedStatement::from(bound))
     }
+}
 
-    /// Runs the statements in one transaction; each statement's rows, in order.
-    async fn batch(&self, statements: &[D1PreparedStatement]) -> Result<Vec<JsValue>, JsValue> {
-        let db: &worker::worker_sys::D1Database =
-            self.db().map_err(|e| JsValue::from_str(&e.0))?.as_ref().unchecked_ref();
-        let statements: Array = statements.iter().map(|s| JsValue::from(s.inner())).collect();
-        let results = settle(db.batch(statements)).await?;
-        Ok(results.unchecked_into::<Array>().iter().collect())
-    }
+/// Runs the statements in one transaction: each one's result, in order, or
+/// the error D1 threw (its text tells a constraint violation from an outage).
+async fn batch(db: &D1Database, statements: &[D1PreparedStatement]) -> Result<Vec<JsValue>, JsValue> {
+    let raw: &worker::worker_sys::D1Database = db.as_ref().unchecked_ref();
+    let statements: Array = statements.iter().map(|s| JsValue::from(s.inner())).collect();
+    let results = settle(raw.batch(statements)).await?;
+    Ok(results.unchecked_into::<Array>().iter().collect())
 }
 
 fn failed(error: impl std::fmt::Display) -> StoreError {
@@ -150,7 +150,7 @@ impl ItemStore for D1Items {
                 ),
                 &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key), JsValue::from_str(&key.fingerprint)],
             )?;
-            match self.batch(&[expire, insert, record]).await {
+            match batch(self.db()?, &[expire, insert, record]).await {
                 Ok(results) => {
                     let created = results
                         .get(1)
