@@ -6,7 +6,7 @@ mod support;
 use std::future::Future;
 use std::pin::Pin;
 
-use edgegate::http::{BodyReadError, BodySource, Method, Request, RequestBody};
+use edgegate::http::{hex_encode, BodyReadError, BodySource, Method, Request, RequestBody};
 use edgegate::policy::api_key::sha256;
 use serde_json::Value;
 use support::*;
@@ -233,7 +233,7 @@ fn a_handler_reads_the_authenticated_consumer() {
 
 #[test]
 fn digests_stand_in_for_keys() {
-    let digest: String = sha256(b"partner-secret").iter().map(|b| format!("{b:02x}")).collect();
+    let digest = hex_encode(&sha256(b"partner-secret"));
     let gateway = app_gateway(&with_var(
         dev_vars(),
         "API_KEYS",

@@ -428,4 +428,22 @@ mod tests {
             "1"
         );
     }
+
+    #[test]
+    fn serde_type_and_value_errors_are_described_in_our_words() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Odd {
+            page: Option<std::num::NonZeroU32>,
+            tags: Option<std::collections::BTreeMap<String, String>>,
+        }
+        assert_eq!(
+            from_pairs::<Odd>(&[("page", "0")]).unwrap_err().to_string(),
+            "`page`: invalid value: integer `0`, expected a nonzero u32"
+        );
+        assert_eq!(
+            from_pairs::<Odd>(&[("tags", "x")]).unwrap_err().to_string(),
+            "`tags`: invalid type: string `x`, expected a map"
+        );
+    }
 }

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use crate::http::{parse_query, Headers, Method, Request};
 use crate::problem::ApiError;
 
-pub use body::{parse_json_bytes, Bytes, EventBody, Json, Object};
+pub use body::{Bytes, EventBody, Json, Object};
 pub use de::{PairsDeserializer, PairsError};
 pub use seed::SeedRequest;
 

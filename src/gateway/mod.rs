@@ -138,25 +138,26 @@ impl<S> Gateway<S> {
         }
         response.set_header(request_id::HEADER, request.request_id.as_str());
 
-        let (problem, cause) = match &response.body {
-            ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause().map(str::to_owned)),
-            _ => (None, None),
-        };
-        let entry = AccessLogEntry {
-            time: rfc3339(started),
-            request_id: &request.request_id,
-            method: request.method.as_str(),
-            route: request.route(),
-            status: response.status.0,
-            duration_ms: (platform.now_ms() - started).max(0.0),
-            consumer: request.consumer(),
-            client_ip: request.client_ip.map(|ip| ip.to_string()),
-            problem,
-            error: cause.as_deref(),
-        };
-        // With the access log off, failures are still logged: their causes exist nowhere else.
+        // With the access log off, failures are still logged: their causes exist
+        // nowhere else. Otherwise the line is not even built.
         let access_log = self.ready.as_ref().map_or(true, |ready| ready.access_log);
         if access_log || response.status.0 >= 500 {
+            let (problem, cause) = match &response.body {
+                ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause()),
+                _ => (None, None),
+            };
+            let entry = AccessLogEntry {
+                time: rfc3339(started),
+                request_id: &request.request_id,
+                method: request.method.as_str(),
+                route: request.route(),
+                status: response.status.0,
+                duration_ms: (platform.now_ms() - started).max(0.0),
+                consumer: request.consumer(),
+                client_ip: request.client_ip.map(|ip| ip.to_string()),
+                problem,
+                error: cause,
+            };
             platform.log(&entry.to_json());
         }
 
@@ -241,10 +242,7 @@ impl<S> Resolved<S> {
             }
         }
 
-        let limit = policy
-            .max_body_bytes
-            .or(endpoint.max_body_bytes)
-            .unwrap_or(self.default_max_body_bytes);
+        let limit = self.body_limit(policy, endpoint);
         if let Err(error) = read_body(request, limit).await {
             return Outcome::at(Some(index), error.into_response());
         }

@@ -4,7 +4,7 @@
 
 use crate::config::{ConfigError, Settings};
 use crate::policy::{ApiKeys, CorsPolicy, IpRules};
-use crate::routing::RouteTable;
+use crate::routing::{Endpoint, RouteTable};
 
 pub(super) struct PathPolicy {
     pub cors: Option<CorsPolicy>,
@@ -96,16 +96,21 @@ impl<S> Resolved<S> {
         })
     }
 
+    /// An endpoint's body limit: the path's `ROUTE_POLICIES` override, else
+    /// the route's own, else `MAX_BODY_BYTES`.
+    pub fn body_limit(&self, policy: &PathPolicy, endpoint: &Endpoint<S>) -> usize {
+        policy
+            .max_body_bytes
+            .or(endpoint.max_body_bytes)
+            .unwrap_or(self.default_max_body_bytes)
+    }
+
     /// The largest of every route's body limit.
     pub fn max_body_bytes(&self) -> usize {
         let mut max = self.default_max_body_bytes;
         for (routes, policy) in self.table.paths().iter().zip(&self.paths) {
             for (_, endpoint) in routes.endpoints() {
-                let limit = policy
-                    .max_body_bytes
-                    .or(endpoint.max_body_bytes)
-                    .unwrap_or(self.default_max_body_bytes);
-                max = max.max(limit);
+                max = max.max(self.body_limit(policy, endpoint));
             }
         }
         max

@@ -8,7 +8,7 @@ mod request;
 mod response;
 
 pub use encoding::{
-    base64_decode, base64_encode, form_decode, parse_query, percent_decode, Base64Error, QueryDecodeError,
+    base64_decode, base64_encode, form_decode, hex_encode, parse_query, percent_decode, Base64Error, QueryDecodeError,
 };
 pub use headers::Headers;
 pub use method::{Method, MethodSet};

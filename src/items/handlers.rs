@@ -8,7 +8,7 @@ use super::store::{CreateOutcome, IdempotencyKey};
 use crate::app::AppState;
 use crate::extract::{Consumer, Json, Object, Path, Query, State};
 use crate::handler::IntoResponse;
-use crate::http::{Headers, Response, Status};
+use crate::http::{hex_encode, Headers, Response, Status};
 use crate::policy::api_key::sha256;
 use crate::problem::ApiError;
 
@@ -60,7 +60,7 @@ pub async fn create(
         None => None,
         Some(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
             let canonical = serde_json::to_vec(&item).map_err(ApiError::internal)?;
-            let fingerprint = sha256(&canonical).iter().map(|b| format!("{b:02x}")).collect();
+            let fingerprint = hex_encode(&sha256(&canonical));
             Some(IdempotencyKey {
                 consumer,
                 key: key.to_owned(),

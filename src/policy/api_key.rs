@@ -106,23 +106,19 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Method;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use crate::http::{hex_encode, Method};
 
     #[test]
     fn sha256_matches_the_standard_vector() {
         assert_eq!(
-            hex(&sha256(b"abc")),
+            hex_encode(&sha256(b"abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 
     #[test]
     fn plaintext_and_digest_keys_both_authenticate() {
-        let digest = hex(&sha256(b"partner-secret"));
+        let digest = hex_encode(&sha256(b"partner-secret"));
         let keys = ApiKeys::parse(&format!(r#"{{"dev-local-key": "dev", "sha256:{digest}": "partner"}}"#)).unwrap();
         assert_eq!(keys.authenticate("dev-local-key").as_deref(), Some("dev"));
         assert_eq!(keys.authenticate("partner-secret").as_deref(), Some("partner"));
