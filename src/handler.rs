@@ -141,6 +141,9 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Response>>>;
 /// An async function taking extractors. Implemented for functions of up to
 /// eight arguments; `Args` only tells the implementations apart.
 pub trait Handler<S, Args>: 'static {
+    /// Whether any of its extractors reads headers beyond the gateway's own.
+    const READS_ALL_HEADERS: bool;
+
     fn call(&self, request: &Request, state: &S) -> HandlerFuture;
 }
 
@@ -160,6 +163,8 @@ macro_rules! impl_handler {
             R: IntoResponse,
             $($arg: FromRequest<S>,)*
         {
+            const READS_ALL_HEADERS: bool = false $(|| <$arg as FromRequest<S>>::READS_ALL_HEADERS)*;
+
             #[allow(non_snake_case, unused_variables)]
             fn call(&self, request: &Request, state: &S) -> HandlerFuture {
                 $(

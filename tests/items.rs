@@ -8,7 +8,7 @@ use edgegate::app::AppState;
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request};
 use edgegate::items::MemoryItems;
-use edgegate::testing::{block_on, RecordingPlatform};
+use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
 use serde_json::{json, Value};
 use support::*;
 
@@ -32,6 +32,7 @@ impl Api {
 
     fn send(&self, request: Request) -> Exchange {
         let platform = RecordingPlatform::default();
+        let request = as_the_adapter_passes(&self.gateway, request);
         let response = block_on(self.gateway.handle(request, &self.state, &platform));
         Exchange {
             response,

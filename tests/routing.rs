@@ -185,6 +185,29 @@ fn echo_answers_every_method_and_the_catch_all() {
 }
 
 #[test]
+fn only_routes_whose_handlers_take_every_header_get_them_all() {
+    let gateway = app_gateway(&dev_vars());
+    let needs_all = |method: Method, target: &str| gateway.needs_all_headers(&Request::new(method, target));
+    // The seed event (/echo) and the items create (Idempotency-Key via Headers) read any header.
+    assert!(needs_all(Method::Get, "/echo"));
+    assert!(needs_all(Method::parse("PROPFIND"), "/echo/a/b"));
+    assert!(needs_all(Method::Post, "/items"));
+    // Everything else reads only what the gateway reads.
+    assert!(!needs_all(Method::Get, "/hello"));
+    assert!(!needs_all(Method::Head, "/hello"));
+    assert!(!needs_all(Method::Get, "/users/7"));
+    assert!(!needs_all(Method::Post, "/api/greet/Al"));
+    assert!(!needs_all(Method::Options, "/api/greet/Al"));
+    assert!(!needs_all(Method::Get, "/items"));
+    assert!(!needs_all(Method::Get, "/nowhere"));
+    assert!(!needs_all(Method::Delete, "/hello"));
+
+    // Through the adapter's path, /echo still sees a header the gateway never reads.
+    let echoed = send(&gateway, get("/echo").with_header("X-Trace", "t-1")).json();
+    assert_eq!(echoed["headers"]["x-trace"], "t-1");
+}
+
+#[test]
 fn explicit_routes_win_over_any_and_head_routes_can_be_declared() {
     async fn head_only() -> &'static str {
         "head"

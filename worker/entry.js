@@ -3,7 +3,9 @@
 //
 // Requests and responses cross into and out of wasm as bytes in buffers the
 // wasm instance owns (layouts in src/adapter/wire.rs): no JS objects walked
-// field by field, no TextEncoder/TextDecoder per string. A body whose
+// field by field, no TextEncoder/TextDecoder per string. Only the headers the
+// gateway reads are passed, unless the route's handler wants them all (the
+// gateway then answers NEEDS_ALL_HEADERS and is asked again). A body whose
 // Content-Length is within the largest limit any route has is read here in one
 // copy; any other body is streamed by the gateway, which counts the bytes as
 // they arrive.
@@ -18,6 +20,7 @@ import Gateway from "../build/index.js";
 
 const {
   edgegate_init: init,
+  edgegate_read_headers: readHeaders,
   edgegate_memory: wasmMemory,
   edgegate_reserve: reserve,
   edgegate_body_budget: bodyBudget,
@@ -29,6 +32,9 @@ const {
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
+const NEEDS_ALL_HEADERS = -3;
+/** The header names passed by default: those the gateway reads (gateway::READ_HEADERS). */
+const READ_HEADERS = readHeaders().split("\n");
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const inFlight = new Set();
 let memory = null;
@@ -58,11 +64,8 @@ export default {
         inputAt = inputCapacity = 0;
         budget = -1;
       }
-      let head = request.method + "\n" + request.url + "\n";
-      for (const [name, value] of request.headers) head += name + "\n" + value + "\n";
-      head += "\n";
-      if (request.body !== null) return withBody(request, env, head);
-      return answer(request, run(request, env, head, null, false));
+      if (request.body !== null) return withBody(request, env);
+      return answer(request, run(request, env, null, false));
     } catch (error) {
       return failed(request, error);
     }
@@ -70,7 +73,7 @@ export default {
 };
 
 /** A request with a body: read it here if it is declared within the largest limit, else let the gateway stream it. */
-async function withBody(request, env, head) {
+async function withBody(request, env) {
   try {
     if (budget < 0) {
       init(env);
@@ -79,22 +82,42 @@ async function withBody(request, env, head) {
     const declared = request.headers.get("content-length");
     if (declared !== null && +declared <= budget) {
       const body = new Uint8Array(await request.arrayBuffer());
-      return answer(request, run(request, env, head, body, false));
+      return answer(request, run(request, env, body, false));
     }
-    return answer(request, run(request, env, head, null, true));
+    return answer(request, run(request, env, null, true));
   } catch (error) {
     return failed(request, error);
   }
 }
 
-/** Runs the gateway, building it first if this instance has none yet. */
-function run(request, env, head, body, streamed) {
-  let result = handle(request, head, body, streamed);
+/**
+ * Runs the gateway, building it first if this instance has none yet, and
+ * passing every header if the route's handler reads more than the gateway.
+ */
+function run(request, env, body, streamed) {
+  const head = headOf(request, false);
+  let result = handle(request, head, body, false, streamed);
   if (result === NEEDS_INIT) {
     init(env);
-    result = handle(request, head, body, streamed);
+    result = handle(request, head, body, false, streamed);
   }
+  if (result === NEEDS_ALL_HEADERS) result = handle(request, headOf(request, true), body, true, streamed);
   return result;
+}
+
+/** `method\nurl\n`, `name\nvalue\n` per header (all, or those the gateway reads), and an empty line. */
+function headOf(request, all) {
+  let text = request.method + "\n" + request.url + "\n";
+  const headers = request.headers;
+  if (all) {
+    for (const [name, value] of headers) text += name + "\n" + value + "\n";
+  } else {
+    for (let i = 0; i < READ_HEADERS.length; i++) {
+      const value = headers.get(READ_HEADERS[i]);
+      if (value !== null) text += READ_HEADERS[i] + "\n" + value + "\n";
+    }
+  }
+  return text + "\n";
 }
 
 /** The response for a gateway result: decoded now, or once its I/O is done. */
@@ -124,7 +147,7 @@ function view() {
 }
 
 /** Writes the request into the input buffer and runs the gateway on it. */
-function handle(request, head, body, streamed) {
+function handle(request, head, body, all, streamed) {
   const length = head.length + (body === null ? 0 : body.length);
   if (length > inputCapacity) {
     inputCapacity = Math.max(length, 16384);
@@ -136,7 +159,9 @@ function handle(request, head, body, streamed) {
   for (let i = 0; i < head.length; i++) u8[at + i] = head.charCodeAt(i);
   if (body !== null) u8.set(body, at + head.length);
   const now = Date.now();
-  return streamed ? fetchStreamed(length, request, now) : fetchBuffered(length, body === null ? -1 : body.length, now);
+  return streamed
+    ? fetchStreamed(length, all, request, now)
+    : fetchBuffered(length, body === null ? -1 : body.length, all, now);
 }
 
 /** Waits for an answer that involved I/O, unless the instance dies meanwhile. */

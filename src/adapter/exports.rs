@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::platform::WorkerPlatform;
 use super::{body, d1_items, wire};
 use crate::app::{self, AppState};
-use crate::gateway::Gateway;
+use crate::gateway::{Gateway, READ_HEADERS};
 use crate::http::RequestBody;
 
 /// What an isolate keeps between requests.
@@ -34,6 +34,9 @@ thread_local! {
 const NEEDS_INIT: i32 = -2;
 /// `edgegate_fetch`'s answer when the response waits on I/O: take the promise.
 const PENDING_RESPONSE: i32 = -1;
+/// `edgegate_fetch`'s answer when it was given only [`READ_HEADERS`] and the
+/// route's handler reads others: call again with every header.
+const NEEDS_ALL_HEADERS: i32 = -3;
 
 /// Panics are logged (message and location) by console_error_panic_hook. The
 /// build uses `panic = "abort"`: the instance traps, `worker/entry.js`
@@ -68,6 +71,13 @@ pub fn edgegate_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
+/// The header names the entry passes by default, one per line: the ones the
+/// gateway reads. Asked once, when the module loads.
+#[wasm_bindgen]
+pub fn edgegate_read_headers() -> String {
+    READ_HEADERS.join("\n")
+}
+
 /// Makes the input buffer at least `length` bytes and returns its address.
 #[wasm_bindgen]
 pub fn edgegate_reserve(length: u32) -> u32 {
@@ -91,18 +101,19 @@ pub fn edgegate_body_budget() -> f64 {
 }
 
 /// Handles the request in the first `length` bytes of the input buffer (the
-/// body, if any, is its last `body_length` bytes; -1 means none). Returns the
-/// output buffer's address, [`PENDING_RESPONSE`] or [`NEEDS_INIT`].
+/// body, if any, is its last `body_length` bytes; -1 means none), whose
+/// headers are all the request's or only [`READ_HEADERS`]. Returns the output
+/// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`] or [`NEEDS_ALL_HEADERS`].
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, body_length: i32, now: f64) -> i32 {
-    run(length, body_length, None, now)
+pub fn edgegate_fetch(length: u32, body_length: i32, all_headers: bool, now: f64) -> i32 {
+    run(length, body_length, all_headers, None, now)
 }
 
 /// As [`edgegate_fetch`], for a request whose body is still to be read from
 /// the runtime request `stream` (chunked, or declared larger than any limit).
 #[wasm_bindgen]
-pub fn edgegate_fetch_streamed(length: u32, stream: web_sys::Request, now: f64) -> i32 {
-    run(length, -1, Some(stream), now)
+pub fn edgegate_fetch_streamed(length: u32, all_headers: bool, stream: web_sys::Request, now: f64) -> i32 {
+    run(length, -1, all_headers, Some(stream), now)
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -120,11 +131,15 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
-fn run(length: u32, body_length: i32, stream: Option<web_sys::Request>, now: f64) -> i32 {
+fn run(length: u32, body_length: i32, all_headers: bool, stream: Option<web_sys::Request>, now: f64) -> i32 {
     let Some((gateway, state)) = ISOLATE.with(|i| i.borrow().as_ref().map(|i| (i.gateway, i.state.clone()))) else {
         return NEEDS_INIT;
     };
-    let mut request = INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], body_length));
+    let mut request =
+        INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], body_length, all_headers));
+    if !all_headers && gateway.needs_all_headers(&request) {
+        return NEEDS_ALL_HEADERS;
+    }
     if let Some(stream) = stream {
         request.body = RequestBody::Stream(Box::new(body::JsBody::new(stream)));
     }

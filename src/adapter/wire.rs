@@ -4,19 +4,22 @@
 //! Request (written by `worker/entry.js`): `method\nurl\n`, then
 //! `name\nvalue\n` per header, an empty line, then the body bytes. Header
 //! names and values are the runtime's byte strings, one byte per character,
-//! and never contain a newline.
+//! and never contain a newline. The headers are either all of the request's
+//! or only those in [`READ_HEADERS`]; the caller says which.
 //!
 //! Response (written here): three little-endian u32 — the total length, the
 //! offset of the body, the offset of the log line — then `status\n`,
 //! `name\nvalue\n` per header and an empty line, then the body bytes, then the
 //! access log line (for the entry to `console.log`).
 
+use crate::gateway::READ_HEADERS;
 use crate::http::{Headers, Method, Request, RequestBody, Response, ResponseBody};
 
 pub const RESPONSE_PREFIX: usize = 12;
 
-/// Parses a request; `body_length` is how many trailing bytes are the body (-1: none).
-pub fn read_request(bytes: &[u8], body_length: i32) -> Request {
+/// Parses a request; `body_length` is how many trailing bytes are the body
+/// (-1: none). Without `all_headers`, the headers are a selection of [`READ_HEADERS`].
+pub fn read_request(bytes: &[u8], body_length: i32, all_headers: bool) -> Request {
     let head_end = if body_length >= 0 {
         bytes.len().saturating_sub(body_length as usize)
     } else {
@@ -34,7 +37,11 @@ pub fn read_request(bytes: &[u8], body_length: i32) -> Request {
         let value = lines.next().unwrap_or_default();
         headers.append(latin1(name), byte_string(value));
     }
-    request.headers = headers;
+    request.headers = if all_headers {
+        headers
+    } else {
+        headers.selected(READ_HEADERS)
+    };
     if body_length >= 0 {
         request.body = RequestBody::Bytes(bytes[head_end..].to_vec());
     }
@@ -97,7 +104,7 @@ mod tests {
     #[test]
     fn requests_parse_with_and_without_bodies() {
         let wire = b"POST\nhttps://example.com/api/greet/Al%20ice?lang=es#top\ncontent-type\napplication/json\nx-name\nJ\xc3\xbcrgen\nx-latin\n\xe9t\xe9\n\n{\"a\":1}";
-        let request = read_request(wire, 7);
+        let request = read_request(wire, 7, true);
         assert_eq!(request.method, Method::Post);
         assert_eq!(request.path, "/api/greet/Al%20ice");
         assert_eq!(request.query.as_deref(), Some("lang=es"));
@@ -106,11 +113,20 @@ mod tests {
         assert_eq!(request.headers.get("x-latin"), Some("été"));
         assert_eq!(request.body_bytes(), b"{\"a\":1}");
 
-        let get = read_request(b"GET\nhttp://localhost:8787\n\n", -1);
+        let get = read_request(b"GET\nhttp://localhost:8787\n\n", -1, true);
         assert_eq!((get.path.as_str(), get.query.as_deref()), ("/", None));
         assert!(matches!(get.body, RequestBody::Empty));
-        let empty_body = read_request(b"PUT\nhttp://h/x\n\n", 0);
+        let empty_body = read_request(b"PUT\nhttp://h/x\n\n", 0, true);
         assert!(matches!(empty_body.body, RequestBody::Bytes(ref b) if b.is_empty()));
+    }
+
+    #[test]
+    fn a_request_with_the_gateway_headers_only_is_marked_a_selection() {
+        let wire = b"GET\nhttp://h/hello\norigin\nhttp://a\nx-extra\n1\n\n";
+        let selection = read_request(wire, -1, false);
+        assert!(!selection.headers.is_complete());
+        assert_eq!(selection.headers.get("origin"), Some("http://a"));
+        assert!(read_request(wire, -1, true).headers.is_complete());
     }
 
     #[test]

@@ -21,6 +21,11 @@ pub use seed::SeedRequest;
 
 /// Builds a value from the request (and the application state `S`).
 pub trait FromRequest<S>: Sized {
+    /// Whether this extractor reads request headers beyond
+    /// [`crate::gateway::READ_HEADERS`] (e.g. hands them all to the handler).
+    /// A route with such an extractor gets every header; others get only those.
+    const READS_ALL_HEADERS: bool = false;
+
     fn from_request(request: &Request, state: &S) -> Result<Self, ApiError>;
 }
 
@@ -101,6 +106,8 @@ pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, Ap
 }
 
 impl<S> FromRequest<S> for Headers {
+    const READS_ALL_HEADERS: bool = true;
+
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         Ok(request.headers.clone())
     }

@@ -28,6 +28,8 @@ pub struct SeedRequest {
 }
 
 impl<S> FromRequest<S> for SeedRequest {
+    const READS_ALL_HEADERS: bool = true;
+
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         let query = query_pairs(request)?;
         let (body, is_base64_encoded) = if request.body_bytes().is_empty() {

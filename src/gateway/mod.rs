@@ -26,6 +26,26 @@ use crate::problem::ApiError;
 use crate::routing::{Access, RouteError, RouteTable};
 use resolve::Resolved;
 
+/// Every request header the gateway's steps and the built-in extractors read.
+/// The adapter passes only these, unless the route's handler takes more
+/// ([`Gateway::needs_all_headers`]): a browser's request through the edge
+/// carries twenty or more, and copying them all into wasm costs time on every
+/// request. Debug builds check that nothing reads a header missing here.
+pub const READ_HEADERS: &[&str] = &[
+    request_id::HEADER,
+    CLIENT_IP_HEADER,
+    // CORS: the origin, and whether an OPTIONS is a preflight.
+    "origin",
+    "access-control-request-method",
+    api_key::HEADER,
+    // The body's size (checked against the route's limit) and type (body extractors).
+    "content-length",
+    "content-type",
+];
+
+/// Where Cloudflare puts the client's address.
+const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
+
 /// A route table with its validated policies, or the reasons it has none.
 pub struct Gateway<S> {
     ready: Result<Resolved<S>, Vec<String>>,
@@ -82,6 +102,20 @@ impl<S> Gateway<S> {
         }
     }
 
+    /// Whether the handler this request would reach reads headers beyond
+    /// [`READ_HEADERS`], so the adapter must pass them all. Asked before
+    /// `handle`, from the method and path alone.
+    pub fn needs_all_headers(&self, request: &Request) -> bool {
+        let Ok(ready) = &self.ready else {
+            return false;
+        };
+        ready
+            .table
+            .at(&request.path)
+            .and_then(|found| ready.table.paths()[found.index].endpoint(&request.method))
+            .is_some_and(|endpoint| endpoint.reads_all_headers)
+    }
+
     /// Why this gateway refuses every request, if it does.
     pub fn misconfiguration(&self) -> Option<&[String]> {
         self.ready.as_ref().err().map(Vec::as_slice)
@@ -97,7 +131,7 @@ impl<S> Gateway<S> {
         };
         request.client_ip = request
             .headers
-            .get("cf-connecting-ip")
+            .get(CLIENT_IP_HEADER)
             .and_then(|ip| ip.trim().parse().ok());
 
         let (outcome, cors) = match &self.ready {

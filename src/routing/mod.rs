@@ -17,6 +17,8 @@ use crate::http::{Method, MethodSet};
 /// What one method on one path runs, and under which policy.
 pub struct Endpoint<S> {
     pub(crate) handler: BoxedHandler<S>,
+    /// The handler reads headers beyond the gateway's own: it needs them all.
+    pub reads_all_headers: bool,
     pub access: Access,
     /// A limit this route sets in code; the configuration may override it.
     pub max_body_bytes: Option<usize>,
@@ -123,6 +125,7 @@ impl<S> RouteTable<S> {
             let entry = &mut paths[index];
             let endpoint = Endpoint {
                 handler: route.handler,
+                reads_all_headers: route.reads_all_headers,
                 access,
                 max_body_bytes: route.max_body_bytes,
             };

@@ -18,6 +18,7 @@ pub struct Route<S> {
     pub(crate) method: Option<Method>,
     pub(crate) path: String,
     pub(crate) handler: BoxedHandler<S>,
+    pub(crate) reads_all_headers: bool,
     pub(crate) access: Option<Access>,
     pub(crate) max_body_bytes: Option<usize>,
 }
@@ -38,6 +39,7 @@ impl<S: 'static> Route<S> {
             method,
             path: path.to_owned(),
             handler: boxed(handler),
+            reads_all_headers: H::READS_ALL_HEADERS,
             access: None,
             max_body_bytes: None,
         }

@@ -9,7 +9,7 @@ use edgegate::config::Settings;
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request, Response};
 use edgegate::routing::{Route, RouteTable};
-use edgegate::testing::{block_on, RecordingPlatform};
+use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
 use serde_json::Value;
 
 pub const DEV_KEY: &str = "dev-local-key";
@@ -92,6 +92,7 @@ impl Exchange {
 
 pub fn send(gateway: &Gateway<AppState>, request: Request) -> Exchange {
     let platform = RecordingPlatform::default();
+    let request = as_the_adapter_passes(gateway, request);
     let response = block_on(gateway.handle(request, &AppState::default(), &platform));
     Exchange {
         response,
