@@ -78,13 +78,14 @@ export function buildOurs() {
   return { dir, modules, totalKiB: Number(match[1]), gzipKiB: Number(match[2]) };
 }
 
-/** Bundles the Hono app and the bare worker with esbuild. */
+/** Bundles the Hono app (plain and with a request id and access log) and the bare worker with esbuild. */
 export function buildOthers() {
   mkdirSync(OUT, { recursive: true });
-  for (const name of ["hono", "bare"]) {
+  const sources = { hono: "hono/worker.js", hono_log: "hono/logged.js", bare: "bare/worker.js" };
+  for (const [name, source] of Object.entries(sources)) {
     execFileSync(
       path.join(BIN, "esbuild"),
-      [path.join(ROOT, "bench", name, "worker.js"), "--bundle", "--format=esm", "--minify", `--outfile=${path.join(OUT, `${name}.js`)}`],
+      [path.join(ROOT, "bench", source), "--bundle", "--format=esm", "--minify", `--outfile=${path.join(OUT, `${name}.js`)}`],
       { cwd: ROOT, env: ENV, stdio: ["ignore", "ignore", "inherit"] },
     );
   }
@@ -99,7 +100,8 @@ const BINDINGS = bindings();
 /**
  * Writes a workerd config serving the given workers on the given ports:
  * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
- * `hono`, `bare`.
+ * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
+ * `bare`.
  */
 export function writeConfig(file, ours, ports) {
   const oursWith = (extra) => `(
@@ -117,6 +119,11 @@ ${ours.modules
     ours_nolog: oursWith(`\n    (name = "ACCESS_LOG", text = "false"),`),
     hono: `(
   modules = [ (name = "hono.js", esModule = embed "hono.js") ],
+  compatibilityDate = "2026-11-01",
+  bindings = ${BINDINGS},
+)`,
+    hono_log: `(
+  modules = [ (name = "hono_log.js", esModule = embed "hono_log.js") ],
   compatibilityDate = "2026-11-01",
   bindings = ${BINDINGS},
 )`,
@@ -187,17 +194,26 @@ export async function request(port, scenario) {
     status: response.status,
     body: await response.text(),
     allowOrigin: response.headers.get("access-control-allow-origin"),
+    requestId: response.headers.get("x-request-id"),
   };
 }
 
-/** Checks that our worker and the Hono app answer every scenario alike. */
+/**
+ * Checks that our worker and the Hono apps answer every scenario alike, and
+ * that the logging variants add a request id to every answer as ours does.
+ */
 export async function parity(ports) {
   const differences = [];
+  const others = ["hono", "hono_log"].filter((name) => ports[name]);
   for (const scenario of SCENARIOS) {
     const ours = await request(ports.ours, scenario);
-    const hono = await request(ports.hono, scenario);
-    for (const field of ["status", "body", "allowOrigin"]) {
-      if (ours[field] !== hono[field]) differences.push(`${scenario.id} ${field}: ours ${JSON.stringify(ours[field])}, hono ${JSON.stringify(hono[field])}`);
+    if (!ours.requestId) differences.push(`${scenario.id}: ours sent no x-request-id`);
+    for (const name of others) {
+      const theirs = await request(ports[name], scenario);
+      for (const field of ["status", "body", "allowOrigin"]) {
+        if (ours[field] !== theirs[field]) differences.push(`${scenario.id} ${field}: ours ${JSON.stringify(ours[field])}, ${name} ${JSON.stringify(theirs[field])}`);
+      }
+      if (name === "hono_log" && !theirs.requestId) differences.push(`${scenario.id}: hono_log sent no x-request-id`);
     }
   }
   return differences;

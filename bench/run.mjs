@@ -13,7 +13,7 @@ import { OUT, ROOT, SCENARIOS, buildOthers, buildOurs, freePort, parity, startWo
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
-const TARGETS = ["ours", "ours_nolog", "hono", "bare"];
+const TARGETS = ["ours", "ours_nolog", "hono", "hono_log", "bare"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
 
@@ -50,7 +50,7 @@ try {
 
   const rows = scenarios.map((scenario) => {
     const of = (target) => summarize(runs[`${scenario.id}/${target}`]);
-    const [o, n, h, b] = TARGETS.map(of);
+    const [o, n, h, hl, b] = TARGETS.map(of);
     // Each ratio pairs the two targets' runs of the same round (measured
     // seconds apart), then takes the median over rounds: steadier than a
     // ratio of medians when the machine's speed drifts between rounds.
@@ -63,6 +63,7 @@ try {
       ours_over_bare: paired("ours", "bare"),
       ours_nolog_over_hono: paired("ours_nolog", "hono"),
       ours_nolog_over_bare: paired("ours_nolog", "bare"),
+      ours_over_hono_log: paired("ours", "hono_log"),
     };
     return {
       scenario: scenario.id,
@@ -70,6 +71,7 @@ try {
       ours: o,
       ours_nolog: n,
       hono: h,
+      hono_log: hl,
       bare: b,
       ...Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, r.median])),
       ratio_ranges: ratios,
@@ -89,7 +91,8 @@ try {
     date: new Date().toISOString(),
     rounds: ROUNDS,
     seconds: SECONDS,
-    load: "wrk -t1 -c8 on loopback (wrk on core 0, workerd on core 1), one workerd serving all four",
+    load: "wrk -t1 -c8 on loopback (wrk on core 0, workerd on core 1), one workerd serving all five",
+    browser_headers: process.env.BENCH_BROWSER_HEADERS === "1",
     scenarios: rows,
     size: { total_kib: ours.totalKiB, gzip_kib: ours.gzipKiB, budget_gzip_kib: budget.gzip_kib },
     startup,
@@ -170,18 +173,19 @@ async function startupMs(target) {
 function print(rows, ours, startup, checks) {
   const pad = (text, width) => String(text).padEnd(width);
   const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
-  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all four`);
+  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all five`);
   console.log("ratios: the median over rounds of each round's ratio, with its lowest and highest\n");
   console.log(
-    `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"bare".padStart(8)}` +
-      `   ours p50/p99 ms   hono p50/p99 ms  ours/hono ours/bare  (no log: /hono /bare)`,
+    `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"hono+log".padStart(9)}${"bare".padStart(8)}` +
+      `   ours p50/p99 ms   hono p50/p99 ms  ours/hono ours/bare  (no log: /hono /bare)  ours/hono+log`,
   );
   for (const r of rows) {
     console.log(
-      `${pad(`${r.scenario} ${r.name}`, 42)}${num(r.ours.rps)}${num(r.ours_nolog.rps)}${num(r.hono.rps)}${num(r.bare.rps)}   ` +
+      `${pad(`${r.scenario} ${r.name}`, 42)}${num(r.ours.rps)}${num(r.ours_nolog.rps)}${num(r.hono.rps)}${num(r.hono_log.rps).padStart(9)}${num(r.bare.rps)}   ` +
         `${pad(`${r.ours.p50_ms.toFixed(2)}/${r.ours.p99_ms.toFixed(2)}`, 18)}${pad(`${r.hono.p50_ms.toFixed(2)}/${r.hono.p99_ms.toFixed(2)}`, 17)}` +
         `${r.ours_over_hono.toFixed(2).padStart(9)}${r.ours_over_bare.toFixed(2).padStart(10)}` +
-        `   (${r.ours_nolog_over_hono.toFixed(2)} ${r.ours_nolog_over_bare.toFixed(2)})`,
+        `   (${r.ours_nolog_over_hono.toFixed(2)} ${r.ours_nolog_over_bare.toFixed(2)})` +
+        `${r.ours_over_hono_log.toFixed(2).padStart(15)}`,
     );
   }
   console.log("\nratio ranges over rounds (lowest–highest):");
@@ -189,10 +193,12 @@ function print(rows, ours, startup, checks) {
     const range = (key) => `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}`;
     console.log(
       `  ${r.scenario}  ours/hono ${range("ours_over_hono")}  ours/bare ${range("ours_over_bare")}` +
-        `  (no log: /hono ${range("ours_nolog_over_hono")}  /bare ${range("ours_nolog_over_bare")})`,
+        `  (no log: /hono ${range("ours_nolog_over_hono")}  /bare ${range("ours_nolog_over_bare")})` +
+        `  ours/hono+log ${range("ours_over_hono_log")}`,
     );
   }
   console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
+  console.log("'hono' is the app the issue specifies (no request id, no log); 'hono+log' adds hono/request-id and one JSON log line.");
   console.log(`\nsize (wrangler deploy --dry-run): ${ours.totalKiB} KiB, gzip ${ours.gzipKiB} KiB`);
   console.log(`start-up to first response (median of 5): ours ${startup.ours_ms} ms, bare ${startup.bare_ms} ms, difference ${startup.ours_extra_ms.toFixed(1)} ms`);
   console.log("\ntargets:");

@@ -1,0 +1,71 @@
+// The comparison app: the bench scenarios' routes and policies written the way
+// a Hono user would — hono/cors with the same origins, an x-api-key check on
+// /api/*, and the same handlers. `worker.js` serves it as the issue specifies;
+// `logged.js` adds what our gateway also does on every request, as a Hono user
+// would add it: hono/request-id and one JSON access log line.
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { routePath } from "hono/route";
+
+export function build({ log }) {
+  const app = new Hono();
+  let keys;
+
+  if (log) {
+    app.use("*", requestId());
+    app.use("*", async (c, next) => {
+      const started = Date.now();
+      await next();
+      console.log(
+        JSON.stringify({
+          time: new Date(started).toISOString(),
+          request_id: c.get("requestId"),
+          method: c.req.method,
+          route: routePath(c, -1),
+          status: c.res.status,
+          duration_ms: Date.now() - started,
+        }),
+      );
+    });
+  }
+
+  app.use(
+    "*",
+    cors({
+      origin: ["http://localhost:5173", "http://127.0.0.1:5173"],
+      allowHeaders: ["content-type", "authorization", "x-api-key", "x-request-id"],
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-request-id"],
+      maxAge: 3600,
+    }),
+  );
+
+  app.use("/api/*", async (c, next) => {
+    keys ??= new Set(Object.keys(JSON.parse(c.env.API_KEYS || "{}")));
+    const key = c.req.header("x-api-key") ?? c.req.query("key");
+    if (!key || !keys.has(key)) {
+      return c.json({ title: "Unauthorized", status: 401 }, 401, { "www-authenticate": "ApiKey" });
+    }
+    await next();
+  });
+
+  app.get("/hello", (c) => c.text("Hello, World!"));
+  app.get("/goodbye", (c) => c.text("Goodbye, World!"));
+  app.get("/users/:id", (c) => c.json({ userId: c.req.param("id") }));
+  app.get("/search", (c) => c.json({ searchTerm: c.req.query("q"), page: Number(c.req.query("page")) }));
+  app.post("/api/greet/:name", async (c) => {
+    const name = c.req.param("name");
+    const lang = c.req.query("lang") || "en";
+    let body = {};
+    try {
+      body = (await c.req.json()) || {};
+    } catch {}
+    const greetings = { en: "Hello", es: "Hola", fr: "Bonjour" };
+    const greeting = greetings[lang] || greetings.en;
+    const fullName = body.title ? `${body.title} ${name}` : name;
+    return c.json({ message: `${greeting}, ${fullName}!` });
+  });
+
+  return app;
+}
