@@ -95,7 +95,6 @@ const bindings = (extra = "") => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
     (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
-const BINDINGS = bindings();
 
 /**
  * Writes a workerd config serving the given workers on the given ports:
@@ -114,23 +113,17 @@ ${ours.modules
   compatibilityDate = "2026-11-01",
   bindings = ${bindings(extra)},
 )`;
+  /** One bundled JS module (from buildOthers), with the bench settings or none. */
+  const bundle = (name, settings) => `(
+  modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
+  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings()},` : ""}
+)`;
   const workers = {
     ours: oursWith(""),
     ours_nolog: oursWith(`\n    (name = "ACCESS_LOG", text = "false"),`),
-    hono: `(
-  modules = [ (name = "hono.js", esModule = embed "hono.js") ],
-  compatibilityDate = "2026-11-01",
-  bindings = ${BINDINGS},
-)`,
-    hono_log: `(
-  modules = [ (name = "hono_log.js", esModule = embed "hono_log.js") ],
-  compatibilityDate = "2026-11-01",
-  bindings = ${BINDINGS},
-)`,
-    bare: `(
-  modules = [ (name = "bare.js", esModule = embed "bare.js") ],
-  compatibilityDate = "2026-11-01",
-)`,
+    hono: bundle("hono", true),
+    hono_log: bundle("hono_log", true),
+    bare: bundle("bare", false),
   };
   const names = Object.keys(ports);
   const constant = (name) => `${name.replace(/_(.)/g, (_, c) => c.toUpperCase())}Worker`; // capnp: camelCase

@@ -90,22 +90,21 @@ impl Settings {
         settings.cors.origins = get("CORS_ALLOWED_ORIGINS").map(|v| list(&v));
         settings.cors.allow_headers = get("CORS_ALLOWED_HEADERS").map(|v| list(&v));
         settings.cors.expose_headers = get("CORS_EXPOSED_HEADERS").map(|v| list(&v));
-        if let Some(value) = get("CORS_ALLOW_CREDENTIALS") {
+        // A switch is exactly `true` or `false`: anything else is an error, not a guess.
+        let mut switch = |name: &str| {
+            let value = get(name)?;
             match value.trim() {
-                "true" => settings.cors.allow_credentials = Some(true),
-                "false" => settings.cors.allow_credentials = Some(false),
-                other => fail(
-                    "CORS_ALLOW_CREDENTIALS",
-                    format!("must be `true` or `false`, not `{other}`"),
-                ),
+                "true" => Some(true),
+                "false" => Some(false),
+                other => {
+                    fail(name, format!("must be `true` or `false`, not `{other}`"));
+                    None
+                }
             }
-        }
-        if let Some(value) = get("ACCESS_LOG") {
-            match value.trim() {
-                "true" => settings.access_log = true,
-                "false" => settings.access_log = false,
-                other => fail("ACCESS_LOG", format!("must be `true` or `false`, not `{other}`")),
-            }
+        };
+        settings.cors.allow_credentials = switch("CORS_ALLOW_CREDENTIALS");
+        if let Some(on) = switch("ACCESS_LOG") {
+            settings.access_log = on;
         }
         if let Some(value) = get("CORS_MAX_AGE") {
             match value.trim().parse::<u32>() {
