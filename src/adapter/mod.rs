@@ -2,11 +2,12 @@
 //!
 //! Requests and responses cross the JS↔wasm boundary as bytes in buffers the
 //! wasm instance owns, not as JS values: `worker/entry.js` writes the request
-//! (method, URL, headers, body) into the input buffer and calls
-//! [`edgegate_fetch`] with its length; the response comes back in the output
-//! buffer (see [`wire`]). That is three calls per request and no string
-//! conversion through `TextEncoder`/`TextDecoder`, which cost more than the
-//! whole gateway.
+//! (method, URL, the headers the gateway reads, body) into the input buffer
+//! and calls `edgegate_fetch` with its length; the response comes back in the
+//! output buffer (see [`wire`]). That is one call per request (a second when
+//! the route's handler reads every header, and one more to take the promise
+//! when the response waits on I/O), and no string conversion through
+//! `TextEncoder`/`TextDecoder`, which cost more than the whole gateway.
 //!
 //! The gateway's future is polled once right away: every route that does no
 //! I/O finishes there and no promise is made. One that waits (D1, a streamed
