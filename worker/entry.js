@@ -16,19 +16,17 @@
 // the trap here as an exception; requests waiting on I/O on that instance would
 // never finish, so the runtime's error event fails them. Both become the same
 // problem+json 500 every other failure gets.
-import Gateway from "../build/index.js";
-
-const {
-  edgegate_init: init,
-  edgegate_read_headers: readHeaders,
-  edgegate_memory: wasmMemory,
-  edgegate_reserve: reserve,
-  edgegate_body_budget: bodyBudget,
-  edgegate_fetch: fetchBuffered,
-  edgegate_fetch_streamed: fetchStreamed,
-  edgegate_take_pending: takePending,
-  edgegate_revive: revive,
-} = Gateway.prototype;
+import {
+  edgegate_init as init,
+  edgegate_read_headers as readHeaders,
+  edgegate_memory as wasmMemory,
+  edgegate_reserve as reserve,
+  edgegate_body_budget as bodyBudget,
+  edgegate_fetch as fetchBuffered,
+  edgegate_fetch_streamed as fetchStreamed,
+  edgegate_take_pending as takePending,
+  edgegate_revive as revive,
+} from "../build/index.js";
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
