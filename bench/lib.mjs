@@ -2,9 +2,9 @@
 // worker, the Hono app and the bare worker, serving them side by side in one
 // workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, freePort } from "../tools/local.mjs";
+import { BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort } from "../tools/local.mjs";
 
 export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
@@ -65,17 +65,22 @@ export const SCENARIOS = [
 
 /** Builds the release worker's deployable bundle; returns wrangler's size report. */
 export function buildOurs() {
-  const dir = path.join(OUT, "edgegate");
-  rmSync(dir, { recursive: true, force: true });
-  const output = execFileSync(
-    process.execPath,
-    [WRANGLER, "deploy", "--dry-run", "--outdir", dir],
-    { cwd: ROOT, env: ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const match = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
-  if (!match) throw new Error(`no size report in wrangler's output:\n${output}`);
-  const modules = readdirSync(dir).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
-  return { dir, modules, totalKiB: Number(match[1]), gzipKiB: Number(match[2]) };
+  return buildBundle(path.join(OUT, "edgegate"));
+}
+
+/**
+ * Builds the release bundle of another revision (BENCH_BASELINE), for a
+ * same-run A/B: a git worktree at that revision sharing node_modules and
+ * .tools, its own `make build`, its own bundle.
+ */
+export function buildBaseline(revision) {
+  const source = path.join(OUT, "baseline-src");
+  rmSync(source, { recursive: true, force: true });
+  execFileSync("git", ["worktree", "prune"], { cwd: ROOT });
+  execFileSync("git", ["worktree", "add", "--detach", source, revision], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  for (const shared of ["node_modules", ".tools"]) symlinkSync(path.join(ROOT, shared), path.join(source, shared));
+  execFileSync("make", ["--no-print-directory", "build"], { cwd: source, env: ENV, stdio: ["ignore", "ignore", "inherit"] });
+  return buildBundle(path.join(OUT, "baseline"), source);
 }
 
 /** Bundles the Hono app (plain and with a request id and access log) and the bare worker with esbuild. */
@@ -102,13 +107,10 @@ const bindings = (extra = "") => `[
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
  * `bare`.
  */
-export function writeConfig(file, ours, ports) {
-  const oursWith = (extra) => `(
+export function writeConfig(file, ours, ports, baseline = null) {
+  const bundleWith = (bundle, prefix, extra) => `(
   modules = [
-${ours.modules
-  .map((m) => `    (name = "${m}", ${m.endsWith(".wasm") ? "wasm" : "esModule"} = embed "edgegate/${m}"),`)
-  .sort((a, b) => (a.includes("esModule") ? -1 : b.includes("esModule") ? 1 : 0))
-  .join("\n")}
+${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
   bindings = ${bindings(extra)},
@@ -119,8 +121,9 @@ ${ours.modules
   compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings()},` : ""}
 )`;
   const workers = {
-    ours: oursWith(""),
-    ours_nolog: oursWith(`\n    (name = "ACCESS_LOG", text = "false"),`),
+    ours: bundleWith(ours, "edgegate/", ""),
+    ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
+    baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
     bare: bundle("bare", false),

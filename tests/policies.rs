@@ -3,11 +3,18 @@
 
 mod support;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
-use edgegate::http::{hex_encode, BodyReadError, BodySource, Method, Request, RequestBody};
+use edgegate::app::AppState;
+use edgegate::gateway::Gateway;
+use edgegate::http::{
+    hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody, Response, Status,
+};
 use edgegate::policy::api_key::sha256;
+use edgegate::routing::Route;
 use serde_json::Value;
 use support::*;
 
@@ -392,11 +399,73 @@ fn routes_override_the_body_limit() {
     assert_eq!(send(&gateway, post_json("/echo/x", "12345")).status(), 200);
 }
 
+/// A body that records whether the gateway asked for it.
+struct Watched(Rc<Cell<bool>>);
+
+impl BodySource for Watched {
+    fn read(self: Box<Self>, _limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        self.0.set(true);
+        Box::pin(async { Ok(b"{}".to_vec()) })
+    }
+}
+
+fn watched(method: Method, target: &str) -> (Request, Rc<Cell<bool>>) {
+    let read = Rc::new(Cell::new(false));
+    let mut request = Request::new(method, target).with_header("content-type", "application/json");
+    request.body = RequestBody::Stream(Box::new(Watched(read.clone())));
+    (request, read)
+}
+
 #[test]
-fn unauthenticated_requests_are_refused_before_their_body_is_read() {
-    let gateway = app_gateway(&with_var(dev_vars(), "MAX_BODY_BYTES", "4"));
-    let big = Request::new(Method::Post, "/api/greet/x").with_body(vec![b'a'; 100]);
-    send(&gateway, big).problem(401, "unauthorized");
+fn every_refusal_is_decided_before_the_body_is_read() {
+    let vars = with_var(dev_vars(), "IP_DENY", "198.51.100.0/24");
+    let gateway = app_gateway(&vars);
+    let cases: Vec<(Request, Rc<Cell<bool>>, u16, &str)> = vec![
+        {
+            let (request, read) = watched(Method::Post, "/api/greet/x");
+            (request, read, 401, "unauthorized")
+        },
+        {
+            let (request, read) = watched(Method::Post, "/api/greet/x");
+            (request.with_header("x-api-key", "wrong"), read, 401, "unauthorized")
+        },
+        {
+            let (request, read) = watched(Method::Post, "/nope");
+            (request, read, 404, "not-found")
+        },
+        {
+            let (request, read) = watched(Method::Post, "/hello");
+            (request, read, 405, "method-not-allowed")
+        },
+        {
+            let (request, read) = watched(Method::Post, "/items");
+            (
+                request
+                    .with_header("x-api-key", DEV_KEY)
+                    .with_header("content-length", "20000"),
+                read,
+                413,
+                "body-too-large",
+            )
+        },
+        {
+            let (request, read) = watched(Method::Post, "/echo");
+            (from("198.51.100.7", request), read, 403, "ip-refused")
+        },
+    ];
+    for (request, read, status, kind) in cases {
+        let request = if request.headers.contains("cf-connecting-ip") {
+            request
+        } else {
+            from("203.0.113.9", request)
+        };
+        send(&gateway, request).problem(status, kind);
+        assert!(!read.get(), "{status} {kind}: the body was read before the refusal");
+    }
+    let (request, read) = watched(Method::Post, "/api/greet/x");
+    let request = from("203.0.113.9", request.with_header("x-api-key", DEV_KEY));
+    assert_eq!(send(&gateway, request).status(), 200);
+    assert!(read.get());
 }
 
 // Request ids and the access log ---------------------------------------------
@@ -538,4 +607,122 @@ fn unprocessable_and_internal_errors_carry_cors_headers_too() {
         assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
         assert_eq!(exchange.header("access-control-expose-headers"), Some("x-request-id"));
     }
+}
+
+// The JS↔wasm boundary -------------------------------------------------------
+
+#[test]
+fn a_head_the_adapter_could_not_pass_exactly_is_a_400_with_cors_and_a_log_line() {
+    let gateway = app_gateway(&dev_vars());
+    let mut request = get("/hello")
+        .with_header("origin", FRONTEND)
+        .with_header("x-request-id", "boundary-1");
+    request.refuse_head(InvalidHead::Header {
+        name: Some("x-api-key".into()),
+    });
+    let exchange = send(&gateway, request);
+    let body = exchange.problem(400, "invalid-header");
+    assert_eq!(body["header"], "x-api-key");
+    assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
+    assert_eq!(exchange.access_log()["request_id"], "boundary-1");
+    assert_eq!(exchange.access_log()["status"], 400);
+
+    let mut target = get("/hello");
+    target.refuse_head(InvalidHead::Target);
+    send(&gateway, target).problem(400, "invalid-request");
+    let mut layout = get("/hello");
+    layout.refuse_head(InvalidHead::Layout("cut short".into()));
+    let broken = send(&gateway, layout);
+    broken.problem(500, "internal");
+    assert!(broken.access_log()["error"].as_str().unwrap().contains("cut short"));
+}
+
+#[test]
+fn keys_are_compared_on_exactly_what_was_sent() {
+    let gateway = app_gateway(&dev_vars());
+    // Once truncated to its low bytes, U+017A (ź) read as `z`... and `dev-local-keŹ` as the dev key.
+    for near in [
+        "dev-local-ke\u{179}",
+        "dev-local-ke\u{17a}",
+        "dev-local-key\u{100}",
+        "DEV-LOCAL-KEY",
+    ] {
+        send(&gateway, get("/api/hello").with_header("x-api-key", near)).problem(401, "unauthorized");
+    }
+    assert_eq!(
+        send(&gateway, get("/api/hello").with_header("x-api-key", DEV_KEY)).status(),
+        200
+    );
+}
+
+fn with_header_from_handler(value: &'static str) -> Gateway<AppState> {
+    let handler = move || async move { Response::text(Status::OK, "hi").with_header("x-evil", value) };
+    custom_gateway(vec![Route::get("/evil", handler).public()], &dev_vars())
+}
+
+#[test]
+fn a_response_header_that_would_be_invalid_is_the_gateways_500_logged_under_the_request_id() {
+    for value in ["a\r\nset-cookie: x=1", "a\nb", "nul\0", "del\u{7f}"] {
+        let gateway = with_header_from_handler(value);
+        let request = get("/evil")
+            .with_header("x-request-id", "evil-1")
+            .with_header("origin", FRONTEND);
+        let exchange = send(&gateway, request);
+        exchange.problem(500, "internal");
+        assert_eq!(exchange.header("x-evil"), None);
+        assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
+        let log = exchange.access_log();
+        assert_eq!(log["request_id"], "evil-1");
+        assert_eq!(log["status"], 500);
+        assert!(log["error"].as_str().unwrap().contains("x-evil"), "{log}");
+        assert!(!log["error"].as_str().unwrap().contains("set-cookie"), "{log}");
+    }
+    assert_eq!(
+        send(&with_header_from_handler("fine ünïcode"), get("/evil")).status(),
+        200
+    );
+}
+
+#[test]
+fn every_response_says_nosniff() {
+    let gateway = app_gateway(&dev_vars());
+    for request in [
+        get("/hello"),
+        get("/nope"),
+        get("/api/hello"),
+        preflight("/api/greet/a", FRONTEND),
+        Request::new(Method::Options, "/hello"),
+    ] {
+        let exchange = send(&gateway, request);
+        assert_eq!(
+            exchange.header("x-content-type-options"),
+            Some("nosniff"),
+            "{}",
+            exchange.status()
+        );
+    }
+    let broken = app_gateway(&with_var(dev_vars(), "CORS_MAX_AGE", "soon"));
+    assert_eq!(
+        send(&broken, get("/hello")).header("x-content-type-options"),
+        Some("nosniff")
+    );
+}
+
+#[test]
+fn hostile_origins_are_never_echoed() {
+    let gateway = app_gateway(&with_var(dev_vars(), "CORS_ALLOWED_ORIGINS", "https://*.example.com"));
+    for origin in [
+        "https://a\rb.example.com",
+        "https://a\u{10d}b.example.com",
+        "https://a\u{1}.example.com",
+    ] {
+        let exchange = send(&gateway, get("/hello").with_header("origin", origin));
+        assert_eq!(exchange.status(), 200);
+        assert!(no_cors_headers(&exchange), "{origin:?}");
+    }
+    let fine = send(&gateway, get("/hello").with_header("origin", "https://app.example.com"));
+    assert_eq!(
+        fine.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
 }

@@ -1,5 +1,7 @@
 // What the end-to-end tests and the benchmark share for running the project's
 // own tools locally: where they are, the environment they run in, free ports.
+import { execFileSync } from "node:child_process";
+import { readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,4 +34,29 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Builds the release worker's deployable bundle into `dir`, exactly as
+ * `wrangler deploy` would upload it; returns its modules and wrangler's size report.
+ */
+export function buildBundle(dir, root = ROOT) {
+  rmSync(dir, { recursive: true, force: true });
+  const output = execFileSync(process.execPath, [WRANGLER, "deploy", "--dry-run", "--outdir", dir], {
+    cwd: root,
+    env: TOOL_ENV,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const match = output.match(/Total Upload: ([\d.]+) KiB \/ gzip: ([\d.]+) KiB/);
+  if (!match) throw new Error(`no size report in wrangler's output:\n${output}`);
+  const modules = readdirSync(dir).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
+  return { dir, modules, totalKiB: Number(match[1]), gzipKiB: Number(match[2]) };
+}
+
+/** A bundle's modules as a workerd config lists them (the entry first), from files under `prefix`. */
+export function capnpModules(bundle, prefix) {
+  return bundle.modules
+    .map((m) => `(name = "${m}", ${m.endsWith(".wasm") ? "wasm" : "esModule"} = embed "${prefix}${m}")`)
+    .sort((a, b) => (a.includes("esModule") ? -1 : b.includes("esModule") ? 1 : 0));
 }

@@ -3,12 +3,16 @@
 //
 // Requests and responses cross into and out of wasm as bytes in buffers the
 // wasm instance owns (layouts in src/adapter/wire.rs): no JS objects walked
-// field by field, no TextEncoder/TextDecoder per string. Only the headers the
-// gateway reads are passed, unless the route's handler wants them all (the
-// gateway then answers NEEDS_ALL_HEADERS and is asked again). A body whose
-// Content-Length is within the largest limit any route has is read here in one
-// copy; any other body is streamed by the gateway, which counts the bytes as
-// they arrive.
+// field by field. The boundary is a trust boundary: every field crosses as
+// its exact UTF-8 bytes behind a length (no separator a value could hold),
+// and the gateway checks each one. Only the headers the gateway reads are
+// passed, unless the route's handler wants them all (the gateway then
+// answers NEEDS_ALL_HEADERS and is asked again).
+//
+// The body is not read here until the gateway asks for it (NEEDS_BODY): by
+// then the route, IP rules, method, access and the declared length have all
+// passed, so a request without a key, to an unknown path, or declaring too
+// large a body is answered at once, without waiting for a byte of its body.
 //
 // Panics: a Rust panic aborts the wasm instance (panic = "abort"). The Rust side
 // has logged the message and location, and its abort handler schedules a fresh
@@ -21,9 +25,10 @@ import {
   edgegate_read_headers as readHeaders,
   edgegate_memory as wasmMemory,
   edgegate_reserve as reserve,
-  edgegate_body_budget as bodyBudget,
-  edgegate_fetch as fetchBuffered,
-  edgegate_fetch_streamed as fetchStreamed,
+  edgegate_fetch as fetchHead,
+  edgegate_parked_id as parkedId,
+  edgegate_parked_limit as parkedLimit,
+  edgegate_resume as resume,
   edgegate_take_pending as takePending,
   edgegate_revive as revive,
 } from "../build/index.js";
@@ -31,16 +36,22 @@ import {
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
+const NEEDS_BODY = -4;
+// edgegate_resume's lengths for a body that could not be read (src/adapter/body.rs).
+const BODY_TOO_LARGE = -1;
+const BODY_FAILED = -2;
 /** The header names passed by default: those the gateway reads (gateway::READ_HEADERS). */
 const READ_HEADERS = readHeaders().split("\n");
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const encoder = new TextEncoder();
 const inFlight = new Set();
 let memory = null;
 let bytes = null;
 let inputAt = 0;
 let inputCapacity = 0;
-let budget = -1;
 let aborted = false;
+/** Counts fresh instances: a request parked on an older one cannot be resumed. */
+let generation = 0;
 
 addEventListener("error", (event) => {
   if (event.error instanceof WebAssembly.RuntimeError) {
@@ -58,74 +69,154 @@ export default {
       if (aborted) {
         aborted = false;
         revive();
+        generation++;
         memory = bytes = null;
         inputAt = inputCapacity = 0;
-        budget = -1;
       }
-      if (request.body !== null) return withBody(request, env);
-      return answer(request, run(request, env, null, false));
+      return answer(request, run(request, env));
     } catch (error) {
       return failed(request, error);
     }
   },
 };
 
-/** A request with a body: read it here if it is declared within the largest limit, else let the gateway stream it. */
-async function withBody(request, env) {
-  try {
-    if (budget < 0) {
-      init(env);
-      budget = bodyBudget();
-    }
-    const declared = request.headers.get("content-length");
-    if (declared !== null && +declared <= budget) {
-      const body = new Uint8Array(await request.arrayBuffer());
-      return answer(request, run(request, env, body, false));
-    }
-    return answer(request, run(request, env, null, true));
-  } catch (error) {
-    return failed(request, error);
-  }
-}
-
 /**
- * Runs the gateway, building it first if this instance has none yet, and
- * passing every header if the route's handler reads more than the gateway.
+ * Runs the gateway on the request's head, building the gateway first if this
+ * instance has none yet, passing every header if the route's handler reads
+ * more than the gateway, and reading the body if the gateway asks for it.
  */
-function run(request, env, body, streamed) {
-  const head = headOf(request, false);
-  let result = handle(request, head, body, false, streamed);
+function run(request, env) {
+  const hasBody = request.body !== null;
+  let result = handle(request, false, hasBody);
   if (result === NEEDS_INIT) {
     init(env);
-    result = handle(request, head, body, false, streamed);
+    result = handle(request, false, hasBody);
   }
-  if (result === NEEDS_ALL_HEADERS) result = handle(request, headOf(request, true), body, true, streamed);
+  if (result === NEEDS_ALL_HEADERS) result = handle(request, true, hasBody);
+  if (result === NEEDS_BODY) return readBody(request, parkedId(), parkedLimit(), generation);
   return result;
 }
 
-/** `method\nurl\n`, `name\nvalue\n` per header (all, or those the gateway reads), and an empty line. */
-function headOf(request, all) {
-  let text = request.method + "\n" + request.url + "\n";
+/** Writes the request's head into the input buffer and runs the gateway on it. */
+function handle(request, all, hasBody) {
+  const fields = [request.method, request.url];
   const headers = request.headers;
   if (all) {
-    for (const [name, value] of headers) text += name + "\n" + value + "\n";
+    for (const [name, value] of headers) fields.push(name, value);
   } else {
     for (let i = 0; i < READ_HEADERS.length; i++) {
       const value = headers.get(READ_HEADERS[i]);
-      if (value !== null) text += READ_HEADERS[i] + "\n" + value + "\n";
+      if (value !== null) fields.push(READ_HEADERS[i], value);
     }
   }
-  return text + "\n";
+  // At most three bytes per UTF-16 unit, and four for each length.
+  let capacity = 4 + 4 * fields.length;
+  for (let i = 0; i < fields.length; i++) capacity += 3 * fields[i].length;
+  const u8 = input(capacity);
+  let at = inputAt;
+  at = field(u8, at, fields[0]);
+  at = field(u8, at, fields[1]);
+  at = word(u8, at, (fields.length - 2) / 2);
+  for (let i = 2; i < fields.length; i++) at = field(u8, at, fields[i]);
+  return fetchHead(at - inputAt, all, hasBody, Date.now());
 }
 
-/** The response for a gateway result: decoded now, or once its I/O is done. */
-function answer(request, result) {
-  if (result === PENDING_RESPONSE) {
-    return waitFor(takePending()).then(
-      (encoded) => decode(encoded, 0),
-      (error) => failed(request, error),
-    );
+/** The input buffer, at least `capacity` bytes long, as a view of the wasm memory. */
+function input(capacity) {
+  if (capacity > inputCapacity) {
+    inputCapacity = Math.max(capacity, 16384);
+    inputAt = reserve(inputCapacity);
   }
+  return view();
+}
+
+/** Writes `value` as a little-endian u32 at `at`; returns the offset after it. */
+function word(u8, at, value) {
+  u8[at] = value;
+  u8[at + 1] = value >>> 8;
+  u8[at + 2] = value >>> 16;
+  u8[at + 3] = value >>> 24;
+  return at + 4;
+}
+
+/**
+ * Writes `text` as its exact UTF-8 bytes after their length; returns the
+ * offset after it. ASCII is copied directly; the first character beyond it
+ * hands the rest to the encoder.
+ */
+function field(u8, at, text) {
+  const start = at + 4;
+  const n = text.length;
+  let i = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) break;
+    u8[start + i] = c;
+  }
+  const length = i === n ? n : i + encoder.encodeInto(text.slice(i), u8.subarray(start + i)).written;
+  word(u8, at, length);
+  return start + length;
+}
+
+/**
+ * Reads the body of a request the gateway parked, and resumes it. A body with
+ * a Content-Length (already checked against the limit) is read whole; one
+ * without is read chunk by chunk and given up as soon as it passes the limit.
+ */
+async function readBody(request, id, limit, parkedOn) {
+  let body = null;
+  let outcome = 0;
+  try {
+    if (request.headers.has("content-length")) body = new Uint8Array(await request.arrayBuffer());
+    else body = await readWithin(request.body, limit);
+    if (body === null) outcome = BODY_TOO_LARGE;
+  } catch {
+    outcome = BODY_FAILED;
+  }
+  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
+  let length = outcome;
+  if (body !== null) {
+    input(body.length).set(body, inputAt);
+    length = body.length;
+  }
+  return resume(id, length);
+}
+
+/** The stream's bytes, or null as soon as there are more than `limit`. */
+async function readWithin(stream, limit) {
+  const reader = stream.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
+  return body;
+}
+
+/** The response for a gateway result: decoded now, or once its body or I/O is done. */
+function answer(request, result) {
+  if (typeof result !== "number") {
+    return result.then((next) => answer(request, next)).catch((error) => failed(request, error));
+  }
+  if (result === PENDING_RESPONSE) {
+    return waitFor(takePending())
+      .then((encoded) => decode(encoded, 0))
+      .catch((error) => failed(request, error));
+  }
+  if (result < 0) throw new Error(`the gateway answered ${result}`);
   return decode(view(), result);
 }
 
@@ -144,24 +235,6 @@ function view() {
   return bytes;
 }
 
-/** Writes the request into the input buffer and runs the gateway on it. */
-function handle(request, head, body, all, streamed) {
-  const length = head.length + (body === null ? 0 : body.length);
-  if (length > inputCapacity) {
-    inputCapacity = Math.max(length, 16384);
-    inputAt = reserve(inputCapacity);
-  }
-  const at = inputAt;
-  const u8 = view();
-  // Method, URL and header values are byte strings: one byte per character.
-  for (let i = 0; i < head.length; i++) u8[at + i] = head.charCodeAt(i);
-  if (body !== null) u8.set(body, at + head.length);
-  const now = Date.now();
-  return streamed
-    ? fetchStreamed(length, all, request, now)
-    : fetchBuffered(length, body === null ? -1 : body.length, all, now);
-}
-
 /** Waits for an answer that involved I/O, unless the instance dies meanwhile. */
 async function waitFor(promise) {
   let fail;
@@ -174,7 +247,7 @@ async function waitFor(promise) {
   }
 }
 
-const word = (u8, at) => u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
+const readWord = (u8, at) => u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
 function latin1(u8, from, to) {
   if (to - from > 32) return String.fromCharCode.apply(null, u8.subarray(from, to));
   let text = "";
@@ -192,22 +265,24 @@ function ascii(u8, from, to) {
 
 /** Builds the runtime response from the encoded one at `at`, and prints its log line. */
 function decode(u8, at) {
-  const end = at + word(u8, at);
-  const bodyAt = at + word(u8, at + 4);
-  const logAt = at + word(u8, at + 8);
+  const end = at + readWord(u8, at);
+  const bodyAt = at + readWord(u8, at + 4);
+  const logAt = at + readWord(u8, at + 8);
   let i = at + 12;
   let status = 0;
   while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
   i++;
   // A plain object: the runtime converts it faster than a list of pairs. The
   // gateway never repeats a header name (list headers are joined), so nothing is lost.
+  // Values are UTF-8 (the runtime writes header strings out as UTF-8, so the
+  // bytes leave exactly as the gateway made them).
   const headers = {};
   while (u8[i] !== 10) {
     let j = i;
     while (u8[j] !== 10) j++;
     let k = j + 1;
     while (u8[k] !== 10) k++;
-    headers[latin1(u8, i, j)] = latin1(u8, j + 1, k);
+    headers[latin1(u8, i, j)] = ascii(u8, j + 1, k) ? latin1(u8, j + 1, k) : utf8.decode(u8.subarray(j + 1, k));
     i = k + 1;
   }
   const body = logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
@@ -230,6 +305,10 @@ function failure(request, error) {
   };
   return new Response(JSON.stringify(problem), {
     status: 500,
-    headers: { "content-type": "application/problem+json", "x-request-id": requestId },
+    headers: {
+      "content-type": "application/problem+json",
+      "x-request-id": requestId,
+      "x-content-type-options": "nosniff",
+    },
   });
 }

@@ -1,56 +1,81 @@
-//! Reading a request body the entry did not read up front (no or too large a
-//! `Content-Length`): chunk by chunk, stopping as soon as the limit is passed.
+//! Request bodies, read by the entry only once the gateway asks: after the
+//! route, IP rules, method, access and the declared length have all passed.
+//! Until then the request is parked (see `exports`), and an unauthenticated
+//! or oversized request is answered without waiting for a byte of its body.
 
-use std::future::Future;
+use std::cell::{Cell, RefCell};
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
-
-use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use std::rc::Rc;
+use std::task::Poll;
 
 use crate::http::{BodyReadError, BodySource};
 
-/// The body of a runtime request, not read yet.
-pub struct JsBody {
-    request: web_sys::Request,
+/// What the entry hands a parked request: its body, or why there is none.
+pub enum Delivery {
+    Bytes(Vec<u8>),
+    TooLarge,
+    Failed,
 }
 
-impl JsBody {
-    pub fn new(request: web_sys::Request) -> JsBody {
-        JsBody { request }
+impl Delivery {
+    /// The entry read more than the limit (a body without `Content-Length`).
+    pub const TOO_LARGE: i32 = -1;
+    /// The body stream failed (the client went away).
+    pub const FAILED: i32 = -2;
+
+    /// From `edgegate_resume`'s length: the body's bytes at the start of `input`, or a code.
+    pub fn from_entry(length: i32, input: &[u8]) -> Delivery {
+        match length {
+            Delivery::TOO_LARGE => Delivery::TooLarge,
+            Delivery::FAILED => Delivery::Failed,
+            n if n < 0 || n as usize > input.len() => Delivery::Failed,
+            n => Delivery::Bytes(input[..n as usize].to_vec()),
+        }
     }
 }
 
-impl BodySource for JsBody {
+/// Where a parked request's body arrives, shared by the request (which waits
+/// on it) and the adapter (which fills it).
+#[derive(Default)]
+pub struct BodySlot {
+    /// The limit the gateway asked to read within, once it asks.
+    wanted: Cell<Option<usize>>,
+    arrived: RefCell<Option<Delivery>>,
+}
+
+impl BodySlot {
+    /// The limit, if the gateway has asked for the body and it has not arrived.
+    pub fn wanted(&self) -> Option<usize> {
+        self.wanted.get()
+    }
+
+    /// Hands over the body; the slot is not wanted again.
+    pub fn deliver(&self, delivery: Delivery) {
+        self.wanted.set(None);
+        *self.arrived.borrow_mut() = Some(delivery);
+    }
+}
+
+/// The request's body as the gateway sees it: asking for it parks the request.
+pub struct ParkedBody {
+    slot: Rc<BodySlot>,
+}
+
+impl ParkedBody {
+    pub fn new(slot: Rc<BodySlot>) -> ParkedBody {
+        ParkedBody { slot }
+    }
+}
+
+impl BodySource for ParkedBody {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
-        Box::pin(async move {
-            let Some(stream) = self.request.body() else {
-                return Ok(Vec::new());
-            };
-            let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-            let mut bytes = Vec::new();
-            loop {
-                let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
-                let done = Reflect::get(&chunk, &JsValue::from_str("done")).map_err(failed)?;
-                if done.as_bool().unwrap_or(true) {
-                    return Ok(bytes);
-                }
-                let value: Uint8Array = Reflect::get(&chunk, &JsValue::from_str("value"))
-                    .map_err(failed)?
-                    .unchecked_into();
-                let length = value.length() as usize;
-                if bytes.len() + length > limit {
-                    let _ = reader.cancel();
-                    return Err(BodyReadError::TooLarge);
-                }
-                let start = bytes.len();
-                bytes.resize(start + length, 0);
-                value.copy_to(&mut bytes[start..]);
-            }
-        })
+        self.slot.wanted.set(Some(limit));
+        Box::pin(poll_fn(move |_| match self.slot.arrived.borrow_mut().take() {
+            None => Poll::Pending,
+            Some(Delivery::Bytes(bytes)) => Poll::Ready(Ok(bytes)),
+            Some(Delivery::TooLarge) => Poll::Ready(Err(BodyReadError::TooLarge)),
+            Some(Delivery::Failed) => Poll::Ready(Err(BodyReadError::Failed("the request body stream failed".into()))),
+        }))
     }
-}
-
-fn failed(error: JsValue) -> BodyReadError {
-    BodyReadError::Failed(super::js_error::text(&error))
 }

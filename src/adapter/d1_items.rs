@@ -95,8 +95,10 @@ async fn all_rows<T: DeserializeOwned>(statement: &D1PreparedStatement) -> Resul
     decode_rows(&result)
 }
 
+/// An id as decimal text, for `CAST(? AS INTEGER)`: a JS number would round
+/// ids above 2^53 to a neighbour's.
 fn id(value: i64) -> JsValue {
-    JsValue::from_f64(value as f64)
+    JsValue::from_str(&value.to_string())
 }
 
 fn text_or_null(value: Option<&str>) -> JsValue {
@@ -110,7 +112,7 @@ async fn first_item(statement: D1PreparedStatement) -> Result<Option<Item>, Stor
 impl ItemStore for D1Items {
     fn list(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(async move {
-            let sql = format!("SELECT {COLUMNS} FROM items WHERE id > ?1 ORDER BY id ASC LIMIT ?2");
+            let sql = format!("SELECT {COLUMNS} FROM items WHERE id > CAST(?1 AS INTEGER) ORDER BY id ASC LIMIT ?2");
             let statement = self.statement(&sql, &[id(after), JsValue::from(limit)])?;
             all_rows::<Item>(&statement).await
         })
@@ -118,7 +120,7 @@ impl ItemStore for D1Items {
 
     fn get(&self, item_id: i64) -> StoreFuture<'_, Option<Item>> {
         Box::pin(async move {
-            let sql = format!("SELECT {COLUMNS} FROM items WHERE id = ?1");
+            let sql = format!("SELECT {COLUMNS} FROM items WHERE id = CAST(?1 AS INTEGER)");
             first_item(self.statement(&sql, &[id(item_id)])?).await
         })
     }
@@ -192,7 +194,7 @@ impl ItemStore for D1Items {
             let sql = format!(
                 "UPDATE items SET name = COALESCE(?2, name), \
                  description = CASE WHEN ?3 THEN ?4 ELSE description END, updated_at = {NOW} \
-                 WHERE id = ?1 RETURNING {COLUMNS}"
+                 WHERE id = CAST(?1 AS INTEGER) RETURNING {COLUMNS}"
             );
             let (set_description, description) = match &patch.description {
                 Some(value) => (true, value.as_deref()),
@@ -210,7 +212,10 @@ impl ItemStore for D1Items {
 
     fn delete(&self, item_id: i64) -> StoreFuture<'_, bool> {
         Box::pin(async move {
-            let statement = self.statement("DELETE FROM items WHERE id = ?1 RETURNING id", &[id(item_id)])?;
+            let statement = self.statement(
+                "DELETE FROM items WHERE id = CAST(?1 AS INTEGER) RETURNING id",
+                &[id(item_id)],
+            )?;
             #[derive(serde::Deserialize)]
             struct Deleted {}
             Ok(!all_rows::<Deleted>(&statement).await?.is_empty())

@@ -7,11 +7,12 @@ use std::task::{Context, Poll, Waker};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use super::body::{BodySlot, Delivery, ParkedBody};
 use super::platform::WorkerPlatform;
-use super::{body, d1_items, wire};
+use super::{d1_items, wire};
 use crate::app::{self, AppState};
 use crate::gateway::{Gateway, READ_HEADERS};
-use crate::http::RequestBody;
+use crate::http::{RequestBody, Response};
 
 /// What an isolate keeps between requests.
 struct Isolate {
@@ -27,6 +28,18 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The promise of a response that waits on I/O, for the entry to take.
     static PENDING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    /// Requests waiting for their body, by the id the entry was given.
+    static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
+    /// The id and body limit of the request parked last, for the entry to read.
+    static LAST_PARKED: RefCell<(u32, usize)> = const { RefCell::new((0, 0)) };
+}
+
+type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
+
+/// A request that passed every check before its body and now waits for it.
+struct Parked {
+    handling: Handling,
+    body: std::rc::Rc<BodySlot>,
 }
 
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
@@ -37,6 +50,13 @@ const PENDING_RESPONSE: i32 = -1;
 /// `edgegate_fetch`'s answer when it was given only [`READ_HEADERS`] and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
+/// `edgegate_fetch`'s answer when the request passed every check that comes
+/// before its body and the gateway now wants the body: read it (within
+/// [`edgegate_parked_limit`]) and pass it to [`edgegate_resume`].
+const NEEDS_BODY: i32 = -4;
+/// `edgegate_resume`'s answer when no request is parked under that id (the
+/// instance was replaced meanwhile).
+const NOT_PARKED: i32 = -5;
 
 /// Panics are logged (message and location) by console_error_panic_hook. The
 /// build uses `panic = "abort"`: the instance traps, `worker/entry.js`
@@ -88,32 +108,57 @@ pub fn edgegate_reserve(length: u32) -> u32 {
     })
 }
 
-/// The largest body any route accepts, so the entry knows which bodies it may
-/// read up front (a `Content-Length` within it) and which to stream.
+/// Handles the request whose head is the first `length` bytes of the input
+/// buffer, with all the request's headers or only [`READ_HEADERS`]; `has_body`
+/// says whether a body follows (it is not read yet). Returns the output
+/// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
+/// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`].
 #[wasm_bindgen]
-pub fn edgegate_body_budget() -> f64 {
-    ISOLATE.with(|isolate| {
-        isolate
-            .borrow()
-            .as_ref()
-            .map_or(0.0, |i| i.gateway.max_body_bytes() as f64)
-    })
+pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) -> i32 {
+    let Some((gateway, state)) = ISOLATE.with(|i| i.borrow().as_ref().map(|i| (i.gateway, i.state.clone()))) else {
+        return NEEDS_INIT;
+    };
+    let mut request = INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], all_headers));
+    if !all_headers && gateway.needs_all_headers(&request) {
+        return NEEDS_ALL_HEADERS;
+    }
+    let body = std::rc::Rc::new(BodySlot::default());
+    if has_body {
+        request.body = RequestBody::Stream(Box::new(ParkedBody::new(body.clone())));
+    }
+    let platform = WorkerPlatform::starting_at(now);
+    let handling: Handling = Box::pin(async move {
+        let response = gateway.handle(request, &state, &platform).await;
+        (response, platform.take_log())
+    });
+    drive(handling, body)
 }
 
-/// Handles the request in the first `length` bytes of the input buffer (the
-/// body, if any, is its last `body_length` bytes; -1 means none), whose
-/// headers are all the request's or only [`READ_HEADERS`]. Returns the output
-/// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`] or [`NEEDS_ALL_HEADERS`].
+/// The id of the request [`edgegate_fetch`] parked last.
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, body_length: i32, all_headers: bool, now: f64) -> i32 {
-    run(length, body_length, all_headers, None, now)
+pub fn edgegate_parked_id() -> u32 {
+    LAST_PARKED.with(|last| last.borrow().0)
 }
 
-/// As [`edgegate_fetch`], for a request whose body is still to be read from
-/// the runtime request `stream` (chunked, or declared larger than any limit).
+/// The body limit of the request parked last: the entry stops reading a body
+/// without a `Content-Length` as soon as it passes this.
 #[wasm_bindgen]
-pub fn edgegate_fetch_streamed(length: u32, all_headers: bool, stream: web_sys::Request, now: f64) -> i32 {
-    run(length, -1, all_headers, Some(stream), now)
+pub fn edgegate_parked_limit() -> f64 {
+    LAST_PARKED.with(|last| last.borrow().1 as f64)
+}
+
+/// Hands a parked request its body and goes on with it. `length` is the
+/// body's size in the input buffer, or [`Delivery::TOO_LARGE`] /
+/// [`Delivery::FAILED`]. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
+#[wasm_bindgen]
+pub fn edgegate_resume(id: u32, length: i32) -> i32 {
+    let parked = PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take));
+    let Some(Parked { handling, body }) = parked else {
+        return NOT_PARKED;
+    };
+    let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
+    body.deliver(delivery);
+    drive(handling, body)
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -131,32 +176,36 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
-fn run(length: u32, body_length: i32, all_headers: bool, stream: Option<web_sys::Request>, now: f64) -> i32 {
-    let Some((gateway, state)) = ISOLATE.with(|i| i.borrow().as_ref().map(|i| (i.gateway, i.state.clone()))) else {
-        return NEEDS_INIT;
-    };
-    let mut request =
-        INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], body_length, all_headers));
-    if !all_headers && gateway.needs_all_headers(&request) {
-        return NEEDS_ALL_HEADERS;
-    }
-    if let Some(stream) = stream {
-        request.body = RequestBody::Stream(Box::new(body::JsBody::new(stream)));
-    }
-    let platform = WorkerPlatform::starting_at(now);
-    let mut future = Box::pin(async move {
-        let response = gateway.handle(request, &state, &platform).await;
-        (response, platform.take_log())
-    });
-    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+/// Polls the request's handling once: a response now, a parked request
+/// waiting for its body, or a promise for a response that waits on I/O.
+fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
+    match handling.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
             wire::write_response(&mut output, response, &log);
             output.as_ptr() as i32
         }),
         Poll::Pending => {
+            if let Some(limit) = body.wanted() {
+                let id = PARKED.with(|parked| {
+                    let mut parked = parked.borrow_mut();
+                    let entry = Some(Parked { handling, body });
+                    match parked.iter().position(Option::is_none) {
+                        Some(free) => {
+                            parked[free] = entry;
+                            free
+                        }
+                        None => {
+                            parked.push(entry);
+                            parked.len() - 1
+                        }
+                    }
+                });
+                LAST_PARKED.with(|last| *last.borrow_mut() = (id as u32, limit));
+                return NEEDS_BODY;
+            }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
-                let (response, log) = future.await;
+                let (response, log) = handling.await;
                 let mut encoded = Vec::new();
                 wire::write_response(&mut encoded, response, &log);
                 Ok(Uint8Array::from(&encoded[..]).into())

@@ -1,6 +1,7 @@
 //! The gateway: the core's one entry point. A request goes through a fixed
 //! order of steps, whatever the route:
 //!
+//! 0. a head the adapter could not pass on exactly is refused (400);
 //! 1. request id (the client's when sane, else generated) and client address;
 //! 2. a CORS preflight is answered from the route table, before any auth;
 //! 3. global IP rules, then the route match (404), the route's IP rules (403)
@@ -8,8 +9,10 @@
 //! 4. the route's access policy (401 without a valid API key);
 //! 5. the body is read within the route's limit (413);
 //! 6. extraction and the handler;
-//! 7. every response, errors included, gets its problem body rendered, CORS
-//!    headers for an allowed origin, and `x-request-id`; one access log line.
+//! 7. every response, errors included, has its headers checked (an invalid
+//!    one is the gateway's 500, never the runtime's exception), gets its
+//!    problem body rendered, CORS headers for an allowed origin,
+//!    `x-request-id` and `nosniff`; one access log line.
 
 mod platform;
 mod resolve;
@@ -19,7 +22,7 @@ use std::borrow::Cow;
 pub use platform::Platform;
 
 use crate::config::{ConfigError, Settings};
-use crate::http::{percent_decode, Method, Request, RequestBody, Response, ResponseBody, Status};
+use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
 use crate::policy::access_log::{rfc3339, AccessLogEntry};
 use crate::policy::{api_key, request_id, CorsPolicy};
 use crate::problem::ApiError;
@@ -93,15 +96,6 @@ impl<S> Gateway<S> {
         Gateway { ready }
     }
 
-    /// The largest body any route accepts (0 when the gateway refuses
-    /// everything): bodies declared within it may be read up front.
-    pub fn max_body_bytes(&self) -> usize {
-        match &self.ready {
-            Ok(ready) => ready.max_body_bytes(),
-            Err(_) => 0,
-        }
-    }
-
     /// Whether the handler this request would reach reads headers beyond
     /// [`READ_HEADERS`], so the adapter must pass them all. Asked before
     /// `handle`, from the method and path alone.
@@ -135,6 +129,10 @@ impl<S> Gateway<S> {
             .and_then(|ip| ip.trim().parse().ok());
 
         let (outcome, cors) = match &self.ready {
+            Ok(ready) if request.invalid_head.is_some() => {
+                let reason = request.invalid_head.take().expect("checked");
+                (Outcome::at(None, invalid_head(reason)), Some(ready.cors_for(None)))
+            }
             Ok(ready) => {
                 let outcome = ready.dispatch(&mut request, state).await;
                 let cors = ready.cors_for(outcome.path);
@@ -167,10 +165,14 @@ impl<S> Gateway<S> {
             preflight,
             ..
         } = outcome;
+        if let Some(cause) = invalid_response_header(&response) {
+            response = ApiError::internal(cause).into_response();
+        }
         if let (Some(cors), false) = (cors, preflight) {
             cors.decorate(&mut response, request.headers.get("origin"));
         }
         response.set_header(request_id::HEADER, request.request_id.as_str());
+        response.set_header("x-content-type-options", "nosniff");
 
         // With the access log off, failures are still logged: their causes exist
         // nowhere else. Otherwise the line is not even built.
@@ -358,6 +360,40 @@ fn unauthorized() -> Response {
         ),
     )
     .into_response()
+}
+
+/// The answer to a head the adapter could not pass on exactly.
+fn invalid_head(reason: InvalidHead) -> Response {
+    match reason {
+        InvalidHead::Header { name } => {
+            let which = name.as_deref().map_or(String::from("A request header"), |n| format!("The request header `{n}`"));
+            let error = ApiError::bad_request(
+                "invalid-header",
+                format!("{which} cannot be accepted: header names must be tokens, and values UTF-8 text without control characters."),
+            );
+            match name {
+                Some(name) => error.with_extension("header", name),
+                None => error,
+            }
+        }
+        InvalidHead::Target => ApiError::bad_request("invalid-request", "The request method or target is not well-formed."),
+        InvalidHead::Layout(cause) => ApiError::internal(format!("request head layout: {cause}")),
+    }
+    .into_response()
+}
+
+/// Why a response header cannot be sent as it is, if one cannot: a name
+/// that is not a token, or a value with a line break or other control
+/// character. The value is never quoted (it may hold anything).
+fn invalid_response_header(response: &Response) -> Option<String> {
+    let (name, _) = response
+        .headers()
+        .find(|(name, value)| !field::is_token(name) || !field::is_value(value))?;
+    Some(if field::is_token(name) {
+        format!("response header `{name}` has a value with control characters; not sent")
+    } else {
+        String::from("a response header name is not a token; not sent")
+    })
 }
 
 fn no_route() -> Response {

@@ -105,17 +105,6 @@ impl<S> Resolved<S> {
             .unwrap_or(self.default_max_body_bytes)
     }
 
-    /// The largest of every route's body limit.
-    pub fn max_body_bytes(&self) -> usize {
-        let mut max = self.default_max_body_bytes;
-        for (routes, policy) in self.table.paths().iter().zip(&self.paths) {
-            for (_, endpoint) in routes.endpoints() {
-                max = max.max(self.body_limit(policy, endpoint));
-            }
-        }
-        max
-    }
-
     /// The CORS policy for a matched path (its override, else the global one).
     pub fn cors_for(&self, path: Option<usize>) -> &CorsPolicy {
         path.and_then(|index| self.paths[index].cors.as_ref())

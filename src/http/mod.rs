@@ -2,6 +2,7 @@
 //! what it turns back into a runtime response. Nothing here knows about JS.
 
 mod encoding;
+pub mod field;
 mod headers;
 mod method;
 mod request;
@@ -12,5 +13,5 @@ pub use encoding::{
 };
 pub use headers::Headers;
 pub use method::{Method, MethodSet};
-pub use request::{BodyReadError, BodySource, Request, RequestBody};
+pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};
 pub use response::{HeaderValue, Response, ResponseBody, Status};

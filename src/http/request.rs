@@ -21,6 +21,22 @@ pub struct Request {
     pub(crate) consumer: Option<Rc<str>>,
     pub(crate) request_id: String,
     pub(crate) client_ip: Option<IpAddr>,
+    /// Set by the adapter when the head it was given cannot be handled as
+    /// sent; the gateway answers it before anything else.
+    pub(crate) invalid_head: Option<InvalidHead>,
+}
+
+/// Why a request head cannot be handled exactly as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidHead {
+    /// A header whose name is not a token or whose value has control
+    /// characters or bytes that were not UTF-8 (the client's fault: 400).
+    /// The name is kept when it is a token, to say which.
+    Header { name: Option<String> },
+    /// The method or the request target is not well-formed (400).
+    Target,
+    /// The adapter's own byte layout did not add up (the gateway's fault: 500).
+    Layout(String),
 }
 
 impl Request {
@@ -41,7 +57,13 @@ impl Request {
             consumer: None,
             request_id: String::new(),
             client_ip: None,
+            invalid_head: None,
         }
+    }
+
+    /// Marks the head as one the gateway must refuse (the first reason is kept).
+    pub fn refuse_head(&mut self, reason: InvalidHead) {
+        self.invalid_head.get_or_insert(reason);
     }
 
     /// Adds a header (builder style, for adapters and tests).

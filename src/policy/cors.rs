@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::http::{Response, Status};
+use crate::http::{field, Response, Status};
 use crate::policy::request_id;
 
 /// Default `Access-Control-Max-Age`, as in the seeds.
@@ -125,6 +125,45 @@ fn split_origin(text: &str) -> Option<(&str, &str, Option<&str>)> {
     Some((scheme, host, port))
 }
 
+/// An origin as browsers send it (RFC 6454 §6.2): `scheme://host[:port]`,
+/// the scheme a letter then letters, digits, `+`, `-`, `.`; the host letters,
+/// digits, `-` and `.`, or a bracketed IPv6 address; the port 1–5 digits.
+/// Anything else (`null`, control characters, non-ASCII) matches no rule.
+pub fn is_serialized_origin(origin: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.');
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((address, rest))
+                if !address.is_empty() && address.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') =>
+            {
+                (None, rest)
+            }
+            _ => return false,
+        },
+        None => {
+            let (host, port) = authority.split_at(authority.find(':').unwrap_or(authority.len()));
+            (Some(host), port)
+        }
+    };
+    let host_ok = host.is_none_or(|host| {
+        !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+    });
+    let port_ok = match port.strip_prefix(':') {
+        Some(digits) => (1..=5).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()),
+        None => port.is_empty(),
+    };
+    scheme_ok && host_ok && port_ok
+}
+
 /// A validated CORS policy with its header values built once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorsPolicy {
@@ -180,8 +219,12 @@ impl CorsPolicy {
     }
 
     /// The value for `Access-Control-Allow-Origin` if `origin` is allowed:
-    /// the origin itself (never a list), or `*` when every origin is.
+    /// the origin itself (never a list), or `*` when every origin is. Only a
+    /// well-formed origin is ever matched, so nothing else is echoed.
     pub fn allow_origin<'a>(&self, origin: &'a str) -> Option<&'a str> {
+        if !is_serialized_origin(origin) {
+            return None;
+        }
         let rule = self.origins.iter().find(|rule| rule.matches(origin))?;
         Some(if *rule == OriginRule::Any { "*" } else { origin })
     }
@@ -230,11 +273,7 @@ fn join_tokens(items: &[String], what: &str) -> Result<String, String> {
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let token = item.trim().to_ascii_lowercase();
-        if token.is_empty()
-            || !token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-        {
+        if !field::is_token(&token) {
             return Err(format!("{what} `{item}` is not a header name"));
         }
         out.push(token);
@@ -277,6 +316,51 @@ mod tests {
         assert!(p.allow_origin("https://app.example.com:8443").is_none());
         assert!(p.allow_origin("https://evilexample.com").is_none());
         assert!(p.allow_origin("https://example.com.evil.net").is_none());
+    }
+
+    #[test]
+    fn only_well_formed_origins_are_matched_or_echoed() {
+        let subdomains = policy(&["https://*.example.com"], true).unwrap();
+        let any = policy(&["*"], false).unwrap();
+        let exact = policy(&["http://localhost:5173"], false).unwrap();
+        for hostile in [
+            "https://a\rb.example.com",
+            "https://a\nb.example.com",
+            "https://a\u{0}b.example.com",
+            "https://a\u{10d}b.example.com",
+            "https://a b.example.com",
+            "https://a_b.example.com",
+            "https://user@a.example.com",
+            "https://a.example.com/",
+            "https://a.example.com:",
+            "https://a.example.com:123456",
+            "https://a.example.com:80x",
+            "null",
+            "",
+            "://a.example.com",
+            "1https://a.example.com",
+        ] {
+            assert_eq!(subdomains.allow_origin(hostile), None, "{hostile:?}");
+            assert_eq!(any.allow_origin(hostile), None, "{hostile:?}");
+        }
+        assert_eq!(exact.allow_origin("http://localhost:5173\r"), None);
+        for fine in [
+            "https://a.example.com",
+            "https://a-b.c.example.com",
+            "https://A.Example.com",
+        ] {
+            assert!(subdomains.allow_origin(fine).is_some(), "{fine}");
+        }
+        for fine in [
+            "http://[::1]:5173",
+            "http://127.0.0.1:8787",
+            "chrome-extension://abc",
+            "a+b.c-d://h",
+        ] {
+            assert!(is_serialized_origin(fine), "{fine}");
+        }
+        assert!(!is_serialized_origin("http://[::1"));
+        assert!(!is_serialized_origin("http://[]"));
     }
 
     #[test]

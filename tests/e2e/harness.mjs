@@ -1,10 +1,11 @@
 // Starts the real wasm worker under `wrangler dev` on a free port, and stops it.
 // A worker that does not come up fails the test: nothing here skips.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FRONTEND, ROOT, TOOL_ENV as ENV, WRANGLER, freePort } from "../../tools/local.mjs";
+import { FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort } from "../../tools/local.mjs";
 
 export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
@@ -38,6 +39,32 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true 
   });
   const output = [];
   let exited = null;
+  collect(child, output);
+  child.on("exit", (code, signal) => (exited = { code, signal }));
+  child.on("error", (error) => (exited = { error: String(error) }));
+
+  const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
+    persist,
+    async stop() {
+      if (exited) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {}
+      const deadline = Date.now() + 5000;
+      while (!exited && Date.now() < deadline) await sleep(50);
+      if (!exited) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }
+    },
+  });
+  await untilServing(worker, () => exited, 180_000);
+  return worker;
+}
+
+/** Collects a process's output lines into `output`. */
+function collect(child, output) {
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding("utf8");
     let partial = "";
@@ -47,14 +74,74 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true 
       output.push(...lines);
     });
   }
-  child.on("exit", (code, signal) => (exited = { code, signal }));
-  child.on("error", (error) => (exited = { error: String(error) }));
+}
 
-  const url = `http://127.0.0.1:${port}`;
+/** Waits until the worker answers /hello (by default 200 or the misconfiguration 500). */
+async function untilServing(worker, exited, timeoutMs, ready = (status) => status === 200 || status === 500) {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    if (exited()) throw new Error(`the worker exited (${JSON.stringify(exited())}) before serving:\n${worker.output.join("\n")}`);
+    try {
+      const response = await fetch(`${worker.url}/hello`, { signal: AbortSignal.timeout(2000) });
+      if (ready(response.status)) return;
+    } catch {}
+    if (Date.now() > deadline) {
+      await worker.stop();
+      throw new Error(`the worker did not serve ${worker.url} within ${timeoutMs / 1000} s:\n${worker.output.join("\n")}`);
+    }
+    await sleep(250);
+  }
+}
+
+let bundle = null;
+
+/**
+ * Serves the release bundle (what `wrangler deploy` uploads) under plain
+ * `workerd serve`, with `vars` as text bindings and no D1. For what
+ * `wrangler dev` hides: its proxy reads a request's whole body before the
+ * worker sees the request.
+ */
+export async function serveBundle({ vars = {} } = {}) {
+  bundle ??= buildBundle(path.join(mkdtempSync(path.join(tmpdir(), "edgegate-workerd-")), "bundle"));
+  const port = await freePort();
+  const bindings = Object.entries(vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
+  // `embed` paths are relative to the config: it sits beside the bundle.
+  const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
+  writeFileSync(
+    config,
+    `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = .worker) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
+  compatibilityDate = "2026-11-01",
+  bindings = [ ${bindings.join(", ")} ],
+);
+`,
+  );
+  const child = spawn(WORKERD, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+  const output = [];
+  collect(child, output);
+  let exited = null;
+  child.on("exit", (code, signal) => (exited = { code, signal }));
+  const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
+    port,
+    async stop() {
+      child.kill("SIGKILL");
+    },
+  });
+  await untilServing(worker, () => exited, 30_000, () => true);
+  return worker;
+}
+
+/** A served worker: its address, its output, and its access log lines. */
+function watchLogs(url, output, extra) {
   const worker = {
     url,
-    persist,
     output,
+    ...extra,
     /** The access log lines (JSON objects with a request_id) printed so far. */
     accessLogs() {
       return output.flatMap((line) => {
@@ -77,34 +164,7 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true 
       }
       throw new Error(`no access log line for ${requestId}\n${output.slice(-30).join("\n")}`);
     },
-    async stop() {
-      if (exited) return;
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      const deadline = Date.now() + 5000;
-      while (!exited && Date.now() < deadline) await sleep(50);
-      if (!exited) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {}
-      }
-    },
   };
-
-  const deadline = Date.now() + 180_000;
-  while (true) {
-    if (exited) throw new Error(`wrangler dev exited (${JSON.stringify(exited)}) before serving:\n${output.join("\n")}`);
-    try {
-      const response = await fetch(`${url}/hello`, { signal: AbortSignal.timeout(2000) });
-      if (response.status === 200 || response.status === 500) break;
-    } catch {}
-    if (Date.now() > deadline) {
-      await worker.stop();
-      throw new Error(`wrangler dev did not serve ${url} within 180 s:\n${output.join("\n")}`);
-    }
-    await sleep(250);
-  }
   return worker;
 }
 
@@ -124,4 +184,84 @@ export async function problem(assert, response, status, kind) {
   assert.equal(typeof body.detail, "string");
   assert.equal(body.request_id, response.headers.get("x-request-id"));
   return body;
+}
+
+/**
+ * A raw socket to the worker, for what a client library would not send
+ * (header bytes outside ASCII, a declared body that comes late or never).
+ */
+export async function connect(url) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+  let data = Buffer.alloc(0);
+  let waiting = null;
+  const check = () => {
+    const parsed = parse(data);
+    if (parsed && waiting) waiting(parsed);
+  };
+  socket.on("data", (chunk) => {
+    data = Buffer.concat([data, chunk]);
+    check();
+  });
+  socket.on("error", () => {});
+  return {
+    write: (bytes) => socket.write(bytes),
+    /** Bytes received so far. */
+    received: () => data.length,
+    /** One HTTP/1.1 response: status, lowercased headers, body text; null if none within `timeoutMs`. */
+    response(timeoutMs = 5000) {
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(null), timeoutMs);
+        waiting = (parsed) => {
+          clearTimeout(timer);
+          resolve(parsed);
+        };
+        check();
+      });
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+/** Sends raw bytes and reads one response (null if none within `timeoutMs`), with how long it took. */
+export async function raw(url, bytes, { timeoutMs = 5000 } = {}) {
+  const connection = await connect(url);
+  const started = Date.now();
+  connection.write(bytes);
+  const response = await connection.response(timeoutMs);
+  connection.close();
+  return response && { ...response, ms: Date.now() - started };
+}
+
+/** A complete HTTP/1.1 response in `data` (Content-Length or chunked), or null. */
+function parse(data) {
+  const end = data.indexOf("\r\n\r\n");
+  if (end < 0) return null;
+  const [statusLine, ...lines] = data.subarray(0, end).toString("latin1").split("\r\n");
+  const headers = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body = data.subarray(end + 4);
+  if (headers["content-length"] !== undefined) {
+    const length = Number(headers["content-length"]);
+    if (body.length < length) return null;
+    body = body.subarray(0, length);
+  } else if (/chunked/i.test(headers["transfer-encoding"] ?? "")) {
+    const chunks = [];
+    let at = 0;
+    while (true) {
+      const lineEnd = body.indexOf("\r\n", at);
+      if (lineEnd < 0) return null;
+      const size = parseInt(body.subarray(at, lineEnd).toString(), 16);
+      if (size === 0) break;
+      if (body.length < lineEnd + 2 + size) return null;
+      chunks.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 4 + size;
+    }
+    body = Buffer.concat(chunks);
+  }
+  return { status: Number(statusLine.split(" ")[1]), headers, body: body.toString("utf8") };
 }

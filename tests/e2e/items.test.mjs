@@ -1,6 +1,8 @@
 // The items API on local D1, against the real worker under wrangler dev.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
+import { ROOT, TOOL_ENV, WRANGLER } from "../../tools/local.mjs";
 import { DEV_KEY, problem, startWorker } from "./harness.mjs";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-api-key": DEV_KEY };
@@ -46,6 +48,17 @@ describe("items on D1", () => {
     await problem(assert, await call("/items/424242", { method: "PATCH", headers: JSON_HEADERS, body: '{"name":"x"}' }), 404, "not-found");
     await problem(assert, await call("/items/424242", { method: "DELETE", headers: JSON_HEADERS }), 404, "not-found");
     assert.deepEqual(await (await call("/items")).json(), { items: [], next_cursor: null }, "nothing was written");
+  });
+
+  test("a crafted cursor only chooses where the public listing starts; a malformed one is a 400", async () => {
+    const ids = [];
+    for (const name of ["c1", "c2", "c3"]) ids.push((await (await create({ name })).json()).id);
+    const crafted = Buffer.from(`i1:${ids[0]}`).toString("base64url");
+    const page = await (await call(`/items?cursor=${crafted}`)).json();
+    assert.deepEqual(page.items.map((item) => item.id).filter((id) => ids.includes(id)), ids.slice(1));
+    for (const bad of ["nope", Buffer.from("i1:-1").toString("base64url"), Buffer.from("i2:1").toString("base64url"), "aTE6MQ=="]) {
+      await problem(assert, await call(`/items?cursor=${encodeURIComponent(bad)}`), 400, "invalid-cursor");
+    }
   });
 
   test("create, get, list, update, delete", async () => {
@@ -148,5 +161,35 @@ describe("items without their tables", () => {
     assert.doesNotMatch(JSON.stringify(shown), /D1|SQL|no such table/i);
     const log = await worker.logFor(body.request_id);
     assert.match(log.error, /no such table/);
+  });
+});
+
+describe("items with ids above 2^53", () => {
+  let worker;
+  before(async () => {
+    worker = await startWorker();
+  });
+  after(async () => worker?.stop());
+
+  test("ids above 2^53 are matched exactly, not rounded to a neighbour", async () => {
+    // 2^53 is stored directly; 2^53 + 1 rounds to it as a JS number.
+    const sql = "INSERT INTO items (id, name, created_at, updated_at) VALUES (9007199254740992, 'big', 'x', 'x')";
+    const inserted = spawnSync(
+      process.execPath,
+      [WRANGLER, "d1", "execute", "edgegate", "--local", "--persist-to", worker.persist, "--command", sql],
+      { cwd: ROOT, env: TOOL_ENV, encoding: "utf8" },
+    );
+    assert.equal(inserted.status, 0, inserted.stderr);
+    const big = await (await fetch(worker.url + "/items/9007199254740992")).json();
+    assert.equal(big.name, "big");
+    await problem(assert, await fetch(worker.url + "/items/9007199254740993"), 404, "not-found");
+    const patch = { method: "PATCH", headers: JSON_HEADERS, body: JSON.stringify({ name: "renamed" }) };
+    await problem(assert, await fetch(worker.url + "/items/9007199254740993", patch), 404, "not-found");
+    await problem(assert, await fetch(worker.url + "/items/9007199254740993", { method: "DELETE", headers: JSON_HEADERS }), 404, "not-found");
+    assert.equal((await (await fetch(worker.url + "/items/9007199254740992")).json()).name, "big");
+    const cursor = Buffer.from("i1:9007199254740991").toString("base64url");
+    const page = await (await fetch(worker.url + `/items?cursor=${cursor}`)).json();
+    assert.deepEqual(page.items.map((item) => item.name), ["big"]);
+    assert.equal((await fetch(worker.url + "/items/9007199254740992", { method: "DELETE", headers: JSON_HEADERS })).status, 204);
   });
 });
