@@ -88,20 +88,24 @@ $(PROFILE_STAMP):
 	@mkdir -p build && rm -f build/profile-*.stamp && touch $@
 
 # Panic locations name files relative to the crate registry, not this machine's paths.
+# Everything is made in build/.next and moved into place at the end, so an
+# interrupted build never leaves a target that looks finished.
 build/index.js: $(RUST_SOURCES) $(PROFILE_STAMP)
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$${CARGO_HOME:-$$HOME/.cargo}/registry/src/=" \
 	  cargo build --lib --target wasm32-unknown-unknown --profile $(CARGO_PROFILE)
-	wasm-bindgen --target module --no-typescript --out-dir build --out-name index $(CARGO_WASM)
+	rm -rf build/.next
+	wasm-bindgen --target module --no-typescript --out-dir build/.next --out-name index $(CARGO_WASM)
 	@# Workers import a .wasm file as a compiled module: what `import source` means.
-	sed -i 's/^import source wasmModule from/import wasmModule from/' build/index.js
+	sed -i 's/^import source wasmModule from/import wasmModule from/' build/.next/index.js
 # Release: two -Oz passes, the second without the names section (a third of
 # the file; panics are still logged with message and location) and unused exports.
 ifeq ($(PROFILE),release)
-	wasm-opt build/index_bg.wasm $(WASM_FEATURES) -Oz -o build/index_bg.wasm
-	wasm-opt build/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES) \
-	  --remove-exports --pass-arg='remove-exports@$(UNUSED_EXPORTS)' -Oz -o build/index_bg.wasm
+	wasm-opt build/.next/index_bg.wasm $(WASM_FEATURES) -Oz -o build/.next/index_bg.wasm
+	wasm-opt build/.next/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES) \
+	  --remove-exports --pass-arg='remove-exports@$(UNUSED_EXPORTS)' -Oz -o build/.next/index_bg.wasm
 endif
-	@touch $@
+	rm -rf build/snippets && mv build/.next/snippets build/.next/index_bg.wasm build/
+	mv build/.next/index.js $@ && rm -rf build/.next
 
 # What wrangler's build command runs: the worker, assuming set-up is done.
 worker: build/index.js

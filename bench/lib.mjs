@@ -79,7 +79,8 @@ export function buildBaseline(revision) {
   execFileSync("git", ["worktree", "prune"], { cwd: ROOT });
   execFileSync("git", ["worktree", "add", "--detach", source, revision], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   for (const shared of ["node_modules", ".tools"]) symlinkSync(path.join(ROOT, shared), path.join(source, shared));
-  execFileSync("make", ["--no-print-directory", "build"], { cwd: source, env: ENV, stdio: ["ignore", "ignore", "inherit"] });
+  // `make worker`: the build alone (its set-up would reinstall node_modules over the link).
+  execFileSync("make", ["--no-print-directory", "worker"], { cwd: source, env: ENV, stdio: ["ignore", "ignore", "inherit"] });
   return buildBundle(path.join(OUT, "baseline"), source);
 }
 
