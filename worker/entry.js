@@ -26,7 +26,6 @@ import {
   edgegate_memory as wasmMemory,
   edgegate_reserve as reserve,
   edgegate_fetch as fetchHead,
-  edgegate_parked_id as parkedId,
   edgegate_parked_limit as parkedLimit,
   edgegate_resume as resume,
   edgegate_take_pending as takePending,
@@ -36,7 +35,8 @@ import {
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
-const NEEDS_BODY = -4;
+/** At and below: the request is parked under the id NEEDS_BODY - result, waiting for its body. */
+const NEEDS_BODY = -1000;
 // edgegate_resume's lengths for a body that could not be read (src/adapter/body.rs).
 const BODY_TOO_LARGE = -1;
 const BODY_FAILED = -2;
@@ -73,7 +73,9 @@ export default {
         memory = bytes = null;
         inputAt = inputCapacity = 0;
       }
-      return answer(request, run(request, env));
+      const result = run(request, env);
+      if (result <= NEEDS_BODY) return readBody(request, NEEDS_BODY - result, generation);
+      return answer(request, result);
     } catch (error) {
       return failed(request, error);
     }
@@ -82,8 +84,8 @@ export default {
 
 /**
  * Runs the gateway on the request's head, building the gateway first if this
- * instance has none yet, passing every header if the route's handler reads
- * more than the gateway, and reading the body if the gateway asks for it.
+ * instance has none yet, and passing every header if the route's handler
+ * reads more than the gateway.
  */
 function run(request, env) {
   const hasBody = request.body !== null;
@@ -93,60 +95,65 @@ function run(request, env) {
     result = handle(request, false, hasBody);
   }
   if (result === NEEDS_ALL_HEADERS) result = handle(request, true, hasBody);
-  if (result === NEEDS_BODY) return readBody(request, parkedId(), parkedLimit(), generation);
   return result;
 }
 
 /** Writes the request's head into the input buffer and runs the gateway on it. */
 function handle(request, all, hasBody) {
-  const fields = [request.method, request.url];
+  input(0);
+  let at = field(0, request.method);
+  at = field(at, request.url);
+  const countAt = at;
+  let count = 0;
+  at += 4;
   const headers = request.headers;
   if (all) {
-    for (const [name, value] of headers) fields.push(name, value);
+    for (const [name, value] of headers) {
+      at = field(field(at, name), value);
+      count++;
+    }
   } else {
     for (let i = 0; i < READ_HEADERS.length; i++) {
       const value = headers.get(READ_HEADERS[i]);
-      if (value !== null) fields.push(READ_HEADERS[i], value);
+      if (value === null) continue;
+      at = field(field(at, READ_HEADERS[i]), value);
+      count++;
     }
   }
-  // At most three bytes per UTF-16 unit, and four for each length.
-  let capacity = 4 + 4 * fields.length;
-  for (let i = 0; i < fields.length; i++) capacity += 3 * fields[i].length;
-  const u8 = input(capacity);
-  let at = inputAt;
-  at = field(u8, at, fields[0]);
-  at = field(u8, at, fields[1]);
-  at = word(u8, at, (fields.length - 2) / 2);
-  for (let i = 2; i < fields.length; i++) at = field(u8, at, fields[i]);
-  return fetchHead(at - inputAt, all, hasBody, Date.now());
+  word(countAt, count);
+  return fetchHead(at, all, hasBody, Date.now());
 }
 
-/** The input buffer, at least `capacity` bytes long, as a view of the wasm memory. */
-function input(capacity) {
-  if (capacity > inputCapacity) {
-    inputCapacity = Math.max(capacity, 16384);
+/** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */
+function input(length) {
+  if (length > inputCapacity) {
+    // The buffer keeps its bytes when it grows; only its address may change.
+    inputCapacity = Math.max(length, 2 * inputCapacity, 16384);
     inputAt = reserve(inputCapacity);
   }
   return view();
 }
 
-/** Writes `value` as a little-endian u32 at `at`; returns the offset after it. */
-function word(u8, at, value) {
+/** Writes `value` as a little-endian u32 at offset `at` of the input buffer. */
+function word(at, value) {
+  const u8 = bytes;
+  at += inputAt;
   u8[at] = value;
   u8[at + 1] = value >>> 8;
   u8[at + 2] = value >>> 16;
   u8[at + 3] = value >>> 24;
-  return at + 4;
 }
 
 /**
- * Writes `text` as its exact UTF-8 bytes after their length; returns the
- * offset after it. ASCII is copied directly; the first character beyond it
- * hands the rest to the encoder.
+ * Writes `text` at offset `at` of the input buffer as its exact UTF-8 bytes
+ * after their length; returns the offset after it. ASCII is copied directly;
+ * the first character beyond it hands the rest to the encoder.
  */
-function field(u8, at, text) {
-  const start = at + 4;
+function field(at, text) {
   const n = text.length;
+  // At most three bytes per UTF-16 unit.
+  const u8 = input(at + 4 + 3 * n);
+  const start = inputAt + at + 4;
   let i = 0;
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
@@ -154,32 +161,36 @@ function field(u8, at, text) {
     u8[start + i] = c;
   }
   const length = i === n ? n : i + encoder.encodeInto(text.slice(i), u8.subarray(start + i)).written;
-  word(u8, at, length);
-  return start + length;
+  word(at, length);
+  return at + 4 + length;
 }
 
 /**
- * Reads the body of a request the gateway parked, and resumes it. A body with
- * a Content-Length (already checked against the limit) is read whole; one
- * without is read chunk by chunk and given up as soon as it passes the limit.
+ * Reads the body of a request the gateway parked, resumes it, and answers.
+ * A body with a Content-Length (already checked against the limit) is read
+ * whole; one without is read chunk by chunk and given up as soon as it
+ * passes the limit.
  */
-async function readBody(request, id, limit, parkedOn) {
-  let body = null;
-  let outcome = 0;
+async function readBody(request, id, parkedOn) {
   try {
-    if (request.headers.has("content-length")) body = new Uint8Array(await request.arrayBuffer());
-    else body = await readWithin(request.body, limit);
-    if (body === null) outcome = BODY_TOO_LARGE;
-  } catch {
-    outcome = BODY_FAILED;
+    let length;
+    try {
+      const body = request.headers.has("content-length")
+        ? new Uint8Array(await request.arrayBuffer())
+        : await readWithin(request.body, parkedLimit(id));
+      if (body === null) length = BODY_TOO_LARGE;
+      else {
+        input(body.length).set(body, inputAt);
+        length = body.length;
+      }
+    } catch {
+      length = BODY_FAILED;
+    }
+    if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
+    return await answer(request, resume(id, length));
+  } catch (error) {
+    return failed(request, error);
   }
-  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
-  let length = outcome;
-  if (body !== null) {
-    input(body.length).set(body, inputAt);
-    length = body.length;
-  }
-  return resume(id, length);
 }
 
 /** The stream's bytes, or null as soon as there are more than `limit`. */
@@ -206,11 +217,8 @@ async function readWithin(stream, limit) {
   return body;
 }
 
-/** The response for a gateway result: decoded now, or once its body or I/O is done. */
+/** The response for a gateway result: decoded now, or once its I/O is done. */
 function answer(request, result) {
-  if (typeof result !== "number") {
-    return result.then((next) => answer(request, next)).catch((error) => failed(request, error));
-  }
   if (result === PENDING_RESPONSE) {
     return waitFor(takePending())
       .then((encoded) => decode(encoded, 0))

@@ -28,10 +28,10 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The promise of a response that waits on I/O, for the entry to take.
     static PENDING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-    /// Requests waiting for their body, by the id the entry was given.
+    /// Requests waiting for their body, by the id the entry was given, with
+    /// the body limit the gateway asked to read within.
     static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
-    /// The id and body limit of the request parked last, for the entry to read.
-    static LAST_PARKED: RefCell<(u32, usize)> = const { RefCell::new((0, 0)) };
+
 }
 
 type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
@@ -50,10 +50,11 @@ const PENDING_RESPONSE: i32 = -1;
 /// `edgegate_fetch`'s answer when it was given only [`READ_HEADERS`] and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
-/// `edgegate_fetch`'s answer when the request passed every check that comes
-/// before its body and the gateway now wants the body: read it (within
+/// `edgegate_fetch`'s answers at and below this mean: the request passed
+/// every check that comes before its body and is parked under the id
+/// `NEEDS_BODY - answer`; read its body (a chunked one within
 /// [`edgegate_parked_limit`]) and pass it to [`edgegate_resume`].
-const NEEDS_BODY: i32 = -4;
+const NEEDS_BODY: i32 = -1000;
 /// `edgegate_resume`'s answer when no request is parked under that id (the
 /// instance was replaced meanwhile).
 const NOT_PARKED: i32 = -5;
@@ -134,17 +135,18 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     drive(handling, body)
 }
 
-/// The id of the request [`edgegate_fetch`] parked last.
-#[wasm_bindgen]
-pub fn edgegate_parked_id() -> u32 {
-    LAST_PARKED.with(|last| last.borrow().0)
-}
-
-/// The body limit of the request parked last: the entry stops reading a body
+/// The body limit of a parked request: the entry stops reading a body
 /// without a `Content-Length` as soon as it passes this.
 #[wasm_bindgen]
-pub fn edgegate_parked_limit() -> f64 {
-    LAST_PARKED.with(|last| last.borrow().1 as f64)
+pub fn edgegate_parked_limit(id: u32) -> f64 {
+    PARKED.with(|parked| {
+        parked
+            .borrow()
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .and_then(|p| p.body.wanted())
+            .map_or(0.0, |limit| limit as f64)
+    })
 }
 
 /// Hands a parked request its body and goes on with it. `length` is the
@@ -186,7 +188,7 @@ fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            if let Some(limit) = body.wanted() {
+            if body.wanted().is_some() {
                 let id = PARKED.with(|parked| {
                     let mut parked = parked.borrow_mut();
                     let entry = Some(Parked { handling, body });
@@ -201,8 +203,7 @@ fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
                         }
                     }
                 });
-                LAST_PARKED.with(|last| *last.borrow_mut() = (id as u32, limit));
-                return NEEDS_BODY;
+                return NEEDS_BODY - id as i32;
             }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
                 let (response, log) = handling.await;
