@@ -26,7 +26,8 @@ TOOLS := $(CURDIR)/.tools
 # node_modules/.bin first: it holds Node 22 (wrangler needs it) and wasm-opt.
 export PATH := $(CURDIR)/node_modules/.bin:$(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 
-RUST_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+RUST_SOURCES := $(shell find src crates examples -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
+  crates/edgegate-worker/js/entry.js crates/edgegate-worker/build.sh
 
 .PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench clean
 
@@ -68,49 +69,24 @@ node_modules/.package-lock.json: package.json package-lock.json
 setup: $(TOOLS)/wasm32.stamp $(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp node_modules/.package-lock.json
 
 ## Build -------------------------------------------------------------------
-# cargo builds the wasm, wasm-bindgen writes its JS glue (`--target module`:
-# the instance is made when the module loads, and can be made anew after a
-# trap), and in release wasm-opt shrinks it. worker/entry.js imports the glue.
+# crates/edgegate-worker/build.sh builds an app crate into a worker: cargo for
+# wasm32, `wasm-bindgen --target module` for the JS glue (the instance is made
+# when the module loads, and can be made anew after a trap), wasm-opt in
+# release, and the adapter's entry.js beside them.
 
-WASM_FEATURES := $(addprefix --enable-,mutable-globals sign-ext nontrapping-float-to-int bulk-memory multivalue reference-types exception-handling)
-# The worker crate exports classes for JS that this worker never uses (Rust
-# streams as JS streams, container, minify and R2 range options); every
-# #[wasm_bindgen] export is kept by the linker with all it reaches. Removing
-# the exports lets -Oz drop that code: 3.3 KiB of the gzipped upload. The JS glue refers to
-# them only inside those classes' methods, which nothing calls.
-UNUSED_EXPORTS := *intounderlying*,*containerstartupoptions*,*minifyconfig*,*r2range*
-CARGO_PROFILE := $(if $(filter release,$(PROFILE)),release,wasm-$(PROFILE))
-CARGO_WASM := target/wasm32-unknown-unknown/$(CARGO_PROFILE)/edgegate.wasm
 # Which profile build/ holds: switching profiles rebuilds.
 PROFILE_STAMP := build/profile-$(PROFILE).stamp
 
 $(PROFILE_STAMP):
 	@mkdir -p build && rm -f build/profile-*.stamp && touch $@
 
-# Panic locations name files relative to the crate registry, not this machine's paths.
-# Everything is made in build/.next and moved into place at the end, so an
-# interrupted build never leaves a target that looks finished.
-build/index.js: $(RUST_SOURCES) $(PROFILE_STAMP)
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$${CARGO_HOME:-$$HOME/.cargo}/registry/src/=" \
-	  cargo build --lib --target wasm32-unknown-unknown --profile $(CARGO_PROFILE)
-	rm -rf build/.next
-	wasm-bindgen --target module --no-typescript --out-dir build/.next --out-name index $(CARGO_WASM)
-	@# Workers import a .wasm file as a compiled module: what `import source` means.
-	sed -i 's/^import source wasmModule from/import wasmModule from/' build/.next/index.js
-# Release: two -Oz passes, the second without the names section (a third of
-# the file; panics are still logged with message and location) and unused exports.
-ifeq ($(PROFILE),release)
-	wasm-opt build/.next/index_bg.wasm $(WASM_FEATURES) -Oz -o build/.next/index_bg.wasm
-	wasm-opt build/.next/index_bg.wasm --strip-debug --strip-producers $(WASM_FEATURES) \
-	  --remove-exports --pass-arg='remove-exports@$(UNUSED_EXPORTS)' -Oz -o build/.next/index_bg.wasm
-endif
-	rm -rf build/snippets && mv build/.next/snippets build/.next/index_bg.wasm build/
-	mv build/.next/index.js $@ && rm -rf build/.next
+build/entry.js: $(RUST_SOURCES) $(PROFILE_STAMP)
+	PROFILE=$(PROFILE) bash crates/edgegate-worker/build.sh edgegate-app build
 
 # What wrangler's build command runs: the worker, assuming set-up is done.
-worker: build/index.js
+worker: build/entry.js
 
-build: setup build/index.js
+build: setup build/entry.js
 
 ## Serve and test ------------------------------------------------------------
 
@@ -124,12 +100,12 @@ dev: setup .dev.vars migrate-local
 	PROFILE=$(DEV_PROFILE) wrangler dev --port $(PORT)
 
 lint:
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown -- -D warnings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
 
 test-host:
-	cargo test
+	cargo test --workspace
 
 test-e2e: build .dev.vars /usr/bin/chromium
 	npm run test:e2e

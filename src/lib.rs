@@ -1,17 +1,20 @@
-//! edgegate: an API gateway and function router in one Rust/WebAssembly
-//! worker. The core (everything but `adapter`) never touches JS types, so it
-//! is tested on the host through [`gateway::Gateway::handle`].
+//! The edgegate app: the seed routes, the items API and its D1 store, served
+//! as one Cloudflare Worker by the edgegate framework (`crates/`). The route
+//! table is in [`routes`]; the worker is the one `export!` line below.
 
-pub mod app;
-pub mod config;
-pub mod extract;
-pub mod gateway;
-pub mod handler;
-pub mod http;
+mod debug;
 pub mod items;
-pub mod policy;
-pub mod problem;
-pub mod routing;
-pub mod testing;
+mod routes;
+mod seeds;
 
-pub mod adapter;
+#[cfg(target_arch = "wasm32")]
+mod d1_items;
+
+pub use routes::{gateway, routes, AppState, RouteOptions};
+
+#[cfg(target_arch = "wasm32")]
+edgegate_worker::export!(|env: &edgegate_worker::Env| {
+    let gateway = gateway(|name| env.setting(name));
+    let state = AppState::with_items(d1_items::D1Items::new(env.raw().clone()));
+    edgegate_worker::Worker::new(gateway, state)
+});

@@ -2,13 +2,13 @@
 
 mod support;
 
-use edgegate::app::AppState;
 use edgegate::extract::{Bytes, EventBody, Json, Path, Query};
 use edgegate::gateway::Gateway;
 use edgegate::handler::FunctionResponse;
 use edgegate::http::{Headers, Method, Request, Status};
 use edgegate::problem::ApiError;
 use edgegate::routing::Route;
+use edgegate_app::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use support::*;

@@ -4,11 +4,11 @@ mod support;
 
 use std::rc::Rc;
 
-use edgegate::app::AppState;
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request};
-use edgegate::items::MemoryItems;
 use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
+use edgegate_app::items::MemoryItems;
+use edgegate_app::AppState;
 use serde_json::{json, Value};
 use support::*;
 

@@ -8,13 +8,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use edgegate::app::AppState;
 use edgegate::gateway::Gateway;
 use edgegate::http::{
     hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody, Response, Status,
 };
 use edgegate::policy::api_key::sha256;
 use edgegate::routing::Route;
+use edgegate_app::AppState;
 use serde_json::Value;
 use support::*;
 

@@ -2,9 +2,9 @@
 
 mod support;
 
-use edgegate::app::{self, AppState, RouteOptions};
 use edgegate::http::{Method, Request};
 use edgegate::routing::{Route, RouteError, RouteTable};
+use edgegate_app::{self as app, AppState, RouteOptions};
 use support::*;
 
 async fn ok() -> &'static str {

@@ -1,8 +1,8 @@
 //! The opaque list cursor: the id of the last item a page returned. Clients
 //! pass it back unchanged; anything else is a 400.
 
-use crate::http::{base64_decode, base64_encode};
-use crate::problem::ApiError;
+use edgegate::http::{base64_decode, base64_encode};
+use edgegate::problem::ApiError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {

@@ -5,12 +5,12 @@ use serde::Deserialize;
 use super::cursor::Cursor;
 use super::model::{Item, ItemPage, ItemPatchBody, NewItemBody};
 use super::store::{CreateOutcome, IdempotencyKey};
-use crate::app::AppState;
-use crate::extract::{Consumer, Json, Object, Path, Query, State};
-use crate::handler::IntoResponse;
-use crate::http::{hex_encode, Headers, Response, Status};
-use crate::policy::api_key::sha256;
-use crate::problem::ApiError;
+use crate::AppState;
+use edgegate::extract::{Consumer, Json, Object, Path, Query, State};
+use edgegate::handler::IntoResponse;
+use edgegate::http::{hex_encode, Headers, Response, Status};
+use edgegate::policy::api_key::sha256;
+use edgegate::problem::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;

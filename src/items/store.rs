@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::model::{Item, ItemPatch, NewItem};
-use crate::problem::ApiError;
+use edgegate::problem::ApiError;
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + 'a>>;
 

@@ -13,11 +13,12 @@ export const DEV_KEY = "dev-local-key";
 /**
  * Serves the worker with a fresh local D1 database (migrations applied).
  * `vars` are passed as `--var NAME:VALUE`; `envFile` replaces `.dev.vars`
- * (secrets) when given.
+ * (secrets) when given. `config` serves another app's wrangler.toml (then
+ * nothing is migrated; `readyPath` is what it answers once it serves).
  */
-export async function startWorker({ vars = {}, envFile, persist, migrate = true } = {}) {
+export async function startWorker({ vars = {}, envFile, persist, migrate = true, config, readyPath = "/hello" } = {}) {
   persist ??= mkdtempSync(path.join(tmpdir(), "edgegate-state-"));
-  if (migrate) {
+  if (migrate && !config) {
     const applied = spawnSync(
       process.execPath,
       [WRANGLER, "d1", "migrations", "apply", "edgegate", "--local", "--persist-to", persist],
@@ -31,8 +32,9 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true 
   args.push("--persist-to", persist);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (envFile) args.push("--env-file", envFile);
+  // Another app is served from its own directory, as its team would run `wrangler dev`.
   const child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: ROOT,
+    cwd: config ? path.dirname(path.resolve(ROOT, config)) : ROOT,
     detached: true,
     env: ENV,
     stdio: ["ignore", "pipe", "pipe"],
@@ -59,7 +61,7 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true 
       }
     },
   });
-  await untilServing(worker, () => exited, 180_000);
+  await untilServing(worker, () => exited, 180_000, undefined, readyPath);
   return worker;
 }
 
@@ -76,13 +78,13 @@ function collect(child, output) {
   }
 }
 
-/** Waits until the worker answers /hello (by default 200 or the misconfiguration 500). */
-async function untilServing(worker, exited, timeoutMs, ready = (status) => status === 200 || status === 500) {
+/** Waits until the worker answers `path` (by default 200 or the misconfiguration 500). */
+async function untilServing(worker, exited, timeoutMs, ready = (status) => status === 200 || status === 500, path = "/hello") {
   const deadline = Date.now() + timeoutMs;
   while (true) {
     if (exited()) throw new Error(`the worker exited (${JSON.stringify(exited())}) before serving:\n${worker.output.join("\n")}`);
     try {
-      const response = await fetch(`${worker.url}/hello`, { signal: AbortSignal.timeout(2000) });
+      const response = await fetch(`${worker.url}${path}`, { signal: AbortSignal.timeout(2000) });
       if (ready(response.status)) return;
     } catch {}
     if (Date.now() > deadline) {

@@ -4,12 +4,12 @@
 
 use std::collections::HashMap;
 
-use edgegate::app::{self, AppState};
 use edgegate::config::Settings;
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request, Response};
 use edgegate::routing::{Route, RouteTable};
 use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
+use edgegate_app::{self as app, AppState};
 use serde_json::Value;
 
 pub const DEV_KEY: &str = "dev-local-key";

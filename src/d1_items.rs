@@ -73,7 +73,7 @@ fn failed(error: impl std::fmt::Display) -> StoreError {
 }
 
 fn js_failed(error: JsValue) -> StoreError {
-    StoreError(super::js_error::text(&error))
+    StoreError(edgegate_worker::js_error::text(&error))
 }
 
 async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
@@ -162,7 +162,7 @@ impl ItemStore for D1Items {
                         .ok_or_else(|| StoreError("INSERT returned no row".into()))?;
                     Ok(CreateOutcome::Created(created))
                 }
-                Err(error) if super::js_error::text(&error).contains("UNIQUE constraint failed") => {
+                Err(error) if edgegate_worker::js_error::text(&error).contains("UNIQUE constraint failed") => {
                     let seen = self.statement(
                         "SELECT fingerprint, response FROM idempotency_keys WHERE consumer = ?1 AND key = ?2",
                         &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key)],

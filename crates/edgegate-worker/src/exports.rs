@@ -1,27 +1,26 @@
-//! The functions the wasm module exports to `worker/entry.js`.
+//! The functions the wasm module exports to `js/entry.js`.
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
-use super::body::{BodySlot, Delivery, ParkedBody};
-use super::platform::WorkerPlatform;
-use super::{d1_items, wire};
-use crate::app::{self, AppState};
-use crate::gateway::{Gateway, READ_HEADERS};
-use crate::http::{RequestBody, Response};
+use crate::body::{BodySlot, Delivery, ParkedBody};
+use crate::platform::WorkerPlatform;
+use crate::{wire, Env, Served};
+use edgegate::gateway::READ_HEADERS;
+use edgegate::http::{RequestBody, Response};
 
-/// What an isolate keeps between requests.
-struct Isolate {
-    gateway: &'static Gateway<AppState>,
-    state: AppState,
+extern "Rust" {
+    /// The app's build function, named by its `edgegate_worker::export!`.
+    fn __edgegate_worker_build(env: &Env) -> Box<dyn Served>;
 }
 
 thread_local! {
-    static ISOLATE: RefCell<Option<Isolate>> = const { RefCell::new(None) };
+    /// The app's gateway and state, built once per isolate and kept.
+    static ISOLATE: RefCell<Option<&'static dyn Served>> = const { RefCell::new(None) };
     /// Where the entry writes each request.
     static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Where a synchronously finished response is written.
@@ -60,7 +59,7 @@ const NEEDS_BODY: i32 = -1000;
 const NOT_PARKED: i32 = -5;
 
 /// Panics are logged (message and location) by console_error_panic_hook. The
-/// build uses `panic = "abort"`: the instance traps, `worker/entry.js`
+/// build uses `panic = "abort"`: the instance traps, `js/entry.js`
 /// answers the failed request with a problem+json 500, and the abort handler
 /// schedules a fresh instance for the next call (wasm-bindgen's reinit).
 #[wasm_bindgen(start)]
@@ -69,20 +68,20 @@ fn start() {
     wasm_bindgen::handler::set_on_abort(wasm_bindgen::handler::schedule_reinit);
 }
 
-/// Builds the gateway and state from `env`, once per instance.
+/// Builds the app's gateway and state from `env`, once per instance.
 #[wasm_bindgen]
 pub fn edgegate_init(env: JsValue) {
     ISOLATE.with(|isolate| {
         if isolate.borrow().is_some() {
             return;
         }
-        let gateway: &'static Gateway<AppState> = Box::leak(Box::new(app::gateway(|name| setting(&env, name))));
-        if let Some(reasons) = gateway.misconfiguration() {
-            let line = serde_json::json!({ "level": "error", "message": "gateway misconfigured", "errors": reasons });
-            web_sys::console::error_1(&JsValue::from_str(&line.to_string()));
+        // SAFETY: the app's `export!` defines this function with exactly this signature.
+        let served: &'static dyn Served = Box::leak(unsafe { __edgegate_worker_build(&Env::new(env)) });
+        if let Some(reasons) = served.misconfiguration() {
+            let line = edgegate::policy::access_log::misconfiguration_line(reasons);
+            web_sys::console::error_1(&JsValue::from_str(&line));
         }
-        let state = AppState::with_items(d1_items::D1Items::new(env));
-        *isolate.borrow_mut() = Some(Isolate { gateway, state });
+        *isolate.borrow_mut() = Some(served);
     });
 }
 
@@ -116,11 +115,11 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 /// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`].
 #[wasm_bindgen]
 pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) -> i32 {
-    let Some((gateway, state)) = ISOLATE.with(|i| i.borrow().as_ref().map(|i| (i.gateway, i.state.clone()))) else {
+    let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
     let mut request = INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], all_headers));
-    if !all_headers && gateway.needs_all_headers(&request) {
+    if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
     let body = std::rc::Rc::new(BodySlot::default());
@@ -129,7 +128,7 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     }
     let platform = WorkerPlatform::starting_at(now);
     let handling: Handling = Box::pin(async move {
-        let response = gateway.handle(request, &state, &platform).await;
+        let response = served.handle(request, &platform).await;
         (response, platform.take_log())
     });
     drive(handling, body)
@@ -215,17 +214,4 @@ fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
             PENDING_RESPONSE
         }
     }
-}
-
-/// A `[vars]` entry or secret as text: strings as they are, and structured
-/// `[vars]` values (TOML tables and arrays) as their JSON.
-fn setting(env: &JsValue, name: &str) -> Option<String> {
-    let value = Reflect::get(env, &JsValue::from_str(name)).ok()?;
-    if value.is_undefined() || value.is_null() {
-        return None;
-    }
-    if let Some(text) = value.as_string() {
-        return Some(text);
-    }
-    js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string())
 }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 
-use crate::http::{BodyReadError, BodySource};
+use edgegate::http::{BodyReadError, BodySource};
 
 /// What the entry hands a parked request: its body, or why there is none.
 pub enum Delivery {

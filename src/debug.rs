@@ -1,7 +1,7 @@
 //! Routes that fail on purpose, mounted only with `DEBUG_ROUTES=true`, so the
 //! end-to-end tests can prove what a client sees when a handler breaks.
 
-use crate::problem::ApiError;
+use edgegate::problem::ApiError;
 
 /// Panics: the wasm instance aborts, the runtime entry answers 500, and the
 /// next request runs on a fresh instance.

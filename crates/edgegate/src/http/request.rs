@@ -61,6 +61,11 @@ impl Request {
         }
     }
 
+    /// Why the gateway will refuse this head, if it will.
+    pub fn invalid_head(&self) -> Option<&InvalidHead> {
+        self.invalid_head.as_ref()
+    }
+
     /// Marks the head as one the gateway must refuse (the first reason is kept).
     pub fn refuse_head(&mut self, reason: InvalidHead) {
         self.invalid_head.get_or_insert(reason);

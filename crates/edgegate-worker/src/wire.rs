@@ -1,7 +1,7 @@
 //! The byte layouts requests and responses cross the JS↔wasm boundary in.
 //! Plain functions over bytes, so they are tested on the host.
 //!
-//! Request head (written by `worker/entry.js`): fields, each a little-endian
+//! Request head (written by `js/entry.js`): fields, each a little-endian
 //! u32 byte length and then the field's UTF-8 bytes — the method, the URL,
 //! a u32 header count, then each header's name and value. The entry encodes
 //! the runtime's strings exactly (`TextEncoder` for anything not ASCII), so
@@ -18,8 +18,8 @@
 //! access log line (for the entry to `console.log`). The gateway has checked
 //! every header name and value ([`field`]), so none holds a newline.
 
-use crate::gateway::READ_HEADERS;
-use crate::http::{field, Headers, InvalidHead, Method, Request, Response, ResponseBody};
+use edgegate::gateway::READ_HEADERS;
+use edgegate::http::{field, Headers, InvalidHead, Method, Request, Response, ResponseBody};
 
 pub const RESPONSE_PREFIX: usize = 12;
 
@@ -137,7 +137,7 @@ pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::{RequestBody, Status};
+    use edgegate::http::{RequestBody, Status};
 
     /// A head in the entry's layout, from strings as the runtime has them.
     pub(crate) fn head(method: &str, url: &str, headers: &[(&str, &str)]) -> Vec<u8> {
@@ -172,7 +172,7 @@ mod tests {
             ],
         );
         let request = read_request(&wire, true);
-        assert_eq!(request.invalid_head, None);
+        assert_eq!(request.invalid_head(), None);
         assert_eq!(request.method, Method::Post);
         assert_eq!(request.path, "/api/greet/Al%20ice");
         assert_eq!(request.query.as_deref(), Some("lang=es"));
@@ -210,8 +210,8 @@ mod tests {
                 true,
             );
             assert_eq!(
-                request.invalid_head,
-                Some(InvalidHead::Header {
+                request.invalid_head(),
+                Some(&InvalidHead::Header {
                     name: Some(name.into())
                 }),
                 "{value:?}"
@@ -222,8 +222,8 @@ mod tests {
         for name in ["x a", "x\ny", "é", ""] {
             let request = read_request(&head("GET", "http://h/", &[(name, "v")]), true);
             assert_eq!(
-                request.invalid_head,
-                Some(InvalidHead::Header { name: None }),
+                request.invalid_head(),
+                Some(&InvalidHead::Header { name: None }),
                 "{name:?}"
             );
         }
@@ -234,8 +234,8 @@ mod tests {
             ("", "http://h/"),
         ] {
             assert_eq!(
-                read_request(&head(method, url, &[]), true).invalid_head,
-                Some(InvalidHead::Target)
+                read_request(&head(method, url, &[]), true).invalid_head(),
+                Some(&InvalidHead::Target)
             );
         }
     }
@@ -246,15 +246,15 @@ mod tests {
         for cut in [0, 3, 5, wire.len() - 1] {
             let request = read_request(&wire[..cut], true);
             assert!(
-                matches!(request.invalid_head, Some(InvalidHead::Layout(_))),
+                matches!(request.invalid_head(), Some(&InvalidHead::Layout(_))),
                 "cut at {cut}"
             );
         }
         let mut extra = wire.clone();
         extra.push(0);
         assert!(matches!(
-            read_request(&extra, true).invalid_head,
-            Some(InvalidHead::Layout(_))
+            read_request(&extra, true).invalid_head(),
+            Some(&InvalidHead::Layout(_))
         ));
     }
 
@@ -315,7 +315,7 @@ mod tests {
                 .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
                 .collect();
             assert_eq!(seen, expected, "sent {sent:?}");
-            assert_eq!(request.invalid_head.is_none(), valid, "sent {sent:?}");
+            assert_eq!(request.invalid_head().is_none(), valid, "sent {sent:?}");
         }
     }
 

@@ -1,17 +1,16 @@
-//! The application: its route table (the one place routes are declared) and
-//! the state its handlers share. Add a route by writing a handler and one
-//! `Route::…` line in [`routes`].
-
-mod debug;
-mod seeds;
+//! The app's route table (the one place routes are declared) and the state
+//! its handlers share. Add a route by writing a handler and one `Route::…`
+//! line in [`routes`].
 
 use std::fmt;
 use std::rc::Rc;
 
-use crate::config::{ConfigError, Settings};
-use crate::gateway::Gateway;
 use crate::items::{self, ItemStore, MemoryItems};
-use crate::routing::{Route, RouteError, RouteTable};
+use edgegate::config::{ConfigError, Settings};
+use edgegate::gateway::Gateway;
+use edgegate::routing::{Route, RouteError, RouteTable};
+
+use crate::{debug, seeds};
 
 /// What handlers share: bindings the adapter provides (D1 on the worker, an
 /// in-memory store by default and in host tests).

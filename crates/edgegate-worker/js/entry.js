@@ -2,7 +2,7 @@
 // runtime response from what it returns.
 //
 // Requests and responses cross into and out of wasm as bytes in buffers the
-// wasm instance owns (layouts in src/adapter/wire.rs): no JS objects walked
+// wasm instance owns (layouts in ../src/wire.rs): no JS objects walked
 // field by field. The boundary is a trust boundary: every field crosses as
 // its exact UTF-8 bytes behind a length (no separator a value could hold),
 // and the gateway checks each one. Only the headers the gateway reads are
@@ -30,14 +30,14 @@ import {
   edgegate_resume as resume,
   edgegate_take_pending as takePending,
   edgegate_revive as revive,
-} from "../build/index.js";
+} from "./index.js";
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
 /** At and below: the request is parked under the id NEEDS_BODY - result, waiting for its body. */
 const NEEDS_BODY = -1000;
-// edgegate_resume's lengths for a body that could not be read (src/adapter/body.rs).
+// edgegate_resume's lengths for a body that could not be read (../src/body.rs).
 const BODY_TOO_LARGE = -1;
 const BODY_FAILED = -2;
 /** The header names passed by default: those the gateway reads (gateway::READ_HEADERS). */

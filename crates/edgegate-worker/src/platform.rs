@@ -2,7 +2,7 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::gateway::Platform;
+use edgegate::gateway::Platform;
 
 /// The clock starts at the time the entry passed in (so a request that
 /// finishes without waiting costs no clock call) and reads `Date.now()` after

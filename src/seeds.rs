@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::extract::{Json, Path, Query, SeedRequest};
+use edgegate::extract::{Json, Path, Query, SeedRequest};
 
 pub async fn hello() -> &'static str {
     "Hello, World!"

@@ -33,6 +33,11 @@ impl AccessLogEntry<'_> {
     }
 }
 
+/// The line a misconfigured gateway logs once, when it is built: every reason at once.
+pub fn misconfiguration_line(reasons: &[String]) -> String {
+    serde_json::json!({ "level": "error", "message": "gateway misconfigured", "errors": reasons }).to_string()
+}
+
 /// RFC 3339 UTC time with milliseconds from Unix epoch milliseconds.
 pub fn rfc3339(epoch_ms: f64) -> String {
     let ms = epoch_ms.max(0.0) as u64;

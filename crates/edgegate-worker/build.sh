@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds an edgegate app crate into a worker wrangler can serve and deploy:
+# OUT_DIR/entry.js (the runtime entry), index.js (wasm-bindgen's glue) and
+# index_bg.wasm. An app's wrangler.toml runs it as its build command.
+#
+#   build.sh PACKAGE OUT_DIR
+#
+# PROFILE=release (default) is what tests, the bench and `wrangler deploy`
+# use: LTO, opt-level z, two wasm-opt -Oz passes, names and unused exports
+# stripped. PROFILE=dev (`make dev`) skips LTO and wasm-opt: seconds per edit.
+# Everything is made in OUT_DIR/.next and moved into place at the end, so an
+# interrupted build never leaves a worker that looks finished.
+set -euo pipefail
+
+package=$1
+out=$(realpath -m "$2")
+profile=${PROFILE:-release}
+adapter=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$adapter/../.." && pwd)
+export PATH="$root/node_modules/.bin:$root/.tools/bin:$PATH"
+cargo_profile=$([ "$profile" = release ] && echo release || echo "wasm-$profile")
+
+# One build of an output at a time (wrangler's watch and make can overlap).
+mkdir -p "$out"
+exec 9>"$out/.lock"
+flock 9
+
+cd "$root"
+# Panic locations name files relative to the crate registry, not this machine's paths.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=" \
+  cargo build --quiet --lib -p "$package" --target wasm32-unknown-unknown --profile "$cargo_profile"
+wasm="target/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
+
+next="$out/.next"
+rm -rf "$next"
+wasm-bindgen --target module --no-typescript --out-dir "$next" --out-name index "$wasm"
+# Workers import a .wasm file as a compiled module: what `import source` means.
+sed -i 's/^import source wasmModule from/import wasmModule from/' "$next/index.js"
+if [ "$profile" = release ]; then
+  features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory
+            --enable-multivalue --enable-reference-types --enable-exception-handling)
+  # The worker crate exports classes for JS that no edgegate worker uses (Rust
+  # streams as JS streams, container, minify and R2 range options); every
+  # #[wasm_bindgen] export is kept by the linker with all it reaches. Removing
+  # the exports lets -Oz drop that code (3.3 KiB gzip); the glue refers to them
+  # only inside those classes' methods, which nothing calls. The second pass
+  # also drops the names section (a third of the file; panics are still logged
+  # with message and location).
+  unused='*intounderlying*,*containerstartupoptions*,*minifyconfig*,*r2range*'
+  wasm-opt "$next/index_bg.wasm" "${features[@]}" -Oz -o "$next/index_bg.wasm"
+  wasm-opt "$next/index_bg.wasm" --strip-debug --strip-producers "${features[@]}" \
+    --remove-exports --pass-arg="remove-exports@$unused" -Oz -o "$next/index_bg.wasm"
+fi
+cp "$adapter/js/entry.js" "$next/entry.js"
+
+rm -rf "$out/snippets"
+[ -d "$next/snippets" ] && mv "$next/snippets" "$out/"
+mv "$next/index_bg.wasm" "$next/index.js" "$out/"
+mv "$next/entry.js" "$out/entry.js"
+rm -rf "$next"

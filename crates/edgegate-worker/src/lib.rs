@@ -1,0 +1,106 @@
+//! Runs an edgegate [`Gateway`](edgegate::gateway::Gateway) as a Cloudflare
+//! Worker: the only code that touches JS types. An app becomes a worker with
+//! one line, naming the function that builds its gateway and state from the
+//! worker's `env`:
+//!
+//! ```ignore
+//! edgegate_worker::export!(|env: &edgegate_worker::Env| edgegate_worker::Worker::new(gateway(|name| env.setting(name)), ()));
+//! ```
+//!
+//! Requests and responses cross the JS↔wasm boundary as bytes in buffers the
+//! wasm instance owns, not as JS values: `js/entry.js` writes the request
+//! head (method, URL, the headers the gateway reads) into the input buffer
+//! and calls `edgegate_fetch`; the response comes back in the output buffer
+//! (see [`wire`]). That is one call per request (a second when the route's
+//! handler reads every header, one with the body when the gateway asks for
+//! it, and one more to take the promise when the response waits on I/O), and
+//! no string conversion through `TextEncoder`/`TextDecoder` for ASCII.
+//!
+//! The gateway's future is polled once right away: every route that does no
+//! I/O finishes there and no promise is made. One that waits for its body is
+//! parked until the entry brings it; one that waits on I/O (D1) is handed to
+//! `wasm-bindgen-futures`, and its encoded response comes back as a promise.
+//!
+//! The gateway and the application state are built once per isolate from
+//! `env` (settings and secrets are fixed per deployed version) and kept for
+//! the isolate's lifetime.
+
+pub mod wire;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use edgegate::gateway::{Gateway, Platform};
+use edgegate::http::{Request, Response};
+
+#[cfg(target_arch = "wasm32")]
+mod body;
+#[cfg(target_arch = "wasm32")]
+mod env;
+#[cfg(target_arch = "wasm32")]
+mod exports;
+#[cfg(target_arch = "wasm32")]
+pub mod js_error;
+#[cfg(target_arch = "wasm32")]
+mod platform;
+
+#[cfg(target_arch = "wasm32")]
+pub use env::Env;
+
+/// A gateway with the state its handlers share: what an app hands the adapter.
+pub struct Worker<S> {
+    gateway: Gateway<S>,
+    state: S,
+}
+
+impl<S> Worker<S> {
+    pub fn new(gateway: Gateway<S>, state: S) -> Worker<S> {
+        Worker { gateway, state }
+    }
+}
+
+/// A [`Worker`] with its state type erased, as the adapter keeps it.
+pub trait Served {
+    /// Handles one request (see [`Gateway::handle`]).
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        platform: &'a dyn Platform,
+    ) -> Pin<Box<dyn Future<Output = Response> + 'a>>;
+    /// Whether the request's route reads headers beyond the gateway's own.
+    fn needs_all_headers(&self, request: &Request) -> bool;
+    /// Why the gateway refuses every request, if it does.
+    fn misconfiguration(&self) -> Option<&[String]>;
+}
+
+impl<S: 'static> Served for Worker<S> {
+    fn handle<'a>(
+        &'a self,
+        request: Request,
+        platform: &'a dyn Platform,
+    ) -> Pin<Box<dyn Future<Output = Response> + 'a>> {
+        Box::pin(self.gateway.handle(request, &self.state, platform))
+    }
+
+    fn needs_all_headers(&self, request: &Request) -> bool {
+        self.gateway.needs_all_headers(request)
+    }
+
+    fn misconfiguration(&self) -> Option<&[String]> {
+        self.gateway.misconfiguration()
+    }
+}
+
+/// Makes this crate's wasm exports serve the gateway `$build` makes: a
+/// function (or closure) from `&Env` to a [`Worker`], called once per isolate.
+/// Write it once, in the app's library crate; it does nothing on the host.
+#[macro_export]
+macro_rules! export {
+    ($build:expr) => {
+        #[cfg(target_arch = "wasm32")]
+        #[no_mangle]
+        pub fn __edgegate_worker_build(env: &$crate::Env) -> ::std::boxed::Box<dyn $crate::Served> {
+            ::std::boxed::Box::new(($build)(env))
+        }
+    };
+}

@@ -1,0 +1,14 @@
+//! edgegate's core: an API gateway's HTTP types, problems, typed extraction,
+//! routing, policies and the gateway itself — no JS types and no app, so it is
+//! tested on the host through its one entry point,
+//! [`gateway::Gateway::handle`]. `edgegate-worker` runs it on Cloudflare.
+
+pub mod config;
+pub mod extract;
+pub mod gateway;
+pub mod handler;
+pub mod http;
+pub mod policy;
+pub mod problem;
+pub mod routing;
+pub mod testing;
