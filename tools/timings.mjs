@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ROOT, TOOL_ENV, freePort } from "./local.mjs";
 
-const HANDLER = path.join(ROOT, "src", "app", "seeds.rs");
+const HANDLER = path.join(ROOT, "src", "seeds.rs");
 const GREETING = '"Hello, World!"';
 
 async function serve(cwd, port) {
