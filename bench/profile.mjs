@@ -10,7 +10,7 @@ import { BENCH_KEY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
 const result = await build({
-  entryPoints: [path.join(ROOT, "worker", "entry.js")],
+  entryPoints: [path.join(ROOT, "build", "entry.js")],
   bundle: true,
   format: "esm",
   write: false,
