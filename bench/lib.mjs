@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort } from "../tools/local.mjs";
+import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort } from "../tools/local.mjs";
 
 export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
@@ -99,6 +99,7 @@ export function buildOthers() {
 
 const bindings = (extra = "") => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
+${Object.entries(APP_POLICY_VARS).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
     (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
 

@@ -6,6 +6,7 @@
 import { build } from "esbuild";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import { APP_POLICY_VARS } from "../tools/local.mjs";
 import { BENCH_KEY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
@@ -37,7 +38,11 @@ const silent = console.log;
 console.log = () => {};
 globalThis.addEventListener ??= () => {}; // workerd's global error events
 const worker = (await import(bundle)).default;
-const env = { CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173", API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }) };
+const env = {
+  ...APP_POLICY_VARS,
+  CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173",
+  API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }),
+};
 
 for (const scenario of SCENARIOS) {
   const make = () =>

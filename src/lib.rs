@@ -10,7 +10,7 @@ mod seeds;
 #[cfg(target_arch = "wasm32")]
 mod d1_items;
 
-pub use routes::{gateway, routes, AppState, RouteOptions};
+pub use routes::{gateway, routes, AppState, RouteOptions, APP_SETTING_NAMES};
 
 #[cfg(target_arch = "wasm32")]
 edgegate_worker::export!(|env: &edgegate_worker::Env| {

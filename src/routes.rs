@@ -8,7 +8,8 @@ use std::rc::Rc;
 use crate::items::{self, ItemStore, MemoryItems};
 use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
-use edgegate::routing::{Route, RouteError, RouteTable};
+use edgegate::policy::api_key;
+use edgegate::routing::{Group, Route, RouteError, RouteTable};
 
 use crate::{debug, seeds};
 
@@ -53,20 +54,33 @@ impl RouteOptions {
     }
 }
 
-/// The route table. Each route states its access explicitly.
+/// The app's own settings, beside the gateway's (`SETTING_NAMES`).
+pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES"];
+
+/// The route table. Each route states its access explicitly; policies with
+/// values (a CORS profile, IP rules) are named here and given values by the
+/// settings (`CORS_PROFILES`, `IP_RULES` in wrangler.toml).
 pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError> {
     let mut routes = vec![
-        // The seed functions.
+        // The seed functions. `/users/{id}` is what partners call: it has its
+        // own CORS profile and IP rules (empty by default).
         Route::get("/hello", seeds::hello).public(),
         Route::get("/goodbye", seeds::goodbye).public(),
-        Route::get("/users/{id}", seeds::user).public(),
+        Route::get("/users/{id}", seeds::user)
+            .public()
+            .cors("partners")
+            .ip_rules("partners"),
         Route::get("/search", seeds::search).public(),
         Route::any("/echo", seeds::echo).public(),
         Route::any("/echo/{*rest}", seeds::echo).public(),
-        // The Cloud Endpoints seed's protected pair, and the greeting function.
-        Route::get("/api/hello", seeds::hello).api_key(),
-        Route::get("/api/goodbye", seeds::goodbye).api_key(),
-        Route::post("/api/greet/{name}", seeds::greet).api_key(),
+    ];
+    // The Cloud Endpoints seed's protected pair, and the greeting function.
+    routes.extend(Group::new("/api").access(api_key()).routes([
+        Route::get("/hello", seeds::hello),
+        Route::get("/goodbye", seeds::goodbye),
+        Route::post("/greet/{name}", seeds::greet),
+    ]));
+    routes.extend([
         // Items on D1: reads public, writes need a key.
         Route::get("/items", items::list).public(),
         Route::post("/items", items::create).api_key().max_body_bytes(16 * 1024),
@@ -75,7 +89,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             .api_key()
             .max_body_bytes(16 * 1024),
         Route::delete("/items/{id}", items::delete).api_key(),
-    ];
+    ]);
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());

@@ -13,7 +13,8 @@ use edgegate::http::{
     hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody, Response, Status,
 };
 use edgegate::policy::api_key::sha256;
-use edgegate::routing::Route;
+use edgegate::policy::public;
+use edgegate::routing::{Group, Route};
 use edgegate_app::AppState;
 use serde_json::Value;
 use support::*;
@@ -148,8 +149,8 @@ fn a_disallowed_origin_gets_no_cors_headers_and_the_same_answer() {
 fn route_cors_overrides_replace_the_global_policy_for_that_path() {
     let vars = with_var(
         dev_vars(),
-        "ROUTE_POLICIES",
-        r#"{"/users/{id}": {"cors": {"origins": ["https://*.partner.test"], "max_age": 60}}}"#,
+        "CORS_PROFILES",
+        r#"{"partners": {"origins": ["https://*.partner.test"], "max_age": 60}}"#,
     );
     let gateway = app_gateway(&vars);
     let partner = send(
@@ -200,7 +201,8 @@ fn protected_routes_accept_a_key_in_the_header_or_the_query() {
     let gateway = app_gateway(&dev_vars());
     let header = send(&gateway, get("/api/hello").with_header("X-API-KEY", DEV_KEY));
     assert_eq!((header.status(), header.text().as_str()), (200, "Hello, World!"));
-    assert_eq!(header.access_log()["consumer"], "dev");
+    assert_eq!(header.access_log()["principal"], "dev");
+    assert_eq!(header.access_log()["scheme"], "api_key");
     let query = send(&gateway, get(&format!("/api/goodbye?key={DEV_KEY}")));
     assert_eq!((query.status(), query.text().as_str()), (200, "Goodbye, World!"));
 }
@@ -248,7 +250,7 @@ fn digests_stand_in_for_keys() {
     ));
     let exchange = send(&gateway, get("/api/hello").with_header("x-api-key", "partner-secret"));
     assert_eq!(exchange.status(), 200);
-    assert_eq!(exchange.access_log()["consumer"], "partner");
+    assert_eq!(exchange.access_log()["principal"], "partner");
     send(&gateway, get("/api/hello").with_header("x-api-key", DEV_KEY)).problem(401, "unauthorized");
 }
 
@@ -313,11 +315,7 @@ fn global_ip_rules_deny_wins_and_allow_lists_are_exclusive() {
 
 #[test]
 fn route_ip_rules_add_to_the_global_ones() {
-    let vars = with_var(
-        dev_vars(),
-        "ROUTE_POLICIES",
-        r#"{"/users/{id}": {"ip_deny": ["198.51.100.0/24"]}}"#,
-    );
+    let vars = with_var(dev_vars(), "IP_RULES", r#"{"partners": {"deny": ["198.51.100.0/24"]}}"#);
     let gateway = app_gateway(&vars);
     send(&gateway, from("198.51.100.7", get("/users/1"))).problem(403, "ip-refused");
     assert_eq!(send(&gateway, from("198.51.100.7", get("/hello"))).status(), 200);
@@ -336,8 +334,8 @@ fn malformed_ip_rules_are_configuration_errors() {
     send(&gateway, get("/hello")).problem(500, "misconfigured");
     let route = app_gateway(&with_var(
         dev_vars(),
-        "ROUTE_POLICIES",
-        r#"{"/hello": {"ip_allow": ["nope"]}}"#,
+        "IP_RULES",
+        r#"{"partners": {"allow": ["nope"]}}"#,
     ));
     send(&route, get("/hello")).problem(500, "misconfigured");
 }
@@ -392,11 +390,25 @@ fn the_limit_counts_bytes_actually_read_not_the_declared_length() {
 }
 
 #[test]
-fn routes_override_the_body_limit() {
-    let vars = with_var(dev_vars(), "ROUTE_POLICIES", r#"{"/echo": {"max_body_bytes": 4}}"#);
-    let gateway = app_gateway(&vars);
-    send(&gateway, post_json("/echo", "12345")).problem(413, "body-too-large");
-    assert_eq!(send(&gateway, post_json("/echo/x", "12345")).status(), 200);
+fn routes_and_groups_set_their_own_body_limit() {
+    async fn took(body: edgegate::extract::Bytes) -> String {
+        body.0.len().to_string()
+    }
+    let mut routes = vec![
+        Route::post("/small", took).public().max_body_bytes(4),
+        Route::post("/default", took).public(),
+    ];
+    routes.extend(
+        Group::new("/tiny")
+            .max_body_bytes(2)
+            .access(public())
+            .routes([Route::post("/a", took), Route::post("/b", took).max_body_bytes(8)]),
+    );
+    let gateway = custom_gateway(routes, &with_var(dev_vars(), "MAX_BODY_BYTES", "16"));
+    send(&gateway, post_json("/small", "12345")).problem(413, "body-too-large");
+    send(&gateway, post_json("/tiny/a", "123")).problem(413, "body-too-large");
+    assert_eq!(send(&gateway, post_json("/tiny/b", "1234567")).text(), "7");
+    assert_eq!(send(&gateway, post_json("/default", "0123456789abcdef")).text(), "16");
 }
 
 /// A body that records whether the gateway asked for it.
@@ -503,7 +515,8 @@ fn one_structured_access_log_line_per_request() {
     assert_eq!(log["route"], "/users/{id}");
     assert_eq!(log["status"], 200);
     assert_eq!(log["client_ip"], "203.0.113.9");
-    assert!(log.get("consumer").is_none(), "no consumer: the field is left out");
+    assert!(log.get("principal").is_none(), "no principal: the field is left out");
+    assert!(log.get("scheme").is_none());
     assert_eq!(log["time"], "2026-11-21T20:34:56.789Z");
     assert!(log["duration_ms"].is_number());
     assert!(!exchange.logs[0].contains("secret-user-id") && !exchange.logs[0].contains("token"));
@@ -526,15 +539,12 @@ fn invalid_settings_refuse_every_request_and_name_the_problem() {
         ("MAX_BODY_BYTES", "-1", "MAX_BODY_BYTES"),
         ("API_KEYS", "dev-local-key=dev", "API_KEYS"),
         (
-            "ROUTE_POLICIES",
-            r#"{"/nowhere": {}}"#,
-            "`/nowhere` is not a route path",
+            "CORS_PROFILES",
+            r#"{"partners": {}, "partnrs": {}}"#,
+            "`partnrs` is not named by any route (a typo?)",
         ),
-        (
-            "ROUTE_POLICIES",
-            r#"{"/hello": {"max_body_bytes": 0}}"#,
-            "max_body_bytes must be positive",
-        ),
+        ("IP_RULES", "{}", "routes name `partners`, which is not defined here"),
+        ("IP_RULES", r#"{"partners": {"dney": []}}"#, "unknown field `dney`"),
         ("CORS_ALLOWED_HEADERS", "content/type", "not a header name"),
     ];
     for (name, value, expected) in cases {
@@ -724,5 +734,73 @@ fn hostile_origins_are_never_echoed() {
     assert_eq!(
         fine.header("access-control-allow-origin"),
         Some("https://app.example.com")
+    );
+}
+
+// Access as a value -----------------------------------------------------------
+
+fn key_or_token_gateway() -> Gateway<AppState> {
+    use edgegate::policy::{any_of, api_key, jwt, Principal};
+    async fn whoami(principal: Principal) -> String {
+        format!("{} via {}", principal.id, principal.scheme.as_str())
+    }
+    async fn maybe(principal: Option<Principal>) -> String {
+        principal.map_or_else(|| "anonymous".into(), |p| p.id.to_string())
+    }
+    custom_gateway(
+        vec![
+            Route::get("/either", whoami).access(any_of([api_key(), jwt("firebase")])),
+            Route::get("/token", whoami).access(jwt("firebase").scopes(&["read"])),
+            Route::get("/open", maybe).public(),
+        ],
+        &dev_vars(),
+    )
+}
+
+#[test]
+fn a_route_may_take_a_key_or_a_token() {
+    let gateway = key_or_token_gateway();
+    let keyed = send(&gateway, get("/either").with_header("x-api-key", DEV_KEY));
+    assert_eq!(keyed.text(), "dev via api_key");
+    assert_eq!(keyed.access_log()["principal"], "dev");
+
+    let none = send(&gateway, get("/either"));
+    none.problem(401, "unauthorized");
+    assert_eq!(
+        none.header("www-authenticate"),
+        Some(r#"ApiKey header="x-api-key", query="key", Bearer realm="firebase""#)
+    );
+    assert!(none.json()["detail"].as_str().unwrap().contains("or a bearer token"));
+}
+
+#[test]
+fn until_tokens_are_verified_no_token_is_accepted() {
+    let gateway = key_or_token_gateway();
+    for target in ["/either", "/token"] {
+        let token = send(
+            &gateway,
+            get(target).with_header("authorization", "Bearer eyJhbGciOiJub25lIn0.e30."),
+        );
+        let body = token.problem(401, "unauthorized");
+        assert!(
+            body["detail"].as_str().unwrap().contains("does not verify tokens"),
+            "{body}"
+        );
+        assert!(!body.to_string().contains("eyJ"), "the token is never echoed");
+    }
+    // A wrong key beside a token is still refused; a right key still admits.
+    let both = get("/either")
+        .with_header("authorization", "Bearer x")
+        .with_header("x-api-key", DEV_KEY);
+    assert_eq!(send(&gateway, both).status(), 200);
+}
+
+#[test]
+fn a_public_route_has_no_principal() {
+    let gateway = key_or_token_gateway();
+    assert_eq!(send(&gateway, get("/open")).text(), "anonymous");
+    assert_eq!(
+        send(&gateway, get("/open").with_header("x-api-key", DEV_KEY)).text(),
+        "anonymous"
     );
 }

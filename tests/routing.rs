@@ -37,7 +37,7 @@ fn bad_tables_fail_to_build_with_clear_messages() {
         ),
         (
             vec![Route::get("/a", ok)],
-            "route `GET /a` does not declare its access: add `.public()` or `.api_key()`",
+            "route `GET /a` does not declare its access: add `.public()`, `.api_key()` or `.access(..)`",
         ),
         (
             vec![Route::get("a", ok).public()],
@@ -58,6 +58,13 @@ fn bad_tables_fail_to_build_with_clear_messages() {
         (
             vec![Route::get("/a?x=1", ok).public()],
             "route `/a?x=1` is malformed: a route path cannot contain `?` or `#`",
+        ),
+        (
+            vec![
+                Route::get("/a", ok).public().cors("one"),
+                Route::post("/a", ok).public().cors("two"),
+            ],
+            "routes on `/a` name different CORS profiles: a path has one",
         ),
     ];
     for (routes, message) in cases {
@@ -224,4 +231,21 @@ fn explicit_routes_win_over_any_and_head_routes_can_be_declared() {
     assert_eq!(send(&gateway, Request::new(Method::Put, "/thing")).text(), "any");
     let head = send(&gateway, Request::new(Method::Head, "/thing"));
     assert_eq!((head.status(), head.text().as_str()), (200, ""));
+}
+
+#[test]
+fn groups_prefix_their_routes_and_fill_in_what_a_route_leaves_unset() {
+    use edgegate::policy::{api_key, public, Access};
+    use edgegate::routing::Group;
+    let routes = Group::new("/api/")
+        .access(api_key())
+        .cors("partners")
+        .routes([Route::get("/keyed", ok), Route::get("/open", ok).public()]);
+    let table = RouteTable::<AppState>::new(routes).unwrap();
+    let keyed = &table.paths()[table.index_of("/api/keyed").unwrap()];
+    let open = &table.paths()[table.index_of("/api/open").unwrap()];
+    assert_eq!(keyed.endpoint(&Method::Get).unwrap().access, Access::ApiKey);
+    assert_eq!(open.endpoint(&Method::Get).unwrap().access, public());
+    assert_eq!(keyed.cors.as_deref(), Some("partners"));
+    assert_eq!(open.cors.as_deref(), Some("partners"));
 }

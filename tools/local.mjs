@@ -14,6 +14,17 @@ export const WORKERD = path.join(ROOT, "node_modules", "@cloudflare", "workerd-l
 /** The development frontend origin, allowed by wrangler.toml's CORS setting. */
 export const FRONTEND = "http://localhost:5173";
 
+/**
+ * The values wrangler.toml's [vars] give the policies the app's routes name
+ * (src/routes.rs), for workers served from our own workerd configs (the
+ * bench, the boundary tests) rather than from wrangler.toml. A route's name
+ * without a value is a misconfiguration, so a drift here fails those tests.
+ */
+export const APP_POLICY_VARS = {
+  CORS_PROFILES: JSON.stringify({ partners: {} }),
+  IP_RULES: JSON.stringify({ partners: { allow: [], deny: [] } }),
+};
+
 /** node_modules/.bin first on PATH (for wrangler's build command), quiet, no telemetry. */
 export const TOOL_ENV = {
   ...process.env,

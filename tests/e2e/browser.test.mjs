@@ -104,10 +104,11 @@ test("a page on an allowed origin calls public and keyed routes", async () => {
 
   // The keyed JSON POST was preflighted by the browser, and the preflight passed without a key.
   const post = await worker.logFor("browser-greet-1");
-  assert.equal(post.consumer, "dev");
+  assert.equal(post.principal, "dev");
+  assert.equal(post.scheme, "api_key");
   const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/api/greet/{name}");
   assert.ok(preflights.length >= 1, "the browser sent a preflight");
-  assert.ok(preflights.every((e) => e.status === 204 && !("consumer" in e)));
+  assert.ok(preflights.every((e) => e.status === 204 && !("principal" in e)));
 });
 
 test("a page on a disallowed origin is blocked by the browser", async () => {

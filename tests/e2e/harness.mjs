@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort } from "../../tools/local.mjs";
+import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort } from "../../tools/local.mjs";
 
 export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
@@ -106,7 +106,7 @@ let bundle = null;
 export async function serveBundle({ vars = {} } = {}) {
   bundle ??= buildBundle(path.join(mkdtempSync(path.join(tmpdir(), "edgegate-workerd-")), "bundle"));
   const port = await freePort();
-  const bindings = Object.entries(vars).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
+  const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
   // `embed` paths are relative to the config: it sits beside the bundle.
   const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
   writeFileSync(

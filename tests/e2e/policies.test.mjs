@@ -7,10 +7,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DEV_KEY, FRONTEND, problem, startWorker } from "./harness.mjs";
 
-const ROUTE_POLICIES = JSON.stringify({
-  "/echo": { max_body_bytes: 1024 },
-  "/users/{id}": { ip_deny: ["198.51.100.0/24"] },
-});
+// Values for the policies the route table names: `/users/{id}`'s IP rules.
+const IP_RULES = JSON.stringify({ partners: { deny: ["198.51.100.0/24"] } });
 
 function corsHeaders(response) {
   return [...response.headers.keys()].filter((name) => name.startsWith("access-control-"));
@@ -19,7 +17,7 @@ function corsHeaders(response) {
 describe("with the development settings", () => {
   let worker;
   before(async () => {
-    worker = await startWorker({ vars: { ROUTE_POLICIES } });
+    worker = await startWorker({ vars: { IP_RULES, MAX_BODY_BYTES: "1024" } });
   });
   after(async () => worker?.stop());
   const call = (path, init) => fetch(worker.url + path, init);
@@ -97,11 +95,11 @@ describe("with the development settings", () => {
     assert.deepEqual(a, b);
   });
 
-  test("a key in the query never reaches the log; the consumer does", async () => {
+  test("a key in the query never reaches the log; the principal does", async () => {
     const response = await call(`/api/hello?key=${DEV_KEY}`, { headers: { "x-request-id": "redaction-1" } });
     assert.equal(response.status, 200);
     const log = await worker.logFor("redaction-1");
-    assert.equal(log.consumer, "dev");
+    assert.equal(log.principal, "dev");
     assert.equal(log.route, "/api/hello");
     assert.ok(worker.output.every((line) => !line.includes(DEV_KEY)), "no output line carries the key");
   });
@@ -157,7 +155,7 @@ describe("with the development settings", () => {
     assert.equal(log.route, "/users/{id}");
     assert.equal(log.status, 200);
     assert.equal(log.client_ip, "203.0.113.5");
-    assert.ok(!("consumer" in log), "no consumer: the field is left out");
+    assert.ok(!("principal" in log), "no principal: the field is left out");
     assert.equal(typeof log.duration_ms, "number");
     assert.match(log.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     assert.equal(worker.accessLogs().filter((e) => e.request_id === "access-log-1").length, 1);

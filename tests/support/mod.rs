@@ -15,33 +15,92 @@ use serde_json::Value;
 pub const DEV_KEY: &str = "dev-local-key";
 pub const FRONTEND: &str = "http://localhost:5173";
 
-/// The development settings: wrangler.toml's `[vars]` plus `.dev.vars`.
-pub fn dev_vars() -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "CORS_ALLOWED_ORIGINS",
-            "http://localhost:5173, http://127.0.0.1:5173".into(),
-        ),
-        ("API_KEYS", format!(r#"{{"{DEV_KEY}": "dev"}}"#)),
-    ]
+/// Settings as name and value, as the worker's `env` gives them.
+pub type Vars = Vec<(String, String)>;
+
+/// The development settings, read from the files `make dev` uses:
+/// wrangler.toml's `[vars]` and `.dev.vars.example`'s secrets.
+pub fn dev_vars() -> Vars {
+    deployment_vars(None)
 }
 
-pub fn with_var(mut vars: Vec<(&'static str, String)>, name: &'static str, value: &str) -> Vec<(&'static str, String)> {
-    vars.retain(|(n, _)| *n != name);
-    vars.push((name, value.to_owned()));
+/// The `[vars]` of wrangler.toml's top level (`None`) or of `[env.<name>]`
+/// (wrangler does not inherit `[vars]` into environments), with the secrets
+/// of `.dev.vars.example`. Tables and arrays become JSON, as the adapter
+/// reads them from `env`.
+pub fn deployment_vars(environment: Option<&str>) -> Vars {
+    let config = wrangler_toml();
+    let section = match environment {
+        None => Some(&config),
+        Some(name) => config.get("env").and_then(|envs| envs.get(name)),
+    };
+    let mut vars: Vars = section
+        .and_then(|section| section.get("vars"))
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| {
+            let text = match value {
+                toml::Value::String(text) => text.clone(),
+                other => serde_json::to_string(other).expect("TOML values are JSON"),
+            };
+            (name.clone(), text)
+        })
+        .collect();
+    let secrets = std::fs::read_to_string(root().join(".dev.vars.example")).expect(".dev.vars.example");
+    for line in secrets
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let (name, value) = line.split_once('=').expect("NAME=VALUE lines");
+        vars.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    vars
+}
+
+/// The environments wrangler.toml defines (`[env.<name>]`).
+pub fn wrangler_environments() -> Vec<String> {
+    wrangler_toml()
+        .get("env")
+        .and_then(toml::Value::as_table)
+        .map(|envs| envs.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn wrangler_toml() -> toml::Value {
+    let text = std::fs::read_to_string(root().join("wrangler.toml")).expect("wrangler.toml");
+    toml::from_str(&text).expect("wrangler.toml parses")
+}
+
+fn root() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn with_var(mut vars: Vars, name: &str, value: &str) -> Vars {
+    vars.retain(|(n, _)| n != name);
+    vars.push((name.to_owned(), value.to_owned()));
     vars
 }
 
 /// The real application gateway with these settings.
-pub fn app_gateway(vars: &[(&'static str, String)]) -> Gateway<AppState> {
-    let map: HashMap<&str, String> = vars.iter().cloned().collect();
-    app::gateway(|name| map.get(name).cloned())
+pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
+    let map: HashMap<&str, &str> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    app::gateway(|name| map.get(name).map(|v| v.to_string()))
 }
 
-/// A gateway over a test route table, with these settings.
-pub fn custom_gateway(routes: Vec<Route<AppState>>, vars: &[(&'static str, String)]) -> Gateway<AppState> {
-    let map: HashMap<&str, String> = vars.iter().cloned().collect();
-    Gateway::new(RouteTable::new(routes), Settings::load(|name| map.get(name).cloned()))
+/// A gateway over a test route table, with these settings, less the values
+/// of the app's named policies (a test table names none of them).
+pub fn custom_gateway(routes: Vec<Route<AppState>>, vars: &[(String, String)]) -> Gateway<AppState> {
+    let map: HashMap<&str, &str> = vars
+        .iter()
+        .filter(|(n, _)| n != "CORS_PROFILES" && n != "IP_RULES")
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    Gateway::new(
+        RouteTable::new(routes),
+        Settings::load(|name| map.get(name).map(|v| v.to_string())),
+    )
 }
 
 /// What one request produced: the response and the log lines.

@@ -12,17 +12,20 @@ use crate::policy::{ApiKeys, CorsSettings};
 /// The global default body limit: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Every setting the gateway reads, for the adapter to look up and the README to list.
+/// Every setting the gateway reads. A deployment's configuration naming
+/// anything else (and nothing the app reads) is a typo: the app's tests check
+/// `wrangler.toml` against this list.
 pub const SETTING_NAMES: &[&str] = &[
     "CORS_ALLOWED_ORIGINS",
     "CORS_ALLOW_CREDENTIALS",
     "CORS_ALLOWED_HEADERS",
     "CORS_EXPOSED_HEADERS",
     "CORS_MAX_AGE",
+    "CORS_PROFILES",
     "IP_ALLOW",
     "IP_DENY",
+    "IP_RULES",
     "MAX_BODY_BYTES",
-    "ROUTE_POLICIES",
     "API_KEYS",
     "ACCESS_LOG",
 ];
@@ -36,24 +39,22 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// `None` when `API_KEYS` is not set: protected routes then refuse every request.
     pub api_keys: Option<ApiKeys>,
-    /// Per-route overrides, keyed by path template.
-    pub routes: BTreeMap<String, RoutePolicySettings>,
+    /// CORS profiles routes name (`.cors("partner")`): fields over the global policy's.
+    pub cors_profiles: BTreeMap<String, CorsSettings>,
+    /// IP rules routes name (`.ip_rules("office")`), on top of the global ones.
+    pub ip_rules: BTreeMap<String, IpRuleSettings>,
     /// One JSON line per request (default). When off, only failures (5xx) are logged.
     pub access_log: bool,
 }
 
-/// What `ROUTE_POLICIES` may override for one path template.
+/// One named entry of `IP_RULES`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RoutePolicySettings {
+pub struct IpRuleSettings {
     #[serde(default)]
-    pub cors: Option<CorsSettings>,
+    pub allow: Vec<String>,
     #[serde(default)]
-    pub ip_allow: Vec<String>,
-    #[serde(default)]
-    pub ip_deny: Vec<String>,
-    #[serde(default)]
-    pub max_body_bytes: Option<usize>,
+    pub deny: Vec<String>,
 }
 
 /// One thing wrong with the configuration: which setting, and what.
@@ -126,12 +127,21 @@ impl Settings {
                 ),
             }
         }
-        if let Some(value) = get("ROUTE_POLICIES") {
+        if let Some(value) = get("CORS_PROFILES") {
             match serde_json::from_slice(value.as_bytes()) {
-                Ok(routes) => settings.routes = routes,
+                Ok(profiles) => settings.cors_profiles = profiles,
                 Err(error) => fail(
-                    "ROUTE_POLICIES",
-                    format!("must be a JSON object from route path to policy: {error}"),
+                    "CORS_PROFILES",
+                    format!("must be a JSON object from profile name to CORS settings: {error}"),
+                ),
+            }
+        }
+        if let Some(value) = get("IP_RULES") {
+            match serde_json::from_slice(value.as_bytes()) {
+                Ok(rules) => settings.ip_rules = rules,
+                Err(error) => fail(
+                    "IP_RULES",
+                    format!("must be a JSON object from name to {{\"allow\": [..], \"deny\": [..]}}: {error}"),
                 ),
             }
         }
@@ -177,7 +187,7 @@ mod tests {
         assert_eq!(settings.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
         assert!(settings.cors.origins.is_none());
         assert!(settings.api_keys.is_none());
-        assert!(settings.routes.is_empty());
+        assert!(settings.cors_profiles.is_empty() && settings.ip_rules.is_empty());
         assert!(settings.access_log);
     }
 
@@ -189,10 +199,8 @@ mod tests {
             ("CORS_MAX_AGE", "600"),
             ("IP_DENY", "10.0.0.0/8 192.168.0.1"),
             ("MAX_BODY_BYTES", "2048"),
-            (
-                "ROUTE_POLICIES",
-                r#"{"/echo": {"max_body_bytes": 16, "cors": {"origins": ["https://a.test"]}}}"#,
-            ),
+            ("CORS_PROFILES", r#"{"partner": {"origins": ["https://a.test"]}}"#),
+            ("IP_RULES", r#"{"office": {"allow": ["203.0.113.0/24"]}}"#),
         ])
         .unwrap();
         assert_eq!(
@@ -203,7 +211,11 @@ mod tests {
         assert_eq!(settings.cors.max_age, Some(600));
         assert_eq!(settings.ip_deny, vec!["10.0.0.0/8", "192.168.0.1"]);
         assert_eq!(settings.max_body_bytes, 2048);
-        assert_eq!(settings.routes["/echo"].max_body_bytes, Some(16));
+        assert_eq!(
+            settings.cors_profiles["partner"].origins.as_deref(),
+            Some(&["https://a.test".to_string()][..])
+        );
+        assert_eq!(settings.ip_rules["office"].allow, vec!["203.0.113.0/24"]);
     }
 
     #[test]
@@ -213,7 +225,8 @@ mod tests {
             ("ACCESS_LOG", "sometimes"),
             ("CORS_MAX_AGE", "an hour"),
             ("MAX_BODY_BYTES", "0"),
-            ("ROUTE_POLICIES", r#"{"/echo": {"max_bytes": 1}}"#),
+            ("CORS_PROFILES", r#"{"partner": {"origin": ["https://a.test"]}}"#),
+            ("IP_RULES", r#"{"office": {"alow": []}}"#),
             ("API_KEYS", "dev-local-key"),
         ])
         .unwrap_err();
@@ -225,7 +238,8 @@ mod tests {
                 "ACCESS_LOG",
                 "CORS_MAX_AGE",
                 "MAX_BODY_BYTES",
-                "ROUTE_POLICIES",
+                "CORS_PROFILES",
+                "IP_RULES",
                 "API_KEYS"
             ]
         );

@@ -13,6 +13,7 @@ mod seed;
 use serde::de::DeserializeOwned;
 
 use crate::http::{parse_query, Headers, Method, Request};
+use crate::policy::Principal;
 use crate::problem::ApiError;
 
 pub use body::{Bytes, EventBody, Json, Object};
@@ -119,37 +120,50 @@ impl<S> FromRequest<S> for Method {
     }
 }
 
-/// The consumer whose API key authenticated the request. On a route declared
-/// public there is none: use `Option<Consumer>` there.
+/// Who the request authenticated as: a key's consumer or a token's subject,
+/// with the scheme (and a token's provider and claims). On a public route
+/// there is none: use `Option<Principal>` there.
+impl<S> FromRequest<S> for Principal {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Principal::of(request)
+            .cloned()
+            .ok_or_else(|| no_principal(request, "Principal"))
+    }
+}
+
+impl<S> FromRequest<S> for Option<Principal> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        Ok(Principal::of(request).cloned())
+    }
+}
+
+/// The authenticated principal's id alone (a key's consumer name, a token's
+/// subject), for handlers that need no more.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consumer(pub String);
 
 impl<S> FromRequest<S> for Consumer {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        match request.consumer() {
-            Some(name) => Ok(Consumer(name.to_owned())),
-            None => Err(ApiError::internal(format!(
-                "handler for {} asks for Consumer but the route is public",
-                request.route().unwrap_or("?")
-            ))),
+        match Principal::of(request) {
+            Some(principal) => Ok(Consumer(principal.id.to_string())),
+            None => Err(no_principal(request, "Consumer")),
         }
     }
 }
 
 impl<S> FromRequest<S> for Option<Consumer> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        Ok(request.consumer().map(|name| Consumer(name.to_owned())))
+        Ok(Principal::of(request).map(|principal| Consumer(principal.id.to_string())))
     }
 }
 
-/// The request id (the client's `x-request-id` when sane, else generated).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(pub String);
-
-impl<S> FromRequest<S> for RequestId {
-    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        Ok(RequestId(request.request_id().to_owned()))
-    }
+/// A handler asked for who called on a route that lets anyone call: a
+/// mistake in the app, answered as the gateway's own failure.
+fn no_principal(request: &Request, what: &str) -> ApiError {
+    ApiError::internal(format!(
+        "handler for {} asks for {what} but the route is public",
+        request.route().unwrap_or("?")
+    ))
 }
 
 /// The application state the adapter passes in (bindings such as a database).

@@ -24,9 +24,9 @@ pub use platform::Platform;
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
 use crate::policy::access_log::{rfc3339, AccessLogEntry};
-use crate::policy::{api_key, request_id, CorsPolicy};
+use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal};
 use crate::problem::ApiError;
-use crate::routing::{Access, RouteError, RouteTable};
+use crate::routing::{RouteError, RouteTable};
 use resolve::Resolved;
 
 /// Every request header the gateway's steps and the built-in extractors read.
@@ -41,6 +41,7 @@ pub const READ_HEADERS: &[&str] = &[
     "origin",
     "access-control-request-method",
     api_key::HEADER,
+    jwt::HEADER,
     // The body's size (checked against the route's limit) and type (body extractors).
     "content-length",
     "content-type",
@@ -134,7 +135,7 @@ impl<S> Gateway<S> {
                 (Outcome::at(None, invalid_head(reason)), Some(ready.cors_for(None)))
             }
             Ok(ready) => {
-                let outcome = ready.dispatch(&mut request, state).await;
+                let outcome = ready.dispatch(&mut request, state, platform).await;
                 let cors = ready.cors_for(outcome.path);
                 (outcome, Some(cors))
             }
@@ -182,6 +183,7 @@ impl<S> Gateway<S> {
                 ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause()),
                 _ => (None, None),
             };
+            let principal = Principal::of(&request);
             let entry = AccessLogEntry {
                 time: rfc3339(started),
                 request_id: &request.request_id,
@@ -189,7 +191,8 @@ impl<S> Gateway<S> {
                 route: request.route(),
                 status: response.status.0,
                 duration_ms: (platform.now_ms() - started).max(0.0),
-                consumer: request.consumer(),
+                principal: principal.map(|p| &*p.id),
+                scheme: principal.map(|p| p.scheme.as_str()),
                 client_ip: request.client_ip.map(|ip| ip.to_string()),
                 problem,
                 error: cause,
@@ -208,7 +211,7 @@ impl<S> Gateway<S> {
 }
 
 impl<S> Resolved<S> {
-    async fn dispatch(&self, request: &mut Request, state: &S) -> Outcome {
+    async fn dispatch(&self, request: &mut Request, state: &S, platform: &dyn Platform) -> Outcome {
         let found = self.table.at(&request.path).map(|m| {
             let params: Vec<_> = m
                 .raw_params
@@ -267,18 +270,13 @@ impl<S> Resolved<S> {
         }
         request.params = decoded;
 
-        if endpoint.access == Access::ApiKey {
-            let consumer = match (&self.api_keys, api_key::presented_key(request)) {
-                (Some(keys), Some(presented)) => keys.authenticate(&presented),
-                _ => None,
-            };
-            match consumer {
-                Some(consumer) => request.consumer = Some(consumer),
-                None => return Outcome::at(Some(index), unauthorized()),
-            }
+        match endpoint.guard.admit(request, platform).await {
+            Ok(Some(principal)) => request.extensions.insert(principal),
+            Ok(None) => {}
+            Err(unauthorized) => return Outcome::at(Some(index), unauthorized),
         }
 
-        let limit = self.body_limit(policy, endpoint);
+        let limit = self.body_limit(endpoint);
         if let Err(error) = read_body(request, limit).await {
             return Outcome::at(Some(index), error.into_response());
         }
@@ -342,24 +340,6 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
         },
     };
     Ok(())
-}
-
-/// The same answer for a missing key and a wrong one.
-fn unauthorized() -> Response {
-    ApiError::new(
-        Status::UNAUTHORIZED,
-        "unauthorized",
-        "A valid API key is required: send it in the x-api-key header or the key query parameter.",
-    )
-    .with_header(
-        "www-authenticate",
-        format!(
-            "ApiKey header=\"{}\", query=\"{}\"",
-            api_key::HEADER,
-            api_key::QUERY_PARAM
-        ),
-    )
-    .into_response()
 }
 
 /// The answer to a head the adapter could not pass on exactly.

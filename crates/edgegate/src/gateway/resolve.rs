@@ -2,14 +2,18 @@
 //! CORS policy, IP rules and body limit are worked out here so a request only
 //! looks them up by index.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::config::{ConfigError, Settings};
-use crate::policy::{ApiKeys, CorsPolicy, IpRules};
+use crate::policy::access::{Access, Authenticator, Guard};
+use crate::policy::jwt::JwtProvider;
+use crate::policy::{CorsPolicy, IpRules};
 use crate::routing::{Endpoint, RouteTable};
 
 pub(super) struct PathPolicy {
     pub cors: Option<CorsPolicy>,
     pub ip: IpRules,
-    pub max_body_bytes: Option<usize>,
 }
 
 pub(super) struct Resolved<S> {
@@ -17,13 +21,12 @@ pub(super) struct Resolved<S> {
     pub global_cors: CorsPolicy,
     pub global_ip: IpRules,
     pub paths: Vec<PathPolicy>,
-    pub api_keys: Option<ApiKeys>,
     pub default_max_body_bytes: usize,
     pub access_log: bool,
 }
 
 impl<S> Resolved<S> {
-    pub fn new(table: RouteTable<S>, settings: Settings) -> Result<Resolved<S>, Vec<ConfigError>> {
+    pub fn new(mut table: RouteTable<S>, settings: Settings) -> Result<Resolved<S>, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut fail = |setting: &str, message: String| {
             errors.push(ConfigError {
@@ -40,74 +43,133 @@ impl<S> Resolved<S> {
             fail("IP_ALLOW/IP_DENY", message);
             IpRules::default()
         });
-        for template in settings.routes.keys() {
-            if table.index_of(template).is_none() {
-                fail(
-                    "ROUTE_POLICIES",
-                    format!("`{template}` is not a route path in the route table"),
-                );
+        // Names in code, values in settings: each side must find the other.
+        let named = |pick: fn(&crate::routing::PathRoutes<S>) -> Option<&String>| -> Vec<&str> {
+            table
+                .paths()
+                .iter()
+                .filter_map(|p| pick(p).map(String::as_str))
+                .collect()
+        };
+        let (cors_named, ip_named) = (named(|p| p.cors.as_ref()), named(|p| p.ip_rules.as_ref()));
+        for (setting, defined, used) in [
+            (
+                "CORS_PROFILES",
+                settings.cors_profiles.keys().collect::<Vec<_>>(),
+                &cors_named,
+            ),
+            ("IP_RULES", settings.ip_rules.keys().collect(), &ip_named),
+        ] {
+            for name in &defined {
+                if !used.contains(&name.as_str()) {
+                    fail(setting, format!("`{name}` is not named by any route (a typo?)"));
+                }
+            }
+            for name in used.iter() {
+                if !defined.iter().any(|d| d.as_str() == *name) {
+                    fail(setting, format!("routes name `{name}`, which is not defined here"));
+                }
             }
         }
         let mut paths = Vec::with_capacity(table.paths().len());
         for routes in table.paths() {
-            let Some(over) = settings.routes.get(&*routes.template) else {
-                paths.push(PathPolicy {
-                    cors: None,
-                    ip: IpRules::default(),
-                    max_body_bytes: None,
-                });
-                continue;
-            };
-            let setting = format!("ROUTE_POLICIES[{}]", routes.template);
-            let cors = over
+            let setting = |name: &str| format!("{name} (route {})", routes.template);
+            let cors = routes
                 .cors
                 .as_ref()
-                .and_then(|cors| match CorsPolicy::new(&settings.cors.overridden_by(cors)) {
+                .and_then(|name| settings.cors_profiles.get(name))
+                .and_then(|profile| match CorsPolicy::new(&settings.cors.overridden_by(profile)) {
                     Ok(policy) => Some(policy),
                     Err(message) => {
-                        fail(&setting, message);
+                        fail(&setting("CORS_PROFILES"), message);
                         None
                     }
                 });
-            let ip = IpRules::parse(&over.ip_allow, &over.ip_deny).unwrap_or_else(|message| {
-                fail(&setting, message);
-                IpRules::default()
-            });
-            if over.max_body_bytes == Some(0) {
-                fail(&setting, "max_body_bytes must be positive".into());
-            }
-            paths.push(PathPolicy {
-                cors,
-                ip,
-                max_body_bytes: over.max_body_bytes,
-            });
+            let ip = match routes.ip_rules.as_ref().and_then(|name| settings.ip_rules.get(name)) {
+                Some(rules) => IpRules::parse(&rules.allow, &rules.deny).unwrap_or_else(|message| {
+                    fail(&setting("IP_RULES"), message);
+                    IpRules::default()
+                }),
+                None => IpRules::default(),
+            };
+            paths.push(PathPolicy { cors, ip });
         }
         if !errors.is_empty() {
             return Err(errors);
+        }
+        // Without API_KEYS, key-protected routes refuse every request.
+        let mut authenticators = Authenticators {
+            api_keys: Rc::new(settings.api_keys.clone().unwrap_or_default()),
+            jwt: HashMap::new(),
+        };
+        for routes in table.paths_mut() {
+            for endpoint in routes.endpoints_mut() {
+                endpoint.guard = authenticators.guard(&endpoint.access);
+            }
         }
         Ok(Resolved {
             table,
             global_cors,
             global_ip,
             paths,
-            api_keys: settings.api_keys.filter(|keys| !keys.is_empty()),
             default_max_body_bytes: settings.max_body_bytes,
             access_log: settings.access_log,
         })
     }
 
-    /// An endpoint's body limit: the path's `ROUTE_POLICIES` override, else
-    /// the route's own, else `MAX_BODY_BYTES`.
-    pub fn body_limit(&self, policy: &PathPolicy, endpoint: &Endpoint<S>) -> usize {
-        policy
-            .max_body_bytes
-            .or(endpoint.max_body_bytes)
-            .unwrap_or(self.default_max_body_bytes)
+    /// An endpoint's body limit: the route's own, else `MAX_BODY_BYTES`.
+    pub fn body_limit(&self, endpoint: &Endpoint<S>) -> usize {
+        endpoint.max_body_bytes.unwrap_or(self.default_max_body_bytes)
     }
 
     /// The CORS policy for a matched path (its override, else the global one).
     pub fn cors_for(&self, path: Option<usize>) -> &CorsPolicy {
         path.and_then(|index| self.paths[index].cors.as_ref())
             .unwrap_or(&self.global_cors)
+    }
+}
+
+/// The authenticators routes can name, each built once and shared.
+struct Authenticators {
+    api_keys: Rc<dyn Authenticator>,
+    jwt: HashMap<String, Rc<dyn Authenticator>>,
+}
+
+impl Authenticators {
+    /// A route's access as the alternatives the gateway tries, in order. An
+    /// alternative that is public makes the whole route public.
+    fn guard(&mut self, access: &Access) -> Guard {
+        let mut alternatives = Vec::new();
+        if self.collect(access, &mut alternatives) {
+            Guard::Open
+        } else {
+            Guard::AnyOf(alternatives)
+        }
+    }
+
+    /// Adds `access`'s authenticators; true if it admits anyone.
+    fn collect(&mut self, access: &Access, into: &mut Vec<Rc<dyn Authenticator>>) -> bool {
+        match access {
+            Access::Public => true,
+            Access::ApiKey => {
+                into.push(self.api_keys.clone());
+                false
+            }
+            Access::Jwt { provider, .. } => {
+                let authenticator = self
+                    .jwt
+                    .entry(provider.clone())
+                    .or_insert_with(|| Rc::new(JwtProvider::new(provider)));
+                into.push(authenticator.clone());
+                false
+            }
+            Access::AnyOf(alternatives) => {
+                let mut open = false;
+                for alternative in alternatives {
+                    open |= self.collect(alternative, into);
+                }
+                open
+            }
+        }
     }
 }

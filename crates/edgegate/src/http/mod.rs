@@ -2,6 +2,7 @@
 //! what it turns back into a runtime response. Nothing here knows about JS.
 
 mod encoding;
+mod extensions;
 pub mod field;
 mod headers;
 mod method;
@@ -11,6 +12,7 @@ mod response;
 pub use encoding::{
     base64_decode, base64_encode, form_decode, hex_encode, parse_query, percent_decode, Base64Error, QueryDecodeError,
 };
+pub use extensions::Extensions;
 pub use headers::Headers;
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};

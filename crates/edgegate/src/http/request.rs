@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use super::{Headers, Method};
+use super::{Extensions, Headers, Method};
 
 /// One incoming request. `path` is exactly as received (still percent-encoded,
 /// without the query); `query` is the raw text after `?`.
@@ -18,7 +18,8 @@ pub struct Request {
     pub body: RequestBody,
     pub(crate) params: Vec<(Rc<str>, String)>,
     pub(crate) route: Option<Rc<str>>,
-    pub(crate) consumer: Option<Rc<str>>,
+    /// What policies learned (the principal, ...), by type.
+    pub extensions: Extensions,
     pub(crate) request_id: String,
     pub(crate) client_ip: Option<IpAddr>,
     /// Set by the adapter when the head it was given cannot be handled as
@@ -54,7 +55,7 @@ impl Request {
             body: RequestBody::Empty,
             params: Vec::new(),
             route: None,
-            consumer: None,
+            extensions: Extensions::default(),
             request_id: String::new(),
             client_ip: None,
             invalid_head: None,
@@ -91,11 +92,6 @@ impl Request {
     /// The route template that matched, e.g. `/users/{id}`.
     pub fn route(&self) -> Option<&str> {
         self.route.as_deref()
-    }
-
-    /// The consumer whose API key authenticated this request, if the route asked for one.
-    pub fn consumer(&self) -> Option<&str> {
-        self.consumer.as_deref()
     }
 
     pub fn request_id(&self) -> &str {

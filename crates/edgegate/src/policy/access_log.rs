@@ -15,8 +15,11 @@ pub struct AccessLogEntry<'a> {
     pub route: Option<&'a str>,
     pub status: u16,
     pub duration_ms: f64,
+    /// Who the request authenticated as (a key's consumer, a token's subject), and how.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub consumer: Option<&'a str>,
+    pub principal: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
     /// The problem type slug for error responses.

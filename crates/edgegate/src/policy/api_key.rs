@@ -9,6 +9,8 @@ use std::rc::Rc;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::access::{Authenticator, Principal, Scheme, Verdict, VerdictFuture};
+use crate::gateway::Platform;
 use crate::http::{parse_query, Request};
 
 /// The header and query parameter a key may arrive in (the seeds' convention).
@@ -53,7 +55,7 @@ impl ApiKeys {
 
     /// The consumer the presented key belongs to. Every entry is compared, in
     /// constant time, whether or not an earlier one matched.
-    pub fn authenticate(&self, presented: &str) -> Option<Rc<str>> {
+    pub fn consumer_of(&self, presented: &str) -> Option<Rc<str>> {
         let digest = sha256(presented.as_bytes());
         let mut found: Option<&Rc<str>> = None;
         for (expected, consumer) in &self.entries {
@@ -62,6 +64,31 @@ impl ApiKeys {
             }
         }
         found.cloned()
+    }
+}
+
+/// A missing key and a wrong one get the same answer: the response never
+/// tells a guesser it got closer.
+impl Authenticator for ApiKeys {
+    fn challenge(&self) -> String {
+        format!("ApiKey header=\"{HEADER}\", query=\"{QUERY_PARAM}\"")
+    }
+
+    fn wants(&self) -> &'static str {
+        "A valid API key (in the x-api-key header or the key query parameter)"
+    }
+
+    fn authenticate<'a>(&'a self, request: &'a Request, _platform: &'a dyn Platform) -> VerdictFuture<'a> {
+        let verdict = match presented_key(request).and_then(|key| self.consumer_of(&key)) {
+            Some(consumer) => Verdict::Authenticated(Principal {
+                id: consumer,
+                scheme: Scheme::ApiKey,
+                provider: None,
+                claims: None,
+            }),
+            None => Verdict::Absent,
+        };
+        Box::pin(std::future::ready(verdict))
     }
 }
 
@@ -120,10 +147,10 @@ mod tests {
     fn plaintext_and_digest_keys_both_authenticate() {
         let digest = hex_encode(&sha256(b"partner-secret"));
         let keys = ApiKeys::parse(&format!(r#"{{"dev-local-key": "dev", "sha256:{digest}": "partner"}}"#)).unwrap();
-        assert_eq!(keys.authenticate("dev-local-key").as_deref(), Some("dev"));
-        assert_eq!(keys.authenticate("partner-secret").as_deref(), Some("partner"));
-        assert_eq!(keys.authenticate("dev-local-kez"), None);
-        assert_eq!(keys.authenticate(""), None);
+        assert_eq!(keys.consumer_of("dev-local-key").as_deref(), Some("dev"));
+        assert_eq!(keys.consumer_of("partner-secret").as_deref(), Some("partner"));
+        assert_eq!(keys.consumer_of("dev-local-kez"), None);
+        assert_eq!(keys.consumer_of(""), None);
     }
 
     #[test]

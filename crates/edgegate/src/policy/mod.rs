@@ -2,12 +2,15 @@
 //! configuration and then only answers questions about a request; the order
 //! they run in is fixed by the gateway, not by handlers.
 
+pub mod access;
 pub mod access_log;
 pub mod api_key;
 pub mod cors;
 pub mod ip_rules;
+pub mod jwt;
 pub mod request_id;
 
+pub use access::{any_of, api_key, jwt, public, Access, Guard, Principal, Scheme};
 pub use api_key::ApiKeys;
 pub use cors::{CorsPolicy, CorsSettings};
 pub use ip_rules::IpRules;

@@ -11,8 +11,11 @@ pub enum RouteError {
     Conflict { path: String, with: String },
     /// The same method and path are declared twice.
     Duplicate { route: String },
-    /// The route does not say whether it is public or needs an API key.
+    /// The route does not say who may call it.
     MissingAccess { route: String },
+    /// Two routes on one path name different CORS profiles or IP rules
+    /// (those apply to a path: a preflight comes before the method is known).
+    PolicyConflict { path: String, policy: &'static str },
 }
 
 impl fmt::Display for RouteError {
@@ -24,8 +27,11 @@ impl fmt::Display for RouteError {
             RouteError::MissingAccess { route } => {
                 write!(
                     f,
-                    "route `{route}` does not declare its access: add `.public()` or `.api_key()`"
+                    "route `{route}` does not declare its access: add `.public()`, `.api_key()` or `.access(..)`"
                 )
+            }
+            RouteError::PolicyConflict { path, policy } => {
+                write!(f, "routes on `{path}` name different {policy}: a path has one")
             }
         }
     }

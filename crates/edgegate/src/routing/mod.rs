@@ -8,11 +8,13 @@ mod route;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub use crate::policy::Access;
 pub use error::RouteError;
-pub use route::{Access, Route};
+pub use route::{Group, Route};
 
 use crate::handler::BoxedHandler;
 use crate::http::{Method, MethodSet};
+use crate::policy::Guard;
 
 /// What one method on one path runs, and under which policy.
 pub struct Endpoint<S> {
@@ -20,6 +22,8 @@ pub struct Endpoint<S> {
     /// The handler reads headers beyond the gateway's own: it needs them all.
     pub reads_all_headers: bool,
     pub access: Access,
+    /// `access` resolved against the configured authenticators, by the gateway.
+    pub(crate) guard: Guard,
     /// A limit this route sets in code; the configuration may override it.
     pub max_body_bytes: Option<usize>,
 }
@@ -27,6 +31,9 @@ pub struct Endpoint<S> {
 /// All routes sharing one path template.
 pub struct PathRoutes<S> {
     pub template: Rc<str>,
+    /// The CORS profile and IP rules its routes name, if any.
+    pub cors: Option<String>,
+    pub ip_rules: Option<String>,
     param_names: Vec<Rc<str>>,
     by_method: Vec<(Method, Endpoint<S>)>,
     any: Option<Endpoint<S>>,
@@ -58,6 +65,10 @@ impl<S> PathRoutes<S> {
     /// `Allow` as sent with 405 and plain OPTIONS answers; built once.
     pub fn allow_header(&self) -> &str {
         &self.allow_header
+    }
+
+    pub(crate) fn endpoints_mut(&mut self) -> impl Iterator<Item = &mut Endpoint<S>> {
+        self.by_method.iter_mut().map(|(_, e)| e).chain(self.any.iter_mut())
     }
 
     pub fn endpoints(&self) -> impl Iterator<Item = (Option<&Method>, &Endpoint<S>)> {
@@ -113,6 +124,8 @@ impl<S> RouteTable<S> {
                     index_of.insert(route.path.clone(), paths.len());
                     paths.push(PathRoutes {
                         template: route.path.as_str().into(),
+                        cors: None,
+                        ip_rules: None,
                         param_names,
                         by_method: Vec::new(),
                         any: None,
@@ -123,10 +136,26 @@ impl<S> RouteTable<S> {
                 }
             };
             let entry = &mut paths[index];
+            for (named, slot, policy) in [
+                (route.cors, &mut entry.cors, "CORS profiles"),
+                (route.ip_rules, &mut entry.ip_rules, "IP rules"),
+            ] {
+                match (named, &*slot) {
+                    (Some(name), Some(earlier)) if name != *earlier => {
+                        return Err(RouteError::PolicyConflict {
+                            path: route.path.clone(),
+                            policy,
+                        })
+                    }
+                    (Some(name), _) => *slot = Some(name),
+                    (None, _) => {}
+                }
+            }
             let endpoint = Endpoint {
                 handler: route.handler,
                 reads_all_headers: route.reads_all_headers,
                 access,
+                guard: Guard::Open,
                 max_body_bytes: route.max_body_bytes,
             };
             match route.method {
@@ -182,6 +211,10 @@ impl<S> RouteTable<S> {
 
     pub fn paths(&self) -> &[PathRoutes<S>] {
         &self.paths
+    }
+
+    pub(crate) fn paths_mut(&mut self) -> &mut [PathRoutes<S>] {
+        &mut self.paths
     }
 
     /// The index of a path template, for configuration that names routes.

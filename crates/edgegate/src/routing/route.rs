@@ -2,16 +2,7 @@
 
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::Method;
-
-/// Who may call a route. Every route must choose; there is no default, so a
-/// forgotten choice is a build error rather than an open route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone (subject to IP rules).
-    Public,
-    /// Only callers presenting a configured API key (`x-api-key` or `?key=`).
-    ApiKey,
-}
+use crate::policy::Access;
 
 /// A route declaration, built with `Route::get("/path", handler).public()`.
 pub struct Route<S> {
@@ -21,6 +12,10 @@ pub struct Route<S> {
     pub(crate) reads_all_headers: bool,
     pub(crate) access: Option<Access>,
     pub(crate) max_body_bytes: Option<usize>,
+    /// The CORS profile (a name `CORS_PROFILES` gives values to) for this path.
+    pub(crate) cors: Option<String>,
+    /// The IP rules (a name `IP_RULES` gives values to) for this path.
+    pub(crate) ip_rules: Option<String>,
 }
 
 macro_rules! method_constructors {
@@ -42,6 +37,8 @@ impl<S: 'static> Route<S> {
             reads_all_headers: H::READS_ALL_HEADERS,
             access: None,
             max_body_bytes: None,
+            cors: None,
+            ip_rules: None,
         }
     }
 
@@ -60,21 +57,96 @@ impl<S: 'static> Route<S> {
         Route::new(None, path, handler)
     }
 
-    /// Anyone may call this route.
-    pub fn public(mut self) -> Route<S> {
-        self.access = Some(Access::Public);
+    /// Who may call this route: `public()`, `api_key()`, `jwt("provider")`,
+    /// or `any_of([...])` of those (see [`crate::policy::access`]).
+    pub fn access(mut self, access: Access) -> Route<S> {
+        self.access = Some(access);
         self
     }
 
-    /// Callers must present a configured API key.
-    pub fn api_key(mut self) -> Route<S> {
-        self.access = Some(Access::ApiKey);
-        self
+    /// Anyone may call this route (`.access(public())`).
+    pub fn public(self) -> Route<S> {
+        self.access(Access::Public)
+    }
+
+    /// Callers must present a configured API key (`.access(api_key())`).
+    pub fn api_key(self) -> Route<S> {
+        self.access(Access::ApiKey)
     }
 
     /// This route's body limit, instead of the global default.
     pub fn max_body_bytes(mut self, limit: usize) -> Route<S> {
         self.max_body_bytes = Some(limit);
         self
+    }
+
+    /// This path's CORS policy: the global one with the fields the settings'
+    /// `CORS_PROFILES[name]` sets. The name must be defined there.
+    pub fn cors(mut self, profile: &str) -> Route<S> {
+        self.cors = Some(profile.to_owned());
+        self
+    }
+
+    /// IP rules for this path, on top of the global ones: `IP_RULES[name]`'s
+    /// allow and deny lists. The name must be defined there.
+    pub fn ip_rules(mut self, list: &str) -> Route<S> {
+        self.ip_rules = Some(list.to_owned());
+        self
+    }
+}
+
+/// Routes that share a path prefix and policies (`/api`, keyed): each
+/// route's own choices win; what it leaves unset comes from the group.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    prefix: String,
+    access: Option<Access>,
+    max_body_bytes: Option<usize>,
+    cors: Option<String>,
+    ip_rules: Option<String>,
+}
+
+impl Group {
+    /// A group under `prefix` (`""` for none), e.g. `Group::new("/api")`.
+    pub fn new(prefix: &str) -> Group {
+        Group {
+            prefix: prefix.trim_end_matches('/').to_owned(),
+            ..Group::default()
+        }
+    }
+
+    pub fn access(mut self, access: Access) -> Group {
+        self.access = Some(access);
+        self
+    }
+
+    pub fn max_body_bytes(mut self, limit: usize) -> Group {
+        self.max_body_bytes = Some(limit);
+        self
+    }
+
+    pub fn cors(mut self, profile: &str) -> Group {
+        self.cors = Some(profile.to_owned());
+        self
+    }
+
+    pub fn ip_rules(mut self, list: &str) -> Group {
+        self.ip_rules = Some(list.to_owned());
+        self
+    }
+
+    /// The routes with the prefix put before their paths and the group's policies where they set none.
+    pub fn routes<S>(&self, routes: impl IntoIterator<Item = Route<S>>) -> Vec<Route<S>> {
+        routes
+            .into_iter()
+            .map(|mut route| {
+                route.path = format!("{}{}", self.prefix, route.path);
+                route.access = route.access.or_else(|| self.access.clone());
+                route.max_body_bytes = route.max_body_bytes.or(self.max_body_bytes);
+                route.cors = route.cors.or_else(|| self.cors.clone());
+                route.ip_rules = route.ip_rules.or_else(|| self.ip_rules.clone());
+                route
+            })
+            .collect()
     }
 }

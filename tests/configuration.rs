@@ -1,0 +1,46 @@
+//! The deployment's configuration, checked where it is written: the gateway
+//! is built from wrangler.toml's `[vars]` (and each `[env.*]`'s) with
+//! `.dev.vars.example`'s secrets, so a misspelled setting or policy name fails
+//! `cargo test`, never a deployment.
+
+mod support;
+
+use edgegate::config::SETTING_NAMES;
+use edgegate_app::APP_SETTING_NAMES;
+use support::*;
+
+#[test]
+fn every_environment_in_wrangler_toml_builds_a_working_gateway() {
+    let mut checked = vec![None];
+    checked.extend(wrangler_environments().into_iter().map(Some));
+    for environment in &checked {
+        let vars = deployment_vars(environment.as_deref());
+        let gateway = app_gateway(&vars);
+        assert_eq!(
+            gateway.misconfiguration(),
+            None,
+            "wrangler.toml {}",
+            environment.as_deref().unwrap_or("[vars]")
+        );
+        for (name, _) in &vars {
+            assert!(
+                SETTING_NAMES.contains(&name.as_str()) || APP_SETTING_NAMES.contains(&name.as_str()),
+                "`{name}` in wrangler.toml or .dev.vars.example is no setting the gateway or the app reads"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_misspelled_policy_name_in_the_settings_is_caught() {
+    // What these tests would say if wrangler.toml had `partnrs` for `partners`.
+    let misspelled = with_var(dev_vars(), "IP_RULES", r#"{"partnrs": {"deny": []}}"#);
+    let reasons = app_gateway(&misspelled).misconfiguration().unwrap().join("\n");
+    assert!(reasons.contains("`partnrs` is not named by any route"), "{reasons}");
+    assert!(
+        reasons.contains("routes name `partners`, which is not defined here"),
+        "{reasons}"
+    );
+    let cors = with_var(dev_vars(), "CORS_PROFILES", r#"{"partners": {"origin": []}}"#);
+    assert!(app_gateway(&cors).misconfiguration().is_some());
+}
