@@ -127,23 +127,13 @@ impl Settings {
                 ),
             }
         }
-        if let Some(value) = get("CORS_PROFILES") {
-            match serde_json::from_slice(value.as_bytes()) {
-                Ok(profiles) => settings.cors_profiles = profiles,
-                Err(error) => fail(
-                    "CORS_PROFILES",
-                    format!("must be a JSON object from profile name to CORS settings: {error}"),
-                ),
-            }
+        match named_policies(get("CORS_PROFILES"), "CORS settings") {
+            Ok(profiles) => settings.cors_profiles = profiles,
+            Err(message) => fail("CORS_PROFILES", message),
         }
-        if let Some(value) = get("IP_RULES") {
-            match serde_json::from_slice(value.as_bytes()) {
-                Ok(rules) => settings.ip_rules = rules,
-                Err(error) => fail(
-                    "IP_RULES",
-                    format!("must be a JSON object from name to {{\"allow\": [..], \"deny\": [..]}}: {error}"),
-                ),
-            }
+        match named_policies(get("IP_RULES"), "{\"allow\": [..], \"deny\": [..]}") {
+            Ok(rules) => settings.ip_rules = rules,
+            Err(message) => fail("IP_RULES", message),
         }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {
@@ -158,6 +148,18 @@ impl Settings {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// A setting holding named policy values: a JSON object from name to `shape`.
+fn named_policies<T: serde::de::DeserializeOwned>(
+    value: Option<String>,
+    shape: &str,
+) -> Result<BTreeMap<String, T>, String> {
+    match value {
+        None => Ok(BTreeMap::new()),
+        Some(json) => serde_json::from_slice(json.as_bytes())
+            .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
     }
 }
 
