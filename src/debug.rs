@@ -1,6 +1,7 @@
 //! Routes that fail on purpose, mounted only with `DEBUG_ROUTES=true`, so the
 //! end-to-end tests can prove what a client sees when a handler breaks.
 
+use edgegate::http::{Response, Status};
 use edgegate::problem::ApiError;
 
 /// Panics: the wasm instance aborts, the runtime entry answers 500, and the
@@ -14,4 +15,13 @@ pub async fn error() -> Result<&'static str, ApiError> {
     Err(ApiError::internal(
         "debug failure: connection string postgres://admin:s3cret@db",
     ))
+}
+
+/// Sets two cookies: repeated response headers must reach the client as two.
+pub async fn cookies() -> Response {
+    let mut response = Response::text(Status::OK, "two cookies");
+    response.append_header("set-cookie", "first=1; Path=/; HttpOnly");
+    response.append_header("set-cookie", "second=2; Path=/; Secure");
+    response.append_header("__proto__", "kept as a header");
+    response
 }

@@ -93,6 +93,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());
+        routes.push(Route::get("/debug/cookies", debug::cookies).public());
     }
     RouteTable::new(routes)
 }

@@ -144,3 +144,12 @@ test("a panic is a 500 problem, logged, and the next request still works", async
     assert.deepEqual(await next.json(), { userId: "after-panic" });
   }
 });
+
+test("repeated response headers reach the client as they were set: two Set-Cookie stay two", async () => {
+  const response = await get("/debug/cookies");
+  assert.equal(response.status, 200);
+  assert.deepEqual(response.headers.getSetCookie(), ["first=1; Path=/; HttpOnly", "second=2; Path=/; Secure"]);
+  assert.equal(response.headers.get("__proto__"), "kept as a header");
+  assert.equal(response.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(await response.text(), "two cookies");
+});

@@ -280,19 +280,26 @@ function decode(u8, at) {
   let status = 0;
   while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
   i++;
-  // A plain object: the runtime converts it faster than a list of pairs. The
-  // gateway never repeats a header name (list headers are joined), so nothing is lost.
+  // A plain object: the runtime converts it faster than a list of pairs. A
+  // name seen twice (two Set-Cookie) switches to pairs, so every value is
+  // kept; so does one the object already has (`__proto__`, `constructor`).
   // Values are UTF-8 (the runtime writes header strings out as UTF-8, so the
   // bytes leave exactly as the gateway made them).
-  const headers = {};
+  let headers = {};
+  let pairs = null;
   while (u8[i] !== 10) {
     let j = i;
     while (u8[j] !== 10) j++;
     let k = j + 1;
     while (u8[k] !== 10) k++;
-    headers[latin1(u8, i, j)] = ascii(u8, j + 1, k) ? latin1(u8, j + 1, k) : utf8.decode(u8.subarray(j + 1, k));
+    const name = latin1(u8, i, j);
+    const value = ascii(u8, j + 1, k) ? latin1(u8, j + 1, k) : utf8.decode(u8.subarray(j + 1, k));
+    if (pairs === null && name in headers) pairs = Object.entries(headers);
+    if (pairs === null) headers[name] = value;
+    else pairs.push([name, value]);
     i = k + 1;
   }
+  if (pairs !== null) headers = pairs;
   const body = logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
   if (end > logAt) {
     console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));

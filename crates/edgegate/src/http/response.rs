@@ -143,6 +143,22 @@ impl Response {
         }
     }
 
+    /// Adds a header, keeping earlier ones of the same name: for headers that
+    /// must repeat rather than join, such as `Set-Cookie`.
+    pub fn append_header(&mut self, name: impl Into<Cow<'static, str>>, value: impl HeaderValue) {
+        if let Some(value) = value.into_header_value() {
+            self.headers.push((lowercase(name.into()), value));
+        }
+    }
+
+    /// Every value of `name`, in order.
+    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Adds a value to a list-valued header such as `Vary`, without repeating it.
     pub fn append_to_list(&mut self, name: &'static str, item: &str) {
         match self.headers.iter_mut().find(|(n, _)| n == name) {
@@ -248,6 +264,19 @@ mod tests {
         assert_eq!(response.header("x-ratio"), Some("0.5"));
         assert_eq!(response.header("x-none"), None);
         assert_eq!(response.header("cache-control"), Some("max-age=3600"));
+    }
+
+    #[test]
+    fn appended_headers_repeat_and_set_replaces_them_all() {
+        let mut response = Response::new(Status::OK);
+        response.append_header("Set-Cookie", "a=1; Path=/");
+        response.append_header("set-cookie", "b=2; Path=/");
+        assert_eq!(
+            response.header_values("set-cookie").collect::<Vec<_>>(),
+            ["a=1; Path=/", "b=2; Path=/"]
+        );
+        response.set_header("set-cookie", "c=3");
+        assert_eq!(response.header_values("set-cookie").collect::<Vec<_>>(), ["c=3"]);
     }
 
     #[test]
