@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use edgegate::extract::{Json, Path, Query, SeedRequest};
+use edgegate::extract::{FunctionEvent, Json, Path, Query};
 
 pub async fn hello() -> &'static str {
     "Hello, World!"
@@ -69,6 +69,6 @@ pub async fn greet(
 }
 
 /// `ANY /echo` and `ANY /echo/{*rest}`: the request as a handler sees it.
-pub async fn echo(request: SeedRequest) -> Json<SeedRequest> {
+pub async fn echo(request: FunctionEvent) -> Json<FunctionEvent> {
     Json(request)
 }

@@ -8,11 +8,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use edgegate::digest::sha256;
 use edgegate::gateway::Gateway;
 use edgegate::http::{
     hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody, Response, Status,
 };
-use edgegate::policy::api_key::sha256;
 use edgegate::policy::public;
 use edgegate::routing::{Group, Route};
 use edgegate_app::AppState;

@@ -6,10 +6,10 @@ use super::cursor::Cursor;
 use super::model::{Item, ItemPage, ItemPatchBody, NewItemBody};
 use super::store::{CreateOutcome, IdempotencyKey};
 use crate::AppState;
+use edgegate::digest::sha256;
 use edgegate::extract::{Consumer, Json, Object, Path, Query, State};
 use edgegate::handler::IntoResponse;
 use edgegate::http::{hex_encode, Headers, Response, Status};
-use edgegate::policy::api_key::sha256;
 use edgegate::problem::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 20;

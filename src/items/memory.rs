@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::model::{Item, ItemPatch, NewItem};
 use super::store::{CreateOutcome, IdempotencyKey, ItemStore, StoreError, StoreFuture};
-use edgegate::policy::access_log::rfc3339;
+use edgegate::time::rfc3339;
 
 #[derive(Default)]
 pub struct MemoryItems {

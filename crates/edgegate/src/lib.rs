@@ -4,6 +4,7 @@
 //! [`gateway::Gateway::handle`]. `edgegate-worker` runs it on Cloudflare.
 
 pub mod config;
+pub mod digest;
 pub mod extract;
 pub mod gateway;
 pub mod handler;
@@ -12,3 +13,4 @@ pub mod policy;
 pub mod problem;
 pub mod routing;
 pub mod testing;
+pub mod time;

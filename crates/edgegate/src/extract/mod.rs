@@ -8,7 +8,7 @@
 
 mod body;
 mod de;
-mod seed;
+mod event;
 
 use serde::de::DeserializeOwned;
 
@@ -18,7 +18,7 @@ use crate::problem::ApiError;
 
 pub use body::{Bytes, EventBody, Json, Object};
 pub use de::{PairsDeserializer, PairsError};
-pub use seed::SeedRequest;
+pub use event::FunctionEvent;
 
 /// Builds a value from the request (and the application state `S`).
 pub trait FromRequest<S>: Sized {

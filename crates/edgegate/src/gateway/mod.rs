@@ -23,10 +23,11 @@ pub use platform::Platform;
 
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
-use crate::policy::access_log::{rfc3339, AccessLogEntry};
+use crate::policy::access_log::AccessLogEntry;
 use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal};
 use crate::problem::ApiError;
 use crate::routing::{RouteError, RouteTable};
+use crate::time::rfc3339;
 use resolve::Resolved;
 
 /// Every request header the gateway's steps and the built-in extractors read.

@@ -57,11 +57,6 @@ impl<S> PathRoutes<S> {
         }
     }
 
-    /// The methods this path answers, HEAD and OPTIONS included.
-    pub fn allowed(&self) -> MethodSet {
-        self.allowed
-    }
-
     /// `Allow` as sent with 405 and plain OPTIONS answers; built once.
     pub fn allow_header(&self) -> &str {
         &self.allow_header
@@ -86,9 +81,8 @@ pub struct RouteTable<S> {
 }
 
 /// A path that matched, with its raw (still percent-encoded) parameter values.
-pub struct PathMatch<'t, 'p, S> {
+pub struct PathMatch<'t, 'p> {
     pub index: usize,
-    pub routes: &'t PathRoutes<S>,
     pub raw_params: Vec<(&'t Rc<str>, &'p str)>,
 }
 
@@ -193,7 +187,7 @@ impl<S> RouteTable<S> {
     }
 
     /// Finds the path template matching a raw request path.
-    pub fn at<'t, 'p>(&'t self, path: &'p str) -> Option<PathMatch<'t, 'p, S>> {
+    pub fn at<'t, 'p>(&'t self, path: &'p str) -> Option<PathMatch<'t, 'p>> {
         let found = self.router.at(path).ok()?;
         let routes = &self.paths[*found.value];
         let raw_params = routes
@@ -204,7 +198,6 @@ impl<S> RouteTable<S> {
             .collect();
         Some(PathMatch {
             index: *found.value,
-            routes,
             raw_params,
         })
     }

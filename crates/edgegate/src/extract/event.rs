@@ -1,4 +1,6 @@
-//! The request object of the seed functions ("Request & Response"), with the
+//! The request as a function receives it: the gateway event of API Gateway
+//! and Function Compute (and of the project's seed documents' "Request &
+//! Response" functions, where the name "seed" came from), with the
 //! API-gateway event's field names beside it, for handlers ported from there.
 
 use std::collections::BTreeMap;
@@ -17,7 +19,7 @@ use crate::problem::ApiError;
 /// names lowercase), and `body` parsed as JSON when it is JSON, as text when it
 /// is text, base64 when binary, and null when absent.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SeedRequest {
+pub struct FunctionEvent {
     pub method: String,
     pub path: String,
     pub params: BTreeMap<String, String>,
@@ -27,7 +29,7 @@ pub struct SeedRequest {
     pub is_base64_encoded: bool,
 }
 
-impl<S> FromRequest<S> for SeedRequest {
+impl<S> FromRequest<S> for FunctionEvent {
     const READS_ALL_HEADERS: bool = true;
 
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
@@ -43,7 +45,7 @@ impl<S> FromRequest<S> for SeedRequest {
                 event.is_base64_encoded,
             )
         };
-        Ok(SeedRequest {
+        Ok(FunctionEvent {
             method: request.method.as_str().to_owned(),
             path: percent_decode(&request.path)
                 .map(|p| p.into_owned())
@@ -61,11 +63,11 @@ impl<S> FromRequest<S> for SeedRequest {
     }
 }
 
-impl Serialize for SeedRequest {
+impl Serialize for FunctionEvent {
     /// Both vocabularies at once: the seed's (`method`, `params`, `query`) and
     /// the gateway event's (`httpMethod`, `pathParameters`, `queryParameters`).
     fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        let mut out = serializer.serialize_struct("SeedRequest", 11)?;
+        let mut out = serializer.serialize_struct("FunctionEvent", 11)?;
         out.serialize_field("method", &self.method)?;
         out.serialize_field("path", &self.path)?;
         out.serialize_field("params", &self.params)?;
