@@ -2,6 +2,13 @@
 
 mod support;
 
+/// A kind of problem an app declares for itself.
+const CONFLICT: edgegate::problem::ProblemKind = edgegate::problem::ProblemKind::new(
+    "conflict",
+    edgegate::http::Status::CONFLICT,
+    "The thing exists already.",
+);
+
 use edgegate::extract::{Bytes, EventBody, Json, Path, Query};
 use edgegate::gateway::Gateway;
 use edgegate::handler::FunctionResponse;
@@ -71,7 +78,7 @@ fn gateway() -> Gateway<AppState> {
             })
             .public(),
             Route::get("/conflict", || async {
-                Err::<&str, _>(ApiError::new(Status::CONFLICT, "conflict", "already exists").with_extension("id", 7))
+                Err::<&str, _>(ApiError::of(&CONFLICT, "already exists").with_extension("id", 7))
             })
             .public(),
             Route::get("/function", || async {

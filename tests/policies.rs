@@ -804,3 +804,51 @@ fn a_public_route_has_no_principal() {
         "anonymous"
     );
 }
+
+#[test]
+fn problem_types_take_the_configured_prefix() {
+    let gateway = app_gateway(&with_var(
+        dev_vars(),
+        "PROBLEM_TYPE_PREFIX",
+        "https://errors.example.com/",
+    ));
+    let body = send(&gateway, get("/api/hello")).json();
+    assert_eq!(body["type"], "https://errors.example.com/unauthorized");
+    for bad in ["has space", "no-colon", &format!("x:{}", "a".repeat(200))] {
+        let broken = app_gateway(&with_var(dev_vars(), "PROBLEM_TYPE_PREFIX", bad));
+        let reasons = broken.misconfiguration().expect(bad).join("\n");
+        assert!(reasons.contains("PROBLEM_TYPE_PREFIX"), "{reasons}");
+        // A misconfigured gateway still answers under the default prefix.
+        assert_eq!(
+            send(&broken, get("/hello")).json()["type"],
+            "urn:edgegate:problem:misconfigured"
+        );
+    }
+}
+
+#[test]
+fn every_kind_the_core_and_the_app_answer_with_is_catalogued() {
+    use edgegate::problem::kinds::CATALOGUE;
+    use edgegate_app::items::kinds::CATALOGUE as APP_CATALOGUE;
+    let slugs: Vec<&str> = CATALOGUE.iter().chain(APP_CATALOGUE).map(|k| k.slug).collect();
+    let gateway = app_gateway(&dev_vars());
+    for request in [
+        get("/nope"),
+        get("/api/hello"),
+        Request::new(Method::Put, "/hello"),
+        get("/items/abc"),
+        get("/search"),
+        post_json("/items", "{").with_header("x-api-key", DEV_KEY),
+        get("/items?cursor=zz"),
+    ] {
+        let exchange = send(&gateway, request);
+        let kind = exchange.json()["type"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_owned();
+        assert!(slugs.contains(&kind.as_str()), "{kind} is not catalogued");
+    }
+}

@@ -1,6 +1,7 @@
 //! The opaque list cursor: the id of the last item a page returned. Clients
 //! pass it back unchanged; anything else is a 400.
 
+use crate::items::kinds as item_kinds;
 use edgegate::http::{base64_decode, base64_encode};
 use edgegate::problem::ApiError;
 
@@ -23,8 +24,8 @@ impl Cursor {
 
     pub fn decode(text: &str) -> Result<Cursor, ApiError> {
         let invalid = || {
-            ApiError::bad_request(
-                "invalid-cursor",
+            ApiError::of(
+                &item_kinds::INVALID_CURSOR,
                 "query parameter `cursor` is not a cursor this API returned",
             )
             .with_extension("param", "cursor")

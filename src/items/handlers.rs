@@ -5,11 +5,13 @@ use serde::Deserialize;
 use super::cursor::Cursor;
 use super::model::{Item, ItemPage, ItemPatchBody, NewItemBody};
 use super::store::{CreateOutcome, IdempotencyKey};
+use crate::items::kinds as item_kinds;
 use crate::AppState;
 use edgegate::digest::sha256;
 use edgegate::extract::{Consumer, Json, Object, Path, Query, State};
 use edgegate::handler::IntoResponse;
 use edgegate::http::{hex_encode, Headers, Response, Status};
+use edgegate::problem::kinds;
 use edgegate::problem::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 20;
@@ -26,8 +28,8 @@ pub struct ListQuery {
 pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Result<Json<ItemPage>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "invalid-query",
+        return Err(ApiError::of(
+            &kinds::INVALID_QUERY,
             format!("query parameter `limit` must be between 1 and {MAX_LIMIT}, got {limit}"),
         )
         .with_extension("param", "limit"));
@@ -68,8 +70,8 @@ pub async fn create(
             })
         }
         Some(_) => {
-            return Err(ApiError::bad_request(
-                "invalid-idempotency-key",
+            return Err(ApiError::of(
+                &item_kinds::INVALID_IDEMPOTENCY_KEY,
                 "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
             ))
         }
@@ -78,8 +80,8 @@ pub async fn create(
         CreateOutcome::Created(item) => (item, false),
         CreateOutcome::Replayed(item) => (item, true),
         CreateOutcome::KeyReused => {
-            return Err(ApiError::unprocessable(
-                "idempotency-key-reused",
+            return Err(ApiError::of(
+                &item_kinds::IDEMPOTENCY_KEY_REUSED,
                 "this Idempotency-Key was already used with a different request body",
             ))
         }

@@ -5,6 +5,7 @@
 
 mod cursor;
 mod handlers;
+pub mod kinds;
 mod memory;
 mod model;
 mod store;

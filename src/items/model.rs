@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::items::kinds as item_kinds;
 use edgegate::problem::ApiError;
 
 pub const NAME_MAX_CHARS: usize = 200;
@@ -64,7 +65,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> R
 }
 
 fn invalid(field: &'static str, detail: String) -> ApiError {
-    ApiError::unprocessable("invalid-item", detail).with_extension("field", field)
+    ApiError::of(&item_kinds::INVALID_ITEM, detail).with_extension("field", field)
 }
 
 fn valid_name(name: &str) -> Result<String, ApiError> {
@@ -115,8 +116,8 @@ impl ItemPatchBody {
             Some(Some(text)) => Some(Some(valid_description(text)?)),
         };
         if name.is_none() && description.is_none() {
-            return Err(ApiError::unprocessable(
-                "invalid-item",
+            return Err(ApiError::of(
+                &item_kinds::INVALID_ITEM,
                 "the update changes nothing: send `name`, `description`, or both",
             ));
         }

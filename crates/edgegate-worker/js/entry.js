@@ -50,6 +50,8 @@ let bytes = null;
 let inputAt = 0;
 let inputCapacity = 0;
 let aborted = false;
+/** The worker's env, for the failure answer's problem type prefix. */
+let settings = null;
 /** Counts fresh instances: a request parked on an older one cannot be resumed. */
 let generation = 0;
 
@@ -65,6 +67,7 @@ export default {
   // Not async: a request without a body that needs no I/O is answered
   // synchronously, so the runtime gets a Response rather than a promise of one.
   fetch(request, env) {
+    settings = env;
     try {
       if (aborted) {
         aborted = false;
@@ -311,8 +314,12 @@ function failure(request, error) {
   const given = request.headers.get("x-request-id");
   const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
   console.error(JSON.stringify({ level: "error", message: "worker failed", request_id: requestId, error: String(error) }));
+  const configured = settings?.PROBLEM_TYPE_PREFIX;
+  const prefix = typeof configured === "string" && /^[\x21-\x7e]{1,200}$/.test(configured.trim()) && configured.includes(":")
+    ? configured.trim()
+    : "urn:edgegate:problem:";
   const problem = {
-    type: "urn:edgegate:problem:internal",
+    type: `${prefix}internal`,
     title: "Internal Server Error",
     status: 500,
     detail: "The server failed to handle this request. The failure is logged under this request id.",

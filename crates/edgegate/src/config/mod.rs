@@ -28,6 +28,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAX_BODY_BYTES",
     "API_KEYS",
     "ACCESS_LOG",
+    "PROBLEM_TYPE_PREFIX",
 ];
 
 /// The settings, parsed but not yet resolved against the route table.
@@ -45,6 +46,8 @@ pub struct Settings {
     pub ip_rules: BTreeMap<String, IpRuleSettings>,
     /// One JSON line per request (default). When off, only failures (5xx) are logged.
     pub access_log: bool,
+    /// What every problem's `type` starts with (then the kind's slug).
+    pub problem_type_prefix: String,
 }
 
 /// One named entry of `IP_RULES`.
@@ -86,6 +89,7 @@ impl Settings {
         let mut settings = Settings {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             access_log: true,
+            problem_type_prefix: crate::problem::DEFAULT_TYPE_PREFIX.to_owned(),
             ..Settings::default()
         };
         settings.cors.origins = get("CORS_ALLOWED_ORIGINS").map(|v| list(&v));
@@ -134,6 +138,17 @@ impl Settings {
         match named_policies(get("IP_RULES"), "{\"allow\": [..], \"deny\": [..]}") {
             Ok(rules) => settings.ip_rules = rules,
             Err(message) => fail("IP_RULES", message),
+        }
+        if let Some(value) = get("PROBLEM_TYPE_PREFIX") {
+            let prefix = value.trim();
+            if prefix.len() <= 200 && prefix.contains(':') && prefix.bytes().all(|b| b.is_ascii_graphic()) {
+                settings.problem_type_prefix = prefix.to_owned();
+            } else {
+                fail(
+                    "PROBLEM_TYPE_PREFIX",
+                    format!("must be the start of a URI (visible ASCII with a `:`, at most 200), not `{prefix}`"),
+                );
+            }
         }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::FromRequest;
 use crate::http::{base64_encode, Request, Response, Status};
+use crate::problem::kinds;
 use crate::problem::ApiError;
 
 /// A JSON body parsed into `T` (as an extractor), or a JSON response (as a
@@ -21,8 +22,8 @@ pub struct Json<T>(pub T);
 impl<S, T: DeserializeOwned> FromRequest<S> for Json<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         if request.body_bytes().is_empty() {
-            return Err(ApiError::bad_request(
-                "missing-body",
+            return Err(ApiError::of(
+                &kinds::MISSING_BODY,
                 "this route requires a JSON request body",
             ));
         }
@@ -57,9 +58,8 @@ pub(crate) fn is_json_content_type(request: &Request) -> bool {
 fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
     if !is_json_content_type(request) {
         let got = request.headers.get("content-type").unwrap_or("none");
-        return Err(ApiError::new(
-            Status::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
+        return Err(ApiError::of(
+            &kinds::UNSUPPORTED_MEDIA_TYPE,
             format!("the request body must be `application/json`, got content type `{got}`"),
         ));
     }
@@ -83,8 +83,7 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
             Some(name) => format!("{path}.{name}"),
             None => path,
         };
-        ApiError::unprocessable("invalid-body", format!("body field `{field}`: {message}"))
-            .with_extension("field", field)
+        ApiError::of(&kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
     })?;
     deserializer.end().map_err(|trailing| malformed(&trailing))?;
     Ok(value)
@@ -92,8 +91,8 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
 
 fn malformed(error: &serde_json::Error) -> ApiError {
     let message = strip_position(&error.to_string());
-    ApiError::bad_request(
-        "malformed-json",
+    ApiError::of(
+        &kinds::MALFORMED_JSON,
         format!(
             "the body is not valid JSON: {message} at line {} column {}",
             error.line(),

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::http::{parse_query, Headers, Method, Request};
 use crate::policy::Principal;
+use crate::problem::kinds;
 use crate::problem::ApiError;
 
 pub use body::{Bytes, EventBody, Json, Object};
@@ -50,7 +51,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
                     Some(name) => format!("path parameter `{name}`: {detail}"),
                     None => format!("path parameters: {detail}"),
                 };
-                let error = ApiError::bad_request("invalid-path-param", detail);
+                let error = ApiError::of(&kinds::INVALID_PATH_PARAM, detail);
                 match param {
                     Some(name) => error.with_extension("param", name),
                     None => error,
@@ -85,7 +86,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
                     } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
                     PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
                 };
-                let error = ApiError::bad_request("invalid-query", detail);
+                let error = ApiError::of(&kinds::INVALID_QUERY, detail);
                 match param {
                     Some(name) => error.with_extension("param", name),
                     None => error,
@@ -98,8 +99,8 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
 /// escapes are not UTF-8 is a 400 naming it.
 pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
     parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
-        ApiError::bad_request(
-            "invalid-query",
+        ApiError::of(
+            &kinds::INVALID_QUERY,
             format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
         )
         .with_extension("param", e.piece)

@@ -25,7 +25,7 @@ use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
 use crate::policy::access_log::AccessLogEntry;
 use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal};
-use crate::problem::ApiError;
+use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
 use crate::routing::{RouteError, RouteTable};
 use crate::time::rfc3339;
 use resolve::Resolved;
@@ -141,9 +141,7 @@ impl<S> Gateway<S> {
                 (outcome, Some(cors))
             }
             Err(reasons) => {
-                let response = ApiError::new(
-                    Status::INTERNAL_SERVER_ERROR,
-                    "misconfigured",
+                let response = ApiError::of(&kinds::MISCONFIGURED,
                     "The gateway is misconfigured and refuses all requests until its operator fixes the settings named in its log.",
                 )
                 .with_internal(format!("gateway misconfigured: {}", reasons.join("; ")))
@@ -202,7 +200,11 @@ impl<S> Gateway<S> {
         }
 
         if let ResponseBody::Problem(problem) = &response.body {
-            response.body = ResponseBody::Text(problem.to_json(&request.request_id));
+            let prefix = self
+                .ready
+                .as_ref()
+                .map_or(DEFAULT_TYPE_PREFIX, |ready| ready.problem_type_prefix.as_str());
+            response.body = ResponseBody::Text(problem.to_json_with(prefix, &request.request_id));
         }
         if request.method == Method::Head || response.status == Status::NO_CONTENT {
             response.body = ResponseBody::Empty;
@@ -242,9 +244,8 @@ impl<S> Resolved<S> {
             let response = if request.method == Method::Options {
                 Response::new(Status::NO_CONTENT).with_header("allow", routes.allow_header())
             } else {
-                ApiError::new(
-                    Status::METHOD_NOT_ALLOWED,
-                    "method-not-allowed",
+                ApiError::of(
+                    &kinds::METHOD_NOT_ALLOWED,
                     format!(
                         "{} is not allowed here; this path allows {}.",
                         request.method,
@@ -264,7 +265,7 @@ impl<S> Resolved<S> {
                 Err(_) => {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
-                        ApiError::bad_request("invalid-path-param", detail).with_extension("param", name.to_string());
+                        ApiError::of(&kinds::INVALID_PATH_PARAM, detail).with_extension("param", name.to_string());
                     return Outcome::at(Some(index), error.into_response());
                 }
             }
@@ -310,9 +311,8 @@ impl<S> Resolved<S> {
 /// bytes actually read are counted either way.
 async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
     let too_large = || {
-        ApiError::new(
-            Status::PAYLOAD_TOO_LARGE,
-            "body-too-large",
+        ApiError::of(
+            &kinds::BODY_TOO_LARGE,
             format!("The request body exceeds this route's limit of {limit} bytes."),
         )
         .with_extension("max_body_bytes", limit)
@@ -333,10 +333,11 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
             Ok(bytes) => RequestBody::Bytes(bytes),
             Err(crate::http::BodyReadError::TooLarge) => return Err(too_large()),
             Err(crate::http::BodyReadError::Failed(cause)) => {
-                return Err(
-                    ApiError::bad_request("body-unreadable", "The request body could not be read completely.")
-                        .with_internal(cause),
-                );
+                return Err(ApiError::of(
+                    &kinds::BODY_UNREADABLE,
+                    "The request body could not be read completely.",
+                )
+                .with_internal(cause));
             }
         },
     };
@@ -348,8 +349,7 @@ fn invalid_head(reason: InvalidHead) -> Response {
     match reason {
         InvalidHead::Header { name } => {
             let which = name.as_deref().map_or(String::from("A request header"), |n| format!("The request header `{n}`"));
-            let error = ApiError::bad_request(
-                "invalid-header",
+            let error = ApiError::of(&kinds::INVALID_HEADER,
                 format!("{which} cannot be accepted: header names must be tokens, and values UTF-8 text without control characters."),
             );
             match name {
@@ -357,7 +357,7 @@ fn invalid_head(reason: InvalidHead) -> Response {
                 None => error,
             }
         }
-        InvalidHead::Target => ApiError::bad_request("invalid-request", "The request method or target is not well-formed."),
+        InvalidHead::Target => ApiError::of(&kinds::INVALID_REQUEST, "The request method or target is not well-formed."),
         InvalidHead::Layout(cause) => ApiError::internal(format!("request head layout: {cause}")),
     }
     .into_response()
@@ -382,9 +382,8 @@ fn no_route() -> Response {
 }
 
 fn ip_refused() -> Response {
-    ApiError::new(
-        Status::FORBIDDEN,
-        "ip-refused",
+    ApiError::of(
+        &kinds::IP_REFUSED,
         "Requests from your network address are not allowed here.",
     )
     .into_response()

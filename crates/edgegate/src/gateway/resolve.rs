@@ -23,6 +23,7 @@ pub(super) struct Resolved<S> {
     pub paths: Vec<PathPolicy>,
     pub default_max_body_bytes: usize,
     pub access_log: bool,
+    pub problem_type_prefix: String,
 }
 
 impl<S> Resolved<S> {
@@ -114,6 +115,7 @@ impl<S> Resolved<S> {
             paths,
             default_max_body_bytes: settings.max_body_bytes,
             access_log: settings.access_log,
+            problem_type_prefix: settings.problem_type_prefix,
         })
     }
 

@@ -14,7 +14,8 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use crate::gateway::Platform;
-use crate::http::{Request, Response, Status};
+use crate::http::{Request, Response};
+use crate::problem::kinds;
 use crate::problem::ApiError;
 
 /// Who may call a route. Every route must say; there is no default, so a
@@ -168,7 +169,7 @@ impl Guard {
                 format!("{} is required.", wanted.join(", or "))
             }
         };
-        ApiError::new(Status::UNAUTHORIZED, "unauthorized", detail)
+        ApiError::of(&kinds::UNAUTHORIZED, detail)
             .with_header("www-authenticate", challenges.join(", "))
             .into_response()
     }

@@ -7,14 +7,21 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+pub mod kinds;
+
+pub use kinds::ProblemKind;
+
 use crate::http::{Response, ResponseBody, Status};
+
+/// What `type` starts with unless `PROBLEM_TYPE_PREFIX` says otherwise.
+pub const DEFAULT_TYPE_PREFIX: &str = "urn:edgegate:problem:";
 
 /// An error answered as `application/problem+json`. `internal` is text for the
 /// log only: it never reaches the client.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: Status,
-    /// The slug behind `type` (`urn:edgegate:problem:<kind>`), stable for clients to switch on.
+    /// The slug behind `type` (`<prefix><kind>`), stable for clients to switch on.
     pub kind: &'static str,
     pub detail: Cow<'static, str>,
     extensions: Vec<(&'static str, Value)>,
@@ -23,10 +30,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: Status, kind: &'static str, detail: impl Into<Cow<'static, str>>) -> ApiError {
+    /// A problem of `kind` (its slug and status), saying what went wrong.
+    pub fn of(kind: &ProblemKind, detail: impl Into<Cow<'static, str>>) -> ApiError {
         ApiError {
-            status,
-            kind,
+            status: kind.status,
+            kind: kind.slug,
             detail: detail.into(),
             extensions: Vec::new(),
             headers: Vec::new(),
@@ -34,24 +42,15 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(kind: &'static str, detail: impl Into<Cow<'static, str>>) -> ApiError {
-        ApiError::new(Status::BAD_REQUEST, kind, detail)
-    }
-
-    pub fn unprocessable(kind: &'static str, detail: impl Into<Cow<'static, str>>) -> ApiError {
-        ApiError::new(Status::UNPROCESSABLE_CONTENT, kind, detail)
-    }
-
     pub fn not_found(detail: impl Into<Cow<'static, str>>) -> ApiError {
-        ApiError::new(Status::NOT_FOUND, "not-found", detail)
+        ApiError::of(&kinds::NOT_FOUND, detail)
     }
 
     /// A failure inside the server. The client learns only that it happened
     /// and which request id to quote; `cause` goes to the log.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
-        ApiError::new(
-            Status::INTERNAL_SERVER_ERROR,
-            "internal",
+        ApiError::of(
+            &kinds::INTERNAL,
             "The server failed to handle this request. The failure is logged under this request id.",
         )
         .with_internal(cause)
@@ -60,9 +59,8 @@ impl ApiError {
     /// A dependency (database, origin) is down or overloaded: retryable, and
     /// the cause goes to the log only.
     pub fn unavailable(cause: impl fmt::Display) -> ApiError {
-        ApiError::new(
-            Status::SERVICE_UNAVAILABLE,
-            "unavailable",
+        ApiError::of(
+            &kinds::UNAVAILABLE,
             "A service this request depends on is unavailable. Retry later.",
         )
         .with_header("retry-after", "1")
@@ -91,13 +89,16 @@ impl ApiError {
         self.internal.as_deref()
     }
 
-    /// The problem document, with the request id the client should quote.
+    /// The problem document, with the request id the client should quote
+    /// and `type` under the default prefix.
     pub fn to_json(&self, request_id: &str) -> String {
+        self.to_json_with(DEFAULT_TYPE_PREFIX, request_id)
+    }
+
+    /// The problem document with `type` under `prefix`.
+    pub fn to_json_with(&self, prefix: &str, request_id: &str) -> String {
         let mut body = Map::new();
-        body.insert(
-            "type".into(),
-            Value::String(format!("urn:edgegate:problem:{}", self.kind)),
-        );
+        body.insert("type".into(), Value::String(format!("{prefix}{}", self.kind)));
         body.insert("title".into(), Value::String(self.status.reason().into()));
         body.insert("status".into(), Value::from(self.status.0));
         body.insert("detail".into(), Value::String(self.detail.to_string()));
@@ -136,7 +137,7 @@ mod tests {
 
     #[test]
     fn renders_rfc9457_fields_and_extensions() {
-        let error = ApiError::bad_request("invalid-path-param", "path parameter `id` must be a number")
+        let error = ApiError::of(&kinds::INVALID_PATH_PARAM, "path parameter `id` must be a number")
             .with_extension("param", "id");
         let body: Value = serde_json::from_str(&error.to_json("req-1")).unwrap();
         assert_eq!(body["type"], "urn:edgegate:problem:invalid-path-param");
