@@ -78,7 +78,7 @@ fn gateway() -> Gateway<AppState> {
             })
             .public(),
             Route::get("/conflict", || async {
-                Err::<&str, _>(ApiError::of(&CONFLICT, "already exists").with_extension("id", 7))
+                Err::<&str, _>(ApiError::of(CONFLICT, "already exists").with_extension("id", 7))
             })
             .public(),
             Route::get("/function", || async {

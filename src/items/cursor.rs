@@ -25,7 +25,7 @@ impl Cursor {
     pub fn decode(text: &str) -> Result<Cursor, ApiError> {
         let invalid = || {
             ApiError::of(
-                &item_kinds::INVALID_CURSOR,
+                item_kinds::INVALID_CURSOR,
                 "query parameter `cursor` is not a cursor this API returned",
             )
             .with_extension("param", "cursor")

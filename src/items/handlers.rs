@@ -29,7 +29,7 @@ pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>)
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::of(
-            &kinds::INVALID_QUERY,
+            kinds::INVALID_QUERY,
             format!("query parameter `limit` must be between 1 and {MAX_LIMIT}, got {limit}"),
         )
         .with_extension("param", "limit"));
@@ -71,7 +71,7 @@ pub async fn create(
         }
         Some(_) => {
             return Err(ApiError::of(
-                &item_kinds::INVALID_IDEMPOTENCY_KEY,
+                item_kinds::INVALID_IDEMPOTENCY_KEY,
                 "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
             ))
         }
@@ -81,7 +81,7 @@ pub async fn create(
         CreateOutcome::Replayed(item) => (item, true),
         CreateOutcome::KeyReused => {
             return Err(ApiError::of(
-                &item_kinds::IDEMPOTENCY_KEY_REUSED,
+                item_kinds::IDEMPOTENCY_KEY_REUSED,
                 "this Idempotency-Key was already used with a different request body",
             ))
         }

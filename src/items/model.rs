@@ -65,7 +65,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> R
 }
 
 fn invalid(field: &'static str, detail: String) -> ApiError {
-    ApiError::of(&item_kinds::INVALID_ITEM, detail).with_extension("field", field)
+    ApiError::of(item_kinds::INVALID_ITEM, detail).with_extension("field", field)
 }
 
 fn valid_name(name: &str) -> Result<String, ApiError> {
@@ -117,7 +117,7 @@ impl ItemPatchBody {
         };
         if name.is_none() && description.is_none() {
             return Err(ApiError::of(
-                &item_kinds::INVALID_ITEM,
+                item_kinds::INVALID_ITEM,
                 "the update changes nothing: send `name`, `description`, or both",
             ));
         }

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use js_sys::Uint8Array;
@@ -33,12 +34,13 @@ thread_local! {
 
 }
 
-type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
+type Handling = std::pin::Pin<Box<dyn Future<Output = Response>>>;
 
 /// A request that passed every check before its body and now waits for it.
 struct Parked {
     handling: Handling,
-    body: std::rc::Rc<BodySlot>,
+    platform: Rc<WorkerPlatform>,
+    body: Rc<BodySlot>,
 }
 
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
@@ -126,12 +128,9 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     if has_body {
         request.body = RequestBody::Stream(Box::new(ParkedBody::new(body.clone())));
     }
-    let platform = WorkerPlatform::starting_at(now);
-    let handling: Handling = Box::pin(async move {
-        let response = served.handle(request, &platform).await;
-        (response, platform.take_log())
-    });
-    drive(handling, body)
+    let platform = Rc::new(WorkerPlatform::starting_at(now));
+    let handling = served.handle(request, platform.clone());
+    drive(handling, platform, body)
 }
 
 /// The body limit of a parked request: the entry stops reading a body
@@ -154,12 +153,17 @@ pub fn edgegate_parked_limit(id: u32) -> f64 {
 #[wasm_bindgen]
 pub fn edgegate_resume(id: u32, length: i32) -> i32 {
     let parked = PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take));
-    let Some(Parked { handling, body }) = parked else {
+    let Some(Parked {
+        handling,
+        platform,
+        body,
+    }) = parked
+    else {
         return NOT_PARKED;
     };
     let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
     body.deliver(delivery);
-    drive(handling, body)
+    drive(handling, platform, body)
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -179,18 +183,22 @@ pub fn edgegate_revive() {}
 
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.
-fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
+fn drive(mut handling: Handling, platform: Rc<WorkerPlatform>, body: Rc<BodySlot>) -> i32 {
     match handling.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready((response, log)) => OUTPUT.with(|output| {
+        Poll::Ready(response) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
-            wire::write_response(&mut output, response, &log);
+            wire::write_response(&mut output, response, &platform.take_log());
             output.as_ptr() as i32
         }),
         Poll::Pending => {
             if body.wanted().is_some() {
                 let id = PARKED.with(|parked| {
                     let mut parked = parked.borrow_mut();
-                    let entry = Some(Parked { handling, body });
+                    let entry = Some(Parked {
+                        handling,
+                        platform,
+                        body,
+                    });
                     match parked.iter().position(Option::is_none) {
                         Some(free) => {
                             parked[free] = entry;
@@ -205,9 +213,9 @@ fn drive(mut handling: Handling, body: std::rc::Rc<BodySlot>) -> i32 {
                 return NEEDS_BODY - id as i32;
             }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
-                let (response, log) = handling.await;
+                let response = handling.await;
                 let mut encoded = Vec::new();
-                wire::write_response(&mut encoded, response, &log);
+                wire::write_response(&mut encoded, response, &platform.take_log());
                 Ok(Uint8Array::from(&encoded[..]).into())
             });
             PENDING.with(|pending| *pending.borrow_mut() = Some(promise));

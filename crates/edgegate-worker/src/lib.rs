@@ -29,6 +29,7 @@ pub mod wire;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use edgegate::gateway::{Gateway, Platform};
 use edgegate::http::{Request, Response};
@@ -61,12 +62,10 @@ impl<S> Worker<S> {
 
 /// A [`Worker`] with its state type erased, as the adapter keeps it.
 pub trait Served {
-    /// Handles one request (see [`Gateway::handle`]).
-    fn handle<'a>(
-        &'a self,
-        request: Request,
-        platform: &'a dyn Platform,
-    ) -> Pin<Box<dyn Future<Output = Response> + 'a>>;
+    /// Handles one request (see [`Gateway::handle`]): the one allocation of
+    /// its state machine, which the adapter polls. Kept for the isolate's
+    /// lifetime, hence `'static`.
+    fn handle(&'static self, request: Request, platform: Rc<dyn Platform>) -> Pin<Box<dyn Future<Output = Response>>>;
     /// Whether the request's route reads headers beyond the gateway's own.
     fn needs_all_headers(&self, request: &Request) -> bool;
     /// Why the gateway refuses every request, if it does.
@@ -74,12 +73,8 @@ pub trait Served {
 }
 
 impl<S: 'static> Served for Worker<S> {
-    fn handle<'a>(
-        &'a self,
-        request: Request,
-        platform: &'a dyn Platform,
-    ) -> Pin<Box<dyn Future<Output = Response> + 'a>> {
-        Box::pin(self.gateway.handle(request, &self.state, platform))
+    fn handle(&'static self, request: Request, platform: Rc<dyn Platform>) -> Pin<Box<dyn Future<Output = Response>>> {
+        Box::pin(async move { self.gateway.handle(request, &self.state, &*platform).await })
     }
 
     fn needs_all_headers(&self, request: &Request) -> bool {

@@ -10,7 +10,8 @@ pub mod gateway;
 pub mod handler;
 pub mod http;
 pub mod policy;
-pub mod problem;
+/// RFC 9457 problem details (part of `http`; here for short paths).
+pub use http::problem;
 pub mod routing;
 pub mod testing;
 pub mod time;

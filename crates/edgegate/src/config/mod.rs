@@ -2,7 +2,6 @@
 //! validated once per isolate. Every problem is collected, so the log of a
 //! misconfigured gateway lists all of them at once.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -41,9 +40,9 @@ pub struct Settings {
     /// `None` when `API_KEYS` is not set: protected routes then refuse every request.
     pub api_keys: Option<ApiKeys>,
     /// CORS profiles routes name (`.cors("partner")`): fields over the global policy's.
-    pub cors_profiles: BTreeMap<String, CorsSettings>,
+    pub cors_profiles: Named<CorsSettings>,
     /// IP rules routes name (`.ip_rules("office")`), on top of the global ones.
-    pub ip_rules: BTreeMap<String, IpRuleSettings>,
+    pub ip_rules: Named<IpRuleSettings>,
     /// One JSON line per request (default). When off, only failures (5xx) are logged.
     pub access_log: bool,
     /// What every problem's `type` starts with (then the kind's slug).
@@ -166,13 +165,59 @@ impl Settings {
     }
 }
 
+/// Named policy values in the order given. A list, not a map: a route table
+/// names a few, and a map type per policy would cost the wasm kilobytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Named<T> {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, value)| value)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
+            type Value = Named<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object from name to values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Named<T>, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, T>()? {
+                    entries.push(entry);
+                }
+                Ok(Named(entries))
+            }
+        }
+
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
+}
+
 /// A setting holding named policy values: a JSON object from name to `shape`.
-fn named_policies<T: serde::de::DeserializeOwned>(
-    value: Option<String>,
-    shape: &str,
-) -> Result<BTreeMap<String, T>, String> {
+fn named_policies<T: serde::de::DeserializeOwned>(value: Option<String>, shape: &str) -> Result<Named<T>, String> {
     match value {
-        None => Ok(BTreeMap::new()),
+        None => Ok(Named::default()),
         Some(json) => serde_json::from_slice(json.as_bytes())
             .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
     }
@@ -229,10 +274,10 @@ mod tests {
         assert_eq!(settings.ip_deny, vec!["10.0.0.0/8", "192.168.0.1"]);
         assert_eq!(settings.max_body_bytes, 2048);
         assert_eq!(
-            settings.cors_profiles["partner"].origins.as_deref(),
+            settings.cors_profiles.get("partner").unwrap().origins.as_deref(),
             Some(&["https://a.test".to_string()][..])
         );
-        assert_eq!(settings.ip_rules["office"].allow, vec!["203.0.113.0/24"]);
+        assert_eq!(settings.ip_rules.get("office").unwrap().allow, vec!["203.0.113.0/24"]);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::FromRequest;
-use crate::http::{base64_encode, Request, Response, Status};
+use crate::http::{base64_encode, IntoResponse, Request, Response, Status};
 use crate::problem::kinds;
 use crate::problem::ApiError;
 
@@ -23,7 +23,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Json<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         if request.body_bytes().is_empty() {
             return Err(ApiError::of(
-                &kinds::MISSING_BODY,
+                kinds::MISSING_BODY,
                 "this route requires a JSON request body",
             ));
         }
@@ -59,7 +59,7 @@ fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
     if !is_json_content_type(request) {
         let got = request.headers.get("content-type").unwrap_or("none");
         return Err(ApiError::of(
-            &kinds::UNSUPPORTED_MEDIA_TYPE,
+            kinds::UNSUPPORTED_MEDIA_TYPE,
             format!("the request body must be `application/json`, got content type `{got}`"),
         ));
     }
@@ -83,7 +83,7 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
             Some(name) => format!("{path}.{name}"),
             None => path,
         };
-        ApiError::of(&kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
+        ApiError::of(kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
     })?;
     deserializer.end().map_err(|trailing| malformed(&trailing))?;
     Ok(value)
@@ -92,7 +92,7 @@ pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError
 fn malformed(error: &serde_json::Error) -> ApiError {
     let message = strip_position(&error.to_string());
     ApiError::of(
-        &kinds::MALFORMED_JSON,
+        kinds::MALFORMED_JSON,
         format!(
             "the body is not valid JSON: {message} at line {} column {}",
             error.line(),
@@ -116,12 +116,18 @@ fn missing_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
-impl<T: Serialize> crate::handler::IntoResponse for Json<T> {
+impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_string(&self.0) {
             Ok(text) => Response::json_text(Status::OK, text),
             Err(error) => ApiError::internal(format!("response did not serialize to JSON: {error}")).into_response(),
         }
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        Response::bytes(Status::OK, self.0)
     }
 }
 

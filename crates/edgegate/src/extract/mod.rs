@@ -51,7 +51,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
                     Some(name) => format!("path parameter `{name}`: {detail}"),
                     None => format!("path parameters: {detail}"),
                 };
-                let error = ApiError::of(&kinds::INVALID_PATH_PARAM, detail);
+                let error = ApiError::of(kinds::INVALID_PATH_PARAM, detail);
                 match param {
                     Some(name) => error.with_extension("param", name),
                     None => error,
@@ -86,7 +86,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
                     } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
                     PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
                 };
-                let error = ApiError::of(&kinds::INVALID_QUERY, detail);
+                let error = ApiError::of(kinds::INVALID_QUERY, detail);
                 match param {
                     Some(name) => error.with_extension("param", name),
                     None => error,
@@ -100,7 +100,7 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
 pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
     parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
         ApiError::of(
-            &kinds::INVALID_QUERY,
+            kinds::INVALID_QUERY,
             format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
         )
         .with_extension("param", e.piece)

@@ -141,7 +141,7 @@ impl<S> Gateway<S> {
                 (outcome, Some(cors))
             }
             Err(reasons) => {
-                let response = ApiError::of(&kinds::MISCONFIGURED,
+                let response = ApiError::of(kinds::MISCONFIGURED,
                     "The gateway is misconfigured and refuses all requests until its operator fixes the settings named in its log.",
                 )
                 .with_internal(format!("gateway misconfigured: {}", reasons.join("; ")))
@@ -245,7 +245,7 @@ impl<S> Resolved<S> {
                 Response::new(Status::NO_CONTENT).with_header("allow", routes.allow_header())
             } else {
                 ApiError::of(
-                    &kinds::METHOD_NOT_ALLOWED,
+                    kinds::METHOD_NOT_ALLOWED,
                     format!(
                         "{} is not allowed here; this path allows {}.",
                         request.method,
@@ -265,7 +265,7 @@ impl<S> Resolved<S> {
                 Err(_) => {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
-                        ApiError::of(&kinds::INVALID_PATH_PARAM, detail).with_extension("param", name.to_string());
+                        ApiError::of(kinds::INVALID_PATH_PARAM, detail).with_extension("param", name.to_string());
                     return Outcome::at(Some(index), error.into_response());
                 }
             }
@@ -312,7 +312,7 @@ impl<S> Resolved<S> {
 async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
     let too_large = || {
         ApiError::of(
-            &kinds::BODY_TOO_LARGE,
+            kinds::BODY_TOO_LARGE,
             format!("The request body exceeds this route's limit of {limit} bytes."),
         )
         .with_extension("max_body_bytes", limit)
@@ -333,11 +333,10 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
             Ok(bytes) => RequestBody::Bytes(bytes),
             Err(crate::http::BodyReadError::TooLarge) => return Err(too_large()),
             Err(crate::http::BodyReadError::Failed(cause)) => {
-                return Err(ApiError::of(
-                    &kinds::BODY_UNREADABLE,
-                    "The request body could not be read completely.",
-                )
-                .with_internal(cause));
+                return Err(
+                    ApiError::of(kinds::BODY_UNREADABLE, "The request body could not be read completely.")
+                        .with_internal(cause),
+                );
             }
         },
     };
@@ -349,7 +348,7 @@ fn invalid_head(reason: InvalidHead) -> Response {
     match reason {
         InvalidHead::Header { name } => {
             let which = name.as_deref().map_or(String::from("A request header"), |n| format!("The request header `{n}`"));
-            let error = ApiError::of(&kinds::INVALID_HEADER,
+            let error = ApiError::of(kinds::INVALID_HEADER,
                 format!("{which} cannot be accepted: header names must be tokens, and values UTF-8 text without control characters."),
             );
             match name {
@@ -357,7 +356,7 @@ fn invalid_head(reason: InvalidHead) -> Response {
                 None => error,
             }
         }
-        InvalidHead::Target => ApiError::of(&kinds::INVALID_REQUEST, "The request method or target is not well-formed."),
+        InvalidHead::Target => ApiError::of(kinds::INVALID_REQUEST, "The request method or target is not well-formed."),
         InvalidHead::Layout(cause) => ApiError::internal(format!("request head layout: {cause}")),
     }
     .into_response()
@@ -383,7 +382,7 @@ fn no_route() -> Response {
 
 fn ip_refused() -> Response {
     ApiError::of(
-        &kinds::IP_REFUSED,
+        kinds::IP_REFUSED,
         "Requests from your network address are not allowed here.",
     )
     .into_response()

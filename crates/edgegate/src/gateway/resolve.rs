@@ -2,7 +2,6 @@
 //! CORS policy, IP rules and body limit are worked out here so a request only
 //! looks them up by index.
 
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::config::{ConfigError, Settings};
@@ -56,18 +55,18 @@ impl<S> Resolved<S> {
         for (setting, defined, used) in [
             (
                 "CORS_PROFILES",
-                settings.cors_profiles.keys().collect::<Vec<_>>(),
+                settings.cors_profiles.names().collect::<Vec<_>>(),
                 &cors_named,
             ),
-            ("IP_RULES", settings.ip_rules.keys().collect(), &ip_named),
+            ("IP_RULES", settings.ip_rules.names().collect(), &ip_named),
         ] {
             for name in &defined {
-                if !used.contains(&name.as_str()) {
+                if !used.contains(name) {
                     fail(setting, format!("`{name}` is not named by any route (a typo?)"));
                 }
             }
             for name in used.iter() {
-                if !defined.iter().any(|d| d.as_str() == *name) {
+                if !defined.contains(name) {
                     fail(setting, format!("routes name `{name}`, which is not defined here"));
                 }
             }
@@ -101,7 +100,7 @@ impl<S> Resolved<S> {
         // Without API_KEYS, key-protected routes refuse every request.
         let mut authenticators = Authenticators {
             api_keys: Rc::new(settings.api_keys.clone().unwrap_or_default()),
-            jwt: HashMap::new(),
+            jwt: Vec::new(),
         };
         for routes in table.paths_mut() {
             for endpoint in routes.endpoints_mut() {
@@ -134,7 +133,8 @@ impl<S> Resolved<S> {
 /// The authenticators routes can name, each built once and shared.
 struct Authenticators {
     api_keys: Rc<dyn Authenticator>,
-    jwt: HashMap<String, Rc<dyn Authenticator>>,
+    /// By provider name; a route table names a few.
+    jwt: Vec<(String, Rc<dyn Authenticator>)>,
 }
 
 impl Authenticators {
@@ -158,11 +158,15 @@ impl Authenticators {
                 false
             }
             Access::Jwt { provider, .. } => {
-                let authenticator = self
-                    .jwt
-                    .entry(provider.clone())
-                    .or_insert_with(|| Rc::new(JwtProvider::new(provider)));
-                into.push(authenticator.clone());
+                let authenticator = match self.jwt.iter().find(|(name, _)| name == provider) {
+                    Some((_, authenticator)) => authenticator.clone(),
+                    None => {
+                        let authenticator: Rc<dyn Authenticator> = Rc::new(JwtProvider::new(provider));
+                        self.jwt.push((provider.clone(), authenticator.clone()));
+                        authenticator
+                    }
+                };
+                into.push(authenticator);
                 false
             }
             Access::AnyOf(alternatives) => {

@@ -5,7 +5,9 @@ mod encoding;
 mod extensions;
 pub mod field;
 mod headers;
+mod into_response;
 mod method;
+pub mod problem;
 mod request;
 mod response;
 
@@ -14,6 +16,7 @@ pub use encoding::{
 };
 pub use extensions::Extensions;
 pub use headers::Headers;
+pub use into_response::IntoResponse;
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};
 pub use response::{HeaderValue, Response, ResponseBody, Status};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::problem::ApiError;
+use super::problem::ApiError;
 
 /// An HTTP status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -169,7 +169,7 @@ impl Guard {
                 format!("{} is required.", wanted.join(", or "))
             }
         };
-        ApiError::of(&kinds::UNAUTHORIZED, detail)
+        ApiError::of(kinds::UNAUTHORIZED, detail)
             .with_header("www-authenticate", challenges.join(", "))
             .into_response()
     }

@@ -11,7 +11,7 @@ pub mod kinds;
 
 pub use kinds::ProblemKind;
 
-use crate::http::{Response, ResponseBody, Status};
+use super::{IntoResponse, Response, ResponseBody, Status};
 
 /// What `type` starts with unless `PROBLEM_TYPE_PREFIX` says otherwise.
 pub const DEFAULT_TYPE_PREFIX: &str = "urn:edgegate:problem:";
@@ -31,7 +31,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// A problem of `kind` (its slug and status), saying what went wrong.
-    pub fn of(kind: &ProblemKind, detail: impl Into<Cow<'static, str>>) -> ApiError {
+    /// By value: only the slug and status reach the wasm, not the meaning.
+    pub fn of(kind: ProblemKind, detail: impl Into<Cow<'static, str>>) -> ApiError {
         ApiError {
             status: kind.status,
             kind: kind.slug,
@@ -43,14 +44,14 @@ impl ApiError {
     }
 
     pub fn not_found(detail: impl Into<Cow<'static, str>>) -> ApiError {
-        ApiError::of(&kinds::NOT_FOUND, detail)
+        ApiError::of(kinds::NOT_FOUND, detail)
     }
 
     /// A failure inside the server. The client learns only that it happened
     /// and which request id to quote; `cause` goes to the log.
     pub fn internal(cause: impl fmt::Display) -> ApiError {
         ApiError::of(
-            &kinds::INTERNAL,
+            kinds::INTERNAL,
             "The server failed to handle this request. The failure is logged under this request id.",
         )
         .with_internal(cause)
@@ -60,7 +61,7 @@ impl ApiError {
     /// the cause goes to the log only.
     pub fn unavailable(cause: impl fmt::Display) -> ApiError {
         ApiError::of(
-            &kinds::UNAVAILABLE,
+            kinds::UNAVAILABLE,
             "A service this request depends on is unavailable. Retry later.",
         )
         .with_header("retry-after", "1")
@@ -123,6 +124,12 @@ impl ApiError {
     }
 }
 
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        ApiError::into_response(self)
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.status.0, self.kind, self.detail)
@@ -137,7 +144,7 @@ mod tests {
 
     #[test]
     fn renders_rfc9457_fields_and_extensions() {
-        let error = ApiError::of(&kinds::INVALID_PATH_PARAM, "path parameter `id` must be a number")
+        let error = ApiError::of(kinds::INVALID_PATH_PARAM, "path parameter `id` must be a number")
             .with_extension("param", "id");
         let body: Value = serde_json::from_str(&error.to_json("req-1")).unwrap();
         assert_eq!(body["type"], "urn:edgegate:problem:invalid-path-param");
