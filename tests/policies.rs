@@ -852,3 +852,17 @@ fn every_kind_the_core_and_the_app_answer_with_is_catalogued() {
         assert!(slugs.contains(&kind.as_str()), "{kind} is not catalogued");
     }
 }
+
+#[test]
+fn the_header_selection_is_derived_from_the_policies() {
+    // The app takes no tokens: Authorization never crosses into wasm for it.
+    assert!(!app_gateway(&dev_vars()).read_headers().contains(&"authorization"));
+    // A table with a token alternative reads it, and its routes see it.
+    let gateway = key_or_token_gateway();
+    assert!(gateway.read_headers().contains(&"authorization"));
+    let token = send(&gateway, get("/either").with_header("authorization", "Bearer x"));
+    assert!(token.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("does not verify tokens"));
+}

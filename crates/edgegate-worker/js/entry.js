@@ -40,8 +40,8 @@ const NEEDS_BODY = -1000;
 // edgegate_resume's lengths for a body that could not be read (../src/body.rs).
 const BODY_TOO_LARGE = -1;
 const BODY_FAILED = -2;
-/** The header names passed by default: those the gateway reads (gateway::READ_HEADERS). */
-const READ_HEADERS = readHeaders().split("\n");
+/** The header names passed by default: those the gateway's policies read (Gateway::read_headers), asked once it is built. */
+let READ_HEADERS = null;
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const encoder = new TextEncoder();
 const inFlight = new Set();
@@ -92,6 +92,10 @@ export default {
  */
 function run(request, env) {
   const hasBody = request.body !== null;
+  if (READ_HEADERS === null) {
+    init(env);
+    READ_HEADERS = readHeaders().split("\n");
+  }
   let result = handle(request, false, hasBody);
   if (result === NEEDS_INIT) {
     init(env);

@@ -11,7 +11,6 @@ use wasm_bindgen::prelude::*;
 use crate::body::{BodySlot, Delivery, ParkedBody};
 use crate::platform::WorkerPlatform;
 use crate::{wire, Env, Served};
-use edgegate::gateway::READ_HEADERS;
 use edgegate::http::{RequestBody, Response};
 
 extern "Rust" {
@@ -34,12 +33,11 @@ thread_local! {
 
 }
 
-type Handling = std::pin::Pin<Box<dyn Future<Output = Response>>>;
+type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
 
 /// A request that passed every check before its body and now waits for it.
 struct Parked {
     handling: Handling,
-    platform: Rc<WorkerPlatform>,
     body: Rc<BodySlot>,
 }
 
@@ -94,10 +92,14 @@ pub fn edgegate_memory() -> JsValue {
 }
 
 /// The header names the entry passes by default, one per line: the ones the
-/// gateway reads. Asked once, when the module loads.
+/// gateway's policies read. Asked once, after [`edgegate_init`].
 #[wasm_bindgen]
 pub fn edgegate_read_headers() -> String {
-    READ_HEADERS.join("\n")
+    ISOLATE.with(|isolate| {
+        isolate
+            .borrow()
+            .map_or(String::new(), |served| served.read_headers().join("\n"))
+    })
 }
 
 /// Makes the input buffer at least `length` bytes and returns its address.
@@ -120,7 +122,8 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
-    let mut request = INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], all_headers));
+    let selection = (!all_headers).then(|| served.read_headers());
+    let mut request = INPUT.with(|input| wire::read_request(&input.borrow()[..length as usize], selection));
     if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
@@ -128,9 +131,8 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     if has_body {
         request.body = RequestBody::Stream(Box::new(ParkedBody::new(body.clone())));
     }
-    let platform = Rc::new(WorkerPlatform::starting_at(now));
-    let handling = served.handle(request, platform.clone());
-    drive(handling, platform, body)
+    let handling = served.handle(request, WorkerPlatform::starting_at(now));
+    drive(handling, body)
 }
 
 /// The body limit of a parked request: the entry stops reading a body
@@ -153,17 +155,12 @@ pub fn edgegate_parked_limit(id: u32) -> f64 {
 #[wasm_bindgen]
 pub fn edgegate_resume(id: u32, length: i32) -> i32 {
     let parked = PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take));
-    let Some(Parked {
-        handling,
-        platform,
-        body,
-    }) = parked
-    else {
+    let Some(Parked { handling, body }) = parked else {
         return NOT_PARKED;
     };
     let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
     body.deliver(delivery);
-    drive(handling, platform, body)
+    drive(handling, body)
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -183,22 +180,18 @@ pub fn edgegate_revive() {}
 
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.
-fn drive(mut handling: Handling, platform: Rc<WorkerPlatform>, body: Rc<BodySlot>) -> i32 {
+fn drive(mut handling: Handling, body: Rc<BodySlot>) -> i32 {
     match handling.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(response) => OUTPUT.with(|output| {
+        Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
-            wire::write_response(&mut output, response, &platform.take_log());
+            wire::write_response(&mut output, response, &log);
             output.as_ptr() as i32
         }),
         Poll::Pending => {
             if body.wanted().is_some() {
                 let id = PARKED.with(|parked| {
                     let mut parked = parked.borrow_mut();
-                    let entry = Some(Parked {
-                        handling,
-                        platform,
-                        body,
-                    });
+                    let entry = Some(Parked { handling, body });
                     match parked.iter().position(Option::is_none) {
                         Some(free) => {
                             parked[free] = entry;
@@ -213,9 +206,9 @@ fn drive(mut handling: Handling, platform: Rc<WorkerPlatform>, body: Rc<BodySlot
                 return NEEDS_BODY - id as i32;
             }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
-                let response = handling.await;
+                let (response, log) = handling.await;
                 let mut encoded = Vec::new();
-                wire::write_response(&mut encoded, response, &platform.take_log());
+                wire::write_response(&mut encoded, response, &log);
                 Ok(Uint8Array::from(&encoded[..]).into())
             });
             PENDING.with(|pending| *pending.borrow_mut() = Some(promise));

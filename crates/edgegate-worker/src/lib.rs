@@ -27,11 +27,13 @@
 
 pub mod wire;
 
+#[cfg(target_arch = "wasm32")]
 use std::future::Future;
+#[cfg(target_arch = "wasm32")]
 use std::pin::Pin;
-use std::rc::Rc;
 
-use edgegate::gateway::{Gateway, Platform};
+use edgegate::gateway::Gateway;
+#[cfg(target_arch = "wasm32")]
 use edgegate::http::{Request, Response};
 
 #[cfg(target_arch = "wasm32")]
@@ -43,12 +45,15 @@ mod exports;
 #[cfg(target_arch = "wasm32")]
 pub mod js_error;
 #[cfg(target_arch = "wasm32")]
-mod platform;
+pub mod platform;
 
 #[cfg(target_arch = "wasm32")]
 pub use env::Env;
+#[cfg(target_arch = "wasm32")]
+pub use platform::WorkerPlatform;
 
 /// A gateway with the state its handlers share: what an app hands the adapter.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub struct Worker<S> {
     gateway: Gateway<S>,
     state: S,
@@ -60,25 +65,45 @@ impl<S> Worker<S> {
     }
 }
 
-/// A [`Worker`] with its state type erased, as the adapter keeps it.
+/// A [`Worker`] with its state type erased, as the adapter keeps it (for the
+/// isolate's lifetime, hence `'static`).
+#[cfg(target_arch = "wasm32")]
 pub trait Served {
-    /// Handles one request (see [`Gateway::handle`]): the one allocation of
-    /// its state machine, which the adapter polls. Kept for the isolate's
-    /// lifetime, hence `'static`.
-    fn handle(&'static self, request: Request, platform: Rc<dyn Platform>) -> Pin<Box<dyn Future<Output = Response>>>;
+    /// Handles one request (see [`Gateway::handle`]) and hands back its log
+    /// line: one allocation for the request's whole state machine, which the
+    /// adapter polls.
+    fn handle(
+        &'static self,
+        request: Request,
+        platform: WorkerPlatform,
+    ) -> Pin<Box<dyn Future<Output = (Response, String)>>>;
     /// Whether the request's route reads headers beyond the gateway's own.
     fn needs_all_headers(&self, request: &Request) -> bool;
+    /// The headers the gateway's policies read (what the entry passes by default).
+    fn read_headers(&self) -> &'static [&'static str];
     /// Why the gateway refuses every request, if it does.
     fn misconfiguration(&self) -> Option<&[String]>;
 }
 
+#[cfg(target_arch = "wasm32")]
 impl<S: 'static> Served for Worker<S> {
-    fn handle(&'static self, request: Request, platform: Rc<dyn Platform>) -> Pin<Box<dyn Future<Output = Response>>> {
-        Box::pin(async move { self.gateway.handle(request, &self.state, &*platform).await })
+    fn handle(
+        &'static self,
+        request: Request,
+        platform: WorkerPlatform,
+    ) -> Pin<Box<dyn Future<Output = (Response, String)>>> {
+        Box::pin(async move {
+            let response = self.gateway.handle(request, &self.state, &platform).await;
+            (response, platform.take_log())
+        })
     }
 
     fn needs_all_headers(&self, request: &Request) -> bool {
         self.gateway.needs_all_headers(request)
+    }
+
+    fn read_headers(&self) -> &'static [&'static str] {
+        self.gateway.read_headers()
     }
 
     fn misconfiguration(&self) -> Option<&[String]> {

@@ -9,7 +9,7 @@
 //! separator that splits it: there is none. Every field is checked here
 //! ([`field`]); one that fails marks the request for a 400 ([`InvalidHead`]).
 //! The headers are either all of the request's or only those in
-//! [`READ_HEADERS`]; the caller says which. The body never crosses with the
+//! the gateway's selection (`Gateway::read_headers`); the caller says which. The body never crosses with the
 //! head: the gateway asks for it once the request has passed every check.
 //!
 //! Response (written here): three little-endian u32 — the total length, the
@@ -18,7 +18,6 @@
 //! access log line (for the entry to `console.log`). The gateway has checked
 //! every header name and value ([`field`]), so none holds a newline.
 
-use edgegate::gateway::READ_HEADERS;
 use edgegate::http::{field, Headers, InvalidHead, Method, Request, Response, ResponseBody};
 
 pub const RESPONSE_PREFIX: usize = 12;
@@ -46,10 +45,10 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Parses a request head. Without `all_headers`, the headers are a selection
-/// of [`READ_HEADERS`]. A field that is not what the client could validly
+/// Parses a request head whose headers are all the request's (`selection`
+/// `None`) or only those the gateway reads (`Some`). A field that is not what the client could validly
 /// have sent is left out and the request marked for refusal.
-pub fn read_request(bytes: &[u8], all_headers: bool) -> Request {
+pub fn read_request(bytes: &[u8], selection: Option<&'static [&'static str]>) -> Request {
     let mut fields = Fields { bytes };
     let method = fields.next().and_then(|m| std::str::from_utf8(m).ok());
     let url = fields.next().and_then(|u| std::str::from_utf8(u).ok());
@@ -87,10 +86,9 @@ pub fn read_request(bytes: &[u8], all_headers: bool) -> Request {
     if !fields.bytes.is_empty() {
         request.refuse_head(layout("bytes after the last header"));
     }
-    request.headers = if all_headers {
-        headers
-    } else {
-        headers.selected(READ_HEADERS)
+    request.headers = match selection {
+        None => headers,
+        Some(names) => headers.selected(names),
     };
     request
 }
@@ -171,7 +169,7 @@ mod tests {
                 ("x-empty", ""),
             ],
         );
-        let request = read_request(&wire, true);
+        let request = read_request(&wire, None);
         assert_eq!(request.invalid_head(), None);
         assert_eq!(request.method, Method::Post);
         assert_eq!(request.path, "/api/greet/Al%20ice");
@@ -183,17 +181,17 @@ mod tests {
         assert_eq!(request.headers.get("x-empty"), Some(""));
         assert!(matches!(request.body, RequestBody::Empty));
 
-        let get = read_request(&head("GET", "http://localhost:8787", &[]), true);
+        let get = read_request(&head("GET", "http://localhost:8787", &[]), None);
         assert_eq!((get.path.as_str(), get.query.as_deref()), ("/", None));
     }
 
     #[test]
     fn a_request_with_the_gateway_headers_only_is_marked_a_selection() {
         let wire = head("GET", "http://h/hello", &[("origin", "http://a"), ("x-extra", "1")]);
-        let selection = read_request(&wire, false);
+        let selection = read_request(&wire, Some(edgegate::gateway::READ_HEADERS));
         assert!(!selection.headers.is_complete());
         assert_eq!(selection.headers.get("origin"), Some("http://a"));
-        assert!(read_request(&wire, true).headers.is_complete());
+        assert!(read_request(&wire, None).headers.is_complete());
     }
 
     #[test]
@@ -207,7 +205,7 @@ mod tests {
         ] {
             let request = read_request(
                 &head("GET", "http://h/", &[(name, value), ("origin", "http://a")]),
-                true,
+                None,
             );
             assert_eq!(
                 request.invalid_head(),
@@ -220,7 +218,7 @@ mod tests {
             assert_eq!(request.headers.get("origin"), Some("http://a"));
         }
         for name in ["x a", "x\ny", "é", ""] {
-            let request = read_request(&head("GET", "http://h/", &[(name, "v")]), true);
+            let request = read_request(&head("GET", "http://h/", &[(name, "v")]), None);
             assert_eq!(
                 request.invalid_head(),
                 Some(&InvalidHead::Header { name: None }),
@@ -234,7 +232,7 @@ mod tests {
             ("", "http://h/"),
         ] {
             assert_eq!(
-                read_request(&head(method, url, &[]), true).invalid_head(),
+                read_request(&head(method, url, &[]), None).invalid_head(),
                 Some(&InvalidHead::Target)
             );
         }
@@ -244,7 +242,7 @@ mod tests {
     fn a_broken_layout_is_the_gateways_fault() {
         let wire = head("GET", "http://h/", &[("a", "1")]);
         for cut in [0, 3, 5, wire.len() - 1] {
-            let request = read_request(&wire[..cut], true);
+            let request = read_request(&wire[..cut], None);
             assert!(
                 matches!(request.invalid_head(), Some(&InvalidHead::Layout(_))),
                 "cut at {cut}"
@@ -253,7 +251,7 @@ mod tests {
         let mut extra = wire.clone();
         extra.push(0);
         assert!(matches!(
-            read_request(&extra, true).invalid_head(),
+            read_request(&extra, None).invalid_head(),
             Some(&InvalidHead::Layout(_))
         ));
     }
@@ -302,7 +300,7 @@ mod tests {
                 })
                 .collect();
             let pairs: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-            let request = read_request(&head("GET", "http://h/", &pairs), true);
+            let request = read_request(&head("GET", "http://h/", &pairs), None);
             let valid = sent.iter().all(|(n, v)| field::is_token(n) && field::is_value(v));
             let seen: Vec<(String, String)> = request
                 .headers
@@ -332,7 +330,7 @@ mod tests {
                 valid[at] = rng.next() as u8;
                 bytes = valid;
             }
-            let request = read_request(&bytes, true);
+            let request = read_request(&bytes, None);
             assert!(request
                 .headers
                 .iter()

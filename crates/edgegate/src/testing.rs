@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::gateway::{Gateway, Platform, READ_HEADERS};
+use crate::gateway::{Gateway, Platform};
 use crate::http::Request;
 
 /// A platform with a fixed clock, counting "randomness", and a log kept in memory.
@@ -38,12 +38,12 @@ impl Platform for RecordingPlatform {
 }
 
 /// The request as the wasm adapter hands it over: only the headers in
-/// [`READ_HEADERS`], unless the route's handler needs them all. Host tests
+/// [`Gateway::read_headers`], unless the route's handler needs them all. Host tests
 /// send every request through this, so a header read without being declared
 /// there fails them (debug builds check every read).
 pub fn as_the_adapter_passes<S>(gateway: &Gateway<S>, mut request: Request) -> Request {
     if !gateway.needs_all_headers(&request) {
-        request.headers = std::mem::take(&mut request.headers).selected(READ_HEADERS);
+        request.headers = std::mem::take(&mut request.headers).selected(gateway.read_headers());
     }
     request
 }

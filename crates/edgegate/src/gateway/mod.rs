@@ -30,8 +30,10 @@ use crate::routing::{RouteError, RouteTable};
 use crate::time::rfc3339;
 use resolve::Resolved;
 
-/// Every request header the gateway's steps and the built-in extractors read.
-/// The adapter passes only these, unless the route's handler takes more
+/// Every request header the gateway's steps and the built-in extractors read
+/// when no route takes bearer tokens. The adapter passes only the selection
+/// the gateway's policies need ([`Gateway::read_headers`]: this, or
+/// [`READ_HEADERS_WITH_BEARER`]), unless the route's handler takes more
 /// ([`Gateway::needs_all_headers`]): a browser's request through the edge
 /// carries twenty or more, and copying them all into wasm costs time on every
 /// request. Debug builds check that nothing reads a header missing here.
@@ -42,10 +44,21 @@ pub const READ_HEADERS: &[&str] = &[
     "origin",
     "access-control-request-method",
     api_key::HEADER,
-    jwt::HEADER,
     // The body's size (checked against the route's limit) and type (body extractors).
     "content-length",
     "content-type",
+];
+
+/// [`READ_HEADERS`] and `Authorization`, for a gateway with a route that takes tokens.
+pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
+    request_id::HEADER,
+    CLIENT_IP_HEADER,
+    "origin",
+    "access-control-request-method",
+    api_key::HEADER,
+    "content-length",
+    "content-type",
+    jwt::HEADER,
 ];
 
 /// Where Cloudflare puts the client's address.
@@ -110,6 +123,16 @@ impl<S> Gateway<S> {
             .at(&request.path)
             .and_then(|found| ready.table.paths()[found.index].endpoint(&request.method))
             .is_some_and(|endpoint| endpoint.reads_all_headers)
+    }
+
+    /// The headers this gateway's policies read: what the adapter passes by
+    /// default. Derived from the route table (`Authorization` only when a
+    /// route takes bearer tokens), never kept by hand.
+    pub fn read_headers(&self) -> &'static [&'static str] {
+        match &self.ready {
+            Ok(ready) if ready.reads_bearer => READ_HEADERS_WITH_BEARER,
+            _ => READ_HEADERS,
+        }
     }
 
     /// Why this gateway refuses every request, if it does.

@@ -23,6 +23,8 @@ pub(super) struct Resolved<S> {
     pub default_max_body_bytes: usize,
     pub access_log: bool,
     pub problem_type_prefix: String,
+    /// Some route takes bearer tokens: `Authorization` must be passed in.
+    pub reads_bearer: bool,
 }
 
 impl<S> Resolved<S> {
@@ -115,6 +117,7 @@ impl<S> Resolved<S> {
             default_max_body_bytes: settings.max_body_bytes,
             access_log: settings.access_log,
             problem_type_prefix: settings.problem_type_prefix,
+            reads_bearer: !authenticators.jwt.is_empty(),
         })
     }
 

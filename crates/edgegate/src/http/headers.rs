@@ -49,7 +49,7 @@ impl Headers {
         debug_assert!(
             self.only
                 .is_none_or(|only| only.iter().any(|n| n.eq_ignore_ascii_case(name))),
-            "header `{name}` was read from a selection without it: add it to gateway::READ_HEADERS, \
+            "header `{name}` was read from a selection without it: add it to the gateway's selection (gateway::READ_HEADERS), \
              or declare the extractor reading it with READS_ALL_HEADERS"
         );
         self.entries
