@@ -37,7 +37,10 @@ use resolve::Resolved;
 /// ([`Gateway::needs_all_headers`]): a browser's request through the edge
 /// carries twenty or more, and copying them all into wasm costs time on every
 /// request. Debug builds check that nothing reads a header missing here.
-pub const READ_HEADERS: &[&str] = &[
+pub const READ_HEADERS: &[&str] = READ_HEADERS_WITH_BEARER.split_at(READ_HEADERS_WITH_BEARER.len() - 1).0;
+
+/// [`READ_HEADERS`] and, last, `Authorization`: for a gateway with a route that takes tokens.
+pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
     request_id::HEADER,
     CLIENT_IP_HEADER,
     // CORS: the origin, and whether an OPTIONS is a preflight.
@@ -45,17 +48,6 @@ pub const READ_HEADERS: &[&str] = &[
     "access-control-request-method",
     api_key::HEADER,
     // The body's size (checked against the route's limit) and type (body extractors).
-    "content-length",
-    "content-type",
-];
-
-/// [`READ_HEADERS`] and `Authorization`, for a gateway with a route that takes tokens.
-pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
-    request_id::HEADER,
-    CLIENT_IP_HEADER,
-    "origin",
-    "access-control-request-method",
-    api_key::HEADER,
     "content-length",
     "content-type",
     jwt::HEADER,
