@@ -17,11 +17,13 @@ pub async fn error() -> Result<&'static str, ApiError> {
     ))
 }
 
-/// Sets two cookies: repeated response headers must reach the client as two.
+/// Sets two cookies (repeated response headers must reach the client as two),
+/// a header the JS object once mistook for its prototype, and a non-ASCII value.
 pub async fn cookies() -> Response {
     let mut response = Response::text(Status::OK, "two cookies");
     response.append_header("set-cookie", "first=1; Path=/; HttpOnly");
     response.append_header("set-cookie", "second=2; Path=/; Secure");
     response.append_header("__proto__", "kept as a header");
+    response.append_header("x-unicode", "ünïcode ✓");
     response
 }

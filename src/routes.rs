@@ -41,7 +41,7 @@ impl fmt::Debug for AppState {
 /// Options that change which routes exist, read with the settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RouteOptions {
-    /// Mounts `/debug/panic` and `/debug/error`, which exist to prove the
+    /// Mounts `/debug/panic`, `/debug/error` and `/debug/cookies`, which exist to prove the
     /// failure paths end to end. Off unless `DEBUG_ROUTES=true`.
     pub debug_routes: bool,
 }

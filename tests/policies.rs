@@ -789,6 +789,10 @@ fn until_tokens_are_verified_no_token_is_accepted() {
         assert!(!body.to_string().contains("eyJ"), "the token is never echoed");
     }
     // A wrong key beside a token is still refused; a right key still admits.
+    let wrong = get("/either")
+        .with_header("authorization", "Bearer x")
+        .with_header("x-api-key", "wrong");
+    send(&gateway, wrong).problem(401, "unauthorized");
     let both = get("/either")
         .with_header("authorization", "Bearer x")
         .with_header("x-api-key", DEV_KEY);
@@ -865,4 +869,66 @@ fn the_header_selection_is_derived_from_the_policies() {
         .as_str()
         .unwrap()
         .contains("does not verify tokens"));
+}
+
+#[test]
+fn a_content_length_that_does_not_parse_is_refused_before_the_body_is_read() {
+    let gateway = app_gateway(&dev_vars());
+    for bad in ["5, 5", "-1", "ten", "1e3", ""] {
+        let (request, read) = watched(Method::Post, "/echo");
+        let body = send(&gateway, request.with_header("content-length", bad)).problem(400, "invalid-header");
+        assert_eq!(body["header"], "content-length");
+        assert!(!read.get(), "{bad:?}: the body was read");
+    }
+}
+
+#[test]
+fn a_status_the_runtime_cannot_send_is_a_500_and_bodyless_statuses_carry_no_body() {
+    async fn informational() -> Status {
+        Status(101)
+    }
+    async fn too_high() -> (Status, &'static str) {
+        (Status(600), "x")
+    }
+    async fn not_modified() -> (Status, &'static str) {
+        (Status(304), "stale body")
+    }
+    let gateway = custom_gateway(
+        vec![
+            Route::get("/101", informational).public(),
+            Route::get("/600", too_high).public(),
+            Route::get("/304", not_modified).public(),
+        ],
+        &dev_vars(),
+    );
+    for target in ["/101", "/600"] {
+        let exchange = send(&gateway, get(target));
+        exchange.problem(500, "internal");
+        assert!(exchange.access_log()["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be sent"));
+    }
+    let not_modified = send(&gateway, get("/304"));
+    assert_eq!(not_modified.status(), 304);
+    assert_eq!(not_modified.text(), "");
+}
+
+#[test]
+fn a_policy_name_given_twice_is_a_misconfiguration() {
+    let twice = with_var(
+        dev_vars(),
+        "IP_RULES",
+        r#"{"partners": {}, "partners": {"deny": ["0.0.0.0/0"]}}"#,
+    );
+    let reasons = app_gateway(&twice).misconfiguration().unwrap().join("\n");
+    assert!(reasons.contains("`partners` is given twice"), "{reasons}");
+}
+
+#[test]
+fn the_selection_with_bearer_is_the_plain_one_and_authorization() {
+    use edgegate::gateway::{READ_HEADERS, READ_HEADERS_WITH_BEARER};
+    assert_eq!(&READ_HEADERS_WITH_BEARER[..READ_HEADERS.len()], READ_HEADERS);
+    assert_eq!(READ_HEADERS_WITH_BEARER.len(), READ_HEADERS.len() + 1);
+    assert_eq!(READ_HEADERS_WITH_BEARER.last(), Some(&"authorization"));
 }

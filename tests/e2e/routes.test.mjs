@@ -150,6 +150,8 @@ test("repeated response headers reach the client as they were set: two Set-Cooki
   assert.equal(response.status, 200);
   assert.deepEqual(response.headers.getSetCookie(), ["first=1; Path=/; HttpOnly", "second=2; Path=/; Secure"]);
   assert.equal(response.headers.get("__proto__"), "kept as a header");
+  // Header values are byte strings to fetch: the UTF-8 bytes the gateway made, read as Latin-1.
+  assert.equal(Buffer.from(response.headers.get("x-unicode"), "latin1").toString("utf8"), "ünïcode ✓");
   assert.equal(response.headers.get("x-content-type-options"), "nosniff");
   assert.equal(await response.text(), "two cookies");
 });

@@ -110,6 +110,7 @@ function handle(request, all, hasBody) {
   input(0);
   let at = field(0, request.method);
   at = field(at, request.url);
+  input(at + 4);
   const countAt = at;
   let count = 0;
   at += 4;
@@ -180,20 +181,20 @@ function field(at, text) {
  */
 async function readBody(request, id, parkedOn) {
   try {
-    let length;
+    const declared = request.headers.has("content-length");
+    const limit = declared ? 0 : parkedLimit(id);
+    if (limit < 0) throw new Error(`no request is parked under ${id}`);
+    // Only the stream's own failure (the client went away) is the client's: a 400.
+    let body = null;
+    let readFailed = false;
     try {
-      const body = request.headers.has("content-length")
-        ? new Uint8Array(await request.arrayBuffer())
-        : await readWithin(request.body, parkedLimit(id));
-      if (body === null) length = BODY_TOO_LARGE;
-      else {
-        input(body.length).set(body, inputAt);
-        length = body.length;
-      }
+      body = declared ? new Uint8Array(await request.arrayBuffer()) : await readWithin(request.body, limit);
     } catch {
-      length = BODY_FAILED;
+      readFailed = true;
     }
     if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
+    if (body !== null) input(body.length).set(body, inputAt);
+    const length = readFailed ? BODY_FAILED : body === null ? BODY_TOO_LARGE : body.length;
     return await answer(request, resume(id, length));
   } catch (error) {
     return failed(request, error);

@@ -16,6 +16,8 @@ pub enum Delivery {
     Bytes(Vec<u8>),
     TooLarge,
     Failed,
+    /// The entry's own length was out of range: the gateway's fault.
+    Broken,
 }
 
 impl Delivery {
@@ -29,7 +31,7 @@ impl Delivery {
         match length {
             Delivery::TOO_LARGE => Delivery::TooLarge,
             Delivery::FAILED => Delivery::Failed,
-            n if n < 0 || n as usize > input.len() => Delivery::Failed,
+            n if n < 0 || n as usize > input.len() => Delivery::Broken,
             n => Delivery::Bytes(input[..n as usize].to_vec()),
         }
     }
@@ -42,9 +44,18 @@ pub struct BodySlot {
     /// The limit the gateway asked to read within, once it asks.
     wanted: Cell<Option<usize>>,
     arrived: RefCell<Option<Delivery>>,
+    /// Whether the adapter is polling synchronously and can park the request
+    /// if the body is wanted now. A future waiting on I/O (an authenticator
+    /// that fetches) is polled by the runtime instead, and cannot be parked.
+    parkable: Cell<bool>,
 }
 
 impl BodySlot {
+    /// Marks the polls the adapter makes itself, where a request can be parked.
+    pub fn set_parkable(&self, parkable: bool) {
+        self.parkable.set(parkable);
+    }
+
     /// The limit, if the gateway has asked for the body and it has not arrived.
     pub fn wanted(&self) -> Option<usize> {
         self.wanted.get()
@@ -70,12 +81,20 @@ impl ParkedBody {
 
 impl BodySource for ParkedBody {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        if !self.slot.parkable.get() {
+            // Fail loudly rather than wait for a body nobody will bring.
+            let cause = "the body was wanted after the request waited on I/O; only bodies wanted before any I/O can be read yet";
+            return Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))));
+        }
         self.slot.wanted.set(Some(limit));
         Box::pin(poll_fn(move |_| match self.slot.arrived.borrow_mut().take() {
             None => Poll::Pending,
             Some(Delivery::Bytes(bytes)) => Poll::Ready(Ok(bytes)),
             Some(Delivery::TooLarge) => Poll::Ready(Err(BodyReadError::TooLarge)),
             Some(Delivery::Failed) => Poll::Ready(Err(BodyReadError::Failed("the request body stream failed".into()))),
+            Some(Delivery::Broken) => Poll::Ready(Err(BodyReadError::Internal(
+                "the entry's body length was out of range".into(),
+            ))),
         }))
     }
 }

@@ -46,7 +46,7 @@ struct Parked {
 const NEEDS_INIT: i32 = -2;
 /// `edgegate_fetch`'s answer when the response waits on I/O: take the promise.
 const PENDING_RESPONSE: i32 = -1;
-/// `edgegate_fetch`'s answer when it was given only [`READ_HEADERS`] and the
+/// `edgegate_fetch`'s answer when it was given only the gateway's selection and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
 /// `edgegate_fetch`'s answers at and below this mean: the request passed
@@ -116,7 +116,7 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 /// buffer, with all the request's headers or only [`READ_HEADERS`]; `has_body`
 /// says whether a body follows (it is not read yet). Returns the output
 /// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
-/// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`].
+/// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
 #[wasm_bindgen]
 pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
@@ -135,8 +135,9 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     drive(handling, body)
 }
 
-/// The body limit of a parked request: the entry stops reading a body
-/// without a `Content-Length` as soon as it passes this.
+/// The body limit of a parked request (-1 when none is parked under `id`):
+/// the entry stops reading a body without a `Content-Length` as soon as it
+/// passes this.
 #[wasm_bindgen]
 pub fn edgegate_parked_limit(id: u32) -> f64 {
     PARKED.with(|parked| {
@@ -145,7 +146,7 @@ pub fn edgegate_parked_limit(id: u32) -> f64 {
             .get(id as usize)
             .and_then(Option::as_ref)
             .and_then(|p| p.body.wanted())
-            .map_or(0.0, |limit| limit as f64)
+            .map_or(-1.0, |limit| limit as f64)
     })
 }
 
@@ -181,7 +182,10 @@ pub fn edgegate_revive() {}
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.
 fn drive(mut handling: Handling, body: Rc<BodySlot>) -> i32 {
-    match handling.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    body.set_parkable(true);
+    let polled = handling.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    body.set_parkable(false);
+    match polled {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
             wire::write_response(&mut output, response, &log);

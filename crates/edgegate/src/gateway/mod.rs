@@ -183,6 +183,14 @@ impl<S> Gateway<S> {
         if let Some(cause) = invalid_response_header(&response) {
             response = ApiError::internal(cause).into_response();
         }
+        // The runtime sends statuses 200..=599 only (1xx are the protocol's own).
+        if !(200..=599).contains(&response.status.0) {
+            let cause = format!(
+                "a handler answered with status {}, which cannot be sent",
+                response.status.0
+            );
+            response = ApiError::internal(cause).into_response();
+        }
         if let (Some(cors), false) = (cors, preflight) {
             cors.decorate(&mut response, request.headers.get("origin"));
         }
@@ -221,7 +229,8 @@ impl<S> Gateway<S> {
                 .map_or(DEFAULT_TYPE_PREFIX, |ready| ready.problem_type_prefix.as_str());
             response.body = ResponseBody::Text(problem.to_json_with(prefix, &request.request_id));
         }
-        if request.method == Method::Head || response.status == Status::NO_CONTENT {
+        // No body with HEAD, 204, 205 or 304 (RFC 9110 §6.4.1).
+        if request.method == Method::Head || matches!(response.status.0, 204 | 205 | 304) {
             response.body = ResponseBody::Empty;
         }
         response
@@ -332,10 +341,21 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
         )
         .with_extension("max_body_bytes", limit)
     };
-    let declared = request
-        .headers
-        .get("content-length")
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    // A length that does not parse is refused before the body is read: the
+    // entry trusts a declared length to read the body whole.
+    let declared = match request.headers.get("content-length") {
+        None => None,
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(length) => Some(length),
+            Err(_) => {
+                return Err(ApiError::of(
+                    kinds::INVALID_HEADER,
+                    "The Content-Length header is not a whole number of bytes.",
+                )
+                .with_extension("header", "content-length"))
+            }
+        },
+    };
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
@@ -347,6 +367,7 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
             Ok(bytes) if bytes.len() > limit => return Err(too_large()),
             Ok(bytes) => RequestBody::Bytes(bytes),
             Err(crate::http::BodyReadError::TooLarge) => return Err(too_large()),
+            Err(crate::http::BodyReadError::Internal(cause)) => return Err(ApiError::internal(cause)),
             Err(crate::http::BodyReadError::Failed(cause)) => {
                 return Err(
                     ApiError::of(kinds::BODY_UNREADABLE, "The request body could not be read completely.")

@@ -133,4 +133,6 @@ pub enum BodyReadError {
     TooLarge,
     /// The stream failed (client went away, runtime error); the text is for the log.
     Failed(String),
+    /// The gateway could not deliver the body (its own fault: a 500); for the log.
+    Internal(String),
 }

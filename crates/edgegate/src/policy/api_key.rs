@@ -49,10 +49,6 @@ impl ApiKeys {
         Ok(ApiKeys { entries })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
     /// The consumer the presented key belongs to. Every entry is compared, in
     /// constant time, whether or not an earlier one matched.
     pub fn consumer_of(&self, presented: &str) -> Option<Rc<str>> {

@@ -68,6 +68,9 @@ impl OriginRule {
             format!("`{text}` is not an origin like `https://app.example.com`{hint}")
         })?;
         match host.strip_prefix("*.") {
+            Some(rest) if !rest.contains('.') => Err(format!(
+                "`{text}`: a subdomain pattern needs at least two labels after `*.` (`*.com` would allow every .com site)"
+            )),
             Some(rest) if !rest.is_empty() && !rest.contains('*') => Ok(OriginRule::Subdomains {
                 scheme: scheme.to_owned(),
                 suffix: format!(".{rest}"),
@@ -379,6 +382,7 @@ mod tests {
             "https://",
             "https://*",
             "https://a.*.com",
+            "https://*.com",
             "HTTPS://x.com",
         ] {
             assert!(policy(&[bad], false).is_err(), "{bad} should be refused");

@@ -24,7 +24,7 @@ pub struct Endpoint<S> {
     pub access: Access,
     /// `access` resolved against the configured authenticators, by the gateway.
     pub(crate) guard: Guard,
-    /// A limit this route sets in code; the configuration may override it.
+    /// A limit this route sets in code (else the global `MAX_BODY_BYTES`).
     pub max_body_bytes: Option<usize>,
 }
 
@@ -37,7 +37,6 @@ pub struct PathRoutes<S> {
     param_names: Vec<Rc<str>>,
     by_method: Vec<(Method, Endpoint<S>)>,
     any: Option<Endpoint<S>>,
-    allowed: MethodSet,
     allow_header: String,
 }
 
@@ -123,7 +122,6 @@ impl<S> RouteTable<S> {
                         param_names,
                         by_method: Vec::new(),
                         any: None,
-                        allowed: MethodSet::EMPTY,
                         allow_header: String::new(),
                     });
                     paths.len() - 1
@@ -180,7 +178,6 @@ impl<S> RouteTable<S> {
                 allowed = MethodSet::ALL;
             }
             allowed.insert(&Method::Options);
-            entry.allowed = allowed;
             entry.allow_header = allowed.header_value();
         }
         Ok(RouteTable { router, paths })
@@ -210,7 +207,7 @@ impl<S> RouteTable<S> {
         &mut self.paths
     }
 
-    /// The index of a path template, for configuration that names routes.
+    /// The index of a path template.
     pub fn index_of(&self, template: &str) -> Option<usize> {
         self.paths.iter().position(|p| &*p.template == template)
     }
