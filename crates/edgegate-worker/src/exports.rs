@@ -113,7 +113,7 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 }
 
 /// Handles the request whose head is the first `length` bytes of the input
-/// buffer, with all the request's headers or only [`READ_HEADERS`]; `has_body`
+/// buffer, with all the request's headers or only the gateway's selection; `has_body`
 /// says whether a body follows (it is not read yet). Returns the output
 /// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
 /// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
@@ -127,10 +127,12 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
-    let body = std::rc::Rc::new(BodySlot::default());
-    if has_body {
-        request.body = RequestBody::Stream(Box::new(ParkedBody::new(body.clone())));
-    }
+    // Only a request with a body can be parked for it: no slot for the rest.
+    let body = has_body.then(|| {
+        let slot = Rc::new(BodySlot::default());
+        request.body = RequestBody::Stream(Box::new(ParkedBody::new(slot.clone())));
+        slot
+    });
     let handling = served.handle(request, WorkerPlatform::starting_at(now));
     drive(handling, body)
 }
@@ -161,7 +163,7 @@ pub fn edgegate_resume(id: u32, length: i32) -> i32 {
     };
     let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
     body.deliver(delivery);
-    drive(handling, body)
+    drive(handling, Some(body))
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -181,10 +183,15 @@ pub fn edgegate_revive() {}
 
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.
-fn drive(mut handling: Handling, body: Rc<BodySlot>) -> i32 {
-    body.set_parkable(true);
+fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
+    let parkable = |on: bool| {
+        if let Some(slot) = &body {
+            slot.set_parkable(on);
+        }
+    };
+    parkable(true);
     let polled = handling.as_mut().poll(&mut Context::from_waker(Waker::noop()));
-    body.set_parkable(false);
+    parkable(false);
     match polled {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
@@ -192,7 +199,7 @@ fn drive(mut handling: Handling, body: Rc<BodySlot>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            if body.wanted().is_some() {
+            if let Some(body) = body.filter(|slot| slot.wanted().is_some()) {
                 let id = PARKED.with(|parked| {
                     let mut parked = parked.borrow_mut();
                     let entry = Some(Parked { handling, body });
