@@ -27,15 +27,17 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(CURDIR)/node_modules/.bin:$(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 
 RUST_SOURCES := $(shell find src crates examples -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
-  crates/edgegate-worker/js/entry.js crates/edgegate-worker/build.sh
+  crates/edgegate-worker/js/entry.js crates/edgegate-worker/js/platform.js crates/edgegate-worker/build.sh \
+  crates/edgegate-worker/trim-glue.mjs
 
-.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench clean
+.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean
 
 help:
 	@echo "make dev    serve the worker on http://localhost:$(PORT) (PORT= overrides)"
 	@echo "make test   run every test (host, end-to-end, browser)"
 	@echo "make build  build the release worker into build/"
 	@echo "make bench  ours vs Hono vs a bare worker in one workerd (wrk), size and start-up"
+	@echo "make token SUB=alice [SCOPE=items:write]  a bearer token make dev accepts (development key)"
 
 ## Set-up ------------------------------------------------------------------
 
@@ -119,6 +121,13 @@ test: setup lint test-host test-e2e
 # BENCH_ROUNDS and BENCH_SECONDS set the load (README, "Performance").
 bench: build /usr/bin/wrk
 	node bench/run.mjs
+
+# A bearer token for the development provider (.dev.vars.example), signed with
+# the development key in tools/dev-token: `make token SUB=alice SCOPE=items:write`.
+SUB ?= dev-user
+SCOPE ?=
+token:
+	@node tools/dev-token/token.mjs --sub "$(SUB)" --scope "$(SCOPE)"
 
 clean:
 	rm -rf build target .wrangler

@@ -2,6 +2,7 @@
 // worker, the Hono app and the bare worker, serving them side by side in one
 // workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
+import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort } from "../tools/local.mjs";
@@ -11,6 +12,53 @@ export const OUT = path.join(ROOT, "bench", ".out");
 export const BENCH_KEY = "bench-key-not-secret";
 
 const GREET_BODY = '{"title":"Dr."}';
+
+/**
+ * s5's identity provider, made afresh for each run: an RS256 key pair whose
+ * public half both workers get inline (`JWT_PROVIDERS`, `firebase`), and one
+ * token shaped like a Firebase ID token, valid for a day. The payload's keys
+ * are sorted at every level, so its JSON reads the same whether a verifier
+ * keeps the signed order or sorts (`claims` in /api/me's answer).
+ */
+function benchJwt() {
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = "bench-1";
+  const issuer = "https://bench.issuer";
+  const audience = "edgegate-bench";
+  const jwk = { ...publicKey.export({ format: "jwk" }), alg: "RS256", kid, use: "sig" };
+  const providers = { firebase: { issuer, audiences: [audience], jwks: { keys: [jwk] } } };
+  const iat = Math.floor(Date.now() / 1000) - 60;
+  const sub = "bench-user-1";
+  const payload = sortKeys({
+    iss: issuer,
+    aud: audience,
+    auth_time: iat - 300,
+    user_id: sub,
+    sub,
+    iat,
+    exp: iat + 24 * 60 * 60,
+    email: "alice@example.com",
+    email_verified: true,
+    firebase: { identities: { email: ["alice@example.com"] }, sign_in_provider: "password" },
+  });
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const signed = `${part({ alg: "RS256", kid, typ: "JWT" })}.${part(payload)}`;
+  return {
+    providers: JSON.stringify(providers),
+    token: `${signed}.${sign("sha256", Buffer.from(signed), privateKey).toString("base64url")}`,
+    payload,
+    /** What /api/me answers for the token (ours: serde_json of these fields in this order). */
+    body: JSON.stringify({ id: sub, scheme: "jwt", provider: "firebase", claims: payload }),
+  };
+}
+
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key])]));
+}
+
+export const BENCH_JWT = benchJwt();
 /**
  * What a browser's request carries through Cloudflare's edge besides the
  * scenario's own headers. `BENCH_BROWSER_HEADERS=1` adds them to every
@@ -61,6 +109,13 @@ export const SCENARIOS = [
       "access-control-request-headers": "content-type, x-api-key",
     },
   },
+  {
+    id: "s5",
+    name: "GET /api/me, RS256 bearer+CORS",
+    method: "GET",
+    path: "/api/me",
+    headers: { origin: FRONTEND, authorization: `Bearer ${BENCH_JWT.token}` },
+  },
 ].map((scenario) => ({ ...scenario, headers: { ...extra, ...scenario.headers } }));
 
 /** Builds the release worker's deployable bundle; returns wrangler's size report. */
@@ -97,9 +152,10 @@ export function buildOthers() {
   }
 }
 
+/** The bench's settings, alike for ours and the Hono apps (which read API_KEYS and JWT_PROVIDERS). */
 const bindings = (extra = "") => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
-${Object.entries(APP_POLICY_VARS).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
+${Object.entries({ ...APP_POLICY_VARS, JWT_PROVIDERS: BENCH_JWT.providers }).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
     (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
 

@@ -7,7 +7,7 @@ import { build } from "esbuild";
 import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS } from "../tools/local.mjs";
-import { BENCH_KEY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
+import { BENCH_JWT, BENCH_KEY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
 const result = await build({
@@ -42,6 +42,7 @@ const env = {
   ...APP_POLICY_VARS,
   CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173",
   API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }),
+  JWT_PROVIDERS: BENCH_JWT.providers,
 };
 
 for (const scenario of SCENARIOS) {

@@ -3,6 +3,7 @@
 //! table is in [`routes`]; the worker is the one `export!` line below.
 
 mod debug;
+mod identity;
 pub mod items;
 mod routes;
 mod seeds;

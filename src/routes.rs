@@ -8,10 +8,10 @@ use std::rc::Rc;
 use crate::items::{self, ItemStore, MemoryItems};
 use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
-use edgegate::policy::api_key;
+use edgegate::policy::{any_of, api_key, jwt, Access};
 use edgegate::routing::{Group, Route, RouteError, RouteTable};
 
-use crate::{debug, seeds};
+use crate::{debug, identity, seeds};
 
 /// What handlers share: bindings the adapter provides (D1 on the worker, an
 /// in-memory store by default and in host tests).
@@ -74,21 +74,28 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         Route::any("/echo", seeds::echo).public(),
         Route::any("/echo/{*rest}", seeds::echo).public(),
     ];
-    // The Cloud Endpoints seed's protected pair, and the greeting function.
-    routes.extend(Group::new("/api").access(api_key()).routes([
+    // The Cloud Endpoints seed's protected pair (`security: [api_key,
+    // firebase_auth]`: a key or a token), the greeting function, and who
+    // the caller is.
+    routes.extend(Group::new("/api").access(key_or_token()).routes([
         Route::get("/hello", seeds::hello),
         Route::get("/goodbye", seeds::goodbye),
         Route::post("/greet/{name}", seeds::greet),
+        Route::get("/me", identity::me),
     ]));
+    // Writes take a key, or a token granting `items:write`.
+    let writer = || any_of([api_key(), jwt("firebase").scopes(&["items:write"])]);
     routes.extend([
         // Items on D1: reads public, writes need a key.
         Route::get("/items", items::list).public(),
-        Route::post("/items", items::create).api_key().max_body_bytes(16 * 1024),
+        Route::post("/items", items::create)
+            .access(writer())
+            .max_body_bytes(16 * 1024),
         Route::get("/items/{id}", items::get).public(),
         Route::patch("/items/{id}", items::update)
-            .api_key()
+            .access(writer())
             .max_body_bytes(16 * 1024),
-        Route::delete("/items/{id}", items::delete).api_key(),
+        Route::delete("/items/{id}", items::delete).access(writer()),
     ]);
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
@@ -96,6 +103,12 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::get("/debug/cookies", debug::cookies).public());
     }
     RouteTable::new(routes)
+}
+
+/// An API key, or a bearer token from the `firebase` provider (its issuer,
+/// keys and audiences are in `JWT_PROVIDERS`).
+fn key_or_token() -> Access {
+    any_of([api_key(), jwt("firebase")])
 }
 
 /// The whole gateway from settings looked up by name (the adapter passes

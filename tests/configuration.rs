@@ -32,6 +32,33 @@ fn every_environment_in_wrangler_toml_builds_a_working_gateway() {
 }
 
 #[test]
+fn the_development_settings_build_a_working_gateway() {
+    assert_eq!(app_gateway(&dev_vars()).misconfiguration(), None);
+}
+
+#[test]
+fn no_deployment_accepts_the_development_token_key() {
+    let dev_key: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("tools/dev-token/public.jwk").unwrap()).unwrap();
+    let modulus = dev_key["n"].as_str().unwrap();
+    // The development provider has it (make dev accepts `make token`'s tokens)...
+    assert!(dev_vars()
+        .iter()
+        .any(|(name, value)| name == "JWT_PROVIDERS" && value.contains(modulus)));
+    // ...and no deployment does.
+    let mut environments = vec![None];
+    environments.extend(wrangler_environments().into_iter().map(Some));
+    for environment in environments {
+        for (name, value) in deployment_vars(environment.as_deref()) {
+            assert!(
+                !value.contains(modulus),
+                "{name} of {environment:?} lists the development key"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_misspelled_policy_name_in_the_settings_is_caught() {
     // What these tests would say if wrangler.toml had `partnrs` for `partners`.
     let misspelled = with_var(dev_vars(), "IP_RULES", r#"{"partnrs": {"deny": []}}"#);

@@ -1,7 +1,7 @@
 // What the end-to-end tests and the benchmark share for running the project's
 // own tools locally: where they are, the environment they run in, free ports.
 import { execFileSync } from "node:child_process";
-import { readdirSync, rmSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,14 @@ export const FRONTEND = "http://localhost:5173";
 export const APP_POLICY_VARS = {
   CORS_PROFILES: JSON.stringify({ partners: {} }),
   IP_RULES: JSON.stringify({ partners: { allow: [], deny: [] } }),
+  // The development provider (.dev.vars.example): its key is in the repo.
+  JWT_PROVIDERS: JSON.stringify({
+    firebase: {
+      issuer: "edgegate-dev",
+      audiences: ["edgegate-dev"],
+      jwks: { keys: [JSON.parse(readFileSync(path.join(ROOT, "tools", "dev-token", "public.jwk"), "utf8"))] },
+    },
+  }),
 };
 
 /** node_modules/.bin first on PATH (for wrangler's build command), quiet, no telemetry. */

@@ -1,16 +1,20 @@
 // The comparison app: the bench scenarios' routes and policies written the way
 // a Hono user would — hono/cors with the same origins, an x-api-key check on
-// /api/*, and the same handlers. `worker.js` serves it as the issue specifies;
+// /api/* that falls back to a bearer token from the `firebase` provider
+// (hono/jwk with the JWKS inline, issuer and audience checked, as ours), and
+// the same handlers. `worker.js` serves it as the issue specifies;
 // `logged.js` adds what our gateway also does on every request, as a Hono user
 // would add it: hono/request-id and one JSON access log line.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import { jwk } from "hono/jwk";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 
 export function build({ log }) {
   const app = new Hono();
   let keys;
+  let firebase;
 
   if (log) {
     app.use("*", requestId());
@@ -42,9 +46,13 @@ export function build({ log }) {
   );
 
   app.use("/api/*", async (c, next) => {
-    keys ??= new Set(Object.keys(JSON.parse(c.env.API_KEYS || "{}")));
+    keys ??= new Map(Object.entries(JSON.parse(c.env.API_KEYS || "{}")));
     const key = c.req.header("x-api-key") ?? c.req.query("key");
     if (!key || !keys.has(key)) {
+      if (c.req.header("authorization")) {
+        firebase ??= jwtProvider(JSON.parse(c.env.JWT_PROVIDERS).firebase);
+        return firebase(c, next);
+      }
       return c.json({ title: "Unauthorized", status: 401 }, 401, { "www-authenticate": "ApiKey" });
     }
     await next();
@@ -66,6 +74,17 @@ export function build({ log }) {
     const fullName = body.title ? `${body.title} ${name}` : name;
     return c.json({ message: `${greeting}, ${fullName}!` });
   });
+  app.get("/api/me", (c) => {
+    const claims = c.get("jwtPayload");
+    if (claims) return c.json({ id: claims.sub, scheme: "jwt", provider: "firebase", claims });
+    const consumer = keys.get(c.req.header("x-api-key") ?? c.req.query("key"));
+    return c.json({ id: consumer, scheme: "api_key", provider: null, claims: null });
+  });
 
   return app;
+}
+
+/** hono/jwk for one provider of JWT_PROVIDERS: its keys inline, its issuer and audiences required. */
+function jwtProvider({ issuer, audiences, jwks }) {
+  return jwk({ keys: jwks.keys, alg: ["RS256", "ES256", "EdDSA"], verification: { iss: issuer, aud: audiences } });
 }

@@ -8,9 +8,10 @@ use super::store::{CreateOutcome, IdempotencyKey};
 use crate::items::kinds as item_kinds;
 use crate::AppState;
 use edgegate::digest::sha256;
-use edgegate::extract::{Consumer, Json, Object, Path, Query, State};
+use edgegate::extract::{Json, Object, Path, Query, State};
 use edgegate::handler::IntoResponse;
 use edgegate::http::{hex_encode, Headers, Response, Status};
+use edgegate::policy::Principal;
 use edgegate::problem::kinds;
 use edgegate::problem::ApiError;
 
@@ -53,7 +54,7 @@ pub async fn list(State(state): State<AppState>, Query(query): Query<ListQuery>)
 /// the same request returns the first result and creates nothing.
 pub async fn create(
     State(state): State<AppState>,
-    Consumer(consumer): Consumer,
+    principal: Principal,
     headers: Headers,
     Json(Object(body)): Json<Object<NewItemBody>>,
 ) -> Result<Response, ApiError> {
@@ -64,7 +65,7 @@ pub async fn create(
             let canonical = serde_json::to_vec(&item).map_err(ApiError::internal)?;
             let fingerprint = hex_encode(&sha256(&canonical));
             Some(IdempotencyKey {
-                consumer,
+                consumer: idempotency_scope(&principal),
                 key: key.to_owned(),
                 fingerprint,
             })
@@ -131,4 +132,16 @@ pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> Resul
     } else {
         Err(missing(id))
     }
+}
+
+/// Whose keys an `Idempotency-Key` is looked up among: the scheme, the
+/// provider and the id, so a token whose subject is `dev` and the API-key
+/// consumer `dev` never share keys.
+fn idempotency_scope(principal: &Principal) -> String {
+    let parts = [
+        principal.scheme.as_str(),
+        principal.provider.as_deref().unwrap_or(""),
+        &principal.id,
+    ];
+    serde_json::to_string(&parts).unwrap_or_default()
 }

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { OUT, SCENARIOS, buildOthers, buildOurs, freePort, parity, request, startWorkerd, writeConfig } from "../../bench/lib.mjs";
+import { BENCH_JWT, OUT, SCENARIOS, buildOthers, buildOurs, freePort, parity, request, startWorkerd, writeConfig } from "../../bench/lib.mjs";
 
 let workerd;
 let ports;
@@ -21,7 +21,7 @@ before(async () => {
 after(() => workerd?.stop());
 
 test("the bench scenarios answer as intended", async () => {
-  const expected = { s1: [200, "Hello, World!"], s2: [200, '{"userId":"42"}'], s3: [200, '{"message":"Hola, Dr. Alice!"}'], s4: [204, ""] };
+  const expected = { s1: [200, "Hello, World!"], s2: [200, '{"userId":"42"}'], s3: [200, '{"message":"Hola, Dr. Alice!"}'], s4: [204, ""], s5: [200, BENCH_JWT.body] };
   for (const scenario of SCENARIOS) {
     const answer = await request(ports.ours, scenario);
     assert.deepEqual([answer.status, answer.body], expected[scenario.id], scenario.id);

@@ -1,11 +1,15 @@
 // A real browser: a page on http://localhost:5173 calls the worker with fetch
-// (a public GET, a keyed JSON POST that needs a preflight, a 401 it can read),
-// and a page on a disallowed origin finds its call blocked by the browser.
+// (a public GET, a keyed JSON POST that needs a preflight, a 401 it can read,
+// a bearer token), and a page on a disallowed origin finds its call blocked
+// by the browser.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { after, before, test } from "node:test";
 import { chromium } from "playwright-core";
-import { DEV_KEY, freePort, startWorker } from "./harness.mjs";
+import { signJwt } from "../../tools/jwt.mjs";
+import { DEV_KEY, ROOT, freePort, startWorker } from "./harness.mjs";
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -30,6 +34,20 @@ const PAGE = `<!doctype html>
   window.__results = results;
 </script>`;
 
+// Calls /api/me with the token it is given: Authorization makes the browser preflight.
+const BEARER_PAGE = `<!doctype html>
+<script type="module">
+  const params = new URLSearchParams(location.search);
+  try {
+    const me = await fetch(params.get("api") + "/api/me", {
+      headers: { authorization: "Bearer " + params.get("token"), "x-request-id": "browser-me-1" },
+    });
+    window.__results = { status: me.status, body: await me.json() };
+  } catch (error) {
+    window.__results = { error: String(error) };
+  }
+</script>`;
+
 const DISALLOWED_PAGE = `<!doctype html>
 <script type="module">
   const api = new URLSearchParams(location.search).get("api");
@@ -41,8 +59,11 @@ const DISALLOWED_PAGE = `<!doctype html>
   }
 </script>`;
 
-function serve(port, html) {
+/** Serves `pages` (path → HTML) on localhost:`port`. */
+function serve(port, pages) {
   const server = http.createServer((request, response) => {
+    const html = pages[new URL(request.url, "http://localhost").pathname];
+    if (html === undefined) return response.writeHead(404).end();
     response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     response.end(html);
   });
@@ -54,11 +75,20 @@ function serve(port, html) {
 
 let worker, frontend, stranger, strangerPort, browser;
 
+/** A token the dev provider accepts: signed with the committed dev key (tools/dev-token). */
+function devToken(sub) {
+  const key = JSON.parse(readFileSync(path.join(ROOT, "tools", "dev-token", "private.jwk"), "utf8"));
+  const iat = Math.floor(Date.now() / 1000);
+  const payload = { iss: "edgegate-dev", aud: "edgegate-dev", sub, iat, exp: iat + 600 };
+  return signJwt({ header: { alg: "RS256", typ: "JWT", kid: key.kid }, payload, privateKey: key });
+}
+
 before(async () => {
-  worker = await startWorker();
-  frontend = await serve(5173, PAGE);
+  // The committed example, not a local .dev.vars that may predate its dev token provider.
+  worker = await startWorker({ envFile: path.join(ROOT, ".dev.vars.example") });
+  frontend = await serve(5173, { "/": PAGE, "/bearer": BEARER_PAGE });
   strangerPort = await freePort();
-  stranger = await serve(strangerPort, DISALLOWED_PAGE);
+  stranger = await serve(strangerPort, { "/": DISALLOWED_PAGE });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     args: [
@@ -107,6 +137,23 @@ test("a page on an allowed origin calls public and keyed routes", async () => {
   assert.equal(post.principal, "dev");
   assert.equal(post.scheme, "api_key");
   const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/api/greet/{name}");
+  assert.ok(preflights.length >= 1, "the browser sent a preflight");
+  assert.ok(preflights.every((e) => e.status === 204 && !("principal" in e)));
+});
+
+test("a page on an allowed origin calls /api/me with a dev bearer token", async () => {
+  const token = devToken("browser-alice");
+  const results = await resultsOf(`http://localhost:5173/bearer?api=${encodeURIComponent(worker.url)}&token=${token}`);
+  assert.equal(results.error, undefined, results.error);
+  assert.equal(results.status, 200, JSON.stringify(results.body));
+  assert.equal(results.body.id, "browser-alice");
+  assert.equal(results.body.scheme, "jwt");
+  assert.equal(results.body.provider, "firebase");
+
+  const call = await worker.logFor("browser-me-1");
+  assert.equal(call.principal, "browser-alice");
+  assert.equal(call.scheme, "jwt");
+  const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/api/me");
   assert.ok(preflights.length >= 1, "the browser sent a preflight");
   assert.ok(preflights.every((e) => e.status === 204 && !("principal" in e)));
 });

@@ -5,7 +5,8 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DEV_KEY, FRONTEND, problem, startWorker } from "./harness.mjs";
+import { spawnSync } from "node:child_process";
+import { DEV_KEY, FRONTEND, ROOT, problem, startWorker } from "./harness.mjs";
 
 // Values for the policies the route table names: `/users/{id}`'s IP rules.
 const IP_RULES = JSON.stringify({ partners: { deny: ["198.51.100.0/24"] } });
@@ -21,6 +22,16 @@ describe("with the development settings", () => {
   });
   after(async () => worker?.stop());
   const call = (path, init) => fetch(worker.url + path, init);
+
+  test("`make token` prints a token the development provider accepts", async () => {
+    const made = spawnSync("make", ["--no-print-directory", "token", "SUB=alice", "SCOPE=items:write"], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    const token = made.stdout.trim();
+    const response = await call("/api/me", { headers: { authorization: `Bearer ${token}` } });
+    const body = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.deepEqual([body.id, body.scheme, body.provider, body.claims.scope], ["alice", "jwt", "firebase", "items:write"]);
+  });
 
   test("a preflight on a key-protected route passes without a key", async () => {
     const response = await call("/api/greet/Alice", {
@@ -86,7 +97,7 @@ describe("with the development settings", () => {
     assert.equal(await (await call(`/api/goodbye?key=${DEV_KEY}`)).text(), "Goodbye, World!");
     const missing = await call("/api/hello");
     const wrong = await call("/api/hello", { headers: { "x-api-key": "dev-local-kez" } });
-    assert.equal(missing.headers.get("www-authenticate"), 'ApiKey header="x-api-key", query="key"');
+    assert.equal(missing.headers.get("www-authenticate"), 'ApiKey header="x-api-key", query="key", Bearer realm="firebase"');
     assert.equal(wrong.headers.get("www-authenticate"), missing.headers.get("www-authenticate"));
     const a = await problem(assert, missing, 401, "unauthorized");
     const b = await problem(assert, wrong, 401, "unauthorized");

@@ -19,22 +19,38 @@ pub const FRONTEND: &str = "http://localhost:5173";
 pub type Vars = Vec<(String, String)>;
 
 /// The development settings, read from the files `make dev` uses:
-/// wrangler.toml's `[vars]` and `.dev.vars.example`'s secrets.
+/// wrangler.toml's `[vars]`, overridden by `.dev.vars.example` (its secrets
+/// and the development token provider), as wrangler overrides them.
 pub fn dev_vars() -> Vars {
-    deployment_vars(None)
+    let mut vars = vars_of(None);
+    for (name, value) in dev_file() {
+        vars = with_var(vars, &name, &value);
+    }
+    vars
 }
 
-/// The `[vars]` of wrangler.toml's top level (`None`) or of `[env.<name>]`
-/// (wrangler does not inherit `[vars]` into environments), with the secrets
-/// of `.dev.vars.example`. Tables and arrays become JSON, as the adapter
-/// reads them from `env`.
+/// What a deployment runs with: the `[vars]` of wrangler.toml's top level
+/// (`None`) or of `[env.<name>]` (wrangler does not inherit `[vars]` into
+/// environments), and the secrets `.dev.vars.example` names that `[vars]`
+/// does not set (a deployment sets them with `wrangler secret put`).
 pub fn deployment_vars(environment: Option<&str>) -> Vars {
+    let mut vars = vars_of(environment);
+    for (name, value) in dev_file() {
+        if !vars.iter().any(|(n, _)| *n == name) {
+            vars.push((name, value));
+        }
+    }
+    vars
+}
+
+/// A section's `[vars]`; tables and arrays become JSON, as the adapter reads them from `env`.
+fn vars_of(environment: Option<&str>) -> Vars {
     let config = wrangler_toml();
     let section = match environment {
         None => Some(&config),
         Some(name) => config.get("env").and_then(|envs| envs.get(name)),
     };
-    let mut vars: Vars = section
+    section
         .and_then(|section| section.get("vars"))
         .and_then(toml::Value::as_table)
         .into_iter()
@@ -46,7 +62,12 @@ pub fn deployment_vars(environment: Option<&str>) -> Vars {
             };
             (name.clone(), text)
         })
-        .collect();
+        .collect()
+}
+
+/// `.dev.vars.example`'s `NAME=value` lines.
+fn dev_file() -> Vars {
+    let mut vars = Vars::new();
     let secrets = std::fs::read_to_string(root().join(".dev.vars.example")).expect(".dev.vars.example");
     for line in secrets
         .lines()
@@ -94,7 +115,20 @@ pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
 pub fn custom_gateway(routes: Vec<Route<AppState>>, vars: &[(String, String)]) -> Gateway<AppState> {
     let map: HashMap<&str, &str> = vars
         .iter()
-        .filter(|(n, _)| n != "CORS_PROFILES" && n != "IP_RULES")
+        .filter(|(n, _)| !["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS"].contains(&n.as_str()))
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    Gateway::new(
+        RouteTable::new(routes),
+        Settings::load(|name| map.get(name).map(|v| v.to_string())),
+    )
+}
+
+/// A gateway over a test route table that names the `JWT_PROVIDERS` in `vars`.
+pub fn custom_gateway_with_providers(routes: Vec<Route<AppState>>, vars: &[(String, String)]) -> Gateway<AppState> {
+    let map: HashMap<&str, &str> = vars
+        .iter()
+        .filter(|(n, _)| !["CORS_PROFILES", "IP_RULES"].contains(&n.as_str()))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     Gateway::new(
@@ -150,12 +184,17 @@ impl Exchange {
 }
 
 pub fn send(gateway: &Gateway<AppState>, request: Request) -> Exchange {
-    let platform = RecordingPlatform::default();
+    send_on(gateway, request, &RecordingPlatform::default())
+}
+
+/// Sends on a given platform (its clock, fetch answers and counters), taking
+/// the log lines this request wrote.
+pub fn send_on(gateway: &Gateway<AppState>, request: Request, platform: &RecordingPlatform) -> Exchange {
     let request = as_the_adapter_passes(gateway, request);
-    let response = block_on(gateway.handle(request, &AppState::default(), &platform));
+    let response = block_on(gateway.handle(request, &AppState::default(), platform));
     Exchange {
         response,
-        logs: platform.log_lines(),
+        logs: platform.lines.take(),
     }
 }
 

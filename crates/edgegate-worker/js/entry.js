@@ -29,8 +29,12 @@ import {
   edgegate_parked_limit as parkedLimit,
   edgegate_resume as resume,
   edgegate_take_pending as takePending,
+  edgegate_attach_body as attachBody,
   edgegate_revive as revive,
 } from "./index.js";
+// The platform's stream reader (js/platform.js), shared with the wasm side;
+// build.sh points this at where wasm-bindgen put it.
+import { readBody as readWithin } from "./platform.js";
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
@@ -78,6 +82,9 @@ export default {
       }
       const result = run(request, env);
       if (result <= NEEDS_BODY) return readBody(request, NEEDS_BODY - result, generation);
+      // Waiting on I/O before its body phase (a token check): the body is
+      // read from its stream when the gateway asks.
+      if (result === PENDING_RESPONSE && request.body !== null) attachBody(request.body);
       return answer(request, result);
     } catch (error) {
       return failed(request, error);
@@ -199,30 +206,6 @@ async function readBody(request, id, parkedOn) {
   } catch (error) {
     return failed(request, error);
   }
-}
-
-/** The stream's bytes, or null as soon as there are more than `limit`. */
-async function readWithin(stream, limit) {
-  const reader = stream.getReader();
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.length;
-  }
-  return body;
 }
 
 /** The response for a gateway result: decoded now, or once its I/O is done. */

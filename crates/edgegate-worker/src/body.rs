@@ -2,6 +2,11 @@
 //! route, IP rules, method, access and the declared length have all passed.
 //! Until then the request is parked (see `exports`), and an unauthenticated
 //! or oversized request is answered without waiting for a byte of its body.
+//!
+//! A request that waited on I/O before its body phase (a token's signature
+//! check) cannot be parked: the runtime polls it. For it the entry hands
+//! over the body's stream when the request goes pending, and the body is
+//! read from that stream, within the same limit.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -48,6 +53,10 @@ pub struct BodySlot {
     /// if the body is wanted now. A future waiting on I/O (an authenticator
     /// that fetches) is polled by the runtime instead, and cannot be parked.
     parkable: Cell<bool>,
+    /// The body's runtime stream, for a read after I/O.
+    stream: RefCell<Option<wasm_bindgen::JsValue>>,
+    /// Whether the gateway has asked for the body.
+    asked: Cell<bool>,
 }
 
 impl BodySlot {
@@ -59,6 +68,16 @@ impl BodySlot {
     /// The limit, if the gateway has asked for the body and it has not arrived.
     pub fn wanted(&self) -> Option<usize> {
         self.wanted.get()
+    }
+
+    /// Whether the gateway has asked for the body (then it needs no stream).
+    pub fn asked(&self) -> bool {
+        self.asked.get()
+    }
+
+    /// Keeps the body's stream for a read after I/O.
+    pub fn attach_stream(&self, stream: wasm_bindgen::JsValue) {
+        *self.stream.borrow_mut() = Some(stream);
     }
 
     /// Hands over the body; the slot is not wanted again.
@@ -81,10 +100,16 @@ impl ParkedBody {
 
 impl BodySource for ParkedBody {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        self.slot.asked.set(true);
         if !self.slot.parkable.get() {
-            // Fail loudly rather than wait for a body nobody will bring.
-            let cause = "the body was wanted after the request waited on I/O; only bodies wanted before any I/O can be read yet";
-            return Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))));
+            return match self.slot.stream.take() {
+                Some(stream) => Box::pin(crate::platform::read_stream(stream, limit)),
+                // Fail loudly rather than wait for a body nobody will bring.
+                None => {
+                    let cause = "the body was wanted after I/O and the entry handed over no stream";
+                    Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))))
+                }
+            };
         }
         self.slot.wanted.set(Some(limit));
         Box::pin(poll_fn(move |_| match self.slot.arrived.borrow_mut().take() {

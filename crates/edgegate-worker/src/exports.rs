@@ -30,6 +30,9 @@ thread_local! {
     /// Requests waiting for their body, by the id the entry was given, with
     /// the body limit the gateway asked to read within.
     static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
+    /// The body slot of a request that just went pending before asking for
+    /// its body: the entry hands it the body's stream next.
+    static AWAITING_STREAM: RefCell<Option<Rc<BodySlot>>> = const { RefCell::new(None) };
 
 }
 
@@ -166,6 +169,16 @@ pub fn edgegate_resume(id: u32, length: i32) -> i32 {
     drive(handling, Some(body))
 }
 
+/// Hands the body's stream to the request [`edgegate_fetch`] just left
+/// pending before its body phase (a token check waits on I/O first), so the
+/// body can be read when the gateway asks. Does nothing otherwise.
+#[wasm_bindgen]
+pub fn edgegate_attach_body(stream: JsValue) {
+    if let Some(slot) = AWAITING_STREAM.with(|awaiting| awaiting.borrow_mut().take()) {
+        slot.attach_stream(stream);
+    }
+}
+
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
 #[wasm_bindgen]
 pub fn edgegate_take_pending() -> JsValue {
@@ -199,7 +212,7 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            if let Some(body) = body.filter(|slot| slot.wanted().is_some()) {
+            if let Some(body) = body.clone().filter(|slot| slot.wanted().is_some()) {
                 let id = PARKED.with(|parked| {
                     let mut parked = parked.borrow_mut();
                     let entry = Some(Parked { handling, body });
@@ -215,6 +228,9 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
                     }
                 });
                 return NEEDS_BODY - id as i32;
+            }
+            if let Some(slot) = body.filter(|slot| !slot.asked()) {
+                AWAITING_STREAM.with(|awaiting| *awaiting.borrow_mut() = Some(slot));
             }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
                 let (response, log) = handling.await;

@@ -1,8 +1,33 @@
-//! The runtime's clock, randomness and log, for the gateway.
+//! The runtime's clock, randomness, log, outbound fetch and WebCrypto, for
+//! the gateway. Fetch and WebCrypto are called through `js/platform.js`.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
-use edgegate::gateway::Platform;
+use edgegate::http::{BodyReadError, BodySource};
+use edgegate::platform::{
+    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
+};
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen(module = "/js/platform.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sleep)]
+    fn js_sleep(ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = importKey)]
+    fn js_import_key(jwk: &str, algorithm: &str) -> Promise;
+    #[wasm_bindgen(js_name = verify)]
+    fn js_verify(key: &JsValue, algorithm: &str, message: &[u8], signature: &[u8]) -> Promise;
+    #[wasm_bindgen(js_name = fetchOut)]
+    fn js_fetch(method: &str, url: &str, headers: Array, body: JsValue, timeout_ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = readBody)]
+    fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
+}
 
 /// The clock starts at the time the entry passed in (so a request that
 /// finishes without waiting costs no clock call) and reads `Date.now()` after
@@ -65,5 +90,99 @@ impl Platform for WorkerPlatform {
             log.push('\n');
         }
         log.push_str(line);
+    }
+
+    fn sleep(&self, ms: u32) -> PlatformFuture<'_, ()> {
+        let promise = js_sleep(ms);
+        Box::pin(async move {
+            let _ = JsFuture::from(promise).await;
+        })
+    }
+
+    fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
+        let headers = Array::new();
+        for (name, value) in &request.headers {
+            headers.push(&JsValue::from_str(name));
+            headers.push(&JsValue::from_str(value));
+        }
+        let body = request
+            .body
+            .as_deref()
+            .map_or(JsValue::UNDEFINED, |b| Uint8Array::from(b).into());
+        let promise = js_fetch(request.method.as_str(), &request.url, headers, body, request.timeout_ms);
+        Box::pin(async move {
+            let answer = JsFuture::from(promise)
+                .await
+                .map_err(|e| FetchError::Unreachable(crate::js_error::text(&e)))?;
+            if let Some(reason) = answer.as_string() {
+                return Err(if reason == "timeout" {
+                    FetchError::Timeout
+                } else {
+                    FetchError::Unreachable(reason)
+                });
+            }
+            let parts: Array = answer.unchecked_into();
+            let status = parts.get(0).as_f64().unwrap_or(0.0) as u16;
+            let flat: Array = parts.get(1).unchecked_into();
+            let headers = (0..flat.length() / 2)
+                .map(|i| {
+                    let text = |at: u32| flat.get(at).as_string().unwrap_or_default();
+                    (text(2 * i), text(2 * i + 1))
+                })
+                .collect();
+            Ok(OutboundResponse {
+                status,
+                headers,
+                body: Box::new(StreamBody(parts.get(2))),
+            })
+        })
+    }
+
+    fn import_key(&self, jwk: &str, algorithm: SignatureAlgorithm) -> PlatformFuture<'_, Result<VerifyingKey, String>> {
+        let promise = js_import_key(jwk, algorithm.name());
+        Box::pin(async move {
+            match JsFuture::from(promise).await {
+                Ok(key) => Ok(VerifyingKey(Rc::new(key))),
+                Err(error) => Err(crate::js_error::text(&error)),
+            }
+        })
+    }
+
+    fn verify<'a>(
+        &'a self,
+        key: &'a VerifyingKey,
+        algorithm: SignatureAlgorithm,
+        message: &'a [u8],
+        signature: &'a [u8],
+    ) -> PlatformFuture<'a, Result<bool, String>> {
+        let Some(key) = key.0.downcast_ref::<JsValue>() else {
+            return Box::pin(std::future::ready(Err("a key this platform did not import".into())));
+        };
+        let promise = js_verify(key, algorithm.name(), message, signature);
+        Box::pin(async move {
+            match JsFuture::from(promise).await {
+                Ok(valid) => Ok(valid.as_bool() == Some(true)),
+                Err(error) => Err(crate::js_error::text(&error)),
+            }
+        })
+    }
+}
+
+/// A body the runtime holds as a stream (a fetched response's, or a
+/// request's read after the gateway waited on I/O), read on demand.
+pub struct StreamBody(pub JsValue);
+
+impl BodySource for StreamBody {
+    fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        Box::pin(read_stream(self.0, limit))
+    }
+}
+
+/// Reads a runtime stream within `limit` bytes.
+pub async fn read_stream(stream: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
+    match JsFuture::from(js_read_body(&stream, limit as f64)).await {
+        Ok(bytes) if bytes.is_null() => Err(BodyReadError::TooLarge),
+        Ok(bytes) => Ok(bytes.unchecked_into::<Uint8Array>().to_vec()),
+        Err(error) => Err(BodyReadError::Failed(crate::js_error::text(&error))),
     }
 }

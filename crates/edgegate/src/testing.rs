@@ -1,30 +1,97 @@
-//! Helpers for driving the gateway on the host: a platform that records log
-//! lines, and a minimal executor for the gateway's future.
+//! Helpers for driving the gateway on the host: a platform with a fixed
+//! clock, a recorded log, scripted outbound fetches and a stand-in for
+//! WebCrypto, and a minimal executor for the gateway's future.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::gateway::{Gateway, Platform};
-use crate::http::Request;
+use crate::digest::sha256;
+use crate::gateway::Gateway;
+use crate::http::{BodyReadError, BodySource, Request};
+use crate::platform::{
+    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
+};
 
-/// A platform with a fixed clock, counting "randomness", and a log kept in memory.
-#[derive(Default)]
+/// The host's platform: the clock stands still unless a test moves it,
+/// "randomness" counts, log lines are kept, fetches are answered from a
+/// script (and counted), and signatures are a stand-in scheme
+/// ([`RecordingPlatform::sign`]), so policies that verify tokens are tested
+/// without a runtime. Real WebCrypto is tested end to end.
 pub struct RecordingPlatform {
+    now: Cell<f64>,
     counter: Cell<u64>,
     pub lines: RefCell<Vec<String>>,
+    answers: RefCell<Vec<(String, FakeAnswer)>>,
+    /// Every URL fetched, in order.
+    pub fetched: RefCell<Vec<String>>,
+    /// How many signatures were checked.
+    pub verifications: Cell<usize>,
+}
+
+/// How the fake answers a URL.
+#[derive(Clone)]
+pub enum FakeAnswer {
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    Fail(FetchError),
+}
+
+impl Default for RecordingPlatform {
+    fn default() -> RecordingPlatform {
+        RecordingPlatform {
+            now: Cell::new(1_795_293_296_789.0),
+            counter: Cell::new(0),
+            lines: RefCell::new(Vec::new()),
+            answers: RefCell::new(Vec::new()),
+            fetched: RefCell::new(Vec::new()),
+            verifications: Cell::new(0),
+        }
+    }
 }
 
 impl RecordingPlatform {
     pub fn log_lines(&self) -> Vec<String> {
         self.lines.borrow().clone()
     }
+
+    /// Moves the clock forward.
+    pub fn advance_ms(&self, ms: f64) {
+        self.now.set(self.now.get() + ms);
+    }
+
+    /// Answers fetches of `url` this way from now on.
+    pub fn answer(&self, url: &str, answer: FakeAnswer) {
+        let mut answers = self.answers.borrow_mut();
+        answers.retain(|(u, _)| u != url);
+        answers.push((url.to_owned(), answer));
+    }
+
+    /// How many times `url` was fetched.
+    pub fn fetches_of(&self, url: &str) -> usize {
+        self.fetched.borrow().iter().filter(|u| *u == url).count()
+    }
+
+    /// The stand-in signature of `message` by the key whose public members
+    /// are `public_jwk` (as the gateway imports them): what
+    /// [`Platform::verify`] accepts here.
+    pub fn sign(public_jwk: &str, algorithm: SignatureAlgorithm, message: &[u8]) -> Vec<u8> {
+        let mut input = Vec::new();
+        input.extend_from_slice(algorithm.name().as_bytes());
+        input.extend_from_slice(public_jwk.as_bytes());
+        input.extend_from_slice(message);
+        sha256(&input).to_vec()
+    }
 }
 
 impl Platform for RecordingPlatform {
     fn now_ms(&self) -> f64 {
-        1_795_293_296_789.0
+        self.now.get()
     }
 
     fn random_u64(&self) -> u64 {
@@ -34,6 +101,90 @@ impl Platform for RecordingPlatform {
 
     fn log(&self, line: &str) {
         self.lines.borrow_mut().push(line.to_owned());
+    }
+
+    /// Moves the clock instead of waiting.
+    fn sleep(&self, ms: u32) -> PlatformFuture<'_, ()> {
+        Box::pin(async move {
+            YieldOnce(false).await;
+            self.advance_ms(ms as f64);
+        })
+    }
+
+    fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
+        self.fetched.borrow_mut().push(request.url.clone());
+        let answer = self
+            .answers
+            .borrow()
+            .iter()
+            .find(|(u, _)| *u == request.url)
+            .map(|(_, a)| a.clone());
+        let result = match answer {
+            Some(FakeAnswer::Respond { status, headers, body }) => Ok(OutboundResponse {
+                status,
+                headers,
+                body: Box::new(FakeBody(body)),
+            }),
+            Some(FakeAnswer::Fail(error)) => Err(error),
+            None => Err(FetchError::Unreachable(format!("no fake answer for {}", request.url))),
+        };
+        // One turn of waiting, as a real fetch would, so concurrent requests interleave.
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
+    }
+
+    fn import_key(
+        &self,
+        jwk: &str,
+        _algorithm: SignatureAlgorithm,
+    ) -> PlatformFuture<'_, Result<VerifyingKey, String>> {
+        let key = VerifyingKey(Rc::new(jwk.to_owned()));
+        Box::pin(std::future::ready(Ok(key)))
+    }
+
+    fn verify<'a>(
+        &'a self,
+        key: &'a VerifyingKey,
+        algorithm: SignatureAlgorithm,
+        message: &'a [u8],
+        signature: &'a [u8],
+    ) -> PlatformFuture<'a, Result<bool, String>> {
+        self.verifications.set(self.verifications.get() + 1);
+        let jwk = key.0.downcast_ref::<String>().expect("keys imported by this platform");
+        let valid = RecordingPlatform::sign(jwk, algorithm, message) == signature;
+        Box::pin(std::future::ready(Ok(valid)))
+    }
+}
+
+/// A fetched body held in memory.
+struct FakeBody(Vec<u8>);
+
+impl BodySource for FakeBody {
+    fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        let result = if self.0.len() > limit {
+            Err(BodyReadError::TooLarge)
+        } else {
+            Ok(self.0)
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
+
+/// Pending once, then ready.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            Poll::Ready(())
+        } else {
+            self.0 = true;
+            context.waker().wake_by_ref();
+            Poll::Pending
+        }
     }
 }
 
@@ -48,8 +199,8 @@ pub fn as_the_adapter_passes<S>(gateway: &Gateway<S>, mut request: Request) -> R
     request
 }
 
-/// Runs a future to completion on this thread. The gateway's futures only
-/// wait on handlers; on the host those never wait on real I/O.
+/// Runs a future to completion on this thread. On the host nothing waits on
+/// real I/O: a pending future is polled again until it is done.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut context = Context::from_waker(Waker::noop());
@@ -59,4 +210,22 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         }
         std::thread::yield_now();
     }
+}
+
+/// Runs several futures to completion, interleaved on this thread (for
+/// tests of what concurrent requests share).
+pub fn block_on_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut futures: Vec<Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    let mut context = Context::from_waker(Waker::noop());
+    while outputs.iter().any(Option::is_none) {
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                if let Poll::Ready(value) = future.as_mut().poll(&mut context) {
+                    *output = Some(value);
+                }
+            }
+        }
+    }
+    outputs.into_iter().map(|o| o.expect("all done")).collect()
 }

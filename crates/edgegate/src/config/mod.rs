@@ -5,7 +5,9 @@
 use std::fmt;
 
 use serde::Deserialize;
+use serde_json::Value;
 
+use crate::policy::jwt::settings::ProviderConfig;
 use crate::policy::{ApiKeys, CorsSettings};
 
 /// The global default body limit: 1 MiB.
@@ -28,6 +30,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "API_KEYS",
     "ACCESS_LOG",
     "PROBLEM_TYPE_PREFIX",
+    "JWT_PROVIDERS",
 ];
 
 /// The settings, parsed but not yet resolved against the route table.
@@ -47,6 +50,8 @@ pub struct Settings {
     pub access_log: bool,
     /// What every problem's `type` starts with (then the kind's slug).
     pub problem_type_prefix: String,
+    /// Token providers routes name (`jwt("firebase")`): issuer, keys, audiences.
+    pub jwt_providers: Named<ProviderConfig>,
 }
 
 /// One named entry of `IP_RULES`.
@@ -149,6 +154,22 @@ impl Settings {
                 );
             }
         }
+        match named_policies::<Value>(
+            get("JWT_PROVIDERS"),
+            "{\"issuer\", \"jwks_uri\" or \"jwks\", \"audiences\"}",
+        ) {
+            Ok(Named(providers)) => {
+                let mut checked = Vec::with_capacity(providers.len());
+                for (name, provider) in providers {
+                    match ProviderConfig::from_json(provider) {
+                        Ok(config) => checked.push((name, config)),
+                        Err(message) => fail("JWT_PROVIDERS", format!("provider `{name}`: {message}")),
+                    }
+                }
+                settings.jwt_providers = Named(checked);
+            }
+            Err(message) => fail("JWT_PROVIDERS", message),
+        }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {
             Some(value) => match ApiKeys::parse(&value) {
@@ -179,6 +200,10 @@ impl<T> Default for Named<T> {
 impl<T> Named<T> {
     pub fn get(&self, name: &str) -> Option<&T> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, value)| value)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {

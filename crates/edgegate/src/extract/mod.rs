@@ -158,6 +158,44 @@ impl<S> FromRequest<S> for Option<Consumer> {
     }
 }
 
+/// A token's claims, typed: `Claims<FirebaseClaims>` deserializes the
+/// verified payload. A principal without claims (an API key's) cannot give
+/// them: use `Option<Claims<T>>` on routes that take keys too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claims<T>(pub T);
+
+impl<S, T: serde::de::DeserializeOwned> FromRequest<S> for Claims<T> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        match Principal::of(request).and_then(|p| p.claims.as_deref()) {
+            Some(claims) => typed_claims(claims),
+            None => Err(ApiError::internal(format!(
+                "handler for {} asks for Claims but the request authenticated without a token",
+                request.route().unwrap_or("?")
+            ))),
+        }
+    }
+}
+
+impl<S, T: serde::de::DeserializeOwned> FromRequest<S> for Option<Claims<T>> {
+    fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        match Principal::of(request).and_then(|p| p.claims.as_deref()) {
+            Some(claims) => typed_claims(claims).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A verified token whose claims lack what the handler needs is refused as
+/// the client's: its token does not grant this route.
+fn typed_claims<T: serde::de::DeserializeOwned>(claims: &serde_json::Value) -> Result<Claims<T>, ApiError> {
+    T::deserialize(claims).map(Claims).map_err(|error| {
+        ApiError::of(
+            kinds::INSUFFICIENT_CLAIMS,
+            format!("The token's claims do not fit this route: {error}."),
+        )
+    })
+}
+
 /// A handler asked for who called on a route that lets anyone call: a
 /// mistake in the app, answered as the gateway's own failure.
 fn no_principal(request: &Request, what: &str) -> ApiError {

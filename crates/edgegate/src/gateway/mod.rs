@@ -14,12 +14,11 @@
 //!    problem body rendered, CORS headers for an allowed origin,
 //!    `x-request-id` and `nosniff`; one access log line.
 
-mod platform;
 mod resolve;
 
 use std::borrow::Cow;
 
-pub use platform::Platform;
+pub use crate::platform::Platform;
 
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
@@ -215,7 +214,12 @@ impl<S> Gateway<S> {
                 duration_ms: (platform.now_ms() - started).max(0.0),
                 principal: principal.map(|p| &*p.id),
                 scheme: principal.map(|p| p.scheme.as_str()),
-                client_ip: request.client_ip.map(|ip| ip.to_string()),
+                // As the edge sent it (it parsed): formatting an address
+                // would link the IPv6 printer into the wasm.
+                client_ip: request
+                    .client_ip
+                    .and(request.headers.get(CLIENT_IP_HEADER))
+                    .map(|ip| ip.trim().to_owned()),
                 problem,
                 error: cause,
             };

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::config::{ConfigError, Settings};
 use crate::policy::access::{Access, Authenticator, Guard};
-use crate::policy::jwt::JwtProvider;
+use crate::policy::jwt::{JwtProvider, ScopedJwt};
 use crate::policy::{CorsPolicy, IpRules};
 use crate::routing::{Endpoint, RouteTable};
 
@@ -54,7 +54,25 @@ impl<S> Resolved<S> {
                 .collect()
         };
         let (cors_named, ip_named) = (named(|p| p.cors.as_ref()), named(|p| p.ip_rules.as_ref()));
+        let mut providers_named = Vec::new();
+        for routes in table.paths() {
+            for (_, endpoint) in routes.endpoints() {
+                endpoint.access.providers(&mut providers_named);
+                if let Some(scope) = endpoint.access.invalid_scope() {
+                    fail(
+                        &format!("route {}", routes.template),
+                        format!("the required scope `{scope}` is not a scope token"),
+                    );
+                }
+            }
+        }
+        let reads_bearer = !providers_named.is_empty();
         for (setting, defined, used) in [
+            (
+                "JWT_PROVIDERS",
+                settings.jwt_providers.names().collect::<Vec<_>>(),
+                &providers_named,
+            ),
             (
                 "CORS_PROFILES",
                 settings.cors_profiles.names().collect::<Vec<_>>(),
@@ -102,7 +120,11 @@ impl<S> Resolved<S> {
         // Without API_KEYS, key-protected routes refuse every request.
         let mut authenticators = Authenticators {
             api_keys: Rc::new(settings.api_keys.clone().unwrap_or_default()),
-            jwt: Vec::new(),
+            jwt: settings
+                .jwt_providers
+                .iter()
+                .map(|(name, config)| (name.to_owned(), Rc::new(JwtProvider::new(name, config.clone()))))
+                .collect(),
         };
         for routes in table.paths_mut() {
             for endpoint in routes.endpoints_mut() {
@@ -117,7 +139,7 @@ impl<S> Resolved<S> {
             default_max_body_bytes: settings.max_body_bytes,
             access_log: settings.access_log,
             problem_type_prefix: settings.problem_type_prefix,
-            reads_bearer: !authenticators.jwt.is_empty(),
+            reads_bearer,
         })
     }
 
@@ -137,7 +159,7 @@ impl<S> Resolved<S> {
 struct Authenticators {
     api_keys: Rc<dyn Authenticator>,
     /// By provider name; a route table names a few.
-    jwt: Vec<(String, Rc<dyn Authenticator>)>,
+    jwt: Vec<(String, Rc<JwtProvider>)>,
 }
 
 impl Authenticators {
@@ -160,14 +182,18 @@ impl Authenticators {
                 into.push(self.api_keys.clone());
                 false
             }
-            Access::Jwt { provider, .. } => {
-                let authenticator = match self.jwt.iter().find(|(name, _)| name == provider) {
-                    Some((_, authenticator)) => authenticator.clone(),
-                    None => {
-                        let authenticator: Rc<dyn Authenticator> = Rc::new(JwtProvider::new(provider));
-                        self.jwt.push((provider.clone(), authenticator.clone()));
-                        authenticator
-                    }
+            Access::Jwt { provider, scopes } => {
+                // Every name was checked against the settings above.
+                let Some((_, jwt)) = self.jwt.iter().find(|(name, _)| name == provider) else {
+                    unreachable!("provider `{provider}` was checked");
+                };
+                let authenticator: Rc<dyn Authenticator> = if scopes.is_empty() {
+                    jwt.clone()
+                } else {
+                    Rc::new(ScopedJwt {
+                        provider: jwt.clone(),
+                        scopes: scopes.clone(),
+                    })
                 };
                 into.push(authenticator);
                 false

@@ -13,8 +13,8 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::gateway::Platform;
 use crate::http::{Request, Response};
+use crate::platform::Platform;
 use crate::problem::kinds;
 use crate::problem::ApiError;
 
@@ -57,6 +57,26 @@ pub fn any_of(alternatives: impl IntoIterator<Item = Access>) -> Access {
 }
 
 impl Access {
+    /// The token providers this access names, added to `into` once each.
+    pub fn providers<'a>(&'a self, into: &mut Vec<&'a str>) {
+        match self {
+            Access::Jwt { provider, .. } if !into.contains(&provider.as_str()) => into.push(provider),
+            Access::AnyOf(alternatives) => alternatives.iter().for_each(|a| a.providers(into)),
+            _ => {}
+        }
+    }
+
+    /// A required scope that is not an RFC 6749 scope token (it would break
+    /// the `WWW-Authenticate` header it is named in), if there is one.
+    pub fn invalid_scope(&self) -> Option<&str> {
+        let valid = |s: &String| !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+        match self {
+            Access::Jwt { scopes, .. } => scopes.iter().find(|s| !valid(s)).map(String::as_str),
+            Access::AnyOf(alternatives) => alternatives.iter().find_map(Access::invalid_scope),
+            _ => None,
+        }
+    }
+
     /// A token must also carry these scopes (`scope` or `scp` claims).
     pub fn scopes(self, required: &[&str]) -> Access {
         match self {
@@ -112,6 +132,18 @@ pub enum Verdict {
     /// Credentials of this scheme that fail a check: the detail says which,
     /// never quoting them.
     Invalid(String),
+    /// Valid credentials without a permission the route requires (a token's
+    /// scope): 403 with this challenge.
+    Forbidden {
+        challenge: String,
+        detail: String,
+    },
+    /// The scheme cannot decide now (its keys cannot be fetched): not the
+    /// client's fault, a 503 to retry.
+    Unavailable {
+        detail: String,
+        retry_after_s: u32,
+    },
 }
 
 /// The future an [`Authenticator`] answers with.
@@ -122,9 +154,19 @@ pub trait Authenticator {
     /// This scheme's `WWW-Authenticate` challenge, sent with every 401 of a
     /// route that accepts it.
     fn challenge(&self) -> String;
+    /// The challenge when this scheme found the credentials invalid (RFC 6750's
+    /// `error="invalid_token"` for tokens).
+    fn invalid_challenge(&self) -> String {
+        self.challenge()
+    }
     /// What a client is told it must send, for the 401's detail.
     fn wants(&self) -> &'static str;
     fn authenticate<'a>(&'a self, request: &'a Request, platform: &'a dyn Platform) -> VerdictFuture<'a>;
+    /// Whether the authenticated principal may call this route (a token's
+    /// scopes): `Forbidden` if not. Everyone authenticated may, by default.
+    fn permits(&self, _principal: &Principal) -> Result<(), Verdict> {
+        Ok(())
+    }
 }
 
 /// A route's access resolved against the configured authenticators.
@@ -139,38 +181,63 @@ pub enum Guard {
 
 impl Guard {
     /// The principal the request authenticated as (none on a public route),
-    /// or the 401 to answer.
+    /// or the answer: the first alternative that authenticates wins; else a
+    /// 403 for a valid token lacking scope, a 503 when a scheme could not
+    /// decide, a 401 for invalid credentials or none.
     pub async fn admit(&self, request: &Request, platform: &dyn Platform) -> Result<Option<Principal>, Response> {
         let Guard::AnyOf(alternatives) = self else {
             return Ok(None);
         };
-        let mut invalid = None;
-        for authenticator in alternatives {
+        let mut invalid: Option<(usize, String)> = None;
+        let mut forbidden = None;
+        let mut unavailable = None;
+        for (index, authenticator) in alternatives.iter().enumerate() {
             match authenticator.authenticate(request, platform).await {
-                Verdict::Authenticated(principal) => return Ok(Some(principal)),
+                Verdict::Authenticated(principal) => match authenticator.permits(&principal) {
+                    Ok(()) => return Ok(Some(principal)),
+                    Err(Verdict::Forbidden { challenge, detail }) => {
+                        forbidden.get_or_insert((challenge, detail));
+                    }
+                    Err(_) => unreachable!("permits answers Forbidden"),
+                },
                 Verdict::Absent => {}
                 Verdict::Invalid(detail) => {
-                    invalid.get_or_insert(detail);
+                    invalid.get_or_insert((index, detail));
+                }
+                Verdict::Forbidden { challenge, detail } => {
+                    forbidden.get_or_insert((challenge, detail));
+                }
+                Verdict::Unavailable { detail, retry_after_s } => {
+                    unavailable.get_or_insert((detail, retry_after_s));
                 }
             }
         }
-        Err(self.unauthorized(invalid))
-    }
-
-    fn unauthorized(&self, invalid: Option<String>) -> Response {
-        let Guard::AnyOf(alternatives) = self else {
-            unreachable!("an open guard admits everyone")
-        };
-        let challenges: Vec<String> = alternatives.iter().map(|a| a.challenge()).collect();
+        if let Some((challenge, detail)) = forbidden {
+            let error = ApiError::of(kinds::INSUFFICIENT_SCOPE, detail).with_header("www-authenticate", challenge);
+            return Err(error.into_response());
+        }
+        if let Some((detail, retry_after_s)) = unavailable {
+            let error = ApiError::of(kinds::CREDENTIALS_UNVERIFIABLE, detail)
+                .with_header("retry-after", retry_after_s.to_string());
+            return Err(error.into_response());
+        }
+        let challenges: Vec<String> = alternatives
+            .iter()
+            .enumerate()
+            .map(|(index, a)| match &invalid {
+                Some((which, _)) if *which == index => a.invalid_challenge(),
+                _ => a.challenge(),
+            })
+            .collect();
         let detail = match invalid {
-            Some(detail) => detail,
+            Some((_, detail)) => detail,
             None => {
                 let wanted: Vec<&str> = alternatives.iter().map(|a| a.wants()).collect();
                 format!("{} is required.", wanted.join(", or "))
             }
         };
-        ApiError::of(kinds::UNAUTHORIZED, detail)
+        Err(ApiError::of(kinds::UNAUTHORIZED, detail)
             .with_header("www-authenticate", challenges.join(", "))
-            .into_response()
+            .into_response())
     }
 }

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use super::access::{Authenticator, Principal, Scheme, Verdict, VerdictFuture};
 use crate::digest::{constant_time_eq, sha256};
-use crate::gateway::Platform;
 use crate::http::{parse_query, Request};
+use crate::platform::Platform;
 
 /// The header and query parameter a key may arrive in (the seeds' convention).
 pub const HEADER: &str = "x-api-key";

@@ -41,6 +41,8 @@ kinds! {
     MALFORMED_JSON = "malformed-json", BAD_REQUEST, "The body is not valid JSON (with line and column).";
     BODY_UNREADABLE = "body-unreadable", BAD_REQUEST, "The request body could not be read completely.";
     UNAUTHORIZED = "unauthorized", UNAUTHORIZED, "No credentials the route accepts, or invalid ones.";
+    INSUFFICIENT_SCOPE = "insufficient-scope", FORBIDDEN, "A valid token without a scope the route requires (see WWW-Authenticate).";
+    INSUFFICIENT_CLAIMS = "insufficient-claims", FORBIDDEN, "A valid token whose claims lack what the route needs.";
     IP_REFUSED = "ip-refused", FORBIDDEN, "The client address is refused by IP rules.";
     NOT_FOUND = "not-found", NOT_FOUND, "No route matches the path, or the resource does not exist.";
     METHOD_NOT_ALLOWED = "method-not-allowed", METHOD_NOT_ALLOWED, "The path has no route for the method (see Allow).";
@@ -49,6 +51,7 @@ kinds! {
     INVALID_BODY = "invalid-body", UNPROCESSABLE_CONTENT, "Valid JSON of the wrong shape (naming the field).";
     INTERNAL = "internal", INTERNAL_SERVER_ERROR, "The gateway or a handler failed; the cause is logged under the request id.";
     MISCONFIGURED = "misconfigured", INTERNAL_SERVER_ERROR, "The gateway's settings are invalid; it refuses every request.";
+    CREDENTIALS_UNVERIFIABLE = "token-keys-unavailable", SERVICE_UNAVAILABLE, "A token provider's keys cannot be fetched now; retry after Retry-After.";
     UNAVAILABLE = "unavailable", SERVICE_UNAVAILABLE, "A dependency (a database) failed; retry after Retry-After.";
 }
 

@@ -1,0 +1,64 @@
+//! Outbound HTTP as the platform sends it: a request out, a response head
+//! back with a body read on demand (within a limit, so a huge answer is
+//! never buffered whole).
+
+use crate::http::{BodySource, Method};
+
+pub struct OutboundRequest {
+    pub method: Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// The whole exchange (connect, head) is given up after this long.
+    pub timeout_ms: u32,
+}
+
+impl OutboundRequest {
+    pub fn get(url: &str, timeout_ms: u32) -> OutboundRequest {
+        OutboundRequest {
+            method: Method::Get,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: None,
+            timeout_ms,
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> OutboundRequest {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+pub struct OutboundResponse {
+    pub status: u16,
+    /// Lower-case names, in the order received; a name may repeat.
+    pub headers: Vec<(String, String)>,
+    pub body: Box<dyn BodySource>,
+}
+
+impl OutboundResponse {
+    /// The first value of a header (names are lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why no response came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// Nothing answered within the request's timeout.
+    Timeout,
+    /// The address could not be reached (DNS, refused, TLS, a reset); the
+    /// text is for the log.
+    Unreachable(String),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Timeout => f.write_str("timed out"),
+            FetchError::Unreachable(cause) => write!(f, "unreachable: {cause}"),
+        }
+    }
+}

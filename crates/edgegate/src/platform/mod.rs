@@ -1,0 +1,45 @@
+//! What the gateway needs from the runtime, and nothing more: a clock, some
+//! randomness for request ids, a log, outbound HTTP ([`fetch`]: JWKS,
+//! upstreams) and signature verification ([`crypto`]: the runtime's
+//! WebCrypto, so no RSA or ECDSA code is compiled into the wasm). The Workers
+//! adapter implements it with the runtime's APIs; host tests with
+//! [`FakePlatform`](crate::testing::FakePlatform).
+
+pub mod crypto;
+pub mod fetch;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use crypto::{SignatureAlgorithm, VerifyingKey};
+pub use fetch::{FetchError, OutboundRequest, OutboundResponse};
+
+/// A future the platform answers with; it may borrow the platform.
+pub type PlatformFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+pub trait Platform {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> f64;
+    /// Random bits for request ids (not for secrets).
+    fn random_u64(&self) -> u64;
+    /// Writes one log line (a JSON object).
+    fn log(&self, line: &str);
+    /// Resolves after about `ms` milliseconds: how a request waits for work
+    /// another request is doing (the runtime cancels a request that waits
+    /// with nothing of its own pending).
+    fn sleep(&self, ms: u32) -> PlatformFuture<'_, ()>;
+    /// Sends a request out (redirects are not followed) and answers the
+    /// response head; its body is read on demand.
+    fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>>;
+    /// Imports a public key given as a JWK (JSON text with only its public
+    /// members) for verifying `algorithm`'s signatures. Imported once and kept.
+    fn import_key(&self, jwk: &str, algorithm: SignatureAlgorithm) -> PlatformFuture<'_, Result<VerifyingKey, String>>;
+    /// Whether `signature` is `algorithm`'s signature of `message` by `key`.
+    fn verify<'a>(
+        &'a self,
+        key: &'a VerifyingKey,
+        algorithm: SignatureAlgorithm,
+        message: &'a [u8],
+        signature: &'a [u8],
+    ) -> PlatformFuture<'a, Result<bool, String>>;
+}

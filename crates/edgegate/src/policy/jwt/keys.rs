@@ -1,0 +1,402 @@
+//! A provider's signing keys (its JWKS), kept per isolate as a production
+//! gateway must:
+//!
+//! - fetched on first use, and concurrent first requests share one fetch;
+//! - fresh for the response's `max-age` (within 1 min–6 h) or the
+//!   provider's `cache_s`; after that the next request refreshes them;
+//! - a token naming an unknown key refetches at most once per
+//!   `min_refetch_s`, so a flood of random key ids cannot make the worker
+//!   hammer the identity provider;
+//! - when a refresh fails, the keys already held keep working for up to a
+//!   day, and a failed fetch is not retried for 10 s; with no keys at all
+//!   the answer is "unavailable, retry after", never "invalid token".
+//!
+//! Keys are imported into the platform (WebCrypto) once each, on first use.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::policy::access_log::log_line;
+
+use super::settings::KeySource;
+use crate::http::BodyReadError;
+use crate::platform::{OutboundRequest, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey};
+
+/// How long a JWKS fetch may take.
+const FETCH_TIMEOUT_MS: u32 = 5_000;
+/// A JWKS larger than this is refused (real ones are a few KB).
+const MAX_JWKS_BYTES: usize = 256 * 1024;
+/// Bounds on a response's `max-age`.
+const MIN_CACHE_MS: f64 = 60_000.0;
+const MAX_CACHE_MS: f64 = 6.0 * 3_600_000.0;
+/// How long keys stay usable past their freshness while refreshes fail.
+const STALE_MS: f64 = 24.0 * 3_600_000.0;
+/// How long after a failed fetch the next is tried.
+const RETRY_MS: f64 = 10_000.0;
+
+/// One public key of the set, with what a token's algorithm must agree with.
+pub struct Jwk {
+    kid: Option<String>,
+    kty: String,
+    crv: Option<String>,
+    alg: Option<String>,
+    /// Only the public members, as the platform imports them.
+    public_json: String,
+    imported: RefCell<Vec<(SignatureAlgorithm, VerifyingKey)>>,
+}
+
+impl Jwk {
+    fn fits(&self, algorithm: SignatureAlgorithm) -> bool {
+        let (kty, crv) = algorithm.key_type();
+        self.kty == kty && self.crv.as_deref() == crv && self.alg.as_deref().is_none_or(|alg| alg == algorithm.name())
+    }
+}
+
+/// The signing keys of a JWKS document (`{"keys": [..]}`): RSA, EC and OKP
+/// keys whose `use` is absent or `sig`; others are skipped. Only the public
+/// members are kept, so a private key given by mistake is never imported.
+pub fn parse_jwks(jwks: &Value) -> Result<Vec<Rc<Jwk>>, String> {
+    let keys = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or("must be an object with a `keys` array")?;
+    let text = |key: &Value, name: &str| key.get(name).and_then(Value::as_str).map(str::to_owned);
+    let mut usable = Vec::new();
+    for key in keys {
+        if text(key, "use").is_some_and(|u| u != "sig") {
+            continue;
+        }
+        let (Some(kty), crv) = (text(key, "kty"), text(key, "crv")) else {
+            continue;
+        };
+        // Written by hand from base64url members (nothing to escape): the
+        // public members only, as the platform imports them.
+        let member = |name: &str| text(key, name).filter(|v| is_base64url(v));
+        let public = match kty.as_str() {
+            "RSA" => match (member("n"), member("e")) {
+                (Some(n), Some(e)) => format!(r#"{{"kty":"RSA","n":"{n}","e":"{e}"}}"#),
+                _ => continue,
+            },
+            "EC" => match (crv.as_deref().filter(|c| is_base64url(c)), member("x"), member("y")) {
+                (Some(crv), Some(x), Some(y)) => format!(r#"{{"kty":"EC","crv":"{crv}","x":"{x}","y":"{y}"}}"#),
+                _ => continue,
+            },
+            "OKP" => match (crv.as_deref().filter(|c| is_base64url(c)), member("x")) {
+                (Some(crv), Some(x)) => format!(r#"{{"kty":"OKP","crv":"{crv}","x":"{x}"}}"#),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        usable.push(Rc::new(Jwk {
+            kid: text(key, "kid"),
+            kty,
+            crv,
+            alg: text(key, "alg"),
+            public_json: public,
+            imported: RefCell::new(Vec::new()),
+        }));
+    }
+    Ok(usable)
+}
+
+/// Whether a JWK member is base64url text (curve names are letters, digits and `-`).
+fn is_base64url(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Why no key verifies a token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyError {
+    /// No key with the token's `kid` (after the refetch allowed).
+    Unknown,
+    /// The key named has another type, curve or algorithm.
+    Mismatch,
+    /// No keys could be had; retry after this many seconds.
+    Unavailable { retry_after_s: u32 },
+}
+
+/// A provider's key set and its cache state.
+pub struct KeySet {
+    provider: Rc<str>,
+    uri: Option<String>,
+    cache_ms: f64,
+    min_refetch_ms: f64,
+    state: RefCell<State>,
+}
+
+struct State {
+    keys: Vec<Rc<Jwk>>,
+    loaded: bool,
+    fresh_until: f64,
+    usable_until: f64,
+    /// When the last fetch started.
+    last_fetch: f64,
+    /// No fetch before this (after a failure).
+    retry_at: f64,
+    /// A fetch is in progress: other requests wait for it instead of fetching.
+    fetching: bool,
+}
+
+/// How often a request waiting for another's fetch looks again. It looks
+/// rather than being woken: the Workers runtime cancels a request that waits
+/// on another request's I/O with nothing of its own pending, and a timer is
+/// its own.
+const WAIT_STEP_MS: u32 = 5;
+
+/// Ends a fetch however its leader stops (done, or dropped mid-fetch), so
+/// no follower waits for it longer than the fetch's timeout.
+struct Landing<'a>(&'a KeySet);
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        self.0.state.borrow_mut().fetching = false;
+    }
+}
+
+enum Step {
+    Found(Rc<Jwk>),
+    Refuse(KeyError),
+    Fetch,
+    Wait,
+}
+
+impl KeySet {
+    pub fn new(provider: &str, source: &KeySource, cache_ms: f64, min_refetch_ms: f64) -> KeySet {
+        let (uri, keys) = match source {
+            KeySource::Remote(uri) => (Some(uri.clone()), Vec::new()),
+            KeySource::Inline(jwks) => (None, parse_jwks(jwks).unwrap_or_default()),
+        };
+        let inline = uri.is_none();
+        KeySet {
+            provider: Rc::from(provider),
+            uri,
+            cache_ms,
+            min_refetch_ms,
+            state: RefCell::new(State {
+                keys,
+                loaded: inline,
+                fresh_until: if inline { f64::INFINITY } else { 0.0 },
+                usable_until: if inline { f64::INFINITY } else { 0.0 },
+                last_fetch: f64::NEG_INFINITY,
+                retry_at: 0.0,
+                fetching: false,
+            }),
+        }
+    }
+
+    /// The imported key for a token's `kid` and algorithm.
+    pub fn key_for<'a>(
+        &'a self,
+        kid: Option<&'a str>,
+        algorithm: SignatureAlgorithm,
+        platform: &'a dyn Platform,
+    ) -> PlatformFuture<'a, Result<VerifyingKey, KeyError>> {
+        Box::pin(self.find_key(kid, algorithm, platform))
+    }
+
+    async fn find_key(
+        &self,
+        kid: Option<&str>,
+        algorithm: SignatureAlgorithm,
+        platform: &dyn Platform,
+    ) -> Result<VerifyingKey, KeyError> {
+        let mut fetched = false;
+        // Each turn either answers or waits for a fetch that changes the
+        // state; three turns cover "wait for another's fetch, then refetch".
+        for _ in 0..3 {
+            match self.next_step(kid, algorithm, platform.now_ms(), fetched) {
+                Step::Found(jwk) => return self.import(&jwk, algorithm, platform).await,
+                Step::Refuse(error) => return Err(error),
+                Step::Fetch => self.fetch(platform).await,
+                Step::Wait => self.wait(platform).await,
+            }
+            fetched = true;
+        }
+        Err(self.unavailable(platform.now_ms()))
+    }
+
+    fn next_step(&self, kid: Option<&str>, algorithm: SignatureAlgorithm, now: f64, fetched: bool) -> Step {
+        let state = self.state.borrow();
+        let usable = state.loaded && now < state.usable_until;
+        let found = if usable {
+            find(&state.keys, kid, algorithm)
+        } else {
+            Err(KeyError::Unknown)
+        };
+        if self.uri.is_none() {
+            return match found {
+                Ok(jwk) => Step::Found(jwk),
+                Err(error) => Step::Refuse(error),
+            };
+        }
+        let may_fetch = now >= state.retry_at;
+        match (state.fetching, found) {
+            // A key in hand is used even while a refresh runs.
+            (_, Ok(jwk)) if usable && (now < state.fresh_until || !may_fetch || state.fetching) => Step::Found(jwk),
+            (true, _) => Step::Wait,
+            (false, _) if !usable => {
+                if may_fetch && !fetched {
+                    Step::Fetch
+                } else {
+                    Step::Refuse(self.unavailable_in(&state, now))
+                }
+            }
+            // Fresh keys lack the kid: refetch, at most once per interval.
+            (false, Err(KeyError::Unknown)) => {
+                if !fetched && may_fetch && now - state.last_fetch >= self.min_refetch_ms {
+                    Step::Fetch
+                } else {
+                    Step::Refuse(KeyError::Unknown)
+                }
+            }
+            (false, Err(error)) => Step::Refuse(error),
+            // Stale keys and a fetch is allowed: this request refreshes them.
+            (false, Ok(_)) => Step::Fetch,
+        }
+    }
+
+    fn unavailable(&self, now: f64) -> KeyError {
+        self.unavailable_in(&self.state.borrow(), now)
+    }
+
+    fn unavailable_in(&self, state: &State, now: f64) -> KeyError {
+        let wait_ms = (state.retry_at - now).max(1000.0);
+        KeyError::Unavailable {
+            retry_after_s: (wait_ms / 1000.0).ceil() as u32,
+        }
+    }
+
+    /// Waits (on timers of this request's own) until another request's fetch ends.
+    async fn wait(&self, platform: &dyn Platform) {
+        let mut waited = 0;
+        while self.state.borrow().fetching && waited <= FETCH_TIMEOUT_MS {
+            platform.sleep(WAIT_STEP_MS).await;
+            waited += WAIT_STEP_MS;
+        }
+    }
+
+    /// Fetches the set as the one request doing so; others wait for it.
+    async fn fetch(&self, platform: &dyn Platform) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.fetching = true;
+            state.last_fetch = platform.now_ms();
+        }
+        let _landing = Landing(self);
+        let uri = self.uri.as_deref().expect("only remote sets are fetched");
+        let outcome = download(uri, platform).await;
+        self.land(outcome, platform);
+    }
+
+    /// Keeps what a fetch brought, or logs why it failed and when to retry.
+    #[inline(never)]
+    fn land(&self, outcome: Result<(Vec<Rc<Jwk>>, Option<f64>), String>, platform: &dyn Platform) {
+        let now = platform.now_ms();
+        let mut state = self.state.borrow_mut();
+        match outcome {
+            Ok((keys, max_age_ms)) => {
+                let fresh_ms = max_age_ms.map_or(self.cache_ms, |ms| ms.clamp(MIN_CACHE_MS, MAX_CACHE_MS));
+                state.keys = keys;
+                state.loaded = true;
+                state.fresh_until = now + fresh_ms;
+                state.usable_until = now + fresh_ms + STALE_MS;
+                state.retry_at = 0.0;
+            }
+            Err(cause) => {
+                state.retry_at = now + RETRY_MS;
+                let kept = if state.loaded && now < state.usable_until {
+                    "true"
+                } else {
+                    "false"
+                };
+                let fields = [("provider", &*self.provider), ("error", &cause), ("keys_kept", kept)];
+                platform.log(&log_line("warn", "JWKS fetch failed", &fields));
+            }
+        }
+    }
+
+    async fn import(
+        &self,
+        jwk: &Jwk,
+        algorithm: SignatureAlgorithm,
+        platform: &dyn Platform,
+    ) -> Result<VerifyingKey, KeyError> {
+        if let Some((_, key)) = jwk.imported.borrow().iter().find(|(a, _)| *a == algorithm) {
+            return Ok(key.clone());
+        }
+        match platform.import_key(&jwk.public_json, algorithm).await {
+            Ok(key) => {
+                jwk.imported.borrow_mut().push((algorithm, key.clone()));
+                Ok(key)
+            }
+            Err(cause) => {
+                // The provider published a key the runtime cannot use: not the client's fault.
+                let kid = jwk.kid.as_deref().unwrap_or("");
+                let fields = [("provider", &*self.provider), ("kid", kid), ("error", &cause)];
+                platform.log(&log_line("error", "a JWKS key could not be imported", &fields));
+                Err(KeyError::Unavailable { retry_after_s: 60 })
+            }
+        }
+    }
+}
+
+/// The key a token names: by `kid`, else the only key that fits.
+fn find(keys: &[Rc<Jwk>], kid: Option<&str>, algorithm: SignatureAlgorithm) -> Result<Rc<Jwk>, KeyError> {
+    let mut named = keys
+        .iter()
+        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .peekable();
+    if named.peek().is_none() {
+        return Err(KeyError::Unknown);
+    }
+    named.find(|k| k.fits(algorithm)).cloned().ok_or(KeyError::Mismatch)
+}
+
+/// Fetches and parses a JWKS, with the response's `max-age` if it has one.
+async fn download(uri: &str, platform: &dyn Platform) -> Result<(Vec<Rc<Jwk>>, Option<f64>), String> {
+    let request = OutboundRequest::get(uri, FETCH_TIMEOUT_MS).with_header("accept", "application/json");
+    let response = platform.fetch(request).await.map_err(|e| e.to_string())?;
+    let status = response.status;
+    let max_age_ms = response.header("cache-control").and_then(max_age).map(|s| s * 1000.0);
+    let body = if status == 200 {
+        response.body.read(MAX_JWKS_BYTES).await
+    } else {
+        Ok(Vec::new())
+    };
+    Ok((key_set_from(status, body)?, max_age_ms))
+}
+
+/// The keys of a fetched JWKS answer, or why there are none. Apart from the
+/// fetch so the waiting code stays small.
+#[inline(never)]
+fn key_set_from(status: u16, body: Result<Vec<u8>, BodyReadError>) -> Result<Vec<Rc<Jwk>>, String> {
+    if status != 200 {
+        return Err(format!("status {status}"));
+    }
+    let body = body.map_err(|e| match e {
+        BodyReadError::TooLarge => format!("larger than {MAX_JWKS_BYTES} bytes"),
+        BodyReadError::Failed(cause) | BodyReadError::Internal(cause) => cause,
+    })?;
+    let jwks: Value = serde_json::from_slice(&body).map_err(|e| format!("not JSON: {e}"))?;
+    let keys = parse_jwks(&jwks)?;
+    if keys.is_empty() {
+        return Err("no usable signing key in the set".into());
+    }
+    Ok(keys)
+}
+
+/// `max-age` of a `Cache-Control` value, in seconds.
+fn max_age(value: &str) -> Option<f64> {
+    value.split(',').find_map(|directive| {
+        let (name, seconds) = directive.trim().split_once('=')?;
+        name.eq_ignore_ascii_case("max-age")
+            .then(|| seconds.trim().parse::<u32>().ok())
+            .flatten()
+            .map(f64::from)
+    })
+}

@@ -1,0 +1,773 @@
+//! Bearer tokens through the gateway's one entry point, on the host: the
+//! claim and header rules, the JWKS cache and its limits, scopes, typed
+//! claims and the answers. Signatures are the host platform's stand-in
+//! scheme (`RecordingPlatform::sign`); real WebCrypto is tested end to end
+//! (tests/e2e/jwt.test.mjs).
+
+mod support;
+
+use edgegate::extract::Claims;
+use edgegate::platform::{FetchError, SignatureAlgorithm};
+use edgegate::policy::{any_of, api_key, jwt, Principal};
+use edgegate::routing::Route;
+use edgegate::testing::{block_on_all, FakeAnswer, RecordingPlatform};
+use edgegate_app::AppState;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use support::*;
+
+const ISSUER: &str = "https://issuer.test";
+const AUDIENCE: &str = "edgegate-test";
+const JWKS: &str = "https://issuer.test/jwks";
+
+/// A test key: its JWK, and the public members as the gateway imports them.
+struct Key {
+    kid: &'static str,
+    jwk: Value,
+    public: String,
+}
+
+fn rsa_key(kid: &'static str) -> Key {
+    let n = format!("modulus-of-{kid}");
+    Key {
+        kid,
+        jwk: json!({"kty": "RSA", "kid": kid, "use": "sig", "n": n, "e": "AQAB"}),
+        public: format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB"}}"#),
+    }
+}
+
+fn ec_key(kid: &'static str) -> Key {
+    Key {
+        kid,
+        jwk: json!({"kty": "EC", "kid": kid, "crv": "P-256", "x": "x", "y": "y"}),
+        public: r#"{"kty":"EC","crv":"P-256","x":"x","y":"y"}"#.to_owned(),
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A token with this header and payload, signed by `key` with `alg`.
+fn sign(header: Value, claims: Value, key: &Key, alg: SignatureAlgorithm) -> String {
+    let input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
+    let signature = RecordingPlatform::sign(&key.public, alg, input.as_bytes());
+    format!("{input}.{}", b64(&signature))
+}
+
+fn now_s(platform: &RecordingPlatform) -> f64 {
+    use edgegate::platform::Platform;
+    (platform.now_ms() / 1000.0).floor()
+}
+
+/// Claims that pass every check at the platform's time.
+fn claims(platform: &RecordingPlatform) -> Value {
+    let now = now_s(platform);
+    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 3600.0})
+}
+
+fn token_with(platform: &RecordingPlatform, change: impl FnOnce(&mut Value), key: &Key) -> String {
+    let mut payload = claims(platform);
+    change(&mut payload);
+    sign(
+        json!({"alg": "RS256", "kid": key.kid}),
+        payload,
+        key,
+        SignatureAlgorithm::Rs256,
+    )
+}
+
+fn providers(keys: Value, extra: Value) -> String {
+    let mut provider = json!({"issuer": ISSUER, "audiences": [AUDIENCE]});
+    match keys {
+        Value::String(uri) => provider["jwks_uri"] = Value::String(uri),
+        jwks => provider["jwks"] = jwks,
+    }
+    for (name, value) in extra.as_object().unwrap() {
+        provider[name] = value.clone();
+    }
+    json!({ "firebase": provider }).to_string()
+}
+
+/// The app's gateway with the `firebase` provider at a JWKS URL.
+fn app_with_remote_keys(extra: Value) -> edgegate::gateway::Gateway<AppState> {
+    app_gateway(&with_var(dev_vars(), "JWT_PROVIDERS", &providers(json!(JWKS), extra)))
+}
+
+fn serve_jwks(platform: &RecordingPlatform, keys: &[&Key], cache_control: Option<&str>) {
+    let body = json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()}).to_string();
+    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+    if let Some(value) = cache_control {
+        headers.push(("cache-control".to_owned(), value.to_owned()));
+    }
+    platform.answer(
+        JWKS,
+        FakeAnswer::Respond {
+            status: 200,
+            headers,
+            body: body.into_bytes(),
+        },
+    );
+}
+
+fn bearer(target: &str, token: &str) -> edgegate::http::Request {
+    get(target).with_header("authorization", format!("Bearer {token}"))
+}
+
+#[test]
+fn a_valid_token_is_the_principal_with_its_claims() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let token = token_with(&platform, |_| {}, &key);
+    let me = send_on(
+        &gateway,
+        bearer("/api/me", &token).with_header("x-request-id", "tok-1"),
+        &platform,
+    );
+    assert_eq!(me.status(), 200, "{}", me.text());
+    let body = me.json();
+    assert_eq!(body["id"], "alice");
+    assert_eq!(body["scheme"], "jwt");
+    assert_eq!(body["provider"], "firebase");
+    assert_eq!(body["claims"], claims(&platform));
+    // The body's keys in the order the README shows.
+    assert!(me
+        .text()
+        .starts_with(r#"{"id":"alice","scheme":"jwt","provider":"firebase","claims":{"#));
+    let log = me.access_log();
+    assert_eq!(
+        (log["principal"].as_str(), log["scheme"].as_str()),
+        (Some("alice"), Some("jwt"))
+    );
+    assert!(me.logs.iter().all(|line| !line.contains(&token)));
+    // The seed's pair takes a key or a token.
+    let goodbye = send_on(&gateway, bearer("/api/goodbye", &token), &platform);
+    assert_eq!((goodbye.status(), goodbye.text().as_str()), (200, "Goodbye, World!"));
+    let keyed = send_on(&gateway, get("/api/me").with_header("x-api-key", DEV_KEY), &platform).json();
+    assert_eq!(
+        keyed,
+        json!({"id": "dev", "scheme": "api_key", "provider": null, "claims": null})
+    );
+}
+
+#[test]
+fn every_claim_check_refuses_with_its_own_detail() {
+    type Change = Box<dyn Fn(&mut Value)>;
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let now = now_s(&platform);
+    let cases: Vec<(&str, Change)> = vec![
+        (
+            "The token has expired.",
+            Box::new(move |c| c["exp"] = json!(now - 61.0)),
+        ),
+        (
+            "The token has no expiry.",
+            Box::new(|c| c.as_object_mut().unwrap().remove("exp").map(drop).unwrap()),
+        ),
+        ("The token has no expiry.", Box::new(|c| c["exp"] = json!("tomorrow"))),
+        (
+            "The token is not valid yet.",
+            Box::new(move |c| c["nbf"] = json!(now + 61.0)),
+        ),
+        (
+            "The token was issued in the future.",
+            Box::new(move |c| c["iat"] = json!(now + 61.0)),
+        ),
+        (
+            "The token's issuer is not accepted.",
+            Box::new(|c| c["iss"] = json!("https://evil.test")),
+        ),
+        (
+            "The token's issuer is not accepted.",
+            Box::new(|c| c.as_object_mut().unwrap().remove("iss").map(drop).unwrap()),
+        ),
+        (
+            "The token's audience is not accepted.",
+            Box::new(|c| c["aud"] = json!("other")),
+        ),
+        (
+            "The token's audience is not accepted.",
+            Box::new(|c| c["aud"] = json!(["other", 7])),
+        ),
+        ("The token has no subject.", Box::new(|c| c["sub"] = json!(""))),
+        ("The token has no subject.", Box::new(|c| c["sub"] = json!(42))),
+    ];
+    for (detail, change) in cases {
+        let token = token_with(&platform, change, &key);
+        let answer = send_on(&gateway, bearer("/api/me", &token), &platform);
+        let body = answer.problem(401, "unauthorized");
+        assert_eq!(body["detail"], detail);
+        assert_eq!(
+            answer.header("www-authenticate"),
+            Some(r#"ApiKey header="x-api-key", query="key", Bearer realm="firebase", error="invalid_token""#)
+        );
+        assert!(!answer.text().contains(&token));
+    }
+    // Within the minute of skew, and with the audience among several, a token passes.
+    for change in [
+        Box::new(move |c: &mut Value| c["exp"] = json!(now - 59.0)) as Change,
+        Box::new(move |c| c["nbf"] = json!(now + 59.0)),
+        Box::new(|c| c["aud"] = json!(["other", AUDIENCE])),
+    ] {
+        let token = token_with(&platform, change, &key);
+        assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    }
+}
+
+#[test]
+fn forged_and_malformed_tokens_are_refused_without_echoing_them() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key, &ec_key("e1")], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let good = token_with(&platform, |_| {}, &key);
+    let (head, rest) = good.split_once('.').unwrap();
+    let (_, signature) = rest.split_once('.').unwrap();
+    let payload = |claims: &Value| b64(claims.to_string().as_bytes());
+    let mut tampered_claims = claims(&platform);
+    tampered_claims["sub"] = json!("mallory");
+    let ec_header = b64(json!({"alg": "ES256", "kid": "k1"}).to_string().as_bytes());
+    let none = b64(json!({"alg": "none"}).to_string().as_bytes());
+    let hs = b64(json!({"alg": "HS256", "kid": "k1"}).to_string().as_bytes());
+    let crit = b64(json!({"alg": "RS256", "kid": "k1", "crit": ["exp"]})
+        .to_string()
+        .as_bytes());
+    let cases = [
+        (
+            format!("{head}.{}.{signature}", payload(&tampered_claims)),
+            "The token's signature does not verify.",
+        ),
+        (
+            format!("{head}.{}.{}", payload(&claims(&platform)), b64(b"not the signature")),
+            "The token's signature does not verify.",
+        ),
+        (
+            format!("{none}.{}.", payload(&claims(&platform))),
+            "The token's algorithm is not accepted.",
+        ),
+        (
+            format!("{hs}.{}.{signature}", payload(&claims(&platform))),
+            "The token's algorithm is not accepted.",
+        ),
+        (
+            format!("{ec_header}.{}.{signature}", payload(&claims(&platform))),
+            "The token's signing key does not fit its algorithm.",
+        ),
+        (
+            format!("{crit}.{}.{signature}", payload(&claims(&platform))),
+            "The bearer token is malformed.",
+        ),
+        (
+            format!("{head}.{}", payload(&claims(&platform))),
+            "The bearer token is malformed.",
+        ),
+        (
+            format!("{head}.{}.{signature}.x", payload(&claims(&platform))),
+            "The bearer token is malformed.",
+        ),
+        (format!("{head}.%%%.{signature}"), "The bearer token is malformed."),
+        (
+            format!("{}.{}.{signature}", b64(b"not json"), payload(&claims(&platform))),
+            "The bearer token is malformed.",
+        ),
+        (
+            format!("{head}.{}.{signature}", b64(b"[1,2]")),
+            "The bearer token is malformed.",
+        ),
+        (
+            format!("{head}.{}.{signature}", "A".repeat(100_000)),
+            "The bearer token is too large.",
+        ),
+    ];
+    for (token, detail) in cases {
+        let answer = send_on(&gateway, bearer("/api/me", &token), &platform);
+        let body = answer.problem(401, "unauthorized");
+        assert_eq!(body["detail"], detail, "{}", &token[..token.len().min(80)]);
+        assert!(!answer.text().contains(&token[token.len().saturating_sub(20)..]));
+    }
+    // A token anywhere but the Authorization header is no token at all.
+    let query = send_on(&gateway, get(&format!("/api/me?access_token={good}")), &platform);
+    let detail = query.problem(401, "unauthorized")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.ends_with("or a bearer token in the Authorization header is required."),
+        "{detail}"
+    );
+    let basic = send_on(
+        &gateway,
+        get("/api/me").with_header("authorization", format!("Basic {good}")),
+        &platform,
+    );
+    basic.problem(401, "unauthorized");
+    assert_eq!(
+        basic.header("www-authenticate"),
+        Some(r#"ApiKey header="x-api-key", query="key", Bearer realm="firebase""#)
+    );
+    let lower = send_on(
+        &gateway,
+        get("/api/me").with_header("authorization", format!("bearer {good}")),
+        &platform,
+    );
+    assert_eq!(lower.status(), 200);
+}
+
+#[test]
+fn keys_are_fetched_once_for_concurrent_first_requests_and_then_cached() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let tokens: Vec<String> = (0..10)
+        .map(|i| token_with(&platform, |c| c["sub"] = json!(format!("user-{i}")), &key))
+        .collect();
+    let state = AppState::default();
+    let answers = block_on_all(
+        tokens
+            .iter()
+            .map(|token| gateway.handle(bearer("/api/me", token), &state, &platform))
+            .collect(),
+    );
+    assert!(answers.iter().all(|r| r.status.0 == 200));
+    assert_eq!(platform.fetches_of(JWKS), 1);
+    // Fresh for five minutes: no fetch; then the next request refreshes.
+    platform.advance_ms(299_000.0);
+    let token = token_with(&platform, |_| {}, &key);
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 1);
+    platform.advance_ms(2_000.0);
+    let token = token_with(&platform, |c| c["sub"] = json!("bob"), &key);
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 2);
+}
+
+#[test]
+fn a_responses_max_age_sets_the_freshness_within_bounds() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], Some("public, max-age=1"));
+    let gateway = app_with_remote_keys(json!({}));
+    let call = |sub: &str| {
+        send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |c| c["sub"] = json!(sub), &key)),
+            &platform,
+        )
+    };
+    assert_eq!(call("a").status(), 200);
+    // max-age=1 is raised to the one-minute floor.
+    platform.advance_ms(59_000.0);
+    assert_eq!(call("b").status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 1);
+    platform.advance_ms(2_000.0);
+    assert_eq!(call("c").status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 2);
+}
+
+#[test]
+fn unknown_key_ids_refetch_at_most_once_per_interval_and_rotation_is_picked_up() {
+    let platform = RecordingPlatform::default();
+    let old = rsa_key("old");
+    let new = rsa_key("new");
+    serve_jwks(&platform, &[&old], None);
+    let gateway = app_with_remote_keys(json!({}));
+    assert_eq!(
+        send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |_| {}, &old)),
+            &platform
+        )
+        .status(),
+        200
+    );
+    // A flood of random key ids right after: no refetch within 30 s.
+    for i in 0..200 {
+        let stranger = rsa_key(Box::leak(format!("random-{i}").into_boxed_str()));
+        let answer = send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |_| {}, &stranger)),
+            &platform,
+        );
+        assert_eq!(
+            answer.problem(401, "unauthorized")["detail"],
+            "The token's signing key is not known."
+        );
+        platform.advance_ms(100.0);
+    }
+    assert!(platform.fetches_of(JWKS) <= 2, "{} fetches", platform.fetches_of(JWKS));
+    // The provider rotates; once the interval has passed, the new key is fetched.
+    serve_jwks(&platform, &[&old, &new], None);
+    platform.advance_ms(30_000.0);
+    let fetched = platform.fetches_of(JWKS);
+    let rotated = send_on(
+        &gateway,
+        bearer("/api/me", &token_with(&platform, |_| {}, &new)),
+        &platform,
+    );
+    assert_eq!(rotated.status(), 200, "{}", rotated.text());
+    assert_eq!(platform.fetches_of(JWKS), fetched + 1);
+}
+
+#[test]
+fn an_unreachable_provider_is_a_503_to_retry_and_cached_keys_keep_working() {
+    // Down from the start: 503 with Retry-After, never 401; a key still works.
+    let platform = RecordingPlatform::default();
+    platform.answer(
+        JWKS,
+        FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())),
+    );
+    let gateway = app_with_remote_keys(json!({}));
+    let key = rsa_key("k1");
+    let token = token_with(&platform, |_| {}, &key);
+    let down = send_on(
+        &gateway,
+        bearer("/api/me", &token).with_header("origin", "http://localhost:5173"),
+        &platform,
+    );
+    down.problem(503, "token-keys-unavailable");
+    let retry: u32 = down.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "{retry}");
+    assert_eq!(
+        down.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+    assert!(down
+        .logs
+        .iter()
+        .any(|l| l.contains("JWKS fetch failed") && l.contains("connection refused")));
+    // Within the retry interval the provider is not asked again.
+    send_on(&gateway, bearer("/api/me", &token), &platform).problem(503, "token-keys-unavailable");
+    assert_eq!(platform.fetches_of(JWKS), 1);
+    let keyed = send_on(&gateway, get("/api/me").with_header("x-api-key", DEV_KEY), &platform);
+    assert_eq!(keyed.status(), 200);
+    // A non-200 answer or a body that is no key set is a failure too.
+    for answer in [
+        FakeAnswer::Respond {
+            status: 500,
+            headers: vec![],
+            body: b"oops".to_vec(),
+        },
+        FakeAnswer::Respond {
+            status: 200,
+            headers: vec![],
+            body: b"<html>".to_vec(),
+        },
+        FakeAnswer::Respond {
+            status: 200,
+            headers: vec![],
+            body: br#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#.to_vec(),
+        },
+    ] {
+        platform.answer(JWKS, answer);
+        platform.advance_ms(10_000.0);
+        send_on(&gateway, bearer("/api/me", &token), &platform).problem(503, "token-keys-unavailable");
+    }
+
+    // Up, then down: the keys already fetched keep working past their freshness.
+    serve_jwks(&platform, &[&key], None);
+    platform.advance_ms(10_000.0);
+    assert_eq!(
+        send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |_| {}, &key)),
+            &platform
+        )
+        .status(),
+        200
+    );
+    platform.answer(JWKS, FakeAnswer::Fail(FetchError::Timeout));
+    platform.advance_ms(600_000.0);
+    let stale = send_on(
+        &gateway,
+        bearer("/api/me", &token_with(&platform, |c| c["sub"] = json!("bob"), &key)),
+        &platform,
+    );
+    assert_eq!(stale.status(), 200, "{}", stale.text());
+    assert!(stale
+        .logs
+        .iter()
+        .any(|l| l.contains("JWKS fetch failed") && l.contains("timed out")));
+}
+
+#[test]
+fn a_verified_token_skips_the_signature_check_until_it_expires() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let token = token_with(&platform, |c| c["exp"] = json!(now_s(&platform) + 120.0), &key);
+    for _ in 0..5 {
+        assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    }
+    assert_eq!(platform.verifications.get(), 1);
+    // Past expiry and skew the remembered token is refused like any other.
+    platform.advance_ms(181_000.0);
+    let expired = send_on(&gateway, bearer("/api/me", &token), &platform);
+    assert_eq!(expired.problem(401, "unauthorized")["detail"], "The token has expired.");
+}
+
+#[test]
+fn scopes_a_route_requires_are_a_403_with_the_scope_named() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let item = r#"{"name": "pen"}"#;
+    let post = |token: &str| post_json("/items", item).with_header("authorization", format!("Bearer {token}"));
+    let reader = token_with(&platform, |c| c["scope"] = json!("items:read"), &key);
+    let refused = send_on(&gateway, post(&reader), &platform);
+    refused.problem(403, "insufficient-scope");
+    assert_eq!(
+        refused.header("www-authenticate"),
+        Some(r#"Bearer realm="firebase", error="insufficient_scope", scope="items:write""#)
+    );
+    for granted in [json!("items:read items:write"), json!(null)] {
+        let writer = token_with(
+            &platform,
+            |c| {
+                if granted.is_null() {
+                    c["scp"] = json!(["items:write"]);
+                } else {
+                    c["scope"] = granted.clone();
+                }
+            },
+            &key,
+        );
+        let created = send_on(&gateway, post(&writer), &platform);
+        assert_eq!(created.status(), 201, "{}", created.text());
+    }
+    // A key is the other way in.
+    let keyed = send_on(
+        &gateway,
+        post_json("/items", item).with_header("x-api-key", DEV_KEY),
+        &platform,
+    );
+    assert_eq!(keyed.status(), 201);
+}
+
+#[test]
+fn inline_keys_need_no_fetch_and_algorithms_can_be_narrowed() {
+    let platform = RecordingPlatform::default();
+    let rsa = rsa_key("k1");
+    let ec = ec_key("e1");
+    let jwks = json!({"keys": [rsa.jwk, ec.jwk]});
+    let gateway = app_gateway(&with_var(
+        dev_vars(),
+        "JWT_PROVIDERS",
+        &providers(jwks.clone(), json!({})),
+    ));
+    let es = sign(
+        json!({"alg": "ES256", "kid": "e1"}),
+        claims(&platform),
+        &ec,
+        SignatureAlgorithm::Es256,
+    );
+    assert_eq!(send_on(&gateway, bearer("/api/me", &es), &platform).status(), 200);
+    assert_eq!(platform.fetched.borrow().len(), 0);
+    let narrowed = app_gateway(&with_var(
+        dev_vars(),
+        "JWT_PROVIDERS",
+        &providers(jwks, json!({"algorithms": ["RS256"]})),
+    ));
+    let refused = send_on(&narrowed, bearer("/api/me", &es), &platform);
+    assert_eq!(
+        refused.problem(401, "unauthorized")["detail"],
+        "The token's algorithm is not accepted."
+    );
+}
+
+#[test]
+fn handlers_read_typed_claims() {
+    #[derive(Deserialize)]
+    struct Firebase {
+        sub: String,
+        email: String,
+    }
+    async fn email(Claims(claims): Claims<Firebase>) -> String {
+        format!("{} <{}>", claims.sub, claims.email)
+    }
+    async fn maybe(claims: Option<Claims<Value>>, principal: Principal) -> String {
+        format!("{} {}", principal.id, claims.is_some())
+    }
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    let vars = with_var(
+        dev_vars(),
+        "JWT_PROVIDERS",
+        &providers(json!({"keys": [key.jwk]}), json!({})),
+    );
+    let gateway = custom_gateway_with_providers(
+        vec![
+            Route::get("/email", email).access(jwt("firebase")),
+            Route::get("/maybe", maybe).access(any_of([api_key(), jwt("firebase")])),
+        ],
+        &vars,
+    );
+    let with_email = token_with(&platform, |c| c["email"] = json!("alice@example.test"), &key);
+    assert_eq!(
+        send_on(&gateway, bearer("/email", &with_email), &platform).text(),
+        "alice <alice@example.test>"
+    );
+    let without = token_with(&platform, |_| {}, &key);
+    let refused = send_on(&gateway, bearer("/email", &without), &platform);
+    assert!(refused.problem(403, "insufficient-claims")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("email"));
+    assert_eq!(
+        send_on(&gateway, get("/maybe").with_header("x-api-key", DEV_KEY), &platform).text(),
+        "dev false"
+    );
+    assert_eq!(
+        send_on(&gateway, bearer("/maybe", &without), &platform).text(),
+        "alice true"
+    );
+}
+
+#[test]
+fn preflights_need_no_token_and_refusals_carry_cors_headers() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let preflight = send_on(
+        &gateway,
+        edgegate::http::Request::new(edgegate::http::Method::Options, "/api/me")
+            .with_header("origin", "http://localhost:5173")
+            .with_header("access-control-request-method", "GET")
+            .with_header("access-control-request-headers", "authorization"),
+        &platform,
+    );
+    assert_eq!(preflight.status(), 204);
+    assert!(preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("authorization"));
+    assert_eq!(platform.fetches_of(JWKS), 0);
+    let expired = token_with(&platform, |c| c["exp"] = json!(1), &key);
+    let refused = send_on(
+        &gateway,
+        bearer("/api/me", &expired).with_header("origin", "http://localhost:5173"),
+        &platform,
+    );
+    refused.problem(401, "unauthorized");
+    assert_eq!(
+        refused.header("access-control-allow-origin"),
+        Some("http://localhost:5173")
+    );
+}
+
+#[test]
+fn provider_settings_are_checked_and_names_must_match_both_ways() {
+    let key = rsa_key("k1");
+    let good = json!({"issuer": ISSUER, "audiences": [AUDIENCE], "jwks": {"keys": [key.jwk]}});
+    let bad = [
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "audience": "x"}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "jwks": {"keys": []}}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE]}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [], "jwks_uri": JWKS}}),
+        json!({"firebase": {"issuer": "", "audiences": [AUDIENCE], "jwks_uri": JWKS}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "ftp://x"}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "algorithms": ["HS256"]}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "clock_skew_s": 86400}}),
+        // A provider no route names, and a route's provider missing.
+        json!({"firebase": good, "firebsae": good}),
+        json!({"other": good}),
+        json!("not an object"),
+    ];
+    for providers in bad {
+        let gateway = app_gateway(&with_var(dev_vars(), "JWT_PROVIDERS", &providers.to_string()));
+        let answer = send(&gateway, get("/hello"));
+        answer.problem(500, "misconfigured");
+        assert!(
+            answer.logs.iter().any(|l| l.contains("JWT_PROVIDERS")),
+            "{providers}: {:?}",
+            answer.logs
+        );
+    }
+    // Without JWT_PROVIDERS, a table that names a provider is misconfigured too.
+    let vars: Vars = dev_vars().into_iter().filter(|(n, _)| n != "JWT_PROVIDERS").collect();
+    send(&app_gateway(&vars), get("/hello")).problem(500, "misconfigured");
+    // A scope that would break the challenge header is refused at start.
+    let gateway = custom_gateway_with_providers(
+        vec![Route::get("/x", app_hello).access(jwt("firebase").scopes(&["a\"b"]))],
+        &with_var(dev_vars(), "JWT_PROVIDERS", &json!({"firebase": good}).to_string()),
+    );
+    send(&gateway, get("/x")).problem(500, "misconfigured");
+}
+
+async fn app_hello() -> &'static str {
+    "hi"
+}
+
+#[test]
+fn a_token_subject_never_shares_idempotency_keys_with_a_key_consumer_of_the_same_name() {
+    let platform = RecordingPlatform::default();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let token = token_with(
+        &platform,
+        |c| {
+            c["sub"] = json!("dev");
+            c["scope"] = json!("items:write");
+        },
+        &key,
+    );
+    let item = r#"{"name": "pen"}"#;
+    // One store for both requests.
+    let state = AppState::default();
+    let send = |request| {
+        let request = edgegate::testing::as_the_adapter_passes(&gateway, request);
+        edgegate::testing::block_on(gateway.handle(request, &state, &platform))
+    };
+    let json = |response: &edgegate::http::Response| serde_json::from_str::<Value>(&response.body_text()).unwrap();
+    let by_key = send(
+        post_json("/items", item)
+            .with_header("x-api-key", DEV_KEY)
+            .with_header("idempotency-key", "k-1"),
+    );
+    let by_token = send(
+        post_json("/items", item)
+            .with_header("authorization", format!("Bearer {token}"))
+            .with_header("idempotency-key", "k-1"),
+    );
+    let again = send(
+        post_json("/items", item)
+            .with_header("x-api-key", DEV_KEY)
+            .with_header("idempotency-key", "k-1"),
+    );
+    assert_eq!((by_key.status.0, by_token.status.0, again.status.0), (201, 201, 201));
+    assert_ne!(
+        json(&by_key)["id"],
+        json(&by_token)["id"],
+        "the token replayed the key consumer's item"
+    );
+    assert_eq!(
+        json(&by_key)["id"],
+        json(&again)["id"],
+        "the same consumer's repeat is a replay"
+    );
+}
