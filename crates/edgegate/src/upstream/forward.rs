@@ -20,7 +20,10 @@
 
 use std::rc::Rc;
 
+<<<<<<< Updated upstream
 use serde::Serialize;
+=======
+>>>>>>> Stashed changes
 use serde_json::Value;
 
 use super::{PathTranslation, Upstream};
@@ -222,6 +225,7 @@ impl Forwarder {
     }
 }
 
+<<<<<<< Updated upstream
 /// The principal as base64url (unpadded) JSON.
 pub fn principal_header(principal: &Principal) -> String {
     #[derive(Serialize)]
@@ -238,6 +242,19 @@ pub fn principal_header(principal: &Principal) -> String {
         claims: principal.claims.as_deref(),
     })
     .unwrap_or_default();
+=======
+/// The principal as base64url (unpadded) JSON:
+/// `{"id", "scheme", "provider", "claims"}`.
+pub fn principal_header(principal: &Principal) -> String {
+    let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::String(v.to_owned())).to_string();
+    let claims = principal.claims.as_deref().map_or_else(|| "null".to_owned(), Value::to_string);
+    let json = format!(
+        r#"{{"id":{},"scheme":"{}","provider":{},"claims":{claims}}}"#,
+        text(Some(&principal.id)),
+        principal.scheme.as_str(),
+        text(principal.provider.as_deref()),
+    );
+>>>>>>> Stashed changes
     base64_encode(json.as_bytes())
         .trim_end_matches('=')
         .replace('+', "-")
