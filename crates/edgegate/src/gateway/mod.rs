@@ -332,13 +332,9 @@ impl<S> Resolved<S> {
                 return Outcome::at(Some(index), error.into_response());
             }
             request.body_limit = limit;
-<<<<<<< Updated upstream
-            let response = forwarder.forward(request, platform).await;
-=======
             // Its own future, not part of every request's state machine.
             let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(forwarder.forward(request, platform));
             let response = forwarding.await;
->>>>>>> Stashed changes
             return Outcome::at(Some(index), response);
         }
         if let Err(error) = read_body(request, limit).await {

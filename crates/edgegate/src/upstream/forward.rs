@@ -20,10 +20,6 @@
 
 use std::rc::Rc;
 
-<<<<<<< Updated upstream
-use serde::Serialize;
-=======
->>>>>>> Stashed changes
 use serde_json::Value;
 
 use super::{PathTranslation, Upstream};
@@ -225,24 +221,6 @@ impl Forwarder {
     }
 }
 
-<<<<<<< Updated upstream
-/// The principal as base64url (unpadded) JSON.
-pub fn principal_header(principal: &Principal) -> String {
-    #[derive(Serialize)]
-    struct Forwarded<'a> {
-        id: &'a str,
-        scheme: &'a str,
-        provider: Option<&'a str>,
-        claims: Option<&'a Value>,
-    }
-    let json = serde_json::to_string(&Forwarded {
-        id: &principal.id,
-        scheme: principal.scheme.as_str(),
-        provider: principal.provider.as_deref(),
-        claims: principal.claims.as_deref(),
-    })
-    .unwrap_or_default();
-=======
 /// The principal as base64url (unpadded) JSON:
 /// `{"id", "scheme", "provider", "claims"}`.
 pub fn principal_header(principal: &Principal) -> String {
@@ -254,7 +232,6 @@ pub fn principal_header(principal: &Principal) -> String {
         principal.scheme.as_str(),
         text(principal.provider.as_deref()),
     );
->>>>>>> Stashed changes
     base64_encode(json.as_bytes())
         .trim_end_matches('=')
         .replace('+', "-")
