@@ -18,12 +18,23 @@ use support::*;
 const ORIGIN: &str = "https://origin.test/base";
 
 fn app() -> edgegate::gateway::Gateway<AppState> {
-    app_gateway(&with_var(dev_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()))
+    app_gateway(&with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "origin": ORIGIN }).to_string(),
+    ))
 }
 
 fn respond(platform: &RecordingPlatform, url: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) {
     let headers = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-    platform.answer(url, FakeAnswer::Respond { status, headers, body: body.to_vec() });
+    platform.answer(
+        url,
+        FakeAnswer::Respond {
+            status,
+            headers,
+            body: body.to_vec(),
+        },
+    );
 }
 
 fn keyed(method: Method, target: &str) -> Request {
@@ -33,7 +44,13 @@ fn keyed(method: Method, target: &str) -> Request {
 #[test]
 fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
     let platform = RecordingPlatform::default();
-    respond(&platform, &format!("{ORIGIN}/a/b%20c?x=1&y=2"), 200, &[("content-type", "text/plain")], b"hi");
+    respond(
+        &platform,
+        &format!("{ORIGIN}/a/b%20c?x=1&y=2"),
+        200,
+        &[("content-type", "text/plain")],
+        b"hi",
+    );
     let request = Request::new(Method::Put, "/origin/a/b%20c?x=1&key=dev-local-key&y=2")
         .with_header("x-api-key", DEV_KEY)
         .with_header("host", "gateway.example")
@@ -55,7 +72,10 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
     let answer = send_on(&app(), request, &platform);
     assert_eq!(answer.status(), 200, "{}", answer.text());
     let sent = platform.sent.borrow()[0].clone();
-    assert_eq!((sent.method.as_str(), sent.url.as_str()), ("PUT", "https://origin.test/base/a/b%20c?x=1&y=2"));
+    assert_eq!(
+        (sent.method.as_str(), sent.url.as_str()),
+        ("PUT", "https://origin.test/base/a/b%20c?x=1&y=2")
+    );
     assert_eq!(sent.body, b"payload");
     for gone in [
         "x-api-key",
@@ -77,14 +97,25 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
     assert_eq!(sent.header("x-forwarded-proto"), Some("http"));
     assert_eq!(sent.header("x-request-id"), Some("req-fwd-1"));
     // The principal, from the gateway only: the client's copy is gone.
-    let forwarded: Vec<&str> = sent.headers.iter().filter(|(n, _)| n == "x-edgegate-principal").map(|(_, v)| v.as_str()).collect();
+    let forwarded: Vec<&str> = sent
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-edgegate-principal")
+        .map(|(_, v)| v.as_str())
+        .collect();
     assert_eq!(forwarded.len(), 1);
     let decoded = edgegate::http::base64_decode(&forwarded[0].replace('-', "+").replace('_', "/")).unwrap();
     let principal: Value = serde_json::from_slice(&decoded).unwrap();
-    assert_eq!(principal, json!({"id": "dev", "scheme": "api_key", "provider": null, "claims": null}));
+    assert_eq!(
+        principal,
+        json!({"id": "dev", "scheme": "api_key", "provider": null, "claims": null})
+    );
     // The access log names the upstream, its status and time.
     let log = answer.access_log();
-    assert_eq!((log["upstream"].as_str(), log["upstream_status"].as_u64()), (Some("origin"), Some(200)));
+    assert_eq!(
+        (log["upstream"].as_str(), log["upstream_status"].as_u64()),
+        (Some("origin"), Some(200))
+    );
     assert!(log["upstream_ms"].is_number());
 }
 
@@ -116,7 +147,13 @@ fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
     assert_eq!(streamed_bytes(&answer.response).unwrap(), br#"{"missing":1}"#);
     let cookies: Vec<&str> = answer.response.header_values("set-cookie").collect();
     assert_eq!(cookies, ["a=1; Path=/", "b=2; Path=/"]);
-    for gone in ["connection", "x-hop", "transfer-encoding", "content-length", "access-control-allow-credentials"] {
+    for gone in [
+        "connection",
+        "x-hop",
+        "transfer-encoding",
+        "content-length",
+        "access-control-allow-credentials",
+    ] {
         assert_eq!(answer.header(gone), None, "{gone} came back");
     }
     assert_eq!(answer.header("x-origin"), Some("yes"));
@@ -128,26 +165,44 @@ fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
 #[test]
 fn redirects_are_passed_on_not_followed() {
     let platform = RecordingPlatform::default();
-    respond(&platform, &format!("{ORIGIN}/old"), 302, &[("location", "https://elsewhere.test/new")], b"");
+    respond(
+        &platform,
+        &format!("{ORIGIN}/old"),
+        302,
+        &[("location", "https://elsewhere.test/new")],
+        b"",
+    );
     let answer = send_on(&app(), keyed(Method::Get, "/origin/old"), &platform);
-    assert_eq!((answer.status(), answer.header("location")), (302, Some("https://elsewhere.test/new")));
+    assert_eq!(
+        (answer.status(), answer.header("location")),
+        (302, Some("https://elsewhere.test/new"))
+    );
     assert_eq!(platform.sent.borrow().len(), 1);
 }
 
 #[test]
 fn failures_are_the_gateways_502_and_504_never_the_clients() {
     let platform = RecordingPlatform::default();
-    platform.answer(&format!("{ORIGIN}/down"), FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())));
+    platform.answer(
+        &format!("{ORIGIN}/down"),
+        FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())),
+    );
     platform.answer(&format!("{ORIGIN}/slow"), FakeAnswer::Fail(FetchError::Timeout));
     let gateway = app();
     let down = send_on(&gateway, keyed(Method::Get, "/origin/down"), &platform);
     down.problem(502, "upstream-unreachable");
-    assert!(!down.text().contains("connection refused"), "the cause stays in the log");
+    assert!(
+        !down.text().contains("connection refused"),
+        "the cause stays in the log"
+    );
     assert_eq!(down.access_log()["error"], "upstream origin: connection refused");
     assert_eq!(down.access_log()["upstream"], "origin");
     assert!(down.access_log().get("upstream_status").is_none());
     let slow = send_on(&gateway, keyed(Method::Get, "/origin/slow"), &platform);
-    assert!(slow.problem(504, "upstream-timeout")["detail"].as_str().unwrap().contains("15000 ms"));
+    assert!(slow.problem(504, "upstream-timeout")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("15000 ms"));
     // Nothing is retried unless the route asks.
     assert_eq!(platform.fetches_of(&format!("{ORIGIN}/down")), 1);
 }
@@ -167,7 +222,9 @@ fn policies_run_before_anything_is_forwarded() {
     );
     assert_eq!(preflight.status(), 204);
     // A declared body over the limit is refused before a byte goes anywhere.
-    let big = keyed(Method::Post, "/origin/x").with_header("content-length", "2000000").with_body("x");
+    let big = keyed(Method::Post, "/origin/x")
+        .with_header("content-length", "2000000")
+        .with_body("x");
     send_on(&gateway, big, &platform).problem(413, "body-too-large");
     assert!(platform.sent.borrow().is_empty(), "{:?}", platform.sent.borrow());
 }
@@ -198,7 +255,11 @@ fn idempotent_requests_are_retried_once_when_the_route_asks() {
     let platform = RecordingPlatform::default();
     let url = "https://origin.test/flaky";
     platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
-    let vars = with_var(dev_vars(), "UPSTREAMS", &json!({ "flaky": "https://origin.test/flaky" }).to_string());
+    let vars = with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "flaky": "https://origin.test/flaky" }).to_string(),
+    );
     let gateway = custom_gateway_keeping(
         vec![
             Route::to(Some(Method::Get), "/flaky", origin("flaky").retry_idempotent()).public(),
@@ -218,14 +279,24 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
     let platform = RecordingPlatform::default();
     let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
     respond(&platform, url, 200, &[], b"ok");
-    let vars = with_var(dev_vars(), "UPSTREAMS", &json!({ "fn": "https://fn.test/run" }).to_string());
+    let vars = with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "fn": "https://fn.test/run" }).to_string(),
+    );
     let gateway = custom_gateway_keeping(
-        vec![Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
-            .access(any_of([edgegate::policy::api_key()]))],
+        vec![
+            Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
+                .access(any_of([edgegate::policy::api_key()])),
+        ],
         &vars,
         &["UPSTREAMS"],
     );
-    let answer = send_on(&gateway, keyed(Method::Get, "/greet/Ana%20Mar%C3%ADa?lang=es"), &platform);
+    let answer = send_on(
+        &gateway,
+        keyed(Method::Get, "/greet/Ana%20Mar%C3%ADa?lang=es"),
+        &platform,
+    );
     assert_eq!(answer.status(), 200, "{}", answer.text());
     assert_eq!(platform.sent.borrow()[0].url, url);
 }
@@ -242,6 +313,10 @@ fn upstream_settings_are_checked_and_names_must_match_both_ways() {
         let gateway = app_gateway(&with_var(dev_vars(), "UPSTREAMS", &upstreams.to_string()));
         let answer = send(&gateway, get("/hello"));
         answer.problem(500, "misconfigured");
-        assert!(answer.logs.iter().any(|l| l.contains("UPSTREAMS")), "{upstreams}: {:?}", answer.logs);
+        assert!(
+            answer.logs.iter().any(|l| l.contains("UPSTREAMS")),
+            "{upstreams}: {:?}",
+            answer.logs
+        );
     }
 }

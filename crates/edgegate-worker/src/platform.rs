@@ -122,7 +122,14 @@ impl Platform for WorkerPlatform {
                 (stream, limit.map_or(-1.0, |l| l as f64))
             }
         };
-        let promise = js_fetch(request.method.as_str(), &request.url, headers, body, limit, request.timeout_ms);
+        let promise = js_fetch(
+            request.method.as_str(),
+            &request.url,
+            headers,
+            body,
+            limit,
+            request.timeout_ms,
+        );
         Box::pin(async move {
             let answer = JsFuture::from(promise)
                 .await

@@ -152,7 +152,11 @@ impl Platform for RecordingPlatform {
             Some(FakeAnswer::Fail(error)) => Err(error),
             None => Err(FetchError::Unreachable(format!("no fake answer for {}", request.url))),
         };
-        let result = if too_large { Err(FetchError::BodyTooLarge) } else { result };
+        let result = if too_large {
+            Err(FetchError::BodyTooLarge)
+        } else {
+            result
+        };
         // One turn of waiting, as a real fetch would, so concurrent requests interleave.
         Box::pin(async move {
             YieldOnce(false).await;

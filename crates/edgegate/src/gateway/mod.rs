@@ -333,7 +333,8 @@ impl<S> Resolved<S> {
             }
             request.body_limit = limit;
             // Its own future, not part of every request's state machine.
-            let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(forwarder.forward(request, platform));
+            let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> =
+                Box::pin(forwarder.forward(request, platform));
             let response = forwarding.await;
             return Outcome::at(Some(index), response);
         }

@@ -79,7 +79,11 @@ impl<S> Resolved<S> {
             }
         }
         for (setting, defined, used) in [
-            ("UPSTREAMS", settings.upstreams.names().collect::<Vec<_>>(), &upstreams_named),
+            (
+                "UPSTREAMS",
+                settings.upstreams.names().collect::<Vec<_>>(),
+                &upstreams_named,
+            ),
             (
                 "JWT_PROVIDERS",
                 settings.jwt_providers.names().collect::<Vec<_>>(),

@@ -37,7 +37,10 @@ pub enum OutboundBody {
     /// A body the platform holds (the client's request body), passed on as
     /// a stream; with a limit, the platform stops it once more has passed
     /// ([`FetchError::BodyTooLarge`]).
-    Stream { source: Box<dyn BodySource>, limit: Option<usize> },
+    Stream {
+        source: Box<dyn BodySource>,
+        limit: Option<usize>,
+    },
 }
 
 pub struct OutboundResponse {

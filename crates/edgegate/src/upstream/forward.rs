@@ -85,7 +85,8 @@ impl Forwarder {
                 limit: (!declared).then_some(request.body_limit),
             },
         };
-        let may_retry = self.spec.retry_idempotent && is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
+        let may_retry =
+            self.spec.retry_idempotent && is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
         let started = platform.now_ms();
         let mut outbound = OutboundRequest {
             method: request.method.clone(),
@@ -125,17 +126,24 @@ impl Forwarder {
             }
             Err(FetchError::Timeout) => ApiError::of(
                 kinds::UPSTREAM_TIMEOUT,
-                format!("The upstream `{}` did not answer within {} ms.", self.name, self.spec.timeout_ms),
+                format!(
+                    "The upstream `{}` did not answer within {} ms.",
+                    self.name, self.spec.timeout_ms
+                ),
             )
             .into_response(),
-            Err(FetchError::Unreachable(cause)) => {
-                ApiError::of(kinds::UPSTREAM_UNREACHABLE, format!("The upstream `{}` could not be reached.", self.name))
-                    .with_internal(format!("upstream {}: {cause}", self.name))
-                    .into_response()
-            }
+            Err(FetchError::Unreachable(cause)) => ApiError::of(
+                kinds::UPSTREAM_UNREACHABLE,
+                format!("The upstream `{}` could not be reached.", self.name),
+            )
+            .with_internal(format!("upstream {}: {cause}", self.name))
+            .into_response(),
             Err(FetchError::BodyTooLarge) => ApiError::of(
                 kinds::BODY_TOO_LARGE,
-                format!("The request body exceeds this route's limit of {} bytes.", request.body_limit),
+                format!(
+                    "The request body exceeds this route's limit of {} bytes.",
+                    request.body_limit
+                ),
             )
             .with_extension("max_body_bytes", request.body_limit)
             .into_response(),
@@ -199,7 +207,9 @@ impl Forwarder {
             })
             .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
             .collect();
-        let client = request.client_ip.map(|_| request.headers.get("cf-connecting-ip").unwrap_or("").trim());
+        let client = request
+            .client_ip
+            .map(|_| request.headers.get("cf-connecting-ip").unwrap_or("").trim());
         let forwarded_for = match (request.headers.get("x-forwarded-for"), client) {
             (Some(earlier), Some(client)) => Some(format!("{}, {client}", earlier.trim())),
             (Some(earlier), None) => Some(earlier.trim().to_owned()),
@@ -209,7 +219,10 @@ impl Forwarder {
         if let Some(value) = forwarded_for {
             headers.push(("x-forwarded-for".into(), value));
         }
-        headers.push(("x-forwarded-proto".into(), if request.https { "https" } else { "http" }.into()));
+        headers.push((
+            "x-forwarded-proto".into(),
+            if request.https { "https" } else { "http" }.into(),
+        ));
         if let Some(host) = request.headers.get("host") {
             headers.push(("x-forwarded-host".into(), host.to_owned()));
         }
@@ -225,7 +238,10 @@ impl Forwarder {
 /// `{"id", "scheme", "provider", "claims"}`.
 pub fn principal_header(principal: &Principal) -> String {
     let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::String(v.to_owned())).to_string();
-    let claims = principal.claims.as_deref().map_or_else(|| "null".to_owned(), Value::to_string);
+    let claims = principal
+        .claims
+        .as_deref()
+        .map_or_else(|| "null".to_owned(), Value::to_string);
     let json = format!(
         r#"{{"id":{},"scheme":"{}","provider":{},"claims":{claims}}}"#,
         text(Some(&principal.id)),
@@ -263,7 +279,10 @@ fn is_key_param(pair: &str) -> bool {
 }
 
 fn is_idempotent(method: &Method) -> bool {
-    matches!(method, Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options)
+    matches!(
+        method,
+        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options
+    )
 }
 
 /// RFC 3986 unreserved characters kept, everything else `%XX`.
