@@ -10,6 +10,7 @@ use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
 use edgegate::policy::{any_of, api_key, jwt, Access};
 use edgegate::routing::{Group, Route, RouteError, RouteTable};
+use edgegate::upstream::origin;
 
 use crate::{debug, identity, seeds};
 
@@ -97,10 +98,16 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             .max_body_bytes(16 * 1024),
         Route::delete("/items/{id}", items::delete).access(writer()),
     ]);
+    // A team's existing service behind the gateway: every method and path
+    // under /origin/ goes to the upstream `origin` (its address is
+    // `UPSTREAMS.origin`), for callers with a key or a token.
+    routes.push(Route::any_to("/origin/{*rest}", origin("origin")).access(key_or_token()));
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());
         routes.push(Route::get("/debug/cookies", debug::cookies).public());
+        // The same upstream with a one-second timeout, to see a 504 quickly.
+        routes.push(Route::any_to("/debug/slow-origin/{*rest}", origin("origin").timeout_ms(1000)).api_key());
     }
     RouteTable::new(routes)
 }

@@ -358,6 +358,10 @@ impl BodySource for Chunked {
             Ok(read)
         })
     }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
 }
 
 #[test]
@@ -418,6 +422,10 @@ impl BodySource for Watched {
     fn read(self: Box<Self>, _limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
         self.0.set(true);
         Box::pin(async { Ok(b"{}".to_vec()) })
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
     }
 }
 

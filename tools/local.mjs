@@ -23,6 +23,7 @@ export const FRONTEND = "http://localhost:5173";
 export const APP_POLICY_VARS = {
   CORS_PROFILES: JSON.stringify({ partners: {} }),
   IP_RULES: JSON.stringify({ partners: { allow: [], deny: [] } }),
+  UPSTREAMS: JSON.stringify({ origin: "https://example.com" }),
   // The development provider (.dev.vars.example): its key is in the repo.
   JWT_PROVIDERS: JSON.stringify({
     firebase: {

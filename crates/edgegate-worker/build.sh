@@ -37,6 +37,14 @@ wasm-bindgen --target module --no-typescript --out-dir "$next" --out-name index 
 # Workers import a .wasm file as a compiled module: what `import source` means.
 sed -i 's/^import source wasmModule from/import wasmModule from/' "$next/index.js"
 if [ "$profile" = release ]; then
+  # Rust's float printing (13.9 KB): linked only through serde's `Unexpected`
+  # display for floats, inlined into serde_json's `JsonUnexpected`, which
+  # prints floats itself first; so `f64`'s Display never runs here. Its body
+  # becomes `unreachable` and wasm-opt drops what only it called (5.5 KiB
+  # gzip). If it ever ran, the worker would trap: a logged 500, and a test
+  # of a float where a string belongs (tests/e2e/routes.test.mjs) shows it
+  # does not.
+  node "$adapter/stub-unreachable.mjs" "$next/index_bg.wasm" '^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$'
   features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory
             --enable-multivalue --enable-reference-types --enable-exception-handling)
   # The worker crate exports classes for JS that no edgegate worker uses (Rust

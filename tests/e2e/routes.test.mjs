@@ -52,6 +52,13 @@ test("JSON body errors: malformed 400 with position, wrong shape 422, wrong type
   assert.equal(malformed.column, 2);
   const shape = await problem(assert, await greet("/api/greet/A", '{"title": 5}'), 422, "invalid-body");
   assert.equal(shape.field, "title");
+  // A float where a string belongs: serde_json prints the float itself (the
+  // release build stubs Rust's float Display as unreachable: crates/edgegate-worker/build.sh).
+  const float = await problem(assert, await greet("/api/greet/A", '{"title": 1.5}'), 422, "invalid-body");
+  assert.equal(float.field, "title");
+  assert.match(float.detail, /floating point `1\.5`/);
+  const huge = await problem(assert, await greet("/api/greet/A", '{"title": 1e300}'), 422, "invalid-body");
+  assert.match(huge.detail, /floating point `1e\+300`/);
   const text = await greet("/api/greet/A", "title=Dr.", { "content-type": "text/plain" });
   await problem(assert, text, 415, "unsupported-media-type");
 });

@@ -110,25 +110,30 @@ pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
     app::gateway(|name| map.get(name).map(|v| v.to_string()))
 }
 
+/// The settings that give named policies their values: a test table names
+/// none of the app's, so these are left out unless a test keeps one.
+const NAMED_POLICY_SETTINGS: &[&str] = &["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS", "UPSTREAMS"];
+
 /// A gateway over a test route table, with these settings, less the values
 /// of the app's named policies (a test table names none of them).
 pub fn custom_gateway(routes: Vec<Route<AppState>>, vars: &[(String, String)]) -> Gateway<AppState> {
-    let map: HashMap<&str, &str> = vars
-        .iter()
-        .filter(|(n, _)| !["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS"].contains(&n.as_str()))
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    Gateway::new(
-        RouteTable::new(routes),
-        Settings::load(|name| map.get(name).map(|v| v.to_string())),
-    )
+    custom_gateway_keeping(routes, vars, &[])
 }
 
 /// A gateway over a test route table that names the `JWT_PROVIDERS` in `vars`.
 pub fn custom_gateway_with_providers(routes: Vec<Route<AppState>>, vars: &[(String, String)]) -> Gateway<AppState> {
+    custom_gateway_keeping(routes, vars, &["JWT_PROVIDERS"])
+}
+
+/// A gateway over a test route table, keeping these named-policy settings of `vars`.
+pub fn custom_gateway_keeping(
+    routes: Vec<Route<AppState>>,
+    vars: &[(String, String)],
+    keep: &[&str],
+) -> Gateway<AppState> {
     let map: HashMap<&str, &str> = vars
         .iter()
-        .filter(|(n, _)| !["CORS_PROFILES", "IP_RULES"].contains(&n.as_str()))
+        .filter(|(n, _)| !NAMED_POLICY_SETTINGS.contains(&n.as_str()) || keep.contains(&n.as_str()))
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     Gateway::new(

@@ -29,7 +29,7 @@ import {
   edgegate_parked_limit as parkedLimit,
   edgegate_resume as resume,
   edgegate_take_pending as takePending,
-  edgegate_attach_body as attachBody,
+  edgegate_take_stream as takeStream,
   edgegate_revive as revive,
 } from "./index.js";
 // The platform's stream reader (js/platform.js), shared with the wasm side;
@@ -82,9 +82,6 @@ export default {
       }
       const result = run(request, env);
       if (result <= NEEDS_BODY) return readBody(request, NEEDS_BODY - result, generation);
-      // Waiting on I/O before its body phase (a token check): the body is
-      // read from its stream when the gateway asks.
-      if (result === PENDING_RESPONSE && request.body !== null) attachBody(request.body);
       return answer(request, result);
     } catch (error) {
       return failed(request, error);
@@ -98,22 +95,21 @@ export default {
  * reads more than the gateway.
  */
 function run(request, env) {
-  const hasBody = request.body !== null;
   if (READ_HEADERS === null) {
     init(env);
     READ_HEADERS = readHeaders().split("\n");
   }
-  let result = handle(request, false, hasBody);
+  let result = handle(request, false);
   if (result === NEEDS_INIT) {
     init(env);
-    result = handle(request, false, hasBody);
+    result = handle(request, false);
   }
-  if (result === NEEDS_ALL_HEADERS) result = handle(request, true, hasBody);
+  if (result === NEEDS_ALL_HEADERS) result = handle(request, true);
   return result;
 }
 
 /** Writes the request's head into the input buffer and runs the gateway on it. */
-function handle(request, all, hasBody) {
+function handle(request, all) {
   input(0);
   let at = field(0, request.method);
   at = field(at, request.url);
@@ -136,7 +132,7 @@ function handle(request, all, hasBody) {
     }
   }
   word(countAt, count);
-  return fetchHead(at, all, hasBody, Date.now());
+  return fetchHead(at, all, request.body, Date.now(), request.url.startsWith("https:"));
 }
 
 /** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */
@@ -211,12 +207,13 @@ async function readBody(request, id, parkedOn) {
 /** The response for a gateway result: decoded now, or once its I/O is done. */
 function answer(request, result) {
   if (result === PENDING_RESPONSE) {
+    // A streamed body (an upstream's) travels with its head: [head, stream].
     return waitFor(takePending())
-      .then((encoded) => decode(encoded, 0))
+      .then((result) => (Array.isArray(result) ? decode(result[0], 0, result[1]) : decode(result, 0, null)))
       .catch((error) => failed(request, error));
   }
   if (result < 0) throw new Error(`the gateway answered ${result}`);
-  return decode(view(), result);
+  return decode(view(), result, undefined);
 }
 
 /** Any failure becomes the problem+json 500; a trap marks the instance for revival. */
@@ -262,13 +259,19 @@ function ascii(u8, from, to) {
   return true;
 }
 
-/** Builds the runtime response from the encoded one at `at`, and prints its log line. */
-function decode(u8, at) {
+/**
+ * Builds the runtime response from the encoded one at `at`, and prints its
+ * log line. A status marked `*` has a streamed body: `stream`, or (when
+ * answered synchronously, `undefined`) the one the gateway holds for it.
+ */
+function decode(u8, at, stream) {
   const end = at + readWord(u8, at);
   const bodyAt = at + readWord(u8, at + 4);
   const logAt = at + readWord(u8, at + 8);
   let i = at + 12;
   let status = 0;
+  const streamed = u8[i] === 42;
+  if (streamed) i++;
   while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
   i++;
   // A plain object: the runtime converts it faster than a list of pairs. A
@@ -291,7 +294,9 @@ function decode(u8, at) {
     i = k + 1;
   }
   if (pairs !== null) headers = pairs;
-  const body = logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
+  const body = streamed
+    ? (stream === undefined ? takeStream() : stream)
+    : logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
   if (end > logAt) {
     console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));
   }

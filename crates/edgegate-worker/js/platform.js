@@ -32,25 +32,52 @@ export function verify(key, alg, message, signature) {
 
 /**
  * Sends a request out; redirects are the caller's to pass on, not followed.
+ * A body stream with a `limit` (>= 0) is counted on its way and cut off past
+ * it. The timeout covers the answer's head; its body may stream longer.
  * Resolves to [status, [name, value, ...], body stream or null], or to a
- * string saying why no response came ("timeout" for the timeout).
+ * string saying why no response came ("timeout", "too-large", or the error).
  */
-export async function fetchOut(method, url, headers, body, timeoutMs) {
+export async function fetchOut(method, url, headers, body, limit, timeoutMs) {
   const pairs = [];
   for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+  let tooLarge = false;
+  const controller = new AbortController();
+  if (body instanceof ReadableStream && limit >= 0) {
+    let size = 0;
+    body = body.pipeThrough(
+      new TransformStream({
+        transform(chunk, stream) {
+          size += chunk.byteLength;
+          if (size > limit) {
+            // Abort the exchange first: the upstream must see a broken
+            // request, never a body that merely ended early.
+            tooLarge = true;
+            controller.abort();
+            stream.error(new Error("the request body passed its limit"));
+          } else stream.enqueue(chunk);
+        },
+      }),
+    );
+  }
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
   try {
-    const response = await fetch(url, {
-      method,
-      headers: pairs,
-      body: body ?? undefined,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await fetch(url, { method, headers: pairs, body: body ?? undefined, redirect: "manual", signal: controller.signal });
+    if (tooLarge) {
+      response.body?.cancel().catch(() => {});
+      return "too-large";
+    }
     const flat = [];
     for (const [name, value] of response.headers) flat.push(name, value);
     return [response.status, flat, response.body];
   } catch (error) {
-    return error?.name === "TimeoutError" ? "timeout" : String(error);
+    if (tooLarge) return "too-large";
+    return timedOut ? "timeout" : String(error);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

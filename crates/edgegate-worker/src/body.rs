@@ -53,10 +53,8 @@ pub struct BodySlot {
     /// if the body is wanted now. A future waiting on I/O (an authenticator
     /// that fetches) is polled by the runtime instead, and cannot be parked.
     parkable: Cell<bool>,
-    /// The body's runtime stream, for a read after I/O.
+    /// The body's runtime stream, for a read after I/O or to pass on.
     stream: RefCell<Option<wasm_bindgen::JsValue>>,
-    /// Whether the gateway has asked for the body.
-    asked: Cell<bool>,
 }
 
 impl BodySlot {
@@ -70,14 +68,16 @@ impl BodySlot {
         self.wanted.get()
     }
 
-    /// Whether the gateway has asked for the body (then it needs no stream).
-    pub fn asked(&self) -> bool {
-        self.asked.get()
+    /// A slot for a body whose runtime stream is `stream`.
+    pub fn for_stream(stream: wasm_bindgen::JsValue) -> BodySlot {
+        let slot = BodySlot::default();
+        *slot.stream.borrow_mut() = Some(stream);
+        slot
     }
 
-    /// Keeps the body's stream for a read after I/O.
-    pub fn attach_stream(&self, stream: wasm_bindgen::JsValue) {
-        *self.stream.borrow_mut() = Some(stream);
+    /// The body's runtime stream, once (to read it after I/O, or pass it on).
+    pub fn take_stream(&self) -> Option<wasm_bindgen::JsValue> {
+        self.stream.borrow_mut().take()
     }
 
     /// Hands over the body; the slot is not wanted again.
@@ -98,15 +98,25 @@ impl ParkedBody {
     }
 }
 
+impl ParkedBody {
+    /// The body's runtime stream, to pass on unread.
+    pub fn take_stream(&self) -> Option<wasm_bindgen::JsValue> {
+        self.slot.take_stream()
+    }
+}
+
 impl BodySource for ParkedBody {
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
+    }
+
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
-        self.slot.asked.set(true);
         if !self.slot.parkable.get() {
-            return match self.slot.stream.take() {
+            return match self.slot.take_stream() {
                 Some(stream) => Box::pin(crate::platform::read_stream(stream, limit)),
                 // Fail loudly rather than wait for a body nobody will bring.
                 None => {
-                    let cause = "the body was wanted after I/O and the entry handed over no stream";
+                    let cause = "the body was wanted after I/O and its stream was already taken";
                     Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))))
                 }
             };

@@ -9,9 +9,9 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use crate::body::{BodySlot, Delivery, ParkedBody};
-use crate::platform::WorkerPlatform;
+use crate::platform::{RuntimeStream, WorkerPlatform};
 use crate::{wire, Env, Served};
-use edgegate::http::{RequestBody, Response};
+use edgegate::http::{BodySource, RequestBody, Response};
 
 extern "Rust" {
     /// The app's build function, named by its `edgegate_worker::export!`.
@@ -30,9 +30,8 @@ thread_local! {
     /// Requests waiting for their body, by the id the entry was given, with
     /// the body limit the gateway asked to read within.
     static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
-    /// The body slot of a request that just went pending before asking for
-    /// its body: the entry hands it the body's stream next.
-    static AWAITING_STREAM: RefCell<Option<Rc<BodySlot>>> = const { RefCell::new(None) };
+    /// The body stream of a response just written to OUTPUT (status marked `*`).
+    static OUT_STREAM: RefCell<JsValue> = const { RefCell::new(JsValue::NULL) };
 
 }
 
@@ -116,12 +115,12 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 }
 
 /// Handles the request whose head is the first `length` bytes of the input
-/// buffer, with all the request's headers or only the gateway's selection; `has_body`
-/// says whether a body follows (it is not read yet). Returns the output
-/// buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
+/// buffer, with all the request's headers or only the gateway's selection;
+/// `body` is the request's body stream, or null (it is not read yet).
+/// Returns the output buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
 /// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) -> i32 {
+pub fn edgegate_fetch(length: u32, all_headers: bool, body: JsValue, now: f64, https: bool) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
@@ -130,9 +129,10 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, has_body: bool, now: f64) 
     if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
+    request.set_https(https);
     // Only a request with a body can be parked for it: no slot for the rest.
-    let body = has_body.then(|| {
-        let slot = Rc::new(BodySlot::default());
+    let body = (!body.is_null()).then(|| {
+        let slot = Rc::new(BodySlot::for_stream(body));
         request.body = RequestBody::Stream(Box::new(ParkedBody::new(slot.clone())));
         slot
     });
@@ -169,14 +169,11 @@ pub fn edgegate_resume(id: u32, length: i32) -> i32 {
     drive(handling, Some(body))
 }
 
-/// Hands the body's stream to the request [`edgegate_fetch`] just left
-/// pending before its body phase (a token check waits on I/O first), so the
-/// body can be read when the gateway asks. Does nothing otherwise.
+/// The body stream of the response [`edgegate_fetch`] or [`edgegate_resume`]
+/// just wrote, when its status is marked `*` (an upstream's body).
 #[wasm_bindgen]
-pub fn edgegate_attach_body(stream: JsValue) {
-    if let Some(slot) = AWAITING_STREAM.with(|awaiting| awaiting.borrow_mut().take()) {
-        slot.attach_stream(stream);
-    }
+pub fn edgegate_take_stream() -> JsValue {
+    OUT_STREAM.with(|stream| stream.replace(JsValue::NULL))
 }
 
 /// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
@@ -194,6 +191,19 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
+/// The runtime stream behind a streamed response body: an upstream's
+/// response, or a request's own body passed back.
+fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
+    let source = source.into_any();
+    match source.downcast::<RuntimeStream>() {
+        Ok(stream) => stream.0,
+        Err(other) => match other.downcast::<ParkedBody>() {
+            Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
+            Err(_) => JsValue::NULL,
+        },
+    }
+}
+
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.
 fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
@@ -208,7 +218,9 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
     match polled {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
-            wire::write_response(&mut output, response, &log);
+            if let Some(stream) = wire::write_response(&mut output, response, &log) {
+                OUT_STREAM.with(|out| *out.borrow_mut() = runtime_stream(stream));
+            }
             output.as_ptr() as i32
         }),
         Poll::Pending => {
@@ -229,14 +241,16 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
                 });
                 return NEEDS_BODY - id as i32;
             }
-            if let Some(slot) = body.filter(|slot| !slot.asked()) {
-                AWAITING_STREAM.with(|awaiting| *awaiting.borrow_mut() = Some(slot));
-            }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
                 let (response, log) = handling.await;
                 let mut encoded = Vec::new();
-                wire::write_response(&mut encoded, response, &log);
-                Ok(Uint8Array::from(&encoded[..]).into())
+                let stream = wire::write_response(&mut encoded, response, &log);
+                let encoded: JsValue = Uint8Array::from(&encoded[..]).into();
+                // A streamed body travels with its head: [head, stream].
+                Ok(match stream {
+                    None => encoded,
+                    Some(stream) => js_sys::Array::of2(&encoded, &runtime_stream(stream)).into(),
+                })
             });
             PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
             PENDING_RESPONSE

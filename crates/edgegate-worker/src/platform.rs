@@ -7,9 +7,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use edgegate::http::{BodyReadError, BodySource};
+use edgegate::platform::fetch::OutboundBody;
 use edgegate::platform::{
     FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
 };
+
+use crate::body::ParkedBody;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,7 +27,7 @@ extern "C" {
     #[wasm_bindgen(js_name = verify)]
     fn js_verify(key: &JsValue, algorithm: &str, message: &[u8], signature: &[u8]) -> Promise;
     #[wasm_bindgen(js_name = fetchOut)]
-    fn js_fetch(method: &str, url: &str, headers: Array, body: JsValue, timeout_ms: u32) -> Promise;
+    fn js_fetch(method: &str, url: &str, headers: Array, body: JsValue, limit: f64, timeout_ms: u32) -> Promise;
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
 }
@@ -105,20 +108,37 @@ impl Platform for WorkerPlatform {
             headers.push(&JsValue::from_str(name));
             headers.push(&JsValue::from_str(value));
         }
-        let body = request
-            .body
-            .as_deref()
-            .map_or(JsValue::UNDEFINED, |b| Uint8Array::from(b).into());
-        let promise = js_fetch(request.method.as_str(), &request.url, headers, body, request.timeout_ms);
+        let (body, limit) = match request.body {
+            OutboundBody::Empty => (JsValue::NULL, -1.0),
+            OutboundBody::Bytes(bytes) => (Uint8Array::from(&bytes[..]).into(), -1.0),
+            OutboundBody::Stream { source, limit } => {
+                let stream = match source.into_any().downcast::<RuntimeStream>() {
+                    Ok(stream) => stream.0,
+                    Err(other) => match other.downcast::<ParkedBody>() {
+                        Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
+                        Err(_) => JsValue::NULL,
+                    },
+                };
+                (stream, limit.map_or(-1.0, |l| l as f64))
+            }
+        };
+        let promise = js_fetch(
+            request.method.as_str(),
+            &request.url,
+            headers,
+            body,
+            limit,
+            request.timeout_ms,
+        );
         Box::pin(async move {
             let answer = JsFuture::from(promise)
                 .await
                 .map_err(|e| FetchError::Unreachable(crate::js_error::text(&e)))?;
             if let Some(reason) = answer.as_string() {
-                return Err(if reason == "timeout" {
-                    FetchError::Timeout
-                } else {
-                    FetchError::Unreachable(reason)
+                return Err(match reason.as_str() {
+                    "timeout" => FetchError::Timeout,
+                    "too-large" => FetchError::BodyTooLarge,
+                    _ => FetchError::Unreachable(reason),
                 });
             }
             let parts: Array = answer.unchecked_into();
@@ -133,7 +153,7 @@ impl Platform for WorkerPlatform {
             Ok(OutboundResponse {
                 status,
                 headers,
-                body: Box::new(StreamBody(parts.get(2))),
+                body: Box::new(RuntimeStream(parts.get(2))),
             })
         })
     }
@@ -168,13 +188,17 @@ impl Platform for WorkerPlatform {
     }
 }
 
-/// A body the runtime holds as a stream (a fetched response's, or a
-/// request's read after the gateway waited on I/O), read on demand.
-pub struct StreamBody(pub JsValue);
+/// A body the runtime holds as a stream (a fetched response's): read on
+/// demand, or passed on to the client unread.
+pub struct RuntimeStream(pub JsValue);
 
-impl BodySource for StreamBody {
+impl BodySource for RuntimeStream {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
         Box::pin(read_stream(self.0, limit))
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
+        self
     }
 }
 

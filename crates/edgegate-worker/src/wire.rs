@@ -18,7 +18,7 @@
 //! access log line (for the entry to `console.log`). The gateway has checked
 //! every header name and value ([`field`]), so none holds a newline.
 
-use edgegate::http::{field, Headers, InvalidHead, Method, Request, Response, ResponseBody};
+use edgegate::http::{field, BodySource, Headers, InvalidHead, Method, Request, Response, ResponseBody};
 
 pub const RESPONSE_PREFIX: usize = 12;
 
@@ -105,9 +105,18 @@ pub fn target_of(url: &str) -> &str {
 }
 
 /// Writes a response (and its log line) into `out`, replacing what was there.
-pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) {
+pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) -> Option<Box<dyn BodySource>> {
     out.clear();
     out.extend_from_slice(&[0; RESPONSE_PREFIX]);
+    // A body the platform streams is not written here: `*` before the status
+    // says the entry takes it separately.
+    let stream = match &response.body {
+        ResponseBody::Stream(stream) => stream.take(),
+        _ => None,
+    };
+    if stream.is_some() {
+        out.push(b'*');
+    }
     out.extend_from_slice(response.status.0.to_string().as_bytes());
     out.push(b'\n');
     for (name, value) in response.headers() {
@@ -123,6 +132,7 @@ pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) {
         ResponseBody::Text(text) => out.extend_from_slice(text.as_bytes()),
         ResponseBody::Bytes(bytes) => out.extend_from_slice(bytes),
         ResponseBody::Problem(problem) => out.extend_from_slice(problem.to_json("").as_bytes()),
+        ResponseBody::Stream(_) => {}
     }
     let log_offset = out.len();
     out.extend_from_slice(log.as_bytes());
@@ -130,6 +140,7 @@ pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) {
     for (slot, value) in [total, body_offset, log_offset].into_iter().enumerate() {
         out[slot * 4..slot * 4 + 4].copy_from_slice(&(value as u32).to_le_bytes());
     }
+    stream
 }
 
 #[cfg(test)]

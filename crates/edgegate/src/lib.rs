@@ -16,3 +16,4 @@ pub use http::problem;
 pub mod routing;
 pub mod testing;
 pub mod time;
+pub mod upstream;

@@ -2,6 +2,7 @@
 //! clock, a recorded log, scripted outbound fetches and a stand-in for
 //! WebCrypto, and a minimal executor for the gateway's future.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -10,7 +11,8 @@ use std::task::{Context, Poll, Waker};
 
 use crate::digest::sha256;
 use crate::gateway::Gateway;
-use crate::http::{BodyReadError, BodySource, Request};
+use crate::http::{BodyReadError, BodySource, Request, Response, ResponseBody};
+use crate::platform::fetch::OutboundBody;
 use crate::platform::{
     FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
 };
@@ -27,6 +29,8 @@ pub struct RecordingPlatform {
     answers: RefCell<Vec<(String, FakeAnswer)>>,
     /// Every URL fetched, in order.
     pub fetched: RefCell<Vec<String>>,
+    /// Every request sent, in order.
+    pub sent: RefCell<Vec<SentRequest>>,
     /// How many signatures were checked.
     pub verifications: Cell<usize>,
 }
@@ -50,6 +54,7 @@ impl Default for RecordingPlatform {
             lines: RefCell::new(Vec::new()),
             answers: RefCell::new(Vec::new()),
             fetched: RefCell::new(Vec::new()),
+            sent: RefCell::new(Vec::new()),
             verifications: Cell::new(0),
         }
     }
@@ -113,6 +118,25 @@ impl Platform for RecordingPlatform {
 
     fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
         self.fetched.borrow_mut().push(request.url.clone());
+        let (body, limit) = match request.body {
+            OutboundBody::Empty => (Vec::new(), None),
+            OutboundBody::Bytes(bytes) => (bytes, None),
+            OutboundBody::Stream { source, limit } => {
+                let bytes = match source.into_any().downcast::<FakeBody>() {
+                    Ok(body) => body.0,
+                    Err(_) => b"<a stream this platform did not make>".to_vec(),
+                };
+                (bytes, limit)
+            }
+        };
+        let too_large = limit.is_some_and(|limit| body.len() > limit);
+        self.sent.borrow_mut().push(SentRequest {
+            method: request.method.as_str().to_owned(),
+            url: request.url.clone(),
+            headers: request.headers.clone(),
+            body,
+            limit,
+        });
         let answer = self
             .answers
             .borrow()
@@ -127,6 +151,11 @@ impl Platform for RecordingPlatform {
             }),
             Some(FakeAnswer::Fail(error)) => Err(error),
             None => Err(FetchError::Unreachable(format!("no fake answer for {}", request.url))),
+        };
+        let result = if too_large {
+            Err(FetchError::BodyTooLarge)
+        } else {
+            result
         };
         // One turn of waiting, as a real fetch would, so concurrent requests interleave.
         Box::pin(async move {
@@ -158,8 +187,8 @@ impl Platform for RecordingPlatform {
     }
 }
 
-/// A fetched body held in memory.
-struct FakeBody(Vec<u8>);
+/// A body held in memory.
+pub struct FakeBody(Vec<u8>);
 
 impl BodySource for FakeBody {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
@@ -169,6 +198,43 @@ impl BodySource for FakeBody {
             Ok(self.0)
         };
         Box::pin(std::future::ready(result))
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+impl FakeBody {
+    /// A body in memory, as the host platform's fetches answer.
+    pub fn new(bytes: Vec<u8>) -> FakeBody {
+        FakeBody(bytes)
+    }
+}
+
+/// A streamed response body's bytes, on the host (its stream is a [`FakeBody`]).
+pub fn streamed_bytes(response: &Response) -> Option<Vec<u8>> {
+    let ResponseBody::Stream(stream) = &response.body else {
+        return None;
+    };
+    let source = stream.take()?;
+    source.into_any().downcast::<FakeBody>().ok().map(|body| body.0)
+}
+
+/// What the host platform was asked to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    /// The body's bytes (a streamed one read here), and the limit it streamed under.
+    pub body: Vec<u8>,
+    pub limit: Option<usize>,
+}
+
+impl SentRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 

@@ -31,6 +31,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "ACCESS_LOG",
     "PROBLEM_TYPE_PREFIX",
     "JWT_PROVIDERS",
+    "UPSTREAMS",
 ];
 
 /// The settings, parsed but not yet resolved against the route table.
@@ -52,6 +53,8 @@ pub struct Settings {
     pub problem_type_prefix: String,
     /// Token providers routes name (`jwt("firebase")`): issuer, keys, audiences.
     pub jwt_providers: Named<ProviderConfig>,
+    /// The addresses of the upstreams routes name (`origin("origin")`).
+    pub upstreams: Named<String>,
 }
 
 /// One named entry of `IP_RULES`.
@@ -169,6 +172,19 @@ impl Settings {
                 settings.jwt_providers = Named(checked);
             }
             Err(message) => fail("JWT_PROVIDERS", message),
+        }
+        match named_policies::<String>(get("UPSTREAMS"), "an http(s) URL") {
+            Ok(Named(upstreams)) => {
+                let mut checked = Vec::with_capacity(upstreams.len());
+                for (name, url) in upstreams {
+                    match crate::upstream::check_address(&url) {
+                        Ok(url) => checked.push((name, url)),
+                        Err(message) => fail("UPSTREAMS", format!("`{name}` {message}")),
+                    }
+                }
+                settings.upstreams = Named(checked);
+            }
+            Err(message) => fail("UPSTREAMS", message),
         }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {

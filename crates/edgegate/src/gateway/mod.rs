@@ -17,6 +17,8 @@
 mod resolve;
 
 use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
 
 pub use crate::platform::Platform;
 
@@ -27,6 +29,7 @@ use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal};
 use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
 use crate::routing::{RouteError, RouteTable};
 use crate::time::rfc3339;
+use crate::upstream::forward::UpstreamCall;
 use resolve::Resolved;
 
 /// Every request header the gateway's steps and the built-in extractors read
@@ -205,6 +208,7 @@ impl<S> Gateway<S> {
                 _ => (None, None),
             };
             let principal = Principal::of(&request);
+            let upstream = request.extensions.get::<UpstreamCall>();
             let entry = AccessLogEntry {
                 time: rfc3339(started),
                 request_id: &request.request_id,
@@ -213,6 +217,9 @@ impl<S> Gateway<S> {
                 status: response.status.0,
                 duration_ms: (platform.now_ms() - started).max(0.0),
                 principal: principal.map(|p| &*p.id),
+                upstream: upstream.map(|u| &*u.name),
+                upstream_status: upstream.and_then(|u| u.status),
+                upstream_ms: upstream.map(|u| u.duration_ms),
                 scheme: principal.map(|p| p.scheme.as_str()),
                 // As the edge sent it (it parsed): formatting an address
                 // would link the IPv6 printer into the wasm.
@@ -249,9 +256,20 @@ impl<S> Resolved<S> {
                 .iter()
                 .map(|(name, raw)| ((*name).clone(), percent_decode(raw).map(Cow::into_owned)))
                 .collect();
-            (m.index, params)
+            // The catch-all's text as received, for an upstream route's address.
+            let rest = self.table.paths()[m.index]
+                .template
+                .contains("{*")
+                .then(|| m.raw_params.last().map(|(_, raw)| (*raw).to_owned()))
+                .flatten();
+            (m.index, params, rest)
+        });
+        let found = found.map(|(index, params, rest)| {
+            request.rest = rest;
+            (index, params)
         });
         let index = found.as_ref().map(|(index, _)| *index);
+
         request.route = index.map(|index| self.table.paths()[index].template.clone());
 
         if let Some(preflight) = self.preflight(request, index) {
@@ -307,6 +325,19 @@ impl<S> Resolved<S> {
         }
 
         let limit = self.body_limit(endpoint);
+        if let Some(forwarder) = &endpoint.forwarder {
+            // The body is not read: it streams to the upstream, its declared
+            // length checked now and its bytes counted on the way.
+            if let Err(error) = declared_length_within(request, limit) {
+                return Outcome::at(Some(index), error.into_response());
+            }
+            request.body_limit = limit;
+            // Its own future, not part of every request's state machine.
+            let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> =
+                Box::pin(forwarder.forward(request, platform));
+            let response = forwarding.await;
+            return Outcome::at(Some(index), response);
+        }
         if let Err(error) = read_body(request, limit).await {
             return Outcome::at(Some(index), error.into_response());
         }
@@ -334,19 +365,17 @@ impl<S> Resolved<S> {
     }
 }
 
-/// Reads the body into memory, refusing it as soon as it exceeds `limit`
-/// bytes. A `Content-Length` over the limit is refused without reading; the
-/// bytes actually read are counted either way.
-async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
-    let too_large = || {
-        ApiError::of(
-            kinds::BODY_TOO_LARGE,
-            format!("The request body exceeds this route's limit of {limit} bytes."),
-        )
-        .with_extension("max_body_bytes", limit)
-    };
-    // A length that does not parse is refused before the body is read: the
-    // entry trusts a declared length to read the body whole.
+fn too_large(limit: usize) -> ApiError {
+    ApiError::of(
+        kinds::BODY_TOO_LARGE,
+        format!("The request body exceeds this route's limit of {limit} bytes."),
+    )
+    .with_extension("max_body_bytes", limit)
+}
+
+/// A `Content-Length` that does not parse is a 400, one over `limit` a 413:
+/// both before any byte is read.
+fn declared_length_within(request: &Request, limit: usize) -> Result<(), ApiError> {
     let declared = match request.headers.get("content-length") {
         None => None,
         Some(value) => match value.trim().parse::<u64>() {
@@ -361,8 +390,19 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
         },
     };
     if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
+    Ok(())
+}
+
+/// Reads the body into memory, refusing it as soon as it exceeds `limit`
+/// bytes. A `Content-Length` over the limit is refused without reading; the
+/// bytes actually read are counted either way.
+async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
+    let too_large = || too_large(limit);
+    // A length that does not parse is refused before the body is read: the
+    // entry trusts a declared length to read the body whole.
+    declared_length_within(request, limit)?;
     request.body = match std::mem::replace(&mut request.body, RequestBody::Empty) {
         RequestBody::Empty => RequestBody::Empty,
         RequestBody::Bytes(bytes) if bytes.len() > limit => return Err(too_large()),

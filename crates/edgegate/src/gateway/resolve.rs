@@ -9,6 +9,7 @@ use crate::policy::access::{Access, Authenticator, Guard};
 use crate::policy::jwt::{JwtProvider, ScopedJwt};
 use crate::policy::{CorsPolicy, IpRules};
 use crate::routing::{Endpoint, RouteTable};
+use crate::upstream::forward::Forwarder;
 
 pub(super) struct PathPolicy {
     pub cors: Option<CorsPolicy>,
@@ -67,7 +68,22 @@ impl<S> Resolved<S> {
             }
         }
         let reads_bearer = !providers_named.is_empty();
+        let mut upstreams_named: Vec<&str> = Vec::new();
+        for routes in table.paths() {
+            for (_, endpoint) in routes.endpoints() {
+                if let Some(upstream) = &endpoint.upstream {
+                    if !upstreams_named.contains(&upstream.name()) {
+                        upstreams_named.push(upstream.name());
+                    }
+                }
+            }
+        }
         for (setting, defined, used) in [
+            (
+                "UPSTREAMS",
+                settings.upstreams.names().collect::<Vec<_>>(),
+                &upstreams_named,
+            ),
             (
                 "JWT_PROVIDERS",
                 settings.jwt_providers.names().collect::<Vec<_>>(),
@@ -129,6 +145,10 @@ impl<S> Resolved<S> {
         for routes in table.paths_mut() {
             for endpoint in routes.endpoints_mut() {
                 endpoint.guard = authenticators.guard(&endpoint.access);
+                if let Some(upstream) = &endpoint.upstream {
+                    let base = settings.upstreams.get(upstream.name()).expect("checked above").clone();
+                    endpoint.forwarder = Some(Rc::new(Forwarder::new(upstream.clone(), base)));
+                }
             }
         }
         Ok(Resolved {

@@ -19,4 +19,4 @@ pub use headers::Headers;
 pub use into_response::IntoResponse;
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};
-pub use response::{HeaderValue, Response, ResponseBody, Status};
+pub use response::{HeaderValue, Response, ResponseBody, Status, StreamBody};

@@ -1,6 +1,7 @@
 //! The request as the gateway sees it: the adapter fills in what came over the
 //! wire, the gateway adds what it learned (route, params, consumer, request id).
 
+use std::any::Any;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -22,6 +23,13 @@ pub struct Request {
     pub extensions: Extensions,
     pub(crate) request_id: String,
     pub(crate) client_ip: Option<IpAddr>,
+    /// Whether the client's request came over HTTPS (for `X-Forwarded-Proto`).
+    pub(crate) https: bool,
+    /// The matched catch-all parameter as received (still percent-encoded):
+    /// what an upstream route appends to its address.
+    pub(crate) rest: Option<String>,
+    /// The route's body limit, for a body passed on as a stream.
+    pub(crate) body_limit: usize,
     /// Set by the adapter when the head it was given cannot be handled as
     /// sent; the gateway answers it before anything else.
     pub(crate) invalid_head: Option<InvalidHead>,
@@ -58,8 +66,16 @@ impl Request {
             extensions: Extensions::default(),
             request_id: String::new(),
             client_ip: None,
+            https: false,
+            rest: None,
+            body_limit: 0,
             invalid_head: None,
         }
+    }
+
+    /// Marks the request as received over HTTPS (the adapter knows the URL's scheme).
+    pub fn set_https(&mut self, https: bool) {
+        self.https = https;
     }
 
     /// Why the gateway will refuse this head, if it will.
@@ -122,9 +138,14 @@ pub enum RequestBody {
 }
 
 /// A body not read yet (the runtime's stream). Reading stops as soon as more
-/// than `limit` bytes have arrived, so an oversized body is never buffered whole.
+/// than `limit` bytes have arrived, so an oversized body is never buffered
+/// whole. Or it is never read in wasm at all: the platform takes it back
+/// ([`BodySource::into_any`]) and passes it on as a stream, as an upstream
+/// route does with a request's body and the upstream's response body.
 pub trait BodySource {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>>;
+    /// The source itself, for the platform that made it to take back.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,11 @@
 //! and turned into a runtime response by the adapter.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use super::problem::ApiError;
+use super::BodySource;
 
 /// An HTTP status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,6 +29,7 @@ impl Status {
     pub const INTERNAL_SERVER_ERROR: Status = Status(500);
     pub const BAD_GATEWAY: Status = Status(502);
     pub const SERVICE_UNAVAILABLE: Status = Status(503);
+    pub const GATEWAY_TIMEOUT: Status = Status(504);
 
     /// The standard reason phrase, used as a problem's `title`.
     pub fn reason(self) -> &'static str {
@@ -71,13 +75,43 @@ pub enum ResponseBody {
     /// An error not rendered yet: the gateway writes it out once it knows the
     /// request id, and logs its internal cause on the way.
     Problem(Box<ApiError>),
+    /// A body the platform holds (an upstream's response): it streams to the
+    /// client without passing through wasm memory.
+    Stream(StreamBody),
+}
+
+/// A platform's body stream in a response, taken once by the adapter.
+#[derive(Clone)]
+pub struct StreamBody(Rc<RefCell<Option<Box<dyn BodySource>>>>);
+
+impl StreamBody {
+    pub fn new(source: Box<dyn BodySource>) -> StreamBody {
+        StreamBody(Rc::new(RefCell::new(Some(source))))
+    }
+
+    /// The source, once.
+    pub fn take(&self) -> Option<Box<dyn BodySource>> {
+        self.0.borrow_mut().take()
+    }
+}
+
+impl PartialEq for StreamBody {
+    fn eq(&self, other: &StreamBody) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for StreamBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamBody")
+    }
 }
 
 impl ResponseBody {
     /// The body's bytes; a problem not rendered yet reads as empty.
     pub fn as_bytes(&self) -> &[u8] {
         match self {
-            ResponseBody::Empty | ResponseBody::Problem(_) => &[],
+            ResponseBody::Empty | ResponseBody::Problem(_) | ResponseBody::Stream(_) => &[],
             ResponseBody::Text(text) => text.as_bytes(),
             ResponseBody::Bytes(bytes) => bytes,
         }

@@ -8,7 +8,7 @@ pub struct OutboundRequest {
     pub method: Method,
     pub url: String,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Vec<u8>>,
+    pub body: OutboundBody,
     /// The whole exchange (connect, head) is given up after this long.
     pub timeout_ms: u32,
 }
@@ -19,7 +19,7 @@ impl OutboundRequest {
             method: Method::Get,
             url: url.to_owned(),
             headers: Vec::new(),
-            body: None,
+            body: OutboundBody::Empty,
             timeout_ms,
         }
     }
@@ -28,6 +28,19 @@ impl OutboundRequest {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
+}
+
+/// What is sent as the request's body.
+pub enum OutboundBody {
+    Empty,
+    Bytes(Vec<u8>),
+    /// A body the platform holds (the client's request body), passed on as
+    /// a stream; with a limit, the platform stops it once more has passed
+    /// ([`FetchError::BodyTooLarge`]).
+    Stream {
+        source: Box<dyn BodySource>,
+        limit: Option<usize>,
+    },
 }
 
 pub struct OutboundResponse {
@@ -52,6 +65,8 @@ pub enum FetchError {
     /// The address could not be reached (DNS, refused, TLS, a reset); the
     /// text is for the log.
     Unreachable(String),
+    /// The streamed request body passed its limit on the way.
+    BodyTooLarge,
 }
 
 impl std::fmt::Display for FetchError {
@@ -59,6 +74,7 @@ impl std::fmt::Display for FetchError {
         match self {
             FetchError::Timeout => f.write_str("timed out"),
             FetchError::Unreachable(cause) => write!(f, "unreachable: {cause}"),
+            FetchError::BodyTooLarge => f.write_str("the request body passed its limit"),
         }
     }
 }

@@ -22,6 +22,14 @@ pub struct AccessLogEntry<'a> {
     pub scheme: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
+    /// The upstream an upstream route forwarded to, its status (none when it
+    /// did not answer) and how long it took to answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_ms: Option<f64>,
     /// The problem type slug for error responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<&'a str>,

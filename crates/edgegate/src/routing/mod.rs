@@ -15,6 +15,8 @@ pub use route::{Group, Route};
 use crate::handler::BoxedHandler;
 use crate::http::{Method, MethodSet};
 use crate::policy::Guard;
+use crate::upstream::forward::Forwarder;
+use crate::upstream::Upstream;
 
 /// What one method on one path runs, and under which policy.
 pub struct Endpoint<S> {
@@ -26,6 +28,10 @@ pub struct Endpoint<S> {
     pub(crate) guard: Guard,
     /// A limit this route sets in code (else the global `MAX_BODY_BYTES`).
     pub max_body_bytes: Option<usize>,
+    /// The upstream this route forwards to instead of running a handler.
+    pub upstream: Option<Upstream>,
+    /// `upstream` resolved against its address, by the gateway.
+    pub(crate) forwarder: Option<Rc<Forwarder>>,
 }
 
 /// All routes sharing one path template.
@@ -149,6 +155,8 @@ impl<S> RouteTable<S> {
                 access,
                 guard: Guard::Open,
                 max_body_bytes: route.max_body_bytes,
+                upstream: route.upstream,
+                forwarder: None,
             };
             match route.method {
                 Some(method) => {

@@ -3,6 +3,7 @@
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::Method;
 use crate::policy::Access;
+use crate::upstream::Upstream;
 
 /// A route declaration, built with `Route::get("/path", handler).public()`.
 pub struct Route<S> {
@@ -16,6 +17,8 @@ pub struct Route<S> {
     pub(crate) cors: Option<String>,
     /// The IP rules (a name `IP_RULES` gives values to) for this path.
     pub(crate) ip_rules: Option<String>,
+    /// Where the route forwards to, instead of running its handler.
+    pub(crate) upstream: Option<Upstream>,
 }
 
 macro_rules! method_constructors {
@@ -39,7 +42,27 @@ impl<S: 'static> Route<S> {
             max_body_bytes: None,
             cors: None,
             ip_rules: None,
+            upstream: None,
         }
+    }
+
+    /// A route for one method (every method when `None`) that forwards to
+    /// `upstream` (see [`crate::upstream`]) after its policies.
+    pub fn to(method: Option<Method>, path: &str, upstream: Upstream) -> Route<S> {
+        // The handler is never called: the gateway forwards instead. The
+        // upstream gets every header (less hop-by-hop and credentials).
+        async fn forwarded() -> crate::problem::ApiError {
+            crate::problem::ApiError::internal("an upstream route's handler ran")
+        }
+        let mut route = Route::new(method, path, forwarded);
+        route.reads_all_headers = true;
+        route.upstream = Some(upstream);
+        route
+    }
+
+    /// A route for every method that forwards to `upstream`.
+    pub fn any_to(path: &str, upstream: Upstream) -> Route<S> {
+        Route::to(None, path, upstream)
     }
 
     method_constructors! {

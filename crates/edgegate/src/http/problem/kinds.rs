@@ -52,6 +52,8 @@ kinds! {
     INTERNAL = "internal", INTERNAL_SERVER_ERROR, "The gateway or a handler failed; the cause is logged under the request id.";
     MISCONFIGURED = "misconfigured", INTERNAL_SERVER_ERROR, "The gateway's settings are invalid; it refuses every request.";
     CREDENTIALS_UNVERIFIABLE = "token-keys-unavailable", SERVICE_UNAVAILABLE, "A token provider's keys cannot be fetched now; retry after Retry-After.";
+    UPSTREAM_UNREACHABLE = "upstream-unreachable", BAD_GATEWAY, "The route's upstream could not be reached (the cause is logged).";
+    UPSTREAM_TIMEOUT = "upstream-timeout", GATEWAY_TIMEOUT, "The route's upstream did not answer within the route's timeout.";
     UNAVAILABLE = "unavailable", SERVICE_UNAVAILABLE, "A dependency (a database) failed; retry after Retry-After.";
 }
 

@@ -1,0 +1,95 @@
+//! Upstreams: a route that forwards to another service instead of running a
+//! handler (ESP's `--backend`, API Gateway's HTTP integration). The route
+//! names the upstream; `UPSTREAMS` gives its address, so staging and
+//! production differ by settings only. Every policy of the route (preflight,
+//! IP rules, access, the declared body length) runs first.
+//!
+//! ```ignore
+//! Route::any_to("/origin/{*rest}", origin("origin")).access(any_of([api_key(), jwt("firebase")]))
+//! ```
+//!
+//! Bodies stream both ways through the platform ([`crate::http::StreamBody`]):
+//! a 50 MB download or upload never sits whole in wasm memory. The
+//! forwarding rules are in [`forward`].
+
+pub mod forward;
+
+/// How the request's path becomes the upstream's (ESPv2's `x-google-backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathTranslation {
+    /// The matched catch-all remainder is appended to the upstream's path (default).
+    Append,
+    /// The upstream's address as it is; the path parameters go into the query.
+    Constant,
+}
+
+/// A route's upstream, as the route table declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub(crate) name: String,
+    pub(crate) path: PathTranslation,
+    pub(crate) timeout_ms: u32,
+    pub(crate) pass_authorization: bool,
+    pub(crate) retry_idempotent: bool,
+}
+
+/// The default time an upstream has to answer (its response head).
+pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
+
+/// An HTTP(S) origin whose base URL is `UPSTREAMS[name]`.
+pub fn origin(name: &str) -> Upstream {
+    Upstream {
+        name: name.to_owned(),
+        path: PathTranslation::Append,
+        timeout_ms: DEFAULT_TIMEOUT_MS,
+        pass_authorization: false,
+        retry_idempotent: false,
+    }
+}
+
+impl Upstream {
+    /// Call the upstream's address as it is, with path parameters in the query.
+    pub fn constant_address(mut self) -> Upstream {
+        self.path = PathTranslation::Constant;
+        self
+    }
+
+    /// How long the upstream has to answer (its head; the body may stream longer).
+    pub fn timeout_ms(mut self, ms: u32) -> Upstream {
+        self.timeout_ms = ms;
+        self
+    }
+
+    /// Forward the client's `Authorization` header (by default the gateway
+    /// consumed it and the upstream gets the principal header instead).
+    pub fn pass_authorization(mut self) -> Upstream {
+        self.pass_authorization = true;
+        self
+    }
+
+    /// Retry once when the upstream cannot be reached, for idempotent
+    /// methods without a body. Nothing is retried otherwise.
+    pub fn retry_idempotent(mut self) -> Upstream {
+        self.retry_idempotent = true;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Checks an upstream's address from the settings: an absolute http(s) URL
+/// without query or fragment (the route adds those).
+pub fn check_address(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let valid = (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 2048
+        && url.bytes().all(|b| b.is_ascii_graphic())
+        && !url.contains(['?', '#']);
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err("must be an http(s) URL without query or fragment".into())
+    }
+}

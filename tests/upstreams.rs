@@ -1,0 +1,322 @@
+//! Upstream routes through the gateway's one entry point, on the host: the
+//! address, the forwarding rules both ways, streamed bodies and failures,
+//! against the host platform's scripted fetches. The real runtime is tested
+//! end to end (tests/e2e/upstreams.test.mjs).
+
+mod support;
+
+use edgegate::http::{Method, Request};
+use edgegate::platform::FetchError;
+use edgegate::policy::any_of;
+use edgegate::routing::Route;
+use edgegate::testing::{streamed_bytes, FakeAnswer, FakeBody, RecordingPlatform};
+use edgegate::upstream::origin;
+use edgegate_app::AppState;
+use serde_json::{json, Value};
+use support::*;
+
+const ORIGIN: &str = "https://origin.test/base";
+
+fn app() -> edgegate::gateway::Gateway<AppState> {
+    app_gateway(&with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "origin": ORIGIN }).to_string(),
+    ))
+}
+
+fn respond(platform: &RecordingPlatform, url: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) {
+    let headers = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    platform.answer(
+        url,
+        FakeAnswer::Respond {
+            status,
+            headers,
+            body: body.to_vec(),
+        },
+    );
+}
+
+fn keyed(method: Method, target: &str) -> Request {
+    Request::new(method, target).with_header("x-api-key", DEV_KEY)
+}
+
+#[test]
+fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
+    let platform = RecordingPlatform::default();
+    respond(
+        &platform,
+        &format!("{ORIGIN}/a/b%20c?x=1&y=2"),
+        200,
+        &[("content-type", "text/plain")],
+        b"hi",
+    );
+    let request = Request::new(Method::Put, "/origin/a/b%20c?x=1&key=dev-local-key&y=2")
+        .with_header("x-api-key", DEV_KEY)
+        .with_header("host", "gateway.example")
+        .with_header("cf-connecting-ip", "203.0.113.9")
+        .with_header("x-forwarded-for", "198.51.100.1")
+        .with_header("x-forwarded-host", "spoofed.example")
+        .with_header("x-edgegate-principal", "forged")
+        .with_header("connection", "keep-alive, x-secret-hop")
+        .with_header("x-secret-hop", "1")
+        .with_header("keep-alive", "timeout=5")
+        .with_header("te", "trailers")
+        .with_header("upgrade", "websocket")
+        .with_header("proxy-authorization", "Basic eA==")
+        .with_header("authorization", "Bearer not-for-the-origin")
+        .with_header("content-type", "text/plain")
+        .with_header("x-custom", "kept")
+        .with_header("x-request-id", "req-fwd-1")
+        .with_body("payload");
+    let answer = send_on(&app(), request, &platform);
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    let sent = platform.sent.borrow()[0].clone();
+    assert_eq!(
+        (sent.method.as_str(), sent.url.as_str()),
+        ("PUT", "https://origin.test/base/a/b%20c?x=1&y=2")
+    );
+    assert_eq!(sent.body, b"payload");
+    for gone in [
+        "x-api-key",
+        "connection",
+        "x-secret-hop",
+        "keep-alive",
+        "te",
+        "upgrade",
+        "proxy-authorization",
+        "authorization",
+        "host",
+    ] {
+        assert_eq!(sent.header(gone), None, "{gone} was forwarded");
+    }
+    assert_eq!(sent.header("x-custom"), Some("kept"));
+    assert_eq!(sent.header("content-type"), Some("text/plain"));
+    assert_eq!(sent.header("x-forwarded-for"), Some("198.51.100.1, 203.0.113.9"));
+    assert_eq!(sent.header("x-forwarded-host"), Some("gateway.example"));
+    assert_eq!(sent.header("x-forwarded-proto"), Some("http"));
+    assert_eq!(sent.header("x-request-id"), Some("req-fwd-1"));
+    // The principal, from the gateway only: the client's copy is gone.
+    let forwarded: Vec<&str> = sent
+        .headers
+        .iter()
+        .filter(|(n, _)| n == "x-edgegate-principal")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(forwarded.len(), 1);
+    let decoded = edgegate::http::base64_decode(&forwarded[0].replace('-', "+").replace('_', "/")).unwrap();
+    let principal: Value = serde_json::from_slice(&decoded).unwrap();
+    assert_eq!(
+        principal,
+        json!({"id": "dev", "scheme": "api_key", "provider": null, "claims": null})
+    );
+    // The access log names the upstream, its status and time.
+    let log = answer.access_log();
+    assert_eq!(
+        (log["upstream"].as_str(), log["upstream_status"].as_u64()),
+        (Some("origin"), Some(200))
+    );
+    assert!(log["upstream_ms"].is_number());
+}
+
+#[test]
+fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
+    let platform = RecordingPlatform::default();
+    respond(
+        &platform,
+        &format!("{ORIGIN}/page"),
+        404,
+        &[
+            ("content-type", "application/json"),
+            ("set-cookie", "a=1; Path=/"),
+            ("set-cookie", "b=2; Path=/"),
+            ("connection", "x-hop"),
+            ("x-hop", "secret"),
+            ("transfer-encoding", "chunked"),
+            ("content-length", "13"),
+            ("access-control-allow-origin", "*"),
+            ("access-control-allow-credentials", "true"),
+            ("x-origin", "yes"),
+        ],
+        br#"{"missing":1}"#,
+    );
+    let request = keyed(Method::Get, "/origin/page").with_header("origin", FRONTEND);
+    let answer = send_on(&app(), request, &platform);
+    // The upstream's own 4xx passes unchanged, body streamed.
+    assert_eq!(answer.status(), 404);
+    assert_eq!(streamed_bytes(&answer.response).unwrap(), br#"{"missing":1}"#);
+    let cookies: Vec<&str> = answer.response.header_values("set-cookie").collect();
+    assert_eq!(cookies, ["a=1; Path=/", "b=2; Path=/"]);
+    for gone in [
+        "connection",
+        "x-hop",
+        "transfer-encoding",
+        "content-length",
+        "access-control-allow-credentials",
+    ] {
+        assert_eq!(answer.header(gone), None, "{gone} came back");
+    }
+    assert_eq!(answer.header("x-origin"), Some("yes"));
+    // The gateway's CORS, not the upstream's.
+    assert_eq!(answer.header("access-control-allow-origin"), Some(FRONTEND));
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+}
+
+#[test]
+fn redirects_are_passed_on_not_followed() {
+    let platform = RecordingPlatform::default();
+    respond(
+        &platform,
+        &format!("{ORIGIN}/old"),
+        302,
+        &[("location", "https://elsewhere.test/new")],
+        b"",
+    );
+    let answer = send_on(&app(), keyed(Method::Get, "/origin/old"), &platform);
+    assert_eq!(
+        (answer.status(), answer.header("location")),
+        (302, Some("https://elsewhere.test/new"))
+    );
+    assert_eq!(platform.sent.borrow().len(), 1);
+}
+
+#[test]
+fn failures_are_the_gateways_502_and_504_never_the_clients() {
+    let platform = RecordingPlatform::default();
+    platform.answer(
+        &format!("{ORIGIN}/down"),
+        FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())),
+    );
+    platform.answer(&format!("{ORIGIN}/slow"), FakeAnswer::Fail(FetchError::Timeout));
+    let gateway = app();
+    let down = send_on(&gateway, keyed(Method::Get, "/origin/down"), &platform);
+    down.problem(502, "upstream-unreachable");
+    assert!(
+        !down.text().contains("connection refused"),
+        "the cause stays in the log"
+    );
+    assert_eq!(down.access_log()["error"], "upstream origin: connection refused");
+    assert_eq!(down.access_log()["upstream"], "origin");
+    assert!(down.access_log().get("upstream_status").is_none());
+    let slow = send_on(&gateway, keyed(Method::Get, "/origin/slow"), &platform);
+    assert!(slow.problem(504, "upstream-timeout")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("15000 ms"));
+    // Nothing is retried unless the route asks.
+    assert_eq!(platform.fetches_of(&format!("{ORIGIN}/down")), 1);
+}
+
+#[test]
+fn policies_run_before_anything_is_forwarded() {
+    let platform = RecordingPlatform::default();
+    respond(&platform, &format!("{ORIGIN}/x"), 200, &[], b"ok");
+    let gateway = app();
+    send_on(&gateway, Request::new(Method::Get, "/origin/x"), &platform).problem(401, "unauthorized");
+    let preflight = send_on(
+        &gateway,
+        Request::new(Method::Options, "/origin/x")
+            .with_header("origin", FRONTEND)
+            .with_header("access-control-request-method", "POST"),
+        &platform,
+    );
+    assert_eq!(preflight.status(), 204);
+    // A declared body over the limit is refused before a byte goes anywhere.
+    let big = keyed(Method::Post, "/origin/x")
+        .with_header("content-length", "2000000")
+        .with_body("x");
+    send_on(&gateway, big, &platform).problem(413, "body-too-large");
+    assert!(platform.sent.borrow().is_empty(), "{:?}", platform.sent.borrow());
+}
+
+#[test]
+fn a_body_without_a_declared_length_streams_under_the_routes_limit() {
+    let platform = RecordingPlatform::default();
+    respond(&platform, &format!("{ORIGIN}/up"), 201, &[], b"");
+    let gateway = app_gateway(&with_var(
+        with_var(dev_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+        "MAX_BODY_BYTES",
+        "10",
+    ));
+    let streamed = |body: &str| {
+        let mut request = keyed(Method::Post, "/origin/up");
+        request.body = edgegate::http::RequestBody::Stream(Box::new(FakeBody::new(body.as_bytes().to_vec())));
+        request
+    };
+    let small = send_on(&gateway, streamed("0123456789"), &platform);
+    assert_eq!(small.status(), 201);
+    assert_eq!(platform.sent.borrow()[0].limit, Some(10));
+    let large = send_on(&gateway, streamed("0123456789!"), &platform);
+    large.problem(413, "body-too-large");
+}
+
+#[test]
+fn idempotent_requests_are_retried_once_when_the_route_asks() {
+    let platform = RecordingPlatform::default();
+    let url = "https://origin.test/flaky";
+    platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
+    let vars = with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "flaky": "https://origin.test/flaky" }).to_string(),
+    );
+    let gateway = custom_gateway_keeping(
+        vec![
+            Route::to(Some(Method::Get), "/flaky", origin("flaky").retry_idempotent()).public(),
+            Route::to(Some(Method::Post), "/flaky", origin("flaky").retry_idempotent()).public(),
+        ],
+        &vars,
+        &["UPSTREAMS"],
+    );
+    send_on(&gateway, get("/flaky"), &platform).problem(502, "upstream-unreachable");
+    assert_eq!(platform.fetches_of(url), 2);
+    send_on(&gateway, Request::new(Method::Post, "/flaky"), &platform).problem(502, "upstream-unreachable");
+    assert_eq!(platform.fetches_of(url), 3, "a POST is never retried");
+}
+
+#[test]
+fn a_constant_address_gets_the_path_parameters_in_its_query() {
+    let platform = RecordingPlatform::default();
+    let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
+    respond(&platform, url, 200, &[], b"ok");
+    let vars = with_var(
+        dev_vars(),
+        "UPSTREAMS",
+        &json!({ "fn": "https://fn.test/run" }).to_string(),
+    );
+    let gateway = custom_gateway_keeping(
+        vec![
+            Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
+                .access(any_of([edgegate::policy::api_key()])),
+        ],
+        &vars,
+        &["UPSTREAMS"],
+    );
+    let answer = send_on(
+        &gateway,
+        keyed(Method::Get, "/greet/Ana%20Mar%C3%ADa?lang=es"),
+        &platform,
+    );
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    assert_eq!(platform.sent.borrow()[0].url, url);
+}
+
+#[test]
+fn upstream_settings_are_checked_and_names_must_match_both_ways() {
+    for upstreams in [
+        json!({}),
+        json!({ "origin": "ftp://x.test" }),
+        json!({ "origin": "https://x.test/?q=1" }),
+        json!({ "origin": "https://x.test", "orgin": "https://y.test" }),
+        json!({ "origin": 7 }),
+    ] {
+        let gateway = app_gateway(&with_var(dev_vars(), "UPSTREAMS", &upstreams.to_string()));
+        let answer = send(&gateway, get("/hello"));
+        answer.problem(500, "misconfigured");
+        assert!(
+            answer.logs.iter().any(|l| l.contains("UPSTREAMS")),
+            "{upstreams}: {:?}",
+            answer.logs
+        );
+    }
+}
