@@ -132,6 +132,7 @@ function handle(request, all) {
     }
   }
   word(countAt, count);
+  // A body-less request passes null: no handle is made for it.
   return fetchHead(at, all, request.body, Date.now(), request.url.startsWith("https:"));
 }
 

@@ -120,7 +120,7 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 /// Returns the output buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
 /// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, all_headers: bool, body: JsValue, now: f64, https: bool) -> i32 {
+pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now: f64, https: bool) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
@@ -131,7 +131,8 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, body: JsValue, now: f64, h
     }
     request.set_https(https);
     // Only a request with a body can be parked for it: no slot for the rest.
-    let body = (!body.is_null()).then(|| {
+    // `None` costs no handle: most requests have no body.
+    let body = body.map(|body| {
         let slot = Rc::new(BodySlot::for_stream(body));
         request.body = RequestBody::Stream(Box::new(ParkedBody::new(slot.clone())));
         slot
