@@ -59,6 +59,23 @@ const DISALLOWED_PAGE = `<!doctype html>
   }
 </script>`;
 
+// The page calls an upstream route cross-origin: the origin behind it sends
+// its own `Access-Control-Allow-Origin: *`, which the gateway replaces.
+const ORIGIN_PAGE = `<!doctype html>
+<script type="module">
+  const api = new URLSearchParams(location.search).get("api");
+  try {
+    const response = await fetch(api + "/origin/greeting?x=1", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "${DEV_KEY}", "x-request-id": "browser-origin-1" },
+      body: JSON.stringify({ hello: "origin" }),
+    });
+    window.__results = { status: response.status, body: await response.json(), requestId: response.headers.get("x-request-id") };
+  } catch (error) {
+    window.__results = { error: String(error) };
+  }
+</script>`;
+
 /** Serves `pages` (path → HTML) on localhost:`port`. */
 function serve(port, pages) {
   const server = http.createServer((request, response) => {
@@ -73,7 +90,8 @@ function serve(port, pages) {
   });
 }
 
-let worker, frontend, stranger, strangerPort, browser;
+let worker, frontend, stranger, strangerPort, browser, origin;
+const originSeen = [];
 
 /** A token the dev provider accepts: signed with the committed dev key (tools/dev-token). */
 function devToken(sub) {
@@ -85,8 +103,23 @@ function devToken(sub) {
 
 before(async () => {
   // The committed example, not a local .dev.vars that may predate its dev token provider.
-  worker = await startWorker({ envFile: path.join(ROOT, ".dev.vars.example") });
-  frontend = await serve(5173, { "/": PAGE, "/bearer": BEARER_PAGE });
+  // An origin for /origin/*: it answers with what it received, and a CORS header of its own.
+  origin = http.createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      originSeen.push({ method: request.method, url: request.url, headers: request.headers, body });
+      response.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" });
+      response.end(JSON.stringify({ method: request.method, url: request.url, body }));
+    });
+  });
+  const originPort = await freePort();
+  await new Promise((resolve) => origin.listen(originPort, "127.0.0.1", resolve));
+  worker = await startWorker({
+    envFile: path.join(ROOT, ".dev.vars.example"),
+    vars: { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${originPort}/app` }) },
+  });
+  frontend = await serve(5173, { "/": PAGE, "/bearer": BEARER_PAGE, "/origin": ORIGIN_PAGE });
   strangerPort = await freePort();
   stranger = await serve(strangerPort, { "/": DISALLOWED_PAGE });
   browser = await chromium.launch({
@@ -108,6 +141,7 @@ after(async () => {
   await browser?.close();
   frontend?.close();
   stranger?.close();
+  origin?.close();
   await worker?.stop();
 });
 
@@ -156,6 +190,22 @@ test("a page on an allowed origin calls /api/me with a dev bearer token", async 
   const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/api/me");
   assert.ok(preflights.length >= 1, "the browser sent a preflight");
   assert.ok(preflights.every((e) => e.status === 204 && !("principal" in e)));
+});
+
+test("a page on an allowed origin calls an upstream route, preflighted, with the gateway's CORS", async () => {
+  const results = await resultsOf(`http://localhost:5173/origin?api=${encodeURIComponent(worker.url)}`);
+  assert.equal(results.error, undefined, results.error);
+  assert.equal(results.status, 200);
+  assert.deepEqual(results.body, { method: "POST", url: "/app/greeting?x=1", body: '{"hello":"origin"}' });
+  assert.equal(results.requestId, "browser-origin-1");
+  // The origin got the call, without the key, with the principal header.
+  const received = originSeen.find((r) => r.headers["x-request-id"] === "browser-origin-1");
+  assert.equal(received.headers["x-api-key"], undefined);
+  assert.ok(received.headers["x-edgegate-principal"]);
+  // The preflight was the gateway's: it never reached the origin.
+  assert.ok(originSeen.every((r) => r.method !== "OPTIONS"));
+  const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/origin/{*rest}");
+  assert.ok(preflights.length >= 1, "the browser sent a preflight");
 });
 
 test("a page on a disallowed origin is blocked by the browser", async () => {
