@@ -258,8 +258,7 @@ impl<S> Resolved<S> {
                 .collect();
             // The catch-all's text as received, for an upstream route's address.
             let rest = self.table.paths()[m.index]
-                .template
-                .contains("{*")
+                .catch_all
                 .then(|| m.raw_params.last().map(|(_, raw)| (*raw).to_owned()))
                 .flatten();
             (m.index, params, rest)

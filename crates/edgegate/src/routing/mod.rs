@@ -41,6 +41,8 @@ pub struct PathRoutes<S> {
     pub cors: Option<String>,
     pub ip_rules: Option<String>,
     param_names: Vec<Rc<str>>,
+    /// The template ends in a catch-all (`{*rest}`), decided once, not per request.
+    pub(crate) catch_all: bool,
     by_method: Vec<(Method, Endpoint<S>)>,
     any: Option<Endpoint<S>>,
     allow_header: String,
@@ -125,6 +127,7 @@ impl<S> RouteTable<S> {
                         template: route.path.as_str().into(),
                         cors: None,
                         ip_rules: None,
+                        catch_all: route.path.contains("{*"),
                         param_names,
                         by_method: Vec::new(),
                         any: None,
