@@ -11,7 +11,7 @@ PORT ?= 8787
 # wasm-opt comes from npm's binaryen (package.json).
 WASM_BINDGEN_VERSION := 0.2.129
 
-# Which build the worker is: `release` (LTO, -Oz, two wasm-opt passes) is what
+# Which build the worker is: `release` (LTO, -Oz, three wasm-opt passes) is what
 # the tests, the bench and `wrangler deploy` use; `make dev` builds `dev`
 # (no LTO, light optimisation, no wasm-opt) so an edit is served in seconds.
 # `PROFILE=release make dev` serves the release build.

@@ -45,18 +45,7 @@ fn ec_key(kid: &'static str) -> Key {
 }
 
 fn b64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
+    edgegate::http::base64url_encode(bytes)
 }
 
 /// A token with this header and payload, signed by `key` with `alg`.
@@ -584,7 +573,7 @@ fn inline_keys_need_no_fetch_and_algorithms_can_be_narrowed() {
         SignatureAlgorithm::Es256,
     );
     assert_eq!(send_on(&gateway, bearer("/api/me", &es), &platform).status(), 200);
-    assert_eq!(platform.fetched.borrow().len(), 0);
+    assert_eq!(platform.sent.borrow().len(), 0);
     let narrowed = app_gateway(&with_var(
         dev_vars(),
         "JWT_PROVIDERS",

@@ -104,7 +104,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         .map(|(_, v)| v.as_str())
         .collect();
     assert_eq!(forwarded.len(), 1);
-    let decoded = edgegate::http::base64_decode(&forwarded[0].replace('-', "+").replace('_', "/")).unwrap();
+    let decoded = edgegate::policy::jwt::token::base64url(forwarded[0]).unwrap();
     let principal: Value = serde_json::from_slice(&decoded).unwrap();
     assert_eq!(
         principal,

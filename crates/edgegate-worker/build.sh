@@ -6,7 +6,7 @@
 #   build.sh PACKAGE OUT_DIR
 #
 # PROFILE=release (default) is what tests, the bench and `wrangler deploy`
-# use: LTO, opt-level z, two wasm-opt -Oz passes, names and unused exports
+# use: LTO, opt-level z, three wasm-opt -Oz passes, names and unused exports
 # stripped. PROFILE=dev (`make dev`) skips LTO and wasm-opt: seconds per edit.
 # Everything is made in OUT_DIR/.next and moved into place at the end, so an
 # interrupted build never leaves a worker that looks finished.

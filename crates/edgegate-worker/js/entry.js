@@ -133,7 +133,7 @@ function handle(request, all) {
   }
   word(countAt, count);
   // A body-less request passes null: no handle is made for it.
-  return fetchHead(at, all, request.body, Date.now(), request.url.startsWith("https:"));
+  return fetchHead(at, all, request.body, Date.now());
 }
 
 /** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */

@@ -3,10 +3,11 @@
 //! Until then the request is parked (see `exports`), and an unauthenticated
 //! or oversized request is answered without waiting for a byte of its body.
 //!
-//! A request that waited on I/O before its body phase (a token's signature
-//! check) cannot be parked: the runtime polls it. For it the entry hands
-//! over the body's stream when the request goes pending, and the body is
-//! read from that stream, within the same limit.
+//! The slot also holds the body's runtime stream, handed over with the head:
+//! a request that waited on I/O before its body phase (a token's signature
+//! check) cannot be parked (the runtime polls it), so its body is read from
+//! the stream within the same limit; and an upstream route passes the
+//! stream on unread.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -96,9 +97,7 @@ impl ParkedBody {
     pub fn new(slot: Rc<BodySlot>) -> ParkedBody {
         ParkedBody { slot }
     }
-}
 
-impl ParkedBody {
     /// The body's runtime stream, to pass on unread.
     pub fn take_stream(&self) -> Option<wasm_bindgen::JsValue> {
         self.slot.take_stream()

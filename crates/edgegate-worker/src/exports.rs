@@ -9,9 +9,9 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use crate::body::{BodySlot, Delivery, ParkedBody};
-use crate::platform::{RuntimeStream, WorkerPlatform};
+use crate::platform::{runtime_stream, WorkerPlatform};
 use crate::{wire, Env, Served};
-use edgegate::http::{BodySource, RequestBody, Response};
+use edgegate::http::{RequestBody, Response};
 
 extern "Rust" {
     /// The app's build function, named by its `edgegate_worker::export!`.
@@ -120,7 +120,7 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 /// Returns the output buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
 /// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now: f64, https: bool) -> i32 {
+pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now: f64) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
@@ -129,7 +129,6 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now
     if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
-    request.set_https(https);
     // Only a request with a body can be parked for it: no slot for the rest.
     // `None` costs no handle: most requests have no body.
     let body = body.map(|body| {
@@ -191,19 +190,6 @@ pub fn edgegate_take_pending() -> JsValue {
 /// any call that would touch the old instance's memory.
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
-
-/// The runtime stream behind a streamed response body: an upstream's
-/// response, or a request's own body passed back.
-fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
-    let source = source.into_any();
-    match source.downcast::<RuntimeStream>() {
-        Ok(stream) => stream.0,
-        Err(other) => match other.downcast::<ParkedBody>() {
-            Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
-            Err(_) => JsValue::NULL,
-        },
-    }
-}
 
 /// Polls the request's handling once: a response now, a parked request
 /// waiting for its body, or a promise for a response that waits on I/O.

@@ -111,16 +111,7 @@ impl Platform for WorkerPlatform {
         let (body, limit) = match request.body {
             OutboundBody::Empty => (JsValue::NULL, -1.0),
             OutboundBody::Bytes(bytes) => (Uint8Array::from(&bytes[..]).into(), -1.0),
-            OutboundBody::Stream { source, limit } => {
-                let stream = match source.into_any().downcast::<RuntimeStream>() {
-                    Ok(stream) => stream.0,
-                    Err(other) => match other.downcast::<ParkedBody>() {
-                        Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
-                        Err(_) => JsValue::NULL,
-                    },
-                };
-                (stream, limit.map_or(-1.0, |l| l as f64))
-            }
+            OutboundBody::Stream { source, limit } => (runtime_stream(source), limit.map_or(-1.0, |l| l as f64)),
         };
         let promise = js_fetch(
             request.method.as_str(),
@@ -199,6 +190,18 @@ impl BodySource for RuntimeStream {
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
         self
+    }
+}
+
+/// The runtime stream behind a body the platform holds: an upstream's
+/// response, or a request's own body passed on unread.
+pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
+    match source.into_any().downcast::<RuntimeStream>() {
+        Ok(stream) => stream.0,
+        Err(other) => match other.downcast::<ParkedBody>() {
+            Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
+            Err(_) => JsValue::NULL,
+        },
     }
 }
 

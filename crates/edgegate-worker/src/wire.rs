@@ -53,6 +53,7 @@ pub fn read_request(bytes: &[u8], selection: Option<&'static [&'static str]>) ->
     let method = fields.next().and_then(|m| std::str::from_utf8(m).ok());
     let url = fields.next().and_then(|u| std::str::from_utf8(u).ok());
     let target = url.map(target_of).filter(|t| t.bytes().all(|b| b.is_ascii_graphic()));
+    let https = url.is_some_and(|u| u.starts_with("https:"));
     let mut request = match (method.filter(|m| field::is_token(m)), target) {
         (Some(method), Some(target)) => Request::new(Method::parse(method), target),
         _ => {
@@ -90,6 +91,7 @@ pub fn read_request(bytes: &[u8], selection: Option<&'static [&'static str]>) ->
         None => headers,
         Some(names) => headers.selected(names),
     };
+    request.set_https(https);
     request
 }
 

@@ -27,8 +27,6 @@ pub struct RecordingPlatform {
     counter: Cell<u64>,
     pub lines: RefCell<Vec<String>>,
     answers: RefCell<Vec<(String, FakeAnswer)>>,
-    /// Every URL fetched, in order.
-    pub fetched: RefCell<Vec<String>>,
     /// Every request sent, in order.
     pub sent: RefCell<Vec<SentRequest>>,
     /// How many signatures were checked.
@@ -53,7 +51,6 @@ impl Default for RecordingPlatform {
             counter: Cell::new(0),
             lines: RefCell::new(Vec::new()),
             answers: RefCell::new(Vec::new()),
-            fetched: RefCell::new(Vec::new()),
             sent: RefCell::new(Vec::new()),
             verifications: Cell::new(0),
         }
@@ -79,7 +76,7 @@ impl RecordingPlatform {
 
     /// How many times `url` was fetched.
     pub fn fetches_of(&self, url: &str) -> usize {
-        self.fetched.borrow().iter().filter(|u| *u == url).count()
+        self.sent.borrow().iter().filter(|sent| sent.url == url).count()
     }
 
     /// The stand-in signature of `message` by the key whose public members
@@ -117,7 +114,6 @@ impl Platform for RecordingPlatform {
     }
 
     fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
-        self.fetched.borrow_mut().push(request.url.clone());
         let (body, limit) = match request.body {
             OutboundBody::Empty => (Vec::new(), None),
             OutboundBody::Bytes(bytes) => (bytes, None),

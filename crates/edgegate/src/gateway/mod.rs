@@ -56,7 +56,7 @@ pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
 ];
 
 /// Where Cloudflare puts the client's address.
-const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
+pub(crate) const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
 
 /// A route table with its validated policies, or the reasons it has none.
 pub struct Gateway<S> {
@@ -256,10 +256,10 @@ impl<S> Resolved<S> {
                 .iter()
                 .map(|(name, raw)| ((*name).clone(), percent_decode(raw).map(Cow::into_owned)))
                 .collect();
-            // The catch-all's text as received, for an upstream route's address.
+            // Where the catch-all stands in the path, for an upstream route's address.
             let rest = self.table.paths()[m.index]
                 .catch_all
-                .then(|| m.raw_params.last().map(|(_, raw)| (*raw).to_owned()))
+                .then(|| m.raw_params.last().map(|(_, raw)| within(&request.path, raw)))
                 .flatten();
             (m.index, params, rest)
         });
@@ -364,7 +364,8 @@ impl<S> Resolved<S> {
     }
 }
 
-fn too_large(limit: usize) -> ApiError {
+/// The 413 for a body over the route's limit (read here, or streamed to an upstream).
+pub(crate) fn too_large(limit: usize) -> ApiError {
     ApiError::of(
         kinds::BODY_TOO_LARGE,
         format!("The request body exceeds this route's limit of {limit} bytes."),
@@ -420,6 +421,13 @@ async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> 
         },
     };
     Ok(())
+}
+
+/// Where `part`, a slice of `whole`, stands in it.
+fn within(whole: &str, part: &str) -> std::ops::Range<usize> {
+    let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+    debug_assert_eq!(whole.get(start..start + part.len()), Some(part));
+    start..start + part.len()
 }
 
 /// The answer to a head the adapter could not pass on exactly.

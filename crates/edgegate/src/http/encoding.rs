@@ -93,17 +93,27 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 }
 
 const BASE64_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Standard base64 with padding (RFC 4648 §4), as gateway events carry binary bodies.
 pub fn base64_encode(bytes: &[u8]) -> String {
+    encode_base64(bytes, BASE64_ALPHABET, true)
+}
+
+/// base64url without padding (RFC 4648 §5), as JWTs and the forwarded principal use it.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    encode_base64(bytes, BASE64URL_ALPHABET, false)
+}
+
+fn encode_base64(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
         for (i, shift) in [18u32, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
-                out.push(BASE64_ALPHABET[(n >> shift & 63) as usize] as char);
-            } else {
+                out.push(alphabet[(n >> shift & 63) as usize] as char);
+            } else if pad {
                 out.push('=');
             }
         }

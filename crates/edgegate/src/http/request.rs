@@ -25,9 +25,9 @@ pub struct Request {
     pub(crate) client_ip: Option<IpAddr>,
     /// Whether the client's request came over HTTPS (for `X-Forwarded-Proto`).
     pub(crate) https: bool,
-    /// The matched catch-all parameter as received (still percent-encoded):
-    /// what an upstream route appends to its address.
-    pub(crate) rest: Option<String>,
+    /// Where in `path` the matched catch-all parameter stands (still
+    /// percent-encoded): what an upstream route appends to its address.
+    pub(crate) rest: Option<std::ops::Range<usize>>,
     /// The route's body limit, for a body passed on as a stream.
     pub(crate) body_limit: usize,
     /// Set by the adapter when the head it was given cannot be handled as

@@ -23,10 +23,11 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::{PathTranslation, Upstream};
-use crate::http::{base64_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody};
+use crate::gateway::{too_large, CLIENT_IP_HEADER};
+use crate::http::{base64url_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{FetchError, OutboundRequest, Platform};
-use crate::policy::{api_key, Principal};
+use crate::policy::{api_key, jwt, request_id, Principal};
 use crate::problem::{kinds, ApiError};
 
 /// The header the principal is forwarded in.
@@ -88,24 +89,24 @@ impl Forwarder {
         let may_retry =
             self.spec.retry_idempotent && is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
         let started = platform.now_ms();
-        let mut outbound = OutboundRequest {
+        let outbound = OutboundRequest {
             method: request.method.clone(),
             url,
             headers,
             body,
             timeout_ms: self.spec.timeout_ms,
         };
-        let retry = may_retry.then(|| OutboundRequest {
-            method: outbound.method.clone(),
-            url: outbound.url.clone(),
-            headers: outbound.headers.clone(),
-            body: OutboundBody::Empty,
-            timeout_ms: outbound.timeout_ms,
-        });
         let mut result = platform.fetch(outbound).await;
-        if let (Err(FetchError::Unreachable(_)), Some(again)) = (&result, retry) {
-            outbound = again;
-            result = platform.fetch(outbound).await;
+        // The retry is built only when it is needed (the body was empty).
+        if may_retry && matches!(result, Err(FetchError::Unreachable(_))) {
+            let again = OutboundRequest {
+                method: request.method.clone(),
+                url: self.url_for(request),
+                headers: self.headers_for(request),
+                body: OutboundBody::Empty,
+                timeout_ms: self.spec.timeout_ms,
+            };
+            result = platform.fetch(again).await;
         }
         let mut call = UpstreamCall {
             name: self.name.clone(),
@@ -138,15 +139,7 @@ impl Forwarder {
             )
             .with_internal(format!("upstream {}: {cause}", self.name))
             .into_response(),
-            Err(FetchError::BodyTooLarge) => ApiError::of(
-                kinds::BODY_TOO_LARGE,
-                format!(
-                    "The request body exceeds this route's limit of {} bytes.",
-                    request.body_limit
-                ),
-            )
-            .with_extension("max_body_bytes", request.body_limit)
-            .into_response(),
+            Err(FetchError::BodyTooLarge) => too_large(request.body_limit).into_response(),
         };
         request.extensions.insert(call);
         response
@@ -165,7 +158,8 @@ impl Forwarder {
             .collect();
         match self.spec.path {
             PathTranslation::Append => {
-                if let Some(rest) = request.rest.as_deref().filter(|r| !r.is_empty()) {
+                let rest = request.rest.clone().map_or("", |range| &request.path[range]);
+                if !rest.is_empty() {
                     if !url.ends_with('/') {
                         url.push('/');
                     }
@@ -191,10 +185,10 @@ impl Forwarder {
         let mut headers: Vec<(String, String)> = request
             .headers
             .iter()
-            .filter(|(name, _)| {
-                let name = name.to_ascii_lowercase();
-                !HOP_BY_HOP.contains(&name.as_str())
-                    && !dropped.contains(&name)
+            // Request header names are lower case already (`Headers::append`).
+            .filter(|&(name, _)| {
+                !HOP_BY_HOP.contains(&name)
+                    && !dropped.iter().any(|d| d == name)
                     && name != api_key::HEADER
                     && name != PRINCIPAL_HEADER
                     && name != "host"
@@ -202,14 +196,14 @@ impl Forwarder {
                     && name != "x-forwarded-for"
                     && name != "x-forwarded-proto"
                     && name != "x-forwarded-host"
-                    && name != "x-request-id"
-                    && (self.spec.pass_authorization || name != "authorization")
+                    && name != request_id::HEADER
+                    && (self.spec.pass_authorization || name != jwt::HEADER)
             })
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         let client = request
             .client_ip
-            .map(|_| request.headers.get("cf-connecting-ip").unwrap_or("").trim());
+            .map(|_| request.headers.get(CLIENT_IP_HEADER).unwrap_or("").trim());
         let forwarded_for = match (request.headers.get("x-forwarded-for"), client) {
             (Some(earlier), Some(client)) => Some(format!("{}, {client}", earlier.trim())),
             (Some(earlier), None) => Some(earlier.trim().to_owned()),
@@ -226,7 +220,7 @@ impl Forwarder {
         if let Some(host) = request.headers.get("host") {
             headers.push(("x-forwarded-host".into(), host.to_owned()));
         }
-        headers.push(("x-request-id".into(), request.request_id.clone()));
+        headers.push((request_id::HEADER.into(), request.request_id.clone()));
         if let Some(principal) = Principal::of(request) {
             headers.push((PRINCIPAL_HEADER.into(), principal_header(principal)));
         }
@@ -248,10 +242,7 @@ pub fn principal_header(principal: &Principal) -> String {
         principal.scheme.as_str(),
         text(principal.provider.as_deref()),
     );
-    base64_encode(json.as_bytes())
-        .trim_end_matches('=')
-        .replace('+', "-")
-        .replace('/', "_")
+    base64url_encode(json.as_bytes())
 }
 
 /// Whether a response header from the upstream reaches the client.
