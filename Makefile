@@ -99,7 +99,7 @@ migrate-local: setup
 # wrangler's watch rebuilds run `make worker`, which sees this PROFILE.
 dev: setup .dev.vars migrate-local
 	$(MAKE) --no-print-directory worker PROFILE=$(DEV_PROFILE)
-	PROFILE=$(DEV_PROFILE) wrangler dev --port $(PORT)
+	PROFILE=$(DEV_PROFILE) wrangler dev -c wrangler.toml -c functions/greeter/wrangler.toml --port $(PORT)
 
 lint:
 	cargo fmt --all --check

@@ -1,17 +1,19 @@
 // Shared by `make bench` (bench/run.mjs) and the parity test: building our
-// worker, the Hono app and the bare worker, serving them side by side in one
-// workerd, and the scenarios.
+// worker, the Hono app, the bare worker and s6's origin, serving them side by
+// side in one workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort } from "../tools/local.mjs";
+import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp } from "../tools/local.mjs";
 
 export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
 export const BENCH_KEY = "bench-key-not-secret";
 
 const GREET_BODY = '{"title":"Dr."}';
+/** What s6's origin (bench/origin/worker.js) answers to any request. */
+export const ORIGIN_BODY = JSON.stringify(JSON.parse(readFileSync(path.join(ROOT, "bench", "origin", "body.json"), "utf8")));
 
 /**
  * s5's identity provider, made afresh for each run: an RS256 key pair whose
@@ -116,6 +118,17 @@ export const SCENARIOS = [
     path: "/api/me",
     headers: { origin: FRONTEND, authorization: `Bearer ${BENCH_JWT.token}` },
   },
+  {
+    // Through the gateway to the origin worker (UPSTREAMS.origin); `direct`
+    // is the path the gateway forwards to, which run.mjs also loads on the
+    // origin itself for the gateway's added latency.
+    id: "s6",
+    name: "GET /origin/{*rest}, key, upstream",
+    method: "GET",
+    path: "/origin/catalog/items/42?fields=all",
+    headers: { "x-api-key": BENCH_KEY },
+    direct: "/catalog/items/42?fields=all",
+  },
 ].map((scenario) => ({ ...scenario, headers: { ...extra, ...scenario.headers } }));
 
 /** Builds the release worker's deployable bundle; returns wrangler's size report. */
@@ -139,10 +152,10 @@ export function buildBaseline(revision) {
   return buildBundle(path.join(OUT, "baseline"), source);
 }
 
-/** Bundles the Hono app (plain and with a request id and access log) and the bare worker with esbuild. */
+/** Bundles the Hono app (plain and with a request id and access log), the bare worker and s6's origin with esbuild. */
 export function buildOthers() {
   mkdirSync(OUT, { recursive: true });
-  const sources = { hono: "hono/worker.js", hono_log: "hono/logged.js", bare: "bare/worker.js" };
+  const sources = { hono: "hono/worker.js", hono_log: "hono/logged.js", bare: "bare/worker.js", origin: "origin/worker.js" };
   for (const [name, source] of Object.entries(sources)) {
     execFileSync(
       path.join(BIN, "esbuild"),
@@ -152,10 +165,14 @@ export function buildOthers() {
   }
 }
 
-/** The bench's settings, alike for ours and the Hono apps (which read API_KEYS and JWT_PROVIDERS). */
-const bindings = (extra = "") => `[
+/**
+ * The bench's settings, alike for ours and the Hono apps (which read API_KEYS,
+ * JWT_PROVIDERS and UPSTREAMS). `upstreams`: UPSTREAMS, the origin's address
+ * when the config serves it.
+ */
+const bindings = (upstreams, extra = "") => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
-${Object.entries({ ...APP_POLICY_VARS, JWT_PROVIDERS: BENCH_JWT.providers }).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
+${Object.entries({ ...APP_POLICY_VARS, JWT_PROVIDERS: BENCH_JWT.providers, ...upstreams }).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
     (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
 
@@ -163,20 +180,23 @@ ${Object.entries({ ...APP_POLICY_VARS, JWT_PROVIDERS: BENCH_JWT.providers }).map
  * Writes a workerd config serving the given workers on the given ports:
  * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
- * `bare`.
+ * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it).
  */
 export function writeConfig(file, ours, ports, baseline = null) {
+  // Our worker's /fn/greet routes call the function Worker behind GREETER: it must be bound.
+  const greeter = greeterCapnp(path.dirname(file));
+  const upstreams = ports.origin ? { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${ports.origin}` }) } : {};
   const bundleWith = (bundle, prefix, extra) => `(
   modules = [
 ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
-  bindings = ${bindings(extra)},
+  bindings = ${bindings(upstreams, `${extra}\n    ${greeter.binding},`)},
 )`;
   /** One bundled JS module (from buildOthers), with the bench settings or none. */
   const bundle = (name, settings) => `(
   modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
-  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings()},` : ""}
+  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams)},` : ""}
 )`;
   const workers = {
     ours: bundleWith(ours, "edgegate/", ""),
@@ -185,6 +205,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
     bare: bundle("bare", false),
+    origin: bundle("origin", false),
   };
   const names = Object.keys(ports);
   const constant = (name) => `${name.replace(/_(.)/g, (_, c) => c.toUpperCase())}Worker`; // capnp: camelCase
@@ -193,6 +214,10 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
 const config :Workerd.Config = (
   services = [
 ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
+    # Every worker's fetch() goes out here (the default globalOutbound): the
+    # proxies reach s6's origin over loopback, as they would a remote one.
+    (name = "internet", network = (allow = ["public", "private", "local"])),
+    ${greeter.service},
   ],
   sockets = [
 ${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}
@@ -237,6 +262,12 @@ export async function startWorkerd(config, ports) {
   };
 }
 
+/** A proxied scenario as sent to the origin directly: its forwarded path, without the key. */
+export function directOf(scenario) {
+  const { "x-api-key": _, ...headers } = scenario.headers;
+  return { id: `${scenario.id}-direct`, name: `${scenario.name}, direct`, method: scenario.method, path: scenario.direct, headers };
+}
+
 /** Sends a scenario once; returns what a client sees. */
 export async function request(port, scenario) {
   const response = await fetch(`http://127.0.0.1:${port}${scenario.path}`, {
@@ -253,8 +284,9 @@ export async function request(port, scenario) {
 }
 
 /**
- * Checks that our worker and the Hono apps answer every scenario alike, and
- * that the logging variants add a request id to every answer as ours does.
+ * Checks that our worker and the Hono apps answer every scenario alike, that
+ * the logging variants add a request id to every answer as ours does, and
+ * that a proxied scenario's body is the origin's own (when it is served).
  */
 export async function parity(ports) {
   const differences = [];
@@ -262,6 +294,10 @@ export async function parity(ports) {
   for (const scenario of SCENARIOS) {
     const ours = await request(ports.ours, scenario);
     if (!ours.requestId) differences.push(`${scenario.id}: ours sent no x-request-id`);
+    if (scenario.direct && ports.origin) {
+      const origin = await request(ports.origin, directOf(scenario));
+      if (ours.body !== origin.body) differences.push(`${scenario.id} body: ours ${JSON.stringify(ours.body)}, the origin ${JSON.stringify(origin.body)}`);
+    }
     for (const name of others) {
       const theirs = await request(ports[name], scenario);
       for (const field of ["status", "body", "allowOrigin"]) {

@@ -1,7 +1,9 @@
 // `make bench`: our worker, a Hono app and a bare worker side by side in one
 // workerd, loaded with wrk on loopback in interleaved rounds (A B C A B C ...),
 // so every ratio compares numbers from the same run. Also reports the
-// deployable size against bench/budget.json and the start-up time.
+// deployable size against bench/budget.json and the start-up time. s6 goes
+// through the gateways to an origin worker in the same workerd, which is also
+// loaded directly ('direct'): the gateways' added latency is the difference.
 //
 // BENCH_ROUNDS (default 3) and BENCH_SECONDS (default 4) set the load;
 // BENCH_ONLY=s1,s3 runs some scenarios only (for quick iterations);
@@ -12,7 +14,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { WORKERD } from "../tools/local.mjs";
-import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, freePort, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
+import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, freePort, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
@@ -24,7 +26,9 @@ const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), 
 const ours = buildOurs();
 const baseline = BASELINE ? buildBaseline(BASELINE) : null;
 buildOthers();
-const ports = Object.fromEntries(await Promise.all(TARGETS.map(async (t) => [t, await freePort()])));
+// `origin` is s6's upstream; wrk loads it as the target `direct` on s6 only.
+const ports = Object.fromEntries(await Promise.all([...TARGETS, "origin"].map(async (t) => [t, await freePort()])));
+const targetsOf = (scenario) => (scenario.direct ? [...TARGETS, "direct"] : TARGETS);
 const config = path.join(OUT, "bench.capnp");
 writeConfig(config, ours, ports, baseline);
 const workerd = await startWorkerd(config, ports);
@@ -50,14 +54,17 @@ try {
   }
   const serves = (target, scenario) => !unserved.has(`${scenario.id}/${target}`);
 
-  for (const scenario of SCENARIOS) writeFileSync(path.join(OUT, `${scenario.id}.lua`), luaFor(scenario));
-  for (const target of TARGETS) for (const scenario of SCENARIOS) if (serves(target, scenario)) wrk(target, scenario, 1); // warm-up
+  for (const scenario of SCENARIOS) {
+    writeFileSync(path.join(OUT, `${scenario.id}.lua`), luaFor(scenario));
+    if (scenario.direct) writeFileSync(path.join(OUT, `${scenario.id}-direct.lua`), luaFor(directOf(scenario)));
+  }
+  for (const scenario of SCENARIOS) for (const target of targetsOf(scenario)) if (serves(target, scenario)) wrk(target, scenario, 1); // warm-up
 
   const runs = {};
   const scenarios = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.id));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of scenarios) {
-      for (const target of TARGETS) {
+      for (const target of targetsOf(scenario)) {
         if (!serves(target, scenario)) continue;
         const result = wrk(target, scenario, SECONDS);
         (runs[`${scenario.id}/${target}`] ??= []).push(result);
@@ -78,6 +85,14 @@ try {
       const ratios = runs[`${scenario.id}/${a}`].map((run, i) => run.rps / runs[`${scenario.id}/${c}`][i].rps);
       return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
     };
+    // s6: what each gateway adds to calling the origin directly, p50 and p99
+    // (ms), paired by round like the ratios.
+    const added = (a) => {
+      const direct = runs[`${scenario.id}/direct`];
+      if (!direct || !runs[`${scenario.id}/${a}`]) return null;
+      const of = (key) => median(runs[`${scenario.id}/${a}`].map((run, i) => run[key] - direct[i][key]));
+      return { p50_ms: of("p50_ms"), p99_ms: of("p99_ms") };
+    };
     const ratios = {
       ours_over_hono: paired("ours", "hono"),
       ours_over_bare: paired("ours", "bare"),
@@ -95,6 +110,9 @@ try {
       hono_log: hl,
       bare: b,
       ...(BASELINE ? { baseline: of("baseline") } : {}),
+      ...(scenario.direct
+        ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
+        : {}),
       ...Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, r?.median ?? null])),
       ratio_ranges: ratios,
     };
@@ -107,7 +125,7 @@ try {
     // the same, and ours without the log against plain Hono. ours/bare is reported.
     ...rows.map((r) => ({ what: `${r.scenario} ours/(hono+log) ≥ ${budget.ours_over_hono_log_min}`, ok: r.ours_over_hono_log >= budget.ours_over_hono_log_min })),
     ...rows.map((r) => ({ what: `${r.scenario} ours without log/hono ≥ ${budget.ours_nolog_over_hono_min}`, ok: r.ours_nolog_over_hono >= budget.ours_nolog_over_hono_min })),
-    // A scenario's own target from the issue (budget.json `<id>_ours_over_hono_min`, s5: JWT).
+    // A scenario's own target from its issue (budget.json `<id>_ours_over_hono_min`, s5: JWT, s6: upstream).
     ...rows
       .filter((r) => budget[`${r.scenario}_ours_over_hono_min`] !== undefined)
       .map((r) => ({ what: `${r.scenario} ours/hono ≥ ${budget[`${r.scenario}_ours_over_hono_min`]}`, ok: r.ours_over_hono >= budget[`${r.scenario}_ours_over_hono_min`] })),
@@ -119,7 +137,7 @@ try {
     date: new Date().toISOString(),
     rounds: ROUNDS,
     seconds: SECONDS,
-    load: "wrk -t1 -c8 on loopback (wrk on core 0, workerd on core 1), one workerd serving every target",
+    load: "wrk -t1 -c8 on loopback (wrk on core 0, workerd on core 1), one workerd serving every target and s6's origin",
     baseline: BASELINE,
     browser_headers: process.env.BENCH_BROWSER_HEADERS === "1",
     scenarios: rows,
@@ -145,10 +163,11 @@ function luaFor(scenario) {
 }
 
 function wrk(target, scenario, seconds) {
+  const direct = target === "direct"; // s6's origin, without the gateway
   const cpuBefore = workerd.cpuSeconds();
   const output = execFileSync(
     "taskset",
-    ["-c", "0", "wrk", "-t1", "-c8", `-d${seconds}s`, "--latency", "-s", path.join(OUT, `${scenario.id}.lua`), `http://127.0.0.1:${ports[target]}`],
+    ["-c", "0", "wrk", "-t1", "-c8", `-d${seconds}s`, "--latency", "-s", path.join(OUT, `${scenario.id}${direct ? "-direct" : ""}.lua`), `http://127.0.0.1:${ports[direct ? "origin" : target]}`],
     { encoding: "utf8" },
   );
   if (/Non-2xx or 3xx responses/.test(output)) throw new Error(`${target} ${scenario.id}: error responses under load\n${output}`);
@@ -203,7 +222,7 @@ async function startupMs(target) {
 function print(rows, ours, startup, checks) {
   const pad = (text, width) => String(text).padEnd(width);
   const num = (n, digits = 0) => n.toFixed(digits).padStart(8);
-  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all five`);
+  console.log(`\nwrk -t1 -c8, ${ROUNDS} rounds × ${SECONDS}s, medians; one workerd serving all five and s6's origin`);
   console.log("ratios: the median over rounds of each round's ratio, with its lowest and highest\n");
   console.log(
     `${pad("req/s", 42)}${"ours".padStart(8)}${"no log".padStart(8)}${"hono".padStart(8)}${"hono+log".padStart(9)}${"bare".padStart(8)}` +
@@ -225,6 +244,19 @@ function print(rows, ours, startup, checks) {
       `  ${r.scenario}  ours/hono ${range("ours_over_hono")}  ours/bare ${range("ours_over_bare")}` +
         `  (no log: /hono ${range("ours_nolog_over_hono")}  /bare ${range("ours_nolog_over_bare")})` +
         `  ours/hono+log ${range("ours_over_hono_log")}`,
+    );
+  }
+  const proxied = rows.filter((r) => r.direct);
+  if (proxied.length) console.log("\nadded latency over calling the origin directly, p50/p99 ms (each round's difference, median over rounds):");
+  for (const r of proxied) {
+    const of = (target) => {
+      const added = r.added_latency[target];
+      const signed = (ms) => `${ms < 0 ? "" : "+"}${ms.toFixed(2)}`;
+      return added ? `${signed(added.p50_ms)}/${signed(added.p99_ms)}` : "n/a";
+    };
+    console.log(
+      `  ${r.scenario}  direct ${r.direct.rps.toFixed(0)} req/s, ${r.direct.p50_ms.toFixed(2)}/${r.direct.p99_ms.toFixed(2)} ms` +
+        `   ours ${of("ours")}  hono ${of("hono")}  (no log ${of("ours_nolog")}, hono+log ${of("hono_log")})`,
     );
   }
   if (BASELINE) {

@@ -1,26 +1,11 @@
 //! `GET /api/me`: who the caller authenticated as — a key's consumer or a
-//! token's subject — as the gateway's principal says.
+//! token's subject — as the gateway's principal says:
+//! `{"id", "scheme", "provider", "claims"}` (claims: the token's whole
+//! payload; null for an API key).
 
-use serde::Serialize;
-use serde_json::Value;
-
-use edgegate::extract::Json;
+use edgegate::http::{Response, Status};
 use edgegate::policy::Principal;
 
-#[derive(Debug, Serialize)]
-pub struct Me {
-    id: String,
-    scheme: &'static str,
-    provider: Option<String>,
-    /// The token's whole payload; none for an API key.
-    claims: Option<Value>,
-}
-
-pub async fn me(principal: Principal) -> Json<Me> {
-    Json(Me {
-        id: principal.id.to_string(),
-        scheme: principal.scheme.as_str(),
-        provider: principal.provider.as_deref().map(str::to_owned),
-        claims: principal.claims.as_deref().cloned(),
-    })
+pub async fn me(principal: Principal) -> Response {
+    Response::json_text(Status::OK, principal.to_json())
 }

@@ -10,7 +10,7 @@ use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
 use edgegate::policy::{any_of, api_key, jwt, Access};
 use edgegate::routing::{Group, Route, RouteError, RouteTable};
-use edgegate::upstream::origin;
+use edgegate::upstream::{function, origin};
 
 use crate::{debug, identity, seeds};
 
@@ -102,6 +102,12 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token.
     routes.push(Route::any_to("/origin/{*rest}", origin("origin")).access(key_or_token()));
+    // A function Worker behind the service binding `GREETER`
+    // (functions/greeter/, the seeds' handler): API Gateway + Lambda, at the edge.
+    routes.extend(Group::new("/fn/greet").access(key_or_token()).routes([
+        Route::any_to("", function("GREETER")),
+        Route::any_to("/{*rest}", function("GREETER")),
+    ]));
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());

@@ -15,7 +15,7 @@ fn every_environment_in_wrangler_toml_builds_a_working_gateway() {
     checked.extend(wrangler_environments().into_iter().map(Some));
     for environment in &checked {
         let vars = deployment_vars(environment.as_deref());
-        let gateway = app_gateway(&vars);
+        let gateway = deployed_gateway(environment.as_deref());
         assert_eq!(
             gateway.misconfiguration(),
             None,
@@ -29,6 +29,22 @@ fn every_environment_in_wrangler_toml_builds_a_working_gateway() {
             );
         }
     }
+}
+
+#[test]
+fn a_service_binding_the_routes_call_must_be_bound() {
+    let mut gateway = app_gateway(&dev_vars());
+    assert_eq!(gateway.service_bindings().collect::<Vec<_>>(), ["GREETER"]);
+    gateway.check_bindings(|name| name == "GREETR");
+    let reasons = gateway.misconfiguration().expect("refuses every request").join("\n");
+    assert!(
+        reasons.contains("route /fn/greet calls the service binding `GREETER`, which is not bound"),
+        "{reasons}"
+    );
+    assert_eq!(
+        send(&gateway, get("/hello")).problem(500, "misconfigured")["status"],
+        500
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 // What the end-to-end tests and the benchmark share for running the project's
 // own tools locally: where they are, the environment they run in, free ports.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +33,21 @@ export const APP_POLICY_VARS = {
     },
   }),
 };
+
+/**
+ * The function Worker behind the app's service binding `GREETER`
+ * (functions/greeter/), for our own workerd configs: `greeterCapnp(dir)`
+ * copies it into `dir` (where the config's `embed` paths start) and gives
+ * the service to list and the binding to give the gateway.
+ */
+export const GREETER_SOURCE = path.join(ROOT, "functions", "greeter", "index.js");
+export function greeterCapnp(dir) {
+  copyFileSync(GREETER_SOURCE, path.join(dir, "greeter.js"));
+  return {
+    service: `(name = "greeter", worker = (modules = [ (name = "greeter.js", esModule = embed "greeter.js") ], compatibilityDate = "2026-11-01"))`,
+    binding: `(name = "GREETER", service = "greeter")`,
+  };
+}
 
 /** node_modules/.bin first on PATH (for wrangler's build command), quiet, no telemetry. */
 export const TOOL_ENV = {

@@ -2,12 +2,15 @@
 // a Hono user would — hono/cors with the same origins, an x-api-key check on
 // /api/* that falls back to a bearer token from the `firebase` provider
 // (hono/jwk with the JWKS inline, issuer and audience checked, as ours), and
-// the same handlers. `worker.js` serves it as the issue specifies;
+// the same handlers; /origin/* takes the same key or token and forwards with
+// hono/proxy to UPSTREAMS.origin, with the headers ours sets and strips (s6).
+// `worker.js` serves it as the issue specifies;
 // `logged.js` adds what our gateway also does on every request, as a Hono user
 // would add it: hono/request-id and one JSON access log line.
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { jwk } from "hono/jwk";
+import { proxy } from "hono/proxy";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
 
@@ -15,6 +18,7 @@ export function build({ log }) {
   const app = new Hono();
   let keys;
   let firebase;
+  let origin;
 
   if (log) {
     app.use("*", requestId());
@@ -45,7 +49,7 @@ export function build({ log }) {
     }),
   );
 
-  app.use("/api/*", async (c, next) => {
+  const keyOrToken = async (c, next) => {
     keys ??= new Map(Object.entries(JSON.parse(c.env.API_KEYS || "{}")));
     const key = c.req.header("x-api-key") ?? c.req.query("key");
     if (!key || !keys.has(key)) {
@@ -56,7 +60,9 @@ export function build({ log }) {
       return c.json({ title: "Unauthorized", status: 401 }, 401, { "www-authenticate": "ApiKey" });
     }
     await next();
-  });
+  };
+  app.use("/api/*", keyOrToken);
+  app.use("/origin/*", keyOrToken);
 
   app.get("/hello", (c) => c.text("Hello, World!"));
   app.get("/goodbye", (c) => c.text("Goodbye, World!"));
@@ -80,8 +86,50 @@ export function build({ log }) {
     const consumer = keys.get(c.req.header("x-api-key") ?? c.req.query("key"));
     return c.json({ id: consumer, scheme: "api_key", provider: null, claims: null });
   });
+  // What ours does forwarding (crates/edgegate/src/upstream/forward.rs): the
+  // rest of the path and the query less `key` appended to the origin's
+  // address; the key, the bearer token and hop-by-hop headers (hono/proxy)
+  // not forwarded; X-Forwarded-*, x-request-id and the principal set; the
+  // origin's CORS headers dropped (hono/cors sets ours).
+  app.all("/origin/*", async (c) => {
+    origin ??= JSON.parse(c.env.UPSTREAMS).origin.replace(/\/+$/, "");
+    const url = new URL(c.req.url);
+    if (url.searchParams.has("key")) url.searchParams.delete("key");
+    const claims = c.get("jwtPayload");
+    const principal = claims
+      ? { id: claims.sub, scheme: "jwt", provider: "firebase", claims }
+      : { id: keys.get(c.req.header("x-api-key") ?? c.req.query("key")), scheme: "api_key", provider: null, claims: null };
+    const client = c.req.header("cf-connecting-ip");
+    const forwardedFor = [c.req.header("x-forwarded-for"), client].filter(Boolean).join(", ");
+    const response = await proxy(`${origin}${url.pathname.slice("/origin".length)}${url.search}`, {
+      raw: c.req.raw,
+      headers: {
+        ...c.req.header(),
+        host: undefined,
+        "content-length": undefined,
+        "x-api-key": undefined,
+        authorization: undefined,
+        "x-forwarded-for": forwardedFor || undefined,
+        "x-forwarded-proto": url.protocol.slice(0, -1),
+        "x-forwarded-host": c.req.header("host"),
+        "x-request-id": c.get("requestId") ?? requestIdOf(c.req.header("x-request-id")),
+        "x-edgegate-principal": base64url(JSON.stringify(principal)),
+      },
+    });
+    for (const name of [...response.headers.keys()]) if (name.startsWith("access-control-")) response.headers.delete(name);
+    return response;
+  });
 
   return app;
+}
+
+/** The client's request id if it is 1–128 visible ASCII characters (as ours), else a new one. */
+function requestIdOf(sent) {
+  return sent && /^[\x21-\x7e]{1,128}$/.test(sent) ? sent : crypto.randomUUID();
+}
+
+function base64url(text) {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
 /** hono/jwk for one provider of JWT_PROVIDERS: its keys inline, its issuer and audiences required. */

@@ -26,8 +26,13 @@ exec 9>"$out/.lock"
 flock 9
 
 cd "$root"
-# Panic locations name files relative to the crate registry, not this machine's paths.
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}/registry/src/=" \
+# Panic locations name files as `crate-1.0/src/x.rs` and `core/src/x.rs`,
+# not by this machine's registry path or the toolchain's: shorter strings in
+# the wasm, and nothing of the build machine in it.
+remaps=()
+for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remaps+=("--remap-path-prefix=$index="); done
+remaps+=("--remap-path-prefix=/rustc/$(rustc -vV | sed -n 's/^commit-hash: //p')/library/=")
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remaps[*]}" \
   cargo build --quiet --lib -p "$package" --target wasm32-unknown-unknown --profile "$cargo_profile"
 wasm="target/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
 

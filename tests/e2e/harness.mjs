@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort } from "../../tools/local.mjs";
+import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort, greeterCapnp } from "../../tools/local.mjs";
 
 export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
@@ -15,8 +15,11 @@ export const DEV_KEY = "dev-local-key";
  * `vars` are passed as `--var NAME:VALUE`; `envFile` replaces `.dev.vars`
  * (secrets) when given. `config` serves another app's wrangler.toml (then
  * nothing is migrated; `readyPath` is what it answers once it serves).
+ * The app is served with the function Worker its `GREETER` binding calls:
+ * functions/greeter/ as `make dev` serves it, or `functionConfig` (a
+ * wrangler.toml naming itself `edgegate-greeter`) in its place.
  */
-export async function startWorker({ vars = {}, envFile, persist, migrate = true, config, readyPath = "/hello" } = {}) {
+export async function startWorker({ vars = {}, envFile, persist, migrate = true, config, readyPath = "/hello", functionConfig = "functions/greeter/wrangler.toml" } = {}) {
   persist ??= mkdtempSync(path.join(tmpdir(), "edgegate-state-"));
   if (migrate && !config) {
     const applied = spawnSync(
@@ -29,6 +32,7 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true,
 
   const port = await freePort();
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+  if (!config) args.push("-c", "wrangler.toml", "-c", functionConfig);
   args.push("--persist-to", persist);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (envFile) args.push("--env-file", envFile);
@@ -109,6 +113,7 @@ export async function serveBundle({ vars = {} } = {}) {
   const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
   // `embed` paths are relative to the config: it sits beside the bundle.
   const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
+  const greeter = greeterCapnp(path.dirname(bundle.dir));
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";
@@ -117,13 +122,14 @@ const config :Workerd.Config = (
     (name = "main", worker = .worker),
     # Outbound fetches may reach this machine (the tests' origins listen on 127.0.0.1).
     (name = "internet", network = (allow = ["public", "private", "local"])),
+    ${greeter.service},
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
   compatibilityDate = "2026-11-01",
-  bindings = [ ${bindings.join(", ")} ],
+  bindings = [ ${[...bindings, greeter.binding].join(", ")} ],
 );
 `,
   );

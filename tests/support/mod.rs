@@ -45,12 +45,8 @@ pub fn deployment_vars(environment: Option<&str>) -> Vars {
 
 /// A section's `[vars]`; tables and arrays become JSON, as the adapter reads them from `env`.
 fn vars_of(environment: Option<&str>) -> Vars {
-    let config = wrangler_toml();
-    let section = match environment {
-        None => Some(&config),
-        Some(name) => config.get("env").and_then(|envs| envs.get(name)),
-    };
-    section
+    section(environment)
+        .as_ref()
         .and_then(|section| section.get("vars"))
         .and_then(toml::Value::as_table)
         .into_iter()
@@ -87,6 +83,38 @@ pub fn wrangler_environments() -> Vec<String> {
         .and_then(toml::Value::as_table)
         .map(|envs| envs.keys().cloned().collect())
         .unwrap_or_default()
+}
+
+/// The service bindings a section of wrangler.toml declares (`[[services]]`
+/// at the top level, `None`, or in `[env.<name>]`: wrangler does not inherit
+/// bindings into environments).
+pub fn service_bindings(environment: Option<&str>) -> Vec<String> {
+    section(environment)
+        .as_ref()
+        .and_then(|section| section.get("services"))
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|service| service.get("binding")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The real gateway as a deployment of that section runs it: its settings,
+/// and its service bindings checked as the adapter checks the runtime's `env`.
+pub fn deployed_gateway(environment: Option<&str>) -> Gateway<AppState> {
+    let mut gateway = app_gateway(&deployment_vars(environment));
+    let bound = service_bindings(environment);
+    gateway.check_bindings(|name| bound.iter().any(|b| b == name));
+    gateway
+}
+
+/// wrangler.toml's top level (`None`) or its `[env.<name>]` table.
+fn section(environment: Option<&str>) -> Option<toml::Value> {
+    let config = wrangler_toml();
+    match environment {
+        None => Some(config),
+        Some(name) => config.get("env").and_then(|envs| envs.get(name)).cloned(),
+    }
 }
 
 fn wrangler_toml() -> toml::Value {

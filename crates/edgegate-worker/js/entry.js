@@ -34,7 +34,7 @@ import {
 } from "./index.js";
 // The platform's stream reader (js/platform.js), shared with the wasm side;
 // build.sh points this at where wasm-bindgen put it.
-import { readBody as readWithin } from "./platform.js";
+import { readBody as readWithin, useBindings } from "./platform.js";
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
@@ -72,6 +72,7 @@ export default {
   // synchronously, so the runtime gets a Response rather than a promise of one.
   fetch(request, env) {
     settings = env;
+    useBindings(env);
     try {
       if (aborted) {
         aborted = false;

@@ -15,6 +15,12 @@ const ALGORITHMS = {
   EdDSA: [{ name: "Ed25519" }, { name: "Ed25519" }],
 };
 
+/** The worker's `env`, for service bindings (set by the entry on every request). */
+let bindings = null;
+export function useBindings(env) {
+  bindings = env;
+}
+
 /** A timer of this request's own, for waiting on work another request does. */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,26 +37,35 @@ export function verify(key, alg, message, signature) {
 }
 
 /**
- * Sends a request out; redirects are the caller's to pass on, not followed.
- * A body stream with a `limit` (>= 0) is counted on its way and cut off past
- * it. The timeout covers the answer's head; its body may stream longer.
- * Resolves to [status, [name, value, ...], body stream or null], or to a
- * string saying why no response came ("timeout", "too-large", or the error).
+ * Sends a request out, to the network or (`service`, a binding's name) to
+ * the Worker behind a service binding; redirects are the caller's to pass
+ * on, not followed. `headers` is one string, `name\nvalue\n...` (a header
+ * value never holds a line break): one crossing from wasm, not one per
+ * string. A body stream with a `limit` (>= 0) is counted on its way and cut
+ * off past it. The timeout covers the answer's head; its body may stream
+ * longer. Resolves to [status, "name\nvalue\n...", body stream or null], or
+ * to a string saying why no response came ("timeout", "too-large", or the
+ * error).
  */
-export async function fetchOut(method, url, headers, body, limit, timeoutMs) {
+export async function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
   const pairs = [];
-  for (let i = 0; i < headers.length; i += 2) pairs.push([headers[i], headers[i + 1]]);
+  if (headers.length > 0) {
+    const parts = headers.split("\n");
+    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
+  }
   let tooLarge = false;
-  const controller = new AbortController();
-  if (body instanceof ReadableStream && limit >= 0) {
+  // Only a counted body needs an abort signal (the upstream must see a
+  // broken request, never a body that merely ended early); a fetch without
+  // one costs the runtime less. A timeout answers at once either way; a
+  // fetch left running then ends with the request.
+  const controller = body instanceof ReadableStream && limit >= 0 ? new AbortController() : null;
+  if (controller !== null) {
     let size = 0;
     body = body.pipeThrough(
       new TransformStream({
         transform(chunk, stream) {
           size += chunk.byteLength;
           if (size > limit) {
-            // Abort the exchange first: the upstream must see a broken
-            // request, never a body that merely ended early.
             tooLarge = true;
             controller.abort();
             stream.error(new Error("the request body passed its limit"));
@@ -59,23 +74,29 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs) {
       }),
     );
   }
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, timeoutMs);
+  let timer;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      controller?.abort();
+      resolve("timeout");
+    }, timeoutMs);
+  });
   try {
-    const response = await fetch(url, { method, headers: pairs, body: body ?? undefined, redirect: "manual", signal: controller.signal });
+    const target = service == null ? globalThis : bindings?.[service];
+    if (typeof target?.fetch !== "function") return `no service binding ${service}`;
+    const init = { method, headers: pairs, body: body ?? undefined, redirect: "manual" };
+    if (controller !== null) init.signal = controller.signal;
+    const response = await Promise.race([target.fetch(url, init), timeout]);
+    if (response === "timeout") return response;
     if (tooLarge) {
       response.body?.cancel().catch(() => {});
       return "too-large";
     }
-    const flat = [];
-    for (const [name, value] of response.headers) flat.push(name, value);
+    let flat = "";
+    for (const [name, value] of response.headers) flat += `${name}\n${value}\n`;
     return [response.status, flat, response.body];
   } catch (error) {
-    if (tooLarge) return "too-large";
-    return timedOut ? "timeout" : String(error);
+    return tooLarge ? "too-large" : String(error);
   } finally {
     clearTimeout(timer);
   }

@@ -24,6 +24,13 @@ impl Env {
         js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string())
     }
 
+    /// Whether `name` is a binding with a `fetch` (a service binding).
+    pub fn has_binding(&self, name: &str) -> bool {
+        Reflect::get(&self.0, &JsValue::from_str(name))
+            .and_then(|binding| Reflect::get(&binding, &JsValue::from_str("fetch")))
+            .is_ok_and(|fetch| fetch.is_function())
+    }
+
     /// The JS `env` object itself, for bindings (D1, services) an app uses directly.
     pub fn raw(&self) -> &JsValue {
         &self.0

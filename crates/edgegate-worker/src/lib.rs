@@ -69,6 +69,14 @@ impl<S> Worker<S> {
     pub fn new(gateway: Gateway<S>, state: S) -> Worker<S> {
         Worker { gateway, state }
     }
+
+    /// The worker, refusing every request if a service binding its
+    /// upstreams name is missing from `env` (see [`Gateway::check_bindings`]).
+    #[cfg(target_arch = "wasm32")]
+    pub fn bound(mut self, env: &Env) -> Worker<S> {
+        self.gateway.check_bindings(|name| env.has_binding(name));
+        self
+    }
 }
 
 /// A [`Worker`] with its state type erased, as the adapter keeps it (for the
@@ -126,7 +134,7 @@ macro_rules! export {
         #[cfg(target_arch = "wasm32")]
         #[no_mangle]
         pub fn __edgegate_worker_build(env: &$crate::Env) -> ::std::boxed::Box<dyn $crate::Served> {
-            ::std::boxed::Box::new(($build)(env))
+            ::std::boxed::Box::new($crate::Worker::bound(($build)(env), env))
         }
     };
 }

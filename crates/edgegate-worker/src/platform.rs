@@ -27,7 +27,15 @@ extern "C" {
     #[wasm_bindgen(js_name = verify)]
     fn js_verify(key: &JsValue, algorithm: &str, message: &[u8], signature: &[u8]) -> Promise;
     #[wasm_bindgen(js_name = fetchOut)]
-    fn js_fetch(method: &str, url: &str, headers: Array, body: JsValue, limit: f64, timeout_ms: u32) -> Promise;
+    fn js_fetch(
+        method: &str,
+        url: &str,
+        headers: &str,
+        body: JsValue,
+        limit: f64,
+        timeout_ms: u32,
+        service: Option<String>,
+    ) -> Promise;
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
 }
@@ -103,10 +111,14 @@ impl Platform for WorkerPlatform {
     }
 
     fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
-        let headers = Array::new();
+        // One string across the boundary: names are tokens and values have
+        // no line breaks (both checked before anything is sent).
+        let mut headers = String::with_capacity(request.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
         for (name, value) in &request.headers {
-            headers.push(&JsValue::from_str(name));
-            headers.push(&JsValue::from_str(value));
+            headers.push_str(name);
+            headers.push('\n');
+            headers.push_str(value);
+            headers.push('\n');
         }
         let (body, limit) = match request.body {
             OutboundBody::Empty => (JsValue::NULL, -1.0),
@@ -116,10 +128,11 @@ impl Platform for WorkerPlatform {
         let promise = js_fetch(
             request.method.as_str(),
             &request.url,
-            headers,
+            &headers,
             body,
             limit,
             request.timeout_ms,
+            request.service,
         );
         Box::pin(async move {
             let answer = JsFuture::from(promise)
@@ -134,13 +147,12 @@ impl Platform for WorkerPlatform {
             }
             let parts: Array = answer.unchecked_into();
             let status = parts.get(0).as_f64().unwrap_or(0.0) as u16;
-            let flat: Array = parts.get(1).unchecked_into();
-            let headers = (0..flat.length() / 2)
-                .map(|i| {
-                    let text = |at: u32| flat.get(at).as_string().unwrap_or_default();
-                    (text(2 * i), text(2 * i + 1))
-                })
-                .collect();
+            let flat = parts.get(1).as_string().unwrap_or_default();
+            let mut lines = flat.split('\n');
+            let mut headers = Vec::new();
+            while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+                headers.push((name.to_owned(), value.to_owned()));
+            }
             Ok(OutboundResponse {
                 status,
                 headers,

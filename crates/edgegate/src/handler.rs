@@ -6,63 +6,127 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::extract::FromRequest;
 pub use crate::http::IntoResponse;
-use crate::http::{base64_decode, Request, Response, ResponseBody, Status};
+use crate::http::{base64_decode, field, Request, Response, ResponseBody, Status};
 use crate::problem::ApiError;
 
-/// The response object of the seed functions: `statusCode`, `headers` (string,
-/// number or boolean values; null ignored), `body`, and the gateway event's
-/// `isBase64Encoded` for binary bodies.
+/// The response object of the seed functions and of Function Compute:
+/// `statusCode` (a number, or its digits as a string), `headers` (string,
+/// number or boolean values; null ignored), `body` (a string, or JSON that is
+/// sent as JSON; null or absent for none), and `isBase64Encoded` (a boolean,
+/// or `"true"`/`"false"`) for binary bodies. Read leniently in what the seeds
+/// allow and strictly in everything else: anything else is the function's
+/// failure, never a guess.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FunctionResponse {
-    pub status_code: u16,
-    #[serde(default)]
-    pub headers: Map<String, Value>,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub is_base64_encoded: bool,
+#[serde(transparent)]
+pub struct FunctionResponse(pub Value);
+
+impl FunctionResponse {
+    /// The response the object describes, keeping the headers `keep` admits;
+    /// or why it describes none (for the log: it may quote the object's
+    /// field names, never its values).
+    pub fn to_response(self, keep: &dyn Fn(&str) -> bool) -> Result<Response, String> {
+        let Value::Object(object) = self.0 else {
+            return Err("the answer is not a JSON object".into());
+        };
+        // Taken apart by value (no lookups, and the body is moved, not copied).
+        let (mut status, mut base64, mut body, mut headers) = (None, None, None, None);
+        for (name, value) in object {
+            match name.as_str() {
+                "statusCode" => status = Some(value),
+                "isBase64Encoded" => base64 = Some(value),
+                "body" => body = Some(value),
+                "headers" => headers = Some(value),
+                _ => {}
+            }
+        }
+        let status = match status {
+            Some(Value::Number(number)) => number.as_u64(),
+            Some(Value::String(text)) if (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) => {
+                text.parse().ok()
+            }
+            _ => None,
+        };
+        // The runtime sends 200..=599 (1xx are the protocol's own).
+        let Some(status) = status.filter(|s| (200..=599).contains(s)) else {
+            return Err("`statusCode` is missing or not a status from 200 to 599".into());
+        };
+        let base64 = match base64 {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => flag,
+            Some(Value::String(text)) if text == "true" || text == "false" => text == "true",
+            Some(_) => return Err("`isBase64Encoded` is neither a boolean nor \"true\"/\"false\"".into()),
+        };
+        let mut response = Response::new(Status(status as u16));
+        let mut json_body = false;
+        response.body = match body {
+            None | Some(Value::Null) => ResponseBody::Empty,
+            Some(Value::String(text)) if base64 => match base64_decode(&text) {
+                Ok(bytes) => ResponseBody::Bytes(bytes),
+                Err(_) => return Err("`isBase64Encoded` is true but `body` is not base64".into()),
+            },
+            Some(_) if base64 => return Err("`isBase64Encoded` is true but `body` is not a string".into()),
+            Some(Value::String(text)) if text.is_empty() => ResponseBody::Empty,
+            Some(Value::String(text)) => ResponseBody::Text(text),
+            Some(json) => {
+                json_body = true;
+                ResponseBody::Text(json.to_string())
+            }
+        };
+        match headers {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(headers)) => {
+                for (name, value) in headers {
+                    let value = match value {
+                        Value::Null => continue,
+                        Value::String(text) => text,
+                        Value::Bool(flag) => flag.to_string(),
+                        Value::Number(number) => number.to_string(),
+                        _ => {
+                            return Err(format!(
+                                "header `{}` is neither a string, a number nor a boolean",
+                                shown(&name)
+                            ))
+                        }
+                    };
+                    if !field::is_token(&name) {
+                        return Err("a header name is not a token".into());
+                    }
+                    if !field::is_value(&value) {
+                        return Err(format!("header `{}` has a value with control characters", shown(&name)));
+                    }
+                    if keep(&name.to_ascii_lowercase()) {
+                        response.set_header(name, value);
+                    }
+                }
+            }
+            Some(_) => return Err("`headers` is not an object".into()),
+        }
+        if json_body && response.header("content-type").is_none() {
+            response.set_header("content-type", "application/json");
+        }
+        Ok(response)
+    }
+}
+
+/// A name from a function's answer, for the log: as it is when it is a
+/// short token, else not at all.
+fn shown(name: &str) -> &str {
+    if name.len() <= 64 && field::is_token(name) {
+        name
+    } else {
+        "(not a token)"
+    }
 }
 
 impl IntoResponse for FunctionResponse {
+    /// A handler's malformed object is the handler's bug: a 500.
     fn into_response(self) -> Response {
-        if !(100..=599).contains(&self.status_code) {
-            return ApiError::internal(format!("function returned status code {}", self.status_code)).into_response();
-        }
-        let body = if self.is_base64_encoded {
-            match base64_decode(&self.body) {
-                Ok(bytes) => ResponseBody::Bytes(bytes),
-                Err(_) => {
-                    return ApiError::internal("function returned isBase64Encoded with a body that is not base64")
-                        .into_response()
-                }
-            }
-        } else if self.body.is_empty() {
-            ResponseBody::Empty
-        } else {
-            ResponseBody::Text(self.body)
-        };
-        let mut response = Response::new(Status(self.status_code)).with_body(body);
-        for (name, value) in self.headers {
-            let value = match value {
-                Value::Null => continue,
-                Value::String(text) => text,
-                Value::Bool(flag) => flag.to_string(),
-                Value::Number(number) => number.to_string(),
-                other => {
-                    return ApiError::internal(format!(
-                        "function returned header `{name}` with a non-scalar value {other}"
-                    ))
-                    .into_response()
-                }
-            };
-            response.set_header(name, value);
-        }
-        response
+        self.to_response(&|_| true)
+            .unwrap_or_else(|reason| ApiError::internal(format!("function response: {reason}")).into_response())
     }
 }
 

@@ -132,6 +132,7 @@ impl Platform for RecordingPlatform {
             headers: request.headers.clone(),
             body,
             limit,
+            service: request.service.clone(),
         });
         let answer = self
             .answers
@@ -226,6 +227,8 @@ pub struct SentRequest {
     /// The body's bytes (a streamed one read here), and the limit it streamed under.
     pub body: Vec<u8>,
     pub limit: Option<usize>,
+    /// The service binding it went through, if not the network.
+    pub service: Option<String>,
 }
 
 impl SentRequest {

@@ -3,9 +3,7 @@
 //! Response" functions, where the name "seed" came from), with the
 //! API-gateway event's field names beside it, for handlers ported from there.
 
-use std::collections::BTreeMap;
-
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 use serde_json::Value;
 
 use super::body::{is_json_content_type, parse_json_bytes, EventBody};
@@ -22,9 +20,9 @@ use crate::problem::ApiError;
 pub struct FunctionEvent {
     pub method: String,
     pub path: String,
-    pub params: BTreeMap<String, String>,
-    pub query: BTreeMap<String, String>,
-    pub headers: BTreeMap<String, String>,
+    pub params: StringMap,
+    pub query: StringMap,
+    pub headers: StringMap,
     pub body: Value,
     pub is_base64_encoded: bool,
 }
@@ -33,6 +31,28 @@ impl<S> FromRequest<S> for FunctionEvent {
     const READS_ALL_HEADERS: bool = true;
 
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+        FunctionEvent::of(request, |_| true, |_| true)
+    }
+}
+
+impl FunctionEvent {
+    /// The event of `request`, with the query parameters and headers (lower-case
+    /// names) that `keep_query` and `keep_header` admit: a function upstream
+    /// leaves out the credentials the gateway consumed. One body for every
+    /// state type: it is not generic.
+    pub fn of(
+        request: &Request,
+        keep_query: impl Fn(&str) -> bool,
+        keep_header: impl Fn(&str) -> bool,
+    ) -> Result<FunctionEvent, ApiError> {
+        FunctionEvent::filtered(request, &keep_query, &keep_header)
+    }
+
+    fn filtered(
+        request: &Request,
+        keep_query: &dyn Fn(&str) -> bool,
+        keep_header: &dyn Fn(&str) -> bool,
+    ) -> Result<FunctionEvent, ApiError> {
         let query = query_pairs(request)?;
         let (body, is_base64_encoded) = if request.body_bytes().is_empty() {
             (Value::Null, false)
@@ -50,16 +70,72 @@ impl<S> FromRequest<S> for FunctionEvent {
             path: percent_decode(&request.path)
                 .map(|p| p.into_owned())
                 .unwrap_or_else(|_| request.path.clone()),
-            params: request.params().map(|(n, v)| (n.to_owned(), v.to_owned())).collect(),
-            query: query.into_iter().collect(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_owned(), v.to_owned()))
-                .collect(),
+            params: StringMap::of(request.params().map(|(n, v)| (n.to_owned(), v.to_owned()))),
+            query: StringMap::of(query.into_iter().filter(|(name, _)| keep_query(name))),
+            headers: StringMap::of(
+                request
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| keep_header(name))
+                    .map(|(n, v)| (n.to_owned(), v.to_owned())),
+            ),
             body,
             is_base64_encoded,
         })
+    }
+}
+
+/// Names to string values, sorted by name, each name once (the last value
+/// given wins): the event's params, query and headers. A sorted vector, not
+/// a `BTreeMap`: these maps hold a few dozen entries at most, and the tree's
+/// code would cost the wasm 2 KiB gzip for nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StringMap(Vec<(String, String)>);
+
+impl StringMap {
+    pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> StringMap {
+        let mut map = StringMap(Vec::new());
+        for (name, value) in pairs {
+            map.insert(name, value);
+        }
+        map
+    }
+
+    /// Sets `name` to `value`, replacing an earlier value.
+    pub fn insert(&mut self, name: String, value: String) {
+        match self.0.binary_search_by(|(n, _)| n.as_str().cmp(&name)) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let at = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
+        Some(&self.0[at].1)
+    }
+
+    /// The entries in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for StringMap {
+    /// A JSON object, in name order.
+    fn serialize<Ser: Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut out = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            out.serialize_entry(name, value)?;
+        }
+        out.end()
     }
 }
 
@@ -79,5 +155,19 @@ impl Serialize for FunctionEvent {
         out.serialize_field("queryParameters", &self.query)?;
         out.serialize_field("isBase64Encoded", &self.is_base64_encoded)?;
         out.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StringMap;
+
+    #[test]
+    fn a_string_map_keeps_names_sorted_and_the_last_value() {
+        let pairs = [("b", "1"), ("a", "2"), ("b", "3"), ("", "4")];
+        let map = StringMap::of(pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        assert_eq!(map.iter().collect::<Vec<_>>(), [("", "4"), ("a", "2"), ("b", "3")]);
+        assert_eq!((map.get("b"), map.get("c"), map.len()), (Some("3"), None, 3));
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"":"4","a":"2","b":"3"}"#);
     }
 }

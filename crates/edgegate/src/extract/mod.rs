@@ -19,7 +19,7 @@ use crate::problem::ApiError;
 
 pub use body::{Bytes, EventBody, Json, Object};
 pub use de::{PairsDeserializer, PairsError};
-pub use event::FunctionEvent;
+pub use event::{FunctionEvent, StringMap};
 
 /// Builds a value from the request (and the application state `S`).
 pub trait FromRequest<S>: Sized {

@@ -8,7 +8,8 @@
 //!    and the method (405, or 204 with `Allow` for a plain OPTIONS);
 //! 4. the route's access policy (401 without a valid API key);
 //! 5. the body is read within the route's limit (413);
-//! 6. extraction and the handler;
+//! 6. extraction and the handler, or the upstream (its body streamed to an
+//!    origin or a service, read into a function's event);
 //! 7. every response, errors included, has its headers checked (an invalid
 //!    one is the gateway's 500, never the runtime's exception), gets its
 //!    problem body rendered, CORS headers for an allowed origin,
@@ -126,6 +127,34 @@ impl<S> Gateway<S> {
         match &self.ready {
             Ok(ready) if ready.reads_bearer => READ_HEADERS_WITH_BEARER,
             _ => READ_HEADERS,
+        }
+    }
+
+    /// The service bindings this gateway's upstreams are called through.
+    pub fn service_bindings(&self) -> impl Iterator<Item = &str> {
+        self.ready
+            .iter()
+            .flat_map(|ready| ready.bindings.iter().map(|(binding, _)| binding.as_str()))
+    }
+
+    /// Checks that every service binding an upstream route names is bound
+    /// (the adapter asks the runtime's `env`; tests the deployment's
+    /// `[[services]]`). A missing one makes the gateway refuse every
+    /// request, as any misconfiguration does.
+    pub fn check_bindings(&mut self, bound: impl Fn(&str) -> bool) {
+        let Ok(ready) = &self.ready else {
+            return;
+        };
+        let missing: Vec<String> = ready
+            .bindings
+            .iter()
+            .filter(|(binding, _)| !bound(binding))
+            .map(|(binding, route)| {
+                format!("route {route} calls the service binding `{binding}`, which is not bound ([[services]])")
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.ready = Err(missing);
         }
     }
 
@@ -324,7 +353,7 @@ impl<S> Resolved<S> {
         }
 
         let limit = self.body_limit(endpoint);
-        if let Some(forwarder) = &endpoint.forwarder {
+        if let Some(forwarder) = endpoint.forwarder.as_ref().filter(|f| f.streams_body()) {
             // The body is not read: it streams to the upstream, its declared
             // length checked now and its bytes counted on the way.
             if let Err(error) = declared_length_within(request, limit) {
@@ -339,6 +368,10 @@ impl<S> Resolved<S> {
         }
         if let Err(error) = read_body(request, limit).await {
             return Outcome::at(Some(index), error.into_response());
+        }
+        if let Some(function) = &endpoint.forwarder {
+            let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
+            return Outcome::at(Some(index), invoking.await);
         }
         let response = (endpoint.handler)(request, state).await;
         Outcome::at(Some(index), response)

@@ -26,6 +26,9 @@ pub(super) struct Resolved<S> {
     pub problem_type_prefix: String,
     /// Some route takes bearer tokens: `Authorization` must be passed in.
     pub reads_bearer: bool,
+    /// The service bindings upstreams are called through, each with the
+    /// first route that names it (for the misconfiguration's log line).
+    pub bindings: Vec<(String, String)>,
 }
 
 impl<S> Resolved<S> {
@@ -69,12 +72,17 @@ impl<S> Resolved<S> {
         }
         let reads_bearer = !providers_named.is_empty();
         let mut upstreams_named: Vec<&str> = Vec::new();
+        let mut bindings: Vec<(String, String)> = Vec::new();
         for routes in table.paths() {
             for (_, endpoint) in routes.endpoints() {
-                if let Some(upstream) = &endpoint.upstream {
-                    if !upstreams_named.contains(&upstream.name()) {
-                        upstreams_named.push(upstream.name());
+                match endpoint.upstream.as_ref().map(|u| (u, u.binding())) {
+                    Some((_, Some(binding))) if !bindings.iter().any(|(b, _)| b == binding) => {
+                        bindings.push((binding.to_owned(), routes.template.to_string()));
                     }
+                    Some((upstream, None)) if !upstreams_named.contains(&upstream.name()) => {
+                        upstreams_named.push(upstream.name())
+                    }
+                    _ => {}
                 }
             }
         }
@@ -146,7 +154,11 @@ impl<S> Resolved<S> {
             for endpoint in routes.endpoints_mut() {
                 endpoint.guard = authenticators.guard(&endpoint.access);
                 if let Some(upstream) = &endpoint.upstream {
-                    let base = settings.upstreams.get(upstream.name()).expect("checked above").clone();
+                    let base = match upstream.binding() {
+                        // The host only labels a call through a binding.
+                        Some(binding) => format!("https://{}/", binding.to_ascii_lowercase()),
+                        None => settings.upstreams.get(upstream.name()).expect("checked above").clone(),
+                    };
                     endpoint.forwarder = Some(Rc::new(Forwarder::new(upstream.clone(), base)));
                 }
             }
@@ -160,6 +172,7 @@ impl<S> Resolved<S> {
             access_log: settings.access_log,
             problem_type_prefix: settings.problem_type_prefix,
             reads_bearer,
+            bindings,
         })
     }
 

@@ -11,6 +11,9 @@ pub struct OutboundRequest {
     pub body: OutboundBody,
     /// The whole exchange (connect, head) is given up after this long.
     pub timeout_ms: u32,
+    /// Sent to the Worker behind this service binding instead of the
+    /// network (the URL's host is then only a label).
+    pub service: Option<String>,
 }
 
 impl OutboundRequest {
@@ -21,7 +24,25 @@ impl OutboundRequest {
             headers: Vec::new(),
             body: OutboundBody::Empty,
             timeout_ms,
+            service: None,
         }
+    }
+
+    /// A copy to send again, unless its body is a stream (sent once only).
+    pub fn try_clone(&self) -> Option<OutboundRequest> {
+        let body = match &self.body {
+            OutboundBody::Empty => OutboundBody::Empty,
+            OutboundBody::Bytes(bytes) => OutboundBody::Bytes(bytes.clone()),
+            OutboundBody::Stream { .. } => return None,
+        };
+        Some(OutboundRequest {
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body,
+            timeout_ms: self.timeout_ms,
+            service: self.service.clone(),
+        })
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> OutboundRequest {

@@ -121,6 +121,22 @@ impl Principal {
     pub fn of(request: &Request) -> Option<&Principal> {
         request.extensions.get::<Principal>()
     }
+
+    /// `{"id", "scheme", "provider", "claims"}` (null where there is none):
+    /// as `/api/me` answers, upstreams get it and functions see it.
+    pub fn to_json(&self) -> String {
+        let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::String(v.to_owned())).to_string();
+        let claims = self
+            .claims
+            .as_deref()
+            .map_or_else(|| "null".to_owned(), Value::to_string);
+        format!(
+            r#"{{"id":{},"scheme":"{}","provider":{},"claims":{claims}}}"#,
+            text(Some(&self.id)),
+            self.scheme.as_str(),
+            text(self.provider.as_deref()),
+        )
+    }
 }
 
 /// What one scheme says of a request.

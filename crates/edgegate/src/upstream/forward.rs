@@ -20,13 +20,11 @@
 
 use std::rc::Rc;
 
-use serde_json::Value;
-
-use super::{PathTranslation, Upstream};
+use super::{PathTranslation, Upstream, UpstreamKind};
 use crate::gateway::{too_large, CLIENT_IP_HEADER};
 use crate::http::{base64url_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody};
 use crate::platform::fetch::OutboundBody;
-use crate::platform::{FetchError, OutboundRequest, Platform};
+use crate::platform::{FetchError, OutboundRequest, OutboundResponse, Platform};
 use crate::policy::{api_key, jwt, request_id, Principal};
 use crate::problem::{kinds, ApiError};
 
@@ -57,12 +55,14 @@ pub struct UpstreamCall {
 
 /// An upstream resolved against its address, built once per isolate.
 pub struct Forwarder {
-    name: Rc<str>,
-    base: String,
-    spec: Upstream,
+    pub(super) name: Rc<str>,
+    pub(super) base: String,
+    pub(super) spec: Upstream,
 }
 
 impl Forwarder {
+    /// `base` is the origin's URL; a service binding's upstream is called at
+    /// `https://<binding>` (the host only labels the call).
     pub fn new(spec: Upstream, base: String) -> Forwarder {
         Forwarder {
             name: Rc::from(spec.name.as_str()),
@@ -71,8 +71,17 @@ impl Forwarder {
         }
     }
 
+    /// Whether the request body streams to the upstream unread (origins and
+    /// services); a function gets it inside its event, so it is read first.
+    pub fn streams_body(&self) -> bool {
+        self.spec.kind != UpstreamKind::Function
+    }
+
     /// Forwards the request and answers with the upstream's response.
     pub async fn forward(&self, request: &mut Request, platform: &dyn Platform) -> Response {
+        if self.spec.kind == UpstreamKind::Function {
+            return super::function::invoke(self, request, platform).await;
+        }
         let url = self.url_for(request);
         let headers = self.headers_for(request);
         // A body whose length was declared (and checked) passes as it is; one
@@ -86,36 +95,12 @@ impl Forwarder {
                 limit: (!declared).then_some(request.body_limit),
             },
         };
+        // Nothing with a body is sent twice.
         let may_retry =
             self.spec.retry_idempotent && is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
-        let started = platform.now_ms();
-        let outbound = OutboundRequest {
-            method: request.method.clone(),
-            url,
-            headers,
-            body,
-            timeout_ms: self.spec.timeout_ms,
-        };
-        let mut result = platform.fetch(outbound).await;
-        // The retry is built only when it is needed (the body was empty).
-        if may_retry && matches!(result, Err(FetchError::Unreachable(_))) {
-            let again = OutboundRequest {
-                method: request.method.clone(),
-                url: self.url_for(request),
-                headers: self.headers_for(request),
-                body: OutboundBody::Empty,
-                timeout_ms: self.spec.timeout_ms,
-            };
-            result = platform.fetch(again).await;
-        }
-        let mut call = UpstreamCall {
-            name: self.name.clone(),
-            status: None,
-            duration_ms: (platform.now_ms() - started).max(0.0),
-        };
-        let response = match result {
+        let outbound = self.outbound(request.method.clone(), url, headers, body);
+        match self.exchange(request, platform, outbound, may_retry).await {
             Ok(answer) => {
-                call.status = Some(answer.status);
                 let mut response = Response::new(Status(answer.status));
                 let dropped = connection_tokens(answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 for (name, value) in answer.headers {
@@ -125,7 +110,52 @@ impl Forwarder {
                 }
                 response.with_body(ResponseBody::Stream(StreamBody::new(answer.body)))
             }
-            Err(FetchError::Timeout) => ApiError::of(
+            Err(failure) => failure,
+        }
+    }
+
+    /// A request to this upstream (through its service binding, if it has one).
+    pub(super) fn outbound(
+        &self,
+        method: Method,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: OutboundBody,
+    ) -> OutboundRequest {
+        OutboundRequest {
+            method,
+            url,
+            headers,
+            body,
+            timeout_ms: self.spec.timeout_ms,
+            service: self.spec.binding().map(str::to_owned),
+        }
+    }
+
+    /// Sends `outbound`, and once more when the upstream could not be reached
+    /// and `may_retry` (a copy is kept only then); records the call for the
+    /// access log. No answer is the gateway's 502 or 504 (or the 413 of a body that
+    /// passed its limit on the way).
+    pub(super) async fn exchange(
+        &self,
+        request: &mut Request,
+        platform: &dyn Platform,
+        outbound: OutboundRequest,
+        may_retry: bool,
+    ) -> Result<OutboundResponse, Response> {
+        let started = platform.now_ms();
+        let again = if may_retry { outbound.try_clone() } else { None };
+        let mut result = platform.fetch(outbound).await;
+        if let (Err(FetchError::Unreachable(_)), Some(again)) = (&result, again) {
+            result = platform.fetch(again).await;
+        }
+        request.extensions.insert(UpstreamCall {
+            name: self.name.clone(),
+            status: result.as_ref().ok().map(|answer| answer.status),
+            duration_ms: (platform.now_ms() - started).max(0.0),
+        });
+        result.map_err(|error| match error {
+            FetchError::Timeout => ApiError::of(
                 kinds::UPSTREAM_TIMEOUT,
                 format!(
                     "The upstream `{}` did not answer within {} ms.",
@@ -133,16 +163,14 @@ impl Forwarder {
                 ),
             )
             .into_response(),
-            Err(FetchError::Unreachable(cause)) => ApiError::of(
+            FetchError::Unreachable(cause) => ApiError::of(
                 kinds::UPSTREAM_UNREACHABLE,
                 format!("The upstream `{}` could not be reached.", self.name),
             )
             .with_internal(format!("upstream {}: {cause}", self.name))
             .into_response(),
-            Err(FetchError::BodyTooLarge) => too_large(request.body_limit).into_response(),
-        };
-        request.extensions.insert(call);
-        response
+            FetchError::BodyTooLarge => too_large(request.body_limit).into_response(),
+        })
     }
 
     /// The upstream's address for this request, with the query less the API key.
@@ -179,6 +207,23 @@ impl Forwarder {
         url
     }
 
+    /// Whether a request header (its lower-case name) reaches the upstream as
+    /// the client sent it: not hop-by-hop (`dropped`: what `Connection`
+    /// names), not a credential the gateway consumed, not one the gateway sets.
+    pub(super) fn passes_on(&self, name: &str, dropped: &[String]) -> bool {
+        !HOP_BY_HOP.contains(&name)
+            && !dropped.iter().any(|d| d == name)
+            && name != api_key::HEADER
+            && name != PRINCIPAL_HEADER
+            && name != "host"
+            && name != "content-length"
+            && name != "x-forwarded-for"
+            && name != "x-forwarded-proto"
+            && name != "x-forwarded-host"
+            && name != request_id::HEADER
+            && (self.spec.pass_authorization || name != jwt::HEADER)
+    }
+
     /// The request's headers as the upstream gets them.
     fn headers_for(&self, request: &Request) -> Vec<(String, String)> {
         let dropped = connection_tokens(request.headers.iter());
@@ -186,19 +231,7 @@ impl Forwarder {
             .headers
             .iter()
             // Request header names are lower case already (`Headers::append`).
-            .filter(|&(name, _)| {
-                !HOP_BY_HOP.contains(&name)
-                    && !dropped.iter().any(|d| d == name)
-                    && name != api_key::HEADER
-                    && name != PRINCIPAL_HEADER
-                    && name != "host"
-                    && name != "content-length"
-                    && name != "x-forwarded-for"
-                    && name != "x-forwarded-proto"
-                    && name != "x-forwarded-host"
-                    && name != request_id::HEADER
-                    && (self.spec.pass_authorization || name != jwt::HEADER)
-            })
+            .filter(|&(name, _)| self.passes_on(name, &dropped))
             .map(|(name, value)| (name.to_owned(), value.to_owned()))
             .collect();
         let client = request
@@ -228,25 +261,13 @@ impl Forwarder {
     }
 }
 
-/// The principal as base64url (unpadded) JSON:
-/// `{"id", "scheme", "provider", "claims"}`.
+/// The principal as base64url (unpadded) JSON: [`Principal::to_json`].
 pub fn principal_header(principal: &Principal) -> String {
-    let text = |value: Option<&str>| value.map_or(Value::Null, |v| Value::String(v.to_owned())).to_string();
-    let claims = principal
-        .claims
-        .as_deref()
-        .map_or_else(|| "null".to_owned(), Value::to_string);
-    let json = format!(
-        r#"{{"id":{},"scheme":"{}","provider":{},"claims":{claims}}}"#,
-        text(Some(&principal.id)),
-        principal.scheme.as_str(),
-        text(principal.provider.as_deref()),
-    );
-    base64url_encode(json.as_bytes())
+    base64url_encode(principal.to_json().as_bytes())
 }
 
 /// Whether a response header from the upstream reaches the client.
-fn passes_back(name: &str, dropped: &[String]) -> bool {
+pub(super) fn passes_back(name: &str, dropped: &[String]) -> bool {
     !HOP_BY_HOP.contains(&name)
         && !dropped.iter().any(|d| d == name)
         && name != "content-length"
@@ -254,7 +275,7 @@ fn passes_back(name: &str, dropped: &[String]) -> bool {
 }
 
 /// The headers a `Connection` header names (hop-by-hop too), lower case.
-fn connection_tokens<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+pub(super) fn connection_tokens<'a>(headers: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
     headers
         .filter(|(name, _)| name.eq_ignore_ascii_case("connection"))
         .flat_map(|(_, value)| value.split(','))
@@ -269,7 +290,7 @@ fn is_key_param(pair: &str) -> bool {
     crate::http::form_decode(name).is_ok_and(|name| name == api_key::QUERY_PARAM)
 }
 
-fn is_idempotent(method: &Method) -> bool {
+pub(super) fn is_idempotent(method: &Method) -> bool {
     matches!(
         method,
         Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options

@@ -1,18 +1,38 @@
 //! Upstreams: a route that forwards to another service instead of running a
-//! handler (ESP's `--backend`, API Gateway's HTTP integration). The route
-//! names the upstream; `UPSTREAMS` gives its address, so staging and
-//! production differ by settings only. Every policy of the route (preflight,
-//! IP rules, access, the declared body length) runs first.
+//! handler (ESP's `--backend`, API Gateway's HTTP and Lambda integrations).
+//! Every policy of the route (preflight, IP rules, access, the declared body
+//! length) runs first. Three kinds:
+//!
+//! - [`origin`]: an HTTP(S) service whose base URL is `UPSTREAMS[name]`, so
+//!   staging and production differ by settings only;
+//! - [`service`]: another Worker through a service binding (`[[services]]`),
+//!   plain HTTP, forwarded by the same rules;
+//! - [`function`]: another Worker through a service binding, called with the
+//!   gateway event and answering the seeds' response object ([`function`]
+//!   module).
 //!
 //! ```ignore
 //! Route::any_to("/origin/{*rest}", origin("origin")).access(any_of([api_key(), jwt("firebase")]))
+//! Route::any_to("/fn/greet/{*rest}", function("GREETER")).api_key()
 //! ```
 //!
-//! Bodies stream both ways through the platform ([`crate::http::StreamBody`]):
-//! a 50 MB download or upload never sits whole in wasm memory. The
-//! forwarding rules are in [`forward`].
+//! Origin and service bodies stream both ways through the platform
+//! ([`crate::http::StreamBody`]): a 50 MB download or upload never sits whole
+//! in wasm memory. The forwarding rules are in [`forward`].
 
 pub mod forward;
+pub mod function;
+
+/// What is behind an upstream, and how it is called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamKind {
+    /// An HTTP(S) base URL from `UPSTREAMS`.
+    Origin,
+    /// A Worker behind the service binding of this name, called with the request.
+    Service,
+    /// A Worker behind the service binding of this name, called with the gateway event.
+    Function,
+}
 
 /// How the request's path becomes the upstream's (ESPv2's `x-google-backend`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +46,9 @@ pub enum PathTranslation {
 /// A route's upstream, as the route table declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
+    /// The `UPSTREAMS` name (origins) or the service binding's name.
     pub(crate) name: String,
+    pub(crate) kind: UpstreamKind,
     pub(crate) path: PathTranslation,
     pub(crate) timeout_ms: u32,
     pub(crate) pass_authorization: bool,
@@ -38,16 +60,33 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
 /// An HTTP(S) origin whose base URL is `UPSTREAMS[name]`.
 pub fn origin(name: &str) -> Upstream {
-    Upstream {
-        name: name.to_owned(),
-        path: PathTranslation::Append,
-        timeout_ms: DEFAULT_TIMEOUT_MS,
-        pass_authorization: false,
-        retry_idempotent: false,
-    }
+    Upstream::of(UpstreamKind::Origin, name)
+}
+
+/// A Worker behind the service binding `binding`, sent the request as it is
+/// (less what the forwarding rules drop).
+pub fn service(binding: &str) -> Upstream {
+    Upstream::of(UpstreamKind::Service, binding)
+}
+
+/// A function Worker behind the service binding `binding`: sent the gateway
+/// event, answering the seeds' response object (see [`function`](mod@function)).
+pub fn function(binding: &str) -> Upstream {
+    Upstream::of(UpstreamKind::Function, binding)
 }
 
 impl Upstream {
+    fn of(kind: UpstreamKind, name: &str) -> Upstream {
+        Upstream {
+            name: name.to_owned(),
+            kind,
+            path: PathTranslation::Append,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            pass_authorization: false,
+            retry_idempotent: false,
+        }
+    }
+
     /// Call the upstream's address as it is, with path parameters in the query.
     pub fn constant_address(mut self) -> Upstream {
         self.path = PathTranslation::Constant;
@@ -76,6 +115,15 @@ impl Upstream {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    pub fn kind(&self) -> UpstreamKind {
+        self.kind
+    }
+
+    /// The service binding it is called through (services and functions).
+    pub fn binding(&self) -> Option<&str> {
+        (self.kind != UpstreamKind::Origin).then_some(self.name.as_str())
     }
 }
 

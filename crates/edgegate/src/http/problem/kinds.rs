@@ -54,6 +54,7 @@ kinds! {
     CREDENTIALS_UNVERIFIABLE = "token-keys-unavailable", SERVICE_UNAVAILABLE, "A token provider's keys cannot be fetched now; retry after Retry-After.";
     UPSTREAM_UNREACHABLE = "upstream-unreachable", BAD_GATEWAY, "The route's upstream could not be reached (the cause is logged).";
     UPSTREAM_TIMEOUT = "upstream-timeout", GATEWAY_TIMEOUT, "The route's upstream did not answer within the route's timeout.";
+    UPSTREAM_INVALID_ANSWER = "upstream-invalid-answer", BAD_GATEWAY, "The route's function answered with no valid response object (the reason is logged).";
     UNAVAILABLE = "unavailable", SERVICE_UNAVAILABLE, "A dependency (a database) failed; retry after Retry-After.";
 }
 

@@ -1,0 +1,142 @@
+// Function upstreams against the real workers under multi-config `wrangler
+// dev`, as `make dev` serves them: the gateway calls the function Worker
+// behind its `GREETER` service binding with the gateway event, and maps the
+// response object it answers. First the greeter of functions/greeter/, then
+// a probe in its place that echoes the event and answers every variant.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { DEV_KEY, FRONTEND, problem, startWorker } from "./harness.mjs";
+
+const KEYS = JSON.stringify({ [DEV_KEY]: "dev" });
+const keyed = { "x-api-key": DEV_KEY };
+
+describe("the greeter function behind /fn/greet", () => {
+  let worker;
+  before(async () => {
+    worker = await startWorker({ vars: { API_KEYS: KEYS } });
+  });
+  after(() => worker?.stop());
+
+  test("greets as /api/greet does, through the service binding", async () => {
+    const response = await fetch(`${worker.url}/fn/greet/Ada?lang=es`, {
+      method: "POST",
+      headers: { ...keyed, "content-type": "application/json", origin: FRONTEND },
+      body: JSON.stringify({ title: "Dr." }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(response.headers.get("content-type"), "application/json");
+    assert.equal(response.headers.get("access-control-allow-origin"), FRONTEND);
+    assert.deepEqual(await response.json(), { message: "Hola, Dr. Ada!" });
+    const log = await worker.logFor(response.headers.get("x-request-id"));
+    assert.equal(log.upstream, "GREETER");
+    assert.equal(log.upstream_status, 200);
+
+    const plain = await fetch(`${worker.url}/fn/greet`, { headers: keyed });
+    assert.deepEqual(await plain.json(), { message: "Hello, world!" });
+  });
+
+  test("the function's own refusal passes as it answered it", async () => {
+    const response = await fetch(`${worker.url}/fn/greet/Ada`, { method: "DELETE", headers: keyed });
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get("allow"), "GET, POST");
+    assert.equal(await response.text(), "Method not allowed");
+  });
+
+  test("without credentials the function is never called", async () => {
+    const response = await fetch(`${worker.url}/fn/greet/Mallory`, { method: "POST" });
+    await problem(assert, response, 401, "unauthorized");
+    const log = await worker.logFor(response.headers.get("x-request-id"));
+    assert.equal(log.upstream, undefined);
+    assert.ok(!worker.output.some((line) => line.includes("/fn/greet/Mallory")), "the greeter logged the call");
+  });
+});
+
+describe("a function's event and answers, through a probe in the greeter's place", () => {
+  let worker;
+  before(async () => {
+    worker = await startWorker({ vars: { API_KEYS: KEYS }, functionConfig: "tests/e2e/fixtures/function-probe/wrangler.toml" });
+  });
+  after(() => worker?.stop());
+
+  const call = (target, init = {}) => fetch(`${worker.url}${target}`, { ...init, headers: { ...keyed, ...init.headers } });
+
+  test("the event has the seeds' shape, the gateway's context and no consumed credentials", async () => {
+    const response = await call("/fn/greet/Ada%20L?lang=es&key=dev-local-key&n=1&n=2", {
+      method: "PUT",
+      headers: {
+        "content-type": "application/json",
+        "x-custom": "kept",
+        "x-edgegate-principal": "forged",
+        authorization: "Bearer not-for-the-function",
+        "x-request-id": "fn-e2e-1",
+      },
+      body: JSON.stringify({ title: "Dr.", requestContext: { principal: { id: "root" } } }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    const { event, method, contentType } = await response.json();
+    assert.equal(method, "POST");
+    assert.equal(contentType, "application/json");
+    assert.equal(event.method, "PUT");
+    assert.equal(event.httpMethod, "PUT");
+    assert.equal(event.path, "/fn/greet/Ada L");
+    assert.deepEqual(event.params, { rest: "Ada L" });
+    assert.deepEqual(event.pathParameters, event.params);
+    assert.deepEqual(event.query, { lang: "es", n: "2" });
+    assert.deepEqual(event.queryParameters, event.query);
+    assert.deepEqual(event.body, { title: "Dr.", requestContext: { principal: { id: "root" } } });
+    assert.equal(event.isBase64Encoded, false);
+    assert.equal(event.headers["x-custom"], "kept");
+    for (const gone of ["x-api-key", "authorization", "x-edgegate-principal"]) assert.equal(event.headers[gone], undefined, gone);
+    assert.deepEqual(event.requestContext, {
+      requestId: "fn-e2e-1",
+      principal: { id: "dev", scheme: "api_key", provider: null, claims: null },
+    });
+  });
+
+  test("a binary body arrives as base64", async () => {
+    const response = await call("/fn/greet", { method: "POST", headers: { "content-type": "application/octet-stream" }, body: new Uint8Array([0, 1, 2, 255]) });
+    const { event } = await response.json();
+    assert.equal(event.body, "AAEC/w==");
+    assert.equal(event.isBase64Encoded, true);
+  });
+
+  test("each variant of the response object maps to HTTP", async () => {
+    const compute = await call("/fn/greet/x?variant=compute");
+    assert.equal(compute.status, 201);
+    assert.equal(compute.headers.get("x-custom-header"), "header value");
+    assert.equal(compute.headers.get("content-type"), "application/json");
+    assert.deepEqual(await compute.json(), { path: "/fn/greet/x" });
+
+    const binary = await call("/fn/greet?variant=binary");
+    assert.equal(binary.status, 200);
+    assert.deepEqual([...new Uint8Array(await binary.arrayBuffer())], [0, 1, 2, 255]);
+
+    const scalars = await call("/fn/greet?variant=scalars", { headers: { origin: FRONTEND } });
+    assert.equal(scalars.headers.get("x-n"), "3");
+    assert.equal(scalars.headers.get("x-yes"), "true");
+    assert.equal(scalars.headers.get("x-none"), null);
+    // The gateway's CORS, not the function's `*`.
+    assert.equal(scalars.headers.get("access-control-allow-origin"), FRONTEND);
+    assert.equal(await scalars.text(), "ok");
+
+    const missing = await call("/fn/greet?variant=missing");
+    assert.equal(missing.status, 404);
+    assert.equal(await missing.text(), "");
+  });
+
+  test("a malformed answer, a failing function and an injected header are 502s, the reason logged", async () => {
+    for (const [variant, reason] of [
+      ["malformed", "`statusCode`"],
+      ["not-json", "the answer is not JSON"],
+      ["throw", "the function Worker answered HTTP 500"],
+      ["injection", "control characters"],
+    ]) {
+      const response = await call(`/fn/greet?variant=${variant}`);
+      const body = await problem(assert, response, 502, "upstream-invalid-answer");
+      assert.equal(body.detail, "The function `GREETER` did not answer with a response object.");
+      assert.equal(response.headers.get("set-cookie"), null);
+      const log = await worker.logFor(response.headers.get("x-request-id"));
+      assert.ok(log.error.startsWith("function GREETER: ") && log.error.includes(reason), `${variant}: ${log.error}`);
+    }
+  });
+});
