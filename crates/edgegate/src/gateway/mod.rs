@@ -7,10 +7,13 @@
 //! 3. global IP rules, then the route match (404), the route's IP rules (403)
 //!    and the method (405, or 204 with `Allow` for a plain OPTIONS);
 //! 4. the route's access policy (401 without a valid API key);
-//! 5. the body is read within the route's limit (413);
-//! 6. extraction and the handler, or the upstream (its body streamed to an
+//! 5. the route's policies ([`crate::policy::route_policy`]: traffic
+//!    control and other checks that need the principal), which also add
+//!    their headers to whatever answers;
+//! 6. the body is read within the route's limit (413);
+//! 7. extraction and the handler, or the upstream (its body streamed to an
 //!    origin or a service, read into a function's event);
-//! 7. every response, errors included, has its headers checked (an invalid
+//! 8. every response, errors included, has its headers checked (an invalid
 //!    one is the gateway's 500, never the runtime's exception), gets its
 //!    problem body rendered, CORS headers for an allowed origin,
 //!    `x-request-id` and `nosniff`; one access log line.
@@ -26,9 +29,9 @@ pub use crate::platform::Platform;
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
 use crate::policy::access_log::AccessLogEntry;
-use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal};
+use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal, RoutePolicy};
 use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
-use crate::routing::{RouteError, RouteTable};
+use crate::routing::{Endpoint, RouteError, RouteTable};
 use crate::time::rfc3339;
 use crate::upstream::forward::UpstreamCall;
 use resolve::Resolved;
@@ -352,29 +355,55 @@ impl<S> Resolved<S> {
             Err(unauthorized) => return Outcome::at(Some(index), unauthorized),
         }
 
+        // The route-policy phase, and every policy's headers on whatever answers.
+        let refusal = match endpoint.policies.is_empty() {
+            true => None,
+            false => {
+                // Its own future, not part of every request's state machine.
+                let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
+                    Box::pin(run_policies(&endpoint.policies, request, platform));
+                checking.await.err()
+            }
+        };
+        let mut response = match refusal {
+            Some(refusal) => refusal,
+            None => self.answer(endpoint, request, state, platform).await,
+        };
+        for policy in &endpoint.policies {
+            policy.decorate(request, &mut response);
+        }
+        Outcome::at(Some(index), response)
+    }
+
+    /// The body phase and the handler or upstream: the route's answer.
+    async fn answer(
+        &self,
+        endpoint: &Endpoint<S>,
+        request: &mut Request,
+        state: &S,
+        platform: &dyn Platform,
+    ) -> Response {
         let limit = self.body_limit(endpoint);
         if let Some(forwarder) = endpoint.forwarder.as_ref().filter(|f| f.streams_body()) {
             // The body is not read: it streams to the upstream, its declared
             // length checked now and its bytes counted on the way.
             if let Err(error) = declared_length_within(request, limit) {
-                return Outcome::at(Some(index), error.into_response());
+                return error.into_response();
             }
             request.body_limit = limit;
             // Its own future, not part of every request's state machine.
             let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> =
                 Box::pin(forwarder.forward(request, platform));
-            let response = forwarding.await;
-            return Outcome::at(Some(index), response);
+            return forwarding.await;
         }
         if let Err(error) = read_body(request, limit).await {
-            return Outcome::at(Some(index), error.into_response());
+            return error.into_response();
         }
         if let Some(function) = &endpoint.forwarder {
             let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
-            return Outcome::at(Some(index), invoking.await);
+            return invoking.await;
         }
-        let response = (endpoint.handler)(request, state).await;
-        Outcome::at(Some(index), response)
+        (endpoint.handler)(request, state).await
     }
 
     /// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
@@ -395,6 +424,18 @@ impl<S> Resolved<S> {
             None => Outcome::at(None, no_route()),
         })
     }
+}
+
+/// Runs a route's policies in order; the first refusal answers.
+async fn run_policies(
+    policies: &[std::rc::Rc<dyn RoutePolicy>],
+    request: &mut Request,
+    platform: &dyn Platform,
+) -> Result<(), Response> {
+    for policy in policies {
+        policy.check(request, platform).await?;
+    }
+    Ok(())
 }
 
 /// The 413 for a body over the route's limit (read here, or streamed to an upstream).

@@ -14,7 +14,7 @@ pub use route::{Group, Route};
 
 use crate::handler::BoxedHandler;
 use crate::http::{Method, MethodSet};
-use crate::policy::Guard;
+use crate::policy::{Guard, RoutePolicy};
 use crate::upstream::forward::Forwarder;
 use crate::upstream::Upstream;
 
@@ -32,6 +32,8 @@ pub struct Endpoint<S> {
     pub upstream: Option<Upstream>,
     /// `upstream` resolved against its address, by the gateway.
     pub(crate) forwarder: Option<Rc<Forwarder>>,
+    /// The route-policy phase's checks, in order (a group's first).
+    pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
 }
 
 /// All routes sharing one path template.
@@ -154,12 +156,14 @@ impl<S> RouteTable<S> {
             }
             let endpoint = Endpoint {
                 handler: route.handler,
-                reads_all_headers: route.reads_all_headers,
+                reads_all_headers: route.reads_all_headers
+                    || route.policies.iter().any(|policy| !policy.reads_headers().is_empty()),
                 access,
                 guard: Guard::Open,
                 max_body_bytes: route.max_body_bytes,
                 upstream: route.upstream,
                 forwarder: None,
+                policies: route.policies,
             };
             match route.method {
                 Some(method) => {

@@ -1,8 +1,10 @@
 //! One route as declared: method, path template, handler and policies.
 
+use std::rc::Rc;
+
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::Method;
-use crate::policy::Access;
+use crate::policy::{Access, RoutePolicy};
 use crate::upstream::Upstream;
 
 /// A route declaration, built with `Route::get("/path", handler).public()`.
@@ -19,6 +21,8 @@ pub struct Route<S> {
     pub(crate) ip_rules: Option<String>,
     /// Where the route forwards to, instead of running its handler.
     pub(crate) upstream: Option<Upstream>,
+    /// The route-policy phase's checks (see [`crate::policy::route_policy`]).
+    pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
 }
 
 macro_rules! method_constructors {
@@ -43,6 +47,7 @@ impl<S: 'static> Route<S> {
             cors: None,
             ip_rules: None,
             upstream: None,
+            policies: Vec::new(),
         }
     }
 
@@ -97,6 +102,13 @@ impl<S: 'static> Route<S> {
         self.access(Access::ApiKey)
     }
 
+    /// Adds a check of the route-policy phase (after access, before the
+    /// body: see [`crate::policy::route_policy`]), after those already added.
+    pub fn policy(mut self, policy: impl RoutePolicy + 'static) -> Route<S> {
+        self.policies.push(Rc::new(policy));
+        self
+    }
+
     /// This route's body limit, instead of the global default.
     pub fn max_body_bytes(mut self, limit: usize) -> Route<S> {
         self.max_body_bytes = Some(limit);
@@ -120,13 +132,14 @@ impl<S: 'static> Route<S> {
 
 /// Routes that share a path prefix and policies (`/api`, keyed): each
 /// route's own choices win; what it leaves unset comes from the group.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Group {
     prefix: String,
     access: Option<Access>,
     max_body_bytes: Option<usize>,
     cors: Option<String>,
     ip_rules: Option<String>,
+    policies: Vec<Rc<dyn RoutePolicy>>,
 }
 
 impl Group {
@@ -158,6 +171,13 @@ impl Group {
         self
     }
 
+    /// A check of the route-policy phase for every route of the group, run
+    /// before the routes' own.
+    pub fn policy(mut self, policy: impl RoutePolicy + 'static) -> Group {
+        self.policies.push(Rc::new(policy));
+        self
+    }
+
     /// The routes with the prefix put before their paths and the group's policies where they set none.
     pub fn routes<S>(&self, routes: impl IntoIterator<Item = Route<S>>) -> Vec<Route<S>> {
         routes
@@ -168,6 +188,8 @@ impl Group {
                 route.max_body_bytes = route.max_body_bytes.or(self.max_body_bytes);
                 route.cors = route.cors.or_else(|| self.cors.clone());
                 route.ip_rules = route.ip_rules.or_else(|| self.ip_rules.clone());
+                let own = std::mem::replace(&mut route.policies, self.policies.clone());
+                route.policies.extend(own);
                 route
             })
             .collect()
