@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp } from "../tools/local.mjs";
+import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../tools/local.mjs";
 
 export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
@@ -94,7 +94,8 @@ export const SCENARIOS = [
   { id: "s2", name: "GET /users/{id}, CORS", method: "GET", path: "/users/42", headers: { origin: FRONTEND } },
   {
     id: "s3",
-    name: "POST /api/greet/{name}, JSON+CORS+key",
+    name: "POST /api/greet/{name}, JSON+CORS+key, rate-limited",
+    limited: true,
     method: "POST",
     path: "/api/greet/Alice?lang=es",
     headers: { origin: FRONTEND, "content-type": "application/json", "x-api-key": BENCH_KEY },
@@ -113,7 +114,8 @@ export const SCENARIOS = [
   },
   {
     id: "s5",
-    name: "GET /api/me, RS256 bearer+CORS",
+    name: "GET /api/me, RS256 bearer+CORS, rate-limited",
+    limited: true,
     method: "GET",
     path: "/api/me",
     headers: { origin: FRONTEND, authorization: `Bearer ${BENCH_JWT.token}` },
@@ -166,41 +168,54 @@ export function buildOthers() {
 }
 
 /**
+ * The bench's rate limits: the app's limiters, so high that the load never
+ * meets them (wrk must see no 429), counted by the same limiter Worker for
+ * ours and the Hono apps (tools/local.mjs); no quotas (Hono has none).
+ */
+const BENCH_LIMITS = { PER_PRINCIPAL: { limit: 1e9, period: 60 }, PER_CLIENT: { limit: 1e9, period: 60 } };
+const BENCH_TRAFFIC = { RATE_LIMITS: JSON.stringify(BENCH_LIMITS), QUOTAS: JSON.stringify({ default: {} }) };
+
+/**
  * The bench's settings, alike for ours and the Hono apps (which read API_KEYS,
  * JWT_PROVIDERS and UPSTREAMS). `upstreams`: UPSTREAMS, the origin's address
  * when the config serves it.
  */
-const bindings = (upstreams, extra = "") => `[
+const bindings = (upstreams, extra = "", vars = {}) => `[
     (name = "CORS_ALLOWED_ORIGINS", text = "http://localhost:5173, http://127.0.0.1:5173"),
-${Object.entries({ ...APP_POLICY_VARS, JWT_PROVIDERS: BENCH_JWT.providers, ...upstreams }).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
+${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JWT.providers, ...upstreams, ...vars }).map(([name, value]) => `    (name = "${name}", text = ${JSON.stringify(value)}),`).join("\n")}
     (name = "API_KEYS", text = ${JSON.stringify(JSON.stringify({ [BENCH_KEY]: "bench" }))}),${extra}
   ]`;
 
 /**
  * Writes a workerd config serving the given workers on the given ports:
  * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
+ * `ours_unlimited` (the same with every rate limit "off": what the limits cost),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
  * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it).
  */
 export function writeConfig(file, ours, ports, baseline = null) {
   // Our worker's /fn/greet routes call the function Worker behind GREETER: it must be bound.
   const greeter = greeterCapnp(path.dirname(file));
+  const traffic = trafficCapnp(path.dirname(file), BENCH_LIMITS);
+  const ourTraffic = `\n    ${[greeter.binding, ...traffic.limiters, traffic.quota].join(",\n    ")},`;
   const upstreams = ports.origin ? { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${ports.origin}` }) } : {};
-  const bundleWith = (bundle, prefix, extra) => `(
+  const bundleWith = (bundle, prefix, extra, vars = {}) => `(
   modules = [
 ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
-  bindings = ${bindings(upstreams, `${extra}\n    ${greeter.binding},`)},
+  bindings = ${bindings(upstreams, `${extra}${ourTraffic}`, vars)},
+  ${traffic.objects}
 )`;
   /** One bundled JS module (from buildOthers), with the bench settings or none. */
   const bundle = (name, settings) => `(
   modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
-  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams)},` : ""}
+  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${traffic.limiters[0]},`)},` : ""}
 )`;
   const workers = {
     ours: bundleWith(ours, "edgegate/", ""),
     ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
+    ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off" }) }),
     baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
@@ -218,6 +233,7 @@ ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
     # proxies reach s6's origin over loopback, as they would a remote one.
     (name = "internet", network = (allow = ["public", "private", "local"])),
     ${greeter.service},
+    ${traffic.service},
   ],
   sockets = [
 ${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}

@@ -23,7 +23,7 @@ const result = await build({
       name: "workerd-stand-ins",
       setup(b) {
         b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "cloudflare-workers", namespace: "stub" }));
-        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}" }));
+        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}\nexport class DurableObject {}" }));
         b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "wasm" }));
         b.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
           contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}));`,
@@ -49,6 +49,11 @@ const env = {
   UPSTREAMS: JSON.stringify({ origin: "http://origin.invalid" }),
   // The /fn/greet routes' binding (no scenario calls it; the gateway checks it is bound).
   GREETER: { fetch: () => Promise.reject(new Error("no scenario calls the greeter")) },
+  // The limiters answer at once (the bench's limits are never met); no quotas, as in the bench.
+  PER_PRINCIPAL: { limit: async () => ({ success: true }) },
+  PER_CLIENT: { limit: async () => ({ success: true }) },
+  QUOTA: { idFromName: () => { throw new Error("no quota in the profile"); } },
+  QUOTAS: JSON.stringify({ default: {} }),
 };
 
 for (const scenario of SCENARIOS) {

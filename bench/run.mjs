@@ -27,8 +27,9 @@ const ours = buildOurs();
 const baseline = BASELINE ? buildBaseline(BASELINE) : null;
 buildOthers();
 // `origin` is s6's upstream; wrk loads it as the target `direct` on s6 only.
-const ports = Object.fromEntries(await Promise.all([...TARGETS, "origin"].map(async (t) => [t, await freePort()])));
-const targetsOf = (scenario) => (scenario.direct ? [...TARGETS, "direct"] : TARGETS);
+// `ours_unlimited` (rate limits "off") is loaded on rate-limited scenarios only: what the limit costs.
+const ports = Object.fromEntries(await Promise.all([...TARGETS, "ours_unlimited", "origin"].map(async (t) => [t, await freePort()])));
+const targetsOf = (scenario) => [...TARGETS, ...(scenario.direct ? ["direct"] : []), ...(scenario.limited ? ["ours_unlimited"] : [])];
 const config = path.join(OUT, "bench.capnp");
 writeConfig(config, ours, ports, baseline);
 const workerd = await startWorkerd(config, ports);
@@ -99,6 +100,8 @@ try {
       ours_nolog_over_hono: paired("ours_nolog", "hono"),
       ours_nolog_over_bare: paired("ours_nolog", "bare"),
       ours_over_hono_log: paired("ours", "hono_log"),
+      // The rate limit's cost: the same route, the same run, limited over not.
+      ours_over_unlimited: paired("ours", "ours_unlimited"),
       ...(BASELINE ? { ours_over_baseline: paired("ours", "baseline") } : {}),
     };
     return {
@@ -110,6 +113,7 @@ try {
       hono_log: hl,
       bare: b,
       ...(BASELINE ? { baseline: of("baseline") } : {}),
+      ...(scenario.limited ? { ours_unlimited: of("ours_unlimited") } : {}),
       ...(scenario.direct
         ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
         : {}),
@@ -244,6 +248,15 @@ function print(rows, ours, startup, checks) {
       `  ${r.scenario}  ours/hono ${range("ours_over_hono")}  ours/bare ${range("ours_over_bare")}` +
         `  (no log: /hono ${range("ours_nolog_over_hono")}  /bare ${range("ours_nolog_over_bare")})` +
         `  ours/hono+log ${range("ours_over_hono_log")}`,
+    );
+  }
+  const limited = rows.filter((r) => r.ours_unlimited);
+  if (limited.length) console.log("\nthe rate limit's cost (the same route with its limits \"off\", same run; Hono limits with hono-rate-limiter on the same binding):");
+  for (const r of limited) {
+    const range = r.ratio_ranges.ours_over_unlimited;
+    console.log(
+      `  ${r.scenario}  limited ${r.ours.rps.toFixed(0)} req/s, ${r.ours.cpu_us.toFixed(1)} µs CPU/request; unlimited ${r.ours_unlimited.rps.toFixed(0)} req/s, ${r.ours_unlimited.cpu_us.toFixed(1)} µs` +
+        `   limited/unlimited ${r.ours_over_unlimited.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)})`,
     );
   }
   const proxied = rows.filter((r) => r.direct);

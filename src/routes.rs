@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::items::{self, ItemStore, MemoryItems};
 use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
-use edgegate::policy::{any_of, api_key, jwt, Access};
+use edgegate::policy::{any_of, api_key, jwt, public, quota, rate_limit, Access};
 use edgegate::routing::{Group, Route, RouteError, RouteTable};
 use edgegate::upstream::{function, origin};
 
@@ -77,27 +77,37 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     ];
     // The Cloud Endpoints seed's protected pair (`security: [api_key,
     // firebase_auth]`: a key or a token), the greeting function, and who
-    // the caller is.
-    routes.extend(Group::new("/api").access(key_or_token()).routes([
-        Route::get("/hello", seeds::hello),
-        Route::get("/goodbye", seeds::goodbye),
-        Route::post("/greet/{name}", seeds::greet),
-        Route::get("/me", identity::me),
+    // the caller is. Each caller is rate-limited (`PER_PRINCIPAL`: the
+    // `[[ratelimits]]` binding, numbers in `RATE_LIMITS`) and counted
+    // against its quota (`QUOTAS`, in the `QUOTA` Durable Object).
+    routes.extend(
+        Group::new("/api")
+            .access(key_or_token())
+            .policy(per_principal())
+            .policy(quota("QUOTA"))
+            .routes([
+                Route::get("/hello", seeds::hello),
+                Route::get("/goodbye", seeds::goodbye),
+                Route::post("/greet/{name}", seeds::greet),
+                Route::get("/me", identity::me),
+            ]),
+    );
+    // Items on D1. Reads are public, limited per client address
+    // (`PER_CLIENT`); writes take a key, or a token granting `items:write`,
+    // and are limited and counted per caller as /api is.
+    let reads = Group::new("/items")
+        .access(public())
+        .policy(rate_limit("PER_CLIENT").per_client());
+    routes.extend(reads.routes([Route::get("", items::list), Route::get("/{id}", items::get)]));
+    let writes = Group::new("/items")
+        .access(any_of([api_key(), jwt("firebase").scopes(&["items:write"])]))
+        .policy(per_principal())
+        .policy(quota("QUOTA"));
+    routes.extend(writes.routes([
+        Route::post("", items::create).max_body_bytes(16 * 1024),
+        Route::patch("/{id}", items::update).max_body_bytes(16 * 1024),
+        Route::delete("/{id}", items::delete),
     ]));
-    // Writes take a key, or a token granting `items:write`.
-    let writer = || any_of([api_key(), jwt("firebase").scopes(&["items:write"])]);
-    routes.extend([
-        // Items on D1: reads public, writes need a key.
-        Route::get("/items", items::list).public(),
-        Route::post("/items", items::create)
-            .access(writer())
-            .max_body_bytes(16 * 1024),
-        Route::get("/items/{id}", items::get).public(),
-        Route::patch("/items/{id}", items::update)
-            .access(writer())
-            .max_body_bytes(16 * 1024),
-        Route::delete("/items/{id}", items::delete).access(writer()),
-    ]);
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token.
@@ -116,6 +126,11 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::any_to("/debug/slow-origin/{*rest}", origin("origin").timeout_ms(1000)).api_key());
     }
     RouteTable::new(routes)
+}
+
+/// Each caller's rate limit: per principal (a key's consumer, a token's subject).
+fn per_principal() -> edgegate::policy::traffic::RateLimit {
+    rate_limit("PER_PRINCIPAL")
 }
 
 /// An API key, or a bearer token from the `firebase` provider (its issuer,

@@ -6,6 +6,7 @@
 mod support;
 
 use edgegate::config::SETTING_NAMES;
+use edgegate::gateway::BindingKind;
 use edgegate_app::APP_SETTING_NAMES;
 use support::*;
 
@@ -32,19 +33,74 @@ fn every_environment_in_wrangler_toml_builds_a_working_gateway() {
 }
 
 #[test]
-fn a_service_binding_the_routes_call_must_be_bound() {
+fn every_binding_the_routes_call_must_be_bound_as_what_it_is() {
+    let bindings = |gateway: &edgegate::gateway::Gateway<_>| -> Vec<(String, BindingKind)> {
+        gateway.bindings().map(|(name, kind)| (name.to_owned(), kind)).collect()
+    };
+    let all = bindings(&app_gateway(&dev_vars()));
+    for expected in [
+        ("PER_PRINCIPAL", BindingKind::RateLimit),
+        ("QUOTA", BindingKind::DurableObject),
+        ("PER_CLIENT", BindingKind::RateLimit),
+        ("GREETER", BindingKind::Service),
+    ] {
+        assert!(all.contains(&(expected.0.to_owned(), expected.1)), "{all:?}");
+    }
+    for (missing, kind, route, section) in [
+        ("GREETER", BindingKind::Service, "/fn/greet", "[[services]]"),
+        ("PER_CLIENT", BindingKind::RateLimit, "/items", "[[ratelimits]]"),
+        (
+            "QUOTA",
+            BindingKind::DurableObject,
+            "/api/hello",
+            "[[durable_objects.bindings]]",
+        ),
+    ] {
+        let mut gateway = app_gateway(&dev_vars());
+        gateway.check_bindings(|name, _| name != missing);
+        let reasons = gateway.misconfiguration().expect("refuses every request").join("\n");
+        let noun = kind.noun();
+        assert!(
+            reasons.contains(&format!(
+                "route {route} calls the {noun} `{missing}`, which is not bound ({section})"
+            )),
+            "{reasons}"
+        );
+        assert_eq!(
+            send(&gateway, get("/hello")).problem(500, "misconfigured")["status"],
+            500
+        );
+    }
+    // Bound, but as something else than the route calls, is missing too.
     let mut gateway = app_gateway(&dev_vars());
-    assert_eq!(gateway.service_bindings().collect::<Vec<_>>(), ["GREETER"]);
-    gateway.check_bindings(|name| name == "GREETR");
-    let reasons = gateway.misconfiguration().expect("refuses every request").join("\n");
+    gateway.check_bindings(|name, kind| name != "QUOTA" || kind != BindingKind::DurableObject);
     assert!(
-        reasons.contains("route /fn/greet calls the service binding `GREETER`, which is not bound"),
-        "{reasons}"
+        gateway.misconfiguration().is_some(),
+        "a QUOTA that is no Durable Object namespace"
     );
-    assert_eq!(
-        send(&gateway, get("/hello")).problem(500, "misconfigured")["status"],
-        500
-    );
+}
+
+#[test]
+fn rate_limits_repeat_each_limiter_binding_exactly() {
+    let mut environments = vec![None];
+    environments.extend(wrangler_environments().into_iter().map(Some));
+    for environment in environments {
+        let vars = deployment_vars(environment.as_deref());
+        let settings: serde_json::Value = vars
+            .iter()
+            .find(|(name, _)| name == "RATE_LIMITS")
+            .map(|(_, value)| serde_json::from_str(value).unwrap())
+            .expect("RATE_LIMITS");
+        let declared = declared_rate_limits(environment.as_deref());
+        assert_eq!(declared.len(), settings.as_object().unwrap().len(), "{environment:?}");
+        for (name, limit, period) in declared {
+            let entry = &settings[&name];
+            assert!(
+                entry == "off" || (entry["limit"] == limit && entry["period"] == period),
+                "RATE_LIMITS.{name} of {environment:?} says {entry}, its [[ratelimits]] entry {limit} per {period} s"
+            );
+        }
+    }
 }
 
 #[test]

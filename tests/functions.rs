@@ -6,6 +6,8 @@
 
 mod support;
 
+use edgegate::gateway::BindingKind;
+
 use edgegate::http::{Method, Request};
 use edgegate::platform::FetchError;
 use edgegate::routing::Route;
@@ -40,7 +42,7 @@ fn event(platform: &RecordingPlatform) -> Value {
 
 #[test]
 fn a_function_gets_the_gateway_event_through_its_binding() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     answer(&platform, GREETER, 200, br#"{"statusCode": 200, "body": "hi"}"#);
     let request = keyed(Method::Post, "/fn/greet/Ada%20L?lang=es&key=dev-local-key&n=1&n=2")
         .with_header("content-type", "application/json")
@@ -102,7 +104,7 @@ fn a_function_gets_the_gateway_event_through_its_binding() {
 
 #[test]
 fn a_binary_body_reaches_the_function_as_base64_and_the_route_limit_holds() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     answer(&platform, GREETER, 200, br#"{"statusCode": 204}"#);
     let request = keyed(Method::Put, "/fn/greet")
         .with_header("content-type", "application/octet-stream")
@@ -131,7 +133,7 @@ fn a_binary_body_reaches_the_function_as_base64_and_the_route_limit_holds() {
 fn every_variant_of_the_response_object_maps_to_http() {
     let gateway = app_gateway(&dev_vars());
     let call = |object: Value| {
-        let platform = RecordingPlatform::default();
+        let platform = platform();
         answer(&platform, GREETER, 200, object.to_string().as_bytes());
         send_on(&gateway, keyed(Method::Get, "/fn/greet"), &platform)
     };
@@ -251,7 +253,7 @@ fn a_malformed_answer_is_a_502_with_the_reason_in_the_log() {
         ),
     ];
     for (status, body, reason) in cases {
-        let platform = RecordingPlatform::default();
+        let platform = platform();
         answer(&platform, GREETER, status, &body);
         let exchange = send_on(&gateway, keyed(Method::Get, "/fn/greet"), &platform);
         let problem = exchange.problem(502, "upstream-invalid-answer");
@@ -270,7 +272,7 @@ fn a_malformed_answer_is_a_502_with_the_reason_in_the_log() {
 
 #[test]
 fn an_answer_over_the_limit_is_a_502_not_held_whole() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let huge = format!(
         r#"{{"statusCode": 200, "body": "{}"}}"#,
         "a".repeat(edgegate::upstream::function::ANSWER_LIMIT)
@@ -287,7 +289,7 @@ fn an_answer_over_the_limit_is_a_502_not_held_whole() {
 #[test]
 fn a_function_that_is_down_or_slow_is_the_gateways_502_or_504() {
     let gateway = app_gateway(&dev_vars());
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     platform.answer(
         GREETER,
         FakeAnswer::Fail(FetchError::Unreachable("no such service".into())),
@@ -310,8 +312,9 @@ fn a_service_binding_gets_the_request_by_the_forwarding_rules() {
         Route::any_to("/fn", function("FN").retry_idempotent()).public(),
     ];
     let gateway = custom_gateway(routes, &dev_vars());
-    assert_eq!(gateway.service_bindings().collect::<Vec<_>>(), ["SVC", "FN"]);
-    let platform = RecordingPlatform::default();
+    let bindings: Vec<_> = gateway.bindings().collect();
+    assert_eq!(bindings, [("SVC", BindingKind::Service), ("FN", BindingKind::Service)]);
+    let platform = platform();
     answer(&platform, "https://svc/a/b?x=1", 201, b"made");
     let request = keyed(Method::Post, "/svc/a/b?x=1&key=k")
         .with_header("content-type", "text/plain")

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request};
-use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
+use edgegate::testing::{as_the_adapter_passes, block_on};
 use edgegate_app::items::MemoryItems;
 use edgegate_app::AppState;
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ impl Api {
     }
 
     fn send(&self, request: Request) -> Exchange {
-        let platform = RecordingPlatform::default();
+        let platform = platform();
         let request = as_the_adapter_passes(&self.gateway, request);
         let response = block_on(self.gateway.handle(request, &self.state, &platform));
         Exchange {

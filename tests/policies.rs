@@ -125,7 +125,7 @@ fn every_response_to_an_allowed_origin_carries_cors_headers_errors_included() {
         assert_eq!(exchange.header("access-control-allow-credentials"), Some("true"));
         assert_eq!(
             exchange.header("access-control-expose-headers"),
-            Some("x-request-id, x-total-count")
+            Some("x-request-id, ratelimit, ratelimit-policy, retry-after, x-total-count")
         );
         assert_eq!(exchange.header("vary"), Some("Origin"));
     }
@@ -623,7 +623,10 @@ fn unprocessable_and_internal_errors_carry_cors_headers_too() {
         let exchange = send(&gateway, request.with_header("origin", FRONTEND));
         assert_eq!(exchange.status(), status);
         assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
-        assert_eq!(exchange.header("access-control-expose-headers"), Some("x-request-id"));
+        assert_eq!(
+            exchange.header("access-control-expose-headers"),
+            Some("x-request-id, ratelimit, ratelimit-policy, retry-after")
+        );
     }
 }
 

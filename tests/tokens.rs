@@ -120,7 +120,7 @@ fn bearer(target: &str, token: &str) -> edgegate::http::Request {
 
 #[test]
 fn a_valid_token_is_the_principal_with_its_claims() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -159,7 +159,7 @@ fn a_valid_token_is_the_principal_with_its_claims() {
 #[test]
 fn every_claim_check_refuses_with_its_own_detail() {
     type Change = Box<dyn Fn(&mut Value)>;
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -225,7 +225,7 @@ fn every_claim_check_refuses_with_its_own_detail() {
 
 #[test]
 fn forged_and_malformed_tokens_are_refused_without_echoing_them() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key, &ec_key("e1")], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -324,7 +324,7 @@ fn forged_and_malformed_tokens_are_refused_without_echoing_them() {
 
 #[test]
 fn keys_are_fetched_once_for_concurrent_first_requests_and_then_cached() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -353,7 +353,7 @@ fn keys_are_fetched_once_for_concurrent_first_requests_and_then_cached() {
 
 #[test]
 fn a_responses_max_age_sets_the_freshness_within_bounds() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], Some("public, max-age=1"));
     let gateway = app_with_remote_keys(json!({}));
@@ -376,7 +376,7 @@ fn a_responses_max_age_sets_the_freshness_within_bounds() {
 
 #[test]
 fn unknown_key_ids_refetch_at_most_once_per_interval_and_rotation_is_picked_up() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let old = rsa_key("old");
     let new = rsa_key("new");
     serve_jwks(&platform, &[&old], None);
@@ -421,7 +421,7 @@ fn unknown_key_ids_refetch_at_most_once_per_interval_and_rotation_is_picked_up()
 #[test]
 fn an_unreachable_provider_is_a_503_to_retry_and_cached_keys_keep_working() {
     // Down from the start: 503 with Retry-After, never 401; a key still works.
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     platform.answer(
         JWKS,
         FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())),
@@ -501,7 +501,7 @@ fn an_unreachable_provider_is_a_503_to_retry_and_cached_keys_keep_working() {
 
 #[test]
 fn a_verified_token_skips_the_signature_check_until_it_expires() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -518,7 +518,7 @@ fn a_verified_token_skips_the_signature_check_until_it_expires() {
 
 #[test]
 fn scopes_a_route_requires_are_a_403_with_the_scope_named() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -557,7 +557,7 @@ fn scopes_a_route_requires_are_a_403_with_the_scope_named() {
 
 #[test]
 fn inline_keys_need_no_fetch_and_algorithms_can_be_narrowed() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let rsa = rsa_key("k1");
     let ec = ec_key("e1");
     let jwks = json!({"keys": [rsa.jwk, ec.jwk]});
@@ -599,7 +599,7 @@ fn handlers_read_typed_claims() {
     async fn maybe(claims: Option<Claims<Value>>, principal: Principal) -> String {
         format!("{} {}", principal.id, claims.is_some())
     }
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     let vars = with_var(
         dev_vars(),
@@ -636,7 +636,7 @@ fn handlers_read_typed_claims() {
 
 #[test]
 fn preflights_need_no_token_and_refusals_carry_cors_headers() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
@@ -713,7 +713,7 @@ async fn app_hello() -> &'static str {
 
 #[test]
 fn a_token_subject_never_shares_idempotency_keys_with_a_key_consumer_of_the_same_name() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));

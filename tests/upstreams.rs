@@ -43,7 +43,7 @@ fn keyed(method: Method, target: &str) -> Request {
 
 #[test]
 fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     respond(
         &platform,
         &format!("{ORIGIN}/a/b%20c?x=1&y=2"),
@@ -121,7 +121,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
 
 #[test]
 fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     respond(
         &platform,
         &format!("{ORIGIN}/page"),
@@ -164,7 +164,7 @@ fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
 
 #[test]
 fn redirects_are_passed_on_not_followed() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     respond(
         &platform,
         &format!("{ORIGIN}/old"),
@@ -182,7 +182,7 @@ fn redirects_are_passed_on_not_followed() {
 
 #[test]
 fn failures_are_the_gateways_502_and_504_never_the_clients() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     platform.answer(
         &format!("{ORIGIN}/down"),
         FakeAnswer::Fail(FetchError::Unreachable("connection refused".into())),
@@ -209,7 +209,7 @@ fn failures_are_the_gateways_502_and_504_never_the_clients() {
 
 #[test]
 fn policies_run_before_anything_is_forwarded() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     respond(&platform, &format!("{ORIGIN}/x"), 200, &[], b"ok");
     let gateway = app();
     send_on(&gateway, Request::new(Method::Get, "/origin/x"), &platform).problem(401, "unauthorized");
@@ -231,7 +231,7 @@ fn policies_run_before_anything_is_forwarded() {
 
 #[test]
 fn a_body_without_a_declared_length_streams_under_the_routes_limit() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     respond(&platform, &format!("{ORIGIN}/up"), 201, &[], b"");
     let gateway = app_gateway(&with_var(
         with_var(dev_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
@@ -252,7 +252,7 @@ fn a_body_without_a_declared_length_streams_under_the_routes_limit() {
 
 #[test]
 fn idempotent_requests_are_retried_once_when_the_route_asks() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let url = "https://origin.test/flaky";
     platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
     let vars = with_var(
@@ -276,7 +276,7 @@ fn idempotent_requests_are_retried_once_when_the_route_asks() {
 
 #[test]
 fn a_constant_address_gets_the_path_parameters_in_its_query() {
-    let platform = RecordingPlatform::default();
+    let platform = platform();
     let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
     respond(&platform, url, 200, &[], b"ok");
     let vars = with_var(

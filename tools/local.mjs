@@ -1,7 +1,7 @@
 // What the end-to-end tests and the benchmark share for running the project's
 // own tools locally: where they are, the environment they run in, free ports.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,8 @@ export const APP_POLICY_VARS = {
   CORS_PROFILES: JSON.stringify({ partners: {} }),
   IP_RULES: JSON.stringify({ partners: { allow: [], deny: [] } }),
   UPSTREAMS: JSON.stringify({ origin: "https://example.com" }),
+  RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: { limit: 100, period: 60 }, PER_CLIENT: { limit: 600, period: 60 } }),
+  QUOTAS: JSON.stringify({ default: { per_day: 10000 } }),
   // The development provider (.dev.vars.example): its key is in the repo.
   JWT_PROVIDERS: JSON.stringify({
     firebase: {
@@ -46,6 +48,48 @@ export function greeterCapnp(dir) {
   return {
     service: `(name = "greeter", worker = (modules = [ (name = "greeter.js", esModule = embed "greeter.js") ], compatibilityDate = "2026-11-01"))`,
     binding: `(name = "GREETER", service = "greeter")`,
+  };
+}
+
+/**
+ * Traffic control for our own workerd configs (plain `workerd serve` has no
+ * rate-limit binding): `trafficCapnp(dir, limits)` writes a limiter Worker
+ * into `dir` whose entrypoints answer `limit({key})` as the Workers binding
+ * does (fixed windows aligned to the clock, in memory), one per limiter in
+ * `limits` ({NAME: {limit, period}}), and gives the service to list, the
+ * bindings to give a gateway, and what our worker needs for its quota
+ * Durable Object (the class it exports, SQLite storage in a fresh
+ * directory under `dir`).
+ */
+export function trafficCapnp(dir, limits) {
+  const entrypoint = (name) => name.toLowerCase().replace(/(^|_)(.)/g, (_, __, c) => c.toUpperCase());
+  const source = `import { WorkerEntrypoint } from "cloudflare:workers";
+const counts = new Map();
+function limiter(name, limit, period) {
+  return class extends WorkerEntrypoint {
+    limit({ key }) {
+      const window = Math.floor(Date.now() / (period * 1000));
+      const id = name + "\\n" + key;
+      let entry = counts.get(id);
+      if (entry === undefined || entry.window !== window) counts.set(id, (entry = { window, count: 0 }));
+      if (entry.count >= limit) return { success: false };
+      entry.count++;
+      return { success: true };
+    }
+  };
+}
+${Object.entries(limits).map(([name, { limit, period }]) => `export const ${entrypoint(name)} = limiter(${JSON.stringify(name)}, ${limit}, ${period});`).join("\n")}
+export default { fetch: () => new Response("a limiter", { status: 404 }) };
+`;
+  writeFileSync(path.join(dir, "limiter.js"), source);
+  const storage = mkdtempSync(path.join(dir, "quota-"));
+  return {
+    service: `(name = "limiter", worker = (modules = [ (name = "limiter.js", esModule = embed "limiter.js") ], compatibilityDate = "2026-11-01")),
+    (name = "quota-storage", disk = (path = ${JSON.stringify(storage)}, writable = true))`,
+    limiters: Object.keys(limits).map((name) => `(name = "${name}", service = (name = "limiter", entrypoint = "${entrypoint(name)}"))`),
+    quota: `(name = "QUOTA", durableObjectNamespace = "QuotaCounter")`,
+    objects: `durableObjectNamespaces = [ (className = "QuotaCounter", uniqueKey = "edgegate-quota", enableSql = true) ],
+  durableObjectStorage = (localDisk = "quota-storage"),`,
   };
 }
 

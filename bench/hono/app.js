@@ -2,7 +2,8 @@
 // a Hono user would — hono/cors with the same origins, an x-api-key check on
 // /api/* that falls back to a bearer token from the `firebase` provider
 // (hono/jwk with the JWKS inline, issuer and audience checked, as ours), and
-// the same handlers; /origin/* takes the same key or token and forwards with
+// the same handlers, /api/* rate-limited per caller with hono-rate-limiter on
+// the same limiter binding as ours; /origin/* takes the same key or token and forwards with
 // hono/proxy to UPSTREAMS.origin, with the headers ours sets and strips (s6).
 // `worker.js` serves it as the issue specifies;
 // `logged.js` adds what our gateway also does on every request, as a Hono user
@@ -13,6 +14,7 @@ import { jwk } from "hono/jwk";
 import { proxy } from "hono/proxy";
 import { requestId } from "hono/request-id";
 import { routePath } from "hono/route";
+import { rateLimiter } from "hono-rate-limiter";
 
 export function build({ log }) {
   const app = new Hono();
@@ -62,6 +64,17 @@ export function build({ log }) {
     await next();
   };
   app.use("/api/*", keyOrToken);
+  // As ours limits /api (PER_PRINCIPAL): hono-rate-limiter on the same binding, per key's consumer or token's subject.
+  app.use(
+    "/api/*",
+    rateLimiter({
+      binding: (c) => c.env.PER_PRINCIPAL,
+      keyGenerator: (c) => {
+        const claims = c.get("jwtPayload");
+        return claims ? `jwt:firebase:${claims.sub}` : `api_key::${keys.get(c.req.header("x-api-key") ?? c.req.query("key"))}`;
+      },
+    }),
+  );
   app.use("/origin/*", keyOrToken);
 
   app.get("/hello", (c) => c.text("Hello, World!"));

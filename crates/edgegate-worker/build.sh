@@ -69,6 +69,8 @@ fi
 # entry.js shares the platform module wasm-bindgen copied in as a snippet.
 platform_js=$(cd "$next" && ls snippets/edgegate-worker-*/js/platform.js)
 sed "s|from \"./platform.js\"|from \"./$platform_js\"|" "$adapter/js/entry.js" > "$next/entry.js"
+# The quota Durable Object class the entry exports.
+cp "$adapter/js/quota.js" "$next/quota.js"
 # Their JS classes go too (release only: the dev build keeps their exports).
 if [ "$profile" = release ]; then
   node "$adapter/trim-glue.mjs" "$next/index.js" ContainerStartupOptions IntoUnderlyingByteSource \
@@ -78,5 +80,5 @@ fi
 rm -rf "$out/snippets"
 [ -d "$next/snippets" ] && mv "$next/snippets" "$out/"
 mv "$next/index_bg.wasm" "$next/index.js" "$out/"
-mv "$next/entry.js" "$out/entry.js"
+mv "$next/entry.js" "$next/quota.js" "$out/"
 rm -rf "$next"

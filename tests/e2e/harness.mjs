@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort, greeterCapnp } from "../../tools/local.mjs";
+import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../../tools/local.mjs";
 
 export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
@@ -114,6 +114,7 @@ export async function serveBundle({ vars = {} } = {}) {
   // `embed` paths are relative to the config: it sits beside the bundle.
   const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
   const greeter = greeterCapnp(path.dirname(bundle.dir));
+  const traffic = trafficCapnp(path.dirname(bundle.dir), JSON.parse(APP_POLICY_VARS.RATE_LIMITS));
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";
@@ -123,13 +124,15 @@ const config :Workerd.Config = (
     # Outbound fetches may reach this machine (the tests' origins listen on 127.0.0.1).
     (name = "internet", network = (allow = ["public", "private", "local"])),
     ${greeter.service},
+    ${traffic.service},
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
   compatibilityDate = "2026-11-01",
-  bindings = [ ${[...bindings, greeter.binding].join(", ")} ],
+  bindings = [ ${[...bindings, greeter.binding, ...traffic.limiters, traffic.quota].join(", ")} ],
+  ${traffic.objects}
 );
 `,
   );
@@ -158,7 +161,7 @@ function watchLogs(url, output, extra) {
     accessLogs() {
       return output.flatMap((line) => {
         const start = line.indexOf("{");
-        if (start < 0 || !line.includes('"request_id"')) return [];
+        if (start < 0 || !line.includes('"request_id"') || !line.includes('"status"')) return [];
         try {
           return [JSON.parse(line.slice(start))];
         } catch {

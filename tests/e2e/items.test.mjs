@@ -6,11 +6,14 @@ import { ROOT, TOOL_ENV, WRANGLER } from "../../tools/local.mjs";
 import { DEV_KEY, problem, startWorker } from "./harness.mjs";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-api-key": DEV_KEY };
+// Writes are rate-limited per caller (100 a minute): the bulk test writes as a caller of its own.
+const BULK_KEY = "bulk-writer-key";
+const API_KEYS = JSON.stringify({ [DEV_KEY]: "dev", [BULK_KEY]: "bulk" });
 
 describe("items on D1", () => {
   let worker;
   before(async () => {
-    worker = await startWorker();
+    worker = await startWorker({ vars: { API_KEYS } });
   });
   after(async () => worker?.stop());
 
@@ -109,7 +112,7 @@ describe("items on D1", () => {
   });
 
   test("100 concurrent creates: all 201, distinct ids, each listed exactly once", async () => {
-    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => create({ name: `bulk ${i}` })));
+    const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => create({ name: `bulk ${i}` }, { "x-api-key": BULK_KEY })));
     const items = await Promise.all(responses.map((r) => r.json()));
     assert.deepEqual(responses.map((r) => r.status), Array(100).fill(201), JSON.stringify(items.find((i) => !i.id)));
     const ids = items.map((item) => item.id);

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use edgegate::config::Settings;
-use edgegate::gateway::Gateway;
+use edgegate::gateway::{BindingKind, Gateway};
 use edgegate::http::{Method, Request, Response};
 use edgegate::routing::{Route, RouteTable};
 use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
@@ -85,26 +85,65 @@ pub fn wrangler_environments() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The service bindings a section of wrangler.toml declares (`[[services]]`
-/// at the top level, `None`, or in `[env.<name>]`: wrangler does not inherit
-/// bindings into environments).
-pub fn service_bindings(environment: Option<&str>) -> Vec<String> {
+/// The bindings a section of wrangler.toml declares (at the top level,
+/// `None`, or in `[env.<name>]`: wrangler does not inherit bindings into
+/// environments), with what each is: `[[services]]`, `[[ratelimits]]`,
+/// `[[durable_objects.bindings]]`.
+pub fn declared_bindings(environment: Option<&str>) -> Vec<(String, BindingKind)> {
+    let section = section(environment);
+    let entries = |path: &[&str], key: &str, kind: BindingKind| -> Vec<(String, BindingKind)> {
+        let mut value = section.as_ref();
+        for step in path {
+            value = value.and_then(|v| v.get(step));
+        }
+        value
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.get(key)?.as_str().map(|name| (name.to_owned(), kind)))
+            .collect()
+    };
+    let mut bindings = entries(&["services"], "binding", BindingKind::Service);
+    bindings.extend(entries(&["ratelimits"], "name", BindingKind::RateLimit));
+    bindings.extend(entries(
+        &["durable_objects", "bindings"],
+        "name",
+        BindingKind::DurableObject,
+    ));
+    bindings
+}
+
+/// A section's `[[ratelimits]]`: name, limit and period, as the binding enforces them.
+pub fn declared_rate_limits(environment: Option<&str>) -> Vec<(String, u64, u64)> {
     section(environment)
         .as_ref()
-        .and_then(|section| section.get("services"))
+        .and_then(|section| section.get("ratelimits"))
         .and_then(toml::Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|service| service.get("binding")?.as_str().map(str::to_owned))
+        .map(|entry| {
+            let simple = entry.get("simple").expect("a [[ratelimits]] entry has `simple`");
+            let number = |key: &str| {
+                simple
+                    .get(key)
+                    .and_then(toml::Value::as_integer)
+                    .expect("limit and period") as u64
+            };
+            (
+                entry["name"].as_str().expect("name").to_owned(),
+                number("limit"),
+                number("period"),
+            )
+        })
         .collect()
 }
 
 /// The real gateway as a deployment of that section runs it: its settings,
-/// and its service bindings checked as the adapter checks the runtime's `env`.
+/// and the bindings its routes call checked as the adapter checks the runtime's `env`.
 pub fn deployed_gateway(environment: Option<&str>) -> Gateway<AppState> {
     let mut gateway = app_gateway(&deployment_vars(environment));
-    let bound = service_bindings(environment);
-    gateway.check_bindings(|name| bound.iter().any(|b| b == name));
+    let bound = declared_bindings(environment);
+    gateway.check_bindings(|name, kind| bound.iter().any(|(b, k)| b == name && *k == kind));
     gateway
 }
 
@@ -140,7 +179,7 @@ pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
 
 /// The settings that give named policies their values: a test table names
 /// none of the app's, so these are left out unless a test keeps one.
-const NAMED_POLICY_SETTINGS: &[&str] = &["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS", "UPSTREAMS"];
+const NAMED_POLICY_SETTINGS: &[&str] = &["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS", "UPSTREAMS", "RATE_LIMITS"];
 
 /// A gateway over a test route table, with these settings, less the values
 /// of the app's named policies (a test table names none of them).
@@ -198,7 +237,7 @@ impl Exchange {
         let line = self
             .logs
             .iter()
-            .find(|l| l.contains("\"request_id\""))
+            .find(|l| l.contains("\"request_id\"") && l.contains("\"status\""))
             .expect("an access log line");
         serde_json::from_str(line).unwrap()
     }
@@ -217,7 +256,16 @@ impl Exchange {
 }
 
 pub fn send(gateway: &Gateway<AppState>, request: Request) -> Exchange {
-    send_on(gateway, request, &RecordingPlatform::default())
+    send_on(gateway, request, &platform())
+}
+
+/// A host platform with the rate limiters wrangler.toml binds (as `wrangler dev` simulates them).
+pub fn platform() -> RecordingPlatform {
+    let platform = RecordingPlatform::default();
+    for (name, limit, period) in declared_rate_limits(None) {
+        platform.bind_limiter(&name, limit as u32, period as u32);
+    }
+    platform
 }
 
 /// Sends on a given platform (its clock, fetch answers and counters), taking

@@ -34,7 +34,9 @@ import {
 } from "./index.js";
 // The platform's stream reader (js/platform.js), shared with the wasm side;
 // build.sh points this at where wasm-bindgen put it.
-import { readBody as readWithin, useBindings } from "./platform.js";
+import { declareBody, readBody as readWithin, useBindings } from "./platform.js";
+// Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
+export { QuotaCounter } from "./quota.js";
 
 const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
@@ -134,7 +136,9 @@ function handle(request, all) {
   }
   word(countAt, count);
   // A body-less request passes null: no handle is made for it.
-  return fetchHead(at, all, request.body, Date.now());
+  const body = request.body;
+  if (body !== null && headers.has("content-length")) declareBody(request);
+  return fetchHead(at, all, body, Date.now());
 }
 
 /** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */

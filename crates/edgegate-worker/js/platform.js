@@ -102,9 +102,71 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs, ser
   }
 }
 
+/** A promise that settles with `value` after `ms`, for racing a counter that hangs. */
+function after(ms, value) {
+  let timer;
+  const promise = new Promise((resolve) => (timer = setTimeout(() => resolve(value), ms)));
+  return [promise, timer];
+}
+
+/**
+ * Counts one request under `key` with the rate-limit binding `binding`:
+ * 1 within the limit, 0 over it, or a string saying why it could not count
+ * (a missing or failing binding). No timer races it: the binding answers
+ * from the location's own cache, and a timer per request would cost every
+ * limited request more than the limit itself.
+ */
+export async function rateLimit(binding, key) {
+  const limiter = bindings?.[binding];
+  if (typeof limiter?.limit !== "function") return `no rate-limit binding ${binding}`;
+  try {
+    const outcome = await limiter.limit({ key });
+    return outcome?.success === true ? 1 : outcome?.success === false ? 0 : "the rate limiter answered without `success`";
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/**
+ * Counts one request under `key` in the quota Durable Object behind
+ * `binding` (one object per key), in the windows `[seconds, limit, ...]`:
+ * answers [admitted, count, reset, ...] (js/quota.js), or a string saying
+ * why it could not (no answer within 3 s included).
+ */
+export async function countQuota(binding, key, windows) {
+  const namespace = bindings?.[binding];
+  if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
+  const [timeout, timer] = after(3000, "the quota object did not answer within 3 s");
+  try {
+    const stub = namespace.get(namespace.idFromName(key));
+    const answer = await Promise.race([stub.count(Array.from(windows)), timeout]);
+    return typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
+  } catch (error) {
+    return String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Request bodies with a declared Content-Length, by their stream: read whole
+ * with `arrayBuffer()` (the runtime's own, much cheaper than a reader loop)
+ * when the gateway asks after I/O, the declared length being checked against
+ * the limit by then. The entry registers each such request.
+ */
+const declared = new WeakMap();
+export function declareBody(request) {
+  declared.set(request.body, request);
+}
+
 /** A stream's bytes, or null as soon as there are more than `limit`; rejects if the stream fails. */
 export async function readBody(stream, limit) {
   if (stream === null || stream === undefined) return new Uint8Array(0);
+  const request = declared.get(stream);
+  if (request !== undefined) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.length > limit ? null : bytes;
+  }
   const reader = stream.getReader();
   const chunks = [];
   let size = 0;

@@ -1,5 +1,6 @@
 //! The worker's `env`, as an app's build function sees it.
 
+use edgegate::platform::BindingKind;
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
@@ -24,11 +25,17 @@ impl Env {
         js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string())
     }
 
-    /// Whether `name` is a binding with a `fetch` (a service binding).
-    pub fn has_binding(&self, name: &str) -> bool {
+    /// Whether `name` is bound as `kind`: it has the method the gateway
+    /// calls (`fetch`, `limit`, `idFromName`).
+    pub fn has_binding(&self, name: &str, kind: BindingKind) -> bool {
+        let method = match kind {
+            BindingKind::Service => "fetch",
+            BindingKind::RateLimit => "limit",
+            BindingKind::DurableObject => "idFromName",
+        };
         Reflect::get(&self.0, &JsValue::from_str(name))
-            .and_then(|binding| Reflect::get(&binding, &JsValue::from_str("fetch")))
-            .is_ok_and(|fetch| fetch.is_function())
+            .and_then(|binding| Reflect::get(&binding, &JsValue::from_str(method)))
+            .is_ok_and(|method| method.is_function())
     }
 
     /// The JS `env` object itself, for bindings (D1, services) an app uses directly.

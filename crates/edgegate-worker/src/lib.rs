@@ -70,11 +70,12 @@ impl<S> Worker<S> {
         Worker { gateway, state }
     }
 
-    /// The worker, refusing every request if a service binding its
-    /// upstreams name is missing from `env` (see [`Gateway::check_bindings`]).
+    /// The worker, refusing every request if a binding its routes call
+    /// (services, limiters, quota objects) is missing from `env` (see
+    /// [`Gateway::check_bindings`]).
     #[cfg(target_arch = "wasm32")]
     pub fn bound(mut self, env: &Env) -> Worker<S> {
-        self.gateway.check_bindings(|name| env.has_binding(name));
+        self.gateway.check_bindings(|name, kind| env.has_binding(name, kind));
         self
     }
 }

@@ -9,7 +9,8 @@ use std::rc::Rc;
 use edgegate::http::{BodyReadError, BodySource};
 use edgegate::platform::fetch::OutboundBody;
 use edgegate::platform::{
-    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
+    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, QuotaCount, QuotaWindow,
+    SignatureAlgorithm, VerifyingKey,
 };
 
 use crate::body::ParkedBody;
@@ -36,6 +37,10 @@ extern "C" {
         timeout_ms: u32,
         service: Option<String>,
     ) -> Promise;
+    #[wasm_bindgen(js_name = rateLimit)]
+    fn js_rate_limit(binding: &str, key: &str) -> Promise;
+    #[wasm_bindgen(js_name = countQuota)]
+    fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
 }
@@ -157,6 +162,44 @@ impl Platform for WorkerPlatform {
                 status,
                 headers,
                 body: Box::new(RuntimeStream(parts.get(2))),
+            })
+        })
+    }
+
+    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        let promise = js_rate_limit(binding, key);
+        Box::pin(async move {
+            let answer = JsFuture::from(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            match answer.as_f64() {
+                Some(within) => Ok(within == 1.0),
+                None => Err(answer.as_string().unwrap_or_else(|| "the rate limiter failed".into())),
+            }
+        })
+    }
+
+    fn count_quota<'a>(
+        &'a self,
+        binding: &'a str,
+        key: &'a str,
+        windows: &'a [QuotaWindow],
+    ) -> PlatformFuture<'a, Result<QuotaCount, String>> {
+        let flat: Vec<f64> = windows
+            .iter()
+            .flat_map(|w| [w.seconds as f64, w.limit as f64])
+            .collect();
+        let promise = js_count_quota(binding, key, &flat);
+        Box::pin(async move {
+            let answer = JsFuture::from(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            if let Some(reason) = answer.as_string() {
+                return Err(reason);
+            }
+            let numbers = js_sys::Float64Array::new(&answer).to_vec();
+            let Some((admitted, counts)) = numbers.split_first().filter(|(_, c)| c.len() == 2 * windows.len()) else {
+                return Err("the quota object answered another number of counts".into());
+            };
+            Ok(QuotaCount {
+                admitted: *admitted == 1.0,
+                windows: counts.chunks(2).map(|pair| (pair[0] as u64, pair[1] as u32)).collect(),
             })
         })
     }

@@ -14,7 +14,8 @@ use crate::gateway::Gateway;
 use crate::http::{BodyReadError, BodySource, Request, Response, ResponseBody};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{
-    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey,
+    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, QuotaCount, QuotaWindow,
+    SignatureAlgorithm, VerifyingKey,
 };
 
 /// The host's platform: the clock stands still unless a test moves it,
@@ -31,7 +32,18 @@ pub struct RecordingPlatform {
     pub sent: RefCell<Vec<SentRequest>>,
     /// How many signatures were checked.
     pub verifications: Cell<usize>,
+    /// The rate-limit bindings this platform has: name, limit, period.
+    limiters: RefCell<Vec<(String, u32, u32)>>,
+    /// Counts per (binding, key, window start), for limiters and quotas alike.
+    counts: RefCell<Vec<(CounterKey, u64)>>,
+    /// Bindings that fail when called (a limiter or quota object that is down).
+    pub failing: RefCell<Vec<String>>,
+    /// Every counter call: (binding, key).
+    pub counted: RefCell<Vec<(String, String)>>,
 }
+
+/// A fake counter's key: binding, key, window start (seconds).
+type CounterKey = (String, String, u64);
 
 /// How the fake answers a URL.
 #[derive(Clone)]
@@ -53,6 +65,10 @@ impl Default for RecordingPlatform {
             answers: RefCell::new(Vec::new()),
             sent: RefCell::new(Vec::new()),
             verifications: Cell::new(0),
+            limiters: RefCell::new(Vec::new()),
+            counts: RefCell::new(Vec::new()),
+            failing: RefCell::new(Vec::new()),
+            counted: RefCell::new(Vec::new()),
         }
     }
 }
@@ -77,6 +93,51 @@ impl RecordingPlatform {
     /// How many times `url` was fetched.
     pub fn fetches_of(&self, url: &str) -> usize {
         self.sent.borrow().iter().filter(|sent| sent.url == url).count()
+    }
+
+    /// Binds a rate limiter: `limit` requests per `period` seconds per key,
+    /// in windows aligned to the clock (as `wrangler dev` simulates the binding).
+    pub fn bind_limiter(&self, binding: &str, limit: u32, period: u32) {
+        self.limiters.borrow_mut().push((binding.to_owned(), limit, period));
+    }
+
+    /// Makes calls to `binding` fail from now on.
+    pub fn fail_binding(&self, binding: &str) {
+        self.failing.borrow_mut().push(binding.to_owned());
+    }
+
+    /// What the counter `binding` holds for `key` in the window of `seconds` now.
+    pub fn count_of(&self, binding: &str, key: &str, seconds: u32) -> u64 {
+        let start = self.window_start(seconds);
+        let counts = self.counts.borrow();
+        counts
+            .iter()
+            .find(|((b, k, w), _)| b == binding && k == key && *w == start)
+            .map_or(0, |(_, count)| *count)
+    }
+
+    fn window_start(&self, seconds: u32) -> u64 {
+        let now = (self.now.get() / 1000.0).floor() as u64;
+        now - now % seconds as u64
+    }
+
+    /// Adds one to a counter if it is under `limit`; whether it was.
+    fn count(&self, binding: &str, key: &str, seconds: u32, limit: u64, add: bool) -> (u64, bool) {
+        let start = self.window_start(seconds);
+        let mut counts = self.counts.borrow_mut();
+        let id = (binding.to_owned(), key.to_owned(), start);
+        let index = match counts.iter().position(|(k, _)| *k == id) {
+            Some(index) => index,
+            None => {
+                counts.push((id, 0));
+                counts.len() - 1
+            }
+        };
+        let room = counts[index].1 < limit;
+        if room && add {
+            counts[index].1 += 1;
+        }
+        (counts[index].1, room)
     }
 
     /// The stand-in signature of `message` by the key whose public members
@@ -161,6 +222,28 @@ impl Platform for RecordingPlatform {
         })
     }
 
+    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        let result = self.fake_rate_limit(binding, key);
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
+    }
+
+    fn count_quota<'a>(
+        &'a self,
+        binding: &'a str,
+        key: &'a str,
+        windows: &'a [QuotaWindow],
+    ) -> PlatformFuture<'a, Result<QuotaCount, String>> {
+        // Counted when called, as the object counts one call at a time.
+        let result = self.fake_quota(binding, key, windows);
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
+    }
+
     fn import_key(
         &self,
         jwk: &str,
@@ -181,6 +264,40 @@ impl Platform for RecordingPlatform {
         let jwk = key.0.downcast_ref::<String>().expect("keys imported by this platform");
         let valid = RecordingPlatform::sign(jwk, algorithm, message) == signature;
         Box::pin(std::future::ready(Ok(valid)))
+    }
+}
+
+impl RecordingPlatform {
+    fn call(&self, binding: &str, key: &str) -> Result<(), String> {
+        self.counted.borrow_mut().push((binding.to_owned(), key.to_owned()));
+        if self.failing.borrow().iter().any(|b| b == binding) {
+            return Err(format!("the binding {binding} failed"));
+        }
+        Ok(())
+    }
+
+    fn fake_rate_limit(&self, binding: &str, key: &str) -> Result<bool, String> {
+        self.call(binding, key)?;
+        let limiter = self.limiters.borrow().iter().find(|(b, _, _)| b == binding).cloned();
+        let (_, limit, period) = limiter.ok_or_else(|| format!("{binding} is not a rate-limit binding"))?;
+        Ok(self.count(binding, key, period, limit as u64, true).1)
+    }
+
+    fn fake_quota(&self, binding: &str, key: &str, windows: &[QuotaWindow]) -> Result<QuotaCount, String> {
+        self.call(binding, key)?;
+        // As the quota object: counted in every window only if each has room.
+        let admitted = windows
+            .iter()
+            .all(|w| self.count(binding, key, w.seconds, w.limit, false).1);
+        let now = (self.now.get() / 1000.0).floor() as u64;
+        let windows = windows
+            .iter()
+            .map(|w| {
+                let (used, _) = self.count(binding, key, w.seconds, w.limit, admitted);
+                (used, (w.seconds as u64 - now % w.seconds as u64) as u32)
+            })
+            .collect();
+        Ok(QuotaCount { admitted, windows })
     }
 }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::policy::jwt::settings::ProviderConfig;
+use crate::policy::traffic::{LimiterSettings, Quotas};
 use crate::policy::{ApiKeys, CorsSettings};
 
 /// The global default body limit: 1 MiB.
@@ -32,6 +33,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "PROBLEM_TYPE_PREFIX",
     "JWT_PROVIDERS",
     "UPSTREAMS",
+    "RATE_LIMITS",
+    "QUOTAS",
 ];
 
 /// The settings, parsed but not yet resolved against the route table.
@@ -55,6 +58,11 @@ pub struct Settings {
     pub jwt_providers: Named<ProviderConfig>,
     /// The addresses of the upstreams routes name (`origin("origin")`).
     pub upstreams: Named<String>,
+    /// The numbers of the rate-limit bindings routes name (`rate_limit("PER_PRINCIPAL")`).
+    pub rate_limits: Named<LimiterSettings>,
+    /// Each principal's quota; `None` when `QUOTAS` is not set (then a
+    /// route that counts quotas is a misconfiguration).
+    pub quotas: Option<Quotas>,
 }
 
 /// One named entry of `IP_RULES`.
@@ -186,6 +194,27 @@ impl Settings {
             }
             Err(message) => fail("UPSTREAMS", message),
         }
+        match named_policies::<Value>(get("RATE_LIMITS"), "{\"limit\": n, \"period\": 10 or 60} or \"off\"") {
+            Ok(Named(limiters)) => {
+                let mut checked = Vec::with_capacity(limiters.len());
+                for (name, limiter) in limiters {
+                    match LimiterSettings::from_json(limiter) {
+                        Ok(limiter) => checked.push((name, limiter)),
+                        Err(message) => fail("RATE_LIMITS", format!("`{name}` {message}")),
+                    }
+                }
+                settings.rate_limits = Named(checked);
+            }
+            Err(message) => fail("RATE_LIMITS", message),
+        }
+        if let Some(value) = get("QUOTAS") {
+            match named_policies::<Value>(Some(value), "{\"per_day\": n, \"per_minute\": n}")
+                .and_then(Quotas::from_json)
+            {
+                Ok(quotas) => settings.quotas = Some(quotas),
+                Err(message) => fail("QUOTAS", message),
+            }
+        }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {
             Some(value) => match ApiKeys::parse(&value) {
@@ -205,7 +234,7 @@ impl Settings {
 /// Named policy values in the order given. A list, not a map: a route table
 /// names a few, and a map type per policy would cost the wasm kilobytes.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Named<T>(Vec<(String, T)>);
+pub struct Named<T>(pub(crate) Vec<(String, T)>);
 
 impl<T> Default for Named<T> {
     fn default() -> Named<T> {

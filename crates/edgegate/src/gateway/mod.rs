@@ -24,11 +24,12 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use crate::platform::Platform;
+pub use crate::platform::{BindingKind, Platform};
 
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
 use crate::policy::access_log::AccessLogEntry;
+use crate::policy::traffic::RefusedBy;
 use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal, RoutePolicy};
 use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
 use crate::routing::{Endpoint, RouteError, RouteTable};
@@ -133,27 +134,35 @@ impl<S> Gateway<S> {
         }
     }
 
-    /// The service bindings this gateway's upstreams are called through.
-    pub fn service_bindings(&self) -> impl Iterator<Item = &str> {
-        self.ready
-            .iter()
-            .flat_map(|ready| ready.bindings.iter().map(|(binding, _)| binding.as_str()))
+    /// The bindings this gateway calls (upstreams' services, limiters,
+    /// quota objects), with what each must be.
+    pub fn bindings(&self) -> impl Iterator<Item = (&str, BindingKind)> {
+        self.ready.iter().flat_map(|ready| {
+            ready
+                .bindings
+                .iter()
+                .map(|(binding, kind, _)| (binding.as_str(), *kind))
+        })
     }
 
-    /// Checks that every service binding an upstream route names is bound
+    /// Checks that every binding a route calls is bound as what it must be
     /// (the adapter asks the runtime's `env`; tests the deployment's
-    /// `[[services]]`). A missing one makes the gateway refuse every
+    /// `wrangler.toml`). A missing one makes the gateway refuse every
     /// request, as any misconfiguration does.
-    pub fn check_bindings(&mut self, bound: impl Fn(&str) -> bool) {
+    pub fn check_bindings(&mut self, bound: impl Fn(&str, BindingKind) -> bool) {
         let Ok(ready) = &self.ready else {
             return;
         };
         let missing: Vec<String> = ready
             .bindings
             .iter()
-            .filter(|(binding, _)| !bound(binding))
-            .map(|(binding, route)| {
-                format!("route {route} calls the service binding `{binding}`, which is not bound ([[services]])")
+            .filter(|(binding, kind, _)| !bound(binding, *kind))
+            .map(|(binding, kind, route)| {
+                format!(
+                    "route {route} calls the {} `{binding}`, which is not bound ({})",
+                    kind.noun(),
+                    kind.section()
+                )
             })
             .collect();
         if !missing.is_empty() {
@@ -259,6 +268,7 @@ impl<S> Gateway<S> {
                     .client_ip
                     .and(request.headers.get(CLIENT_IP_HEADER))
                     .map(|ip| ip.trim().to_owned()),
+                limit: request.extensions.get::<RefusedBy>().map(|refused| refused.0.as_str()),
                 problem,
                 error: cause,
             };

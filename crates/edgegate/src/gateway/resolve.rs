@@ -5,6 +5,7 @@
 use std::rc::Rc;
 
 use crate::config::{ConfigError, Settings};
+use crate::platform::BindingKind;
 use crate::policy::access::{Access, Authenticator, Guard};
 use crate::policy::jwt::{JwtProvider, ScopedJwt};
 use crate::policy::{CorsPolicy, IpRules};
@@ -26,9 +27,10 @@ pub(super) struct Resolved<S> {
     pub problem_type_prefix: String,
     /// Some route takes bearer tokens: `Authorization` must be passed in.
     pub reads_bearer: bool,
-    /// The service bindings upstreams are called through, each with the
-    /// first route that names it (for the misconfiguration's log line).
-    pub bindings: Vec<(String, String)>,
+    /// The bindings upstreams and route policies call, each with what it
+    /// must be and the first route that names it (for the misconfiguration's
+    /// log line).
+    pub bindings: Vec<(String, BindingKind, String)>,
 }
 
 impl<S> Resolved<S> {
@@ -72,18 +74,49 @@ impl<S> Resolved<S> {
         }
         let reads_bearer = !providers_named.is_empty();
         let mut upstreams_named: Vec<&str> = Vec::new();
-        let mut bindings: Vec<(String, String)> = Vec::new();
+        let mut bindings: Vec<(String, BindingKind, String)> = Vec::new();
+        let mut add_binding = |name: &str, kind: BindingKind, route: &str| {
+            if !bindings.iter().any(|(b, _, _)| b == name) {
+                bindings.push((name.to_owned(), kind, route.to_owned()));
+            }
+        };
+        // Route policies take their values from the settings now; what they
+        // use of named settings is checked against them below.
+        let mut limiters_named: Vec<&str> = Vec::new();
+        let mut policy_errors: Vec<ConfigError> = Vec::new();
         for routes in table.paths() {
             for (_, endpoint) in routes.endpoints() {
                 match endpoint.upstream.as_ref().map(|u| (u, u.binding())) {
-                    Some((_, Some(binding))) if !bindings.iter().any(|(b, _)| b == binding) => {
-                        bindings.push((binding.to_owned(), routes.template.to_string()));
-                    }
+                    Some((_, Some(binding))) => add_binding(binding, BindingKind::Service, &routes.template),
                     Some((upstream, None)) if !upstreams_named.contains(&upstream.name()) => {
                         upstreams_named.push(upstream.name())
                     }
                     _ => {}
                 }
+                for policy in &endpoint.policies {
+                    if let Err(error) = policy.configure(&settings) {
+                        if !policy_errors.contains(&error) {
+                            policy_errors.push(error);
+                        }
+                        continue;
+                    }
+                    for (binding, kind) in policy.bindings() {
+                        add_binding(&binding, kind, &routes.template);
+                    }
+                    if let Some(("RATE_LIMITS", name)) = policy.uses() {
+                        if !limiters_named.contains(&name) {
+                            limiters_named.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        for error in policy_errors {
+            fail(&error.setting, error.message);
+        }
+        for name in settings.rate_limits.names() {
+            if !limiters_named.contains(&name) {
+                fail("RATE_LIMITS", format!("`{name}` is not named by any route (a typo?)"));
             }
         }
         for (setting, defined, used) in [

@@ -1,18 +1,22 @@
 //! What the gateway needs from the runtime, and nothing more: a clock, some
 //! randomness for request ids, a log, outbound HTTP ([`fetch`]: JWKS,
-//! upstreams) and signature verification ([`crypto`]: the runtime's
-//! WebCrypto, so no RSA or ECDSA code is compiled into the wasm). The Workers
+//! upstreams), signature verification ([`crypto`]: the runtime's
+//! WebCrypto, so no RSA or ECDSA code is compiled into the wasm) and
+//! traffic control's counters ([`traffic`]: the rate-limit binding and the
+//! quota Durable Object). The Workers
 //! adapter implements it with the runtime's APIs; host tests with
 //! [`FakePlatform`](crate::testing::FakePlatform).
 
 pub mod crypto;
 pub mod fetch;
+pub mod traffic;
 
 use std::future::Future;
 use std::pin::Pin;
 
 pub use crypto::{SignatureAlgorithm, VerifyingKey};
 pub use fetch::{FetchError, OutboundRequest, OutboundResponse};
+pub use traffic::{BindingKind, QuotaCount, QuotaWindow};
 
 /// A future the platform answers with; it may borrow the platform.
 pub type PlatformFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -42,4 +46,17 @@ pub trait Platform {
         message: &'a [u8],
         signature: &'a [u8],
     ) -> PlatformFuture<'a, Result<bool, String>>;
+    /// Counts one request under `key` with the rate-limit binding `binding`
+    /// (the Workers Rate Limiting API): whether it is within the limit. An
+    /// error when the binding fails or is missing.
+    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>>;
+    /// Counts one request under `key` in each of `windows`, in the quota
+    /// Durable Object behind `binding` (one object per key), if every window
+    /// has room; answers the counts. An error when the object cannot be reached.
+    fn count_quota<'a>(
+        &'a self,
+        binding: &'a str,
+        key: &'a str,
+        windows: &'a [QuotaWindow],
+    ) -> PlatformFuture<'a, Result<QuotaCount, String>>;
 }

@@ -30,6 +30,9 @@ pub struct AccessLogEntry<'a> {
     pub upstream_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_ms: Option<f64>,
+    /// The traffic-control limit that refused the request (`rate_limit:PER_CLIENT`, `quota:day`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<&'a str>,
     /// The problem type slug for error responses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<&'a str>,

@@ -198,7 +198,10 @@ impl CorsPolicy {
             Some(headers) => join_tokens(headers, "allowed header")?,
             None => DEFAULT_ALLOW_HEADERS.join(", "),
         };
+        // The request id and traffic control's headers are always readable
+        // (a browser client can then back off as told).
         let mut expose = vec![request_id::HEADER.to_owned()];
+        expose.extend(crate::policy::traffic::HEADERS.map(str::to_owned));
         for header in settings.expose_headers.iter().flatten() {
             let header = header.trim().to_ascii_lowercase();
             if !expose.contains(&header) {
@@ -403,7 +406,10 @@ mod tests {
             Some("http://localhost:5173")
         );
         assert_eq!(allowed.header("access-control-allow-credentials"), Some("true"));
-        assert_eq!(allowed.header("access-control-expose-headers"), Some("x-request-id"));
+        assert_eq!(
+            allowed.header("access-control-expose-headers"),
+            Some("x-request-id, ratelimit, ratelimit-policy, retry-after")
+        );
         assert_eq!(allowed.header("vary"), Some("Origin"));
 
         let mut refused = Response::new(Status::OK);

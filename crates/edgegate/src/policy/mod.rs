@@ -10,9 +10,11 @@ pub mod ip_rules;
 pub mod jwt;
 pub mod request_id;
 pub mod route_policy;
+pub mod traffic;
 
 pub use access::{any_of, api_key, jwt, public, Access, Guard, Principal, Scheme};
 pub use api_key::ApiKeys;
 pub use cors::{CorsPolicy, CorsSettings};
 pub use ip_rules::IpRules;
 pub use route_policy::{PolicyFuture, RoutePolicy};
+pub use traffic::{quota, rate_limit};

@@ -20,8 +20,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
-use crate::platform::Platform;
+use crate::platform::{BindingKind, Platform};
 
 /// What [`RoutePolicy::check`] answers: go on, or this response now.
 pub type PolicyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Response>> + 'a>>;
@@ -45,4 +46,24 @@ pub trait RoutePolicy {
     /// Adds to the response, whatever answered the request past this phase
     /// (`RateLimit-Policy`, say). Nothing by default.
     fn decorate(&self, _request: &Request, _response: &mut Response) {}
+
+    /// Takes its values from the settings, once, when the gateway is built
+    /// (a limiter's numbers, say). An error makes the gateway refuse every
+    /// request (the misconfiguration 500), as any invalid setting does.
+    fn configure(&self, _settings: &Settings) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
+    /// The runtime bindings it calls, with what each must be: the adapter
+    /// checks them when the worker starts, and `cargo test` against the
+    /// deployment's `wrangler.toml`. Asked after [`RoutePolicy::configure`].
+    fn bindings(&self) -> Vec<(String, BindingKind)> {
+        Vec::new()
+    }
+
+    /// The entry of a named setting it uses (`("RATE_LIMITS", "PER_CLIENT")`),
+    /// so an entry no route uses is reported as the typo it likely is.
+    fn uses(&self) -> Option<(&'static str, &str)> {
+        None
+    }
 }

@@ -37,11 +37,18 @@ macro_rules! method_constructors {
 impl<S: 'static> Route<S> {
     /// A route for one method, or for every method when `method` is `None` (`ANY`).
     pub fn new<Args, H: Handler<S, Args>>(method: Option<Method>, path: &str, handler: H) -> Route<S> {
+        Route::of_boxed(method, path, boxed(handler), H::READS_ALL_HEADERS)
+    }
+
+    /// The part of [`Route::new`] that does not depend on the handler's
+    /// type: one copy in the wasm, not one per route.
+    #[inline(never)]
+    fn of_boxed(method: Option<Method>, path: &str, handler: BoxedHandler<S>, reads_all_headers: bool) -> Route<S> {
         Route {
             method,
             path: path.to_owned(),
-            handler: boxed(handler),
-            reads_all_headers: H::READS_ALL_HEADERS,
+            handler,
+            reads_all_headers,
             access: None,
             max_body_bytes: None,
             cors: None,

@@ -49,12 +49,15 @@ kinds! {
     BODY_TOO_LARGE = "body-too-large", PAYLOAD_TOO_LARGE, "The request body is over the route's limit.";
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", UNSUPPORTED_MEDIA_TYPE, "A JSON body was required but the content type is not JSON.";
     INVALID_BODY = "invalid-body", UNPROCESSABLE_CONTENT, "Valid JSON of the wrong shape (naming the field).";
+    RATE_LIMITED = "rate-limited", TOO_MANY_REQUESTS, "Over the route's rate limit; retry after Retry-After (RateLimit-Policy says the limit).";
+    QUOTA_EXCEEDED = "quota-exceeded", TOO_MANY_REQUESTS, "The caller's quota for the day or minute is used up; retry after Retry-After.";
     INTERNAL = "internal", INTERNAL_SERVER_ERROR, "The gateway or a handler failed; the cause is logged under the request id.";
     MISCONFIGURED = "misconfigured", INTERNAL_SERVER_ERROR, "The gateway's settings are invalid; it refuses every request.";
     CREDENTIALS_UNVERIFIABLE = "token-keys-unavailable", SERVICE_UNAVAILABLE, "A token provider's keys cannot be fetched now; retry after Retry-After.";
     UPSTREAM_UNREACHABLE = "upstream-unreachable", BAD_GATEWAY, "The route's upstream could not be reached (the cause is logged).";
     UPSTREAM_TIMEOUT = "upstream-timeout", GATEWAY_TIMEOUT, "The route's upstream did not answer within the route's timeout.";
     UPSTREAM_INVALID_ANSWER = "upstream-invalid-answer", BAD_GATEWAY, "The route's function answered with no valid response object (the reason is logged).";
+    TRAFFIC_CONTROL_UNAVAILABLE = "traffic-control-unavailable", SERVICE_UNAVAILABLE, "A fail-closed limiter or quota cannot count now; retry after Retry-After.";
     UNAVAILABLE = "unavailable", SERVICE_UNAVAILABLE, "A dependency (a database) failed; retry after Retry-After.";
 }
 
