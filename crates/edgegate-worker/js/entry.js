@@ -137,7 +137,7 @@ function handle(request, all) {
   word(countAt, count);
   // A body-less request passes null: no handle is made for it.
   const body = request.body;
-  if (body !== null && headers.has("content-length")) declareBody(request);
+  if (body !== null && headers.has("content-length")) declareBody(request, body);
   return fetchHead(at, all, body, Date.now());
 }
 

@@ -155,8 +155,8 @@ export async function countQuota(binding, key, windows) {
  * the limit by then. The entry registers each such request.
  */
 const declared = new WeakMap();
-export function declareBody(request) {
-  declared.set(request.body, request);
+export function declareBody(request, body) {
+  declared.set(body, request);
 }
 
 /** A stream's bytes, or null as soon as there are more than `limit`; rejects if the stream fails. */

@@ -66,13 +66,41 @@ pub struct Settings {
 }
 
 /// One named entry of `IP_RULES`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpRuleSettings {
-    #[serde(default)]
     pub allow: Vec<String>,
-    #[serde(default)]
     pub deny: Vec<String>,
+}
+
+impl IpRuleSettings {
+    /// `{"allow": [..], "deny": [..]}`, both optional.
+    fn from_json(value: &Value) -> Result<IpRuleSettings, String> {
+        let mut rules = IpRuleSettings::default();
+        for (name, member) in members(value)? {
+            match name.as_str() {
+                "allow" => rules.allow = strings(name, member)?,
+                "deny" => rules.deny = strings(name, member)?,
+                other => return Err(format!("unknown field `{other}`, expected `allow` or `deny`")),
+            }
+        }
+        Ok(rules)
+    }
+}
+
+/// A JSON object's members, or an error saying it is none.
+pub(crate) fn members(value: &Value) -> Result<&serde_json::Map<String, Value>, String> {
+    value.as_object().ok_or_else(|| "not a JSON object".to_owned())
+}
+
+/// A member that must be an array of strings.
+pub(crate) fn strings(name: &str, value: &Value) -> Result<Vec<String>, String> {
+    let wrong = || format!("`{name}` must be an array of strings");
+    value
+        .as_array()
+        .ok_or_else(wrong)?
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
+        .collect()
 }
 
 /// One thing wrong with the configuration: which setting, and what.
@@ -146,11 +174,14 @@ impl Settings {
                 ),
             }
         }
-        match named_policies(get("CORS_PROFILES"), "CORS settings") {
+        match named_policies(get("CORS_PROFILES"), "CORS settings").and_then(|named| named.map(CorsSettings::from_json))
+        {
             Ok(profiles) => settings.cors_profiles = profiles,
             Err(message) => fail("CORS_PROFILES", message),
         }
-        match named_policies(get("IP_RULES"), "{\"allow\": [..], \"deny\": [..]}") {
+        match named_policies(get("IP_RULES"), "{\"allow\": [..], \"deny\": [..]}")
+            .and_then(|named| named.map(IpRuleSettings::from_json))
+        {
             Ok(rules) => settings.ip_rules = rules,
             Err(message) => fail("IP_RULES", message),
         }
@@ -165,7 +196,7 @@ impl Settings {
                 );
             }
         }
-        match named_policies::<Value>(
+        match named_policies(
             get("JWT_PROVIDERS"),
             "{\"issuer\", \"jwks_uri\" or \"jwks\", \"audiences\"}",
         ) {
@@ -181,11 +212,15 @@ impl Settings {
             }
             Err(message) => fail("JWT_PROVIDERS", message),
         }
-        match named_policies::<String>(get("UPSTREAMS"), "an http(s) URL") {
+        match named_policies(get("UPSTREAMS"), "an http(s) URL") {
             Ok(Named(upstreams)) => {
                 let mut checked = Vec::with_capacity(upstreams.len());
                 for (name, url) in upstreams {
-                    match crate::upstream::check_address(&url) {
+                    let Some(url) = url.as_str() else {
+                        fail("UPSTREAMS", format!("`{name}` must be an http(s) URL as a string"));
+                        continue;
+                    };
+                    match crate::upstream::check_address(url) {
                         Ok(url) => checked.push((name, url)),
                         Err(message) => fail("UPSTREAMS", format!("`{name}` {message}")),
                     }
@@ -194,7 +229,7 @@ impl Settings {
             }
             Err(message) => fail("UPSTREAMS", message),
         }
-        match named_policies::<Value>(get("RATE_LIMITS"), "{\"limit\": n, \"period\": 10 or 60} or \"off\"") {
+        match named_policies(get("RATE_LIMITS"), "{\"limit\": n, \"period\": 10 or 60} or \"off\"") {
             Ok(Named(limiters)) => {
                 let mut checked = Vec::with_capacity(limiters.len());
                 for (name, limiter) in limiters {
@@ -208,9 +243,7 @@ impl Settings {
             Err(message) => fail("RATE_LIMITS", message),
         }
         if let Some(value) = get("QUOTAS") {
-            match named_policies::<Value>(Some(value), "{\"per_day\": n, \"per_minute\": n}")
-                .and_then(Quotas::from_json)
-            {
+            match named_policies(Some(value), "{\"per_day\": n, \"per_minute\": n}").and_then(Quotas::from_json) {
                 Ok(quotas) => settings.quotas = Some(quotas),
                 Err(message) => fail("QUOTAS", message),
             }
@@ -258,6 +291,16 @@ impl<T> Named<T> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// Each value read into another type; the first failure names its entry.
+    pub fn map<U>(self, read: impl Fn(&T) -> Result<U, String>) -> Result<Named<U>, String> {
+        let mut entries = Vec::with_capacity(self.0.len());
+        for (name, value) in self.0 {
+            let read = read(&value).map_err(|message| format!("`{name}`: {message}"))?;
+            entries.push((name, read));
+        }
+        Ok(Named(entries))
+    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
@@ -287,8 +330,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
     }
 }
 
-/// A setting holding named policy values: a JSON object from name to `shape`.
-fn named_policies<T: serde::de::DeserializeOwned>(value: Option<String>, shape: &str) -> Result<Named<T>, String> {
+/// A setting holding named policy values: a JSON object from name to `shape`,
+/// each value read by hand afterwards (one deserializer in the wasm, not one
+/// per policy type).
+fn named_policies(value: Option<String>, shape: &str) -> Result<Named<Value>, String> {
     match value {
         None => Ok(Named::default()),
         Some(json) => serde_json::from_slice(json.as_bytes())

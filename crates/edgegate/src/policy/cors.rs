@@ -3,7 +3,7 @@
 //! preflights without credentials), and adds the response headers to every
 //! actual response, errors included.
 
-use serde::Deserialize;
+use serde_json::Value;
 
 use crate::http::{field, Response, Status};
 use crate::policy::request_id;
@@ -15,8 +15,7 @@ pub const DEFAULT_ALLOW_HEADERS: &[&str] = &["content-type", "authorization", "x
 
 /// CORS settings as configured: every field optional, so a route's override
 /// can change one field and inherit the rest.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct CorsSettings {
     pub origins: Option<Vec<String>>,
     pub allow_credentials: Option<bool>,
@@ -26,6 +25,34 @@ pub struct CorsSettings {
 }
 
 impl CorsSettings {
+    /// A `CORS_PROFILES` entry: `{"origins": [..], "allow_credentials": bool,
+    /// "allow_headers": [..], "expose_headers": [..], "max_age": n}`, every
+    /// field optional. Read by hand: a derived deserializer costs the wasm
+    /// kilobytes.
+    pub fn from_json(value: &Value) -> Result<CorsSettings, String> {
+        let mut settings = CorsSettings::default();
+        for (name, member) in crate::config::members(value)? {
+            match name.as_str() {
+                "origins" => settings.origins = Some(crate::config::strings(name, member)?),
+                "allow_headers" => settings.allow_headers = Some(crate::config::strings(name, member)?),
+                "expose_headers" => settings.expose_headers = Some(crate::config::strings(name, member)?),
+                "allow_credentials" => {
+                    settings.allow_credentials = Some(member.as_bool().ok_or("`allow_credentials` must be true or false")?)
+                }
+                "max_age" => {
+                    let seconds = member.as_u64().and_then(|n| u32::try_from(n).ok());
+                    settings.max_age = Some(seconds.ok_or("`max_age` must be a whole number of seconds")?)
+                }
+                other => {
+                    return Err(format!(
+                        "unknown field `{other}`, expected one of `origins`, `allow_credentials`, `allow_headers`, `expose_headers`, `max_age`"
+                    ))
+                }
+            }
+        }
+        Ok(settings)
+    }
+
     /// These settings with `over`'s fields taking precedence.
     pub fn overridden_by(&self, over: &CorsSettings) -> CorsSettings {
         CorsSettings {

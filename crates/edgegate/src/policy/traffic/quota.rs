@@ -5,7 +5,8 @@
 
 use std::cell::RefCell;
 
-use super::{bounded, counter_failed, principal_key, sf_string, too_many, Quotas};
+use super::settings::window_name;
+use super::{bounded, counter_failed, principal_key, too_many, Quotas};
 use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
 use crate::platform::{BindingKind, Platform, QuotaWindow};
@@ -31,9 +32,9 @@ pub fn quota(binding: &str) -> Quota {
     }
 }
 
-/// What a quota check counted, for `RateLimit`: per window, its name, its
-/// limit, the units left and the seconds until it resets.
-struct Counted(Vec<(&'static str, QuotaWindow, u64, u32)>);
+/// What a quota check counted, for `RateLimit`: per window, the units left
+/// and the seconds until it resets.
+struct Counted(Vec<(u64, u32)>);
 
 impl Quota {
     /// Refuses requests (503) while the quota object cannot be reached,
@@ -42,80 +43,74 @@ impl Quota {
         self.fail_closed = true;
         self
     }
+}
 
-    /// The windows this request's principal is counted in (none: no quota).
-    fn windows(&self, request: &Request) -> Vec<(&'static str, QuotaWindow)> {
-        let quotas = self.quotas.borrow();
-        let Some(quotas) = quotas.as_ref() else {
-            return Vec::new();
-        };
-        quotas.plan_for(Principal::of(request).map(|p| &*p.id)).windows()
-    }
+/// The windows `request`'s principal is counted in (none: no quota).
+fn plan<'a>(quotas: &'a Option<Quotas>, request: &Request) -> &'a [QuotaWindow] {
+    quotas
+        .as_ref()
+        .map_or(&[], |quotas| quotas.plan_for(Principal::of(request).map(|p| &*p.id)))
 }
 
 impl RoutePolicy for Quota {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
-            let named = self.windows(request);
-            if named.is_empty() {
+            let windows = plan(&self.quotas.borrow(), request).to_vec();
+            if windows.is_empty() {
                 return Ok(());
             }
-            let windows: Vec<QuotaWindow> = named.iter().map(|(_, window)| *window).collect();
             let key = bounded(format!("quota:{}", principal_key(request)));
             let count = match platform.count_quota(&self.binding, &key, &windows).await {
                 Ok(count) if count.windows.len() == windows.len() => count,
                 Ok(_) => {
-                    let cause = "the quota object answered another number of windows";
-                    return counter_failed(request, platform, "quota", cause, self.fail_closed);
+                    return counter_failed(
+                        request,
+                        platform,
+                        "quota",
+                        "the quota object answered the wrong number of windows",
+                        self.fail_closed,
+                    )
                 }
                 Err(cause) => return counter_failed(request, platform, "quota", &cause, self.fail_closed),
             };
-            let counted: Vec<_> = named
+            let left: Vec<(u64, u32)> = windows
                 .iter()
                 .zip(&count.windows)
-                .map(|((name, window), (used, reset))| (*name, *window, window.limit.saturating_sub(*used), *reset))
+                .map(|(window, (used, reset))| (window.limit.saturating_sub(*used), *reset))
                 .collect();
-            let refusal = (!count.admitted).then(|| {
-                // The window that is full and resets last decides when to retry.
-                counted
-                    .iter()
-                    .filter(|(_, window, left, _)| *left == 0 && window.limit > 0)
-                    .max_by_key(|(_, _, _, reset)| *reset)
-                    .map_or((named[0].0, counted[0].3), |(name, _, _, reset)| (*name, *reset))
-            });
-            request.extensions.insert(Counted(counted));
-            match refusal {
-                None => Ok(()),
-                Some((window, retry_after)) => {
-                    let detail =
-                        format!("This caller's quota per {window} is used up. Retry after {retry_after} seconds.");
-                    let refused_by = format!("quota:{window}");
-                    Err(too_many(
-                        request,
-                        kinds::QUOTA_EXCEEDED,
-                        detail,
-                        refused_by,
-                        retry_after.max(1),
-                    ))
-                }
+            // The full window that resets last decides when to retry.
+            let full = (0..windows.len())
+                .filter(|&i| left[i].0 == 0)
+                .max_by_key(|&i| left[i].1)
+                .unwrap_or(0);
+            request.extensions.insert(Counted(left));
+            if count.admitted {
+                return Ok(());
             }
+            let (name, retry_after) = (window_name(&windows[full]), count.windows[full].1.max(1));
+            let detail = format!("This caller's quota per {name} is used up. Retry after {retry_after} seconds.");
+            Err(too_many(
+                request,
+                kinds::QUOTA_EXCEEDED,
+                detail,
+                format!("quota:{name}"),
+                retry_after,
+            ))
         })
     }
 
     fn decorate(&self, request: &Request, response: &mut Response) {
-        for (name, window) in self.windows(request) {
-            let item = format!(
-                "{};q={};w={}",
-                sf_string(&format!("quota-{name}")),
-                window.limit,
-                window.seconds
+        let quotas = self.quotas.borrow();
+        let windows = plan(&quotas, request);
+        let counted = request.extensions.get::<Counted>();
+        for (i, window) in windows.iter().enumerate() {
+            let name = window_name(window);
+            response.append_to_list(
+                "ratelimit-policy",
+                &format!("\"quota-{name}\";q={};w={}", window.limit, window.seconds),
             );
-            response.append_to_list("ratelimit-policy", &item);
-        }
-        if let Some(Counted(counted)) = request.extensions.get::<Counted>() {
-            for (name, _, left, reset) in counted {
-                let item = format!("{};r={left};t={reset}", sf_string(&format!("quota-{name}")));
-                response.append_to_list("ratelimit", &item);
+            if let Some((left, reset)) = counted.and_then(|Counted(c)| c.get(i)) {
+                response.append_to_list("ratelimit", &format!("\"quota-{name}\";r={left};t={reset}"));
             }
         }
     }

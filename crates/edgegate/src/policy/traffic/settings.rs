@@ -61,34 +61,16 @@ fn numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u6
     Ok(found)
 }
 
-/// One principal's quota: at most so many requests per UTC day and per
-/// minute. Neither set: no quota.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QuotaPlan {
-    pub per_day: Option<u64>,
-    pub per_minute: Option<u64>,
-}
+/// One principal's quota: the windows it is counted in (per UTC day, per
+/// minute), the longest first. None: no quota.
+pub type QuotaPlan = Vec<QuotaWindow>;
 
 /// The most a quota can be: more than a day has milliseconds, and exact in a JS number.
 const MAX_QUOTA: u64 = 1 << 50;
 
-impl QuotaPlan {
-    /// The windows it counts in, the longest first.
-    pub fn windows(&self) -> Vec<(&'static str, QuotaWindow)> {
-        let mut windows = Vec::with_capacity(2);
-        if let Some(limit) = self.per_day {
-            windows.push(("day", QuotaWindow { seconds: 86_400, limit }));
-        }
-        if let Some(limit) = self.per_minute {
-            windows.push(("minute", QuotaWindow { seconds: 60, limit }));
-        }
-        windows
-    }
-}
-
-/// `QUOTAS`: `{"default": plan, "<principal id>": plan, ...}`. The
-/// default applies to every principal without its own entry; `{}` as a plan
-/// means no quota.
+/// `QUOTAS`: `{"default": plan, "<principal id>": plan, ...}`, each plan
+/// `{"per_day": n, "per_minute": n}` (either optional). The default applies
+/// to every principal without its own entry; `{}` as a plan means no quota.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quotas {
     pub default: QuotaPlan,
@@ -100,18 +82,20 @@ impl Quotas {
         let mut default = None;
         let mut principals = Vec::new();
         for (name, plan) in entries.0 {
-            let [per_day, per_minute] = numbers(&plan, ["per_day", "per_minute"])
+            let limits = numbers(&plan, ["per_day", "per_minute"])
                 .map_err(|e| format!("`{name}` must be {{\"per_day\": n, \"per_minute\": n}}: {e}"))?;
-            for limit in [per_day, per_minute].into_iter().flatten() {
+            let mut windows = QuotaPlan::new();
+            for (seconds, limit) in [86_400, 60].into_iter().zip(limits) {
+                let Some(limit) = limit else { continue };
                 if limit == 0 || limit > MAX_QUOTA {
                     return Err(format!("`{name}`: a quota is 1 to {MAX_QUOTA} requests, not {limit}"));
                 }
+                windows.push(QuotaWindow { seconds, limit });
             }
-            let plan = QuotaPlan { per_day, per_minute };
             if name == "default" {
-                default = Some(plan);
+                default = Some(windows);
             } else {
-                principals.push((name, plan));
+                principals.push((name, windows));
             }
         }
         let default = default.ok_or("needs a `default` entry (`{}` for no quota)")?;
@@ -122,7 +106,16 @@ impl Quotas {
     }
 
     /// The plan for a principal id (its own, else the default).
-    pub fn plan_for(&self, id: Option<&str>) -> &QuotaPlan {
+    pub fn plan_for(&self, id: Option<&str>) -> &[QuotaWindow] {
         id.and_then(|id| self.principals.get(id)).unwrap_or(&self.default)
+    }
+}
+
+/// A window's name in headers and the log: `day` or `minute`.
+pub fn window_name(window: &QuotaWindow) -> &'static str {
+    if window.seconds == 60 {
+        "minute"
+    } else {
+        "day"
     }
 }
