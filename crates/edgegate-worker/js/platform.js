@@ -102,13 +102,6 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs, ser
   }
 }
 
-/** A promise that settles with `value` after `ms`, for racing a counter that hangs. */
-function after(ms, value) {
-  let timer;
-  const promise = new Promise((resolve) => (timer = setTimeout(() => resolve(value), ms)));
-  return [promise, timer];
-}
-
 /**
  * Counts one request under `key` with the rate-limit binding `binding`:
  * 1 within the limit, 0 over it, or a string saying why it could not count
@@ -136,7 +129,8 @@ export async function rateLimit(binding, key) {
 export async function countQuota(binding, key, windows) {
   const namespace = bindings?.[binding];
   if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
-  const [timeout, timer] = after(3000, "the quota object did not answer within 3 s");
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve("the quota object did not answer within 3 s"), 3000)));
   try {
     const stub = namespace.get(namespace.idFromName(key));
     const answer = await Promise.race([stub.count(Array.from(windows)), timeout]);

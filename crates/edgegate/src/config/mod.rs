@@ -78,8 +78,8 @@ impl IpRuleSettings {
         let mut rules = IpRuleSettings::default();
         for (name, member) in members(value)? {
             match name.as_str() {
-                "allow" => rules.allow = strings(name, member)?,
-                "deny" => rules.deny = strings(name, member)?,
+                "allow" => rules.allow = string_list(name, member)?,
+                "deny" => rules.deny = string_list(name, member)?,
                 other => return Err(format!("unknown field `{other}`, expected `allow` or `deny`")),
             }
         }
@@ -92,15 +92,18 @@ pub(crate) fn members(value: &Value) -> Result<&serde_json::Map<String, Value>, 
     value.as_object().ok_or_else(|| "not a JSON object".to_owned())
 }
 
-/// A member that must be an array of strings.
-pub(crate) fn strings(name: &str, value: &Value) -> Result<Vec<String>, String> {
-    let wrong = || format!("`{name}` must be an array of strings");
+/// A JSON list of strings.
+pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
     value
-        .as_array()
-        .ok_or_else(wrong)?
+        .as_array()?
         .iter()
-        .map(|item| item.as_str().map(str::to_owned).ok_or_else(wrong))
+        .map(|v| v.as_str().map(str::to_owned))
         .collect()
+}
+
+/// The member `name`, which must be a list of strings.
+pub(crate) fn string_list(name: &str, value: &Value) -> Result<Vec<String>, String> {
+    strings(value).ok_or_else(|| format!("`{name}` must be an array of strings"))
 }
 
 /// One thing wrong with the configuration: which setting, and what.
@@ -174,16 +177,23 @@ impl Settings {
                 ),
             }
         }
-        match named_policies(get("CORS_PROFILES"), "CORS settings").and_then(|named| named.map(CorsSettings::from_json))
-        {
+        match named_entries(
+            get("CORS_PROFILES"),
+            "CORS settings",
+            |name| format!("`{name}`: "),
+            |v| CorsSettings::from_json(&v),
+        ) {
             Ok(profiles) => settings.cors_profiles = profiles,
-            Err(message) => fail("CORS_PROFILES", message),
+            Err(messages) => messages.into_iter().for_each(|m| fail("CORS_PROFILES", m)),
         }
-        match named_policies(get("IP_RULES"), "{\"allow\": [..], \"deny\": [..]}")
-            .and_then(|named| named.map(IpRuleSettings::from_json))
-        {
+        match named_entries(
+            get("IP_RULES"),
+            "{\"allow\": [..], \"deny\": [..]}",
+            |name| format!("`{name}`: "),
+            |v| IpRuleSettings::from_json(&v),
+        ) {
             Ok(rules) => settings.ip_rules = rules,
-            Err(message) => fail("IP_RULES", message),
+            Err(messages) => messages.into_iter().for_each(|m| fail("IP_RULES", m)),
         }
         if let Some(value) = get("PROBLEM_TYPE_PREFIX") {
             let prefix = value.trim();
@@ -196,51 +206,31 @@ impl Settings {
                 );
             }
         }
-        match named_policies(
+        match named_entries(
             get("JWT_PROVIDERS"),
             "{\"issuer\", \"jwks_uri\" or \"jwks\", \"audiences\"}",
+            |name| format!("provider `{name}`: "),
+            ProviderConfig::from_json,
         ) {
-            Ok(Named(providers)) => {
-                let mut checked = Vec::with_capacity(providers.len());
-                for (name, provider) in providers {
-                    match ProviderConfig::from_json(provider) {
-                        Ok(config) => checked.push((name, config)),
-                        Err(message) => fail("JWT_PROVIDERS", format!("provider `{name}`: {message}")),
-                    }
-                }
-                settings.jwt_providers = Named(checked);
-            }
-            Err(message) => fail("JWT_PROVIDERS", message),
+            Ok(providers) => settings.jwt_providers = providers,
+            Err(messages) => messages.into_iter().for_each(|m| fail("JWT_PROVIDERS", m)),
         }
-        match named_policies(get("UPSTREAMS"), "an http(s) URL") {
-            Ok(Named(upstreams)) => {
-                let mut checked = Vec::with_capacity(upstreams.len());
-                for (name, url) in upstreams {
-                    let Some(url) = url.as_str() else {
-                        fail("UPSTREAMS", format!("`{name}` must be an http(s) URL as a string"));
-                        continue;
-                    };
-                    match crate::upstream::check_address(url) {
-                        Ok(url) => checked.push((name, url)),
-                        Err(message) => fail("UPSTREAMS", format!("`{name}` {message}")),
-                    }
-                }
-                settings.upstreams = Named(checked);
-            }
-            Err(message) => fail("UPSTREAMS", message),
+        let address = |url: Value| match url.as_str() {
+            Some(url) => crate::upstream::check_address(url),
+            None => Err("must be an http(s) URL as a string".to_owned()),
+        };
+        match named_entries(get("UPSTREAMS"), "an http(s) URL", |name| format!("`{name}` "), address) {
+            Ok(upstreams) => settings.upstreams = upstreams,
+            Err(messages) => messages.into_iter().for_each(|m| fail("UPSTREAMS", m)),
         }
-        match named_policies(get("RATE_LIMITS"), "{\"limit\": n, \"period\": 10 or 60} or \"off\"") {
-            Ok(Named(limiters)) => {
-                let mut checked = Vec::with_capacity(limiters.len());
-                for (name, limiter) in limiters {
-                    match LimiterSettings::from_json(limiter) {
-                        Ok(limiter) => checked.push((name, limiter)),
-                        Err(message) => fail("RATE_LIMITS", format!("`{name}` {message}")),
-                    }
-                }
-                settings.rate_limits = Named(checked);
-            }
-            Err(message) => fail("RATE_LIMITS", message),
+        match named_entries(
+            get("RATE_LIMITS"),
+            "{\"limit\": n, \"period\": 10 or 60} or \"off\"",
+            |name| format!("`{name}` "),
+            LimiterSettings::from_json,
+        ) {
+            Ok(limiters) => settings.rate_limits = limiters,
+            Err(messages) => messages.into_iter().for_each(|m| fail("RATE_LIMITS", m)),
         }
         if let Some(value) = get("QUOTAS") {
             match named_policies(Some(value), "{\"per_day\": n, \"per_minute\": n}").and_then(Quotas::from_json) {
@@ -291,16 +281,6 @@ impl<T> Named<T> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-
-    /// Each value read into another type; the first failure names its entry.
-    pub fn map<U>(self, read: impl Fn(&T) -> Result<U, String>) -> Result<Named<U>, String> {
-        let mut entries = Vec::with_capacity(self.0.len());
-        for (name, value) in self.0 {
-            let read = read(&value).map_err(|message| format!("`{name}`: {message}"))?;
-            entries.push((name, read));
-        }
-        Ok(Named(entries))
-    }
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
@@ -338,6 +318,29 @@ fn named_policies(value: Option<String>, shape: &str) -> Result<Named<Value>, St
         None => Ok(Named::default()),
         Some(json) => serde_json::from_slice(json.as_bytes())
             .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
+    }
+}
+
+/// A setting of named policy values, each read by `read`. Every bad entry is
+/// reported (after `label`, which names it), as every bad setting is.
+fn named_entries<T>(
+    value: Option<String>,
+    shape: &str,
+    label: impl Fn(&str) -> String,
+    read: impl Fn(Value) -> Result<T, String>,
+) -> Result<Named<T>, Vec<String>> {
+    let Named(entries) = named_policies(value, shape).map_err(|message| vec![message])?;
+    let mut read_entries = Vec::with_capacity(entries.len());
+    let mut errors = Vec::new();
+    for (name, value) in entries {
+        match read(value) {
+            Ok(entry) => read_entries.push((name, entry)),
+            Err(message) => errors.push(format!("{}{message}", label(&name))),
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(Named(read_entries)),
+        false => Err(errors),
     }
 }
 

@@ -33,9 +33,9 @@ impl CorsSettings {
         let mut settings = CorsSettings::default();
         for (name, member) in crate::config::members(value)? {
             match name.as_str() {
-                "origins" => settings.origins = Some(crate::config::strings(name, member)?),
-                "allow_headers" => settings.allow_headers = Some(crate::config::strings(name, member)?),
-                "expose_headers" => settings.expose_headers = Some(crate::config::strings(name, member)?),
+                "origins" => settings.origins = Some(crate::config::string_list(name, member)?),
+                "allow_headers" => settings.allow_headers = Some(crate::config::string_list(name, member)?),
+                "expose_headers" => settings.expose_headers = Some(crate::config::string_list(name, member)?),
                 "allow_credentials" => {
                     settings.allow_credentials = Some(member.as_bool().ok_or("`allow_credentials` must be true or false")?)
                 }

@@ -74,11 +74,11 @@ impl ProviderConfig {
                     Ok(keys) if !keys.is_empty() => inline = Some(value),
                     _ => return wrong("a key set (`{\"keys\": [..]}`) with a usable signing key"),
                 },
-                "audiences" => match strings(&value) {
+                "audiences" => match crate::config::strings(&value) {
                     Some(list) if !list.is_empty() && list.iter().all(|a| !a.is_empty()) => config.audiences = list,
                     _ => return wrong("a list of at least one audience"),
                 },
-                "algorithms" => match strings(&value).map(|names| {
+                "algorithms" => match crate::config::strings(&value).map(|names| {
                     names
                         .iter()
                         .map(|n| SignatureAlgorithm::from_name(n))
@@ -113,13 +113,4 @@ impl ProviderConfig {
         };
         Ok(config)
     }
-}
-
-/// A JSON list of strings.
-fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect()
 }

@@ -3,13 +3,13 @@
 //! counts one request at a time, so concurrent requests never pass a quota
 //! by even one). `QUOTAS` gives each principal's numbers and the default.
 
-use std::cell::RefCell;
+use std::cell::OnceCell;
 
 use super::settings::window_name;
-use super::{bounded, counter_failed, principal_key, too_many, Quotas};
+use super::{bounded, counter_failed, principal_key, too_many, QuotaPlan, Quotas};
 use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
-use crate::platform::{BindingKind, Platform, QuotaWindow};
+use crate::platform::{BindingKind, Platform};
 use crate::policy::{PolicyFuture, Principal, RoutePolicy};
 use crate::problem::kinds;
 
@@ -18,7 +18,8 @@ use crate::problem::kinds;
 pub struct Quota {
     binding: String,
     fail_closed: bool,
-    quotas: RefCell<Option<Quotas>>,
+    /// From `QUOTAS`, once the gateway is built.
+    quotas: OnceCell<Quotas>,
 }
 
 /// Counts each request against its principal's quota (`QUOTAS`), in the
@@ -28,7 +29,7 @@ pub fn quota(binding: &str) -> Quota {
     Quota {
         binding: binding.to_owned(),
         fail_closed: false,
-        quotas: RefCell::new(None),
+        quotas: OnceCell::new(),
     }
 }
 
@@ -45,22 +46,25 @@ impl Quota {
     }
 }
 
-/// The windows `request`'s principal is counted in (none: no quota).
-fn plan<'a>(quotas: &'a Option<Quotas>, request: &Request) -> &'a [QuotaWindow] {
-    quotas
-        .as_ref()
-        .map_or(&[], |quotas| quotas.plan_for(Principal::of(request).map(|p| &*p.id)))
+impl Quota {
+    /// The plan `request`'s principal is counted under (no windows: no quota).
+    fn plan(&self, request: &Request) -> &QuotaPlan {
+        static NONE: QuotaPlan = QuotaPlan::none();
+        self.quotas
+            .get()
+            .map_or(&NONE, |quotas| quotas.plan_for(Principal::of(request).map(|p| &*p.id)))
+    }
 }
 
 impl RoutePolicy for Quota {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
-            let windows = plan(&self.quotas.borrow(), request).to_vec();
+            let windows = &self.plan(request).windows;
             if windows.is_empty() {
                 return Ok(());
             }
             let key = bounded(format!("quota:{}", principal_key(request)));
-            let count = match platform.count_quota(&self.binding, &key, &windows).await {
+            let count = match platform.count_quota(&self.binding, &key, windows).await {
                 Ok(count) if count.windows.len() == windows.len() => count,
                 Ok(_) => {
                     return counter_failed(
@@ -100,16 +104,14 @@ impl RoutePolicy for Quota {
     }
 
     fn decorate(&self, request: &Request, response: &mut Response) {
-        let quotas = self.quotas.borrow();
-        let windows = plan(&quotas, request);
-        let counted = request.extensions.get::<Counted>();
-        for (i, window) in windows.iter().enumerate() {
-            let name = window_name(window);
-            response.append_to_list(
-                "ratelimit-policy",
-                &format!("\"quota-{name}\";q={};w={}", window.limit, window.seconds),
-            );
-            if let Some((left, reset)) = counted.and_then(|Counted(c)| c.get(i)) {
+        let plan = self.plan(request);
+        if plan.windows.is_empty() {
+            return;
+        }
+        response.append_to_list("ratelimit-policy", &plan.policy_header);
+        if let Some(Counted(counted)) = request.extensions.get::<Counted>() {
+            for (window, (left, reset)) in plan.windows.iter().zip(counted) {
+                let name = window_name(window);
                 response.append_to_list("ratelimit", &format!("\"quota-{name}\";r={left};t={reset}"));
             }
         }
@@ -125,7 +127,8 @@ impl RoutePolicy for Quota {
                 ),
             });
         };
-        *self.quotas.borrow_mut() = Some(quotas.clone());
+        // A group's policy is configured once per route: the first sets it.
+        self.quotas.get_or_init(|| quotas.clone());
         Ok(())
     }
 

@@ -3,7 +3,7 @@
 //! repeats its numbers for `RateLimit-Policy` (the binding keeps them to
 //! itself), and `cargo test` checks the two agree.
 
-use std::cell::{Cell, RefCell};
+use std::cell::OnceCell;
 
 use super::{client_key, counter_failed, principal_key, sf_string, too_many, until_window_ends, LimiterSettings};
 use crate::config::{ConfigError, Settings};
@@ -30,9 +30,9 @@ pub struct RateLimit {
     by: CountBy,
     fail_closed: bool,
     /// From `RATE_LIMITS`, once the gateway is built.
-    settings: Cell<Option<LimiterSettings>>,
-    /// `"name";q=100;w=60`, made once.
-    policy_header: RefCell<String>,
+    settings: OnceCell<LimiterSettings>,
+    /// `"name";q=100;w=60`, made once (empty when the limiter is off).
+    policy_header: OnceCell<String>,
 }
 
 /// Counts each request with the rate-limit binding `binding`, per principal
@@ -42,8 +42,8 @@ pub fn rate_limit(binding: &str) -> RateLimit {
         binding: binding.to_owned(),
         by: CountBy::Principal,
         fail_closed: false,
-        settings: Cell::new(None),
-        policy_header: RefCell::new(String::new()),
+        settings: OnceCell::new(),
+        policy_header: OnceCell::new(),
     }
 }
 
@@ -78,7 +78,7 @@ impl RateLimit {
 impl RoutePolicy for RateLimit {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
-            let Some(LimiterSettings::On { limit, period }) = self.settings.get() else {
+            let Some(&LimiterSettings::On { limit, period }) = self.settings.get() else {
                 return Ok(()); // "off" in this deployment
             };
             let key = self.key(request);
@@ -101,9 +101,8 @@ impl RoutePolicy for RateLimit {
     }
 
     fn decorate(&self, _request: &Request, response: &mut Response) {
-        let header = self.policy_header.borrow();
-        if !header.is_empty() {
-            response.append_to_list("ratelimit-policy", &header);
+        if let Some(header) = self.policy_header.get().filter(|h| !h.is_empty()) {
+            response.append_to_list("ratelimit-policy", header);
         }
     }
 
@@ -126,18 +125,21 @@ impl RoutePolicy for RateLimit {
                 self.binding
             )));
         };
-        self.settings.set(Some(*limiter));
-        if let LimiterSettings::On { limit, period } = limiter {
-            let name = sf_string(&self.binding.to_ascii_lowercase());
-            *self.policy_header.borrow_mut() = format!("{name};q={limit};w={period}");
-        }
+        // A group's policy is configured once per route: the first sets it.
+        self.settings.get_or_init(|| *limiter);
+        self.policy_header.get_or_init(|| match limiter {
+            LimiterSettings::On { limit, period } => {
+                format!("{};q={limit};w={period}", sf_string(&self.binding.to_ascii_lowercase()))
+            }
+            LimiterSettings::Off => String::new(),
+        });
         Ok(())
     }
 
     fn bindings(&self) -> Vec<(String, BindingKind)> {
         // A limiter that is off is never called: it need not be bound.
         match self.settings.get() {
-            Some(LimiterSettings::Off) => Vec::new(),
+            Some(&LimiterSettings::Off) => Vec::new(),
             _ => vec![(self.binding.clone(), BindingKind::RateLimit)],
         }
     }

@@ -62,8 +62,32 @@ fn numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u6
 }
 
 /// One principal's quota: the windows it is counted in (per UTC day, per
-/// minute), the longest first. None: no quota.
-pub type QuotaPlan = Vec<QuotaWindow>;
+/// minute), the longest first (none: no quota), and the `RateLimit-Policy`
+/// value that says them, made once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuotaPlan {
+    pub windows: Vec<QuotaWindow>,
+    pub policy_header: String,
+}
+
+impl QuotaPlan {
+    /// No quota.
+    pub const fn none() -> QuotaPlan {
+        QuotaPlan {
+            windows: Vec::new(),
+            policy_header: String::new(),
+        }
+    }
+
+    fn of(windows: Vec<QuotaWindow>) -> QuotaPlan {
+        let policy_header = windows
+            .iter()
+            .map(|w| format!("\"quota-{}\";q={};w={}", window_name(w), w.limit, w.seconds))
+            .collect::<Vec<_>>()
+            .join(", ");
+        QuotaPlan { windows, policy_header }
+    }
+}
 
 /// The most a quota can be: more than a day has milliseconds, and exact in a JS number.
 const MAX_QUOTA: u64 = 1 << 50;
@@ -84,7 +108,7 @@ impl Quotas {
         for (name, plan) in entries.0 {
             let limits = numbers(&plan, ["per_day", "per_minute"])
                 .map_err(|e| format!("`{name}` must be {{\"per_day\": n, \"per_minute\": n}}: {e}"))?;
-            let mut windows = QuotaPlan::new();
+            let mut windows = Vec::new();
             for (seconds, limit) in [86_400, 60].into_iter().zip(limits) {
                 let Some(limit) = limit else { continue };
                 if limit == 0 || limit > MAX_QUOTA {
@@ -93,9 +117,9 @@ impl Quotas {
                 windows.push(QuotaWindow { seconds, limit });
             }
             if name == "default" {
-                default = Some(windows);
+                default = Some(QuotaPlan::of(windows));
             } else {
-                principals.push((name, windows));
+                principals.push((name, QuotaPlan::of(windows)));
             }
         }
         let default = default.ok_or("needs a `default` entry (`{}` for no quota)")?;
@@ -106,7 +130,7 @@ impl Quotas {
     }
 
     /// The plan for a principal id (its own, else the default).
-    pub fn plan_for(&self, id: Option<&str>) -> &[QuotaWindow] {
+    pub fn plan_for(&self, id: Option<&str>) -> &QuotaPlan {
         id.and_then(|id| self.principals.get(id)).unwrap_or(&self.default)
     }
 }
