@@ -27,7 +27,7 @@ TOOLS := $(CURDIR)/.tools
 export PATH := $(CURDIR)/node_modules/.bin:$(TOOLS)/bin:$(HOME)/.cargo/bin:$(PATH)
 
 RUST_SOURCES := $(shell find src crates examples -name '*.rs' -o -name Cargo.toml) Cargo.toml Cargo.lock \
-  crates/edgegate-worker/js/entry.js crates/edgegate-worker/js/platform.js crates/edgegate-worker/build.sh \
+  crates/edgegate-worker/js/entry.js crates/edgegate-worker/js/platform.js crates/edgegate-worker/js/quota.js crates/edgegate-worker/build.sh \
   crates/edgegate-worker/trim-glue.mjs crates/edgegate-worker/stub-unreachable.mjs
 
 .PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean
