@@ -496,18 +496,43 @@ fn hostile_limit_settings_and_keys_are_refused_at_start() {
     for key in ["a b", "a\nb", "ключ", ""] {
         let routes = vec![Route::get("/a", ok).public().policy(rate_limit("L").per_key(key))];
         let reasons = gateway(routes, limiter, r#"{"default": {}}"#);
-        assert!(reasons.contains("under a key that is not visible ASCII"), "{key:?}: {reasons}");
+        assert!(
+            reasons.contains("under a key that is not visible ASCII"),
+            "{key:?}: {reasons}"
+        );
     }
-    let routes = || vec![Route::get("/a", ok).public().policy(rate_limit("L")).policy(quota("QUOTA"))];
+    let routes = || {
+        vec![Route::get("/a", ok)
+            .public()
+            .policy(rate_limit("L"))
+            .policy(quota("QUOTA"))]
+    };
     // Huge numbers: a limit past u32, a quota past what a JS number counts exactly.
-    let reasons = gateway(routes(), r#"{"L": {"limit": 99999999999, "period": 60}}"#, r#"{"default": {}}"#);
-    assert!(reasons.contains("limit must be 1 to 4294967295, not 99999999999"), "{reasons}");
+    let reasons = gateway(
+        routes(),
+        r#"{"L": {"limit": 99999999999, "period": 60}}"#,
+        r#"{"default": {}}"#,
+    );
+    assert!(
+        reasons.contains("limit must be 1 to 4294967295, not 99999999999"),
+        "{reasons}"
+    );
     let reasons = gateway(routes(), limiter, r#"{"default": {"per_day": 1000000000000000000}}"#);
-    assert!(reasons.contains("a quota is 1 to 1125899906842624 requests"), "{reasons}");
+    assert!(
+        reasons.contains("a quota is 1 to 1125899906842624 requests"),
+        "{reasons}"
+    );
     // Negative and fractional numbers are no whole numbers.
     for quota in ["-5", "2.5", "1e3"] {
-        let reasons = gateway(routes(), limiter, &format!(r#"{{"default": {{"per_minute": {quota}}}}}"#));
-        assert!(reasons.contains("`per_minute` is not a whole number"), "{quota}: {reasons}");
+        let reasons = gateway(
+            routes(),
+            limiter,
+            &format!(r#"{{"default": {{"per_minute": {quota}}}}}"#),
+        );
+        assert!(
+            reasons.contains("`per_minute` is not a whole number"),
+            "{quota}: {reasons}"
+        );
     }
     // A principal id outside ASCII is an ordinary entry: it is matched exactly.
     let reasons = gateway(routes(), limiter, r#"{"default": {}, "ålice\u0000": {"per_day": 1}}"#);
