@@ -30,13 +30,15 @@ RUST_SOURCES := $(shell find src crates examples -name '*.rs' -o -name Cargo.tom
   crates/edgegate-worker/js/entry.js crates/edgegate-worker/js/platform.js crates/edgegate-worker/js/quota.js crates/edgegate-worker/build.sh \
   crates/edgegate-worker/trim-glue.mjs crates/edgegate-worker/stub-unreachable.mjs
 
-.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean
+.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean openapi docs-screenshot
 
 help:
 	@echo "make dev    serve the worker on http://localhost:$(PORT) (PORT= overrides)"
 	@echo "make test   run every test (host, end-to-end, browser)"
 	@echo "make build  build the release worker into build/"
 	@echo "make bench  ours vs Hono vs a bare worker in one workerd (wrk), size and start-up"
+	@echo "make openapi  regenerate assets/openapi.json from the route table (commit it)"
+	@echo "make docs-screenshot  refresh docs/api-reference.png (the /docs page in Chromium)"
 	@echo "make token SUB=alice [SCOPE=items:write]  a bearer token make dev accepts (development key)"
 
 ## Set-up ------------------------------------------------------------------
@@ -68,6 +70,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 .dev.vars:
 	cp .dev.vars.example .dev.vars
 
+# schemathesis and the OpenAPI validator (tests/fuzz/requirements.txt, every
+# package pinned) in a project-local virtual environment.
+.venv/installed.stamp: tests/fuzz/requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --disable-pip-version-check -r tests/fuzz/requirements.txt
+	@touch $@
+
 setup: $(TOOLS)/wasm32.stamp $(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp node_modules/.package-lock.json
 
 ## Build -------------------------------------------------------------------
@@ -85,10 +94,28 @@ $(PROFILE_STAMP):
 build/entry.js: $(RUST_SOURCES) $(PROFILE_STAMP)
 	PROFILE=$(PROFILE) bash crates/edgegate-worker/build.sh edgegate-app build
 
-# What wrangler's build command runs: the worker, assuming set-up is done.
-worker: build/entry.js
+# The static assets wrangler serves before the worker (`[assets]`):
+# assets/ (the OpenAPI document, the /docs page) and Swagger UI from npm.
+SWAGGER_UI := node_modules/swagger-ui-dist
+build/assets.stamp: $(shell find assets -type f) node_modules/.package-lock.json
+	rm -rf build/assets && mkdir -p build/assets/docs/vendor
+	cp -R assets/. build/assets/
+	cp $(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css $(SWAGGER_UI)/favicon-32x32.png build/assets/docs/vendor/
+	@touch $@
 
-build: setup build/entry.js
+# What wrangler's build command runs: the worker, assuming set-up is done.
+worker: build/entry.js build/assets.stamp
+
+build: setup build/entry.js build/assets.stamp
+
+# The OpenAPI document, generated from the route table on the host.
+openapi:
+	EDGEGATE_WRITE_OPENAPI=1 cargo test --quiet --test openapi
+
+# The /docs page as Chromium renders it, for the README.
+docs-screenshot: build .dev.vars /usr/bin/chromium
+	node --test tests/e2e/docs.test.mjs
+	mkdir -p docs && cp build/screenshots/api-reference.png docs/api-reference.png
 
 ## Serve and test ------------------------------------------------------------
 
@@ -109,7 +136,7 @@ lint:
 test-host:
 	cargo test --workspace
 
-test-e2e: build .dev.vars /usr/bin/chromium
+test-e2e: build .dev.vars /usr/bin/chromium .venv/installed.stamp
 	npm run test:e2e
 
 test: setup lint test-host test-e2e

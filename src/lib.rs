@@ -11,6 +11,8 @@ mod seeds;
 #[cfg(target_arch = "wasm32")]
 mod d1_items;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use routes::openapi;
 pub use routes::{gateway, routes, AppState, RouteOptions, APP_SETTING_NAMES};
 
 #[cfg(target_arch = "wasm32")]

@@ -5,10 +5,13 @@
 use std::fmt;
 use std::rc::Rc;
 
-use crate::items::{self, ItemStore, MemoryItems};
+use crate::items::{self, kinds as item_kinds, ItemStore, MemoryItems};
 use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
+use edgegate::http::{Method, Status};
+use edgegate::policy::access::PrincipalJson;
 use edgegate::policy::{any_of, api_key, jwt, public, quota, rate_limit, Access};
+use edgegate::problem::kinds;
 use edgegate::routing::{Group, Route, RouteError, RouteTable};
 use edgegate::upstream::{function, origin};
 
@@ -65,15 +68,24 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     let mut routes = vec![
         // The seed functions. `/users/{id}` is what partners call: it has its
         // own CORS profile and IP rules (empty by default).
-        Route::get("/hello", seeds::hello).public(),
-        Route::get("/goodbye", seeds::goodbye).public(),
+        Route::get("/hello", seeds::hello).public().summary("Hello, World!"),
+        Route::get("/goodbye", seeds::goodbye)
+            .public()
+            .summary("Goodbye, World!"),
         Route::get("/users/{id}", seeds::user)
             .public()
+            .summary("The user id, as the seed echoes it")
             .cors("partners")
             .ip_rules("partners"),
-        Route::get("/search", seeds::search).public(),
-        Route::any("/echo", seeds::echo).public(),
-        Route::any("/echo/{*rest}", seeds::echo).public(),
+        Route::get("/search", seeds::search)
+            .public()
+            .summary("The search term and page"),
+        Route::any("/echo", seeds::echo)
+            .public()
+            .summary("The request, as a function sees it"),
+        Route::any("/echo/{*rest}", seeds::echo)
+            .public()
+            .summary("The request, as a function sees it"),
     ];
     // The Cloud Endpoints seed's protected pair (`security: [api_key,
     // firebase_auth]`: a key or a token), the greeting function, and who
@@ -86,10 +98,12 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             .policy(per_principal())
             .policy(quota("QUOTA"))
             .routes([
-                Route::get("/hello", seeds::hello),
-                Route::get("/goodbye", seeds::goodbye),
-                Route::post("/greet/{name}", seeds::greet),
-                Route::get("/me", identity::me),
+                Route::get("/hello", seeds::hello).summary("Hello, World! (for callers with a key or token)"),
+                Route::get("/goodbye", seeds::goodbye).summary("Goodbye, World! (for callers with a key or token)"),
+                Route::post("/greet/{name}", seeds::greet).summary("A greeting in `lang`, with an optional title"),
+                Route::get("/me", identity::me)
+                    .summary("Who the caller authenticated as")
+                    .returns::<PrincipalJson>(Status::OK),
             ]),
     );
     // Items on D1. Reads are public, limited per client address
@@ -97,27 +111,65 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     // and are limited and counted per caller as /api is.
     let reads = Group::new("/items")
         .access(public())
-        .policy(rate_limit("PER_CLIENT").per_client());
-    routes.extend(reads.routes([Route::get("", items::list), Route::get("/{id}", items::get)]));
+        .policy(rate_limit("PER_CLIENT").per_client())
+        .problems(&[kinds::UNAVAILABLE]);
+    routes.extend(
+        reads.routes([
+            Route::get("", items::list)
+                .summary("A page of items, oldest first")
+                .problems(&[item_kinds::INVALID_CURSOR]),
+            Route::get("/{id}", items::get)
+                .summary("One item")
+                .problems(&[kinds::NOT_FOUND]),
+        ]),
+    );
     let writes = Group::new("/items")
         .access(any_of([api_key(), jwt("firebase").scopes(&["items:write"])]))
         .policy(per_principal())
-        .policy(quota("QUOTA"));
-    routes.extend(writes.routes([
-        Route::post("", items::create).max_body_bytes(16 * 1024),
-        Route::patch("/{id}", items::update).max_body_bytes(16 * 1024),
-        Route::delete("/{id}", items::delete),
-    ]));
+        .policy(quota("QUOTA"))
+        .problems(&[kinds::UNAVAILABLE]);
+    routes.extend(
+        writes.routes([
+            Route::post("", items::create)
+                .max_body_bytes(16 * 1024)
+                .summary("Create an item (`Idempotency-Key` makes a retry safe)")
+                .problems(&[
+                    item_kinds::INVALID_ITEM,
+                    item_kinds::INVALID_IDEMPOTENCY_KEY,
+                    item_kinds::IDEMPOTENCY_KEY_REUSED,
+                ]),
+            Route::patch("/{id}", items::update)
+                .max_body_bytes(16 * 1024)
+                .summary("Change an item's name or description")
+                .problems(&[item_kinds::INVALID_ITEM, kinds::NOT_FOUND]),
+            Route::delete("/{id}", items::delete)
+                .summary("Delete an item")
+                .problems(&[kinds::NOT_FOUND]),
+        ]),
+    );
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token.
-    routes.push(Route::any_to("/origin/{*rest}", origin("origin")).access(key_or_token()));
+    routes.push(
+        Route::any_to("/origin/{*rest}", origin("origin"))
+            .access(key_or_token())
+            .summary("Forwarded to the upstream `origin`"),
+    );
     // A function Worker behind the service binding `GREETER`
     // (functions/greeter/, the seeds' handler): API Gateway + Lambda, at the edge.
-    routes.extend(Group::new("/fn/greet").access(key_or_token()).routes([
-        Route::any_to("", function("GREETER")),
-        Route::any_to("/{*rest}", function("GREETER")),
-    ]));
+    // It serves GET and POST (as the seed's handler does): other methods
+    // are the gateway's 405, and the OpenAPI document says so.
+    let greeter = |method: Method, path: &str| Route::to(Some(method), path, function("GREETER"));
+    routes.extend(
+        Group::new("/fn/greet").access(key_or_token()).routes([
+            greeter(Method::Get, "").summary("A greeting from the greeter function (`GREETER`)"),
+            greeter(Method::Post, "")
+                .summary("A greeting from the greeter function (`GREETER`), with an optional title"),
+            greeter(Method::Get, "/{*rest}").summary("A greeting for the name in the path (`GREETER`)"),
+            greeter(Method::Post, "/{*rest}")
+                .summary("A greeting for the name in the path (`GREETER`), with an optional title"),
+        ]),
+    );
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());
@@ -145,4 +197,23 @@ pub fn gateway(lookup: impl Fn(&str) -> Option<String>) -> Gateway<AppState> {
     let options = RouteOptions::load(&lookup);
     let settings: Result<Settings, Vec<ConfigError>> = Settings::load(lookup);
     Gateway::new(routes(options), settings)
+}
+
+/// The OpenAPI document of the route table under these settings (host
+/// only: `make openapi` writes it to `assets/openapi.json`, and a test fails
+/// when that file is not what this makes).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn openapi(lookup: impl Fn(&str) -> Option<String>) -> Result<serde_json::Value, String> {
+    let options = RouteOptions::load(&lookup);
+    let table = routes(options).map_err(|error| error.to_string())?;
+    let settings = Settings::load(lookup)
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))?;
+    let info = edgegate::openapi::Info {
+        title: "edgegate",
+        version: env!("CARGO_PKG_VERSION"),
+        description: "The edgegate app: the seed functions, the items API on D1, an origin and a function \
+behind the gateway. Errors are RFC 9457 problems (`application/problem+json`) whose `type` names the kind. \
+Generated from the route table (`make openapi`); served at `/openapi.json`, rendered at `/docs`.",
+    };
+    Ok(edgegate::openapi::document(&table, &settings, &info))
 }

@@ -19,13 +19,16 @@ pub async fn user(Path(id): Path<String>) -> Json<Value> {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SearchQuery {
+    /// The search term.
     q: String,
     page: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SearchResult {
     search_term: String,
     page: Option<u32>,
@@ -40,11 +43,13 @@ pub async fn search(Query(query): Query<SearchQuery>) -> Json<SearchResult> {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GreetQuery {
     lang: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct GreetBody {
     title: Option<String>,
 }

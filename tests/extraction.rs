@@ -20,14 +20,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use support::*;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 struct Paging {
     limit: u32,
     cursor: Option<String>,
     desc: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewItem {
     name: String,
@@ -35,7 +35,7 @@ struct NewItem {
     owner: Owner,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 struct Owner {
     id: u64,
 }

@@ -106,7 +106,7 @@ fn a_function_gets_the_gateway_event_through_its_binding() {
 fn a_binary_body_reaches_the_function_as_base64_and_the_route_limit_holds() {
     let platform = platform();
     answer(&platform, GREETER, 200, br#"{"statusCode": 204}"#);
-    let request = keyed(Method::Put, "/fn/greet")
+    let request = keyed(Method::Post, "/fn/greet")
         .with_header("content-type", "application/octet-stream")
         .with_body(vec![0u8, 1, 2, 255]);
     assert_eq!(send_on(&app_gateway(&dev_vars()), request, &platform).status(), 204);

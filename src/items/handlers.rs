@@ -9,8 +9,7 @@ use crate::items::kinds as item_kinds;
 use crate::AppState;
 use edgegate::digest::sha256;
 use edgegate::extract::{Json, Object, Path, Query, State};
-use edgegate::handler::IntoResponse;
-use edgegate::http::{hex_encode, Headers, Response, Status};
+use edgegate::http::{hex_encode, Created, Headers};
 use edgegate::policy::Principal;
 use edgegate::problem::kinds;
 use edgegate::problem::ApiError;
@@ -20,8 +19,13 @@ pub const MAX_LIMIT: u32 = 100;
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct ListQuery {
+    /// Items per page (default 20).
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(range(min = 1, max = MAX_LIMIT)))]
     limit: Option<u32>,
+    /// `next_cursor` of the page before, as it came.
+    #[cfg_attr(not(target_arch = "wasm32"), schemars(regex(pattern = super::cursor::PATTERN)))]
     cursor: Option<String>,
 }
 
@@ -57,7 +61,7 @@ pub async fn create(
     principal: Principal,
     headers: Headers,
     Json(Object(body)): Json<Object<NewItemBody>>,
-) -> Result<Response, ApiError> {
+) -> Result<Created<Json<Item>>, ApiError> {
     let item = body.validate()?;
     let idempotency = match headers.get(IDEMPOTENCY_HEADER) {
         None => None,
@@ -87,18 +91,11 @@ pub async fn create(
             ))
         }
     };
-    let mut response = created(item);
-    if replayed {
-        response.set_header("idempotent-replayed", "true");
-    }
-    Ok(response)
-}
-
-fn created(item: Item) -> Response {
-    let location = format!("/items/{}", item.id);
-    (Status::CREATED, Json(item))
-        .into_response()
-        .with_header("location", location)
+    let created = Created::at(format!("/items/{}", item.id), Json(item));
+    Ok(match replayed {
+        true => created.with_header("idempotent-replayed", "true"),
+        false => created,
+    })
 }
 
 fn missing(id: i64) -> ApiError {
@@ -126,9 +123,9 @@ pub async fn update(
 }
 
 /// `DELETE /items/{id}`: 204.
-pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Status, ApiError> {
+pub async fn delete(State(state): State<AppState>, Path(id): Path<i64>) -> Result<(), ApiError> {
     if state.items.delete(id).await? {
-        Ok(Status::NO_CONTENT)
+        Ok(())
     } else {
         Err(missing(id))
     }

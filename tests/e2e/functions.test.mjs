@@ -35,11 +35,11 @@ describe("the greeter function behind /fn/greet", () => {
     assert.deepEqual(await plain.json(), { message: "Hello, world!" });
   });
 
-  test("the function's own refusal passes as it answered it", async () => {
+  test("methods the function does not serve are the gateway's 405, and it is never called", async () => {
     const response = await fetch(`${worker.url}/fn/greet/Ada`, { method: "DELETE", headers: keyed });
     assert.equal(response.status, 405);
-    assert.equal(response.headers.get("allow"), "GET, POST");
-    assert.equal(await response.text(), "Method not allowed");
+    assert.equal(response.headers.get("allow"), "GET, HEAD, POST, OPTIONS");
+    assert.equal((await response.json()).type, "urn:edgegate:problem:method-not-allowed");
   });
 
   test("without credentials the function is never called", async () => {
@@ -70,7 +70,7 @@ describe("a function's event and answers, through a probe in the greeter's place
 
   test("the event has the seeds' shape, the gateway's context and no consumed credentials", async () => {
     const response = await call("/fn/greet/Ada%20L?lang=es&key=dev-local-key&n=1&n=2", {
-      method: "PUT",
+      method: "POST",
       headers: {
         "content-type": "application/json",
         "x-custom": "kept",
@@ -84,8 +84,8 @@ describe("a function's event and answers, through a probe in the greeter's place
     const { event, method, contentType } = await response.json();
     assert.equal(method, "POST");
     assert.equal(contentType, "application/json");
-    assert.equal(event.method, "PUT");
-    assert.equal(event.httpMethod, "PUT");
+    assert.equal(event.method, "POST");
+    assert.equal(event.httpMethod, "POST");
     assert.equal(event.path, "/fn/greet/Ada L");
     assert.deepEqual(event.params, { rest: "Ada L" });
     assert.deepEqual(event.pathParameters, event.params);

@@ -56,10 +56,10 @@ describe("items on D1", () => {
   test("a crafted cursor only chooses where the public listing starts; a malformed one is a 400", async () => {
     const ids = [];
     for (const name of ["c1", "c2", "c3"]) ids.push((await (await create({ name })).json()).id);
-    const crafted = Buffer.from(`i1:${ids[0]}`).toString("base64url");
+    const crafted = `i1.${ids[0]}`;
     const page = await (await call(`/items?cursor=${crafted}`)).json();
     assert.deepEqual(page.items.map((item) => item.id).filter((id) => ids.includes(id)), ids.slice(1));
-    for (const bad of ["nope", Buffer.from("i1:-1").toString("base64url"), Buffer.from("i2:1").toString("base64url"), "aTE6MQ=="]) {
+    for (const bad of ["nope", "i1.-1", "i2.1", "i1.01", "i1.1 ", "aTE6MQ=="]) {
       await problem(assert, await call(`/items?cursor=${encodeURIComponent(bad)}`), 400, "invalid-cursor");
     }
   });

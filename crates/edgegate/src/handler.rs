@@ -123,6 +123,16 @@ fn shown(name: &str) -> &str {
 }
 
 impl IntoResponse for FunctionResponse {
+    /// Whatever status and body the object says.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        op.response(
+            "default",
+            "The function's response object, as HTTP.",
+            Some(("*/*", serde_json::json!({}))),
+        );
+    }
+
     /// A handler's malformed object is the handler's bug: a 500.
     fn into_response(self) -> Response {
         self.to_response(&|_| true)
@@ -135,11 +145,20 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Response>>>;
 
 /// An async function taking extractors. Implemented for functions of up to
 /// eight arguments; `Args` only tells the implementations apart.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handler",
+    note = "a handler is an async fn of up to eight extractors returning something `IntoResponse`",
+    note = "on the host, the types inside `Json`, `Query` and `Path` must derive `schemars::JsonSchema` for the OpenAPI document: `#[cfg_attr(not(target_arch = \"wasm32\"), derive(schemars::JsonSchema))]`"
+)]
 pub trait Handler<S, Args>: 'static {
     /// Whether any of its extractors reads headers beyond the gateway's own.
     const READS_ALL_HEADERS: bool;
 
     fn call(&self, request: &Request, state: &S) -> HandlerFuture;
+
+    /// Its extractors' and return type's parts of the OpenAPI operation.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation);
 }
 
 /// A handler with its argument types erased, as the route table stores it.
@@ -159,6 +178,12 @@ macro_rules! impl_handler {
             $($arg: FromRequest<S>,)*
         {
             const READS_ALL_HEADERS: bool = false $(|| <$arg as FromRequest<S>>::READS_ALL_HEADERS)*;
+
+            #[cfg(not(target_arch = "wasm32"))]
+            fn describe(op: &mut crate::openapi::Operation) {
+                $(<$arg as FromRequest<S>>::describe(op);)*
+                R::describe(op);
+            }
 
             #[allow(non_snake_case, unused_variables)]
             fn call(&self, request: &Request, state: &S) -> HandlerFuture {

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod gateway;
 pub mod handler;
 pub mod http;
+pub mod openapi;
 pub mod platform;
 pub mod policy;
 /// RFC 9457 problem details (part of `http`; here for short paths).

@@ -1,5 +1,7 @@
 //! The smallest edgegate app: a public JSON route and a route that needs an
 //! API key, served as a Cloudflare Worker. `make test` serves it end to end.
+//! The types its routes read and answer derive `JsonSchema` on the host, for
+//! the OpenAPI document (`edgegate::openapi`); the wasm compiles none of it.
 
 use edgegate::config::Settings;
 use edgegate::extract::{Consumer, Json, Path};
@@ -8,6 +10,7 @@ use edgegate::routing::{Route, RouteTable};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 struct Greeting {
     message: String,
 }
@@ -21,11 +24,13 @@ async fn greet(Path(name): Path<String>) -> Json<Greeting> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 struct Note {
     text: String,
 }
 
 #[derive(Serialize)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 struct Saved {
     by: String,
     chars: usize,

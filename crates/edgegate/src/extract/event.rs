@@ -30,6 +30,15 @@ pub struct FunctionEvent {
 impl<S> FromRequest<S> for FunctionEvent {
     const READS_ALL_HEADERS: bool = true;
 
+    /// Any body, any query: the function reads what it likes.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        op.any_body();
+        op.problem(crate::problem::kinds::MALFORMED_JSON);
+        op.problem(crate::problem::kinds::INVALID_QUERY);
+        op.problem(crate::problem::kinds::BODY_UNREADABLE);
+    }
+
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         FunctionEvent::of(request, |_| true, |_| true)
     }
@@ -155,6 +164,36 @@ impl Serialize for FunctionEvent {
         out.serialize_field("queryParameters", &self.query)?;
         out.serialize_field("isBase64Encoded", &self.is_base64_encoded)?;
         out.end()
+    }
+}
+
+/// The event as its `Serialize` writes it, for the OpenAPI document.
+#[cfg(not(target_arch = "wasm32"))]
+impl schemars::JsonSchema for FunctionEvent {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FunctionEvent".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let strings = serde_json::json!({"type": "object", "additionalProperties": {"type": "string"}});
+        schemars::json_schema!({
+            "type": "object",
+            "description": "The request as a seed function receives it, in the seeds' and API Gateway's names.",
+            "required": ["method", "path", "params", "query", "headers", "body",
+                         "httpMethod", "pathParameters", "queryParameters", "isBase64Encoded"],
+            "properties": {
+                "method": {"type": "string"},
+                "path": {"type": "string"},
+                "params": strings,
+                "query": strings,
+                "headers": strings,
+                "body": {"description": "JSON when the body is JSON, text when text, base64 when binary (see `isBase64Encoded`), null when absent."},
+                "httpMethod": {"type": "string"},
+                "pathParameters": strings,
+                "queryParameters": strings,
+                "isBase64Encoded": {"type": "boolean"},
+            },
+        })
     }
 }
 

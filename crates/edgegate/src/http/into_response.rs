@@ -7,6 +7,16 @@ use super::{Response, ResponseBody, Status};
 /// What a handler may return: anything that becomes a response.
 pub trait IntoResponse {
     fn into_response(self) -> Response;
+
+    /// The answers it adds to the route's OpenAPI operation (host only;
+    /// nothing by default: a `Response` could be anything).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(_op: &mut crate::openapi::Operation) {}
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn text(op: &mut crate::openapi::Operation) {
+    op.response("200", "OK", Some(("text/plain", serde_json::json!({"type": "string"}))));
 }
 
 impl IntoResponse for Response {
@@ -16,12 +26,22 @@ impl IntoResponse for Response {
 }
 
 impl IntoResponse for &'static str {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        text(op)
+    }
+
     fn into_response(self) -> Response {
         Response::text(Status::OK, self)
     }
 }
 
 impl IntoResponse for String {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        text(op)
+    }
+
     fn into_response(self) -> Response {
         Response::text(Status::OK, self)
     }
@@ -29,6 +49,11 @@ impl IntoResponse for String {
 
 /// `()` is an empty 204.
 impl IntoResponse for () {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        op.response("204", "No Content", None);
+    }
+
     fn into_response(self) -> Response {
         Response::new(Status::NO_CONTENT)
     }
@@ -43,6 +68,13 @@ impl IntoResponse for Status {
 
 /// `(Status::CREATED, Json(item))`: the inner response with another status.
 impl<T: IntoResponse> IntoResponse for (Status, T) {
+    /// The status is a value, known only when it is sent: any 2xx.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        T::describe(op);
+        op.move_response("200", "2XX", "Success");
+    }
+
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         // An error keeps its own status: a failed body stays a failure.
@@ -54,10 +86,61 @@ impl<T: IntoResponse> IntoResponse for (Status, T) {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        T::describe(op);
+        E::describe(op);
+    }
+
     fn into_response(self) -> Response {
         match self {
             Ok(value) => value.into_response(),
             Err(error) => error.into_response(),
         }
+    }
+}
+
+/// A created resource: 201 with `Location` and the body `T` makes
+/// (`Created::at(format!("/items/{id}"), Json(item))`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created<T> {
+    pub location: String,
+    pub body: T,
+    /// Further headers (`idempotent-replayed`, say).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl<T> Created<T> {
+    pub fn at(location: impl Into<String>, body: T) -> Created<T> {
+        Created {
+            location: location.into(),
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Created<T> {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for Created<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(op: &mut crate::openapi::Operation) {
+        T::describe(op);
+        op.move_response("200", "201", "Created");
+        op.response_header("201", "Location", "Where the new resource is.", true);
+    }
+
+    fn into_response(self) -> Response {
+        let mut response = (Status::CREATED, self.body).into_response();
+        if !matches!(response.body, ResponseBody::Problem(_)) {
+            response.set_header("location", self.location);
+            for (name, value) in self.headers {
+                response.set_header(name, value);
+            }
+        }
+        response
     }
 }

@@ -17,7 +17,7 @@ pub use encoding::{
 };
 pub use extensions::Extensions;
 pub use headers::Headers;
-pub use into_response::IntoResponse;
+pub use into_response::{Created, IntoResponse};
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};
 pub use response::{HeaderValue, Response, ResponseBody, Status, StreamBody};

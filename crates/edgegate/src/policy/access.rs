@@ -257,3 +257,18 @@ impl Guard {
             .into_response())
     }
 }
+
+/// [`Principal::to_json`]'s shape, for the OpenAPI document of a handler
+/// that answers it (`Route::returns::<PrincipalJson>(Status::OK)`).
+#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[allow(dead_code)]
+pub struct PrincipalJson {
+    /// A key's consumer, or a token's subject.
+    id: String,
+    /// `api_key` or `jwt`.
+    scheme: String,
+    /// The token's provider (null for a key).
+    provider: Option<String>,
+    /// The token's verified payload (null for a key).
+    claims: Option<serde_json::Map<String, Value>>,
+}

@@ -66,4 +66,9 @@ pub trait RoutePolicy {
     fn uses(&self) -> Option<(&'static str, &str)> {
         None
     }
+
+    /// The answers it adds to its routes' OpenAPI operations (a 429, say).
+    /// Host only; nothing by default.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(&self, _op: &mut crate::openapi::Operation) {}
 }

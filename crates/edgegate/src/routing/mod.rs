@@ -34,6 +34,11 @@ pub struct Endpoint<S> {
     pub(crate) forwarder: Option<Rc<Forwarder>>,
     /// The route-policy phase's checks, in order (a group's first).
     pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
+    /// What the OpenAPI document says beyond the types (host only).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub(crate) doc: crate::openapi::RouteDoc,
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) describe: fn(&mut crate::openapi::Operation),
 }
 
 /// All routes sharing one path template.
@@ -53,7 +58,9 @@ pub struct PathRoutes<S> {
 impl<S> PathRoutes<S> {
     /// The endpoint for `method`: an exact route first, then GET for HEAD
     /// (answered without a body), then an `ANY` route. OPTIONS is answered by
-    /// the gateway unless a route names it.
+    /// the gateway unless a route names it. `ANY` is the seven methods its
+    /// `Allow` names (as API Gateway's `ANY`): an extension method (`PROPFIND`,
+    /// `QUERY`, `TRACE`) is a 405 unless a route names it.
     pub fn endpoint(&self, method: &Method) -> Option<&Endpoint<S>> {
         let declared = |wanted: &Method| self.by_method.iter().find(|(m, _)| m == wanted).map(|(_, e)| e);
         if let Some(endpoint) = declared(method) {
@@ -61,7 +68,7 @@ impl<S> PathRoutes<S> {
         }
         match method {
             Method::Head => declared(&Method::Get).or(self.any.as_ref()),
-            Method::Options => None,
+            Method::Options | Method::Other(_) => None,
             _ => self.any.as_ref(),
         }
     }
@@ -164,6 +171,9 @@ impl<S> RouteTable<S> {
                 upstream: route.upstream,
                 forwarder: None,
                 policies: route.policies,
+                doc: route.doc,
+                #[cfg(not(target_arch = "wasm32"))]
+                describe: route.describe,
             };
             match route.method {
                 Some(method) => {

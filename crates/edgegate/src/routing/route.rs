@@ -3,8 +3,10 @@
 use std::rc::Rc;
 
 use crate::handler::{boxed, BoxedHandler, Handler};
-use crate::http::Method;
+use crate::http::{Method, Status};
+use crate::openapi::{Documented, RouteDoc};
 use crate::policy::{Access, RoutePolicy};
+use crate::problem::ProblemKind;
 use crate::upstream::Upstream;
 
 /// A route declaration, built with `Route::get("/path", handler).public()`.
@@ -23,6 +25,11 @@ pub struct Route<S> {
     pub(crate) upstream: Option<Upstream>,
     /// The route-policy phase's checks (see [`crate::policy::route_policy`]).
     pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
+    /// What the OpenAPI document says beyond the types (host only).
+    pub(crate) doc: RouteDoc,
+    /// The handler's types' part of its OpenAPI operation (host only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) describe: fn(&mut crate::openapi::Operation),
 }
 
 macro_rules! method_constructors {
@@ -37,7 +44,13 @@ macro_rules! method_constructors {
 impl<S: 'static> Route<S> {
     /// A route for one method, or for every method when `method` is `None` (`ANY`).
     pub fn new<Args, H: Handler<S, Args>>(method: Option<Method>, path: &str, handler: H) -> Route<S> {
-        Route::of_boxed(method, path, boxed(handler), H::READS_ALL_HEADERS)
+        #[allow(unused_mut)]
+        let mut route = Route::of_boxed(method, path, boxed(handler), H::READS_ALL_HEADERS);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            route.describe = H::describe;
+        }
+        route
     }
 
     /// The part of [`Route::new`] that does not depend on the handler's
@@ -55,6 +68,9 @@ impl<S: 'static> Route<S> {
             ip_rules: None,
             upstream: None,
             policies: Vec::new(),
+            doc: RouteDoc::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            describe: |_| {},
         }
     }
 
@@ -116,6 +132,27 @@ impl<S: 'static> Route<S> {
         self
     }
 
+    /// The operation's summary in the OpenAPI document.
+    pub fn summary(mut self, summary: &'static str) -> Route<S> {
+        self.doc.set_summary(summary);
+        self
+    }
+
+    /// Problems the handler answers with (its own `ApiError`s), for the
+    /// OpenAPI document; the gateway's, the extractors' and the policies'
+    /// are documented without this.
+    pub fn problems(mut self, kinds: &[ProblemKind]) -> Route<S> {
+        self.doc.add_problems(kinds);
+        self
+    }
+
+    /// A success the handler's return type cannot name (it returns a
+    /// `Response`): `status` with a JSON body shaped as `T`.
+    pub fn returns<T: Documented + ?Sized>(mut self, status: Status) -> Route<S> {
+        self.doc.add_return::<T>(status);
+        self
+    }
+
     /// This route's body limit, instead of the global default.
     pub fn max_body_bytes(mut self, limit: usize) -> Route<S> {
         self.max_body_bytes = Some(limit);
@@ -147,6 +184,7 @@ pub struct Group {
     cors: Option<String>,
     ip_rules: Option<String>,
     policies: Vec<Rc<dyn RoutePolicy>>,
+    problems: Vec<ProblemKind>,
 }
 
 impl Group {
@@ -185,6 +223,13 @@ impl Group {
         self
     }
 
+    /// Problems every route of the group answers with, for the OpenAPI
+    /// document (a database's 503, say).
+    pub fn problems(mut self, kinds: &[ProblemKind]) -> Group {
+        self.problems.extend_from_slice(kinds);
+        self
+    }
+
     /// The routes with the prefix put before their paths and the group's policies where they set none.
     pub fn routes<S>(&self, routes: impl IntoIterator<Item = Route<S>>) -> Vec<Route<S>> {
         routes
@@ -197,6 +242,7 @@ impl Group {
                 route.ip_rules = route.ip_rules.or_else(|| self.ip_rules.clone());
                 let own = std::mem::replace(&mut route.policies, self.policies.clone());
                 route.policies.extend(own);
+                route.doc.add_problems(&self.problems);
                 route
             })
             .collect()

@@ -117,6 +117,14 @@ impl RoutePolicy for Quota {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(&self, op: &mut crate::openapi::Operation) {
+        op.problem(kinds::QUOTA_EXCEEDED);
+        if self.fail_closed {
+            op.problem(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
+        }
+    }
+
     fn configure(&self, settings: &Settings) -> Result<(), ConfigError> {
         let Some(quotas) = &settings.quotas else {
             return Err(ConfigError {

@@ -106,6 +106,14 @@ impl RoutePolicy for RateLimit {
         }
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
+    fn describe(&self, op: &mut crate::openapi::Operation) {
+        op.problem(kinds::RATE_LIMITED);
+        if self.fail_closed {
+            op.problem(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
+        }
+    }
+
     fn configure(&self, settings: &Settings) -> Result<(), ConfigError> {
         let fail = |message: String| ConfigError {
             setting: "RATE_LIMITS".into(),

@@ -1,0 +1,134 @@
+//! The OpenAPI document: generated from the route table and the deployment's
+//! settings, committed as `assets/openapi.json` (served at `/openapi.json`),
+//! and checked here so it can never drift from what the gateway enforces.
+//! `make openapi` rewrites the file.
+
+mod support;
+
+use std::path::PathBuf;
+
+use edgegate::http::Method;
+use edgegate_app::{openapi, routes, RouteOptions};
+use serde_json::Value;
+use support::deployment_vars;
+
+fn generated() -> Value {
+    let vars = deployment_vars(None);
+    openapi(|name| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())).expect("the document builds")
+}
+
+fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/openapi.json")
+}
+
+#[test]
+fn the_committed_document_is_what_the_route_table_makes() {
+    let text = serde_json::to_string_pretty(&generated()).unwrap() + "\n";
+    if std::env::var_os("EDGEGATE_WRITE_OPENAPI").is_some() {
+        std::fs::write(committed_path(), &text).expect("write assets/openapi.json");
+        return;
+    }
+    let committed = std::fs::read_to_string(committed_path()).unwrap_or_default();
+    assert!(
+        committed == text,
+        "assets/openapi.json is not what the route table makes: run `make openapi` and commit it"
+    );
+}
+
+#[test]
+fn every_route_and_method_is_an_operation() {
+    let document = generated();
+    let table = routes(RouteOptions::default()).unwrap();
+    let mut count = 0;
+    for routes in table.paths() {
+        let path = routes.template.replace("{*", "{");
+        let item = &document["paths"][&path];
+        assert!(item.is_object(), "{path} is missing");
+        for (method, endpoint) in routes.endpoints() {
+            let methods: Vec<String> = match method {
+                Some(method) => vec![method.as_str().to_ascii_lowercase()],
+                None => ["get", "put", "post", "delete", "patch"].map(String::from).to_vec(),
+            };
+            for method in methods {
+                let operation = &item[&method];
+                assert!(operation.is_object(), "{method} {path} is missing");
+                count += 1;
+                let responses = operation["responses"].as_object().unwrap();
+                assert!(responses.contains_key("500"), "{method} {path}: no 500");
+                assert!(
+                    responses.keys().any(|s| s.starts_with('2') || s == "default"),
+                    "{method} {path}: no success"
+                );
+                let public = endpoint.access == edgegate::policy::Access::Public;
+                assert_eq!(operation.get("security").is_none(), public, "{method} {path}");
+                assert_eq!(responses.contains_key("401"), !public, "{method} {path}");
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert!(
+                            response["content"]["application/problem+json"].is_object(),
+                            "{method} {path} {status} is not a problem"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(count >= 20, "{count} operations");
+    // Debug routes are off in every deployment's settings.
+    assert!(document["paths"].get("/debug/panic").is_none());
+    let _ = Method::Get;
+}
+
+#[test]
+fn schemas_state_the_rules_the_handlers_enforce() {
+    let document = generated();
+    let schemas = &document["components"]["schemas"];
+    let new_item = &schemas["NewItemBody"];
+    assert_eq!(new_item["additionalProperties"], false, "deny_unknown_fields");
+    assert_eq!(new_item["required"], serde_json::json!(["name"]));
+    assert_eq!(new_item["properties"]["name"]["maxLength"], 200);
+    assert_eq!(new_item["properties"]["description"]["maxLength"], 2000);
+    let patch = &schemas["ItemPatchBody"];
+    assert_eq!(patch["minProperties"], 1);
+    assert_eq!(patch["properties"]["name"]["type"], "string", "a name cannot be null");
+
+    let list = &document["paths"]["/items"]["get"];
+    let limit = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (limit["schema"]["minimum"].as_u64(), limit["schema"]["maximum"].as_u64()),
+        (Some(1), Some(100))
+    );
+    assert_eq!(limit["required"], false);
+
+    let create = &document["paths"]["/items"]["post"];
+    assert!(create["responses"]["201"]["headers"]["Location"].is_object());
+    assert!(create["responses"]["413"].is_object() && create["responses"]["422"].is_object());
+    assert!(create["responses"]["429"]["headers"]["Retry-After"].is_object());
+    assert_eq!(
+        document["paths"]["/items/{id}"]["delete"]["responses"]["204"]["content"],
+        Value::Null
+    );
+
+    // The Cloud Endpoints seed's `security: [api_key, firebase_auth]`: a key
+    // (header or query) or a token from the provider, as alternatives.
+    let hello = &document["paths"]["/api/hello"]["get"];
+    assert_eq!(
+        hello["security"],
+        serde_json::json!([{"ApiKeyHeader": []}, {"ApiKeyQuery": []}, {"firebase": []}])
+    );
+    let writes = &create["security"];
+    assert_eq!(writes[2], serde_json::json!({"firebase": ["items:write"]}));
+    assert!(create["responses"]["403"].is_object(), "a token without the scope");
+    let firebase = &document["components"]["securitySchemes"]["firebase"];
+    assert_eq!(firebase["scheme"], "bearer");
+    assert!(firebase["description"]
+        .as_str()
+        .unwrap()
+        .contains("https://securetoken.google.com/edgegate-demo"));
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+}
