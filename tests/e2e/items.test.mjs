@@ -190,7 +190,7 @@ describe("items with ids above 2^53", () => {
     await problem(assert, await fetch(worker.url + "/items/9007199254740993", patch), 404, "not-found");
     await problem(assert, await fetch(worker.url + "/items/9007199254740993", { method: "DELETE", headers: JSON_HEADERS }), 404, "not-found");
     assert.equal((await (await fetch(worker.url + "/items/9007199254740992")).json()).name, "big");
-    const cursor = Buffer.from("i1:9007199254740991").toString("base64url");
+    const cursor = "i1.9007199254740991";
     const page = await (await fetch(worker.url + `/items?cursor=${cursor}`)).json();
     assert.deepEqual(page.items.map((item) => item.name), ["big"]);
     assert.equal((await fetch(worker.url + "/items/9007199254740992", { method: "DELETE", headers: JSON_HEADERS })).status, 204);
