@@ -3,7 +3,7 @@
 // side in one workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../tools/local.mjs";
 
@@ -144,6 +144,14 @@ export function buildOurs() {
  * .tools, its own `make build`, its own bundle.
  */
 export function buildBaseline(revision) {
+  // A bundle already made (`BENCH_BASELINE=bundle:<dir>`, a `wrangler deploy
+  // --dry-run --outdir` of an experiment): served as it is, not rebuilt.
+  if (revision.startsWith("bundle:")) {
+    const dir = path.join(OUT, "baseline");
+    rmSync(dir, { recursive: true, force: true });
+    cpSync(revision.slice("bundle:".length), dir, { recursive: true });
+    return { dir, modules: readdirSync(dir).filter((f) => f.endsWith(".js") || f.endsWith(".wasm")) };
+  }
   const source = path.join(OUT, "baseline-src");
   rmSync(source, { recursive: true, force: true });
   execFileSync("git", ["worktree", "prune"], { cwd: ROOT });
@@ -219,7 +227,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
-    bare: bundle("bare", false),
+    bare: bundle("bare", true),
     origin: bundle("origin", false),
   };
   const names = Object.keys(ports);

@@ -5,37 +5,14 @@
 // s6's upstream call is answered at once in JS (fetch stands in for the
 // origin), so its figure is the forwarding code's own cost.
 // (Inside workerd, clocks only move on I/O, so this cannot be timed there.)
-import { build } from "esbuild";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { APP_POLICY_VARS } from "../tools/local.mjs";
-import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, ROOT, SCENARIOS } from "./lib.mjs";
+import { APP_POLICY_VARS, bundleForNode } from "../tools/local.mjs";
+import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, SCENARIOS } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
-const result = await build({
-  entryPoints: [path.join(ROOT, "build", "entry.js")],
-  bundle: true,
-  format: "esm",
-  write: false,
-  platform: "node",
-  plugins: [
-    {
-      name: "workerd-stand-ins",
-      setup(b) {
-        b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "cloudflare-workers", namespace: "stub" }));
-        b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}\nexport class DurableObject {}" }));
-        b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "wasm" }));
-        b.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
-          contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}));`,
-          resolveDir: ROOT,
-        }));
-      },
-    },
-  ],
-});
 mkdirSync(OUT, { recursive: true });
-const bundle = path.join(OUT, "profile-bundle.mjs");
-writeFileSync(bundle, result.outputFiles[0].text);
+const bundle = await bundleForNode(`export { default } from "./build/entry.js";`, path.join(OUT, "profile-bundle.mjs"));
 const silent = console.log;
 console.log = () => {};
 globalThis.addEventListener ??= () => {}; // workerd's global error events

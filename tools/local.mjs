@@ -139,3 +139,36 @@ export function capnpModules(bundle, prefix) {
     .map((m) => `(name = "${m}", ${m.endsWith(".wasm") ? "wasm" : "esModule"} = embed "${prefix}${m}")`)
     .sort((a, b) => (a.includes("esModule") ? -1 : b.includes("esModule") ? 1 : 0));
 }
+
+/**
+ * Bundles a module that imports the built worker (build/entry.js and its
+ * glue) for Node, with stand-ins for what only workerd provides
+ * (`cloudflare:workers`, `.wasm` imports as compiled modules); writes it to
+ * `outfile`. The profiler and the Node tests of the entry use it.
+ */
+export async function bundleForNode(contents, outfile) {
+  const { build } = await import("esbuild");
+  const result = await build({
+    stdin: { contents, resolveDir: ROOT, loader: "js" },
+    bundle: true,
+    format: "esm",
+    write: false,
+    platform: "node",
+    plugins: [
+      {
+        name: "workerd-stand-ins",
+        setup(b) {
+          b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "cloudflare-workers", namespace: "stub" }));
+          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}\nexport class DurableObject {}" }));
+          b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "wasm" }));
+          b.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
+            contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}));`,
+            resolveDir: ROOT,
+          }));
+        },
+      },
+    ],
+  });
+  writeFileSync(outfile, result.outputFiles[0].text);
+  return outfile;
+}

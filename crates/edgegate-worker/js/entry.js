@@ -14,6 +14,13 @@
 // passed, so a request without a key, to an unknown path, or declaring too
 // large a body is answered at once, without waiting for a byte of its body.
 //
+// A promise the gateway awaits (a rate-limit count, an upstream's answer, a
+// signature check) is awaited here too (AWAITS): the request stays parked in
+// wasm, and its outcome is handed back to it, with no Rust future turned
+// into a JS promise; what it answers afterwards leaves through the output
+// buffer as a synchronous answer does. Only I/O the `worker` crate awaits
+// itself (D1) makes the gateway answer with a promise (PENDING_RESPONSE).
+//
 // Panics: a Rust panic aborts the wasm instance (panic = "abort"). The Rust side
 // has logged the message and location, and its abort handler schedules a fresh
 // instance before the next call. A request that was running synchronously sees
@@ -28,6 +35,8 @@ import {
   edgegate_fetch as fetchHead,
   edgegate_parked_limit as parkedLimit,
   edgegate_resume as resume,
+  edgegate_settle as settle,
+  edgegate_abandon as abandon,
   edgegate_take_pending as takePending,
   edgegate_take_stream as takeStream,
   edgegate_revive as revive,
@@ -43,6 +52,8 @@ const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
 /** At and below: the request is parked under the id NEEDS_BODY - result, waiting for its body. */
 const NEEDS_BODY = -1000;
+/** At and below (below every NEEDS_BODY answer): the request is parked under the id AWAITS - result, awaiting a promise. */
+const AWAITS = -(2 ** 30);
 // edgegate_resume's lengths for a body that could not be read (../src/body.rs).
 const BODY_TOO_LARGE = -1;
 const BODY_FAILED = -2;
@@ -84,7 +95,7 @@ export default {
         inputAt = inputCapacity = 0;
       }
       const result = run(request, env);
-      if (result <= NEEDS_BODY) return readBody(request, NEEDS_BODY - result, generation);
+      if (result <= NEEDS_BODY) return proceed(request, result, generation);
       return answer(request, result);
     } catch (error) {
       return failed(request, error);
@@ -183,31 +194,74 @@ function field(at, text) {
 }
 
 /**
- * Reads the body of a request the gateway parked, resumes it, and answers.
- * A body with a Content-Length (already checked against the limit) is read
- * whole; one without is read chunk by chunk and given up as soon as it
- * passes the limit.
+ * Brings a request the gateway parked what it waits for, as often as it
+ * parks again, and answers: the outcome of a promise it awaits (a rate-limit
+ * count, an upstream's answer), or its body.
  */
-async function readBody(request, id, parkedOn) {
+async function proceed(request, result, parkedOn) {
+  // Held by this frame while it waits: collected with it if the runtime drops the wait.
+  const wait = { id: -1, generation: parkedOn };
+  const alive = {};
+  dropped.register(alive, wait, alive);
   try {
-    const declared = request.headers.has("content-length");
-    const limit = declared ? 0 : parkedLimit(id);
-    if (limit < 0) throw new Error(`no request is parked under ${id}`);
-    // Only the stream's own failure (the client went away) is the client's: a 400.
-    let body = null;
-    let readFailed = false;
-    try {
-      body = declared ? new Uint8Array(await request.arrayBuffer()) : await readWithin(request.body, limit);
-    } catch {
-      readFailed = true;
+    while (result <= NEEDS_BODY) {
+      if (result <= AWAITS) result = await settled((wait.id = AWAITS - result), parkedOn);
+      else result = await readBody(request, (wait.id = NEEDS_BODY - result), parkedOn);
     }
-    if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
-    if (body !== null) input(body.length).set(body, inputAt);
-    const length = readFailed ? BODY_FAILED : body === null ? BODY_TOO_LARGE : body.length;
-    return await answer(request, resume(id, length));
+    return await answer(request, result);
   } catch (error) {
     return failed(request, error);
+  } finally {
+    dropped.unregister(alive);
   }
+}
+
+/**
+ * A parked request whose wait the runtime drops (its client went away: the
+ * promise or body it waits for never comes, and its continuation above is
+ * collected) is unparked here; it would otherwise stay in wasm memory for
+ * the isolate's life.
+ */
+const dropped = new FinalizationRegistry((wait) => {
+  if (wait.id >= 0 && wait.generation === generation && !aborted) abandon(wait.id);
+});
+
+/** Awaits the promise the request parked under `id` awaits, and hands it the outcome. */
+async function settled(id, parkedOn) {
+  const promise = takePending();
+  let value;
+  let fulfilled = true;
+  try {
+    value = await promise;
+  } catch (error) {
+    value = error;
+    fulfilled = false;
+  }
+  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
+  return settle(id, value, fulfilled);
+}
+
+/**
+ * Reads the body of a request the gateway parked and resumes it. A body
+ * with a Content-Length (already checked against the limit) is read whole;
+ * one without is read chunk by chunk and given up as soon as it passes the
+ * limit.
+ */
+async function readBody(request, id, parkedOn) {
+  const declared = request.headers.has("content-length");
+  const limit = declared ? 0 : parkedLimit(id);
+  if (limit < 0) throw new Error(`no request is parked under ${id}`);
+  // Only the stream's own failure (the client went away) is the client's: a 400.
+  let body = null;
+  let readFailed = false;
+  try {
+    body = declared ? new Uint8Array(await request.arrayBuffer()) : await readWithin(request.body, limit);
+  } catch {
+    readFailed = true;
+  }
+  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
+  if (body !== null) input(body.length).set(body, inputAt);
+  return resume(id, body === null ? (readFailed ? BODY_FAILED : BODY_TOO_LARGE) : body.length);
 }
 
 /** The response for a gateway result: decoded now, or once its I/O is done. */

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::body::{BodySlot, Delivery, ParkedBody};
 use crate::platform::{runtime_stream, WorkerPlatform};
+use crate::settle::{driving, Settlement};
 use crate::{wire, Env, Served};
 use edgegate::http::{RequestBody, Response};
 
@@ -37,10 +38,12 @@ thread_local! {
 
 type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
 
-/// A request that passed every check before its body and now waits for it.
+/// A request waiting for its body, or for a promise the entry awaits.
 struct Parked {
     handling: Handling,
-    body: Rc<BodySlot>,
+    body: Option<Rc<BodySlot>>,
+    /// Where the outcome of the promise it awaits goes (none: it waits for its body).
+    settlement: Option<Settlement>,
 }
 
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
@@ -56,6 +59,11 @@ const NEEDS_ALL_HEADERS: i32 = -3;
 /// `NEEDS_BODY - answer`; read its body (a chunked one within
 /// [`edgegate_parked_limit`]) and pass it to [`edgegate_resume`].
 const NEEDS_BODY: i32 = -1000;
+/// `edgegate_fetch`'s answers at and below this mean: the request awaits a
+/// promise and is parked under the id `AWAITS - answer`; take the promise
+/// ([`edgegate_take_pending`]), await it and pass its outcome to
+/// [`edgegate_settle`]. (Below every body answer: ids stay under 2^29.)
+const AWAITS: i32 = -(1 << 30);
 /// `edgegate_resume`'s answer when no request is parked under that id (the
 /// instance was replaced meanwhile).
 const NOT_PARKED: i32 = -5;
@@ -150,7 +158,7 @@ pub fn edgegate_parked_limit(id: u32) -> f64 {
             .borrow()
             .get(id as usize)
             .and_then(Option::as_ref)
-            .and_then(|p| p.body.wanted())
+            .and_then(|p| p.body.as_ref()?.wanted())
             .map_or(-1.0, |limit| limit as f64)
     })
 }
@@ -160,13 +168,71 @@ pub fn edgegate_parked_limit(id: u32) -> f64 {
 /// [`Delivery::FAILED`]. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
 #[wasm_bindgen]
 pub fn edgegate_resume(id: u32, length: i32) -> i32 {
-    let parked = PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take));
-    let Some(Parked { handling, body }) = parked else {
+    let Some(Parked {
+        handling,
+        body: Some(body),
+        settlement: None,
+    }) = unpark(id)
+    else {
         return NOT_PARKED;
     };
     let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
     body.deliver(delivery);
     drive(handling, Some(body))
+}
+
+/// Hands a request parked on a promise (`AWAITS`) the promise's outcome,
+/// its value or (`fulfilled` false) what it was rejected with, and goes on
+/// with it. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
+#[wasm_bindgen]
+pub fn edgegate_settle(id: u32, value: JsValue, fulfilled: bool) -> i32 {
+    let Some(Parked {
+        handling,
+        body,
+        settlement: Some(settlement),
+    }) = unpark(id)
+    else {
+        return NOT_PARKED;
+    };
+    *settlement.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
+    drive(handling, body)
+}
+
+/// Drops the request parked under `id`: the runtime gave up its wait (its
+/// client went away, so the promise it awaited never settles, and the
+/// entry's continuation for it was collected). Without this it would stay
+/// parked for the isolate's life.
+#[wasm_bindgen]
+pub fn edgegate_abandon(id: u32) {
+    drop(unpark(id));
+}
+
+/// How many requests are parked now (for tests of [`edgegate_abandon`]).
+#[wasm_bindgen]
+pub fn edgegate_parked_count() -> u32 {
+    PARKED.with(|parked| parked.borrow().iter().filter(|p| p.is_some()).count() as u32)
+}
+
+/// Takes the request parked under `id` out of the slab.
+fn unpark(id: u32) -> Option<Parked> {
+    PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take))
+}
+
+/// Parks a request; returns its id.
+fn park(entry: Parked) -> i32 {
+    PARKED.with(|parked| {
+        let mut parked = parked.borrow_mut();
+        match parked.iter().position(Option::is_none) {
+            Some(free) => {
+                parked[free] = Some(entry);
+                free as i32
+            }
+            None => {
+                parked.push(Some(entry));
+                parked.len() as i32 - 1
+            }
+        }
+    })
 }
 
 /// The body stream of the response [`edgegate_fetch`] or [`edgegate_resume`]
@@ -176,7 +242,8 @@ pub fn edgegate_take_stream() -> JsValue {
     OUT_STREAM.with(|stream| stream.replace(JsValue::NULL))
 }
 
-/// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`].
+/// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`]
+/// (a response's) or an `AWAITS` answer (the one the parked request awaits).
 #[wasm_bindgen]
 pub fn edgegate_take_pending() -> JsValue {
     PENDING
@@ -191,8 +258,9 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
-/// Polls the request's handling once: a response now, a parked request
-/// waiting for its body, or a promise for a response that waits on I/O.
+/// Polls the request's handling once: a response now, a request parked on
+/// a promise the entry awaits or waiting for its body, or a promise for a
+/// response that waits on I/O the runtime drives (D1).
 fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
     let parkable = |on: bool| {
         if let Some(slot) = &body {
@@ -200,8 +268,17 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
         }
     };
     parkable(true);
-    let polled = handling.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+    let (polled, awaited) = driving(|| handling.as_mut().poll(&mut Context::from_waker(Waker::noop())));
     parkable(false);
+    if let (Poll::Pending, Some((promise, settlement))) = (&polled, awaited) {
+        PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
+        return AWAITS
+            - park(Parked {
+                handling,
+                body,
+                settlement: Some(settlement),
+            });
+    }
     match polled {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
@@ -211,22 +288,13 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            if let Some(body) = body.clone().filter(|slot| slot.wanted().is_some()) {
-                let id = PARKED.with(|parked| {
-                    let mut parked = parked.borrow_mut();
-                    let entry = Some(Parked { handling, body });
-                    match parked.iter().position(Option::is_none) {
-                        Some(free) => {
-                            parked[free] = entry;
-                            free
-                        }
-                        None => {
-                            parked.push(entry);
-                            parked.len() - 1
-                        }
-                    }
-                });
-                return NEEDS_BODY - id as i32;
+            if body.as_ref().is_some_and(|slot| slot.wanted().is_some()) {
+                return NEEDS_BODY
+                    - park(Parked {
+                        handling,
+                        body,
+                        settlement: None,
+                    });
             }
             let promise = wasm_bindgen_futures::future_to_promise(async move {
                 let (response, log) = handling.await;

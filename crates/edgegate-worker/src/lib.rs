@@ -17,9 +17,12 @@
 //! no string conversion through `TextEncoder`/`TextDecoder` for ASCII.
 //!
 //! The gateway's future is polled once right away: every route that does no
-//! I/O finishes there and no promise is made. One that waits for its body is
-//! parked until the entry brings it; one that waits on I/O (D1) is handed to
-//! `wasm-bindgen-futures`, and its encoded response comes back as a promise.
+//! I/O finishes there and no promise is made. One that waits for its body,
+//! or on a promise of the runtime's (a rate-limit count, an upstream's
+//! answer), is parked until the entry brings the body or the promise's
+//! outcome ([`settle`]), and polled again; one that waits on I/O the `worker`
+//! crate awaits itself (D1) is handed to `wasm-bindgen-futures`, and its
+//! encoded response comes back as a promise.
 //!
 //! The gateway and the application state are built once per isolate from
 //! `env` (settings and secrets are fixed per deployed version) and kept for
@@ -46,6 +49,8 @@ mod exports;
 pub mod js_error;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
+#[cfg(target_arch = "wasm32")]
+mod settle;
 
 #[cfg(target_arch = "wasm32")]
 pub use env::Env;

@@ -14,10 +14,10 @@ use edgegate::platform::{
 };
 
 use crate::body::ParkedBody;
+use crate::settle::settle;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen(module = "/js/platform.js")]
 extern "C" {
@@ -111,7 +111,7 @@ impl Platform for WorkerPlatform {
     fn sleep(&self, ms: u32) -> PlatformFuture<'_, ()> {
         let promise = js_sleep(ms);
         Box::pin(async move {
-            let _ = JsFuture::from(promise).await;
+            let _ = settle(promise).await;
         })
     }
 
@@ -140,7 +140,7 @@ impl Platform for WorkerPlatform {
             request.service,
         );
         Box::pin(async move {
-            let answer = JsFuture::from(promise)
+            let answer = settle(promise)
                 .await
                 .map_err(|e| FetchError::Unreachable(crate::js_error::text(&e)))?;
             if let Some(reason) = answer.as_string() {
@@ -169,7 +169,7 @@ impl Platform for WorkerPlatform {
     fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
         let promise = js_rate_limit(binding, key);
         Box::pin(async move {
-            let answer = JsFuture::from(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            let answer = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
             match answer.as_f64() {
                 Some(within) => Ok(within == 1.0),
                 None => Err(answer.as_string().unwrap_or_else(|| "the rate limiter failed".into())),
@@ -189,7 +189,7 @@ impl Platform for WorkerPlatform {
             .collect();
         let promise = js_count_quota(binding, key, &flat);
         Box::pin(async move {
-            let answer = JsFuture::from(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            let answer = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
             if let Some(reason) = answer.as_string() {
                 return Err(reason);
             }
@@ -207,7 +207,7 @@ impl Platform for WorkerPlatform {
     fn import_key(&self, jwk: &str, algorithm: SignatureAlgorithm) -> PlatformFuture<'_, Result<VerifyingKey, String>> {
         let promise = js_import_key(jwk, algorithm.name());
         Box::pin(async move {
-            match JsFuture::from(promise).await {
+            match settle(promise).await {
                 Ok(key) => Ok(VerifyingKey(Rc::new(key))),
                 Err(error) => Err(crate::js_error::text(&error)),
             }
@@ -226,7 +226,7 @@ impl Platform for WorkerPlatform {
         };
         let promise = js_verify(key, algorithm.name(), message, signature);
         Box::pin(async move {
-            match JsFuture::from(promise).await {
+            match settle(promise).await {
                 Ok(valid) => Ok(valid.as_bool() == Some(true)),
                 Err(error) => Err(crate::js_error::text(&error)),
             }
@@ -262,7 +262,7 @@ pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
 
 /// Reads a runtime stream within `limit` bytes.
 pub async fn read_stream(stream: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    match JsFuture::from(js_read_body(&stream, limit as f64)).await {
+    match settle(js_read_body(&stream, limit as f64)).await {
         Ok(bytes) if bytes.is_null() => Err(BodyReadError::TooLarge),
         Ok(bytes) => Ok(bytes.unchecked_into::<Uint8Array>().to_vec()),
         Err(error) => Err(BodyReadError::Failed(crate::js_error::text(&error))),
