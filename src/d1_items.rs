@@ -14,7 +14,6 @@ use js_sys::{Array, Promise, Reflect};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use worker::d1::{D1Database, D1PreparedStatement};
 
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
@@ -77,8 +76,9 @@ fn js_failed(error: JsValue) -> StoreError {
     StoreError(edgegate_worker::js_error::text(&error))
 }
 
+/// A D1 promise's outcome, awaited by the adapter's entry (`edgegate_worker::settle`).
 async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise?).await
+    edgegate_worker::settle(promise?).await
 }
 
 /// The rows of a D1 result object (`{ results: [...] }`).

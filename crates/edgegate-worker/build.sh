@@ -49,7 +49,25 @@ if [ "$profile" = release ]; then
   # gzip). If it ever ran, the worker would trap: a logged 500, and a test
   # of a float where a string belongs (tests/e2e/routes.test.mjs) shows it
   # does not.
-  node "$adapter/stub-unreachable.mjs" "$next/index_bg.wasm" '^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$'
+  #
+  # `wasm-bindgen-futures`' executor (future_to_promise's closures): the
+  # adapter polls every request itself and awaits runtime promises through
+  # the entry (src/settle.rs), so nothing here runs a Rust future as a JS
+  # promise; only the `worker` crate's stream classes did, and their exports
+  # are removed below. Its closures and wakers stay linked through their
+  # vtables all the same (4 KiB gzip, with the executor's queue and the
+  # closure glue). A test proves every I/O path end to end without them.
+  #
+  # std's default panic hook (1 KiB gzip, with its thread-name and backtrace
+  # printing): the wasm start function replaces it with
+  # console_error_panic_hook before anything else runs (src/exports.rs), so a
+  # panic never reaches it. The panic test (tests/e2e/routes.test.mjs) checks
+  # that a panic is still logged with its message and location.
+  node "$adapter/stub-unreachable.mjs" "$next/index_bg.wasm" '^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$' \
+    'every:^js_sys::futures::future_to_promise::\{\{closure\}\}' \
+    'every:^js_sys::futures::task::singlethread::Task::into_raw_waker::raw_wake' \
+    'every:^js_sys::futures::jspi::SpawnedTask::wake' 'every:^js_sys::futures::queue::Queue::new' \
+    'every:^<std(\[[0-9a-f]+\])?::panicking::default_hook as ' 'every:^std(\[[0-9a-f]+\])?::panicking::default_hook$'
   features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory
             --enable-multivalue --enable-reference-types --enable-exception-handling)
   # The worker crate exports classes for JS that no edgegate worker uses (Rust
@@ -73,7 +91,7 @@ sed "s|from \"./platform.js\"|from \"./$platform_js\"|" "$adapter/js/entry.js" >
 cp "$adapter/js/quota.js" "$next/quota.js"
 # Their JS classes go too (release only: the dev build keeps their exports).
 if [ "$profile" = release ]; then
-  node "$adapter/trim-glue.mjs" "$next/index.js" ContainerStartupOptions IntoUnderlyingByteSource \
+  node "$adapter/trim-glue.mjs" "$next/index.js" "$next/index_bg.wasm" ContainerStartupOptions IntoUnderlyingByteSource \
     IntoUnderlyingSink IntoUnderlyingSource MinifyConfig R2Range
 fi
 

@@ -3,10 +3,11 @@
 // links but that provably never runs (as `wasm-snip` does; that tool cannot
 // read today's wasm). Names come from the name section wasm-bindgen keeps.
 // A pattern matching more than one function fails the build (it would stub
-// something else too); one matching none stubs nothing (an app that never
+// something else too), unless it is marked `every:` (the instances of one
+// generic function); one matching none stubs nothing (an app that never
 // links the function) — the bench's size gate notices a lost saving.
 //
-//   node stub-unreachable.mjs file.wasm 'regexp'...
+//   node stub-unreachable.mjs file.wasm 'regexp'... 'every:regexp'...
 import { readFileSync, writeFileSync } from "node:fs";
 
 const [file, ...patterns] = process.argv.slice(2);
@@ -85,12 +86,14 @@ const code = sections.find((s) => s.id === 10);
 if (!code || names.size === 0) throw new Error(`${file} has no code or no function names`);
 
 const stubbed = new Set();
-for (const pattern of patterns) {
+for (const given of patterns) {
+  const every = given.startsWith("every:");
+  const pattern = every ? given.slice("every:".length) : given;
   const matching = [...names].filter(([index, name]) => index >= imported && new RegExp(pattern).test(name));
-  if (matching.length > 1) {
+  if (matching.length > 1 && !every) {
     throw new Error(`/${pattern}/ matches ${matching.length} functions, not one:\n${matching.map(([, n]) => n).join("\n")}`);
   }
-  if (matching.length === 1) stubbed.add(matching[0][0] - imported);
+  for (const [index] of matching) stubbed.add(index - imported);
 }
 
 // The code section again, with those bodies replaced: no locals, `unreachable`, `end`.

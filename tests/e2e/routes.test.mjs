@@ -145,6 +145,7 @@ test("a panic is a 500 problem, logged, and the next request still works", async
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   assert.ok(worker.output.some((line) => line.includes("deliberate panic from /debug/panic")), "the panic message is logged");
+  assert.ok(worker.output.some((line) => /src\/debug\.rs:\d+:\d+/.test(line)), "and where it happened");
   for (let i = 0; i < 3; i++) {
     const next = await get("/users/after-panic");
     assert.equal(next.status, 200);

@@ -15,18 +15,18 @@
 // large a body is answered at once, without waiting for a byte of its body.
 //
 // A promise the gateway awaits (a rate-limit count, an upstream's answer, a
-// signature check) is awaited here too (AWAITS): the request stays parked in
-// wasm, and its outcome is handed back to it, with no Rust future turned
-// into a JS promise; what it answers afterwards leaves through the output
-// buffer as a synchronous answer does. Only I/O the `worker` crate awaits
-// itself (D1) makes the gateway answer with a promise (PENDING_RESPONSE).
+// signature check, a D1 query) is awaited here too (AWAITS): the request
+// stays parked in wasm, and its outcome is handed back to it, with no Rust
+// future turned into a JS promise; what it answers afterwards leaves through
+// the output buffer as a synchronous answer does. Every call into wasm is
+// made from here, synchronously.
 //
 // Panics: a Rust panic aborts the wasm instance (panic = "abort"). The Rust side
 // has logged the message and location, and its abort handler schedules a fresh
-// instance before the next call. A request that was running synchronously sees
-// the trap here as an exception; requests waiting on I/O on that instance would
-// never finish, so the runtime's error event fails them. Both become the same
-// problem+json 500 every other failure gets.
+// instance before the next call. The request whose call trapped sees the trap
+// here as an exception; requests parked on that instance fail when their wait
+// ends (their instance is gone). Both become the same problem+json 500 every
+// other failure gets.
 import {
   edgegate_init as init,
   edgegate_read_headers as readHeaders,
@@ -43,11 +43,10 @@ import {
 } from "./index.js";
 // The platform's stream reader (js/platform.js), shared with the wasm side;
 // build.sh points this at where wasm-bindgen put it.
-import { declareBody, readBody as readWithin, useBindings } from "./platform.js";
+import { readBody as readWithin, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
-const PENDING_RESPONSE = -1;
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
 /** At and below: the request is parked under the id NEEDS_BODY - result, waiting for its body. */
@@ -61,7 +60,6 @@ const BODY_FAILED = -2;
 let READ_HEADERS = null;
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const encoder = new TextEncoder();
-const inFlight = new Set();
 let memory = null;
 let bytes = null;
 let inputAt = 0;
@@ -71,14 +69,6 @@ let aborted = false;
 let settings = null;
 /** Counts fresh instances: a request parked on an older one cannot be resumed. */
 let generation = 0;
-
-addEventListener("error", (event) => {
-  if (event.error instanceof WebAssembly.RuntimeError) {
-    aborted = true;
-    for (const fail of inFlight) fail(event.error);
-    inFlight.clear();
-  }
-});
 
 export default {
   // Not async: a request without a body that needs no I/O is answered
@@ -147,9 +137,7 @@ function handle(request, all) {
   }
   word(countAt, count);
   // A body-less request passes null: no handle is made for it.
-  const body = request.body;
-  if (body !== null && headers.has("content-length")) declareBody(request, body);
-  return fetchHead(at, all, body, Date.now());
+  return fetchHead(at, all, request.body, Date.now());
 }
 
 /** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */
@@ -208,7 +196,7 @@ async function proceed(request, result, parkedOn) {
       if (result <= AWAITS) result = await settled((wait.id = AWAITS - result), parkedOn);
       else result = await readBody(request, (wait.id = NEEDS_BODY - result), parkedOn);
     }
-    return await answer(request, result);
+    return answer(request, result);
   } catch (error) {
     return failed(request, error);
   } finally {
@@ -264,16 +252,10 @@ async function readBody(request, id, parkedOn) {
   return resume(id, body === null ? (readFailed ? BODY_FAILED : BODY_TOO_LARGE) : body.length);
 }
 
-/** The response for a gateway result: decoded now, or once its I/O is done. */
+/** The response the gateway wrote to its output buffer. */
 function answer(request, result) {
-  if (result === PENDING_RESPONSE) {
-    // A streamed body (an upstream's) travels with its head: [head, stream].
-    return waitFor(takePending())
-      .then((result) => (Array.isArray(result) ? decode(result[0], 0, result[1]) : decode(result, 0, null)))
-      .catch((error) => failed(request, error));
-  }
   if (result < 0) throw new Error(`the gateway answered ${result}`);
-  return decode(view(), result, undefined);
+  return decode(view(), result);
 }
 
 /** Any failure becomes the problem+json 500; a trap marks the instance for revival. */
@@ -289,18 +271,6 @@ function view() {
     bytes = new Uint8Array(memory.buffer);
   }
   return bytes;
-}
-
-/** Waits for an answer that involved I/O, unless the instance dies meanwhile. */
-async function waitFor(promise) {
-  let fail;
-  const aborted = new Promise((_, reject) => (fail = reject));
-  inFlight.add(fail);
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    inFlight.delete(fail);
-  }
 }
 
 const readWord = (u8, at) => u8[at] | (u8[at + 1] << 8) | (u8[at + 2] << 16) | (u8[at + 3] << 24);
@@ -321,10 +291,10 @@ function ascii(u8, from, to) {
 
 /**
  * Builds the runtime response from the encoded one at `at`, and prints its
- * log line. A status marked `*` has a streamed body: `stream`, or (when
- * answered synchronously, `undefined`) the one the gateway holds for it.
+ * log line. A status marked `*` has a streamed body (an upstream's), which
+ * the gateway holds for it.
  */
-function decode(u8, at, stream) {
+function decode(u8, at) {
   const end = at + readWord(u8, at);
   const bodyAt = at + readWord(u8, at + 4);
   const logAt = at + readWord(u8, at + 8);
@@ -355,7 +325,7 @@ function decode(u8, at, stream) {
   }
   if (pairs !== null) headers = pairs;
   const body = streamed
-    ? (stream === undefined ? takeStream() : stream)
+    ? takeStream()
     : logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
   if (end > logAt) {
     console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));

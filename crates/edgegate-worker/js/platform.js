@@ -142,25 +142,9 @@ export async function countQuota(binding, key, windows) {
   }
 }
 
-/**
- * Request bodies with a declared Content-Length, by their stream: read whole
- * with `arrayBuffer()` (the runtime's own, much cheaper than a reader loop)
- * when the gateway asks after I/O, the declared length being checked against
- * the limit by then. The entry registers each such request.
- */
-const declared = new WeakMap();
-export function declareBody(request, body) {
-  declared.set(body, request);
-}
-
 /** A stream's bytes, or null as soon as there are more than `limit`; rejects if the stream fails. */
 export async function readBody(stream, limit) {
   if (stream === null || stream === undefined) return new Uint8Array(0);
-  const request = declared.get(stream);
-  if (request !== undefined) {
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    return bytes.length > limit ? null : bytes;
-  }
   const reader = stream.getReader();
   const chunks = [];
   let size = 0;

@@ -3,11 +3,10 @@
 //! Until then the request is parked (see `exports`), and an unauthenticated
 //! or oversized request is answered without waiting for a byte of its body.
 //!
-//! The slot also holds the body's runtime stream, handed over with the head:
-//! a request that waited on I/O before its body phase (a token's signature
-//! check) cannot be parked (the runtime polls it), so its body is read from
-//! the stream within the same limit; and an upstream route passes the
-//! stream on unread.
+//! The adapter polls every request itself, also after it awaited a promise
+//! (a token's signature check, a rate-limit count), so a body is always
+//! brought this way. The slot also holds the body's runtime stream, handed
+//! over with the head, for an upstream route to pass on unread.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -50,20 +49,11 @@ pub struct BodySlot {
     /// The limit the gateway asked to read within, once it asks.
     wanted: Cell<Option<usize>>,
     arrived: RefCell<Option<Delivery>>,
-    /// Whether the adapter is polling synchronously and can park the request
-    /// if the body is wanted now. A future waiting on I/O (an authenticator
-    /// that fetches) is polled by the runtime instead, and cannot be parked.
-    parkable: Cell<bool>,
-    /// The body's runtime stream, for a read after I/O or to pass on.
+    /// The body's runtime stream, to pass on unread.
     stream: RefCell<Option<wasm_bindgen::JsValue>>,
 }
 
 impl BodySlot {
-    /// Marks the polls the adapter makes itself, where a request can be parked.
-    pub fn set_parkable(&self, parkable: bool) {
-        self.parkable.set(parkable);
-    }
-
     /// The limit, if the gateway has asked for the body and it has not arrived.
     pub fn wanted(&self) -> Option<usize> {
         self.wanted.get()
@@ -76,7 +66,7 @@ impl BodySlot {
         slot
     }
 
-    /// The body's runtime stream, once (to read it after I/O, or pass it on).
+    /// The body's runtime stream, once (to pass it on).
     pub fn take_stream(&self) -> Option<wasm_bindgen::JsValue> {
         self.stream.borrow_mut().take()
     }
@@ -110,15 +100,10 @@ impl BodySource for ParkedBody {
     }
 
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
-        if !self.slot.parkable.get() {
-            return match self.slot.take_stream() {
-                Some(stream) => Box::pin(crate::platform::read_stream(stream, limit)),
-                // Fail loudly rather than wait for a body nobody will bring.
-                None => {
-                    let cause = "the body was wanted after I/O and its stream was already taken";
-                    Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))))
-                }
-            };
+        // Passed on already (an upstream's): nobody will bring it.
+        if self.slot.stream.borrow().is_none() {
+            let cause = "the body was wanted after its stream was passed on";
+            return Box::pin(std::future::ready(Err(BodyReadError::Internal(cause.into()))));
         }
         self.slot.wanted.set(Some(limit));
         Box::pin(poll_fn(move |_| match self.slot.arrived.borrow_mut().take() {

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use crate::body::{BodySlot, Delivery, ParkedBody};
@@ -26,7 +25,7 @@ thread_local! {
     static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// Where a synchronously finished response is written.
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-    /// The promise of a response that waits on I/O, for the entry to take.
+    /// The promise a request just parked awaits, for the entry to take.
     static PENDING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
     /// Requests waiting for their body, by the id the entry was given, with
     /// the body limit the gateway asked to read within.
@@ -49,8 +48,6 @@ struct Parked {
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
 /// request, or after a reinit): call [`edgegate_init`] and retry.
 const NEEDS_INIT: i32 = -2;
-/// `edgegate_fetch`'s answer when the response waits on I/O: take the promise.
-const PENDING_RESPONSE: i32 = -1;
 /// `edgegate_fetch`'s answer when it was given only the gateway's selection and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
@@ -125,8 +122,9 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 /// Handles the request whose head is the first `length` bytes of the input
 /// buffer, with all the request's headers or only the gateway's selection;
 /// `body` is the request's body stream, or null (it is not read yet).
-/// Returns the output buffer's address, [`PENDING_RESPONSE`], [`NEEDS_INIT`],
-/// [`NEEDS_ALL_HEADERS`] or [`NEEDS_BODY`] less the parked id.
+/// Returns the output buffer's address, [`NEEDS_INIT`],
+/// [`NEEDS_ALL_HEADERS`], [`NEEDS_BODY`] less the parked id, or [`AWAITS`]
+/// less the parked id.
 #[wasm_bindgen]
 pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now: f64) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
@@ -242,8 +240,7 @@ pub fn edgegate_take_stream() -> JsValue {
     OUT_STREAM.with(|stream| stream.replace(JsValue::NULL))
 }
 
-/// The promise left by an [`edgegate_fetch`] that returned [`PENDING_RESPONSE`]
-/// (a response's) or an `AWAITS` answer (the one the parked request awaits).
+/// The promise a request parked by an `AWAITS` answer awaits.
 #[wasm_bindgen]
 pub fn edgegate_take_pending() -> JsValue {
     PENDING
@@ -258,18 +255,10 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
-/// Polls the request's handling once: a response now, a request parked on
-/// a promise the entry awaits or waiting for its body, or a promise for a
-/// response that waits on I/O the runtime drives (D1).
+/// Polls the request's handling once: a response now, or the request parked
+/// on a promise the entry awaits or waiting for its body.
 fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
-    let parkable = |on: bool| {
-        if let Some(slot) = &body {
-            slot.set_parkable(on);
-        }
-    };
-    parkable(true);
     let (polled, awaited) = driving(|| handling.as_mut().poll(&mut Context::from_waker(Waker::noop())));
-    parkable(false);
     if let (Poll::Pending, Some((promise, settlement))) = (&polled, awaited) {
         PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
         return AWAITS
@@ -288,27 +277,17 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            if body.as_ref().is_some_and(|slot| slot.wanted().is_some()) {
-                return NEEDS_BODY
-                    - park(Parked {
-                        handling,
-                        body,
-                        settlement: None,
-                    });
-            }
-            let promise = wasm_bindgen_futures::future_to_promise(async move {
-                let (response, log) = handling.await;
-                let mut encoded = Vec::new();
-                let stream = wire::write_response(&mut encoded, response, &log);
-                let encoded: JsValue = Uint8Array::from(&encoded[..]).into();
-                // A streamed body travels with its head: [head, stream].
-                Ok(match stream {
-                    None => encoded,
-                    Some(stream) => js_sys::Array::of2(&encoded, &runtime_stream(stream)).into(),
+            // Not awaiting a promise: then only its body can be what it waits for.
+            assert!(
+                body.as_ref().is_some_and(|slot| slot.wanted().is_some()),
+                "a request waits on something other than a runtime promise or its body"
+            );
+            NEEDS_BODY
+                - park(Parked {
+                    handling,
+                    body,
+                    settlement: None,
                 })
-            });
-            PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
-            PENDING_RESPONSE
         }
     }
 }

@@ -19,10 +19,10 @@
 //! The gateway's future is polled once right away: every route that does no
 //! I/O finishes there and no promise is made. One that waits for its body,
 //! or on a promise of the runtime's (a rate-limit count, an upstream's
-//! answer), is parked until the entry brings the body or the promise's
-//! outcome ([`settle`]), and polled again; one that waits on I/O the `worker`
-//! crate awaits itself (D1) is handed to `wasm-bindgen-futures`, and its
-//! encoded response comes back as a promise.
+//! answer, a D1 query), is parked until the entry brings the body or the
+//! promise's outcome, and polled again ([`settle`]): the adapter polls every
+//! request itself, and there is no `wasm-bindgen-futures` executor. An app's
+//! own I/O on bindings awaits its promises with [`settle()`] too.
 //!
 //! The gateway and the application state are built once per isolate from
 //! `env` (settings and secrets are fixed per deployed version) and kept for
@@ -50,12 +50,14 @@ pub mod js_error;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
 #[cfg(target_arch = "wasm32")]
-mod settle;
+pub mod settle;
 
 #[cfg(target_arch = "wasm32")]
 pub use env::Env;
 #[cfg(target_arch = "wasm32")]
 pub use platform::WorkerPlatform;
+#[cfg(target_arch = "wasm32")]
+pub use settle::settle;
 
 /// The heap: Talc instead of the default dlmalloc (smaller and faster on
 /// wasm; the worker is single-threaded).
