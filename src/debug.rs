@@ -27,3 +27,11 @@ pub async fn cookies() -> Response {
     response.append_header("x-unicode", "ünïcode ✓");
     response
 }
+
+/// Waits on something the adapter cannot bring (not a runtime promise
+/// through `edgegate_worker::settle`, not the body): the adapter refuses to
+/// leave it hanging, and the request is a logged 500.
+pub async fn stuck() -> &'static str {
+    std::future::pending::<()>().await;
+    "never"
+}

@@ -153,6 +153,18 @@ test("a panic is a 500 problem, logged, and the next request still works", async
   }
 });
 
+test("a handler waiting on what the adapter cannot bring is a logged 500, not a hang", async () => {
+  const response = await get("/debug/stuck", { headers: { "x-request-id": "stuck-test-1" }, signal: AbortSignal.timeout(10_000) });
+  const body = await problem(assert, response, 500, "internal");
+  assert.equal(body.request_id, "stuck-test-1");
+  const deadline = Date.now() + 5000;
+  const said = (line) => line.includes("a request waits on something other than a runtime promise or its body");
+  while (!worker.output.some(said) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.ok(worker.output.some(said), "the reason is logged");
+  const next = await get("/users/after-stuck");
+  assert.equal(next.status, 200);
+});
+
 test("repeated response headers reach the client as they were set: two Set-Cookie stay two", async () => {
   const response = await get("/debug/cookies");
   assert.equal(response.status, 200);
