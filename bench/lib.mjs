@@ -286,6 +286,14 @@ export async function startWorkerd(config, ports) {
   };
 }
 
+/** wrk's script for a scenario: its method, path, headers and body. */
+export function luaFor(scenario) {
+  const lines = [`wrk.method = ${JSON.stringify(scenario.method)}`, `wrk.path = ${JSON.stringify(scenario.path)}`];
+  for (const [name, value] of Object.entries(scenario.headers)) lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
+  if (scenario.body) lines.push(`wrk.body = ${JSON.stringify(scenario.body)}`);
+  return lines.join("\n") + "\n";
+}
+
 /** A proxied scenario as sent to the origin directly: its forwarded path, without the key. */
 export function directOf(scenario) {
   const { "x-api-key": _, ...headers } = scenario.headers;

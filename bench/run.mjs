@@ -15,7 +15,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { WORKERD } from "../tools/local.mjs";
-import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, freePort, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
+import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, freePort, luaFor, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
@@ -170,13 +170,6 @@ try {
   workerd.stop();
 }
 process.exit(failed ? 1 : 0);
-
-function luaFor(scenario) {
-  const lines = [`wrk.method = ${JSON.stringify(scenario.method)}`, `wrk.path = ${JSON.stringify(scenario.path)}`];
-  for (const [name, value] of Object.entries(scenario.headers)) lines.push(`wrk.headers[${JSON.stringify(name)}] = ${JSON.stringify(value)}`);
-  if (scenario.body) lines.push(`wrk.body = ${JSON.stringify(scenario.body)}`);
-  return lines.join("\n") + "\n";
-}
 
 function wrk(target, scenario, seconds) {
   const direct = target === "direct"; // s6's origin, without the gateway
