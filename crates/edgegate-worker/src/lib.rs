@@ -13,8 +13,9 @@
 //! and calls `edgegate_fetch`; the response comes back in the output buffer
 //! (see [`wire`]). That is one call per request (a second when the route's
 //! handler reads every header, one with the body when the gateway asks for
-//! it, and one more to take the promise when the response waits on I/O), and
-//! no string conversion through `TextEncoder`/`TextDecoder` for ASCII.
+//! it, and two for each runtime promise it awaits: take it, hand back its
+//! outcome), and no string conversion through `TextEncoder`/`TextDecoder`
+//! for ASCII.
 //!
 //! The gateway's future is polled once right away: every route that does no
 //! I/O finishes there and no promise is made. One that waits for its body,
