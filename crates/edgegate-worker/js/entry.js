@@ -9,17 +9,17 @@
 // passed, unless the route's handler wants them all (the gateway then
 // answers NEEDS_ALL_HEADERS and is asked again).
 //
-// The body is not read here until the gateway asks for it (NEEDS_BODY): by
-// then the route, IP rules, method, access and the declared length have all
-// passed, so a request without a key, to an unknown path, or declaring too
-// large a body is answered at once, without waiting for a byte of its body.
-//
 // A promise the gateway awaits (a rate-limit count, an upstream's answer, a
-// signature check, a D1 query) is awaited here too (AWAITS): the request
-// stays parked in wasm, and its outcome is handed back to it, with no Rust
-// future turned into a JS promise; what it answers afterwards leaves through
-// the output buffer as a synchronous answer does. Every call into wasm is
-// made from here, synchronously.
+// signature check, a D1 query, the request's own body) is awaited here
+// (AWAITS): the request stays parked in wasm, and its outcome is handed back
+// to it, with no Rust future turned into a JS promise; what it answers
+// afterwards leaves through the output buffer as a synchronous answer does.
+// Every call into wasm is made from here, synchronously.
+//
+// The body is not read until the gateway asks for it: by then the route, IP
+// rules, method, access and the declared length have all passed, so a
+// request without a key, to an unknown path, or declaring too large a body
+// is answered at once, without waiting for a byte of its body.
 //
 // Panics: a Rust panic aborts the wasm instance (panic = "abort"). The Rust side
 // has logged the message and location, and its abort handler schedules a fresh
@@ -33,29 +33,22 @@ import {
   edgegate_memory as wasmMemory,
   edgegate_reserve as reserve,
   edgegate_fetch as fetchHead,
-  edgegate_parked_limit as parkedLimit,
-  edgegate_resume as resume,
   edgegate_settle as settle,
   edgegate_abandon as abandon,
   edgegate_take_pending as takePending,
   edgegate_take_stream as takeStream,
   edgegate_revive as revive,
 } from "./index.js";
-// The platform's stream reader (js/platform.js), shared with the wasm side;
-// build.sh points this at where wasm-bindgen put it.
-import { readBody as readWithin, useBindings } from "./platform.js";
+// The platform module (js/platform.js), shared with the wasm side; build.sh
+// points this at where wasm-bindgen put it.
+import { useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
-/** At and below: the request is parked under the id NEEDS_BODY - result, waiting for its body. */
-const NEEDS_BODY = -1000;
-/** At and below (below every NEEDS_BODY answer): the request is parked under the id AWAITS - result, awaiting a promise. */
-const AWAITS = -(2 ** 30);
-// edgegate_resume's lengths for a body that could not be read (../src/body.rs).
-const BODY_TOO_LARGE = -1;
-const BODY_FAILED = -2;
+/** At and below: the request is parked under the id AWAITS - result, awaiting a promise. */
+const AWAITS = -1000;
 /** The header names passed by default: those the gateway's policies read (Gateway::read_headers), asked once it is built. */
 let READ_HEADERS = null;
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -85,7 +78,7 @@ export default {
         inputAt = inputCapacity = 0;
       }
       const result = run(request, env);
-      if (result <= NEEDS_BODY) return proceed(request, result, generation);
+      if (result <= AWAITS) return proceed(request, result, generation);
       return answer(request, result);
     } catch (error) {
       return failed(request, error);
@@ -137,7 +130,7 @@ function handle(request, all) {
   }
   word(countAt, count);
   // A body-less request passes null: no handle is made for it.
-  return fetchHead(at, all, request.body, Date.now());
+  return fetchHead(at, all, request.body === null ? null : request, Date.now());
 }
 
 /** The input buffer's bytes, with room for at least `length` (renewed views when it grows). */
@@ -182,9 +175,8 @@ function field(at, text) {
 }
 
 /**
- * Brings a request the gateway parked what it waits for, as often as it
- * parks again, and answers: the outcome of a promise it awaits (a rate-limit
- * count, an upstream's answer), or its body.
+ * Brings a request the gateway parked the outcome of the promise it awaits,
+ * as often as it parks again, and answers.
  */
 async function proceed(request, result, parkedOn) {
   // Held by this frame while it waits: collected with it if the runtime drops the wait.
@@ -192,9 +184,19 @@ async function proceed(request, result, parkedOn) {
   const alive = {};
   dropped.register(alive, wait, alive);
   try {
-    while (result <= NEEDS_BODY) {
-      if (result <= AWAITS) result = await settled((wait.id = AWAITS - result), parkedOn);
-      else result = await readBody(request, (wait.id = NEEDS_BODY - result), parkedOn);
+    while (result <= AWAITS) {
+      wait.id = AWAITS - result;
+      const promise = takePending();
+      let value;
+      let fulfilled = true;
+      try {
+        value = await promise;
+      } catch (error) {
+        value = error;
+        fulfilled = false;
+      }
+      if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
+      result = settle(wait.id, value, fulfilled);
     }
     return answer(request, result);
   } catch (error) {
@@ -206,51 +208,13 @@ async function proceed(request, result, parkedOn) {
 
 /**
  * A parked request whose wait the runtime drops (its client went away: the
- * promise or body it waits for never comes, and its continuation above is
- * collected) is unparked here; it would otherwise stay in wasm memory for
- * the isolate's life.
+ * promise it awaits never settles, and its continuation above is collected)
+ * is unparked here; it would otherwise stay in wasm memory for the
+ * isolate's life.
  */
 const dropped = new FinalizationRegistry((wait) => {
   if (wait.id >= 0 && wait.generation === generation && !aborted) abandon(wait.id);
 });
-
-/** Awaits the promise the request parked under `id` awaits, and hands it the outcome. */
-async function settled(id, parkedOn) {
-  const promise = takePending();
-  let value;
-  let fulfilled = true;
-  try {
-    value = await promise;
-  } catch (error) {
-    value = error;
-    fulfilled = false;
-  }
-  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
-  return settle(id, value, fulfilled);
-}
-
-/**
- * Reads the body of a request the gateway parked and resumes it. A body
- * with a Content-Length (already checked against the limit) is read whole;
- * one without is read chunk by chunk and given up as soon as it passes the
- * limit.
- */
-async function readBody(request, id, parkedOn) {
-  const declared = request.headers.has("content-length");
-  const limit = declared ? 0 : parkedLimit(id);
-  if (limit < 0) throw new Error(`no request is parked under ${id}`);
-  // Only the stream's own failure (the client went away) is the client's: a 400.
-  let body = null;
-  let readFailed = false;
-  try {
-    body = declared ? new Uint8Array(await request.arrayBuffer()) : await readWithin(request.body, limit);
-  } catch {
-    readFailed = true;
-  }
-  if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while the request body was read");
-  if (body !== null) input(body.length).set(body, inputAt);
-  return resume(id, body === null ? (readFailed ? BODY_FAILED : BODY_TOO_LARGE) : body.length);
-}
 
 /** The response the gateway wrote to its output buffer. */
 function answer(request, result) {

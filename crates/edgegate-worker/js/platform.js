@@ -142,6 +142,19 @@ export async function countQuota(binding, key, windows) {
   }
 }
 
+/**
+ * A request's body, or null if it has more than `limit` bytes; rejects if
+ * it cannot be read (the client went away). One with a Content-Length (the
+ * gateway checked it against the limit first) is read whole by the
+ * runtime's `arrayBuffer()`, much cheaper than a reader loop; one without is
+ * read chunk by chunk and given up as soon as it passes the limit.
+ */
+export async function readRequestBody(request, limit) {
+  if (!request.headers.has("content-length")) return readBody(request.body, limit);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  return bytes.length > limit ? null : bytes;
+}
+
 /** A stream's bytes, or null as soon as there are more than `limit`; rejects if the stream fails. */
 export async function readBody(stream, limit) {
   if (stream === null || stream === undefined) return new Uint8Array(0);

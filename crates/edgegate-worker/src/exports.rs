@@ -2,12 +2,11 @@
 
 use std::cell::RefCell;
 use std::future::Future;
-use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use wasm_bindgen::prelude::*;
 
-use crate::body::{BodySlot, Delivery, ParkedBody};
+use crate::body::RequestBodySource;
 use crate::platform::{runtime_stream, WorkerPlatform};
 use crate::settle::{driving, Settlement};
 use crate::{wire, Env, Served};
@@ -27,8 +26,7 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The promise a request just parked awaits, for the entry to take.
     static PENDING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-    /// Requests waiting for their body, by the id the entry was given, with
-    /// the body limit the gateway asked to read within.
+    /// Requests waiting for a promise the entry awaits, by the id the entry was given.
     static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
     /// The body stream of a response just written to OUTPUT (status marked `*`).
     static OUT_STREAM: RefCell<JsValue> = const { RefCell::new(JsValue::NULL) };
@@ -37,12 +35,11 @@ thread_local! {
 
 type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
 
-/// A request waiting for its body, or for a promise the entry awaits.
+/// A request waiting for a promise the entry awaits.
 struct Parked {
     handling: Handling,
-    body: Option<Rc<BodySlot>>,
-    /// Where the outcome of the promise it awaits goes (none: it waits for its body).
-    settlement: Option<Settlement>,
+    /// Where the promise's outcome goes.
+    settlement: Settlement,
 }
 
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
@@ -51,17 +48,13 @@ const NEEDS_INIT: i32 = -2;
 /// `edgegate_fetch`'s answer when it was given only the gateway's selection and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
-/// `edgegate_fetch`'s answers at and below this mean: the request passed
-/// every check that comes before its body and is parked under the id
-/// `NEEDS_BODY - answer`; read its body (a chunked one within
-/// [`edgegate_parked_limit`]) and pass it to [`edgegate_resume`].
-const NEEDS_BODY: i32 = -1000;
 /// `edgegate_fetch`'s answers at and below this mean: the request awaits a
-/// promise and is parked under the id `AWAITS - answer`; take the promise
+/// promise (a rate-limit count, an upstream's answer, its own body…) and is
+/// parked under the id `AWAITS - answer`; take the promise
 /// ([`edgegate_take_pending`]), await it and pass its outcome to
-/// [`edgegate_settle`]. (Below every body answer: ids stay under 2^29.)
-const AWAITS: i32 = -(1 << 30);
-/// `edgegate_resume`'s answer when no request is parked under that id (the
+/// [`edgegate_settle`].
+const AWAITS: i32 = -1000;
+/// `edgegate_settle`'s answer when no request is parked under that id (the
 /// instance was replaced meanwhile).
 const NOT_PARKED: i32 = -5;
 
@@ -121,12 +114,11 @@ pub fn edgegate_reserve(length: u32) -> u32 {
 
 /// Handles the request whose head is the first `length` bytes of the input
 /// buffer, with all the request's headers or only the gateway's selection;
-/// `body` is the request's body stream, or null (it is not read yet).
-/// Returns the output buffer's address, [`NEEDS_INIT`],
-/// [`NEEDS_ALL_HEADERS`], [`NEEDS_BODY`] less the parked id, or [`AWAITS`]
-/// less the parked id.
+/// `request_with_body` is the runtime request when it has a body (read only if the
+/// gateway asks), else null. Returns the output buffer's address,
+/// [`NEEDS_INIT`], [`NEEDS_ALL_HEADERS`], or [`AWAITS`] less the parked id.
 #[wasm_bindgen]
-pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now: f64) -> i32 {
+pub fn edgegate_fetch(length: u32, all_headers: bool, request_with_body: Option<JsValue>, now: f64) -> i32 {
     let Some(served) = ISOLATE.with(|isolate| *isolate.borrow()) else {
         return NEEDS_INIT;
     };
@@ -135,48 +127,11 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, body: Option<JsValue>, now
     if !all_headers && served.needs_all_headers(&request) {
         return NEEDS_ALL_HEADERS;
     }
-    // Only a request with a body can be parked for it: no slot for the rest.
     // `None` costs no handle: most requests have no body.
-    let body = body.map(|body| {
-        let slot = Rc::new(BodySlot::for_stream(body));
-        request.body = RequestBody::Stream(Box::new(ParkedBody::new(slot.clone())));
-        slot
-    });
-    let handling = served.handle(request, WorkerPlatform::starting_at(now));
-    drive(handling, body)
-}
-
-/// The body limit of a parked request (-1 when none is parked under `id`):
-/// the entry stops reading a body without a `Content-Length` as soon as it
-/// passes this.
-#[wasm_bindgen]
-pub fn edgegate_parked_limit(id: u32) -> f64 {
-    PARKED.with(|parked| {
-        parked
-            .borrow()
-            .get(id as usize)
-            .and_then(Option::as_ref)
-            .and_then(|p| p.body.as_ref()?.wanted())
-            .map_or(-1.0, |limit| limit as f64)
-    })
-}
-
-/// Hands a parked request its body and goes on with it. `length` is the
-/// body's size in the input buffer, or [`Delivery::TOO_LARGE`] /
-/// [`Delivery::FAILED`]. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
-#[wasm_bindgen]
-pub fn edgegate_resume(id: u32, length: i32) -> i32 {
-    let Some(Parked {
-        handling,
-        body: Some(body),
-        settlement: None,
-    }) = unpark(id)
-    else {
-        return NOT_PARKED;
-    };
-    let delivery = INPUT.with(|input| Delivery::from_entry(length, &input.borrow()));
-    body.deliver(delivery);
-    drive(handling, Some(body))
+    if let Some(runtime) = request_with_body {
+        request.body = RequestBody::Stream(Box::new(RequestBodySource::new(runtime)));
+    }
+    drive(served.handle(request, WorkerPlatform::starting_at(now)))
 }
 
 /// Hands a request parked on a promise (`AWAITS`) the promise's outcome,
@@ -184,16 +139,11 @@ pub fn edgegate_resume(id: u32, length: i32) -> i32 {
 /// with it. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
 #[wasm_bindgen]
 pub fn edgegate_settle(id: u32, value: JsValue, fulfilled: bool) -> i32 {
-    let Some(Parked {
-        handling,
-        body,
-        settlement: Some(settlement),
-    }) = unpark(id)
-    else {
+    let Some(Parked { handling, settlement }) = unpark(id) else {
         return NOT_PARKED;
     };
     *settlement.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
-    drive(handling, body)
+    drive(handling)
 }
 
 /// Drops the request parked under `id`: the runtime gave up its wait (its
@@ -233,7 +183,7 @@ fn park(entry: Parked) -> i32 {
     })
 }
 
-/// The body stream of the response [`edgegate_fetch`] or [`edgegate_resume`]
+/// The body stream of the response [`edgegate_fetch`] or [`edgegate_settle`]
 /// just wrote, when its status is marked `*` (an upstream's body).
 #[wasm_bindgen]
 pub fn edgegate_take_stream() -> JsValue {
@@ -256,18 +206,9 @@ pub fn edgegate_take_pending() -> JsValue {
 pub fn edgegate_revive() {}
 
 /// Polls the request's handling once: a response now, or the request parked
-/// on a promise the entry awaits or waiting for its body.
-fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
+/// on the promise it awaits.
+fn drive(mut handling: Handling) -> i32 {
     let (polled, awaited) = driving(|| handling.as_mut().poll(&mut Context::from_waker(Waker::noop())));
-    if let (Poll::Pending, Some((promise, settlement))) = (&polled, awaited) {
-        PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
-        return AWAITS
-            - park(Parked {
-                handling,
-                body,
-                settlement: Some(settlement),
-            });
-    }
     match polled {
         Poll::Ready((response, log)) => OUTPUT.with(|output| {
             let mut output = output.borrow_mut();
@@ -277,17 +218,12 @@ fn drive(mut handling: Handling, body: Option<Rc<BodySlot>>) -> i32 {
             output.as_ptr() as i32
         }),
         Poll::Pending => {
-            // Not awaiting a promise: then only its body can be what it waits for.
-            assert!(
-                body.as_ref().is_some_and(|slot| slot.wanted().is_some()),
-                "a request waits on something other than a runtime promise or its body"
-            );
-            NEEDS_BODY
-                - park(Parked {
-                    handling,
-                    body,
-                    settlement: None,
-                })
+            // Nothing but the entry will ever bring what it waits for.
+            let Some((promise, settlement)) = awaited else {
+                panic!("a request waits on something other than a runtime promise or its body");
+            };
+            PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
+            AWAITS - park(Parked { handling, settlement })
         }
     }
 }

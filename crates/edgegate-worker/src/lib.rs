@@ -12,18 +12,17 @@
 //! head (method, URL, the headers the gateway reads) into the input buffer
 //! and calls `edgegate_fetch`; the response comes back in the output buffer
 //! (see [`wire`]). That is one call per request (a second when the route's
-//! handler reads every header, one with the body when the gateway asks for
-//! it, and two for each runtime promise it awaits: take it, hand back its
-//! outcome), and no string conversion through `TextEncoder`/`TextDecoder`
-//! for ASCII.
+//! handler reads every header, and two for each runtime promise it awaits,
+//! its body's read included: take it, hand back its outcome), and no string
+//! conversion through `TextEncoder`/`TextDecoder` for ASCII.
 //!
 //! The gateway's future is polled once right away: every route that does no
-//! I/O finishes there and no promise is made. One that waits for its body,
-//! or on a promise of the runtime's (a rate-limit count, an upstream's
-//! answer, a D1 query), is parked until the entry brings the body or the
-//! promise's outcome, and polled again ([`settle`]): the adapter polls every
-//! request itself, and there is no `wasm-bindgen-futures` executor. An app's
-//! own I/O on bindings awaits its promises with [`settle()`] too.
+//! I/O finishes there and no promise is made. One that waits on a promise
+//! of the runtime's (its body, a rate-limit count, an upstream's answer, a
+//! D1 query) is parked until the entry brings the promise's outcome, and
+//! polled again ([`settle`]): the adapter polls every request itself, and
+//! there is no `wasm-bindgen-futures` executor. An app's own I/O on bindings
+//! awaits its promises with [`settle()`] too.
 //!
 //! The gateway and the application state are built once per isolate from
 //! `env` (settings and secrets are fixed per deployed version) and kept for

@@ -13,7 +13,7 @@ use edgegate::platform::{
     SignatureAlgorithm, VerifyingKey,
 };
 
-use crate::body::ParkedBody;
+use crate::body::RequestBodySource;
 use crate::settle::settle;
 use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -43,6 +43,8 @@ extern "C" {
     fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
+    #[wasm_bindgen(js_name = readRequestBody)]
+    fn js_read_request_body(request: &JsValue, limit: f64) -> Promise;
 }
 
 /// The clock starts at the time the entry passed in (so a request that
@@ -253,8 +255,8 @@ impl BodySource for RuntimeStream {
 pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
     match source.into_any().downcast::<RuntimeStream>() {
         Ok(stream) => stream.0,
-        Err(other) => match other.downcast::<ParkedBody>() {
-            Ok(parked) => parked.take_stream().unwrap_or(JsValue::NULL),
+        Err(other) => match other.downcast::<RequestBodySource>() {
+            Ok(request) => request.take_stream().unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
         },
     }
@@ -262,7 +264,17 @@ pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
 
 /// Reads a runtime stream within `limit` bytes.
 pub async fn read_stream(stream: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    match settle(js_read_body(&stream, limit as f64)).await {
+    bytes_within(js_read_body(&stream, limit as f64)).await
+}
+
+/// Reads a runtime request's body within `limit` bytes.
+pub async fn read_request_body(request: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
+    bytes_within(js_read_request_body(&request, limit as f64)).await
+}
+
+/// The bytes a read resolves to; null when there were more than the limit.
+async fn bytes_within(read: Promise) -> Result<Vec<u8>, BodyReadError> {
+    match settle(read).await {
         Ok(bytes) if bytes.is_null() => Err(BodyReadError::TooLarge),
         Ok(bytes) => Ok(bytes.unchecked_into::<Uint8Array>().to_vec()),
         Err(error) => Err(BodyReadError::Failed(crate::js_error::text(&error))),
