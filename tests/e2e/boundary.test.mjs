@@ -212,6 +212,17 @@ describe("the body is read only after every check before it passed", () => {
     assert.deepEqual(JSON.parse(answered.body), { message: "Hello, Dr. Ada!" });
   });
 
+  test("a body that ends before its declared length is a 400, not a wait or a 500", async () => {
+    const connection = await connect(worker.url);
+    connection.write(request("POST", "/api/greet/Ada", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["content-length", "100"]]));
+    connection.write('{"title":');
+    connection.end();
+    const answered = await connection.response(5000);
+    connection.close();
+    assert.ok(answered, "no answer for a body cut short");
+    assertProblem(answered, 400, "body-unreadable");
+  });
+
   test("a chunked body is cut off as soon as it passes the route's limit", async () => {
     const connection = await connect(worker.url);
     connection.write(request("POST", "/items", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["transfer-encoding", "chunked"]]));

@@ -235,6 +235,8 @@ export async function connect(url) {
         check();
       });
     },
+    /** Ends the client's side (no more bytes), still reading the answer. */
+    end: () => socket.end(),
     close: () => socket.destroy(),
   };
 }
