@@ -15,7 +15,6 @@ mkdirSync(OUT, { recursive: true });
 const bundle = await bundleForNode(`export { default } from "./build/entry.js";`, path.join(OUT, "profile-bundle.mjs"));
 const silent = console.log;
 console.log = () => {};
-globalThis.addEventListener ??= () => {}; // workerd's global error events
 globalThis.fetch = async () => new Response(ORIGIN_BODY, { headers: { "content-type": "application/json" } }); // s6's origin
 const worker = (await import(bundle)).default;
 const env = {

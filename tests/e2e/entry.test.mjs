@@ -17,7 +17,6 @@ const bundle = await bundleForNode(
   `export { default } from "./build/entry.js";\nexport { edgegate_parked_count as parkedCount } from "./build/index.js";`,
   path.join(ROOT, "build", "entry-test-bundle.mjs"),
 );
-globalThis.addEventListener ??= () => {}; // workerd's global error events
 const { default: worker, parkedCount } = await import(bundle);
 
 /** Lets the runtime collect what nothing holds any more, and run the finalizers. */
