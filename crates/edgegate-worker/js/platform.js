@@ -109,16 +109,18 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs, ser
  * from the location's own cache, and a timer per request would cost every
  * limited request more than the limit itself.
  */
-export async function rateLimit(binding, key) {
+export function rateLimit(binding, key) {
   const limiter = bindings?.[binding];
-  if (typeof limiter?.limit !== "function") return `no rate-limit binding ${binding}`;
+  if (typeof limiter?.limit !== "function") return Promise.resolve(`no rate-limit binding ${binding}`);
   try {
-    const outcome = await limiter.limit({ key });
-    return outcome?.success === true ? 1 : outcome?.success === false ? 0 : "the rate limiter answered without `success`";
+    return Promise.resolve(limiter.limit({ key })).then(limitOutcome, String);
   } catch (error) {
-    return String(error);
+    return Promise.resolve(String(error));
   }
 }
+
+const limitOutcome = (outcome) =>
+  outcome?.success === true ? 1 : outcome?.success === false ? 0 : "the rate limiter answered without `success`";
 
 /**
  * Counts one request under `key` in the quota Durable Object behind
@@ -143,21 +145,26 @@ export async function countQuota(binding, key, windows) {
 }
 
 /**
- * A request's body, or null if it has more than `limit` bytes; rejects if
- * it cannot be read (the client went away). One with a Content-Length (the
- * gateway checked it against the limit first) is read whole by the
- * runtime's `arrayBuffer()`, much cheaper than a reader loop; one without is
- * read chunk by chunk and given up as soon as it passes the limit.
+ * A request's body as an ArrayBuffer; a counted read resolves to null as
+ * soon as it has more than `limit` bytes; rejects if the body cannot be read
+ * (the client went away). One with a Content-Length (`declared`: the gateway
+ * checked it against the limit first, and checks the bytes it gets) is read
+ * whole by the runtime's `arrayBuffer()`, much cheaper than a reader loop;
+ * one without is read chunk by chunk and given up as soon as it passes the
+ * limit.
  */
-export async function readRequestBody(request, limit) {
-  if (!request.headers.has("content-length")) return readBody(request.body, limit);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  return bytes.length > limit ? null : bytes;
+export function readRequestBody(request, limit, declared) {
+  if (!declared) return readBody(request.body, limit);
+  try {
+    return request.arrayBuffer();
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
-/** A stream's bytes, or null as soon as there are more than `limit`; rejects if the stream fails. */
+/** A stream's bytes (an ArrayBuffer), or null as soon as there are more than `limit`; rejects if the stream fails. */
 export async function readBody(stream, limit) {
-  if (stream === null || stream === undefined) return new Uint8Array(0);
+  if (stream === null || stream === undefined) return new ArrayBuffer(0);
   const reader = stream.getReader();
   const chunks = [];
   let size = 0;
@@ -177,5 +184,5 @@ export async function readBody(stream, limit) {
     bytes.set(chunk, at);
     at += chunk.length;
   }
-  return bytes;
+  return bytes.buffer;
 }

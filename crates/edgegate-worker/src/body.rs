@@ -15,12 +15,16 @@ use wasm_bindgen::JsValue;
 pub struct RequestBodySource {
     /// The runtime `Request`, until its body is read or passed on.
     request: RefCell<Option<JsValue>>,
+    /// Whether the head declared a Content-Length (which the gateway checked
+    /// against the route's limit): then the runtime reads the body whole.
+    declared: bool,
 }
 
 impl RequestBodySource {
-    pub fn new(request: JsValue) -> RequestBodySource {
+    pub fn new(request: JsValue, declared: bool) -> RequestBodySource {
         RequestBodySource {
             request: RefCell::new(Some(request)),
+            declared,
         }
     }
 
@@ -38,7 +42,7 @@ impl BodySource for RequestBodySource {
 
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
         match self.request.borrow_mut().take() {
-            Some(request) => Box::pin(crate::platform::read_request_body(request, limit)),
+            Some(request) => Box::pin(crate::platform::read_request_body(request, limit, self.declared)),
             // Passed on already (to an upstream): nobody will bring it.
             None => {
                 let cause = "the body was wanted after its stream was passed on";

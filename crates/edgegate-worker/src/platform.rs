@@ -44,7 +44,7 @@ extern "C" {
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
     #[wasm_bindgen(js_name = readRequestBody)]
-    fn js_read_request_body(request: &JsValue, limit: f64) -> Promise;
+    fn js_read_request_body(request: &JsValue, limit: f64, declared: bool) -> Promise;
 }
 
 /// The clock starts at the time the entry passed in (so a request that
@@ -264,19 +264,27 @@ pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
 
 /// Reads a runtime stream within `limit` bytes.
 pub async fn read_stream(stream: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    bytes_within(js_read_body(&stream, limit as f64)).await
+    bytes_within(js_read_body(&stream, limit as f64), limit).await
 }
 
-/// Reads a runtime request's body within `limit` bytes.
-pub async fn read_request_body(request: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    bytes_within(js_read_request_body(&request, limit as f64)).await
+/// Reads a runtime request's body within `limit` bytes; `declared`: its head
+/// has a Content-Length.
+pub async fn read_request_body(request: JsValue, limit: usize, declared: bool) -> Result<Vec<u8>, BodyReadError> {
+    bytes_within(js_read_request_body(&request, limit as f64, declared), limit).await
 }
 
-/// The bytes a read resolves to; null when there were more than the limit.
-async fn bytes_within(read: Promise) -> Result<Vec<u8>, BodyReadError> {
+/// The bytes a read resolves to (an `ArrayBuffer`); null when a counted
+/// read passed the limit. A whole read is checked here.
+async fn bytes_within(read: Promise, limit: usize) -> Result<Vec<u8>, BodyReadError> {
     match settle(read).await {
-        Ok(bytes) if bytes.is_null() => Err(BodyReadError::TooLarge),
-        Ok(bytes) => Ok(bytes.unchecked_into::<Uint8Array>().to_vec()),
+        Ok(buffer) if buffer.is_null() => Err(BodyReadError::TooLarge),
+        Ok(buffer) => {
+            let bytes = Uint8Array::new(&buffer);
+            if bytes.length() as usize > limit {
+                return Err(BodyReadError::TooLarge);
+            }
+            Ok(bytes.to_vec())
+        }
         Err(error) => Err(BodyReadError::Failed(crate::js_error::text(&error))),
     }
 }
