@@ -5,18 +5,30 @@
 // s6's upstream call is answered at once in JS (fetch stands in for the
 // origin), so its figure is the forwarding code's own cost.
 // (Inside workerd, clocks only move on I/O, so this cannot be timed there.)
+//
+// `node bench/profile.mjs [iterations] <bundle dir>` is a same-process A/B:
+// the current build against a bundle made before (`wrangler deploy --dry-run
+// --outdir <dir>` of the baseline), in alternating rounds, printing each
+// one's median and ours/baseline (time per request, so below 1 is faster).
+// On a noisy machine this resolves a few µs that `make bench` cannot.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS, bundleForNode } from "../tools/local.mjs";
 import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, SCENARIOS } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
+const baselineDir = process.argv[3] ? path.resolve(process.argv[3]) : null;
 mkdirSync(OUT, { recursive: true });
-const bundle = await bundleForNode(`export { default } from "./build/entry.js";`, path.join(OUT, "profile-bundle.mjs"));
+/** A worker module's default export, bundled for Node from its entry. */
+async function load(entry, name) {
+  const bundle = await bundleForNode(`export { default } from ${JSON.stringify(entry)};`, path.join(OUT, `profile-${name}.mjs`));
+  return (await import(bundle)).default;
+}
 const silent = console.log;
 console.log = () => {};
 globalThis.fetch = async () => new Response(ORIGIN_BODY, { headers: { "content-type": "application/json" } }); // s6's origin
-const worker = (await import(bundle)).default;
+const worker = await load("./build/entry.js", "bundle");
+const baseline = baselineDir && (await load(path.join(baselineDir, "entry.js"), "baseline"));
 const env = {
   ...APP_POLICY_VARS,
   CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173",
@@ -32,6 +44,21 @@ const env = {
   QUOTAS: JSON.stringify({ default: {} }),
 };
 
+/** µs per request of `target` on `make`'s requests, less the cost of making them. */
+async function measure(target, make, count) {
+  let start = performance.now();
+  for (let i = 0; i < count; i++) make();
+  const requestsOnly = performance.now() - start;
+  start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const response = await target.fetch(make(), env);
+    if (response.status >= 500) throw new Error(`the scenario answered ${response.status}: ${await response.text()}`);
+  }
+  return ((performance.now() - start - requestsOnly) * 1000) / count;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+
 for (const scenario of SCENARIOS) {
   const make = () =>
     new Request(`http://127.0.0.1:8787${scenario.path}`, {
@@ -39,12 +66,21 @@ for (const scenario of SCENARIOS) {
       headers: { host: "127.0.0.1:8787", ...scenario.headers },
       body: scenario.body,
     });
-  for (let i = 0; i < 2000; i++) await worker.fetch(make(), env); // warm-up
-  let start = performance.now();
-  for (let i = 0; i < iterations; i++) make();
-  const requestsOnly = performance.now() - start;
-  start = performance.now();
-  for (let i = 0; i < iterations; i++) await worker.fetch(make(), env);
-  const total = performance.now() - start;
-  silent(`${scenario.id} ${scenario.name}: ${(((total - requestsOnly) * 1000) / iterations).toFixed(2)} µs per request (entry + wasm + gateway)`);
+  for (const target of [worker, baseline].filter(Boolean)) for (let i = 0; i < 2000; i++) await target.fetch(make(), env); // warm-up
+  if (!baseline) {
+    const us = await measure(worker, make, iterations);
+    silent(`${scenario.id} ${scenario.name}: ${us.toFixed(2)} µs per request (entry + wasm + gateway)`);
+    continue;
+  }
+  // Alternating rounds, each build first in every other one: drift hits both alike.
+  const rounds = { ours: [], baseline: [] };
+  const slice = Math.max(500, Math.round(iterations / 10));
+  for (let round = 0; round < 12; round++) {
+    for (const name of round % 2 ? ["ours", "baseline"] : ["baseline", "ours"]) {
+      rounds[name].push(await measure(name === "ours" ? worker : baseline, make, slice));
+    }
+  }
+  const ours = median(rounds.ours);
+  const before = median(rounds.baseline);
+  silent(`${scenario.id} ${scenario.name}: ours ${ours.toFixed(2)} µs, baseline ${before.toFixed(2)} µs per request, ours/baseline ${(ours / before).toFixed(3)}`);
 }
