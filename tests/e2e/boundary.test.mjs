@@ -236,18 +236,19 @@ describe("the body is read only after every check before it passed", () => {
   });
 
   test("a small Content-Length beside a chunked body past the limit never reaches a handler", async () => {
-    // A request smuggling shape: the gateway reads a declared length whole,
-    // so the two framings must not disagree about the body it gets. The
-    // runtime frames it as chunked (RFC 9112 §6.3), and the body the gateway
-    // reads is that one, refused past the limit. Were the 10 believed, the handler would
-    // get `{"name":"x` (a 400) and the rest would be read as a next request.
+    // A request smuggling shape. The gateway reads a declared length whole
+    // (arrayBuffer(), no count), so a runtime that framed this body as
+    // chunked but still showed the 10 would have it buffered without limit.
+    // The runtime frames it as chunked (RFC 9112 §6.3) and drops the length,
+    // so the read is the counted one: the answer comes while the body is
+    // still open, which a whole read could not give.
     const connection = await connect(worker.url);
     connection.write(
       request("POST", "/items", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["content-length", "10"], ["transfer-encoding", "chunked"]]),
     );
     const chunk = `{"name":"${"x".repeat(4084)}"}`.slice(0, 4096);
     for (let i = 0; i < 5; i++) connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    connection.write("0\r\n\r\n");
+    // 20 KiB sent and the body has not ended: only a counted read answers now.
     const answered = await connection.response(3000);
     connection.close();
     assert.ok(answered, "no answer for a body framed two ways");
