@@ -286,6 +286,12 @@ export async function startWorkerd(config, ports) {
   };
 }
 
+/** The middle value (the upper one of an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
 /** wrk's script for a scenario: its method, path, headers and body. */
 export function luaFor(scenario) {
   const lines = [`wrk.method = ${JSON.stringify(scenario.method)}`, `wrk.path = ${JSON.stringify(scenario.path)}`];

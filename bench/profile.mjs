@@ -14,7 +14,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS, bundleForNode } from "../tools/local.mjs";
-import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, SCENARIOS } from "./lib.mjs";
+import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, SCENARIOS, median } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
 const baselineDir = process.argv[3] ? path.resolve(process.argv[3]) : null;
@@ -56,8 +56,6 @@ async function measure(target, make, count) {
   }
   return ((performance.now() - start - requestsOnly) * 1000) / count;
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 for (const scenario of SCENARIOS) {
   const make = () =>

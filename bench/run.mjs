@@ -15,7 +15,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { WORKERD } from "../tools/local.mjs";
-import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, freePort, luaFor, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
+import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, freePort, luaFor, median, parity, request, startWorkerd, writeConfig } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
@@ -190,11 +190,6 @@ function wrk(target, scenario, seconds) {
 function toMs(match) {
   const value = Number(match[1]);
   return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function summarize(results) {

@@ -15,8 +15,8 @@ use wasm_bindgen::JsValue;
 pub struct RequestBodySource {
     /// The runtime `Request`, until its body is read or passed on.
     request: RefCell<Option<JsValue>>,
-    /// Whether the head declared a Content-Length (which the gateway checked
-    /// against the route's limit): then the runtime reads the body whole.
+    /// The head declared the body's length (`Request::declares_length`): the
+    /// runtime reads it whole.
     declared: bool,
 }
 

@@ -129,7 +129,7 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, request_with_body: Option<
     }
     // `None` costs no handle: most requests have no body.
     if let Some(runtime) = request_with_body {
-        let declared = request.headers.contains("content-length");
+        let declared = request.declares_length();
         request.body = RequestBody::Stream(Box::new(RequestBodySource::new(runtime, declared)));
     }
     drive(served.handle(request, WorkerPlatform::starting_at(now)))

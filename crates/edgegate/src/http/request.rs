@@ -119,6 +119,15 @@ impl Request {
         self.client_ip
     }
 
+    /// Whether the head declares the body's length. The gateway checks a
+    /// declared length against the route's limit before any byte is read, so
+    /// such a body may be read or passed on whole; one without must be
+    /// counted as it comes. (The runtime drops a Content-Length beside
+    /// chunked framing: tests/e2e/boundary.test.mjs.)
+    pub fn declares_length(&self) -> bool {
+        self.headers.contains("content-length")
+    }
+
     /// The body bytes, once the gateway has read them (before any handler runs).
     pub fn body_bytes(&self) -> &[u8] {
         match &self.body {

@@ -86,7 +86,7 @@ impl Forwarder {
         let headers = self.headers_for(request);
         // A body whose length was declared (and checked) passes as it is; one
         // without is counted against the route's limit while it streams.
-        let declared = request.headers.get("content-length").is_some();
+        let declared = request.declares_length();
         let body = match std::mem::replace(&mut request.body, RequestBody::Empty) {
             RequestBody::Empty => OutboundBody::Empty,
             RequestBody::Bytes(bytes) => OutboundBody::Bytes(bytes),
