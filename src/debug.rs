@@ -35,3 +35,20 @@ pub async fn stuck() -> &'static str {
     std::future::pending::<()>().await;
     "never"
 }
+
+/// Panics while its request holds the adapter's per-request state: it
+/// waits on a runtime promise (parked, then resumed), then awaits two at
+/// once, which the adapter refuses with a panic while the first is still
+/// registered. The next request must run on a state that knows nothing of
+/// this one (tests/e2e/panic.test.mjs). On the host it simply panics.
+pub async fn panic_parked() -> &'static str {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use js_sys::Promise;
+        use wasm_bindgen::JsValue;
+        let _ = edgegate_worker::settle(Promise::resolve(&JsValue::from(1))).await;
+        let _first = edgegate_worker::settle(Promise::resolve(&JsValue::from(2)));
+        let _second = edgegate_worker::settle(Promise::resolve(&JsValue::from(3)));
+    }
+    panic!("deliberate panic from /debug/panic-parked")
+}

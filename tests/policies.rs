@@ -943,3 +943,58 @@ fn the_selection_with_bearer_is_the_plain_one_and_authorization() {
     assert_eq!(READ_HEADERS_WITH_BEARER.len(), READ_HEADERS.len() + 1);
     assert_eq!(READ_HEADERS_WITH_BEARER.last(), Some(&"authorization"));
 }
+
+/// IP rules come before everything else a client could learn from: a
+/// refused address gets the 403 for preflights too, never the methods and
+/// headers a path allows.
+#[test]
+fn a_refused_address_gets_the_403_for_preflights_too() {
+    let vars = with_var(dev_vars(), "IP_DENY", "203.0.113.0/24");
+    let vars = with_var(vars, "IP_RULES", r#"{"partners": {"deny": ["198.51.100.0/24"]}}"#);
+    let gateway = app_gateway(&vars);
+    for (address, path) in [
+        ("203.0.113.5", "/api/greet/Alice"),
+        ("203.0.113.5", "/users/1"),
+        ("203.0.113.5", "/nope"),
+        ("198.51.100.7", "/users/1"),
+    ] {
+        let refused = send(&gateway, from(address, preflight(path, FRONTEND)));
+        refused.problem(403, "ip-refused");
+        assert_eq!(refused.header("access-control-allow-methods"), None, "{address} {path}");
+        assert_eq!(refused.header("access-control-allow-headers"), None, "{address} {path}");
+    }
+    // Other addresses, and the route-refused address elsewhere, are answered as ever.
+    let allowed = send(&gateway, from("192.0.2.1", preflight("/users/1", FRONTEND)));
+    assert_eq!(allowed.status(), 204);
+    assert!(allowed.header("access-control-allow-methods").is_some());
+    assert_eq!(
+        send(&gateway, from("198.51.100.7", preflight("/api/greet/Alice", FRONTEND))).status(),
+        204
+    );
+}
+
+/// A body framed two ways (`Content-Length` beside `Transfer-Encoding`) is
+/// refused before anything else looks at it (RFC 9112 §6.3).
+#[test]
+fn a_body_framed_two_ways_is_a_400() {
+    let gateway = app_gateway(&dev_vars());
+    for target in ["/echo", "/hello", "/nope", "/api/greet/Alice"] {
+        let request = Request::new(Method::Post, target)
+            .with_header("content-length", "5")
+            .with_header("transfer-encoding", "chunked")
+            .with_body("hello");
+        let refused = send(&gateway, request);
+        let problem = refused.problem(400, "invalid-request");
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Length and Transfer-Encoding"));
+    }
+    // Either alone is an ordinary body.
+    for (name, value) in [("content-length", "5"), ("transfer-encoding", "chunked")] {
+        let request = Request::new(Method::Post, "/echo")
+            .with_header(name, value)
+            .with_body("hello");
+        assert_eq!(send(&gateway, request).status(), 200);
+    }
+}

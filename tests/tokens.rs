@@ -760,3 +760,93 @@ fn a_token_subject_never_shares_idempotency_keys_with_a_key_consumer_of_the_same
         "the same consumer's repeat is a replay"
     );
 }
+
+/// `QUOTAS` entries name the scheme (and a token's provider): a token whose
+/// `sub` equals a key's consumer never gets that consumer's plan.
+#[test]
+fn a_quota_plan_is_for_a_consumer_or_a_providers_subject_never_both() {
+    let key = rsa_key("k1");
+    let gateway_with = |quotas: &str| {
+        let vars = with_var(dev_vars(), "JWT_PROVIDERS", &providers(json!(JWKS), json!({})));
+        let vars = with_var(vars, "API_KEYS", r#"{"key-vip": "vip-X"}"#);
+        app_gateway(&with_var(vars, "QUOTAS", quotas))
+    };
+    let six = |gateway: &edgegate::gateway::Gateway<AppState>,
+               platform: &RecordingPlatform,
+               request: &dyn Fn() -> edgegate::http::Request| {
+        (0..6)
+            .map(|_| send_on(gateway, request(), platform))
+            .map(|exchange| {
+                (
+                    exchange.status(),
+                    exchange.header("ratelimit-policy").map(str::to_owned),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    // The route's rate limit, then the caller's quota plan.
+    let day = |q: u32| Some(format!(r#""per_principal";q=100;w=60, "quota-day";q={q};w=86400"#));
+
+    // The consumer's plan: its key gets 1000 a day, the look-alike token the default 3.
+    let platform = support::platform();
+    serve_jwks(&platform, &[&key], None);
+    let gateway = gateway_with(r#"{"default": {"per_day": 3}, "api_key:vip-X": {"per_day": 1000}}"#);
+    let token = token_with(&platform, |claims| claims["sub"] = json!("vip-X"), &key);
+    let by_token = six(&gateway, &platform, &|| bearer("/api/hello", &token));
+    assert_eq!(
+        by_token.iter().map(|(status, _)| *status).collect::<Vec<_>>(),
+        [200, 200, 200, 429, 429, 429]
+    );
+    assert!(by_token.iter().all(|(_, policy)| *policy == day(3)), "{by_token:?}");
+    let by_key = six(&gateway, &platform, &|| {
+        get("/api/hello").with_header("x-api-key", "key-vip")
+    });
+    assert!(
+        by_key.iter().all(|exchange| *exchange == (200, day(1000))),
+        "{by_key:?}"
+    );
+
+    // The subject's plan: the other way round.
+    let platform = support::platform();
+    serve_jwks(&platform, &[&key], None);
+    let gateway = gateway_with(r#"{"default": {"per_day": 3}, "jwt:firebase:vip-X": {"per_day": 1000}}"#);
+    let token = token_with(&platform, |claims| claims["sub"] = json!("vip-X"), &key);
+    let by_token = six(&gateway, &platform, &|| bearer("/api/hello", &token));
+    assert!(
+        by_token.iter().all(|exchange| *exchange == (200, day(1000))),
+        "{by_token:?}"
+    );
+    let by_key = six(&gateway, &platform, &|| {
+        get("/api/hello").with_header("x-api-key", "key-vip")
+    });
+    assert_eq!(
+        by_key.iter().map(|(status, _)| *status).collect::<Vec<_>>(),
+        [200, 200, 200, 429, 429, 429]
+    );
+
+    // A bare name could be either: a misconfiguration that names the fix.
+    // So is a plan for a provider that does not exist.
+    for (quotas, says) in [
+        (
+            r#"{"default": {}, "vip-X": {"per_day": 1000}}"#,
+            "`vip-X`: an entry names `api_key:<consumer>` or `jwt:<provider>:<subject>`",
+        ),
+        (
+            r#"{"default": {}, "jwt:vip-X": {"per_day": 1000}}"#,
+            "`jwt:vip-X`: an entry names",
+        ),
+        (
+            r#"{"default": {}, "api_key:": {"per_day": 1000}}"#,
+            "`api_key:`: an entry names",
+        ),
+        (
+            r#"{"default": {}, "jwt:auth0:vip-X": {"per_day": 1000}}"#,
+            "names the token provider `auth0`, which JWT_PROVIDERS does not define",
+        ),
+    ] {
+        let refused = send(&gateway_with(quotas), get("/hello"));
+        refused.problem(500, "misconfigured");
+        let error = refused.access_log()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains("QUOTAS") && error.contains(says), "{quotas}: {error}");
+    }
+}

@@ -262,7 +262,8 @@ fn a_failing_limiter_fails_open_with_an_error_line_unless_the_route_fails_closed
 
 #[test]
 fn a_quota_admits_exactly_its_units_and_says_what_is_left() {
-    let gateway = limited_gateway(r#"{"default": {"per_day": 1000}, "alice": {"per_day": 100, "per_minute": 3}}"#);
+    let gateway =
+        limited_gateway(r#"{"default": {"per_day": 1000}, "api_key:alice": {"per_day": 100, "per_minute": 3}}"#);
     let platform = with_limiter();
     for left in [2, 1, 0] {
         let exchange = send_on(&gateway, as_("key-a", "/q"), &platform);
@@ -318,7 +319,7 @@ fn concurrent_requests_never_pass_a_quota_by_even_one() {
 
 #[test]
 fn a_default_of_no_quota_calls_nothing_and_a_public_route_counts_per_address() {
-    let gateway = limited_gateway(r#"{"default": {}, "alice": {"per_day": 2}}"#);
+    let gateway = limited_gateway(r#"{"default": {}, "api_key:alice": {"per_day": 2}}"#);
     let platform = with_limiter();
     let bob = send_on(&gateway, as_("key-b", "/q"), &platform);
     assert_eq!(
@@ -398,7 +399,7 @@ fn misconfigured_limits_and_quotas_fail_closed_naming_the_setting() {
         (Some(good_limits), None, "QUOTAS is not set"),
         (
             Some(good_limits),
-            Some(r#"{"alice": {"per_day": 5}}"#),
+            Some(r#"{"api_key:alice": {"per_day": 5}}"#),
             "needs a `default` entry",
         ),
         (
@@ -535,6 +536,10 @@ fn hostile_limit_settings_and_keys_are_refused_at_start() {
         );
     }
     // A principal id outside ASCII is an ordinary entry: it is matched exactly.
-    let reasons = gateway(routes(), limiter, r#"{"default": {}, "ålice\u0000": {"per_day": 1}}"#);
+    let reasons = gateway(
+        routes(),
+        limiter,
+        r#"{"default": {}, "api_key:ålice\u0000": {"per_day": 1}}"#,
+    );
     assert_eq!(reasons, "");
 }

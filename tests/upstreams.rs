@@ -320,3 +320,114 @@ fn upstream_settings_are_checked_and_names_must_match_both_ways() {
         );
     }
 }
+
+/// Every spelling of a step out of the base path the runtime's `fetch` (or
+/// an origin) could resolve, shared with tests/e2e/security.test.mjs.
+fn escapes() -> Vec<String> {
+    serde_json::from_str(include_str!("fixtures/path-escapes.json")).expect("a JSON list of paths")
+}
+
+#[test]
+fn an_upstream_route_never_leaves_its_base_path() {
+    let services = || {
+        vec![
+            Route::any_to("/svc/{*rest}", edgegate::upstream::service("SVC")).api_key(),
+            Route::any_to("/fnc/{*rest}", edgegate::upstream::function("FN")).api_key(),
+            Route::to(Some(Method::Get), "/const/{*rest}", origin("origin").constant_address()).api_key(),
+        ]
+    };
+    for base in [ORIGIN, "https://origin.test/base/"] {
+        let vars = with_var(dev_vars(), "UPSTREAMS", &json!({ "origin": base }).to_string());
+        let app = app_gateway(&vars);
+        let custom = custom_gateway_keeping(services(), &vars, &["UPSTREAMS"]);
+        for escape in escapes() {
+            for (gateway, prefix) in [
+                (&app, "/origin/"),
+                (&app, "/fn/greet/"),
+                (&custom, "/svc/"),
+                (&custom, "/fnc/"),
+                (&custom, "/const/"),
+            ] {
+                let platform = platform();
+                let target = format!("{prefix}{escape}");
+                let answer = send_on(gateway, keyed(Method::Get, &target), &platform);
+                let problem = answer.problem(400, "invalid-path");
+                assert!(problem["detail"].as_str().unwrap().contains("dot segment"));
+                assert!(
+                    platform.sent.borrow().is_empty(),
+                    "{target} reached {:?}",
+                    platform.sent.borrow()[0].url
+                );
+            }
+        }
+        // What stays inside passes, segment-wise under the base, with or
+        // without its trailing slash (`/base` never becomes `/base-admin`).
+        for (rest, url) in [
+            ("a/b", "https://origin.test/base/a/b"),
+            (".well-known/x", "https://origin.test/base/.well-known/x"),
+            ("...", "https://origin.test/base/..."),
+            ("a..b/c.d", "https://origin.test/base/a..b/c.d"),
+            ("-admin", "https://origin.test/base/-admin"),
+            ("a%2Fb", "https://origin.test/base/a%2Fb"),
+        ] {
+            let platform = platform();
+            respond(&platform, url, 200, &[], b"ok");
+            let answer = send_on(&app, keyed(Method::Get, &format!("/origin/{rest}")), &platform);
+            assert_eq!(answer.status(), 200, "{base} {rest}: {}", answer.text());
+            assert_eq!(platform.sent.borrow()[0].url, url);
+        }
+    }
+}
+
+/// Origins that map headers to CGI names read `x_edgegate_principal` as the
+/// principal header: no spelling of a header the gateway sets passes.
+#[test]
+fn underscore_spellings_of_the_gateways_headers_never_reach_an_upstream() {
+    let forged = [
+        "x_edgegate_principal",
+        "X-Edgegate_Principal",
+        "x_forwarded_for",
+        "x-forwarded_host",
+        "X_Forwarded_Proto",
+        "x_request_id",
+        "x_api_key",
+    ];
+    let with_forgeries = |mut request: Request| {
+        for name in forged {
+            request = request.with_header(name, "forged");
+        }
+        request.with_header("x_custom_thing", "kept")
+    };
+    let platform = platform();
+    respond(&platform, &format!("{ORIGIN}/a"), 200, &[], b"ok");
+    let answer = send_on(&app(), with_forgeries(keyed(Method::Get, "/origin/a")), &platform);
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    let sent = platform.sent.borrow()[0].clone();
+    assert!(
+        sent.headers.iter().all(|(_, value)| value != "forged"),
+        "{:?}",
+        sent.headers
+    );
+    assert_eq!(sent.header("x_custom_thing"), Some("kept"));
+    assert_eq!(
+        sent.headers.iter().filter(|(n, _)| n == "x-edgegate-principal").count(),
+        1
+    );
+
+    // A function's event carries the same headers an origin would get.
+    let platform = self::platform();
+    platform.answer(
+        "https://greeter/",
+        edgegate::testing::FakeAnswer::Respond {
+            status: 200,
+            headers: vec![],
+            body: br#"{"statusCode": 200, "body": "hi"}"#.to_vec(),
+        },
+    );
+    let answer = send_on(&app(), with_forgeries(keyed(Method::Get, "/fn/greet/ada")), &platform);
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    let event: Value = serde_json::from_slice(&platform.sent.borrow()[0].body).unwrap();
+    let headers = event["headers"].as_object().unwrap();
+    assert!(headers.values().all(|value| value != "forged"), "{headers:?}");
+    assert_eq!(headers["x_custom_thing"], "kept");
+}

@@ -59,9 +59,9 @@ export function greeterCapnp(dir) {
  * `limits` ({NAME: {limit, period}}), and gives the service to list, the
  * bindings to give a gateway, and what our worker needs for its quota
  * Durable Object (the class it exports, SQLite storage in a fresh
- * directory under `dir`).
+ * directory under `dir`). The limiters named in `hanging` never answer.
  */
-export function trafficCapnp(dir, limits) {
+export function trafficCapnp(dir, limits, { hanging = [] } = {}) {
   const entrypoint = (name) => name.toLowerCase().replace(/(^|_)(.)/g, (_, __, c) => c.toUpperCase());
   const source = `import { WorkerEntrypoint } from "cloudflare:workers";
 const counts = new Map();
@@ -78,7 +78,13 @@ function limiter(name, limit, period) {
     }
   };
 }
-${Object.entries(limits).map(([name, { limit, period }]) => `export const ${entrypoint(name)} = limiter(${JSON.stringify(name)}, ${limit}, ${period});`).join("\n")}
+/** A limiter that does not answer for a minute (a test of the gateway's bounded wait; a promise that can never settle would be cancelled by the runtime as hung). */
+class Hanging extends WorkerEntrypoint {
+  limit() {
+    return new Promise((resolve) => setTimeout(resolve, 60_000, { success: true }));
+  }
+}
+${Object.entries(limits).map(([name, { limit, period }]) => `export const ${entrypoint(name)} = ${hanging.includes(name) ? "Hanging" : `limiter(${JSON.stringify(name)}, ${limit}, ${period})`};`).join("\n")}
 export default { fetch: () => new Response("a limiter", { status: 404 }) };
 `;
   writeFileSync(path.join(dir, "limiter.js"), source);

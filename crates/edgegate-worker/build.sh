@@ -38,7 +38,13 @@ wasm="target/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
 
 next="$out/.next"
 rm -rf "$next"
-wasm-bindgen --target module --no-typescript --out-dir "$next" --out-name index "$wasm"
+# --force-enable-abort-handler: under panic = "abort" wasm-bindgen runs the
+# abort handler (schedule_reinit, src/exports.rs) only with it; without it a
+# trapped instance kept serving with its leftover per-request state, and
+# every later request that awaited anything failed the same way
+# (tests/e2e/security.test.mjs). With it every export is wrapped: a trap
+# marks the instance terminated, and the next call swaps in a fresh one.
+wasm-bindgen --target module --no-typescript --force-enable-abort-handler --out-dir "$next" --out-name index "$wasm"
 # Workers import a .wasm file as a compiled module: what `import source` means.
 sed -i 's/^import source wasmModule from/import wasmModule from/' "$next/index.js"
 if [ "$profile" = release ]; then

@@ -33,7 +33,7 @@ for (let at = 0; at < lines.length; at++) {
   at--;
 }
 const kept = lines.join("\n");
-const lost = [...imported].filter((name) => !kept.includes(`        ${name}: function`));
+const lost = [...imported].filter((name) => !kept.includes(`        ${name}: `));
 if (lost.length) throw new Error(`${file} lost imports the wasm still has: ${lost.join(", ")}`);
 // The closure destructors' registry is made at load (a side effect a bundler keeps): gone with the last closure.
 if (!lines.some((l) => l.includes("makeMutClosure(") && !l.startsWith("function makeMutClosure"))) {

@@ -2,11 +2,15 @@
 // workerd does not let a test observe. A request waiting on a promise that
 // never settles (a client gone mid-wait: workerd drops the request's
 // pending I/O) must not stay parked in wasm once its wait is collected.
+// Run with the Node 22 from node_modules (npm run test:e2e): the glue needs
+// WebAssembly.JSTag.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { test } from "node:test";
+import { signJwt } from "../../tools/jwt.mjs";
 import { APP_POLICY_VARS, ROOT, bundleForNode } from "../../tools/local.mjs";
 import { DEV_KEY } from "./harness.mjs";
 
@@ -28,37 +32,57 @@ async function collect() {
 }
 
 test("a parked request whose wait is dropped is unparked once its continuation is collected", async () => {
-  let settle = null;
   const env = {
     ...APP_POLICY_VARS,
     API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
     QUOTAS: JSON.stringify({ default: {} }),
     GREETER: { fetch: () => Promise.reject(new Error("not called")) },
     QUOTA: { idFromName: () => ({}), get: () => ({}) },
-    // The first limiter call never settles, as a dropped request's I/O; the
-    // second one is answered, so that request finishes normally.
-    PER_PRINCIPAL: {
-      limit: () => (settle === null ? new Promise(() => {}) : new Promise((resolve) => (settle = resolve))),
-    },
+    PER_PRINCIPAL: { limit: async () => ({ success: true }) },
     PER_CLIENT: { limit: async () => ({ success: true }) },
   };
-  const call = () => worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  // A token's signature check is a wait with no timer of its own: the first
+  // one never settles, as a dropped request's I/O; the others are held until
+  // the test says so.
+  const privateKey = JSON.parse(readFileSync(path.join(ROOT, "tools", "dev-token", "private.jwk"), "utf8"));
+  const iat = Math.floor(Date.now() / 1000);
+  const token = signJwt({
+    header: { alg: "RS256", typ: "JWT", kid: privateKey.kid },
+    payload: { iss: "edgegate-dev", aud: "edgegate-dev", sub: "alice", iat, exp: iat + 600 },
+    privateKey,
+  });
+  const verify = crypto.subtle.verify;
+  let release = null;
+  crypto.subtle.verify = function (...args) {
+    if (release === null) return new Promise(() => {});
+    return new Promise((resolve) => (release = () => resolve(verify.apply(this, args))));
+  };
+  const call = () => worker.fetch(new Request("http://gateway.test/api/me", { headers: { authorization: `Bearer ${token}` } }), env);
+  try {
+    // Never answered: parked on the check, and then forgotten by everyone.
+    call();
+    await until(() => parkedCount() === 1);
+    await collect();
+    assert.equal(parkedCount(), 0, "the dropped wait's request is unparked");
 
-  // Never answered: parked on the limiter, and then forgotten by everyone.
-  call();
-  assert.equal(parkedCount(), 1);
-  await collect();
-  assert.equal(parkedCount(), 0, "the dropped wait's request is unparked");
-
-  // A wait that goes on is not touched, and finishes.
-  settle = () => {};
-  const answered = call();
-  assert.equal(parkedCount(), 1);
-  await collect();
-  assert.equal(parkedCount(), 1, "a live wait stays parked");
-  settle({ success: true });
-  const response = await answered;
-  assert.equal(response.status, 200);
-  assert.equal(await response.text(), "Hello, World!");
-  assert.equal(parkedCount(), 0);
+    // A wait that goes on is not touched, and finishes.
+    release = () => {};
+    const answered = call();
+    await until(() => parkedCount() === 1);
+    await collect();
+    assert.equal(parkedCount(), 1, "a live wait stays parked");
+    release();
+    const response = await answered;
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal((await response.json()).id, "alice");
+    assert.equal(parkedCount(), 0);
+  } finally {
+    crypto.subtle.verify = verify;
+  }
 });
+
+/** Waits (a few event-loop turns at most) until `done()`; the key's import comes before the parked check. */
+async function until(done) {
+  for (let i = 0; i < 50 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(done());
+}

@@ -105,16 +105,17 @@ let bundle = null;
  * Serves the release bundle (what `wrangler deploy` uploads) under plain
  * `workerd serve`, with `vars` as text bindings and no D1. For what
  * `wrangler dev` hides: its proxy reads a request's whole body before the
- * worker sees the request.
+ * worker sees the request, and normalises its path. The rate limiters named
+ * in `hangingLimiters` never answer.
  */
-export async function serveBundle({ vars = {} } = {}) {
+export async function serveBundle({ vars = {}, hangingLimiters = [] } = {}) {
   bundle ??= buildBundle(path.join(mkdtempSync(path.join(tmpdir(), "edgegate-workerd-")), "bundle"));
   const port = await freePort();
   const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
   // `embed` paths are relative to the config: it sits beside the bundle.
   const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
   const greeter = greeterCapnp(path.dirname(bundle.dir));
-  const traffic = trafficCapnp(path.dirname(bundle.dir), JSON.parse(APP_POLICY_VARS.RATE_LIMITS));
+  const traffic = trafficCapnp(path.dirname(bundle.dir), JSON.parse(APP_POLICY_VARS.RATE_LIMITS), { hanging: hangingLimiters });
   writeFileSync(
     config,
     `using Workerd = import "/workerd/workerd.capnp";

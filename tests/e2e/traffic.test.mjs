@@ -17,9 +17,9 @@ const PER_CLIENT = 600;
 const KEYS = { [DEV_KEY]: "dev", "other-key": "other", "concurrent-key": "concurrent", "restart-key": "restarted", "minute-key": "minutely" };
 const QUOTAS = {
   default: { per_day: 10000 },
-  concurrent: { per_day: 50 },
-  restarted: { per_day: 5 },
-  minutely: { per_minute: 2 },
+  "api_key:concurrent": { per_day: 50 },
+  "api_key:restarted": { per_day: 5 },
+  "api_key:minutely": { per_minute: 2 },
 };
 const vars = { API_KEYS: JSON.stringify(KEYS), QUOTAS: JSON.stringify(QUOTAS) };
 
@@ -165,12 +165,12 @@ describe("traffic control", () => {
 });
 
 describe("misconfigured traffic control", () => {
-  test("a malformed QUOTAS fails closed at start with the misconfiguration 500", async () => {
+  test("a malformed QUOTAS (a bare name, which could be a consumer or a subject) fails closed at start with the misconfiguration 500", async () => {
     const worker = await startWorker({ vars: { QUOTAS: JSON.stringify({ dev: { per_day: 5 } }) } });
     try {
       await problem(assert, await fetch(`${worker.url}/hello`), 500, "misconfigured");
       const deadline = Date.now() + 5000;
-      const logged = () => worker.output.some((line) => line.includes("QUOTAS: needs a `default` entry"));
+      const logged = () => worker.output.some((line) => line.includes("QUOTAS: `dev`: an entry names `api_key:<consumer>` or `jwt:<provider>:<subject>`"));
       while (!logged() && Date.now() < deadline) await sleep(100);
       assert.ok(logged(), worker.output.join("\n"));
     } finally {

@@ -102,21 +102,30 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs, ser
   }
 }
 
+/** How long a counter (the rate-limit binding, the quota object) may take before the request goes on without it. */
+const COUNTER_WAIT_MS = 3000;
+
 /**
  * Counts one request under `key` with the rate-limit binding `binding`:
  * 1 within the limit, 0 over it, or a string saying why it could not count
- * (a missing or failing binding). No timer races it: the binding answers
- * from the location's own cache, and a timer per request would cost every
- * limited request more than the limit itself.
+ * (a missing or failing binding, or no answer within 3 s: then the route
+ * fails open or closed, as for the quota object).
  */
 export function rateLimit(binding, key) {
   const limiter = bindings?.[binding];
   if (typeof limiter?.limit !== "function") return Promise.resolve(`no rate-limit binding ${binding}`);
-  try {
-    return Promise.resolve(limiter.limit({ key })).then(limitOutcome, String);
-  } catch (error) {
-    return Promise.resolve(String(error));
-  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, COUNTER_WAIT_MS, "the rate limiter did not answer within 3 s");
+    const settled = (outcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    try {
+      Promise.resolve(limiter.limit({ key })).then((outcome) => settled(limitOutcome(outcome)), (error) => settled(String(error)));
+    } catch (error) {
+      settled(String(error));
+    }
+  });
 }
 
 const limitOutcome = (outcome) =>
@@ -132,7 +141,7 @@ export async function countQuota(binding, key, windows) {
   const namespace = bindings?.[binding];
   if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
   let timer;
-  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve("the quota object did not answer within 3 s"), 3000)));
+  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve("the quota object did not answer within 3 s"), COUNTER_WAIT_MS)));
   try {
     const stub = namespace.get(namespace.idFromName(key));
     const answer = await Promise.race([stub.count(Array.from(windows)), timeout]);

@@ -238,6 +238,24 @@ impl Settings {
                 Err(message) => fail("QUOTAS", message),
             }
         }
+        // A plan for a provider's subjects names a provider that exists (a
+        // typo would silently leave those callers on the default).
+        if let Some(quotas) = &settings.quotas {
+            let unknown: Vec<String> = quotas
+                .providers()
+                .filter(|provider| settings.jwt_providers.get(provider).is_none())
+                .map(|provider| format!("`{provider}`"))
+                .collect();
+            if !unknown.is_empty() {
+                fail(
+                    "QUOTAS",
+                    format!(
+                        "names the token provider {}, which JWT_PROVIDERS does not define",
+                        unknown.join(", ")
+                    ),
+                );
+            }
+        }
         // Only the parse error's own words: they never quote a key.
         match lookup("API_KEYS") {
             Some(value) => match ApiKeys::parse(&value) {

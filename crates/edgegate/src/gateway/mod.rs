@@ -1,11 +1,14 @@
 //! The gateway: the core's one entry point. A request goes through a fixed
 //! order of steps, whatever the route:
 //!
-//! 0. a head the adapter could not pass on exactly is refused (400);
+//! 0. a head the adapter could not pass on exactly is refused (400), and so
+//!    is one with both `Content-Length` and `Transfer-Encoding`;
 //! 1. request id (the client's when sane, else generated) and client address;
-//! 2. a CORS preflight is answered from the route table, before any auth;
-//! 3. global IP rules, then the route match (404), the route's IP rules (403)
-//!    and the method (405, or 204 with `Allow` for a plain OPTIONS);
+//! 2. global IP rules, then the route's IP rules (403): a refused address
+//!    gets the 403 for everything, preflights included;
+//! 3. a CORS preflight is answered from the route table, before any auth;
+//!    then the route match (404) and the method (405, or 204 with `Allow`
+//!    for a plain OPTIONS);
 //! 4. the route's access policy (401 without a valid API key);
 //! 5. the route's policies ([`crate::policy::route_policy`]: traffic
 //!    control and other checks that need the principal), which also add
@@ -54,8 +57,10 @@ pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
     "origin",
     "access-control-request-method",
     api_key::HEADER,
-    // The body's size (checked against the route's limit) and type (body extractors).
+    // The body's size (checked against the route's limit) and type (body
+    // extractors); its framing, which must not contradict the size.
     "content-length",
+    "transfer-encoding",
     "content-type",
     jwt::HEADER,
 ];
@@ -292,6 +297,15 @@ impl<S> Gateway<S> {
 
 impl<S> Resolved<S> {
     async fn dispatch(&self, request: &mut Request, state: &S, platform: &dyn Platform) -> Outcome {
+        // Two framings of one body (RFC 9112 §6.3 lets a server refuse them):
+        // the body rules never depend on which one a runtime would follow.
+        if request.headers.contains("transfer-encoding") && request.headers.contains("content-length") {
+            let error = ApiError::of(
+                kinds::INVALID_REQUEST,
+                "The request has both Content-Length and Transfer-Encoding: its body's length is ambiguous.",
+            );
+            return Outcome::at(None, error.into_response());
+        }
         let found = self.table.at(&request.path).map(|m| {
             let params: Vec<_> = m
                 .raw_params
@@ -313,20 +327,21 @@ impl<S> Resolved<S> {
 
         request.route = index.map(|index| self.table.paths()[index].template.clone());
 
-        if let Some(preflight) = self.preflight(request, index) {
-            return preflight;
-        }
+        // IP rules first: a refused address learns nothing of the API, not
+        // even through a preflight's allowed methods and headers.
         if !self.global_ip.permits(request.client_ip) {
             return Outcome::at(index, ip_refused());
+        }
+        if let Some(index) = index.filter(|&index| !self.paths[index].ip.permits(request.client_ip)) {
+            return Outcome::at(Some(index), ip_refused());
+        }
+        if let Some(preflight) = self.preflight(request, index) {
+            return preflight;
         }
         let Some((index, params)) = found else {
             return Outcome::at(None, no_route());
         };
         let routes = &self.table.paths()[index];
-        let policy = &self.paths[index];
-        if !policy.ip.permits(request.client_ip) {
-            return Outcome::at(Some(index), ip_refused());
-        }
         let Some(endpoint) = routes.endpoint(&request.method) else {
             let response = if request.method == Method::Options {
                 Response::new(Status::NO_CONTENT).with_header("allow", routes.allow_header())
@@ -394,6 +409,14 @@ impl<S> Resolved<S> {
         platform: &dyn Platform,
     ) -> Response {
         let limit = self.body_limit(endpoint);
+        // Nothing goes to an upstream on a path that could step out of its base.
+        if endpoint.forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
+            return ApiError::of(
+                kinds::INVALID_PATH,
+                "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
+            )
+            .into_response();
+        }
         if let Some(forwarder) = endpoint.forwarder.as_ref().filter(|f| f.streams_body()) {
             // The body is not read: it streams to the upstream, its declared
             // length checked now and its bytes counted on the way.

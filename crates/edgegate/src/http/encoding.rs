@@ -20,7 +20,16 @@ fn decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, std::string::F
     if !raw.bytes().any(|b| b == b'%' || (plus_is_space && b == b'+')) {
         return Ok(Cow::Borrowed(raw));
     }
-    let bytes = raw.as_bytes();
+    String::from_utf8(decode_bytes(raw.as_bytes(), plus_is_space)).map(Cow::Owned)
+}
+
+/// Decodes `%xx` escapes into bytes, whatever they are (not necessarily
+/// UTF-8): for checks that must see what a lenient server would decode.
+pub fn percent_decode_bytes(raw: &[u8]) -> Vec<u8> {
+    decode_bytes(raw, false)
+}
+
+fn decode_bytes(bytes: &[u8], plus_is_space: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -45,7 +54,7 @@ fn decode(raw: &str, plus_is_space: bool) -> Result<Cow<'_, str>, std::string::F
             }
         }
     }
-    String::from_utf8(out).map(Cow::Owned)
+    out
 }
 
 fn hex_value(byte: Option<&u8>) -> Option<u8> {

@@ -210,9 +210,18 @@ impl Forwarder {
     /// Whether a request header (its lower-case name) reaches the upstream as
     /// the client sent it: not hop-by-hop (`dropped`: what `Connection`
     /// names), not a credential the gateway consumed, not one the gateway sets.
+    /// A name is compared with `_` read as `-`: origins that map headers to
+    /// CGI names (`HTTP_X_EDGEGATE_PRINCIPAL`) cannot tell the two apart, so
+    /// a client's `x_edgegate_principal` must not reach them beside the real one.
     pub(super) fn passes_on(&self, name: &str, dropped: &[String]) -> bool {
+        let original = name;
+        let name: std::borrow::Cow<str> = match name.contains('_') {
+            true => name.replace('_', "-").into(),
+            false => name.into(),
+        };
+        let name = &*name;
         !HOP_BY_HOP.contains(&name)
-            && !dropped.iter().any(|d| d == name)
+            && !dropped.iter().any(|d| d == name || d == original)
             && name != api_key::HEADER
             && name != PRINCIPAL_HEADER
             && name != "host"

@@ -22,6 +22,7 @@
 
 pub mod forward;
 pub mod function;
+pub mod path;
 
 /// What is behind an upstream, and how it is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -35,6 +35,7 @@ kinds! {
     INVALID_HEADER = "invalid-header", BAD_REQUEST,
         "A request header has control characters or bytes that are not UTF-8, or a name that is not a token.";
     INVALID_REQUEST = "invalid-request", BAD_REQUEST, "The request method or target is not well-formed.";
+    INVALID_PATH = "invalid-path", BAD_REQUEST, "An upstream route's path has a dot segment (`.`, `..`, in any spelling) or a backslash.";
     INVALID_PATH_PARAM = "invalid-path-param", BAD_REQUEST, "A path parameter does not parse into its type.";
     INVALID_QUERY = "invalid-query", BAD_REQUEST, "A query parameter is missing, unknown or does not parse.";
     MISSING_BODY = "missing-body", BAD_REQUEST, "The route requires a request body and none came.";

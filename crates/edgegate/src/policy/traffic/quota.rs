@@ -52,7 +52,7 @@ impl Quota {
         static NONE: QuotaPlan = QuotaPlan::none();
         self.quotas
             .get()
-            .map_or(&NONE, |quotas| quotas.plan_for(Principal::of(request).map(|p| &*p.id)))
+            .map_or(&NONE, |quotas| quotas.plan_for(Principal::of(request)))
     }
 }
 

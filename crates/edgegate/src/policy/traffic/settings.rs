@@ -6,6 +6,8 @@ use serde_json::Value;
 
 use crate::config::Named;
 use crate::platform::QuotaWindow;
+use crate::policy::access::Scheme;
+use crate::policy::Principal;
 
 /// One `RATE_LIMITS` entry: the limit and period its binding enforces (the
 /// binding does not tell the worker, and clients are told in
@@ -92,13 +94,62 @@ impl QuotaPlan {
 /// The most a quota can be: more than a day has milliseconds, and exact in a JS number.
 const MAX_QUOTA: u64 = 1 << 50;
 
-/// `QUOTAS`: `{"default": plan, "<principal id>": plan, ...}`, each plan
-/// `{"per_day": n, "per_minute": n}` (either optional). The default applies
-/// to every principal without its own entry; `{}` as a plan means no quota.
+/// `QUOTAS`: `{"default": plan, "api_key:<consumer>": plan,
+/// "jwt:<provider>:<subject>": plan, ...}`, each plan `{"per_day": n,
+/// "per_minute": n}` (either optional). An entry names its principal with
+/// the scheme (and a token's provider) as the counters key it, so a token
+/// whose `sub` happens to equal a key's consumer never gets that consumer's
+/// plan; a bare name is a misconfiguration, never a guess. The default
+/// applies to every principal without its own entry; `{}` as a plan means
+/// no quota.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quotas {
     pub default: QuotaPlan,
-    pub principals: Named<QuotaPlan>,
+    pub principals: Vec<(PlanFor, QuotaPlan)>,
+}
+
+/// Whom a `QUOTAS` entry is for: a key's consumer, or a provider's subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanFor {
+    pub scheme: Scheme,
+    /// The token provider (`None` for a key's consumer).
+    pub provider: Option<String>,
+    pub id: String,
+}
+
+impl PlanFor {
+    /// `api_key:<consumer>` or `jwt:<provider>:<subject>` (the subject may
+    /// hold `:`; the provider may not).
+    fn parse(name: &str) -> Result<PlanFor, String> {
+        let shape = "names `api_key:<consumer>` or `jwt:<provider>:<subject>` (or is `default`)";
+        let parsed = if let Some(id) = name.strip_prefix("api_key:") {
+            Some(PlanFor {
+                scheme: Scheme::ApiKey,
+                provider: None,
+                id: id.to_owned(),
+            })
+        } else if let Some(rest) = name.strip_prefix("jwt:") {
+            rest.split_once(':').map(|(provider, id)| PlanFor {
+                scheme: Scheme::Jwt,
+                provider: Some(provider.to_owned()),
+                id: id.to_owned(),
+            })
+        } else {
+            None
+        };
+        match parsed {
+            Some(plan) if !plan.id.is_empty() && plan.provider.as_deref() != Some("") => Ok(plan),
+            _ => Err(format!(
+                "`{name}`: an entry {shape}, so a token's subject never takes a key's consumer's plan"
+            )),
+        }
+    }
+
+    fn is(&self, principal: &Principal) -> bool {
+        self.scheme == principal.scheme
+            && self.provider.as_deref() == principal.provider.as_deref()
+            && *self.id == *principal.id
+    }
 }
 
 impl Quotas {
@@ -119,19 +170,23 @@ impl Quotas {
             if name == "default" {
                 default = Some(QuotaPlan::of(windows));
             } else {
-                principals.push((name, QuotaPlan::of(windows)));
+                principals.push((PlanFor::parse(&name)?, QuotaPlan::of(windows)));
             }
         }
         let default = default.ok_or("needs a `default` entry (`{}` for no quota)")?;
-        Ok(Quotas {
-            default,
-            principals: Named(principals),
-        })
+        Ok(Quotas { default, principals })
     }
 
-    /// The plan for a principal id (its own, else the default).
-    pub fn plan_for(&self, id: Option<&str>) -> &QuotaPlan {
-        id.and_then(|id| self.principals.get(id)).unwrap_or(&self.default)
+    /// The plan for a principal (its own entry, else the default).
+    pub fn plan_for(&self, principal: Option<&Principal>) -> &QuotaPlan {
+        principal
+            .and_then(|principal| self.principals.iter().find(|(whom, _)| whom.is(principal)))
+            .map_or(&self.default, |(_, plan)| plan)
+    }
+
+    /// The token providers entries name, to check against `JWT_PROVIDERS`.
+    pub fn providers(&self) -> impl Iterator<Item = &str> {
+        self.principals.iter().filter_map(|(whom, _)| whom.provider.as_deref())
     }
 }
 
