@@ -37,18 +37,25 @@ pub async fn stuck() -> &'static str {
 }
 
 /// Panics while its request holds the adapter's per-request state: it
-/// waits on a runtime promise (parked, then resumed), then awaits two at
-/// once, which the adapter refuses with a panic while the first is still
-/// registered. The next request must run on a state that knows nothing of
-/// this one (tests/e2e/panic.test.mjs). On the host it simply panics.
+/// waits on a runtime promise (parked, then resumed), hands the entry a
+/// second one, and panics with that one still out. The next request must
+/// run on a fresh instance (tests/e2e/security.test.mjs). On the host it
+/// simply panics.
 pub async fn panic_parked() -> &'static str {
     #[cfg(target_arch = "wasm32")]
     {
         use js_sys::Promise;
         use wasm_bindgen::JsValue;
         let _ = edgegate_worker::settle(Promise::resolve(&JsValue::from(1))).await;
-        let _first = edgegate_worker::settle(Promise::resolve(&JsValue::from(2)));
-        let _second = edgegate_worker::settle(Promise::resolve(&JsValue::from(3)));
+        let _pending = edgegate_worker::settle(Promise::resolve(&JsValue::from(2)));
     }
     panic!("deliberate panic from /debug/panic-parked")
+}
+
+/// How many requests this wasm instance has answered here, this one
+/// included: it starts again at 1 on a fresh instance.
+pub async fn instance_count() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SERVED: AtomicU64 = AtomicU64::new(0);
+    (SERVED.fetch_add(1, Ordering::Relaxed) + 1).to_string()
 }

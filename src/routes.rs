@@ -45,7 +45,7 @@ impl fmt::Debug for AppState {
 /// Options that change which routes exist, read with the settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RouteOptions {
-    /// Mounts `/debug/panic`, `/debug/panic-parked`, `/debug/error`, `/debug/cookies` and `/debug/stuck`, which exist to prove the
+    /// Mounts `/debug/panic`, `/debug/panic-parked`, `/debug/instance`, `/debug/error`, `/debug/cookies` and `/debug/stuck`, which exist to prove the
     /// failure paths end to end. Off unless `DEBUG_ROUTES=true`.
     pub debug_routes: bool,
 }
@@ -176,6 +176,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::get("/debug/cookies", debug::cookies).public());
         routes.push(Route::get("/debug/stuck", debug::stuck).public());
         routes.push(Route::get("/debug/panic-parked", debug::panic_parked).public());
+        routes.push(Route::get("/debug/instance", debug::instance_count).public());
         // The same upstream with a one-second timeout, to see a 504 quickly.
         routes.push(Route::any_to("/debug/slow-origin/{*rest}", origin("origin").timeout_ms(1000)).api_key());
     }

@@ -83,10 +83,19 @@ if [ "$profile" = release ]; then
   # only inside those classes' methods, which nothing calls. The second pass
   # also drops the names section (a third of the file; panics are still logged
   # with message and location).
-  unused='*intounderlying*,*containerstartupoptions*,*minifyconfig*,*r2range*'
+  # A class stays when the wasm makes one (its glue wraps one for an
+  # import): an app that streams a body through the worker crate (R2 with
+  # a stream, a Rust stream as a response) keeps what it uses.
+  unused_classes=()
+  for class in ContainerStartupOptions IntoUnderlyingByteSource IntoUnderlyingSink IntoUnderlyingSource MinifyConfig R2Range; do
+    grep -q "${class}\.__wrap(" "$next/index.js" || unused_classes+=("$class")
+  done
+  unused=$(for class in "${unused_classes[@]}"; do printf '*%s_*,' "${class,,}"; done)
+  removal=()
+  [ -n "$unused" ] && removal=(--remove-exports --pass-arg="remove-exports@${unused%,}")
   wasm-opt "$next/index_bg.wasm" "${features[@]}" -Oz -o "$next/index_bg.wasm"
   wasm-opt "$next/index_bg.wasm" --strip-debug --strip-producers "${features[@]}" \
-    --remove-exports --pass-arg="remove-exports@$unused" -Oz -o "$next/index_bg.wasm"
+    "${removal[@]}" -Oz -o "$next/index_bg.wasm"
   # What the removed exports left unreachable shrinks once more (0.5 KiB gzip).
   wasm-opt "$next/index_bg.wasm" "${features[@]}" -Oz -o "$next/index_bg.wasm"
 fi
@@ -97,8 +106,7 @@ sed "s|from \"./platform.js\"|from \"./$platform_js\"|" "$adapter/js/entry.js" >
 cp "$adapter/js/quota.js" "$next/quota.js"
 # Their JS classes go too (release only: the dev build keeps their exports).
 if [ "$profile" = release ]; then
-  node "$adapter/trim-glue.mjs" "$next/index.js" "$next/index_bg.wasm" ContainerStartupOptions IntoUnderlyingByteSource \
-    IntoUnderlyingSink IntoUnderlyingSource MinifyConfig R2Range
+  node "$adapter/trim-glue.mjs" "$next/index.js" "$next/index_bg.wasm" "${unused_classes[@]}"
 fi
 
 rm -rf "$out/snippets"

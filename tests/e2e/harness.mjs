@@ -14,12 +14,14 @@ export const DEV_KEY = "dev-local-key";
  * Serves the worker with a fresh local D1 database (migrations applied).
  * `vars` are passed as `--var NAME:VALUE`; `envFile` replaces `.dev.vars`
  * (secrets) when given. `config` serves another app's wrangler.toml (then
- * nothing is migrated; `readyPath` is what it answers once it serves).
+ * nothing is migrated; `readyPath` is what it answers once it serves;
+ * `alongside` names more wrangler.tomls, relative to its directory, to serve
+ * beside it).
  * The app is served with the function Worker its `GREETER` binding calls:
  * functions/greeter/ as `make dev` serves it, or `functionConfig` (a
  * wrangler.toml naming itself `edgegate-greeter`) in its place.
  */
-export async function startWorker({ vars = {}, envFile, persist, migrate = true, config, readyPath = "/hello", functionConfig = "functions/greeter/wrangler.toml" } = {}) {
+export async function startWorker({ vars = {}, envFile, persist, migrate = true, config, alongside = [], readyPath = "/hello", functionConfig = "functions/greeter/wrangler.toml" } = {}) {
   persist ??= mkdtempSync(path.join(tmpdir(), "edgegate-state-"));
   if (migrate && !config) {
     const applied = spawnSync(
@@ -33,6 +35,8 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true,
   const port = await freePort();
   const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
   if (!config) args.push("-c", "wrangler.toml", "-c", functionConfig);
+  // Workers served beside another app (its queue consumer...), relative to its directory.
+  else if (alongside.length > 0) args.push("-c", "wrangler.toml", ...alongside.flatMap((other) => ["-c", other]));
   args.push("--persist-to", persist);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   if (envFile) args.push("--env-file", envFile);

@@ -158,7 +158,7 @@ test("a handler waiting on what the adapter cannot bring is a logged 500, not a 
   const body = await problem(assert, response, 500, "internal");
   assert.equal(body.request_id, "stuck-test-1");
   const deadline = Date.now() + 5000;
-  const said = (line) => line.includes("a request waits on something other than a runtime promise or its body");
+  const said = (line) => line.includes("a request waits on something that can never wake it");
   while (!worker.output.some(said) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(worker.output.some(said), "the reason is logged");
   const next = await get("/users/after-stuck");

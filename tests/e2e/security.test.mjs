@@ -166,6 +166,8 @@ describe("after a panic, the next requests run on a fresh state", () => {
 
   test("a panic while other requests are parked: those get the 500, every later request answers correctly, one panic is logged", async () => {
     const keyed = { "x-api-key": DEV_KEY };
+    const served = async () => Number(await (await fetch(`${worker.url}/debug/instance`)).text());
+    assert.deepEqual([await served(), await served()], [1, 2], "one instance so far");
     // Parked on an upstream's answer.
     const upstream = fetch(`${worker.url}/origin/hold`, { headers: { ...keyed, "x-request-id": "parked-upstream" } });
     // Parked on its body: the head says 16 bytes, none come yet.
@@ -180,7 +182,7 @@ describe("after a panic, the next requests run on a fresh state", () => {
     assert.equal(origin.held.length, 1, "the upstream request is parked");
     await sleep(300);
 
-    // The panic: parked once, then two promises at once, while the others wait.
+    // The panic: parked once, then with a promise still out, while the others wait.
     const panicked = await fetch(`${worker.url}/debug/panic-parked`, { headers: { "x-request-id": "the-panic" } });
     const failure = await problem(assert, panicked, 500, "internal");
     assert.equal(failure.request_id, "the-panic");
@@ -192,6 +194,9 @@ describe("after a panic, the next requests run on a fresh state", () => {
     assert.equal(parkedBody?.status, 500, JSON.stringify(parkedBody));
     origin.release();
     await problem(assert, await upstream, 500, "internal");
+
+    // A fresh instance: it has served nothing yet.
+    assert.equal(await served(), 1, "the panic's instance was replaced");
 
     // Everything after it answers as ever: bodies, tokens, limits, upstreams.
     for (let round = 0; round < 3; round++) {
@@ -223,6 +228,6 @@ describe("after a panic, the next requests run on a fresh state", () => {
     const panics = worker.output.filter((line) => line.startsWith("panicked at"));
     assert.equal(panics.length, 1, panics.join("\n"));
     assert.equal(worker.output.filter((line) => line.startsWith("Critical Error: Rust panic")).length, 1);
-    assert.ok(worker.output.some((line) => line.includes("two runtime promises at once")));
+    assert.ok(worker.output.some((line) => line.includes("deliberate panic from /debug/panic-parked")));
   });
 });

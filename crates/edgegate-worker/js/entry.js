@@ -11,10 +11,13 @@
 //
 // A promise the gateway awaits (a rate-limit count, an upstream's answer, a
 // signature check, a D1 query, the request's own body) is awaited here
-// (AWAITS): the request stays parked in wasm, and its outcome is handed back
-// to it, with no Rust future turned into a JS promise; what it answers
-// afterwards leaves through the output buffer as a synchronous answer does.
-// Every call into wasm is made from here, synchronously.
+// (AWAITS, HANDS_PROMISE): the request stays parked in wasm, and its outcome
+// is handed back to it, with no Rust future turned into a JS promise; what
+// it answers afterwards leaves through the output buffer as a synchronous
+// answer does. Anything else a handler awaits (a second promise at once, the
+// `worker` crate's KV, R2, Queues, fetch...) wakes the request's waker
+// (WAKEABLE): the request is polled again in a microtask. Every call into
+// wasm is made from here, synchronously.
 //
 // The body is not read until the gateway asks for it: by then the route, IP
 // rules, method, access and the declared length have all passed, so a
@@ -34,6 +37,7 @@ import {
   edgegate_reserve as reserve,
   edgegate_fetch as fetchHead,
   edgegate_settle as settle,
+  edgegate_wake as wake,
   edgegate_abandon as abandon,
   edgegate_take_pending as takePending,
   edgegate_take_stream as takeStream,
@@ -41,14 +45,20 @@ import {
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
-import { useBindings } from "./platform.js";
+import { setWaker, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
 const NEEDS_INIT = -2;
 const NEEDS_ALL_HEADERS = -3;
-/** At and below: the request is parked under the id AWAITS - result, awaiting a promise. */
+/** At and below: the request is parked under the id (AWAITS - result) >> 2; the low bits say what brings it back. */
 const AWAITS = -1000;
+/** It hands the entry a promise to await (take it with takePending). */
+const HANDS_PROMISE = 1;
+/** Something holds its waker: keep it for a wake. */
+const WAKEABLE = 2;
+/** settle or wake found no request under that id. */
+const NOT_PARKED = -5;
 /** The header names passed by default: those the gateway's policies read (Gateway::read_headers), asked once it is built. */
 let READ_HEADERS = null;
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -71,6 +81,9 @@ export default {
     useBindings(env);
     try {
       if (aborted) {
+        // Requests waiting for a wake on the old instance fail now: their ids mean nothing on the new one.
+        for (const task of [...wakeable.values()]) step(task, () => NOT_PARKED);
+        wakeable.clear();
         aborted = false;
         revive();
         generation++;
@@ -78,7 +91,7 @@ export default {
         inputAt = inputCapacity = 0;
       }
       const result = run(request, env);
-      if (result <= AWAITS) return proceed(request, result, generation);
+      if (result <= AWAITS) return follow(request, result);
       return answer(request, result);
     } catch (error) {
       return failed(request, error);
@@ -175,45 +188,69 @@ function field(at, text) {
 }
 
 /**
- * Brings a request the gateway parked the outcome of the promise it awaits,
- * as often as it parks again, and answers.
+ * A request parked in wasm, as a promise of its response: each promise it
+ * hands over is awaited and its outcome brought back, each wake polls it
+ * again, until it answers.
  */
-async function proceed(request, result, parkedOn) {
-  // Held by this frame while it waits: collected with it if the runtime drops the wait.
-  const wait = { id: -1, generation: parkedOn };
-  const alive = {};
-  dropped.register(alive, wait, alive);
+function follow(request, result) {
+  return new Promise((resolve) => step({ request, resolve, generation, id: -1, done: false }, () => result));
+}
+
+/** Parked requests something will wake, by id (only those: the others are collected when their wait is dropped). */
+const wakeable = new Map();
+
+/**
+ * Acts on what the gateway answers for a parked request (`next()` asks it:
+ * first, or after a promise or a wake): the response, or what it waits for
+ * now. Nothing reaches an instance other than the one the request is on.
+ */
+function step(task, next) {
+  if (task.done) return;
   try {
-    while (result <= AWAITS) {
-      wait.id = AWAITS - result;
-      const promise = takePending();
-      let value;
-      let fulfilled = true;
-      try {
-        value = await promise;
-      } catch (error) {
-        value = error;
-        fulfilled = false;
-      }
-      if (parkedOn !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
-      result = settle(wait.id, value, fulfilled);
+    if (task.generation !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
+    const result = next();
+    if (result === NOT_PARKED) throw new Error("a parked request was no longer parked");
+    if (result > AWAITS) {
+      finish(task);
+      task.resolve(answer(task.request, result));
+      return;
     }
-    return answer(request, result);
+    const code = AWAITS - result;
+    if (task.id < 0) dropped.register(task, { id: code >> 2, generation: task.generation }, task);
+    task.id = code >> 2;
+    if (code & WAKEABLE) wakeable.set(task.id, task);
+    else if (wakeable.get(task.id) === task) wakeable.delete(task.id);
+    if (code & HANDS_PROMISE) {
+      takePending().then(
+        (value) => step(task, () => settle(task.id, value, true)),
+        (error) => step(task, () => settle(task.id, error, false)),
+      );
+    }
   } catch (error) {
-    return failed(request, error);
-  } finally {
-    dropped.unregister(alive);
+    finish(task);
+    task.resolve(failed(task.request, error));
   }
 }
 
+function finish(task) {
+  task.done = true;
+  if (wakeable.get(task.id) === task) wakeable.delete(task.id);
+  dropped.unregister(task);
+}
+
+setWaker((id) => {
+  const task = wakeable.get(id);
+  if (task !== undefined) step(task, () => wake(id));
+});
+
 /**
  * A parked request whose wait the runtime drops (its client went away: the
- * promise it awaits never settles, and its continuation above is collected)
- * is unparked here; it would otherwise stay in wasm memory for the
- * isolate's life.
+ * promise it awaits never settles, and the continuation holding it is
+ * collected) is unparked here; it would otherwise stay in wasm memory for
+ * the isolate's life. One something can wake is held until it is woken.
  */
 const dropped = new FinalizationRegistry((wait) => {
-  if (wait.id >= 0 && wait.generation === generation && !aborted) abandon(wait.id);
+  if (wait.generation === generation && !aborted) abandon(wait.id);
 });
 
 /** The response the gateway wrote to its output buffer. */

@@ -21,6 +21,17 @@ export function useBindings(env) {
   bindings = env;
 }
 
+/** What polls a woken request again (the entry's, set when it loads). */
+let onWake = null;
+export function setWaker(wake) {
+  onWake = wake;
+}
+
+/** A parked request's waker was woken: it is polled again in a microtask, never inside the wake. */
+export function wakeRequest(id) {
+  queueMicrotask(() => onWake?.(id));
+}
+
 /** A timer of this request's own, for waiting on work another request does. */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,10 @@
 //! The functions the wasm module exports to `js/entry.js`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
 
 use wasm_bindgen::prelude::*;
 
@@ -26,8 +28,9 @@ thread_local! {
     static OUTPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     /// The promise a request just parked awaits, for the entry to take.
     static PENDING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
-    /// Requests waiting for a promise the entry awaits, by the id the entry was given.
-    static PARKED: RefCell<Vec<Option<Parked>>> = const { RefCell::new(Vec::new()) };
+    /// Requests waiting for a promise or a wake, by the id the entry was given
+    /// (a request keeps its id while it waits: its waker names it).
+    static PARKED: RefCell<Vec<Slot>> = const { RefCell::new(Vec::new()) };
     /// The body stream of a response just written to OUTPUT (status marked `*`).
     static OUT_STREAM: RefCell<JsValue> = const { RefCell::new(JsValue::NULL) };
 
@@ -35,11 +38,40 @@ thread_local! {
 
 type Handling = std::pin::Pin<Box<dyn Future<Output = (Response, String)>>>;
 
-/// A request waiting for a promise the entry awaits.
+/// A request waiting for a promise the entry awaits, or for a wake.
 struct Parked {
     handling: Handling,
-    /// Where the promise's outcome goes.
-    settlement: Settlement,
+    /// Where the outcome of the promise the entry awaits for it goes, while it awaits one.
+    settlement: Option<Settlement>,
+    /// Its waker: held by whatever will wake it (a `JsFuture`'s callbacks).
+    waker: Arc<RequestWaker>,
+}
+
+/// A place in [`PARKED`].
+enum Slot {
+    Free,
+    /// Its request is being polled (out of the slot, coming back).
+    Polling,
+    Parked(Parked),
+}
+
+/// Wakes a parked request: the entry polls it again in a microtask.
+struct RequestWaker {
+    id: u32,
+    /// Already scheduled since its last poll.
+    woken: AtomicBool,
+}
+
+impl Wake for RequestWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.woken.swap(true, Ordering::Relaxed) {
+            crate::platform::wake_request(self.id);
+        }
+    }
 }
 
 /// `edgegate_fetch`'s answer when the isolate has no gateway yet (first
@@ -48,12 +80,17 @@ const NEEDS_INIT: i32 = -2;
 /// `edgegate_fetch`'s answer when it was given only the gateway's selection and the
 /// route's handler reads others: call again with every header.
 const NEEDS_ALL_HEADERS: i32 = -3;
-/// `edgegate_fetch`'s answers at and below this mean: the request awaits a
-/// promise (a rate-limit count, an upstream's answer, its own body…) and is
-/// parked under the id `AWAITS - answer`; take the promise
+/// `edgegate_fetch`'s answers at and below this mean: the request is parked
+/// under the id `(AWAITS - answer) / 4`, and `(AWAITS - answer) % 4` says
+/// what the entry does: [`HANDS_PROMISE`] set, take the promise
 /// ([`edgegate_take_pending`]), await it and pass its outcome to
-/// [`edgegate_settle`].
+/// [`edgegate_settle`]; [`WAKEABLE`] set, keep the request for
+/// [`edgegate_wake`] (something holds its waker).
 const AWAITS: i32 = -1000;
+/// The request hands the entry a promise to await.
+const HANDS_PROMISE: i32 = 1;
+/// Something holds the request's waker: a wake will come.
+const WAKEABLE: i32 = 2;
 /// `edgegate_settle`'s answer when no request is parked under that id (the
 /// instance was replaced meanwhile).
 const NOT_PARKED: i32 = -5;
@@ -132,7 +169,7 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, request_with_body: Option<
         let declared = request.declares_length();
         request.body = RequestBody::Stream(Box::new(RequestBodySource::new(runtime, declared)));
     }
-    drive(served.handle(request, WorkerPlatform::starting_at(now)))
+    first_poll(served.handle(request, WorkerPlatform::starting_at(now)))
 }
 
 /// Hands a request parked on a promise (`AWAITS`) the promise's outcome,
@@ -140,11 +177,23 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, request_with_body: Option<
 /// with it. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].
 #[wasm_bindgen]
 pub fn edgegate_settle(id: u32, value: JsValue, fulfilled: bool) -> i32 {
-    let Some(Parked { handling, settlement }) = unpark(id) else {
+    let Some(mut parked) = unpark(id) else {
         return NOT_PARKED;
     };
-    *settlement.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
-    drive(handling)
+    if let Some(settlement) = parked.settlement.take() {
+        *settlement.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
+    }
+    poll(id, parked, None)
+}
+
+/// Polls a parked request again because its waker was woken. Answers as
+/// [`edgegate_fetch`] does, or [`NOT_PARKED`].
+#[wasm_bindgen]
+pub fn edgegate_wake(id: u32) -> i32 {
+    match unpark(id) {
+        Some(parked) => poll(id, parked, None),
+        None => NOT_PARKED,
+    }
 }
 
 /// Drops the request parked under `id`: the runtime gave up its wait (its
@@ -154,34 +203,60 @@ pub fn edgegate_settle(id: u32, value: JsValue, fulfilled: bool) -> i32 {
 #[wasm_bindgen]
 pub fn edgegate_abandon(id: u32) {
     drop(unpark(id));
+    free(id);
 }
 
 /// How many requests are parked now (for tests of [`edgegate_abandon`]).
 #[wasm_bindgen]
 pub fn edgegate_parked_count() -> u32 {
-    PARKED.with(|parked| parked.borrow().iter().filter(|p| p.is_some()).count() as u32)
+    PARKED.with(|parked| parked.borrow().iter().filter(|p| matches!(p, Slot::Parked(_))).count() as u32)
 }
 
-/// Takes the request parked under `id` out of the slab.
+/// Takes the request parked under `id` out of its slot, which stays its
+/// own while it is polled.
 fn unpark(id: u32) -> Option<Parked> {
-    PARKED.with(|parked| parked.borrow_mut().get_mut(id as usize).and_then(Option::take))
-}
-
-/// Parks a request; returns its id.
-fn park(entry: Parked) -> i32 {
     PARKED.with(|parked| {
         let mut parked = parked.borrow_mut();
-        match parked.iter().position(Option::is_none) {
-            Some(free) => {
-                parked[free] = Some(entry);
-                free as i32
-            }
-            None => {
-                parked.push(Some(entry));
-                parked.len() as i32 - 1
+        let slot = parked.get_mut(id as usize)?;
+        match std::mem::replace(slot, Slot::Polling) {
+            Slot::Parked(request) => Some(request),
+            other => {
+                *slot = other;
+                None
             }
         }
     })
+}
+
+/// A free slot's id, now reserved.
+fn reserve() -> u32 {
+    PARKED.with(|parked| {
+        let mut parked = parked.borrow_mut();
+        match parked.iter().position(|slot| matches!(slot, Slot::Free)) {
+            Some(free) => {
+                parked[free] = Slot::Polling;
+                free as u32
+            }
+            None => {
+                parked.push(Slot::Polling);
+                parked.len() as u32 - 1
+            }
+        }
+    })
+}
+
+fn put_back(id: u32, request: Parked) {
+    PARKED.with(|parked| parked.borrow_mut()[id as usize] = Slot::Parked(request));
+}
+
+fn free(id: u32) {
+    PARKED.with(|parked| {
+        if let Some(slot) = parked.borrow_mut().get_mut(id as usize) {
+            if matches!(slot, Slot::Polling) {
+                *slot = Slot::Free;
+            }
+        }
+    });
 }
 
 /// The body stream of the response [`edgegate_fetch`] or [`edgegate_settle`]
@@ -206,25 +281,114 @@ pub fn edgegate_take_pending() -> JsValue {
 #[wasm_bindgen]
 pub fn edgegate_revive() {}
 
-/// Polls the request's handling once: a response now, or the request parked
-/// on the promise it awaits.
-fn drive(mut handling: Handling) -> i32 {
-    let (polled, awaited) = driving(|| handling.as_mut().poll(&mut Context::from_waker(Waker::noop())));
+/// A request's first poll, with a probe for a waker: most requests finish
+/// here, and one that waits only on a promise the entry brings needs no
+/// waker at all. One whose futures kept (or woke) the waker is polled again
+/// at once with its own, so that no wake is lost.
+fn first_poll(mut handling: Handling) -> i32 {
+    PROBED.with(|probed| probed.set(false));
+    // SAFETY: the probe's vtable functions ignore the data pointer.
+    let probe = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PROBE)) };
+    let (polled, awaited) = driving(false, || handling.as_mut().poll(&mut Context::from_waker(&probe)));
+    if let Poll::Ready((response, log)) = polled {
+        return respond(response, &log);
+    }
+    let id = reserve();
+    let waker = Arc::new(RequestWaker {
+        id,
+        woken: AtomicBool::new(false),
+    });
+    let settlement = awaited.as_ref().map(|(_, settlement)| settlement.clone());
+    let parked = Parked {
+        handling,
+        settlement,
+        waker,
+    };
+    match awaited {
+        Some((promise, _)) if !PROBED.with(Cell::get) => park(id, parked, Some(promise)),
+        // Polled again with its waker; the entry's promise, if any, is still handed over.
+        awaited => poll(id, parked, awaited.map(|(promise, _)| promise)),
+    }
+}
+
+thread_local! {
+    /// Whether a future kept or woke the probe during a first poll.
+    static PROBED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The first poll's waker: records that it was kept (cloned) or woken, and
+/// does nothing else (a kept clone is a plain no-op waker).
+static PROBE: RawWakerVTable = RawWakerVTable::new(probe_kept, probe_woken, probe_woken, |_| {});
+
+fn probe_kept(_: *const ()) -> RawWaker {
+    PROBED.with(|probed| probed.set(true));
+    RawWaker::new(std::ptr::null(), &NOOP)
+}
+
+fn probe_woken(_: *const ()) {
+    PROBED.with(|probed| probed.set(true));
+}
+
+static NOOP: RawWakerVTable = RawWakerVTable::new(|_| RawWaker::new(std::ptr::null(), &NOOP), |_| {}, |_| {}, |_| {});
+
+/// Polls a parked request with its waker: a response now, or the request
+/// parked again on what it waits for. `handed` is a promise for the entry
+/// from an earlier poll that it has not been given yet.
+fn poll(id: u32, mut parked: Parked, handed: Option<js_sys::Promise>) -> i32 {
+    parked.waker.woken.store(false, Ordering::Relaxed);
+    let waker = Waker::from(parked.waker.clone());
+    let entry_busy = parked.settlement.is_some();
+    let (polled, awaited) = driving(entry_busy, || {
+        parked.handling.as_mut().poll(&mut Context::from_waker(&waker))
+    });
+    drop(waker);
     match polled {
-        Poll::Ready((response, log)) => OUTPUT.with(|output| {
-            let mut output = output.borrow_mut();
-            if let Some(stream) = wire::write_response(&mut output, response, &log) {
-                OUT_STREAM.with(|out| *out.borrow_mut() = runtime_stream(stream));
-            }
-            output.as_ptr() as i32
-        }),
+        Poll::Ready((response, log)) => {
+            free(id);
+            respond(response, &log)
+        }
         Poll::Pending => {
-            // Nothing but the entry will ever bring what it waits for.
-            let Some((promise, settlement)) = awaited else {
-                panic!("a request waits on something other than a runtime promise or its body");
-            };
-            PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
-            AWAITS - park(Parked { handling, settlement })
+            // One promise at a time is the entry's: a poll with one out makes no other.
+            let promise = awaited
+                .map(|(promise, settlement)| {
+                    parked.settlement = Some(settlement);
+                    promise
+                })
+                .or(handed);
+            park(id, parked, promise)
         }
     }
+}
+
+/// Parks a request that is waiting; tells the entry what brings it back.
+fn park(id: u32, parked: Parked, promise: Option<js_sys::Promise>) -> i32 {
+    // Held by something besides its own slot: a wake will come.
+    let wakeable = Arc::strong_count(&parked.waker) > 1;
+    if parked.settlement.is_none() && !wakeable {
+        free(id);
+        panic!(
+            "a request waits on something that can never wake it (a future returned Pending without keeping its waker)"
+        );
+    }
+    let mut what = 0;
+    if let Some(promise) = promise {
+        PENDING.with(|pending| *pending.borrow_mut() = Some(promise));
+        what |= HANDS_PROMISE;
+    }
+    if wakeable {
+        what |= WAKEABLE;
+    }
+    put_back(id, parked);
+    AWAITS - 4 * id as i32 - what
+}
+
+/// Writes a finished response to the output buffer; returns its address.
+fn respond(response: Response, log: &str) -> i32 {
+    OUTPUT.with(|output| {
+        let mut output = output.borrow_mut();
+        if let Some(stream) = wire::write_response(&mut output, response, log) {
+            OUT_STREAM.with(|out| *out.borrow_mut() = runtime_stream(stream));
+        }
+        output.as_ptr() as i32
+    })
 }

@@ -21,8 +21,9 @@
 //! of the runtime's (its body, a rate-limit count, an upstream's answer, a
 //! D1 query) is parked until the entry brings the promise's outcome, and
 //! polled again ([`settle`]): the adapter polls every request itself, and
-//! there is no `wasm-bindgen-futures` executor. An app's own I/O on bindings
-//! awaits its promises with [`settle()`] too.
+//! no executor runs. Handlers await anything else the platform offers too
+//! (the `worker` crate's KV, R2, Queues, `Fetch`; several promises at once):
+//! those wake the request, and the entry polls it again.
 //!
 //! The gateway and the application state are built once per isolate from
 //! `env` (settings and secrets are fixed per deployed version) and kept for

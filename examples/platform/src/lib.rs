@@ -1,0 +1,73 @@
+//! Handlers that await the Workers platform as workers-rs users know it,
+//! through the `worker` crate: KV and R2 read and written at once
+//! (`futures::join!`), a message sent to a Queue, two fetches joined, a
+//! race (`select!`), two raw promises at once, and a promise that never
+//! settles. `make test` serves it under `wrangler dev`
+//! (tests/e2e/platform.test.mjs) with a queue consumer beside it.
+//!
+//! The handlers need the runtime, so they exist on wasm only; on the host
+//! the routes answer 501 (the table is the same, for the OpenAPI document).
+
+use edgegate::config::Settings;
+use edgegate::gateway::Gateway;
+use edgegate::routing::{Route, RouteTable};
+
+#[cfg(target_arch = "wasm32")]
+mod platform;
+
+#[cfg(target_arch = "wasm32")]
+pub use platform::Platform;
+
+/// On the host there is no platform to call.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone)]
+pub struct Platform;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod platform {
+    use edgegate::http::{Response, Status};
+
+    async fn unavailable() -> Response {
+        Response::text(Status(501), "the platform exists on the worker only")
+    }
+
+    pub async fn kv_r2_get() -> Response {
+        unavailable().await
+    }
+    pub async fn kv_r2_put() -> Response {
+        unavailable().await
+    }
+    pub async fn queue_send() -> Response {
+        unavailable().await
+    }
+    pub async fn join_fetches() -> Response {
+        unavailable().await
+    }
+    pub async fn race() -> Response {
+        unavailable().await
+    }
+    pub async fn two_promises() -> Response {
+        unavailable().await
+    }
+    pub async fn never() -> Response {
+        unavailable().await
+    }
+}
+
+/// The gateway: every route public but the writes, which take a key.
+pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<Platform> {
+    let routes = RouteTable::new([
+        Route::get("/kv-r2/{key}", platform::kv_r2_get).public(),
+        Route::put("/kv-r2/{key}", platform::kv_r2_put).api_key(),
+        Route::post("/queue", platform::queue_send).api_key(),
+        Route::get("/join", platform::join_fetches).public(),
+        Route::get("/race", platform::race).public(),
+        Route::get("/two-promises", platform::two_promises).public(),
+        Route::get("/never", platform::never).public(),
+    ]);
+    Gateway::new(routes, Settings::load(setting))
+}
+
+edgegate_worker::export!(|env: &edgegate_worker::Env| {
+    edgegate_worker::Worker::new(gateway(|name| env.setting(name)), Platform::new(env))
+});

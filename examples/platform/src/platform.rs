@@ -1,0 +1,153 @@
+//! The handlers, on the `worker` crate's own async APIs.
+
+use edgegate::extract::{Json, Path, State};
+use edgegate::http::{Response, Status};
+use edgegate::problem::ApiError;
+use futures::future::{select, Either};
+use futures::join;
+use js_sys::Promise;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// The worker's `env` as the `worker` crate types it, and the settings the
+/// handlers read.
+#[derive(Clone)]
+pub struct Platform {
+    env: worker::Env,
+    origins: (String, String),
+}
+
+impl Platform {
+    pub fn new(env: &edgegate_worker::Env) -> Platform {
+        let origin = |name: &str| env.setting(name).unwrap_or_default();
+        Platform {
+            env: env.raw().clone().unchecked_into(),
+            origins: (origin("ORIGIN_A"), origin("ORIGIN_B")),
+        }
+    }
+}
+
+/// A platform failure is the gateway's 502: the client did nothing wrong.
+fn failed(what: &str, error: impl std::fmt::Display) -> ApiError {
+    ApiError::of(
+        edgegate::problem::kinds::UPSTREAM_UNREACHABLE,
+        format!("{what} failed."),
+    )
+    .with_internal(format!("{what}: {error}"))
+}
+
+#[derive(Serialize)]
+pub struct Stored {
+    kv: Option<String>,
+    r2: Option<String>,
+}
+
+/// `GET /kv-r2/{key}`: the KV value and the R2 object, read at once.
+pub async fn kv_r2_get(State(platform): State<Platform>, Path(key): Path<String>) -> Result<Json<Stored>, ApiError> {
+    let kv = platform.env.kv("CACHE").map_err(|e| failed("KV", e))?;
+    let bucket = platform.env.bucket("FILES").map_err(|e| failed("R2", e))?;
+    let (kv, object) = join!(kv.get(&key).text(), bucket.get(key.clone()).execute());
+    let kv = kv.map_err(|e| failed("KV get", e))?;
+    let r2 = match object.map_err(|e| failed("R2 get", e))? {
+        Some(object) => match object.body() {
+            Some(body) => Some(body.text().await.map_err(|e| failed("R2 body", e))?),
+            None => None,
+        },
+        None => None,
+    };
+    Ok(Json(Stored { kv, r2 }))
+}
+
+#[derive(Deserialize)]
+pub struct Value {
+    text: String,
+}
+
+/// `PUT /kv-r2/{key}` with `{"text": ...}`: written to KV and R2 at once.
+pub async fn kv_r2_put(
+    State(platform): State<Platform>,
+    Path(key): Path<String>,
+    Json(value): Json<Value>,
+) -> Result<Response, ApiError> {
+    let kv = platform.env.kv("CACHE").map_err(|e| failed("KV", e))?;
+    let bucket = platform.env.bucket("FILES").map_err(|e| failed("R2", e))?;
+    let put = kv.put(&key, value.text.as_str()).map_err(|e| failed("KV put", e))?;
+    let (written, stored) = join!(put.execute(), bucket.put(key.clone(), value.text.clone()).execute());
+    written.map_err(|e| failed("KV put", e))?;
+    stored.map_err(|e| failed("R2 put", e))?;
+    Ok(Response::new(Status::NO_CONTENT))
+}
+
+#[derive(Deserialize, Serialize)]
+pub struct Event {
+    id: String,
+    text: String,
+}
+
+/// `POST /queue` with `{"id", "text"}`: sent to the Queue (the consumer stores it in KV).
+pub async fn queue_send(State(platform): State<Platform>, Json(event): Json<Event>) -> Result<Response, ApiError> {
+    let queue = platform.env.queue("EVENTS").map_err(|e| failed("Queue", e))?;
+    queue.send(&event).await.map_err(|e| failed("Queue send", e))?;
+    Ok(Response::new(Status(202)))
+}
+
+#[derive(Serialize)]
+pub struct Joined {
+    a: String,
+    b: String,
+}
+
+/// `GET /join`: `ORIGIN_A` and `ORIGIN_B` fetched at once with `worker::Fetch`.
+pub async fn join_fetches(State(platform): State<Platform>) -> Result<Json<Joined>, ApiError> {
+    let url = |text: &str| worker::Url::parse(text).map_err(|e| failed("an origin's URL", e));
+    let (a, b) = (url(&platform.origins.0)?, url(&platform.origins.1)?);
+    let (fetch_a, fetch_b) = (worker::Fetch::Url(a), worker::Fetch::Url(b));
+    let (a, b) = join!(fetch_a.send(), fetch_b.send());
+    let (mut a, mut b) = (
+        a.map_err(|e| failed("fetch A", e))?,
+        b.map_err(|e| failed("fetch B", e))?,
+    );
+    let (a, b) = join!(a.text(), b.text());
+    Ok(Json(Joined {
+        a: a.map_err(|e| failed("body A", e))?,
+        b: b.map_err(|e| failed("body B", e))?,
+    }))
+}
+
+/// A promise that resolves after `ms` with `value` (a runtime timer).
+fn after(ms: i32, value: &str) -> Promise {
+    let value = JsValue::from_str(value);
+    Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into()).expect("setTimeout");
+        let set_timeout: js_sys::Function = set_timeout.unchecked_into();
+        let _ = set_timeout.call3(&JsValue::NULL, &resolve, &JsValue::from(ms), &value);
+    })
+}
+
+/// `GET /race`: a slow timer against a fast one (`select`): the fast one answers.
+pub async fn race() -> String {
+    let slow = edgegate_worker::settle(after(3000, "slow"));
+    let fast = std::pin::pin!(async { after(50, "fast").await });
+    match select(slow, fast).await {
+        Either::Left((value, _)) | Either::Right((value, _)) => {
+            value.ok().and_then(|v| v.as_string()).unwrap_or_default()
+        }
+    }
+}
+
+/// `GET /two-promises`: two raw promises through `edgegate_worker::settle`, at once.
+pub async fn two_promises() -> String {
+    let (first, second) = join!(
+        edgegate_worker::settle(after(20, "first")),
+        edgegate_worker::settle(after(10, "second"))
+    );
+    let text = |outcome: Result<JsValue, JsValue>| outcome.ok().and_then(|v| v.as_string()).unwrap_or_default();
+    format!("{} {}", text(first), text(second))
+}
+
+/// `GET /never`: a promise that never settles. The runtime sees nothing left
+/// to wait for and ends the request with its own 500.
+pub async fn never() -> String {
+    let _ = Promise::new(&mut |_, _| {}).await;
+    "never".to_owned()
+}

@@ -1,0 +1,104 @@
+// examples/platform under `wrangler dev`, with a queue consumer beside it:
+// handlers that await the Workers platform through the `worker` crate's own
+// async APIs, several at once — what a team using workers-rs or Hono
+// writes, working unchanged behind the gateway.
+import assert from "node:assert/strict";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { freePort, problem, sleep, startWorker } from "./harness.mjs";
+
+const KEY = "platform-key";
+let worker, origin;
+
+before(async () => {
+  // Two origin paths that answer after a delay each: joined, they take the longer, not the sum.
+  const server = http.createServer((request, response) => {
+    const delay = request.url === "/a" ? 400 : 300;
+    setTimeout(() => response.end(`origin ${request.url}`), delay);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  origin = server;
+  worker = await startWorker({
+    config: "examples/platform/wrangler.toml",
+    alongside: ["consumer/wrangler.toml"],
+    vars: {
+      API_KEYS: JSON.stringify({ [KEY]: "team-a" }),
+      ORIGIN_A: `http://127.0.0.1:${port}/a`,
+      ORIGIN_B: `http://127.0.0.1:${port}/b`,
+    },
+    readyPath: "/two-promises",
+  });
+});
+after(async () => {
+  await worker?.stop();
+  await new Promise((resolve) => origin?.close(resolve));
+});
+
+const keyed = (init = {}) => ({ ...init, headers: { "content-type": "application/json", "x-api-key": KEY, ...init.headers } });
+
+test("KV and R2 written at once, then read at once (futures::join! of the worker crate's futures)", async () => {
+  const empty = await fetch(`${worker.url}/kv-r2/nothing-here`);
+  assert.equal(empty.status, 200, await empty.clone().text());
+  assert.deepEqual(await empty.json(), { kv: null, r2: null });
+  const put = await fetch(`${worker.url}/kv-r2/greeting`, keyed({ method: "PUT", body: JSON.stringify({ text: "héllo ✓" }) }));
+  assert.equal(put.status, 204, await put.clone().text());
+  const read = await fetch(`${worker.url}/kv-r2/greeting`);
+  assert.equal(read.status, 200, await read.clone().text());
+  assert.deepEqual(await read.json(), { kv: "héllo ✓", r2: "héllo ✓" });
+  // The gateway's rules still hold around it: a write needs a key.
+  await problem(assert, await fetch(`${worker.url}/kv-r2/greeting`, { method: "PUT", body: "{}" }), 401, "unauthorized");
+});
+
+test("a message sent to a Queue reaches its consumer", async () => {
+  const id = `m${Date.now()}`;
+  const sent = await fetch(`${worker.url}/queue`, keyed({ method: "POST", body: JSON.stringify({ id, text: "queued" }) }));
+  assert.equal(sent.status, 202, await sent.clone().text());
+  // The consumer stores what it got in KV; read it back through the example's route.
+  const deadline = Date.now() + 30_000;
+  let stored = null;
+  while (Date.now() < deadline) {
+    stored = (await (await fetch(`${worker.url}/kv-r2/queued:${id}`)).json()).kv;
+    if (stored !== null) break;
+    await sleep(250);
+  }
+  assert.deepEqual(JSON.parse(stored), { id, text: "queued" });
+});
+
+test("two upstream fetches joined take the longer of the two, not the sum", async () => {
+  const started = Date.now();
+  const joined = await fetch(`${worker.url}/join`);
+  const took = Date.now() - started;
+  assert.equal(joined.status, 200, await joined.clone().text());
+  assert.deepEqual(await joined.json(), { a: "origin /a", b: "origin /b" });
+  assert.ok(took < 650, `took ${took} ms: the fetches ran one after the other`);
+});
+
+test("select: the fast promise answers without waiting for the slow one", async () => {
+  const started = Date.now();
+  const raced = await fetch(`${worker.url}/race`);
+  assert.equal(await raced.text(), "fast");
+  assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+});
+
+test("two raw promises awaited at once through edgegate_worker::settle", async () => {
+  const both = await fetch(`${worker.url}/two-promises`);
+  assert.equal(both.status, 200);
+  assert.equal(await both.text(), "first second");
+});
+
+test("a promise that never settles ends as the runtime's 500 at once, not a hang; the worker goes on", async () => {
+  // Nothing is left for the runtime to wait on, so it ends the request
+  // itself (and logs it); a future that can never be woken is the
+  // gateway's own logged 500 (tests/e2e/routes.test.mjs, /debug/stuck).
+  const started = Date.now();
+  const never = await fetch(`${worker.url}/never`, { signal: AbortSignal.timeout(20_000) });
+  assert.equal(never.status, 500);
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  const deadline = Date.now() + 5000;
+  const said = (line) => line.includes("GET /never 500");
+  while (!worker.output.some(said) && Date.now() < deadline) await sleep(50);
+  assert.ok(worker.output.some(said), worker.output.slice(-20).join("\n"));
+  const next = await fetch(`${worker.url}/two-promises`);
+  assert.equal(await next.text(), "first second");
+});
