@@ -30,7 +30,7 @@ RUST_SOURCES := $(shell find src crates examples -name '*.rs' -o -name Cargo.tom
   crates/edgegate-worker/js/entry.js crates/edgegate-worker/js/platform.js crates/edgegate-worker/js/quota.js crates/edgegate-worker/build.sh \
   crates/edgegate-worker/trim-glue.mjs crates/edgegate-worker/stub-unreachable.mjs
 
-.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean openapi docs-screenshot
+.PHONY: help setup dev migrate-local test test-host test-e2e lint build worker bench token clean openapi docs-screenshot semver
 
 help:
 	@echo "make dev    serve the worker on http://localhost:$(PORT) (PORT= overrides)"
@@ -40,6 +40,7 @@ help:
 	@echo "make openapi  regenerate assets/openapi.json from the route table (commit it)"
 	@echo "make docs-screenshot  refresh docs/api-reference.png (the /docs page in Chromium)"
 	@echo "make token SUB=alice [SCOPE=items:write]  a bearer token make dev accepts (development key)"
+	@echo "make semver  check the framework crates' public API against the last release (before a release)"
 
 ## Set-up ------------------------------------------------------------------
 
@@ -130,8 +131,11 @@ dev: setup .dev.vars migrate-local
 
 lint:
 	cargo fmt --all --check
+	cargo fmt --check --manifest-path templates/edgegate-app/Cargo.toml
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
+	# The framework crates package as a team would get them (crates.io's index is read).
+	cargo package --quiet --allow-dirty -p edgegate -p edgegate-worker
 
 test-host:
 	cargo test --workspace
@@ -155,6 +159,19 @@ SUB ?= dev-user
 SCOPE ?=
 token:
 	@node tools/dev-token/token.mjs --sub "$(SUB)" --scope "$(SCOPE)"
+
+# Before a release: the framework crates' public API against the last
+# release's commit (SEMVER_BASELINE), with cargo-semver-checks (pinned,
+# installed into .tools on first use). A change that breaks callers must
+# come with a version bump and a CHANGELOG.md entry.
+SEMVER_CHECKS_VERSION := 0.51.0
+SEMVER_BASELINE ?= 08501aa
+$(TOOLS)/cargo-semver-checks-$(SEMVER_CHECKS_VERSION).stamp:
+	cargo install --locked --root $(TOOLS) cargo-semver-checks --version $(SEMVER_CHECKS_VERSION)
+	@touch $@
+
+semver: $(TOOLS)/cargo-semver-checks-$(SEMVER_CHECKS_VERSION).stamp
+	cargo semver-checks -p edgegate -p edgegate-worker --baseline-rev $(SEMVER_BASELINE)
 
 clean:
 	rm -rf build target .wrangler

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds an edgegate app crate into a worker wrangler can serve and deploy:
 # OUT_DIR/entry.js (the runtime entry), index.js (wasm-bindgen's glue) and
-# index_bg.wasm. An app's wrangler.toml runs it as its build command.
+# index_bg.wasm. An app's wrangler.toml runs it as its build command, from
+# the app's own directory: in this repository, or in a team's own (which
+# finds this script through `cargo metadata`: templates/edgegate-app).
 #
 #   build.sh PACKAGE OUT_DIR
 #
@@ -16,9 +18,28 @@ package=$1
 out=$(realpath -m "$2")
 profile=${PROFILE:-release}
 adapter=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$adapter/../.." && pwd)
+# The app's Cargo workspace, wherever it is (this repository, or a team's
+# own): its Cargo.lock, profiles, node_modules (wrangler, wasm-opt) and
+# .tools (wasm-bindgen) are what the build uses.
+root=$(dirname "$(cargo locate-project --workspace --message-format plain)")
 export PATH="$root/node_modules/.bin:$root/.tools/bin:$PATH"
 cargo_profile=$([ "$profile" = release ] && echo release || echo "wasm-$profile")
+target_dir=$(cd "$root" && cargo metadata --no-deps --format-version 1 | node -e \
+  'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')
+
+rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown >&2
+# wasm-bindgen must be exactly the version the app's Cargo.lock has: found
+# on PATH, or installed once into the app's .tools (about 2.5 minutes).
+wanted=$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wanted" ]; then
+  echo "installing wasm-bindgen-cli $wanted into $root/.tools (once)" >&2
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+  CARGO_PROFILE_RELEASE_DEBUG=0 cargo install --quiet --locked --root "$root/.tools" wasm-bindgen-cli --version "$wanted"
+fi
+command -v wasm-opt > /dev/null || [ "$profile" != release ] || {
+  echo "wasm-opt is missing: add the npm package binaryen to the app's devDependencies and run npm install" >&2
+  exit 1
+}
 
 # One build of an output at a time (wrangler's watch and make can overlap).
 mkdir -p "$out"
@@ -34,7 +55,7 @@ for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remaps+=("--remap
 remaps+=("--remap-path-prefix=/rustc/$(rustc -vV | sed -n 's/^commit-hash: //p')/library/=")
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remaps[*]}" \
   cargo build --quiet --lib -p "$package" --target wasm32-unknown-unknown --profile "$cargo_profile"
-wasm="target/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
+wasm="$target_dir/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
 
 next="$out/.next"
 rm -rf "$next"

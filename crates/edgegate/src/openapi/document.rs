@@ -129,6 +129,7 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
             "The upstream's answer, passed through unchanged (less hop-by-hop headers; CORS is the gateway's).",
             Some(("*/*", json!({}))),
         );
+        op.problem(kinds::INVALID_PATH);
         op.problem(kinds::UPSTREAM_UNREACHABLE);
         op.problem(kinds::UPSTREAM_TIMEOUT);
         if upstream.kind() == UpstreamKind::Function {
