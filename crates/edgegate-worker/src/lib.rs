@@ -1,4 +1,4 @@
-//! Runs an edgegate [`Gateway`](edgegate::gateway::Gateway) as a Cloudflare
+//! Runs an edgegate [`Gateway`] as a Cloudflare
 //! Worker: the only code that touches JS types. An app becomes a worker with
 //! one line, naming the function that builds its gateway and state from the
 //! worker's `env`:
@@ -20,7 +20,7 @@
 //! I/O finishes there and no promise is made. One that waits on a promise
 //! of the runtime's (its body, a rate-limit count, an upstream's answer, a
 //! D1 query) is parked until the entry brings the promise's outcome, and
-//! polled again ([`settle`]): the adapter polls every request itself, and
+//! polled again (the `settle` module): the adapter polls every request itself, and
 //! no executor runs. Handlers await anything else the platform offers too
 //! (the `worker` crate's KV, R2, Queues, `Fetch`; several promises at once):
 //! those wake the request, and the entry polls it again.
@@ -28,6 +28,9 @@
 //! The gateway and the application state are built once per isolate from
 //! `env` (settings and secrets are fixed per deployed version) and kept for
 //! the isolate's lifetime.
+
+// Every public item says what it is: `cargo doc` is where Rust users look.
+#![warn(missing_docs)]
 
 pub mod wire;
 
@@ -74,6 +77,7 @@ pub struct Worker<S> {
 }
 
 impl<S> Worker<S> {
+    /// The worker serving `gateway`, with `state` for its handlers.
     pub fn new(gateway: Gateway<S>, state: S) -> Worker<S> {
         Worker { gateway, state }
     }
@@ -137,6 +141,31 @@ impl<S: 'static> Served for Worker<S> {
 /// Makes this crate's wasm exports serve the gateway `$build` makes: a
 /// function (or closure) from `&Env` to a [`Worker`], called once per isolate.
 /// Write it once, in the app's library crate; it does nothing on the host.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// /// The gateway, from settings looked up by name (`API_KEYS`, CORS, ...).
+/// pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<()> {
+///     Gateway::new(RouteTable::new([Route::get("/hello", hello).public()]), Settings::load(setting))
+/// }
+///
+/// edgegate_worker::export!(|env: &edgegate_worker::Env| {
+///     edgegate_worker::Worker::new(gateway(|name| env.setting(name)), ())
+/// });
+///
+/// # fn main() {
+/// // On the host the macro expands to nothing; the same gateway serves host tests.
+/// let worker = edgegate_worker::Worker::new(gateway(|_| None), ());
+/// # let _ = worker;
+/// # }
+/// ```
 #[macro_export]
 macro_rules! export {
     ($build:expr) => {

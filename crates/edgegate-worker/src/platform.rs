@@ -71,6 +71,7 @@ thread_local! {
 }
 
 impl WorkerPlatform {
+    /// A platform for one request, its clock starting at `now` (the time the entry passed in).
     pub fn starting_at(now: f64) -> WorkerPlatform {
         WorkerPlatform {
             started: now,
@@ -79,6 +80,7 @@ impl WorkerPlatform {
         }
     }
 
+    /// The lines logged so far, joined by newlines, leaving none behind.
     pub fn take_log(&self) -> String {
         self.log.take()
     }

@@ -11,7 +11,7 @@
 //! awaited at the same time, the `worker` crate's async APIs (KV, R2, D1,
 //! Queues, Durable Object stubs, `Fetch`), `promise.await`, `futures::join!`
 //! and `select!`. Those are `JsFuture`s, which wake the request's waker;
-//! a wake polls the request again ([`crate::exports`]).
+//! a wake polls the request again (`exports`).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;

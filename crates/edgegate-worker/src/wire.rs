@@ -20,6 +20,7 @@
 
 use edgegate::http::{field, BodySource, Headers, InvalidHead, Method, Request, Response, ResponseBody};
 
+/// The bytes before a response's status line: its three little-endian u32s.
 pub const RESPONSE_PREFIX: usize = 12;
 
 /// Reads the length-prefixed fields of a request head in turn.

@@ -154,6 +154,8 @@ pub trait Handler<S, Args>: 'static {
     /// Whether any of its extractors reads headers beyond the gateway's own.
     const READS_ALL_HEADERS: bool;
 
+    /// Runs the extractors on `request`, then the function; an extractor's
+    /// error is the response, and the function does not run.
     fn call(&self, request: &Request, state: &S) -> HandlerFuture;
 
     /// Its extractors' and return type's parts of the OpenAPI operation.

@@ -3,6 +3,9 @@
 //! tested on the host through its one entry point,
 //! [`gateway::Gateway::handle`]. `edgegate-worker` runs it on Cloudflare.
 
+// Every public item says what it is: `cargo doc` is where Rust users look.
+#![warn(missing_docs)]
+
 pub mod config;
 pub mod digest;
 pub mod extract;

@@ -26,6 +26,7 @@ use crate::platform::{
 pub struct RecordingPlatform {
     now: Cell<f64>,
     counter: Cell<u64>,
+    /// Every line logged, in order.
     pub lines: RefCell<Vec<String>>,
     answers: RefCell<Vec<(String, FakeAnswer)>>,
     /// Every request sent, in order.
@@ -48,11 +49,16 @@ type CounterKey = (String, String, u64);
 /// How the fake answers a URL.
 #[derive(Clone)]
 pub enum FakeAnswer {
+    /// Answer with this status, headers and body.
     Respond {
+        /// The status.
         status: u16,
+        /// The headers, as `(name, value)` pairs.
         headers: Vec<(String, String)>,
+        /// The body's bytes.
         body: Vec<u8>,
     },
+    /// Fail the fetch with this error.
     Fail(FetchError),
 }
 
@@ -74,6 +80,7 @@ impl Default for RecordingPlatform {
 }
 
 impl RecordingPlatform {
+    /// A copy of every line logged so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.lines.borrow().clone()
     }
@@ -338,17 +345,22 @@ pub fn streamed_bytes(response: &Response) -> Option<Vec<u8>> {
 /// What the host platform was asked to send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SentRequest {
+    /// The method, as sent.
     pub method: String,
+    /// The URL, as sent.
     pub url: String,
+    /// The headers, as sent.
     pub headers: Vec<(String, String)>,
     /// The body's bytes (a streamed one read here), and the limit it streamed under.
     pub body: Vec<u8>,
+    /// The limit the streamed body was sent under, if any.
     pub limit: Option<usize>,
     /// The service binding it went through, if not the network.
     pub service: Option<String>,
 }
 
 impl SentRequest {
+    /// The first value of the header `name` (matched exactly, as sent).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }

@@ -40,9 +40,13 @@ pub const SETTING_NAMES: &[&str] = &[
 /// The settings, parsed but not yet resolved against the route table.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
+    /// The global CORS policy (`CORS_ALLOWED_ORIGINS`, `CORS_ALLOW_CREDENTIALS`, ...).
     pub cors: CorsSettings,
+    /// The global allow list of addresses and CIDR ranges (`IP_ALLOW`).
     pub ip_allow: Vec<String>,
+    /// The global deny list of addresses and CIDR ranges (`IP_DENY`).
     pub ip_deny: Vec<String>,
+    /// The body limit of routes that set none (`MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
     /// `None` when `API_KEYS` is not set: protected routes then refuse every request.
     pub api_keys: Option<ApiKeys>,
@@ -68,7 +72,9 @@ pub struct Settings {
 /// One named entry of `IP_RULES`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IpRuleSettings {
+    /// Addresses and CIDR ranges this entry admits.
     pub allow: Vec<String>,
+    /// Addresses and CIDR ranges this entry refuses.
     pub deny: Vec<String>,
 }
 
@@ -109,7 +115,9 @@ pub(crate) fn string_list(name: &str, value: &Value) -> Result<Vec<String>, Stri
 /// One thing wrong with the configuration: which setting, and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The setting's name, as `wrangler.toml` spells it.
     pub setting: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -284,18 +292,22 @@ impl<T> Default for Named<T> {
 }
 
 impl<T> Named<T> {
+    /// The value given to `name`, if any.
     pub fn get(&self, name: &str) -> Option<&T> {
         self.0.iter().find(|(n, _)| n == name).map(|(_, value)| value)
     }
 
+    /// Each name with its value, in the order given.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.0.iter().map(|(name, value)| (name.as_str(), value))
     }
 
+    /// The names, in the order given.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(name, _)| name.as_str())
     }
 
+    /// Whether no names are given.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -17,6 +17,31 @@ use crate::problem::ApiError;
 /// body into `None`); its content type must be JSON (else 415); malformed JSON
 /// is a 400 with line and column; valid JSON of the wrong shape is a 422
 /// naming the field.
+///
+/// ```
+/// use edgegate::extract::Json;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Note {
+///     text: String,
+/// }
+///
+/// #[derive(serde::Serialize, schemars::JsonSchema)]
+/// struct Saved {
+///     chars: usize,
+/// }
+///
+/// // `POST /notes` with `{"text": "..."}` → `{"chars": 3}`
+/// async fn save(Json(note): Json<Note>) -> Json<Saved> {
+///     Json(Saved {
+///         chars: note.text.chars().count(),
+///     })
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::post("/notes", save).api_key()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json<T>(pub T);
 
@@ -166,6 +191,26 @@ impl IntoResponse for Bytes {
 }
 
 /// The raw body bytes, whatever the content type (empty when there is none).
+///
+/// ```
+/// use edgegate::extract::Bytes;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn upload(Bytes(body): Bytes) -> String {
+///     format!("{} bytes", body.len())
+/// }
+///
+/// // As a return value: `application/octet-stream`.
+/// async fn download() -> Bytes {
+///     Bytes(vec![0, 1, 2])
+/// }
+///
+/// let table = RouteTable::<()>::new([
+///     Route::put("/blob", upload).api_key(),
+///     Route::get("/blob", download).api_key(),
+/// ]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Bytes(pub Vec<u8>);
 
@@ -183,14 +228,32 @@ impl<S> FromRequest<S> for Bytes {
 
 /// The body as a gateway event carries it: text when it is UTF-8 and the
 /// content type is textual, otherwise base64 with `is_base64_encoded` set.
+///
+/// ```
+/// use edgegate::extract::EventBody;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn store(event: EventBody) -> String {
+///     match (event.body, event.is_base64_encoded) {
+///         (None, _) => "no body".to_owned(),
+///         (Some(text), false) => format!("text: {text}"),
+///         (Some(base64), true) => format!("base64: {base64}"),
+///     }
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::post("/store", store).api_key()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventBody {
     /// `None` when the request had no body.
     pub body: Option<String>,
+    /// Whether `body` is base64: the bytes were not UTF-8, or not of a textual type.
     pub is_base64_encoded: bool,
 }
 
 impl EventBody {
+    /// The body of `request` (read by the gateway) as an event carries it.
     pub fn of(request: &Request) -> EventBody {
         let bytes = request.body_bytes();
         if bytes.is_empty() {
@@ -245,6 +308,27 @@ impl<S> FromRequest<S> for EventBody {
 /// A JSON object deserialized into `T`. serde lets a struct be written as an
 /// array of its fields (`["name"]`); a JSON API should refuse that, so wrap
 /// body types in `Object` (`Json<Object<NewItem>>`) and an array is a 422.
+///
+/// ```
+/// use edgegate::extract::{Json, Object};
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct NewItem {
+///     name: String,
+/// }
+///
+/// async fn create(Json(Object(item)): Json<Object<NewItem>>) -> String {
+///     item.name
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::post("/items", create).api_key()]);
+/// assert!(table.is_ok());
+///
+/// // An object is read as `T` is; the same fields as an array are refused.
+/// assert!(serde_json::from_str::<Object<NewItem>>(r#"{"name": "pen"}"#).is_ok());
+/// assert!(serde_json::from_str::<Object<NewItem>>(r#"["pen"]"#).is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Object<T>(pub T);
 

@@ -10,9 +10,23 @@ use serde::forward_to_deserialize_any;
 /// Why a value did not deserialize, and for which field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PairsError {
-    Missing { field: String },
-    Unknown { field: String },
-    Invalid { field: Option<String>, message: String },
+    /// A field the target requires has no pair.
+    Missing {
+        /// The field's name.
+        field: String,
+    },
+    /// A pair names no field of a target that denies unknown fields.
+    Unknown {
+        /// The name no field has.
+        field: String,
+    },
+    /// A value that does not parse as its field's type, or pairs of the wrong shape.
+    Invalid {
+        /// The field, when the error is tied to one.
+        field: Option<String>,
+        /// What was wrong, in serde's words.
+        message: String,
+    },
 }
 
 impl PairsError {
@@ -112,6 +126,7 @@ pub struct PairsDeserializer<'a, N: AsRef<str>> {
 }
 
 impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
+    /// A deserializer over `pairs`, in order.
     pub fn new(pairs: &'a [(N, String)]) -> Self {
         PairsDeserializer { pairs }
     }

@@ -16,14 +16,34 @@ use crate::problem::ApiError;
 /// (query values always strings, the last of a repeated name wins; header
 /// names lowercase), and `body` parsed as JSON when it is JSON, as text when it
 /// is text, base64 when binary, and null when absent.
+///
+/// ```
+/// use edgegate::extract::{FunctionEvent, Json};
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// // `ANY /echo`: the request as a function sees it.
+/// async fn echo(event: FunctionEvent) -> Json<FunctionEvent> {
+///     Json(event)
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::any("/echo", echo).public()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionEvent {
+    /// The method, uppercase.
     pub method: String,
+    /// The path, percent-decoded (as received when it does not decode), without the query.
     pub path: String,
+    /// The matched route's path parameters, decoded.
     pub params: StringMap,
+    /// The query parameters, decoded; the last of a repeated name wins.
     pub query: StringMap,
+    /// The headers, by lowercase name.
     pub headers: StringMap,
+    /// JSON when the body is JSON, text when text, base64 when binary, null when absent.
     pub body: Value,
+    /// Whether `body` is base64.
     pub is_base64_encoded: bool,
 }
 
@@ -102,6 +122,7 @@ impl FunctionEvent {
 pub struct StringMap(Vec<(String, String)>);
 
 impl StringMap {
+    /// A map of `pairs`; a name given twice keeps its last value.
     pub fn of(pairs: impl IntoIterator<Item = (String, String)>) -> StringMap {
         let mut map = StringMap(Vec::new());
         for (name, value) in pairs {
@@ -118,6 +139,7 @@ impl StringMap {
         }
     }
 
+    /// The value of `name` (names are compared exactly).
     pub fn get(&self, name: &str) -> Option<&str> {
         let at = self.0.binary_search_by(|(n, _)| n.as_str().cmp(name)).ok()?;
         Some(&self.0[at].1)
@@ -128,10 +150,12 @@ impl StringMap {
         self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 
+    /// How many names it holds.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether it holds no name.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

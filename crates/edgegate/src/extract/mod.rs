@@ -23,12 +23,36 @@ pub use de::{PairsDeserializer, PairsError};
 pub use event::{FunctionEvent, StringMap};
 
 /// Builds a value from the request (and the application state `S`).
+///
+/// ```
+/// use edgegate::extract::FromRequest;
+/// use edgegate::http::Request;
+/// use edgegate::problem::ApiError;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// /// The request's id, for a handler that quotes it.
+/// struct RequestId(String);
+///
+/// impl<S> FromRequest<S> for RequestId {
+///     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
+///         Ok(RequestId(request.request_id().to_owned()))
+///     }
+/// }
+///
+/// async fn id(RequestId(id): RequestId) -> String {
+///     id
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/id", id).public()]);
+/// assert!(table.is_ok());
+/// ```
 pub trait FromRequest<S>: Sized {
     /// Whether this extractor reads request headers beyond
     /// [`crate::gateway::READ_HEADERS`] (e.g. hands them all to the handler).
     /// A route with such an extractor gets every header; others get only those.
     const READS_ALL_HEADERS: bool = false;
 
+    /// The value, or the problem the request is answered with instead (the handler does not run).
     fn from_request(request: &Request, state: &S) -> Result<Self, ApiError>;
 
     /// What it adds to the route's OpenAPI operation: parameters, a body,
@@ -39,6 +63,31 @@ pub trait FromRequest<S>: Sized {
 
 /// The route's path parameters, percent-decoded and parsed: a struct by
 /// name, a tuple in template order, or a scalar when the route has one.
+///
+/// ```
+/// use edgegate::extract::Path;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn user(Path(id): Path<u64>) -> String {
+///     format!("user {id}")
+/// }
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Repo {
+///     owner: String,
+///     name: String,
+/// }
+///
+/// async fn repo(Path(repo): Path<Repo>) -> String {
+///     format!("{}/{}", repo.owner, repo.name)
+/// }
+///
+/// let table = RouteTable::<()>::new([
+///     Route::get("/users/{id}", user).public(),
+///     Route::get("/repos/{owner}/{name}", repo).public(),
+/// ]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path<T>(pub T);
 
@@ -75,6 +124,25 @@ impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Path<T> {
 /// The query string parsed into `T`: values arrive as strings (`+` and `%xx`
 /// decoded) and are parsed into the field's type. Unknown parameters are
 /// ignored unless `T` denies them.
+///
+/// ```
+/// use edgegate::extract::Query;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// #[derive(serde::Deserialize, schemars::JsonSchema)]
+/// struct Search {
+///     q: String,
+///     page: Option<u32>,
+/// }
+///
+/// // `GET /search?q=pens&page=2`
+/// async fn search(Query(search): Query<Search>) -> String {
+///     format!("{} (page {})", search.q, search.page.unwrap_or(1))
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/search", search).public()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query<T>(pub T);
 
@@ -125,6 +193,20 @@ pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, Ap
     })
 }
 
+/// Every request header: a route whose handler takes them gets them all
+/// from the adapter, not only the gateway's selection.
+///
+/// ```
+/// use edgegate::http::Headers;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn agent(headers: Headers) -> String {
+///     headers.get("user-agent").unwrap_or("unknown").to_owned()
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/agent", agent).public()]);
+/// assert!(table.is_ok());
+/// ```
 impl<S> FromRequest<S> for Headers {
     const READS_ALL_HEADERS: bool = true;
 
@@ -133,6 +215,19 @@ impl<S> FromRequest<S> for Headers {
     }
 }
 
+/// The request's method: for an `ANY` route, which one it was.
+///
+/// ```
+/// use edgegate::http::Method;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn which(method: Method) -> String {
+///     format!("you sent {method}")
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::any("/anything", which).public()]);
+/// assert!(table.is_ok());
+/// ```
 impl<S> FromRequest<S> for Method {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         Ok(request.method.clone())
@@ -142,6 +237,31 @@ impl<S> FromRequest<S> for Method {
 /// Who the request authenticated as: a key's consumer or a token's subject,
 /// with the scheme (and a token's provider and claims). On a public route
 /// there is none: use `Option<Principal>` there.
+///
+/// ```
+/// use edgegate::policy::Principal;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// // `{"id", "scheme", "provider", "claims"}` of the caller.
+/// async fn me(principal: Principal) -> String {
+///     principal.to_json()
+/// }
+///
+/// // One handler for a public route and a keyed one.
+/// async fn hello(principal: Option<Principal>) -> String {
+///     match principal {
+///         Some(principal) => format!("Hello, {}!", principal.id),
+///         None => "Hello, stranger!".to_owned(),
+///     }
+/// }
+///
+/// let table = RouteTable::<()>::new([
+///     Route::get("/me", me).api_key(),
+///     Route::get("/hello", hello).public(),
+///     Route::get("/keyed/hello", hello).api_key(),
+/// ]);
+/// assert!(table.is_ok());
+/// ```
 impl<S> FromRequest<S> for Principal {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         Principal::of(request)
@@ -158,6 +278,18 @@ impl<S> FromRequest<S> for Option<Principal> {
 
 /// The authenticated principal's id alone (a key's consumer name, a token's
 /// subject), for handlers that need no more.
+///
+/// ```
+/// use edgegate::extract::Consumer;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn me(Consumer(name): Consumer) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/me", me).api_key()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Consumer(pub String);
 
@@ -179,6 +311,24 @@ impl<S> FromRequest<S> for Option<Consumer> {
 /// A token's claims, typed: `Claims<FirebaseClaims>` deserializes the
 /// verified payload. A principal without claims (an API key's) cannot give
 /// them: use `Option<Claims<T>>` on routes that take keys too.
+///
+/// ```
+/// use edgegate::extract::Claims;
+/// use edgegate::policy::jwt;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// #[derive(serde::Deserialize)]
+/// struct FirebaseClaims {
+///     email: String,
+/// }
+///
+/// async fn email(Claims(claims): Claims<FirebaseClaims>) -> String {
+///     claims.email
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/email", email).access(jwt("firebase"))]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims<T>(pub T);
 
@@ -234,6 +384,23 @@ fn no_principal(request: &Request, what: &str) -> ApiError {
 }
 
 /// The application state the adapter passes in (bindings such as a database).
+///
+/// ```
+/// use edgegate::extract::State;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     greeting: &'static str,
+/// }
+///
+/// async fn hello(State(state): State<AppState>) -> &'static str {
+///     state.greeting
+/// }
+///
+/// let table = RouteTable::<AppState>::new([Route::get("/hello", hello).public()]);
+/// assert!(table.is_ok());
+/// ```
 #[derive(Debug, Clone)]
 pub struct State<S>(pub S);
 

@@ -69,6 +69,48 @@ pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
 pub(crate) const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
 
 /// A route table with its validated policies, or the reasons it has none.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::extract::{Consumer, Path};
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request, Status};
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, RecordingPlatform};
+///
+/// async fn greet(Path(name): Path<String>) -> String {
+///     format!("Hello, {name}!")
+/// }
+///
+/// async fn me(Consumer(name): Consumer) -> String {
+///     name
+/// }
+///
+/// let routes = RouteTable::new([
+///     Route::get("/greet/{name}", greet).public(),
+///     Route::get("/me", me).api_key(),
+/// ]);
+/// let settings = Settings::load(|name| match name {
+///     "API_KEYS" => Some(r#"{"dev-local-key": "alice"}"#.to_owned()),
+///     _ => None,
+/// });
+/// let gateway: Gateway<()> = Gateway::new(routes, settings);
+/// assert!(gateway.misconfiguration().is_none());
+///
+/// let platform = RecordingPlatform::default();
+/// let request = Request::new(Method::Get, "/greet/Ada");
+/// let response = block_on(gateway.handle(request, &(), &platform));
+/// assert_eq!(response.status, Status::OK);
+/// assert_eq!(response.body_text(), "Hello, Ada!");
+///
+/// // Without a key the keyed route answers 401, and its handler never runs.
+/// let response = block_on(gateway.handle(Request::new(Method::Get, "/me"), &(), &platform));
+/// assert_eq!(response.status, Status::UNAUTHORIZED);
+///
+/// let keyed = Request::new(Method::Get, "/me").with_header("x-api-key", "dev-local-key");
+/// let response = block_on(gateway.handle(keyed, &(), &platform));
+/// assert_eq!(response.body_text(), "alice");
+/// ```
 pub struct Gateway<S> {
     ready: Result<Resolved<S>, Vec<String>>,
 }

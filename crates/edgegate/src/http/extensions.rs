@@ -4,6 +4,7 @@
 
 use std::any::{Any, TypeId};
 
+/// Values attached to a request by type, at most one of each.
 #[derive(Default)]
 pub struct Extensions {
     entries: Vec<(TypeId, Box<dyn Any>)>,
@@ -17,6 +18,7 @@ impl Extensions {
         self.entries.push((id, Box::new(value)));
     }
 
+    /// The value of type `T`, if one was stored.
     pub fn get<T: 'static>(&self) -> Option<&T> {
         let id = TypeId::of::<T>();
         self.entries

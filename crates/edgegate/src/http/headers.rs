@@ -16,6 +16,7 @@ pub struct Headers {
 }
 
 impl Headers {
+    /// No headers, and not a selection.
     pub fn new() -> Headers {
         Headers::default()
     }
@@ -58,10 +59,13 @@ impl Headers {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether `name` is present, whatever the case it is asked for in.
     pub fn contains(&self, name: &str) -> bool {
         self.get(name).is_some()
     }
 
+    /// Every header in arrival order, names lowercase. Not for a selection
+    /// (debug builds check): an extractor that needs them all says so.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         debug_assert!(
             self.is_complete(),

@@ -6,6 +6,7 @@ use super::{Response, ResponseBody, Status};
 
 /// What a handler may return: anything that becomes a response.
 pub trait IntoResponse {
+    /// The response this value becomes.
     fn into_response(self) -> Response;
 
     /// The answers it adds to the route's OpenAPI operation (host only;
@@ -102,15 +103,26 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 
 /// A created resource: 201 with `Location` and the body `T` makes
 /// (`Created::at(format!("/items/{id}"), Json(item))`).
+///
+/// ```
+/// use edgegate::http::{Created, IntoResponse, Status};
+///
+/// let response = Created::at("/items/7", "made").into_response();
+/// assert_eq!(response.status, Status::CREATED);
+/// assert_eq!(response.header("location"), Some("/items/7"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Created<T> {
+    /// Where the new resource is, sent as `Location`.
     pub location: String,
+    /// What the response's body is made from.
     pub body: T,
     /// Further headers (`idempotent-replayed`, say).
     pub headers: Vec<(&'static str, String)>,
 }
 
 impl<T> Created<T> {
+    /// A 201 for the resource at `location`, with `body`.
     pub fn at(location: impl Into<String>, body: T) -> Created<T> {
         Created {
             location: location.into(),
@@ -119,6 +131,7 @@ impl<T> Created<T> {
         }
     }
 
+    /// Adds a header, sent with the 201 (not with a problem `body` turns into).
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Created<T> {
         self.headers.push((name, value.into()));
         self

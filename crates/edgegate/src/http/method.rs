@@ -6,13 +6,21 @@ use std::fmt;
 /// else a client sends is kept as written so an `ANY` route can still see it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// `GET`.
     Get,
+    /// `HEAD`: a GET route answers it (without the body) unless a route names it.
     Head,
+    /// `POST`.
     Post,
+    /// `PUT`.
     Put,
+    /// `PATCH`.
     Patch,
+    /// `DELETE`.
     Delete,
+    /// `OPTIONS`: answered by the gateway unless a route names it.
     Options,
+    /// Any other method, uppercase as [`Method::parse`] keeps it.
     Other(Box<str>),
 }
 
@@ -38,6 +46,7 @@ impl Method {
         })
     }
 
+    /// The method's name, as `Allow` headers and the access log write it.
     pub fn as_str(&self) -> &str {
         match self {
             Method::Get => "GET",
@@ -89,19 +98,24 @@ const ORDER: [Method; 7] = [
 pub struct MethodSet(u8);
 
 impl MethodSet {
+    /// No method.
     pub const EMPTY: MethodSet = MethodSet(0);
+    /// The seven standard methods: what an `ANY` route allows.
     pub const ALL: MethodSet = MethodSet(0b0111_1111);
 
+    /// Adds `method`; an extension method is not kept (the set holds the seven only).
     pub fn insert(&mut self, method: &Method) {
         if let Some(bit) = method.bit() {
             self.0 |= bit;
         }
     }
 
+    /// Whether `method` is in the set (never, for an extension method).
     pub fn contains(&self, method: &Method) -> bool {
         method.bit().is_some_and(|bit| self.0 & bit != 0)
     }
 
+    /// Whether the set holds no method.
     pub fn is_empty(&self) -> bool {
         self.0 == 0
     }

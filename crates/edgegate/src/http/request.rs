@@ -12,10 +12,15 @@ use super::{Extensions, Headers, Method};
 /// One incoming request. `path` is exactly as received (still percent-encoded,
 /// without the query); `query` is the raw text after `?`.
 pub struct Request {
+    /// The method, as parsed.
     pub method: Method,
+    /// The path as received: still percent-encoded, without the query.
     pub path: String,
+    /// The raw text after `?`, if the target had one.
     pub query: Option<String>,
+    /// The headers the adapter passed: perhaps a selection (see [`Headers`]).
     pub headers: Headers,
+    /// The body; the gateway reads it, within the route's limit, before any handler runs.
     pub body: RequestBody,
     pub(crate) params: Vec<(Rc<str>, String)>,
     pub(crate) route: Option<Rc<str>>,
@@ -41,7 +46,10 @@ pub enum InvalidHead {
     /// A header whose name is not a token or whose value has control
     /// characters or bytes that were not UTF-8 (the client's fault: 400).
     /// The name is kept when it is a token, to say which.
-    Header { name: Option<String> },
+    Header {
+        /// The header's name, when it is a token.
+        name: Option<String>,
+    },
     /// The method or the request target is not well-formed (400).
     Target,
     /// The adapter's own byte layout did not add up (the gateway's fault: 500).
@@ -110,6 +118,8 @@ impl Request {
         self.route.as_deref()
     }
 
+    /// The request's id: the client's `x-request-id` when acceptable, else
+    /// one the gateway generated (empty until the gateway has set it).
     pub fn request_id(&self) -> &str {
         &self.request_id
     }
@@ -141,8 +151,11 @@ impl Request {
 /// to be read. The gateway reads it only after routing and auth, with the
 /// route's size limit.
 pub enum RequestBody {
+    /// No body.
     Empty,
+    /// The whole body, in memory.
     Bytes(Vec<u8>),
+    /// A body still to be read from the runtime.
     Stream(Box<dyn BodySource>),
 }
 
@@ -152,11 +165,14 @@ pub enum RequestBody {
 /// ([`BodySource::into_any`]) and passes it on as a stream, as an upstream
 /// route does with a request's body and the upstream's response body.
 pub trait BodySource {
+    /// Reads the whole body, failing with [`BodyReadError::TooLarge`] as soon
+    /// as more than `limit` bytes have arrived.
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>>;
     /// The source itself, for the platform that made it to take back.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
 
+/// Why a body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyReadError {
     /// More bytes arrived than the limit allows.

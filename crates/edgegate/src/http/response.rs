@@ -13,22 +13,39 @@ use super::BodySource;
 pub struct Status(pub u16);
 
 impl Status {
+    /// 200 OK.
     pub const OK: Status = Status(200);
+    /// 201 Created.
     pub const CREATED: Status = Status(201);
+    /// 204 No Content.
     pub const NO_CONTENT: Status = Status(204);
+    /// 400 Bad Request.
     pub const BAD_REQUEST: Status = Status(400);
+    /// 401 Unauthorized.
     pub const UNAUTHORIZED: Status = Status(401);
+    /// 403 Forbidden.
     pub const FORBIDDEN: Status = Status(403);
+    /// 404 Not Found.
     pub const NOT_FOUND: Status = Status(404);
+    /// 405 Method Not Allowed.
     pub const METHOD_NOT_ALLOWED: Status = Status(405);
+    /// 409 Conflict.
     pub const CONFLICT: Status = Status(409);
+    /// 413 Content Too Large.
     pub const PAYLOAD_TOO_LARGE: Status = Status(413);
+    /// 415 Unsupported Media Type.
     pub const UNSUPPORTED_MEDIA_TYPE: Status = Status(415);
+    /// 422 Unprocessable Content.
     pub const UNPROCESSABLE_CONTENT: Status = Status(422);
+    /// 429 Too Many Requests.
     pub const TOO_MANY_REQUESTS: Status = Status(429);
+    /// 500 Internal Server Error.
     pub const INTERNAL_SERVER_ERROR: Status = Status(500);
+    /// 502 Bad Gateway.
     pub const BAD_GATEWAY: Status = Status(502);
+    /// 503 Service Unavailable.
     pub const SERVICE_UNAVAILABLE: Status = Status(503);
+    /// 504 Gateway Timeout.
     pub const GATEWAY_TIMEOUT: Status = Status(504);
 
     /// The standard reason phrase, used as a problem's `title`.
@@ -68,9 +85,12 @@ impl Status {
 /// text to the runtime without a copy through a byte array.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum ResponseBody {
+    /// No body.
     #[default]
     Empty,
+    /// UTF-8 text.
     Text(String),
+    /// Binary bytes.
     Bytes(Vec<u8>),
     /// An error not rendered yet: the gateway writes it out once it knows the
     /// request id, and logs its internal cause on the way.
@@ -85,6 +105,7 @@ pub enum ResponseBody {
 pub struct StreamBody(Rc<RefCell<Option<Box<dyn BodySource>>>>);
 
 impl StreamBody {
+    /// Wraps a platform's body stream for a response.
     pub fn new(source: Box<dyn BodySource>) -> StreamBody {
         StreamBody(Rc::new(RefCell::new(Some(source))))
     }
@@ -122,12 +143,15 @@ impl ResponseBody {
 /// they cost no allocation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
+    /// The status sent.
     pub status: Status,
     headers: Vec<(Cow<'static, str>, String)>,
+    /// The body (the gateway sends none with HEAD, 204, 205 or 304).
     pub body: ResponseBody,
 }
 
 impl Response {
+    /// A response with `status`, no headers and no body.
     pub fn new(status: Status) -> Response {
         Response {
             status,
@@ -157,6 +181,7 @@ impl Response {
             .with_body(ResponseBody::Bytes(bytes))
     }
 
+    /// Sets the body (builder style); `Content-Type` is left as it is.
     pub fn with_body(mut self, body: ResponseBody) -> Response {
         self.body = body;
         self
@@ -169,6 +194,8 @@ impl Response {
         self
     }
 
+    /// Sets a header, replacing every earlier value of that name; a `None`
+    /// value leaves none.
     pub fn set_header(&mut self, name: impl Into<Cow<'static, str>>, value: impl HeaderValue) {
         let name = lowercase(name.into());
         self.headers.retain(|(n, _)| *n != name);
@@ -206,6 +233,7 @@ impl Response {
         }
     }
 
+    /// The first value of `name`, whatever the case it is asked for in.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -213,6 +241,7 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every header as `(name, value)`, in the order they were set.
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
         self.headers.iter().map(|(n, v)| (&**n, v.as_str()))
     }
@@ -237,6 +266,7 @@ fn lowercase(name: Cow<'static, str>) -> Cow<'static, str> {
 /// What may stand as a header value: the seeds allow strings, numbers and
 /// booleans, and ignore null (here `None`).
 pub trait HeaderValue {
+    /// The value as header text, or `None` for no header.
     fn into_header_value(self) -> Option<String>;
 }
 

@@ -17,8 +17,11 @@ use crate::upstream::UpstreamKind;
 
 /// The document's `info`: the app's name, version and what it is.
 pub struct Info<'a> {
+    /// The API's name (`info.title`).
     pub title: &'a str,
+    /// The API's version (`info.version`).
     pub version: &'a str,
+    /// What the API is (`info.description`).
     pub description: &'a str,
 }
 

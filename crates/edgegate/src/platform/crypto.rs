@@ -9,18 +9,28 @@ use std::rc::Rc;
 /// with a shared secret (or with the public key used as one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
     Rs256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
     Rs384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
     Rs512,
+    /// RSASSA-PSS with SHA-256.
     Ps256,
+    /// RSASSA-PSS with SHA-384.
     Ps384,
+    /// RSASSA-PSS with SHA-512.
     Ps512,
+    /// ECDSA on P-256 with SHA-256.
     Es256,
+    /// ECDSA on P-384 with SHA-384.
     Es384,
+    /// Ed25519 (EdDSA).
     EdDsa,
 }
 
 impl SignatureAlgorithm {
+    /// Every algorithm, in this order.
     pub const ALL: [SignatureAlgorithm; 9] = [
         SignatureAlgorithm::Rs256,
         SignatureAlgorithm::Rs384,

@@ -4,10 +4,15 @@
 
 use crate::http::{BodySource, Method};
 
+/// A request the gateway sends out (a JWKS fetch, an upstream call).
 pub struct OutboundRequest {
+    /// The request's method.
     pub method: Method,
+    /// The absolute URL it goes to.
     pub url: String,
+    /// The headers, in the order sent.
     pub headers: Vec<(String, String)>,
+    /// What is sent as the body.
     pub body: OutboundBody,
     /// The whole exchange (connect, head) is given up after this long.
     pub timeout_ms: u32,
@@ -17,6 +22,7 @@ pub struct OutboundRequest {
 }
 
 impl OutboundRequest {
+    /// A `GET` of `url` with no headers, given up after `timeout_ms`.
     pub fn get(url: &str, timeout_ms: u32) -> OutboundRequest {
         OutboundRequest {
             method: Method::Get,
@@ -45,6 +51,7 @@ impl OutboundRequest {
         })
     }
 
+    /// Adds a header (after those already there).
     pub fn with_header(mut self, name: &str, value: &str) -> OutboundRequest {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
@@ -53,21 +60,28 @@ impl OutboundRequest {
 
 /// What is sent as the request's body.
 pub enum OutboundBody {
+    /// No body.
     Empty,
+    /// These bytes, held in memory.
     Bytes(Vec<u8>),
     /// A body the platform holds (the client's request body), passed on as
     /// a stream; with a limit, the platform stops it once more has passed
     /// ([`FetchError::BodyTooLarge`]).
     Stream {
+        /// The body's source.
         source: Box<dyn BodySource>,
+        /// The most bytes it may carry, if limited.
         limit: Option<usize>,
     },
 }
 
+/// A response head from the platform, with its body read on demand.
 pub struct OutboundResponse {
+    /// The response's status.
     pub status: u16,
     /// Lower-case names, in the order received; a name may repeat.
     pub headers: Vec<(String, String)>,
+    /// The body, read on demand (within a limit).
     pub body: Box<dyn BodySource>,
 }
 

@@ -5,7 +5,7 @@
 //! traffic control's counters ([`traffic`]: the rate-limit binding and the
 //! quota Durable Object). The Workers
 //! adapter implements it with the runtime's APIs; host tests with
-//! [`FakePlatform`](crate::testing::FakePlatform).
+//! [`RecordingPlatform`](crate::testing::RecordingPlatform).
 
 pub mod crypto;
 pub mod fetch;
@@ -21,6 +21,8 @@ pub use traffic::{BindingKind, QuotaCount, QuotaWindow};
 /// A future the platform answers with; it may borrow the platform.
 pub type PlatformFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// What the gateway needs from the runtime: the Workers adapter implements it,
+/// host tests use [`RecordingPlatform`](crate::testing::RecordingPlatform).
 pub trait Platform {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> f64;

@@ -38,7 +38,9 @@ impl BindingKind {
 /// the windows aligned to the clock (a day starts at 00:00 UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuotaWindow {
+    /// The window's length, in seconds.
     pub seconds: u32,
+    /// The most requests it admits.
     pub limit: u64,
 }
 
@@ -48,6 +50,8 @@ pub struct QuotaWindow {
 /// until the window resets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuotaCount {
+    /// Whether the request was admitted (and counted).
     pub admitted: bool,
+    /// Per window, in the order asked: how many it has counted, and the seconds until it resets.
     pub windows: Vec<(u64, u32)>,
 }

@@ -27,23 +27,98 @@ pub enum Access {
     /// Callers presenting a configured API key (`x-api-key` or `?key=`).
     ApiKey,
     /// Callers presenting a bearer token from this provider, with these scopes.
-    Jwt { provider: String, scopes: Vec<String> },
+    Jwt {
+        /// The provider's name, as the settings' `JWT_PROVIDERS` give it.
+        provider: String,
+        /// Scopes the token must also carry (`.scopes(&[...])`).
+        scopes: Vec<String>,
+    },
     /// Callers satisfying any one of these.
     AnyOf(Vec<Access>),
 }
 
 /// Anyone may call the route.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::policy::public;
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, RecordingPlatform};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/hello", hello).access(public())]);
+/// let gateway = Gateway::new(table, Settings::load(|_: &str| None));
+/// let request = Request::new(Method::Get, "/hello");
+/// let response = block_on(gateway.handle(request, &(), &RecordingPlatform::default()));
+/// assert_eq!(response.status.0, 200);
+/// ```
 pub fn public() -> Access {
     Access::Public
 }
 
 /// Callers must present a configured API key.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::policy::api_key;
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, RecordingPlatform};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/hello", hello).access(api_key())]);
+/// // `API_KEYS`: each key names its consumer.
+/// let settings = Settings::load(|name: &str| (name == "API_KEYS").then(|| r#"{"dev-key": "dev"}"#.to_owned()));
+/// let gateway = Gateway::new(table, settings);
+/// let platform = RecordingPlatform::default();
+/// let send = |request| block_on(gateway.handle(request, &(), &platform));
+/// assert_eq!(send(Request::new(Method::Get, "/hello")).status.0, 401);
+/// let with_key = Request::new(Method::Get, "/hello").with_header("x-api-key", "dev-key");
+/// assert_eq!(send(with_key).status.0, 200);
+/// ```
 pub fn api_key() -> Access {
     Access::ApiKey
 }
 
 /// Callers must present a valid bearer token from `provider` (a name the
 /// settings give an issuer and keys).
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::policy::jwt;
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, RecordingPlatform};
+///
+/// async fn save() -> &'static str {
+///     "saved"
+/// }
+///
+/// let route = Route::post("/items", save).access(jwt("firebase").scopes(&["items:write"]));
+/// let table = RouteTable::<()>::new([route]);
+/// // `JWT_PROVIDERS` gives the provider its issuer, keys and audiences.
+/// let providers = r#"{"firebase": {
+///     "issuer": "https://securetoken.google.com/my-project",
+///     "jwks_uri": "https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com",
+///     "audiences": ["my-project"]
+/// }}"#;
+/// let settings = Settings::load(|name: &str| (name == "JWT_PROVIDERS").then(|| providers.to_owned()));
+/// let gateway = Gateway::new(table, settings);
+/// assert!(gateway.misconfiguration().is_none());
+/// let request = Request::new(Method::Post, "/items");
+/// let response = block_on(gateway.handle(request, &(), &RecordingPlatform::default()));
+/// assert_eq!(response.status.0, 401);
+/// ```
 pub fn jwt(provider: &str) -> Access {
     Access::Jwt {
         provider: provider.to_owned(),
@@ -52,6 +127,20 @@ pub fn jwt(provider: &str) -> Access {
 }
 
 /// Callers satisfying any one of `alternatives`, tried in order.
+///
+/// ```
+/// use edgegate::policy::{any_of, api_key, jwt};
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// // An API key, or a bearer token from the `firebase` provider.
+/// let route = Route::get("/hello", hello).access(any_of([api_key(), jwt("firebase")]));
+/// let table = RouteTable::<()>::new([route]);
+/// assert!(table.is_ok());
+/// ```
 pub fn any_of(alternatives: impl IntoIterator<Item = Access>) -> Access {
     Access::AnyOf(alternatives.into_iter().collect())
 }
@@ -78,6 +167,20 @@ impl Access {
     }
 
     /// A token must also carry these scopes (`scope` or `scp` claims).
+    ///
+    /// ```
+    /// use edgegate::policy::{any_of, api_key, jwt};
+    /// use edgegate::routing::{Group, Route, RouteTable};
+    ///
+    /// async fn create() -> &'static str {
+    ///     "created"
+    /// }
+    ///
+    /// // A key, or a token granting `items:write` (else 403 `insufficient_scope`).
+    /// let writes = Group::new("/items").access(any_of([api_key(), jwt("firebase").scopes(&["items:write"])]));
+    /// let table = RouteTable::<()>::new(writes.routes([Route::post("", create)]));
+    /// assert!(table.is_ok());
+    /// ```
     pub fn scopes(self, required: &[&str]) -> Access {
         match self {
             Access::Jwt { provider, .. } => Access::Jwt {
@@ -92,11 +195,14 @@ impl Access {
 /// How a principal authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
+    /// An API key (`x-api-key` or `?key=`).
     ApiKey,
+    /// A bearer token (JWT).
     Jwt,
 }
 
 impl Scheme {
+    /// The scheme's name in logs and JSON: `api_key` or `jwt`.
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::ApiKey => "api_key",
@@ -110,9 +216,13 @@ impl Scheme {
 /// extract it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Principal {
+    /// A key's consumer, or a token's subject (`sub`).
     pub id: Rc<str>,
+    /// How the request authenticated.
     pub scheme: Scheme,
+    /// The token's provider (none for a key).
     pub provider: Option<Rc<str>>,
+    /// The token's verified payload (none for a key).
     pub claims: Option<Rc<Value>>,
 }
 
@@ -141,6 +251,7 @@ impl Principal {
 
 /// What one scheme says of a request.
 pub enum Verdict {
+    /// Credentials of this scheme that name this principal.
     Authenticated(Principal),
     /// The request carries no credentials of this scheme (or, for API keys,
     /// none that match: a wrong key is answered as a missing one).
@@ -151,13 +262,17 @@ pub enum Verdict {
     /// Valid credentials without a permission the route requires (a token's
     /// scope): 403 with this challenge.
     Forbidden {
+        /// The `WWW-Authenticate` challenge the 403 carries.
         challenge: String,
+        /// What the client is told is missing.
         detail: String,
     },
     /// The scheme cannot decide now (its keys cannot be fetched): not the
     /// client's fault, a 503 to retry.
     Unavailable {
+        /// Why the scheme cannot decide, for the 503's detail.
         detail: String,
+        /// When to retry, for `Retry-After` (seconds).
         retry_after_s: u32,
     },
 }
@@ -177,6 +292,7 @@ pub trait Authenticator {
     }
     /// What a client is told it must send, for the 401's detail.
     fn wants(&self) -> &'static str;
+    /// This scheme's verdict on the request's credentials (the future may fetch keys).
     fn authenticate<'a>(&'a self, request: &'a Request, platform: &'a dyn Platform) -> VerdictFuture<'a>;
     /// Whether the authenticated principal may call this route (a token's
     /// scopes): `Forbidden` if not. Everyone authenticated may, by default.

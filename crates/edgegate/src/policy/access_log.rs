@@ -3,31 +3,41 @@
 
 use serde::Serialize;
 
+/// One request's access log line, as its fields.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccessLogEntry<'a> {
+    /// When the request arrived (RFC 3339).
     pub time: String,
+    /// The request's id (`x-request-id`).
     pub request_id: &'a str,
+    /// The request's method.
     pub method: &'a str,
     /// The matched template (`/users/{id}`); absent when nothing matched.
     /// (Absent fields keep the line short: printing it is a real share of a
     /// cheap request's cost.)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<&'a str>,
+    /// The response's status.
     pub status: u16,
+    /// How long the gateway took to answer, in milliseconds.
     pub duration_ms: f64,
     /// Who the request authenticated as (a key's consumer, a token's subject), and how.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<&'a str>,
+    /// The scheme the principal authenticated with (`api_key`, `jwt`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheme: Option<&'static str>,
+    /// The client's address, as the edge gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
     /// The upstream an upstream route forwarded to, its status (none when it
     /// did not answer) and how long it took to answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<&'a str>,
+    /// The upstream's status.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_status: Option<u16>,
+    /// How long the upstream took to answer, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_ms: Option<f64>,
     /// The traffic-control limit that refused the request (`rate_limit:PER_CLIENT`, `quota:day`).
@@ -42,6 +52,7 @@ pub struct AccessLogEntry<'a> {
 }
 
 impl AccessLogEntry<'_> {
+    /// The entry as one JSON line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"log\":\"unserializable access log entry\"}"))
     }

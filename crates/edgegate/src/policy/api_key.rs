@@ -15,6 +15,7 @@ use crate::platform::Platform;
 
 /// The header and query parameter a key may arrive in (the seeds' convention).
 pub const HEADER: &str = "x-api-key";
+/// The query parameter a key may arrive in (`?key=`).
 pub const QUERY_PARAM: &str = "key";
 
 /// The configured keys, as `(sha256(key), consumer)`.

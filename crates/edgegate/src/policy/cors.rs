@@ -17,10 +17,15 @@ pub const DEFAULT_ALLOW_HEADERS: &[&str] = &["content-type", "authorization", "x
 /// can change one field and inherit the rest.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CorsSettings {
+    /// Allowed origins: `*`, exact origins, or `https://*.example.com`; none when unset.
     pub origins: Option<Vec<String>>,
+    /// Whether browsers may send credentials (`Access-Control-Allow-Credentials`); off when unset.
     pub allow_credentials: Option<bool>,
+    /// Request headers a preflight allows; [`DEFAULT_ALLOW_HEADERS`] when unset.
     pub allow_headers: Option<Vec<String>>,
+    /// Response headers browsers may read, beyond the request id and traffic control's.
     pub expose_headers: Option<Vec<String>>,
+    /// How long browsers may cache a preflight, in seconds; [`DEFAULT_MAX_AGE`] when unset.
     pub max_age: Option<u32>,
 }
 

@@ -43,6 +43,7 @@ impl IpNet {
         })
     }
 
+    /// Whether `ip` (IPv4-mapped IPv6 taken as IPv4) is in this range.
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(_), ip @ IpAddr::V4(_)) | (IpAddr::V6(_), ip @ IpAddr::V6(_)) => {
@@ -87,11 +88,14 @@ fn mask(addr: IpAddr, prefix: u8) -> IpAddr {
 /// refused (a missing header must not open the gate).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IpRules {
+    /// Ranges admitted; when any, only these are.
     pub allow: Vec<IpNet>,
+    /// Ranges refused, whatever the allow list says.
     pub deny: Vec<IpNet>,
 }
 
 impl IpRules {
+    /// Parses both lists (see [`IpNet::parse`]); the first bad entry is the error.
     pub fn parse(allow: &[String], deny: &[String]) -> Result<IpRules, String> {
         let parse_all = |items: &[String]| items.iter().map(|i| IpNet::parse(i)).collect::<Result<Vec<_>, _>>();
         Ok(IpRules {
@@ -100,10 +104,12 @@ impl IpRules {
         })
     }
 
+    /// Whether there are no rules (every request passes).
     pub fn is_empty(&self) -> bool {
         self.allow.is_empty() && self.deny.is_empty()
     }
 
+    /// Whether a client at this address may call (`None`: its address is unknown).
     pub fn permits(&self, client: Option<IpAddr>) -> bool {
         if self.is_empty() {
             return true;

@@ -6,16 +6,37 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RouteError {
     /// The template is not a valid path pattern.
-    InvalidPath { path: String, reason: String },
+    InvalidPath {
+        /// The template as declared.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The template overlaps one registered before it (`/users/{id}` and `/users/{name}`).
-    Conflict { path: String, with: String },
+    Conflict {
+        /// The template as declared.
+        path: String,
+        /// The earlier template it overlaps.
+        with: String,
+    },
     /// The same method and path are declared twice.
-    Duplicate { route: String },
+    Duplicate {
+        /// The route, as `METHOD /path` (`ANY` for every method).
+        route: String,
+    },
     /// The route does not say who may call it.
-    MissingAccess { route: String },
+    MissingAccess {
+        /// The route, as `METHOD /path` (`ANY` for every method).
+        route: String,
+    },
     /// Two routes on one path name different CORS profiles or IP rules
     /// (those apply to a path: a preflight comes before the method is known).
-    PolicyConflict { path: String, policy: &'static str },
+    PolicyConflict {
+        /// The path template.
+        path: String,
+        /// Which policies differ: `CORS profiles` or `IP rules`.
+        policy: &'static str,
+    },
 }
 
 impl fmt::Display for RouteError {

@@ -23,6 +23,7 @@ pub struct Endpoint<S> {
     pub(crate) handler: BoxedHandler<S>,
     /// The handler reads headers beyond the gateway's own: it needs them all.
     pub reads_all_headers: bool,
+    /// Who may call it.
     pub access: Access,
     /// `access` resolved against the configured authenticators, by the gateway.
     pub(crate) guard: Guard,
@@ -43,9 +44,11 @@ pub struct Endpoint<S> {
 
 /// All routes sharing one path template.
 pub struct PathRoutes<S> {
+    /// The path template, e.g. `/users/{id}`.
     pub template: Rc<str>,
     /// The CORS profile and IP rules its routes name, if any.
     pub cors: Option<String>,
+    /// The IP rules its routes name, if any.
     pub ip_rules: Option<String>,
     param_names: Vec<Rc<str>>,
     /// The template ends in a catch-all (`{*rest}`), decided once, not per request.
@@ -82,6 +85,7 @@ impl<S> PathRoutes<S> {
         self.by_method.iter_mut().map(|(_, e)| e).chain(self.any.iter_mut())
     }
 
+    /// Every endpoint on this path with its method (`None` for the `ANY` route).
     pub fn endpoints(&self) -> impl Iterator<Item = (Option<&Method>, &Endpoint<S>)> {
         self.by_method
             .iter()
@@ -91,6 +95,24 @@ impl<S> PathRoutes<S> {
 }
 
 /// The built table: a matchit router from path template to [`PathRoutes`].
+///
+/// ```
+/// use edgegate::extract::Path;
+/// use edgegate::routing::{Route, RouteError, RouteTable};
+///
+/// async fn user(Path(id): Path<u64>) -> String {
+///     format!("user {id}")
+/// }
+///
+/// let table = RouteTable::<()>::new([Route::get("/users/{id}", user).public()]).unwrap();
+/// let found = table.at("/users/7").unwrap();
+/// assert_eq!(&*table.paths()[found.index].template, "/users/{id}");
+/// assert!(table.at("/teams/7").is_none());
+///
+/// // A route that does not say who may call it fails the build.
+/// let forgotten = RouteTable::<()>::new([Route::get("/users/{id}", user)]);
+/// assert!(matches!(forgotten, Err(RouteError::MissingAccess { .. })));
+/// ```
 pub struct RouteTable<S> {
     router: matchit::Router<usize>,
     paths: Vec<PathRoutes<S>>,
@@ -98,7 +120,9 @@ pub struct RouteTable<S> {
 
 /// A path that matched, with its raw (still percent-encoded) parameter values.
 pub struct PathMatch<'t, 'p> {
+    /// The matched path's index in [`RouteTable::paths`].
     pub index: usize,
+    /// Each parameter's name and raw value, in template order.
     pub raw_params: Vec<(&'t Rc<str>, &'p str)>,
 }
 
@@ -224,6 +248,7 @@ impl<S> RouteTable<S> {
         })
     }
 
+    /// Every path's routes, in the order their templates first appear.
     pub fn paths(&self) -> &[PathRoutes<S>] {
         &self.paths
     }

@@ -10,6 +10,25 @@ use crate::problem::ProblemKind;
 use crate::upstream::Upstream;
 
 /// A route declaration, built with `Route::get("/path", handler).public()`.
+///
+/// ```
+/// use edgegate::extract::Bytes;
+/// use edgegate::routing::{Route, RouteTable};
+///
+/// async fn hello() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// async fn upload(Bytes(body): Bytes) -> String {
+///     format!("{} bytes", body.len())
+/// }
+///
+/// let table = RouteTable::<()>::new([
+///     Route::get("/hello", hello).public(),
+///     Route::post("/uploads", upload).api_key().max_body_bytes(64 * 1024),
+/// ]);
+/// assert!(table.is_ok());
+/// ```
 pub struct Route<S> {
     pub(crate) method: Option<Method>,
     pub(crate) path: String,
@@ -176,6 +195,30 @@ impl<S: 'static> Route<S> {
 
 /// Routes that share a path prefix and policies (`/api`, keyed): each
 /// route's own choices win; what it leaves unset comes from the group.
+///
+/// ```
+/// use edgegate::policy::api_key;
+/// use edgegate::routing::{Group, Route, RouteTable};
+///
+/// async fn items() -> &'static str {
+///     "[]"
+/// }
+///
+/// async fn health() -> &'static str {
+///     "ok"
+/// }
+///
+/// let api = Group::new("/api").access(api_key()).max_body_bytes(16 * 1024);
+/// let mut routes = api.routes([
+///     // `GET /api/items`, keyed as the group says.
+///     Route::get("/items", items),
+///     // `GET /api/health`: its own choice wins.
+///     Route::get("/health", health).public(),
+/// ]);
+/// routes.push(Route::get("/", health).public());
+/// let table = RouteTable::<()>::new(routes).unwrap();
+/// assert!(table.index_of("/api/items").is_some());
+/// ```
 #[derive(Clone, Default)]
 pub struct Group {
     prefix: String,
@@ -196,21 +239,25 @@ impl Group {
         }
     }
 
+    /// Who may call the group's routes that do not say (see [`Route::access`]).
     pub fn access(mut self, access: Access) -> Group {
         self.access = Some(access);
         self
     }
 
+    /// The body limit of the group's routes that set none.
     pub fn max_body_bytes(mut self, limit: usize) -> Group {
         self.max_body_bytes = Some(limit);
         self
     }
 
+    /// The CORS profile (see [`Route::cors`]) of the group's routes that name none.
     pub fn cors(mut self, profile: &str) -> Group {
         self.cors = Some(profile.to_owned());
         self
     }
 
+    /// The IP rules (see [`Route::ip_rules`]) of the group's routes that name none.
     pub fn ip_rules(mut self, list: &str) -> Group {
         self.ip_rules = Some(list.to_owned());
         self

@@ -47,9 +47,11 @@ const HOP_BY_HOP: &[&str] = &[
 /// What the access log records of an upstream call (kept in the request's extensions).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpstreamCall {
+    /// The upstream's name (`UPSTREAMS` entry or service binding).
     pub name: Rc<str>,
     /// The upstream's status; none when it did not answer.
     pub status: Option<u16>,
+    /// How long the call took (a retry included), in milliseconds.
     pub duration_ms: f64,
 }
 

@@ -7,8 +7,8 @@
 //!   staging and production differ by settings only;
 //! - [`service`]: another Worker through a service binding (`[[services]]`),
 //!   plain HTTP, forwarded by the same rules;
-//! - [`function`]: another Worker through a service binding, called with the
-//!   gateway event and answering the seeds' response object ([`function`]
+//! - [`function`](fn@function): another Worker through a service binding, called with the
+//!   gateway event and answering the seeds' response object ([`function`](mod@function)
 //!   module).
 //!
 //! ```ignore
@@ -60,18 +60,76 @@ pub struct Upstream {
 pub const DEFAULT_TIMEOUT_MS: u32 = 15_000;
 
 /// An HTTP(S) origin whose base URL is `UPSTREAMS[name]`.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, FakeAnswer, RecordingPlatform};
+/// use edgegate::upstream::origin;
+///
+/// let table = RouteTable::<()>::new([Route::any_to("/origin/{*rest}", origin("origin")).public()]);
+/// let upstreams = r#"{"origin": "https://origin.example.com/v1"}"#;
+/// let settings = Settings::load(|name: &str| (name == "UPSTREAMS").then(|| upstreams.to_owned()));
+/// let gateway = Gateway::new(table, settings);
+/// let platform = RecordingPlatform::default();
+/// let answer = FakeAnswer::Respond { status: 200, headers: vec![], body: b"{}".to_vec() };
+/// platform.answer("https://origin.example.com/v1/items/7", answer);
+/// let response = block_on(gateway.handle(Request::new(Method::Get, "/origin/items/7"), &(), &platform));
+/// assert_eq!(response.status.0, 200);
+/// assert_eq!(platform.sent.borrow()[0].url, "https://origin.example.com/v1/items/7");
+/// ```
 pub fn origin(name: &str) -> Upstream {
     Upstream::of(UpstreamKind::Origin, name)
 }
 
 /// A Worker behind the service binding `binding`, sent the request as it is
 /// (less what the forwarding rules drop).
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, FakeAnswer, RecordingPlatform};
+/// use edgegate::upstream::service;
+///
+/// let table = RouteTable::<()>::new([Route::any_to("/billing/{*rest}", service("BILLING")).public()]);
+/// let gateway = Gateway::new(table, Settings::load(|_: &str| None));
+/// let platform = RecordingPlatform::default();
+/// let answer = FakeAnswer::Respond { status: 200, headers: vec![], body: b"[]".to_vec() };
+/// platform.answer("https://billing/invoices", answer);
+/// let response = block_on(gateway.handle(Request::new(Method::Get, "/billing/invoices"), &(), &platform));
+/// assert_eq!(response.status.0, 200);
+/// assert_eq!(platform.sent.borrow()[0].service.as_deref(), Some("BILLING"));
+/// ```
 pub fn service(binding: &str) -> Upstream {
     Upstream::of(UpstreamKind::Service, binding)
 }
 
 /// A function Worker behind the service binding `binding`: sent the gateway
 /// event, answering the seeds' response object (see [`function`](mod@function)).
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::routing::{Route, RouteTable};
+/// use edgegate::testing::{block_on, FakeAnswer, RecordingPlatform};
+/// use edgegate::upstream::function;
+///
+/// let route = Route::to(Some(Method::Get), "/greet/{*rest}", function("GREETER")).public();
+/// let table = RouteTable::<()>::new([route]);
+/// let gateway = Gateway::new(table, Settings::load(|_: &str| None));
+/// let platform = RecordingPlatform::default();
+/// let object = br#"{"statusCode": 201, "body": "Hello, ada!"}"#.to_vec();
+/// platform.answer("https://greeter/", FakeAnswer::Respond { status: 200, headers: vec![], body: object });
+/// let response = block_on(gateway.handle(Request::new(Method::Get, "/greet/ada"), &(), &platform));
+/// assert_eq!(response.status.0, 201);
+/// let sent = &platform.sent.borrow()[0];
+/// assert_eq!((sent.method.as_str(), sent.service.as_deref()), ("POST", Some("GREETER")));
+/// ```
 pub fn function(binding: &str) -> Upstream {
     Upstream::of(UpstreamKind::Function, binding)
 }
@@ -89,12 +147,51 @@ impl Upstream {
     }
 
     /// Call the upstream's address as it is, with path parameters in the query.
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, RecordingPlatform};
+    /// use edgegate::upstream::origin;
+    ///
+    /// let route = Route::to(Some(Method::Get), "/users/{id}", origin("users").constant_address()).public();
+    /// let table = RouteTable::<()>::new([route]);
+    /// let upstreams = r#"{"users": "https://users.example.com/lookup"}"#;
+    /// let settings = Settings::load(|name: &str| (name == "UPSTREAMS").then(|| upstreams.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// block_on(gateway.handle(Request::new(Method::Get, "/users/7"), &(), &platform));
+    /// assert_eq!(platform.sent.borrow()[0].url, "https://users.example.com/lookup?id=7");
+    /// ```
     pub fn constant_address(mut self) -> Upstream {
         self.path = PathTranslation::Constant;
         self
     }
 
     /// How long the upstream has to answer (its head; the body may stream longer).
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::platform::FetchError;
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, FakeAnswer, RecordingPlatform};
+    /// use edgegate::upstream::origin;
+    ///
+    /// let route = Route::any_to("/slow/{*rest}", origin("origin").timeout_ms(1000)).public();
+    /// let table = RouteTable::<()>::new([route]);
+    /// let upstreams = r#"{"origin": "https://origin.example.com"}"#;
+    /// let settings = Settings::load(|name: &str| (name == "UPSTREAMS").then(|| upstreams.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// // An upstream that does not answer in time: the gateway's 504 `upstream-timeout`.
+    /// platform.answer("https://origin.example.com/report", FakeAnswer::Fail(FetchError::Timeout));
+    /// let response = block_on(gateway.handle(Request::new(Method::Get, "/slow/report"), &(), &platform));
+    /// assert_eq!(response.status.0, 504);
+    /// ```
     pub fn timeout_ms(mut self, ms: u32) -> Upstream {
         self.timeout_ms = ms;
         self
@@ -114,10 +211,12 @@ impl Upstream {
         self
     }
 
+    /// The `UPSTREAMS` name (origins) or the service binding's name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// What is behind it, and how it is called.
     pub fn kind(&self) -> UpstreamKind {
         self.kind
     }

@@ -9,12 +9,14 @@ use crate::http::Status;
 pub struct ProblemKind {
     /// The last part of `type` (`urn:edgegate:problem:<slug>` by default).
     pub slug: &'static str,
+    /// The status it is answered with.
     pub status: Status,
     /// When it is answered, for documentation.
     pub meaning: &'static str,
 }
 
 impl ProblemKind {
+    /// A kind from its slug, status and meaning: how an app declares its own, as constants.
     pub const fn new(slug: &'static str, status: Status, meaning: &'static str) -> ProblemKind {
         ProblemKind { slug, status, meaning }
     }

@@ -20,9 +20,11 @@ pub const DEFAULT_TYPE_PREFIX: &str = "urn:edgegate:problem:";
 /// log only: it never reaches the client.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
+    /// The response's status.
     pub status: Status,
     /// The slug behind `type` (`<prefix><kind>`), stable for clients to switch on.
     pub kind: &'static str,
+    /// What went wrong with this request, for the client (`detail`).
     pub detail: Cow<'static, str>,
     extensions: Vec<(&'static str, Value)>,
     headers: Vec<(&'static str, String)>,
@@ -43,6 +45,7 @@ impl ApiError {
         }
     }
 
+    /// A 404 `not-found` saying what was not found.
     pub fn not_found(detail: impl Into<Cow<'static, str>>) -> ApiError {
         ApiError::of(kinds::NOT_FOUND, detail)
     }
@@ -86,6 +89,7 @@ impl ApiError {
         self
     }
 
+    /// The cause for the log, if one was attached.
     pub fn internal_cause(&self) -> Option<&str> {
         self.internal.as_deref()
     }

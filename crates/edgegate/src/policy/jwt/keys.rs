@@ -117,7 +117,10 @@ pub enum KeyError {
     /// The key named has another type, curve or algorithm.
     Mismatch,
     /// No keys could be had; retry after this many seconds.
-    Unavailable { retry_after_s: u32 },
+    Unavailable {
+        /// Seconds until a fetch may be tried again (at least 1).
+        retry_after_s: u32,
+    },
 }
 
 /// A provider's key set and its cache state.
@@ -166,6 +169,7 @@ enum Step {
 }
 
 impl KeySet {
+    /// A provider's key set: fetched from `source`'s URL when needed, or given inline.
     pub fn new(provider: &str, source: &KeySource, cache_ms: f64, min_refetch_ms: f64) -> KeySet {
         let (uri, keys) = match source {
             KeySource::Remote(uri) => (Some(uri.clone()), Vec::new()),

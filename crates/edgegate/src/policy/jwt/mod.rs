@@ -52,6 +52,7 @@ struct Verified {
 }
 
 impl JwtProvider {
+    /// The provider `name` with its checked settings; keys are fetched on first use.
     pub fn new(name: &str, config: ProviderConfig) -> JwtProvider {
         let keys = KeySet::new(name, &config.keys, config.cache_ms, config.min_refetch_ms);
         JwtProvider {
@@ -181,7 +182,9 @@ impl Authenticator for JwtProvider {
 /// A provider with scopes a route requires: a valid token without all of
 /// them is refused with 403 `insufficient_scope`.
 pub struct ScopedJwt {
+    /// The provider that verifies the token.
     pub provider: Rc<JwtProvider>,
+    /// Scopes the token must grant (`scope` or `scp`), all of them.
     pub scopes: Vec<String>,
 }
 

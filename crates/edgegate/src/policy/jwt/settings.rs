@@ -9,19 +9,28 @@ use crate::platform::SignatureAlgorithm;
 /// Where a provider's keys come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KeySource {
+    /// A key set fetched from this URL (`jwks_uri`).
     Remote(String),
+    /// A key set given in the settings (`jwks`).
     Inline(Value),
 }
 
 /// A provider's settings, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProviderConfig {
+    /// What a token's `iss` must be.
     pub issuer: String,
+    /// Where the provider's keys come from.
     pub keys: KeySource,
+    /// Audiences a token's `aud` must name one of.
     pub audiences: Vec<String>,
+    /// How far clocks may disagree when checking times, in seconds (default 60).
     pub clock_skew_s: f64,
+    /// The algorithms a token may be signed with (default RS256, ES256, EdDSA).
     pub algorithms: Vec<SignatureAlgorithm>,
+    /// How soon keys may be fetched again for an unknown `kid`, in milliseconds.
     pub min_refetch_ms: f64,
+    /// How long fetched keys stay fresh when the answer gives no `max-age`, in milliseconds.
     pub cache_ms: f64,
 }
 

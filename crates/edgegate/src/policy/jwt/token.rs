@@ -15,27 +15,44 @@ pub const MAX_TOKEN_BYTES: usize = 8192;
 /// Why a token is refused: the problem detail, verbatim.
 pub type Refusal = &'static str;
 
+/// The token, one of its parts, or a time claim is not well formed.
 pub const MALFORMED: Refusal = "The bearer token is malformed.";
+/// The token is over [`MAX_TOKEN_BYTES`].
 pub const TOO_LARGE: Refusal = "The bearer token is too large.";
+/// The token's `alg` is not one the provider accepts.
 pub const ALGORITHM: Refusal = "The token's algorithm is not accepted.";
+/// No key has the token's `kid`.
 pub const UNKNOWN_KEY: Refusal = "The token's signing key is not known.";
+/// The key named does not fit the token's algorithm.
 pub const KEY_MISMATCH: Refusal = "The token's signing key does not fit its algorithm.";
+/// The signature does not verify.
 pub const SIGNATURE: Refusal = "The token's signature does not verify.";
+/// The token's `iss` is not the provider's issuer.
 pub const ISSUER: Refusal = "The token's issuer is not accepted.";
+/// The token's `aud` names none of the provider's audiences.
 pub const AUDIENCE: Refusal = "The token's audience is not accepted.";
+/// The token has no `exp`.
 pub const NO_EXPIRY: Refusal = "The token has no expiry.";
+/// The token's `exp` has passed (beyond the clock skew).
 pub const EXPIRED: Refusal = "The token has expired.";
+/// The token's `nbf` is still ahead (beyond the clock skew).
 pub const NOT_YET_VALID: Refusal = "The token is not valid yet.";
+/// The token's `iat` is ahead (beyond the clock skew).
 pub const ISSUED_IN_FUTURE: Refusal = "The token was issued in the future.";
+/// The token has no usable `sub`.
 pub const NO_SUBJECT: Refusal = "The token has no subject.";
 
 /// A token's parts, decoded; the signature not yet checked.
 pub struct Token<'a> {
+    /// The header's `alg`, one the provider accepts.
     pub algorithm: SignatureAlgorithm,
+    /// The header's `kid`, if any.
     pub kid: Option<String>,
+    /// The payload.
     pub claims: Map<String, Value>,
     /// `header.payload`, the bytes the signature covers.
     pub signing_input: &'a str,
+    /// The signature's bytes.
     pub signature: Vec<u8>,
 }
 
@@ -93,6 +110,7 @@ fn json_object(part: &str) -> Result<Map<String, Value>, Refusal> {
 
 /// What the claims checks establish: who, and until when.
 pub struct Checked {
+    /// The token's `sub`.
     pub subject: String,
     /// Milliseconds since the epoch after which the token is refused (its
     /// expiry plus the allowed skew).

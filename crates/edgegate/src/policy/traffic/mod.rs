@@ -1,9 +1,9 @@
 //! Traffic control, as route policies ([`crate::policy::route_policy`]):
 //!
-//! - [`rate_limit`]: approximate limits per Cloudflare location on the
+//! - [`rate_limit`](fn@rate_limit): approximate limits per Cloudflare location on the
 //!   Workers Rate Limiting binding, counted per principal (else client
 //!   address), per client address, or under one fixed key;
-//! - [`quota`]: exact quotas per principal per day and per minute, counted
+//! - [`quota`](fn@quota): exact quotas per principal per day and per minute, counted
 //!   by a Durable Object the worker exports (one object per principal, so
 //!   concurrent requests are counted one at a time, worldwide).
 //!

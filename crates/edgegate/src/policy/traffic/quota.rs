@@ -25,6 +25,35 @@ pub struct Quota {
 /// Counts each request against its principal's quota (`QUOTAS`), in the
 /// Durable Object namespace bound as `binding`. A request without a
 /// principal (a public route) is counted per client address, under the default.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::http::{Method, Request};
+/// use edgegate::policy::{api_key, quota};
+/// use edgegate::routing::{Group, Route, RouteTable};
+/// use edgegate::testing::{block_on, RecordingPlatform};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// let api = Group::new("/api").access(api_key()).policy(quota("QUOTA"));
+/// let table = RouteTable::<()>::new(api.routes([Route::get("/hello", hello)]));
+/// let settings = Settings::load(|name: &str| match name {
+///     "QUOTAS" => Some(r#"{"default": {"per_day": 1000, "per_minute": 1}}"#.to_owned()),
+///     "API_KEYS" => Some(r#"{"dev-key": "dev"}"#.to_owned()),
+///     _ => None,
+/// });
+/// let gateway = Gateway::new(table, settings);
+/// let platform = RecordingPlatform::default();
+/// let send = || {
+///     let request = Request::new(Method::Get, "/api/hello").with_header("x-api-key", "dev-key");
+///     block_on(gateway.handle(request, &(), &platform)).status.0
+/// };
+/// assert_eq!(send(), 200);
+/// assert_eq!(send(), 429); // one a minute
+/// ```
 pub fn quota(binding: &str) -> Quota {
     Quota {
         binding: binding.to_owned(),
@@ -40,6 +69,29 @@ struct Counted(Vec<(u64, u32)>);
 impl Quota {
     /// Refuses requests (503) while the quota object cannot be reached,
     /// instead of letting them through.
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::policy::quota;
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, RecordingPlatform};
+    ///
+    /// async fn ok() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// let route = Route::get("/counted", ok).public().policy(quota("QUOTA").fail_closed());
+    /// let table = RouteTable::<()>::new([route]);
+    /// let quotas = r#"{"default": {"per_day": 1000}}"#;
+    /// let settings = Settings::load(|name: &str| (name == "QUOTAS").then(|| quotas.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// platform.fail_binding("QUOTA");
+    /// let response = block_on(gateway.handle(Request::new(Method::Get, "/counted"), &(), &platform));
+    /// assert_eq!(response.status.0, 503);
+    /// ```
     pub fn fail_closed(mut self) -> Quota {
         self.fail_closed = true;
         self

@@ -37,6 +37,28 @@ pub struct RateLimit {
 
 /// Counts each request with the rate-limit binding `binding`, per principal
 /// (else per client address); `RATE_LIMITS[binding]` gives its limit and period.
+///
+/// ```
+/// use edgegate::config::Settings;
+/// use edgegate::gateway::Gateway;
+/// use edgegate::policy::{api_key, rate_limit};
+/// use edgegate::routing::{Group, Route, RouteTable};
+///
+/// async fn hello() -> &'static str {
+///     "hello"
+/// }
+///
+/// let api = Group::new("/api").access(api_key()).policy(rate_limit("PER_PRINCIPAL"));
+/// let table = RouteTable::<()>::new(api.routes([Route::get("/hello", hello)]));
+/// // The numbers of the binding's `[[ratelimits]]` entry, repeated for `RateLimit-Policy`.
+/// let settings = Settings::load(|name: &str| match name {
+///     "RATE_LIMITS" => Some(r#"{"PER_PRINCIPAL": {"limit": 100, "period": 60}}"#.to_owned()),
+///     "API_KEYS" => Some(r#"{"dev-key": "dev"}"#.to_owned()),
+///     _ => None,
+/// });
+/// let gateway = Gateway::new(table, settings);
+/// assert!(gateway.misconfiguration().is_none());
+/// ```
 pub fn rate_limit(binding: &str) -> RateLimit {
     RateLimit {
         binding: binding.to_owned(),
@@ -49,18 +71,95 @@ pub fn rate_limit(binding: &str) -> RateLimit {
 
 impl RateLimit {
     /// Counts per client address (`CF-Connecting-IP`), whoever is calling.
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::policy::rate_limit;
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, RecordingPlatform};
+    ///
+    /// async fn list() -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// let route = Route::get("/items", list).public().policy(rate_limit("PER_CLIENT").per_client());
+    /// let table = RouteTable::<()>::new([route]);
+    /// let limits = r#"{"PER_CLIENT": {"limit": 1, "period": 60}}"#;
+    /// let settings = Settings::load(|name: &str| (name == "RATE_LIMITS").then(|| limits.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// platform.bind_limiter("PER_CLIENT", 1, 60);
+    /// let from = |ip: &str| Request::new(Method::Get, "/items").with_header("cf-connecting-ip", ip);
+    /// let send = |request| block_on(gateway.handle(request, &(), &platform)).status.0;
+    /// assert_eq!(send(from("203.0.113.7")), 200);
+    /// assert_eq!(send(from("203.0.113.7")), 429);
+    /// assert_eq!(send(from("198.51.100.1")), 200); // another client, its own count
+    /// ```
     pub fn per_client(mut self) -> RateLimit {
         self.by = CountBy::Client;
         self
     }
 
     /// Counts every request under one key: a total for the routes it guards.
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::policy::rate_limit;
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, RecordingPlatform};
+    ///
+    /// async fn report() -> &'static str {
+    ///     "report"
+    /// }
+    ///
+    /// let route = Route::get("/report", report).public().policy(rate_limit("TOTAL").per_key("report"));
+    /// let table = RouteTable::<()>::new([route]);
+    /// let limits = r#"{"TOTAL": {"limit": 1, "period": 60}}"#;
+    /// let settings = Settings::load(|name: &str| (name == "RATE_LIMITS").then(|| limits.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// platform.bind_limiter("TOTAL", 1, 60);
+    /// let from = |ip: &str| Request::new(Method::Get, "/report").with_header("cf-connecting-ip", ip);
+    /// let send = |request| block_on(gateway.handle(request, &(), &platform)).status.0;
+    /// assert_eq!(send(from("203.0.113.7")), 200);
+    /// assert_eq!(send(from("198.51.100.1")), 429); // everyone shares the one count
+    /// ```
     pub fn per_key(mut self, key: &str) -> RateLimit {
         self.by = CountBy::Fixed(key.to_owned());
         self
     }
 
     /// Refuses requests (503) while the binding fails, instead of letting them through.
+    ///
+    /// ```
+    /// use edgegate::config::Settings;
+    /// use edgegate::gateway::Gateway;
+    /// use edgegate::http::{Method, Request};
+    /// use edgegate::policy::rate_limit;
+    /// use edgegate::routing::{Route, RouteTable};
+    /// use edgegate::testing::{block_on, RecordingPlatform};
+    ///
+    /// async fn ok() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// let table = RouteTable::<()>::new([
+    ///     Route::get("/open", ok).public().policy(rate_limit("LIMIT")),
+    ///     Route::get("/closed", ok).public().policy(rate_limit("LIMIT").fail_closed()),
+    /// ]);
+    /// let limits = r#"{"LIMIT": {"limit": 100, "period": 60}}"#;
+    /// let settings = Settings::load(|name: &str| (name == "RATE_LIMITS").then(|| limits.to_owned()));
+    /// let gateway = Gateway::new(table, settings);
+    /// let platform = RecordingPlatform::default();
+    /// platform.fail_binding("LIMIT");
+    /// let send = |path: &str| block_on(gateway.handle(Request::new(Method::Get, path), &(), &platform)).status.0;
+    /// assert_eq!(send("/open"), 200); // fails open, with an error log line
+    /// assert_eq!(send("/closed"), 503);
+    /// ```
     pub fn fail_closed(mut self) -> RateLimit {
         self.fail_closed = true;
         self

@@ -15,8 +15,15 @@ use crate::policy::Principal;
 /// (a load-test environment: the routes then never call the binding).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LimiterSettings {
+    /// No limit: the routes never call the binding.
     Off,
-    On { limit: u32, period: u32 },
+    /// The binding enforces these numbers.
+    On {
+        /// Requests allowed per period.
+        limit: u32,
+        /// The period, in seconds (10 or 60).
+        period: u32,
+    },
 }
 
 impl LimiterSettings {
@@ -68,7 +75,9 @@ fn numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u6
 /// value that says them, made once.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QuotaPlan {
+    /// The windows counted, the longest first.
     pub windows: Vec<QuotaWindow>,
+    /// The `RateLimit-Policy` value that says the windows.
     pub policy_header: String,
 }
 
@@ -104,16 +113,20 @@ const MAX_QUOTA: u64 = 1 << 50;
 /// no quota.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quotas {
+    /// The plan of every principal without its own entry.
     pub default: QuotaPlan,
+    /// Each principal's own plan.
     pub principals: Vec<(PlanFor, QuotaPlan)>,
 }
 
 /// Whom a `QUOTAS` entry is for: a key's consumer, or a provider's subject.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanFor {
+    /// How the principal authenticated.
     pub scheme: Scheme,
     /// The token provider (`None` for a key's consumer).
     pub provider: Option<String>,
+    /// The key's consumer, or the token's subject.
     pub id: String,
 }
 
@@ -153,6 +166,7 @@ impl PlanFor {
 }
 
 impl Quotas {
+    /// Reads the parsed `QUOTAS` object; the `default` entry is required.
     pub fn from_json(entries: Named<Value>) -> Result<Quotas, String> {
         let mut default = None;
         let mut principals = Vec::new();
