@@ -50,6 +50,12 @@ test("KV and R2 written at once, then read at once (futures::join! of the worker
   await problem(assert, await fetch(`${worker.url}/kv-r2/greeting`, { method: "PUT", body: "{}" }), 401, "unauthorized");
 });
 
+test("a D1 query through the worker crate (prepare, bind, all)", async () => {
+  const sum = await fetch(`${worker.url}/d1/41`);
+  assert.equal(sum.status, 200, await sum.clone().text());
+  assert.deepEqual(await sum.json(), { sum: 42 });
+});
+
 test("a message sent to a Queue reaches its consumer", async () => {
   const id = `m${Date.now()}`;
   const sent = await fetch(`${worker.url}/queue`, keyed({ method: "POST", body: JSON.stringify({ id, text: "queued" }) }));

@@ -1,6 +1,6 @@
 //! Handlers that await the Workers platform as workers-rs users know it,
 //! through the `worker` crate: KV and R2 read and written at once
-//! (`futures::join!`), a message sent to a Queue, two fetches joined, a
+//! (`futures::join!`), a D1 query, a message sent to a Queue, two fetches joined, a
 //! race (`select!`), two raw promises at once, and a promise that never
 //! settles. `make test` serves it under `wrangler dev`
 //! (tests/e2e/platform.test.mjs) with a queue consumer beside it.
@@ -52,6 +52,9 @@ mod platform {
     pub async fn never() -> Response {
         unavailable().await
     }
+    pub async fn d1_sum() -> Response {
+        unavailable().await
+    }
 }
 
 /// The gateway: every route public but the writes, which take a key.
@@ -64,6 +67,7 @@ pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<Platform> {
         Route::get("/race", platform::race).public(),
         Route::get("/two-promises", platform::two_promises).public(),
         Route::get("/never", platform::never).public(),
+        Route::get("/d1/{n}", platform::d1_sum).public(),
     ]);
     Gateway::new(routes, Settings::load(setting))
 }

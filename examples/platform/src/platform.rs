@@ -114,6 +114,23 @@ pub async fn join_fetches(State(platform): State<Platform>) -> Result<Json<Joine
     }))
 }
 
+#[derive(Deserialize, Serialize)]
+pub struct Sum {
+    sum: i64,
+}
+
+/// `GET /d1/{n}`: D1 through the worker crate (`prepare(..).bind(..)?.all()`), computing `n + 1`.
+pub async fn d1_sum(State(platform): State<Platform>, Path(n): Path<i64>) -> Result<Json<Sum>, ApiError> {
+    let db = platform.env.d1("DB").map_err(|e| failed("D1", e))?;
+    let statement = db
+        .prepare("SELECT ?1 + 1 AS sum")
+        .bind(&[JsValue::from_f64(n as f64)])
+        .map_err(|e| failed("D1 bind", e))?;
+    let result = statement.all().await.map_err(|e| failed("D1 query", e))?;
+    let mut rows: Vec<Sum> = result.results().map_err(|e| failed("D1 rows", e))?;
+    rows.pop().map(Json).ok_or_else(|| failed("D1 query", "no row"))
+}
+
 /// A promise that resolves after `ms` with `value` (a runtime timer).
 fn after(ms: i32, value: &str) -> Promise {
     let value = JsValue::from_str(value);
