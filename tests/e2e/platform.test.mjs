@@ -50,6 +50,15 @@ test("KV and R2 written at once, then read at once (futures::join! of the worker
   await problem(assert, await fetch(`${worker.url}/kv-r2/greeting`, { method: "PUT", body: "{}" }), 401, "unauthorized");
 });
 
+test("a route policy awaits KV as a handler does: maintenance on, 503; off, the route answers", async () => {
+  assert.equal(await (await fetch(`${worker.url}/guarded`)).text(), "open");
+  const flag = (text) => fetch(`${worker.url}/kv-r2/maintenance`, keyed({ method: "PUT", body: JSON.stringify({ text }) }));
+  assert.equal((await flag("on")).status, 204);
+  await problem(assert, await fetch(`${worker.url}/guarded`), 503, "unavailable");
+  assert.equal((await flag("off")).status, 204);
+  assert.equal(await (await fetch(`${worker.url}/guarded`)).text(), "open");
+});
+
 test("a D1 query through the worker crate (prepare, bind, all)", async () => {
   const sum = await fetch(`${worker.url}/d1/41`);
   assert.equal(sum.status, 200, await sum.clone().text());

@@ -7,7 +7,7 @@
 // bundles it as a deployment would.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -94,4 +94,12 @@ test("wrangler deploy --dry-run bundles it there as here", () => {
   const deployed = spawnSync(path.join(app, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], { cwd: app, env, encoding: "utf8" });
   assert.equal(deployed.status, 0, `${deployed.stdout}\n${deployed.stderr}`);
   assert.match(deployed.stdout, /Total Upload: [\d.]+ KiB \/ gzip: [\d.]+ KiB/);
+});
+
+test("PROFILE=dev npm run build: the fast build, from the app's own profiles", () => {
+  const env = { ...process.env, PROFILE: "dev", PATH: `${path.join(app, "node_modules", ".bin")}${path.delimiter}${path.join(ROOT, ".tools", "bin")}${path.delimiter}${process.env.PATH}`, CARGO_TARGET_DIR: path.join(ROOT, "target", "template") };
+  const built = spawnSync("npm", ["run", "build"], { cwd: app, env, encoding: "utf8" });
+  assert.equal(built.status, 0, `${built.stdout}\n${built.stderr}`);
+  assert.ok(existsSync(path.join(app, "build", "entry.js")));
+  assert.ok(existsSync(path.join(ROOT, "target", "template", "wasm32-unknown-unknown", "wasm-dev", "my_gateway.wasm")));
 });

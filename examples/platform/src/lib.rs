@@ -1,8 +1,8 @@
 //! Handlers that await the Workers platform as workers-rs users know it,
 //! through the `worker` crate: KV and R2 read and written at once
 //! (`futures::join!`), a D1 query, a message sent to a Queue, two fetches joined, a
-//! race (`select!`), two raw promises at once, and a promise that never
-//! settles. `make test` serves it under `wrangler dev`
+//! race (`select!`), two raw promises at once, a promise that never
+//! settles, and a route policy that awaits KV too. `make test` serves it under `wrangler dev`
 //! (tests/e2e/platform.test.mjs) with a queue consumer beside it.
 //!
 //! The handlers need the runtime, so they exist on wasm only; on the host
@@ -55,11 +55,37 @@ mod platform {
     pub async fn d1_sum() -> Response {
         unavailable().await
     }
+    pub async fn guarded() -> Response {
+        unavailable().await
+    }
+
+    /// On the host there is no KV to read: the policy lets everything through.
+    pub struct Maintenance;
+
+    impl Maintenance {
+        pub fn new(_: &super::Platform) -> Maintenance {
+            Maintenance
+        }
+    }
+
+    impl edgegate::policy::RoutePolicy for Maintenance {
+        fn check<'a>(
+            &'a self,
+            _: &'a mut edgegate::http::Request,
+            _: &'a dyn edgegate::platform::Platform,
+        ) -> edgegate::policy::PolicyFuture<'a> {
+            Box::pin(async { Ok(()) })
+        }
+    }
 }
 
 /// The gateway: every route public but the writes, which take a key.
-pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<Platform> {
+/// `platform` is what the maintenance policy reads KV through.
+pub fn gateway(setting: impl Fn(&str) -> Option<String>, platform: &Platform) -> Gateway<Platform> {
     let routes = RouteTable::new([
+        Route::get("/guarded", platform::guarded)
+            .public()
+            .policy(platform::Maintenance::new(platform)),
         Route::get("/kv-r2/{key}", platform::kv_r2_get).public(),
         Route::put("/kv-r2/{key}", platform::kv_r2_put).api_key(),
         Route::post("/queue", platform::queue_send).api_key(),
@@ -73,5 +99,6 @@ pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<Platform> {
 }
 
 edgegate_worker::export!(|env: &edgegate_worker::Env| {
-    edgegate_worker::Worker::new(gateway(|name| env.setting(name)), Platform::new(env))
+    let platform = Platform::new(env);
+    edgegate_worker::Worker::new(gateway(|name| env.setting(name), &platform), platform)
 });

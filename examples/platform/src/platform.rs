@@ -131,6 +131,46 @@ pub async fn d1_sum(State(platform): State<Platform>, Path(n): Path<i64>) -> Res
     rows.pop().map(Json).ok_or_else(|| failed("D1 query", "no row"))
 }
 
+/// `GET /guarded`: answers when the maintenance policy lets it.
+pub async fn guarded() -> &'static str {
+    "open"
+}
+
+/// A route policy that awaits the platform as a handler does: while KV's
+/// `maintenance` key says `on`, its routes answer 503.
+pub struct Maintenance(worker::Env);
+
+impl Maintenance {
+    pub fn new(platform: &Platform) -> Maintenance {
+        Maintenance(platform.env.clone())
+    }
+}
+
+impl edgegate::policy::RoutePolicy for Maintenance {
+    fn check<'a>(
+        &'a self,
+        _request: &'a mut edgegate::http::Request,
+        _platform: &'a dyn edgegate::platform::Platform,
+    ) -> edgegate::policy::PolicyFuture<'a> {
+        Box::pin(async move {
+            let kv = self.0.kv("CACHE").map_err(|e| failed("KV", e).into_response())?;
+            let flag = kv
+                .get("maintenance")
+                .text()
+                .await
+                .map_err(|e| failed("KV get", e).into_response())?;
+            match flag.as_deref() {
+                Some("on") => Err(
+                    ApiError::of(edgegate::problem::kinds::UNAVAILABLE, "Down for maintenance.")
+                        .with_header("retry-after", "60")
+                        .into_response(),
+                ),
+                _ => Ok(()),
+            }
+        })
+    }
+}
+
 /// A promise that resolves after `ms` with `value` (a runtime timer).
 fn after(ms: i32, value: &str) -> Promise {
     let value = JsValue::from_str(value);
