@@ -90,11 +90,20 @@ if [ "$profile" = release ]; then
   # console_error_panic_hook before anything else runs (src/exports.rs), so a
   # panic never reaches it. The panic test (tests/e2e/routes.test.mjs) checks
   # that a panic is still logged with its message and location.
-  node "$adapter/stub-unreachable.mjs" "$next/index_bg.wasm" '^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$' \
-    'every:^js_sys::futures::future_to_promise::\{\{closure\}\}' \
-    'every:^js_sys::futures::task::singlethread::Task::into_raw_waker::raw_wake' \
-    'every:^js_sys::futures::jspi::SpawnedTask::wake' 'every:^js_sys::futures::queue::Queue::new' \
-    'every:^<std(\[[0-9a-f]+\])?::panicking::default_hook as ' 'every:^std(\[[0-9a-f]+\])?::panicking::default_hook$'
+  #
+  # The float printing and the executor stubs hold only for an app that
+  # never formats an f64 and never spawns a task: an app says so with
+  # EDGEGATE_STUB_UNUSED=1 (this repository's app does, and its tests prove
+  # it); any other app keeps them, since a stubbed function traps when run.
+  # The panic hook's stubs hold for every app.
+  stubs=('every:^<std(\[[0-9a-f]+\])?::panicking::default_hook as ' 'every:^std(\[[0-9a-f]+\])?::panicking::default_hook$')
+  if [ "${EDGEGATE_STUB_UNUSED:-0}" = 1 ]; then
+    stubs+=('^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$'
+      'every:^js_sys::futures::future_to_promise::\{\{closure\}\}'
+      'every:^js_sys::futures::task::singlethread::Task::into_raw_waker::raw_wake'
+      'every:^js_sys::futures::jspi::SpawnedTask::wake' 'every:^js_sys::futures::queue::Queue::new')
+  fi
+  node "$adapter/stub-unreachable.mjs" "$next/index_bg.wasm" "${stubs[@]}"
   features=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory
             --enable-multivalue --enable-reference-types --enable-exception-handling)
   # The worker crate exports classes for JS that no edgegate worker uses (Rust

@@ -59,6 +59,17 @@ test("a route policy awaits KV as a handler does: maintenance on, 503; off, the 
   assert.equal(await (await fetch(`${worker.url}/guarded`)).text(), "open");
 });
 
+test("an RPC call on a Durable Object stub, awaited: the object counts each call", async () => {
+  const name = `object-${Date.now()}`;
+  const counts = [];
+  for (let i = 0; i < 3; i++) {
+    const counted = await fetch(`${worker.url}/object/${name}`);
+    assert.equal(counted.status, 200, await counted.clone().text());
+    counts.push(await counted.text());
+  }
+  assert.deepEqual(counts, ["1", "2", "3"]);
+});
+
 test("a D1 query through the worker crate (prepare, bind, all)", async () => {
   const sum = await fetch(`${worker.url}/d1/41`);
   assert.equal(sum.status, 200, await sum.clone().text());

@@ -1,6 +1,7 @@
 //! Handlers that await the Workers platform as workers-rs users know it,
 //! through the `worker` crate: KV and R2 read and written at once
-//! (`futures::join!`), a D1 query, a message sent to a Queue, two fetches joined, a
+//! (`futures::join!`), a D1 query, an RPC call on a Durable Object stub,
+//! a message sent to a Queue, two fetches joined, a
 //! race (`select!`), two raw promises at once, a promise that never
 //! settles, and a route policy that awaits KV too. `make test` serves it under `wrangler dev`
 //! (tests/e2e/platform.test.mjs) with a queue consumer beside it.
@@ -58,6 +59,9 @@ mod platform {
     pub async fn guarded() -> Response {
         unavailable().await
     }
+    pub async fn object_count() -> Response {
+        unavailable().await
+    }
 
     /// On the host there is no KV to read: the policy lets everything through.
     pub struct Maintenance;
@@ -94,6 +98,7 @@ pub fn gateway(setting: impl Fn(&str) -> Option<String>, platform: &Platform) ->
         Route::get("/two-promises", platform::two_promises).public(),
         Route::get("/never", platform::never).public(),
         Route::get("/d1/{n}", platform::d1_sum).public(),
+        Route::get("/object/{name}", platform::object_count).public(),
     ]);
     Gateway::new(routes, Settings::load(setting))
 }

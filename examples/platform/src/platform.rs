@@ -131,6 +131,34 @@ pub async fn d1_sum(State(platform): State<Platform>, Path(n): Path<i64>) -> Res
     rows.pop().map(Json).ok_or_else(|| failed("D1 query", "no row"))
 }
 
+/// `GET /object/{name}`: one RPC call on the Durable Object named `name`
+/// through its stub (the `QuotaCounter` every edgegate worker exports,
+/// counting in a window of a day): how many calls it has counted.
+pub async fn object_count(State(platform): State<Platform>, Path(name): Path<String>) -> Result<String, ApiError> {
+    let namespace = platform
+        .env
+        .durable_object("QUOTA")
+        .map_err(|e| failed("Durable Object", e))?;
+    let stub = namespace
+        .id_from_name(&name)
+        .and_then(|id| id.get_stub())
+        .map_err(|e| failed("Durable Object stub", e))?;
+    let rpc: JsValue = stub.into_rpc();
+    let count: js_sys::Function = js_sys::Reflect::get(&rpc, &"count".into())
+        .map_err(|e| failed("Durable Object RPC", format!("{e:?}")))?
+        .unchecked_into();
+    let windows = js_sys::Array::of2(&JsValue::from(86_400), &JsValue::from(1000));
+    // `Reflect.apply`, not `count.call(..)`: an RPC stub reads `call` as a method of the object.
+    let call: Promise = js_sys::Reflect::apply(&count, &rpc, &js_sys::Array::of1(&windows))
+        .map_err(|e| failed("Durable Object RPC", format!("{e:?}")))?
+        .unchecked_into();
+    let answer = call.await.map_err(|e| failed("Durable Object RPC", format!("{e:?}")))?;
+    // An f64 printed: apps that format floats keep Rust's float printing
+    // (only an app that says it never does has it stubbed: build.sh).
+    let counted = js_sys::Array::from(&answer).get(1).as_f64().unwrap_or(-1.0);
+    Ok(format!("{counted}"))
+}
+
 /// `GET /guarded`: answers when the maintenance policy lets it.
 pub async fn guarded() -> &'static str {
     "open"
