@@ -7,9 +7,9 @@ SHELL := bash
 
 PORT ?= 8787
 
-# Pinned tool versions. WASM_BINDGEN_VERSION must equal wasm-bindgen in Cargo.lock.
-# wasm-opt comes from npm's binaryen (package.json).
-WASM_BINDGEN_VERSION := 0.2.129
+# Pinned tool versions: wasm-bindgen is the version Cargo.lock has (the
+# adapter's build.sh installs it into .tools on the first build); wasm-opt
+# comes from npm's binaryen (package.json).
 
 # Which build the worker is: `release` (LTO, -Oz, three wasm-opt passes) is what
 # the tests, the bench and `wrangler deploy` use; `make dev` builds `dev`
@@ -48,15 +48,6 @@ $(TOOLS)/wasm32.stamp:
 	rustup target add wasm32-unknown-unknown
 	@mkdir -p $(TOOLS) && touch $@
 
-$(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp:
-	@grep -A1 '^name = "wasm-bindgen"$$' Cargo.lock | grep -q 'version = "$(WASM_BINDGEN_VERSION)"' \
-	  || { echo "Cargo.lock's wasm-bindgen is not $(WASM_BINDGEN_VERSION): update WASM_BINDGEN_VERSION"; exit 1; }
-	# The tool needs no LTO or full optimisation to run fast enough: this
-	# profile halves its compile time (2.5 min instead of 4.7 on 2 cores).
-	CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
-	CARGO_PROFILE_RELEASE_DEBUG=0 cargo install --locked --root $(TOOLS) wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@touch $@
-
 node_modules/.package-lock.json: package.json package-lock.json
 	# `npm install`, not `npm ci`: the registry here lacks some other-platform optional
 	# packages (workerd for macOS), which npm ci treats as an out-of-sync lock file.
@@ -78,7 +69,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 	.venv/bin/pip install --quiet --disable-pip-version-check -r tests/fuzz/requirements.txt
 	@touch $@
 
-setup: $(TOOLS)/wasm32.stamp $(TOOLS)/wasm-bindgen-$(WASM_BINDGEN_VERSION).stamp node_modules/.package-lock.json
+setup: $(TOOLS)/wasm32.stamp node_modules/.package-lock.json
 
 ## Build -------------------------------------------------------------------
 # crates/edgegate-worker/build.sh builds an app crate into a worker: cargo for

@@ -29,7 +29,9 @@ target_dir=$(cd "$root" && cargo metadata --no-deps --format-version 1 | node -e
 
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown >&2
 # wasm-bindgen must be exactly the version the app's Cargo.lock has: found
-# on PATH, or installed once into the app's .tools (about 2.5 minutes).
+# on PATH, or installed once into the app's .tools (about 2.5 minutes: the
+# tool needs no LTO or full optimisation to run fast enough, and this
+# profile halves its compile time).
 wanted=$(grep -A1 '^name = "wasm-bindgen"$' "$root/Cargo.lock" | sed -n 's/^version = "\(.*\)"$/\1/p')
 if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$wanted" ]; then
   echo "installing wasm-bindgen-cli $wanted into $root/.tools (once)" >&2

@@ -116,6 +116,23 @@ export async function fetchOut(method, url, headers, body, limit, timeoutMs, ser
 /** How long a counter (the rate-limit binding, the quota object) may take before the request goes on without it. */
 const COUNTER_WAIT_MS = 3000;
 
+/** `promise`'s outcome, or `late` if it has none within COUNTER_WAIT_MS; the timer is cleared either way. */
+function withinCounterWait(promise, late) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, COUNTER_WAIT_MS, late);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * Counts one request under `key` with the rate-limit binding `binding`:
  * 1 within the limit, 0 over it, or a string saying why it could not count
@@ -125,18 +142,12 @@ const COUNTER_WAIT_MS = 3000;
 export function rateLimit(binding, key) {
   const limiter = bindings?.[binding];
   if (typeof limiter?.limit !== "function") return Promise.resolve(`no rate-limit binding ${binding}`);
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, COUNTER_WAIT_MS, "the rate limiter did not answer within 3 s");
-    const settled = (outcome) => {
-      clearTimeout(timer);
-      resolve(outcome);
-    };
-    try {
-      Promise.resolve(limiter.limit({ key })).then((outcome) => settled(limitOutcome(outcome)), (error) => settled(String(error)));
-    } catch (error) {
-      settled(String(error));
-    }
-  });
+  try {
+    const counted = Promise.resolve(limiter.limit({ key })).then(limitOutcome, String);
+    return withinCounterWait(counted, "the rate limiter did not answer within 3 s");
+  } catch (error) {
+    return Promise.resolve(String(error));
+  }
 }
 
 const limitOutcome = (outcome) =>
@@ -151,16 +162,12 @@ const limitOutcome = (outcome) =>
 export async function countQuota(binding, key, windows) {
   const namespace = bindings?.[binding];
   if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
-  let timer;
-  const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve("the quota object did not answer within 3 s"), COUNTER_WAIT_MS)));
   try {
     const stub = namespace.get(namespace.idFromName(key));
-    const answer = await Promise.race([stub.count(Array.from(windows)), timeout]);
+    const answer = await withinCounterWait(stub.count(Array.from(windows)), "the quota object did not answer within 3 s");
     return typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
   } catch (error) {
     return String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -298,16 +298,16 @@ fn first_poll(mut handling: Handling) -> i32 {
         id,
         woken: AtomicBool::new(false),
     });
-    let settlement = awaited.as_ref().map(|(_, settlement)| settlement.clone());
+    let (promise, settlement) = awaited.unzip();
     let parked = Parked {
         handling,
         settlement,
         waker,
     };
-    match awaited {
-        Some((promise, _)) if !PROBED.with(Cell::get) => park(id, parked, Some(promise)),
+    match promise {
+        Some(promise) if !PROBED.with(Cell::get) => park(id, parked, Some(promise)),
         // Polled again with its waker; the entry's promise, if any, is still handed over.
-        awaited => poll(id, parked, awaited.map(|(promise, _)| promise)),
+        promise => poll(id, parked, promise),
     }
 }
 
@@ -322,14 +322,12 @@ static PROBE: RawWakerVTable = RawWakerVTable::new(probe_kept, probe_woken, prob
 
 fn probe_kept(_: *const ()) -> RawWaker {
     PROBED.with(|probed| probed.set(true));
-    RawWaker::new(std::ptr::null(), &NOOP)
+    RawWaker::new(std::ptr::null(), Waker::noop().vtable())
 }
 
 fn probe_woken(_: *const ()) {
     PROBED.with(|probed| probed.set(true));
 }
-
-static NOOP: RawWakerVTable = RawWakerVTable::new(|_| RawWaker::new(std::ptr::null(), &NOOP), |_| {}, |_| {}, |_| {});
 
 /// Polls a parked request with its waker: a response now, or the request
 /// parked again on what it waits for. `handed` is a promise for the entry

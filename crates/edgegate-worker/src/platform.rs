@@ -45,14 +45,10 @@ extern "C" {
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
     #[wasm_bindgen(js_name = readRequestBody)]
     fn js_read_request_body(request: &JsValue, limit: f64, declared: bool) -> Promise;
+    /// Asks the entry to poll the request parked under `id` again, in a
+    /// microtask (never from inside the wake: a waker may be woken during a poll).
     #[wasm_bindgen(js_name = wakeRequest)]
-    fn js_wake_request(id: u32);
-}
-
-/// Asks the entry to poll the request parked under `id` again, in a microtask
-/// (never from inside the wake: its waker may be woken during a poll).
-pub(crate) fn wake_request(id: u32) {
-    js_wake_request(id);
+    pub(crate) fn wake_request(id: u32);
 }
 
 /// The clock starts at the time the entry passed in (so a request that

@@ -18,10 +18,10 @@ const DECODING_ROUNDS: usize = 4;
 /// points whoever resolves it: no `.` or `..` segment and no backslash,
 /// however encoded. Paths without `.`, `%` or `\` (nearly all) are not copied.
 pub fn stays_put(path: &str) -> bool {
-    let mut layer = path.as_bytes().to_vec();
-    if !layer.iter().any(|b| matches!(b, b'.' | b'%' | b'\\')) {
+    if !path.bytes().any(|b| matches!(b, b'.' | b'%' | b'\\')) {
         return true;
     }
+    let mut layer = path.as_bytes().to_vec();
     for _ in 0..DECODING_ROUNDS {
         if !layer_stays_put(&layer) {
             return false;
