@@ -26,7 +26,7 @@ before(async () => {
   writeFileSync(manifest, readFileSync(manifest, "utf8").replaceAll('path = "../../crates/', `path = "${ROOT}/crates/`));
   const env = {
     ...process.env,
-    // wasm-bindgen at the pinned version, installed here by `make setup`
+    // wasm-bindgen at the pinned version, installed here by this repository's first build
     // (the build installs it into the app's .tools when it is missing).
     PATH: `${path.join(app, "node_modules", ".bin")}${path.delimiter}${path.join(ROOT, ".tools", "bin")}${path.delimiter}${process.env.PATH}`,
     // The compiled crates are kept between runs here; the build is the app's own.
