@@ -3,11 +3,13 @@
 // async APIs, several at once — what a team using workers-rs or Hono
 // writes, working unchanged behind the gateway.
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import { after, before, test } from "node:test";
 import { freePort, problem, sleep, startWorker } from "./harness.mjs";
 
 const KEY = "platform-key";
+const SIGNING_KEY = "partner-a-signing-secret-0123456789";
 let worker, origin;
 
 before(async () => {
@@ -24,6 +26,7 @@ before(async () => {
     alongside: ["consumer/wrangler.toml"],
     vars: {
       API_KEYS: JSON.stringify({ [KEY]: "team-a" }),
+      SIGNATURE_KEYS: JSON.stringify({ "partner-a": SIGNING_KEY }),
       ORIGIN_A: `http://127.0.0.1:${port}/a`,
       ORIGIN_B: `http://127.0.0.1:${port}/b`,
     },
@@ -127,4 +130,19 @@ test("a promise that never settles ends as the runtime's 500 at once, not a hang
   assert.ok(worker.output.some(said), worker.output.slice(-20).join("\n"));
   const next = await fetch(`${worker.url}/two-promises`);
   assert.equal(await next.text(), "first second");
+});
+
+test("a policy from outside the core: a signed body passes once, on its own setting and KV binding", async () => {
+  const body = JSON.stringify({ order: Date.now() });
+  const sign = (text, key = SIGNING_KEY) => `sha256=${createHmac("sha256", key).update(text).digest("hex")}`;
+  const post = (signature, text = body) =>
+    fetch(`${worker.url}/signed`, { method: "POST", body: text, headers: { "content-type": "application/json", ...(signature && { "x-signature": signature }) } });
+  await problem(assert, await post(null), 401, "invalid-signature");
+  await problem(assert, await post(sign(body, "another-key-that-nobody-was-given-0123")), 401, "invalid-signature");
+  await problem(assert, await post(sign(`${body} `)), 401, "invalid-signature");
+  const accepted = await post(sign(body));
+  assert.equal(accepted.status, 200, await accepted.clone().text());
+  assert.equal(await accepted.text(), `${Buffer.byteLength(body)} bytes signed by partner-a`);
+  // Remembered in KV: the same signed request again is a replay.
+  await problem(assert, await post(sign(body)), 409, "replayed-signature");
 });

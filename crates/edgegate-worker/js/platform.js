@@ -21,8 +21,14 @@ export function useBindings(env) {
   bindings = env;
 }
 
+/** The `env` of the request being served, for bindings an app makes its own interfaces from. */
+export function currentEnv() {
+  return bindings;
+}
+
 /** What polls a woken request again (the entry's, set when it loads). */
 let onWake = null;
+
 export function setWaker(wake) {
   onWake = wake;
 }

@@ -25,14 +25,10 @@ impl Env {
         js_sys::JSON::stringify(&value).ok().and_then(|json| json.as_string())
     }
 
-    /// Whether `name` is bound as `kind`: it has the method the gateway
-    /// calls (`fetch`, `limit`, `idFromName`).
+    /// Whether `name` is bound as `kind`: it has the kind's method (`fetch`,
+    /// `limit`, `idFromName`, ...).
     pub fn has_binding(&self, name: &str, kind: BindingKind) -> bool {
-        let method = match kind {
-            BindingKind::Service => "fetch",
-            BindingKind::RateLimit => "limit",
-            BindingKind::DurableObject => "idFromName",
-        };
+        let method = kind.method;
         Reflect::get(&self.0, &JsValue::from_str(name))
             .and_then(|binding| Reflect::get(&binding, &JsValue::from_str(method)))
             .is_ok_and(|method| method.is_function())

@@ -44,6 +44,8 @@ use edgegate::gateway::Gateway;
 use edgegate::http::{Request, Response};
 
 #[cfg(target_arch = "wasm32")]
+pub mod bindings;
+#[cfg(target_arch = "wasm32")]
 mod body;
 #[cfg(target_arch = "wasm32")]
 mod env;
@@ -74,12 +76,31 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 pub struct Worker<S> {
     gateway: Gateway<S>,
     state: S,
+    #[cfg(target_arch = "wasm32")]
+    bindings: bindings::Bindings,
 }
 
 impl<S> Worker<S> {
     /// The worker serving `gateway`, with `state` for its handlers.
     pub fn new(gateway: Gateway<S>, state: S) -> Worker<S> {
-        Worker { gateway, state }
+        Worker {
+            gateway,
+            state,
+            #[cfg(target_arch = "wasm32")]
+            bindings: bindings::Bindings::default(),
+        }
+    }
+
+    /// Hands out the bindings a policy or handler asks for as the interface
+    /// `T` (`platform.binding::<T>(name)`), each made by `make` from the
+    /// worker's `env` and the binding's name (`|env, name| Rc::new(Kv(KvStore::from_this(env, name)))`).
+    #[cfg(target_arch = "wasm32")]
+    pub fn binding<T: edgegate::platform::Binding + ?Sized>(
+        mut self,
+        make: impl Fn(&wasm_bindgen::JsValue, &str) -> std::rc::Rc<T> + 'static,
+    ) -> Worker<S> {
+        self.bindings.with::<T>(make);
+        self
     }
 
     /// The worker, refusing every request if a binding its routes call
@@ -119,6 +140,7 @@ impl<S: 'static> Served for Worker<S> {
         request: Request,
         platform: WorkerPlatform,
     ) -> Pin<Box<dyn Future<Output = (Response, String)>>> {
+        let platform = platform.with_bindings(&self.bindings);
         Box::pin(async move {
             let response = self.gateway.handle(request, &self.state, &platform).await;
             (response, platform.take_log())

@@ -9,10 +9,11 @@ use std::rc::Rc;
 use edgegate::http::{BodyReadError, BodySource};
 use edgegate::platform::fetch::OutboundBody;
 use edgegate::platform::{
-    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, QuotaCount, QuotaWindow,
-    SignatureAlgorithm, VerifyingKey,
+    AnyBinding, FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm,
+    VerifyingKey,
 };
 
+use crate::bindings::Bindings;
 use crate::body::RequestBodySource;
 use crate::settle::settle;
 use js_sys::{Array, Promise, Uint8Array};
@@ -37,10 +38,6 @@ extern "C" {
         timeout_ms: u32,
         service: Option<String>,
     ) -> Promise;
-    #[wasm_bindgen(js_name = rateLimit)]
-    fn js_rate_limit(binding: &str, key: &str) -> Promise;
-    #[wasm_bindgen(js_name = countQuota)]
-    fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
     #[wasm_bindgen(js_name = readBody)]
     fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
     #[wasm_bindgen(js_name = readRequestBody)]
@@ -60,6 +57,8 @@ pub struct WorkerPlatform {
     started: f64,
     clock_read: Cell<bool>,
     log: RefCell<String>,
+    /// The interfaces the worker makes from bindings (none until it says).
+    bindings: Option<&'static Bindings>,
 }
 
 thread_local! {
@@ -73,7 +72,14 @@ impl WorkerPlatform {
             started: now,
             clock_read: Cell::new(false),
             log: RefCell::new(String::new()),
+            bindings: None,
         }
+    }
+
+    /// Hands out bindings as `bindings` makes them.
+    pub fn with_bindings(mut self, bindings: &'static Bindings) -> WorkerPlatform {
+        self.bindings = Some(bindings);
+        self
     }
 
     /// The lines logged so far, joined by newlines, leaving none behind.
@@ -174,42 +180,8 @@ impl Platform for WorkerPlatform {
         })
     }
 
-    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
-        let promise = js_rate_limit(binding, key);
-        Box::pin(async move {
-            let answer = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
-            match answer.as_f64() {
-                Some(within) => Ok(within == 1.0),
-                None => Err(answer.as_string().unwrap_or_else(|| "the rate limiter failed".into())),
-            }
-        })
-    }
-
-    fn count_quota<'a>(
-        &'a self,
-        binding: &'a str,
-        key: &'a str,
-        windows: &'a [QuotaWindow],
-    ) -> PlatformFuture<'a, Result<QuotaCount, String>> {
-        let flat: Vec<f64> = windows
-            .iter()
-            .flat_map(|w| [w.seconds as f64, w.limit as f64])
-            .collect();
-        let promise = js_count_quota(binding, key, &flat);
-        Box::pin(async move {
-            let answer = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
-            if let Some(reason) = answer.as_string() {
-                return Err(reason);
-            }
-            let numbers = js_sys::Float64Array::new(&answer).to_vec();
-            let Some((admitted, counts)) = numbers.split_first().filter(|(_, c)| c.len() == 2 * windows.len()) else {
-                return Err("the quota object answered another number of counts".into());
-            };
-            Ok(QuotaCount {
-                admitted: *admitted == 1.0,
-                windows: counts.chunks(2).map(|pair| (pair[0] as u64, pair[1] as u32)).collect(),
-            })
-        })
+    fn binding_of(&self, name: &str, interface: std::any::TypeId) -> Option<AnyBinding> {
+        self.bindings?.make(name, interface)
     }
 
     fn import_key(&self, jwk: &str, algorithm: SignatureAlgorithm) -> PlatformFuture<'_, Result<VerifyingKey, String>> {

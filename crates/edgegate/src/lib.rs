@@ -13,11 +13,13 @@ pub mod gateway;
 pub mod handler;
 pub mod http;
 pub mod openapi;
+pub mod plan;
 pub mod platform;
 pub mod policy;
 /// RFC 9457 problem details (part of `http`; here for short paths).
 pub use http::problem;
 pub mod routing;
+pub mod setting;
 pub mod testing;
 pub mod time;
 pub mod upstream;

@@ -2,7 +2,7 @@
 //! clock, a recorded log, scripted outbound fetches and a stand-in for
 //! WebCrypto, and a minimal executor for the gateway's future.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -14,9 +14,10 @@ use crate::gateway::Gateway;
 use crate::http::{BodyReadError, BodySource, Request, Response, ResponseBody};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{
-    FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, QuotaCount, QuotaWindow,
-    SignatureAlgorithm, VerifyingKey,
+    AnyBinding, Binding, FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm,
+    VerifyingKey,
 };
+use crate::policy::traffic::{QuotaCount, QuotaCounter, QuotaWindow, RateLimiter};
 
 /// The host's platform: the clock stands still unless a test moves it,
 /// "randomness" counts, log lines are kept, fetches are answered from a
@@ -24,7 +25,7 @@ use crate::platform::{
 /// ([`RecordingPlatform::sign`]), so policies that verify tokens are tested
 /// without a runtime. Real WebCrypto is tested end to end.
 pub struct RecordingPlatform {
-    now: Cell<f64>,
+    now: Rc<Cell<f64>>,
     counter: Cell<u64>,
     /// Every line logged, in order.
     pub lines: RefCell<Vec<String>>,
@@ -34,14 +35,19 @@ pub struct RecordingPlatform {
     /// How many signatures were checked.
     pub verifications: Cell<usize>,
     /// The rate-limit bindings this platform has: name, limit, period.
-    limiters: RefCell<Vec<(String, u32, u32)>>,
+    limiters: Rc<RefCell<Vec<(String, u32, u32)>>>,
     /// Counts per (binding, key, window start), for limiters and quotas alike.
-    counts: RefCell<Vec<(CounterKey, u64)>>,
+    counts: Rc<RefCell<Vec<(CounterKey, u64)>>>,
     /// Bindings that fail when called (a limiter or quota object that is down).
-    pub failing: RefCell<Vec<String>>,
+    pub failing: Rc<RefCell<Vec<String>>>,
     /// Every counter call: (binding, key).
-    pub counted: RefCell<Vec<(String, String)>>,
+    pub counted: Rc<RefCell<Vec<(String, String)>>>,
+    /// Bindings a test gave: name, interface, and how to hand it out.
+    bound: RefCell<Vec<(String, TypeId, HandOut)>>,
 }
+
+/// How a test's binding is handed out: a new handle on the same fake.
+type HandOut = Rc<dyn Fn() -> AnyBinding>;
 
 /// A fake counter's key: binding, key, window start (seconds).
 type CounterKey = (String, String, u64);
@@ -65,16 +71,17 @@ pub enum FakeAnswer {
 impl Default for RecordingPlatform {
     fn default() -> RecordingPlatform {
         RecordingPlatform {
-            now: Cell::new(1_795_293_296_789.0),
+            now: Rc::new(Cell::new(1_795_293_296_789.0)),
             counter: Cell::new(0),
             lines: RefCell::new(Vec::new()),
             answers: RefCell::new(Vec::new()),
             sent: RefCell::new(Vec::new()),
             verifications: Cell::new(0),
-            limiters: RefCell::new(Vec::new()),
-            counts: RefCell::new(Vec::new()),
-            failing: RefCell::new(Vec::new()),
-            counted: RefCell::new(Vec::new()),
+            limiters: Rc::default(),
+            counts: Rc::default(),
+            failing: Rc::default(),
+            counted: Rc::default(),
+            bound: RefCell::new(Vec::new()),
         }
     }
 }
@@ -115,36 +122,12 @@ impl RecordingPlatform {
 
     /// What the counter `binding` holds for `key` in the window of `seconds` now.
     pub fn count_of(&self, binding: &str, key: &str, seconds: u32) -> u64 {
-        let start = self.window_start(seconds);
+        let start = window_start(self.now.get(), seconds);
         let counts = self.counts.borrow();
         counts
             .iter()
             .find(|((b, k, w), _)| b == binding && k == key && *w == start)
             .map_or(0, |(_, count)| *count)
-    }
-
-    fn window_start(&self, seconds: u32) -> u64 {
-        let now = (self.now.get() / 1000.0).floor() as u64;
-        now - now % seconds as u64
-    }
-
-    /// Adds one to a counter if it is under `limit`; whether it was.
-    fn count(&self, binding: &str, key: &str, seconds: u32, limit: u64, add: bool) -> (u64, bool) {
-        let start = self.window_start(seconds);
-        let mut counts = self.counts.borrow_mut();
-        let id = (binding.to_owned(), key.to_owned(), start);
-        let index = match counts.iter().position(|(k, _)| *k == id) {
-            Some(index) => index,
-            None => {
-                counts.push((id, 0));
-                counts.len() - 1
-            }
-        };
-        let room = counts[index].1 < limit;
-        if room && add {
-            counts[index].1 += 1;
-        }
-        (counts[index].1, room)
     }
 
     /// The stand-in signature of `message` by the key whose public members
@@ -229,26 +212,29 @@ impl Platform for RecordingPlatform {
         })
     }
 
-    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
-        let result = self.fake_rate_limit(binding, key);
-        Box::pin(async move {
-            YieldOnce(false).await;
-            result
-        })
-    }
-
-    fn count_quota<'a>(
-        &'a self,
-        binding: &'a str,
-        key: &'a str,
-        windows: &'a [QuotaWindow],
-    ) -> PlatformFuture<'a, Result<QuotaCount, String>> {
-        // Counted when called, as the object counts one call at a time.
-        let result = self.fake_quota(binding, key, windows);
-        Box::pin(async move {
-            YieldOnce(false).await;
-            result
-        })
+    /// A test's own bindings first; then, for any name, a fake rate
+    /// limiter or quota object counting in this platform (a name without
+    /// [`RecordingPlatform::bind_limiter`] fails as an unbound limiter would).
+    fn binding_of(&self, name: &str, interface: TypeId) -> Option<AnyBinding> {
+        let bound = self.bound.borrow();
+        if let Some((_, _, hand_out)) = bound.iter().find(|(n, t, _)| n == name && *t == interface) {
+            return Some(hand_out());
+        }
+        let fake = Rc::new(FakeCounter {
+            binding: name.to_owned(),
+            now: self.now.clone(),
+            limiters: self.limiters.clone(),
+            counts: self.counts.clone(),
+            failing: self.failing.clone(),
+            counted: self.counted.clone(),
+        });
+        if interface == TypeId::of::<dyn RateLimiter>() {
+            return Some(Box::new(fake as Rc<dyn RateLimiter>));
+        }
+        if interface == TypeId::of::<dyn QuotaCounter>() {
+            return Some(Box::new(fake as Rc<dyn QuotaCounter>));
+        }
+        None
     }
 
     fn import_key(
@@ -275,7 +261,30 @@ impl Platform for RecordingPlatform {
 }
 
 impl RecordingPlatform {
-    fn call(&self, binding: &str, key: &str) -> Result<(), String> {
+    /// Gives the platform the binding `name` as the interface `T` (a fake a
+    /// test made): what a policy or handler asking for it gets.
+    pub fn bind<T: Binding + ?Sized>(&self, name: &str, binding: Rc<T>) {
+        let hand_out: HandOut = Rc::new(move || Box::new(binding.clone()));
+        self.bound
+            .borrow_mut()
+            .push((name.to_owned(), TypeId::of::<T>(), hand_out));
+    }
+}
+
+/// The fake rate limiter and quota object: counters in the platform's
+/// state, on its clock.
+struct FakeCounter {
+    binding: String,
+    now: Rc<Cell<f64>>,
+    limiters: Rc<RefCell<Vec<(String, u32, u32)>>>,
+    counts: Rc<RefCell<Vec<(CounterKey, u64)>>>,
+    failing: Rc<RefCell<Vec<String>>>,
+    counted: Rc<RefCell<Vec<(String, String)>>>,
+}
+
+impl FakeCounter {
+    fn call(&self, key: &str) -> Result<(), String> {
+        let binding = &self.binding;
         self.counted.borrow_mut().push((binding.to_owned(), key.to_owned()));
         if self.failing.borrow().iter().any(|b| b == binding) {
             return Err(format!("the binding {binding} failed"));
@@ -283,28 +292,66 @@ impl RecordingPlatform {
         Ok(())
     }
 
-    fn fake_rate_limit(&self, binding: &str, key: &str) -> Result<bool, String> {
-        self.call(binding, key)?;
-        let limiter = self.limiters.borrow().iter().find(|(b, _, _)| b == binding).cloned();
-        let (_, limit, period) = limiter.ok_or_else(|| format!("{binding} is not a rate-limit binding"))?;
-        Ok(self.count(binding, key, period, limit as u64, true).1)
+    /// Adds one to a counter if it is under `limit`; whether it was.
+    fn count(&self, key: &str, seconds: u32, limit: u64, add: bool) -> (u64, bool) {
+        let start = window_start(self.now.get(), seconds);
+        let mut counts = self.counts.borrow_mut();
+        let id = (self.binding.clone(), key.to_owned(), start);
+        let index = match counts.iter().position(|(k, _)| *k == id) {
+            Some(index) => index,
+            None => {
+                counts.push((id, 0));
+                counts.len() - 1
+            }
+        };
+        let room = counts[index].1 < limit;
+        if room && add {
+            counts[index].1 += 1;
+        }
+        (counts[index].1, room)
     }
+}
 
-    fn fake_quota(&self, binding: &str, key: &str, windows: &[QuotaWindow]) -> Result<QuotaCount, String> {
-        self.call(binding, key)?;
-        // As the quota object: counted in every window only if each has room.
-        let admitted = windows
-            .iter()
-            .all(|w| self.count(binding, key, w.seconds, w.limit, false).1);
-        let now = (self.now.get() / 1000.0).floor() as u64;
-        let windows = windows
-            .iter()
-            .map(|w| {
-                let (used, _) = self.count(binding, key, w.seconds, w.limit, admitted);
-                (used, (w.seconds as u64 - now % w.seconds as u64) as u32)
-            })
-            .collect();
-        Ok(QuotaCount { admitted, windows })
+fn window_start(now_ms: f64, seconds: u32) -> u64 {
+    let now = (now_ms / 1000.0).floor() as u64;
+    now - now % seconds as u64
+}
+
+impl RateLimiter for FakeCounter {
+    fn limit<'a>(&'a self, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        let result = self.call(key).and_then(|()| {
+            let binding = &self.binding;
+            let limiter = self.limiters.borrow().iter().find(|(b, _, _)| b == binding).cloned();
+            let (_, limit, period) = limiter.ok_or_else(|| format!("{binding} is not a rate-limit binding"))?;
+            Ok(self.count(key, period, limit as u64, true).1)
+        });
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
+    }
+}
+
+impl QuotaCounter for FakeCounter {
+    fn count<'a>(&'a self, key: &'a str, windows: &'a [QuotaWindow]) -> PlatformFuture<'a, Result<QuotaCount, String>> {
+        // Counted when called, as the object counts one call at a time.
+        let result = self.call(key).map(|()| {
+            // As the quota object: counted in every window only if each has room.
+            let admitted = windows.iter().all(|w| self.count(key, w.seconds, w.limit, false).1);
+            let now = (self.now.get() / 1000.0).floor() as u64;
+            let windows = windows
+                .iter()
+                .map(|w| {
+                    let (used, _) = self.count(key, w.seconds, w.limit, admitted);
+                    (used, (w.seconds as u64 - now % w.seconds as u64) as u32)
+                })
+                .collect();
+            QuotaCount { admitted, windows }
+        });
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
     }
 }
 

@@ -3,15 +3,18 @@
 //! (`futures::join!`), a D1 query, an RPC call on a Durable Object stub,
 //! a message sent to a Queue, two fetches joined, a
 //! race (`select!`), two raw promises at once, a promise that never
-//! settles, and a route policy that awaits KV too. `make test` serves it under `wrangler dev`
+//! settles, a route policy that awaits KV too, and a request-signature
+//! policy that lives here, outside the core (`signature`). `make test` serves it under `wrangler dev`
 //! (tests/e2e/platform.test.mjs) with a queue consumer beside it.
 //!
 //! The handlers need the runtime, so they exist on wasm only; on the host
 //! the routes answer 501 (the table is the same, for the OpenAPI document).
 
-use edgegate::config::Settings;
+use edgegate::extract::Bytes;
 use edgegate::gateway::Gateway;
 use edgegate::routing::{Route, RouteTable};
+
+pub mod signature;
 
 #[cfg(target_arch = "wasm32")]
 mod platform;
@@ -99,11 +102,21 @@ pub fn gateway(setting: impl Fn(&str) -> Option<String>, platform: &Platform) ->
         Route::get("/never", platform::never).public(),
         Route::get("/d1/{n}", platform::d1_sum).public(),
         Route::get("/object/{name}", platform::object_count).public(),
+        Route::post("/signed", signed_hook)
+            .public()
+            .max_body_bytes(64 * 1024)
+            .policy(signature::signed("SEEN_SIGNATURES")),
     ]);
-    Gateway::new(routes, Settings::load(setting))
+    Gateway::configured(routes, setting)
+}
+
+/// `POST /signed`: a webhook that runs only for a body signed with a known key, once.
+pub async fn signed_hook(signature::Signer(signer): signature::Signer, Bytes(body): Bytes) -> String {
+    format!("{} bytes signed by {signer}", body.len())
 }
 
 edgegate_worker::export!(|env: &edgegate_worker::Env| {
     let platform = Platform::new(env);
     edgegate_worker::Worker::new(gateway(|name| env.setting(name), &platform), platform)
+        .binding::<dyn signature::SeenSignatures>(platform::KvSeen::from_env)
 });

@@ -236,3 +236,35 @@ pub async fn never() -> String {
     let _ = Promise::new(&mut |_, _| {}).await;
     "never".to_owned()
 }
+
+/// The signature policy's memory, on the `worker` crate's `KvStore`: a
+/// signature is kept a day (KV's eventual consistency lets a replay through
+/// within seconds at another location; a Durable Object would not).
+pub struct KvSeen(Result<worker::kv::KvStore, String>);
+
+impl KvSeen {
+    pub fn from_env(env: &JsValue, name: &str) -> std::rc::Rc<dyn crate::signature::SeenSignatures> {
+        std::rc::Rc::new(KvSeen(
+            worker::kv::KvStore::from_this(env, name).map_err(|e| e.to_string()),
+        ))
+    }
+}
+
+impl crate::signature::SeenSignatures for KvSeen {
+    fn first_time<'a>(&'a self, signature: &'a str) -> edgegate::platform::PlatformFuture<'a, Result<bool, String>> {
+        Box::pin(async move {
+            let kv = self.0.as_ref().map_err(Clone::clone)?;
+            let key = format!("signature:{signature}");
+            if kv.get(&key).text().await.map_err(|e| e.to_string())?.is_some() {
+                return Ok(false);
+            }
+            kv.put(&key, "1")
+                .map_err(|e| e.to_string())?
+                .expiration_ttl(86_400)
+                .execute()
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(true)
+        })
+    }
+}

@@ -2,22 +2,20 @@
 //! validated once per isolate. Every problem is collected, so the log of a
 //! misconfigured gateway lists all of them at once.
 
-use std::fmt;
-
-use serde::Deserialize;
 use serde_json::Value;
 
+use crate::setting::{members, named_entries, string_list};
+pub use crate::setting::{ConfigError, Named};
+
 use crate::policy::jwt::settings::ProviderConfig;
-use crate::policy::traffic::{LimiterSettings, Quotas};
-use crate::policy::{ApiKeys, CorsSettings};
+use crate::policy::{ApiKeys, CorsSettings, Setting};
 
 /// The global default body limit: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Every setting the gateway reads. A deployment's configuration naming
-/// anything else (and nothing the app reads) is a typo: the app's tests check
-/// `wrangler.toml` against this list.
-pub const SETTING_NAMES: &[&str] = &[
+/// The settings the gateway reads itself (its fixed phases: CORS, IP rules,
+/// body limits, access, upstreams, logs, problems).
+pub const GATEWAY_SETTING_NAMES: &[&str] = &[
     "CORS_ALLOWED_ORIGINS",
     "CORS_ALLOW_CREDENTIALS",
     "CORS_ALLOWED_HEADERS",
@@ -33,9 +31,27 @@ pub const SETTING_NAMES: &[&str] = &[
     "PROBLEM_TYPE_PREFIX",
     "JWT_PROVIDERS",
     "UPSTREAMS",
-    "RATE_LIMITS",
-    "QUOTAS",
 ];
+
+/// Every setting the gateway and its built-in policies read. A deployment's
+/// configuration naming anything else (and nothing the app or its own
+/// policies read) is a typo: the app's tests check `wrangler.toml` against
+/// this list and [`crate::gateway::Gateway::setting_names`].
+pub const SETTING_NAMES: &[&str] = &joined::<{ GATEWAY_SETTING_NAMES.len() + crate::policy::SETTINGS.len() }>();
+
+const fn joined<const N: usize>() -> [&'static str; N] {
+    let mut names = [""; N];
+    let mut i = 0;
+    while i < GATEWAY_SETTING_NAMES.len() {
+        names[i] = GATEWAY_SETTING_NAMES[i];
+        i += 1;
+    }
+    while i < N {
+        names[i] = crate::policy::SETTINGS[i - GATEWAY_SETTING_NAMES.len()].name;
+        i += 1;
+    }
+    names
+}
 
 /// The settings, parsed but not yet resolved against the route table.
 #[derive(Debug, Clone, Default)]
@@ -62,11 +78,11 @@ pub struct Settings {
     pub jwt_providers: Named<ProviderConfig>,
     /// The addresses of the upstreams routes name (`origin("origin")`).
     pub upstreams: Named<String>,
-    /// The numbers of the rate-limit bindings routes name (`rate_limit("PER_PRINCIPAL")`).
-    pub rate_limits: Named<LimiterSettings>,
-    /// Each principal's quota; `None` when `QUOTAS` is not set (then a
-    /// route that counts quotas is a misconfiguration).
-    pub quotas: Option<Quotas>,
+    /// The text of each policy setting loaded (the built-in policies' and
+    /// any [`Settings::load_with`] names), for the policies to parse.
+    pub(crate) policy_texts: Vec<(&'static str, String)>,
+    /// Every policy setting looked up (set or not).
+    pub(crate) policy_names: Vec<&'static str>,
 }
 
 /// One named entry of `IP_RULES`.
@@ -93,44 +109,17 @@ impl IpRuleSettings {
     }
 }
 
-/// A JSON object's members, or an error saying it is none.
-pub(crate) fn members(value: &Value) -> Result<&serde_json::Map<String, Value>, String> {
-    value.as_object().ok_or_else(|| "not a JSON object".to_owned())
-}
-
-/// A JSON list of strings.
-pub(crate) fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect()
-}
-
-/// The member `name`, which must be a list of strings.
-pub(crate) fn string_list(name: &str, value: &Value) -> Result<Vec<String>, String> {
-    strings(value).ok_or_else(|| format!("`{name}` must be an array of strings"))
-}
-
-/// One thing wrong with the configuration: which setting, and what.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The setting's name, as `wrangler.toml` spells it.
-    pub setting: String,
-    /// What is wrong with it.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.setting, self.message)
-    }
-}
-
 impl Settings {
     /// Reads every setting through `lookup` (the adapter's view of `env`).
     /// Unset settings take their defaults; any invalid one is an error.
     pub fn load(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, Vec<ConfigError>> {
+        Settings::load_with(lookup, &[])
+    }
+
+    /// [`Settings::load`], and the text of `more` settings for policies
+    /// outside the core (which parse them when the gateway is built).
+    /// [`crate::gateway::Gateway::configured`] passes those its routes' policies name.
+    pub fn load_with(lookup: impl Fn(&str) -> Option<String>, more: &[Setting]) -> Result<Settings, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut fail = |setting: &str, message: String| {
             errors.push(ConfigError {
@@ -186,7 +175,7 @@ impl Settings {
             }
         }
         match named_entries(
-            get("CORS_PROFILES"),
+            get("CORS_PROFILES").as_deref(),
             "CORS settings",
             |name| format!("`{name}`: "),
             |v| CorsSettings::from_json(&v),
@@ -195,7 +184,7 @@ impl Settings {
             Err(messages) => messages.into_iter().for_each(|m| fail("CORS_PROFILES", m)),
         }
         match named_entries(
-            get("IP_RULES"),
+            get("IP_RULES").as_deref(),
             "{\"allow\": [..], \"deny\": [..]}",
             |name| format!("`{name}`: "),
             |v| IpRuleSettings::from_json(&v),
@@ -215,7 +204,7 @@ impl Settings {
             }
         }
         match named_entries(
-            get("JWT_PROVIDERS"),
+            get("JWT_PROVIDERS").as_deref(),
             "{\"issuer\", \"jwks_uri\" or \"jwks\", \"audiences\"}",
             |name| format!("provider `{name}`: "),
             ProviderConfig::from_json,
@@ -227,41 +216,21 @@ impl Settings {
             Some(url) => crate::upstream::check_address(url),
             None => Err("must be an http(s) URL as a string".to_owned()),
         };
-        match named_entries(get("UPSTREAMS"), "an http(s) URL", |name| format!("`{name}` "), address) {
+        match named_entries(
+            get("UPSTREAMS").as_deref(),
+            "an http(s) URL",
+            |name| format!("`{name}` "),
+            address,
+        ) {
             Ok(upstreams) => settings.upstreams = upstreams,
             Err(messages) => messages.into_iter().for_each(|m| fail("UPSTREAMS", m)),
         }
-        match named_entries(
-            get("RATE_LIMITS"),
-            "{\"limit\": n, \"period\": 10 or 60} or \"off\"",
-            |name| format!("`{name}` "),
-            LimiterSettings::from_json,
-        ) {
-            Ok(limiters) => settings.rate_limits = limiters,
-            Err(messages) => messages.into_iter().for_each(|m| fail("RATE_LIMITS", m)),
-        }
-        if let Some(value) = get("QUOTAS") {
-            match named_policies(Some(value), "{\"per_day\": n, \"per_minute\": n}").and_then(Quotas::from_json) {
-                Ok(quotas) => settings.quotas = Some(quotas),
-                Err(message) => fail("QUOTAS", message),
-            }
-        }
-        // A plan for a provider's subjects names a provider that exists (a
-        // typo would silently leave those callers on the default).
-        if let Some(quotas) = &settings.quotas {
-            let unknown: Vec<String> = quotas
-                .providers()
-                .filter(|provider| settings.jwt_providers.get(provider).is_none())
-                .map(|provider| format!("`{provider}`"))
-                .collect();
-            if !unknown.is_empty() {
-                fail(
-                    "QUOTAS",
-                    format!(
-                        "names the token provider {}, which JWT_PROVIDERS does not define",
-                        unknown.join(", ")
-                    ),
-                );
+        for setting in crate::policy::SETTINGS.iter().chain(more) {
+            settings.policy_names.push(setting.name);
+            if let Some(text) = get(setting.name) {
+                if !settings.policy_texts.iter().any(|(name, _)| *name == setting.name) {
+                    settings.policy_texts.push((setting.name, text));
+                }
             }
         }
         // Only the parse error's own words: they never quote a key.
@@ -277,100 +246,6 @@ impl Settings {
         } else {
             Err(errors)
         }
-    }
-}
-
-/// Named policy values in the order given. A list, not a map: a route table
-/// names a few, and a map type per policy would cost the wasm kilobytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Named<T>(pub(crate) Vec<(String, T)>);
-
-impl<T> Default for Named<T> {
-    fn default() -> Named<T> {
-        Named(Vec::new())
-    }
-}
-
-impl<T> Named<T> {
-    /// The value given to `name`, if any.
-    pub fn get(&self, name: &str) -> Option<&T> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, value)| value)
-    }
-
-    /// Each name with its value, in the order given.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
-        self.0.iter().map(|(name, value)| (name.as_str(), value))
-    }
-
-    /// The names, in the order given.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(name, _)| name.as_str())
-    }
-
-    /// Whether no names are given.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Entries<T>(std::marker::PhantomData<T>);
-
-        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
-            type Value = Named<T>;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object from name to values")
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Named<T>, A::Error> {
-                let mut entries: Vec<(String, T)> = Vec::new();
-                while let Some((name, value)) = map.next_entry::<String, T>()? {
-                    if entries.iter().any(|(n, _)| *n == name) {
-                        return Err(serde::de::Error::custom(format!("`{name}` is given twice")));
-                    }
-                    entries.push((name, value));
-                }
-                Ok(Named(entries))
-            }
-        }
-
-        deserializer.deserialize_map(Entries(std::marker::PhantomData))
-    }
-}
-
-/// A setting holding named policy values: a JSON object from name to `shape`,
-/// each value read by hand afterwards (one deserializer in the wasm, not one
-/// per policy type).
-fn named_policies(value: Option<String>, shape: &str) -> Result<Named<Value>, String> {
-    match value {
-        None => Ok(Named::default()),
-        Some(json) => serde_json::from_slice(json.as_bytes())
-            .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
-    }
-}
-
-/// A setting of named policy values, each read by `read`. Every bad entry is
-/// reported (after `label`, which names it), as every bad setting is.
-fn named_entries<T>(
-    value: Option<String>,
-    shape: &str,
-    label: impl Fn(&str) -> String,
-    read: impl Fn(Value) -> Result<T, String>,
-) -> Result<Named<T>, Vec<String>> {
-    let Named(entries) = named_policies(value, shape).map_err(|message| vec![message])?;
-    let mut read_entries = Vec::with_capacity(entries.len());
-    let mut errors = Vec::new();
-    for (name, value) in entries {
-        match read(value) {
-            Ok(entry) => read_entries.push((name, entry)),
-            Err(message) => errors.push(format!("{}{message}", label(&name))),
-        }
-    }
-    match errors.is_empty() {
-        true => Ok(Named(read_entries)),
-        false => Err(errors),
     }
 }
 

@@ -21,8 +21,6 @@
 //!    problem body rendered, CORS headers for an allowed origin,
 //!    `x-request-id` and `nosniff`; one access log line.
 
-mod resolve;
-
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
@@ -31,14 +29,14 @@ pub use crate::platform::{BindingKind, Platform};
 
 use crate::config::{ConfigError, Settings};
 use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
+use crate::plan::{Answer, EndpointPlan, Plan};
 use crate::policy::access_log::AccessLogEntry;
 use crate::policy::traffic::RefusedBy;
-use crate::policy::{api_key, jwt, request_id, CorsPolicy, Principal, RoutePolicy};
+use crate::policy::{api_key, jwt, request_id, CorsPolicy, Phase, Principal, RoutePolicy};
 use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
-use crate::routing::{Endpoint, RouteError, RouteTable};
+use crate::routing::{RouteError, RouteTable};
 use crate::time::rfc3339;
 use crate::upstream::forward::UpstreamCall;
-use resolve::Resolved;
 
 /// Every request header the gateway's steps and the built-in extractors read
 /// when no route takes bearer tokens. The adapter passes only the selection
@@ -112,7 +110,7 @@ pub(crate) const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
 /// assert_eq!(response.body_text(), "alice");
 /// ```
 pub struct Gateway<S> {
-    ready: Result<Resolved<S>, Vec<String>>,
+    ready: Result<Plan<S>, Vec<String>>,
 }
 
 /// What dispatch decided, for the finishing steps.
@@ -141,7 +139,7 @@ impl<S> Gateway<S> {
     pub fn new(table: Result<RouteTable<S>, RouteError>, settings: Result<Settings, Vec<ConfigError>>) -> Gateway<S> {
         let ready = match (table, settings) {
             (Ok(table), Ok(settings)) => {
-                Resolved::new(table, settings).map_err(|errors| errors.iter().map(ToString::to_string).collect())
+                crate::plan::build(table, settings).map_err(|errors| errors.iter().map(ToString::to_string).collect())
             }
             (table, settings) => {
                 let mut reasons = Vec::new();
@@ -157,6 +155,15 @@ impl<S> Gateway<S> {
         Gateway { ready }
     }
 
+    /// The gateway for `table`, with the settings `lookup` finds (the
+    /// adapter's view of `env`): the gateway's own, the built-in policies',
+    /// and those the table's other policies name. What an app calls.
+    pub fn configured(table: Result<RouteTable<S>, RouteError>, lookup: impl Fn(&str) -> Option<String>) -> Gateway<S> {
+        let more = table.as_ref().map(RouteTable::policy_settings).unwrap_or_default();
+        let settings = Settings::load_with(lookup, &more);
+        Gateway::new(table, settings)
+    }
+
     /// Whether the handler this request would reach reads headers beyond
     /// [`READ_HEADERS`], so the adapter must pass them all. Asked before
     /// `handle`, from the method and path alone.
@@ -165,9 +172,8 @@ impl<S> Gateway<S> {
             return false;
         };
         ready
-            .table
             .at(&request.path)
-            .and_then(|found| ready.table.paths()[found.index].endpoint(&request.method))
+            .and_then(|found| ready.endpoint(found.index, &request.method))
             .is_some_and(|endpoint| endpoint.reads_all_headers)
     }
 
@@ -337,7 +343,7 @@ impl<S> Gateway<S> {
     }
 }
 
-impl<S> Resolved<S> {
+impl<S> Plan<S> {
     async fn dispatch(&self, request: &mut Request, state: &S, platform: &dyn Platform) -> Outcome {
         // Two framings of one body (RFC 9112 §6.3 lets a server refuse them):
         // the body rules never depend on which one a runtime would follow.
@@ -384,7 +390,7 @@ impl<S> Resolved<S> {
             return Outcome::at(None, no_route());
         };
         let routes = &self.table.paths()[index];
-        let Some(endpoint) = routes.endpoint(&request.method) else {
+        let Some(endpoint) = self.endpoint(index, &request.method) else {
             let response = if request.method == Method::Options {
                 Response::new(Status::NO_CONTENT).with_header("allow", routes.allow_header())
             } else {
@@ -423,62 +429,23 @@ impl<S> Resolved<S> {
         }
 
         // The route-policy phase, and every policy's headers on whatever answers.
-        let refusal = match endpoint.policies.is_empty() {
+        let refusal = match endpoint.stages.is_empty() {
             true => None,
             false => {
                 // Its own future, not part of every request's state machine.
                 let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
-                    Box::pin(run_policies(&endpoint.policies, request, platform));
+                    Box::pin(run_policies(endpoint.stages_in(Phase::Route), request, platform));
                 checking.await.err()
             }
         };
         let mut response = match refusal {
             Some(refusal) => refusal,
-            None => self.answer(endpoint, request, state, platform).await,
+            None => answer(endpoint, request, state, platform).await,
         };
-        for policy in &endpoint.policies {
+        for policy in &endpoint.stages {
             policy.decorate(request, &mut response);
         }
         Outcome::at(Some(index), response)
-    }
-
-    /// The body phase and the handler or upstream: the route's answer.
-    async fn answer(
-        &self,
-        endpoint: &Endpoint<S>,
-        request: &mut Request,
-        state: &S,
-        platform: &dyn Platform,
-    ) -> Response {
-        let limit = self.body_limit(endpoint);
-        // Nothing goes to an upstream on a path that could step out of its base.
-        if endpoint.forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
-            return ApiError::of(
-                kinds::INVALID_PATH,
-                "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
-            )
-            .into_response();
-        }
-        if let Some(forwarder) = endpoint.forwarder.as_ref().filter(|f| f.streams_body()) {
-            // The body is not read: it streams to the upstream, its declared
-            // length checked now and its bytes counted on the way.
-            if let Err(error) = declared_length_within(request, limit) {
-                return error.into_response();
-            }
-            request.body_limit = limit;
-            // Its own future, not part of every request's state machine.
-            let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> =
-                Box::pin(forwarder.forward(request, platform));
-            return forwarding.await;
-        }
-        if let Err(error) = read_body(request, limit).await {
-            return error.into_response();
-        }
-        if let Some(function) = &endpoint.forwarder {
-            let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
-            return invoking.await;
-        }
-        (endpoint.handler)(request, state).await
     }
 
     /// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
@@ -501,9 +468,9 @@ impl<S> Resolved<S> {
     }
 }
 
-/// Runs a route's policies in order; the first refusal answers.
-async fn run_policies(
-    policies: &[std::rc::Rc<dyn RoutePolicy>],
+/// Runs a route's policies of one phase in order; the first refusal answers.
+async fn run_policies<'a>(
+    policies: impl Iterator<Item = &'a std::rc::Rc<dyn RoutePolicy>>,
     request: &mut Request,
     platform: &dyn Platform,
 ) -> Result<(), Response> {
@@ -511,6 +478,52 @@ async fn run_policies(
         policy.check(request, platform).await?;
     }
     Ok(())
+}
+
+/// The body phase, its policies, and the handler or upstream: the route's answer.
+async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, platform: &dyn Platform) -> Response {
+    let limit = endpoint.max_body_bytes;
+    let forwarder = match &endpoint.answer {
+        Answer::Forward(forwarder) => Some(forwarder),
+        Answer::Handler(_) => None,
+    };
+    // Nothing goes to an upstream on a path that could step out of its base.
+    if forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
+        return ApiError::of(
+            kinds::INVALID_PATH,
+            "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
+        )
+        .into_response();
+    }
+    // A policy that reads the body has it read, even for an upstream that streams.
+    if let Some(forwarder) = forwarder.filter(|f| f.streams_body() && !endpoint.body_stages) {
+        // The body is not read: it streams to the upstream, its declared
+        // length checked now and its bytes counted on the way.
+        if let Err(error) = declared_length_within(request, limit) {
+            return error.into_response();
+        }
+        request.body_limit = limit;
+        // Its own future, not part of every request's state machine.
+        let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(forwarder.forward(request, platform));
+        return forwarding.await;
+    }
+    if let Err(error) = read_body(request, limit).await {
+        return error.into_response();
+    }
+    if endpoint.body_stages {
+        let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
+            Box::pin(run_policies(endpoint.stages_in(Phase::Body), request, platform));
+        if let Err(refusal) = checking.await {
+            return refusal;
+        }
+    }
+    match &endpoint.answer {
+        Answer::Forward(function) => {
+            let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
+            invoking.await
+        }
+        Answer::Handler(handler) => handler(request, state).await,
+    }
 }
 
 /// The 413 for a body over the route's limit (read here, or streamed to an upstream).

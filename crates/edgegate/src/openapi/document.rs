@@ -151,7 +151,9 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
     }
     op.untyped_path_params(catch_all);
     for policy in &endpoint.policies {
-        policy.describe(op);
+        for kind in policy.problems() {
+            op.problem(kind);
+        }
     }
     // Any request: a header the gateway cannot pass on, a path parameter
     // that is not UTF-8, a body over the limit, a failure inside.

@@ -2,21 +2,20 @@
 //! randomness for request ids, a log, outbound HTTP ([`fetch`]: JWKS,
 //! upstreams), signature verification ([`crypto`]: the runtime's
 //! WebCrypto, so no RSA or ECDSA code is compiled into the wasm) and
-//! traffic control's counters ([`traffic`]: the rate-limit binding and the
-//! quota Durable Object). The Workers
-//! adapter implements it with the runtime's APIs; host tests with
+//! bindings of any kind, by name and typed interface ([`binding`]). The
+//! Workers adapter implements it with the runtime's APIs; host tests with
 //! [`RecordingPlatform`](crate::testing::RecordingPlatform).
 
+pub mod binding;
 pub mod crypto;
 pub mod fetch;
-pub mod traffic;
 
 use std::future::Future;
 use std::pin::Pin;
 
+pub use binding::{AnyBinding, Binding, BindingKind};
 pub use crypto::{SignatureAlgorithm, VerifyingKey};
 pub use fetch::{FetchError, OutboundRequest, OutboundResponse};
-pub use traffic::{BindingKind, QuotaCount, QuotaWindow};
 
 /// A future the platform answers with; it may borrow the platform.
 pub type PlatformFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -48,17 +47,10 @@ pub trait Platform {
         message: &'a [u8],
         signature: &'a [u8],
     ) -> PlatformFuture<'a, Result<bool, String>>;
-    /// Counts one request under `key` with the rate-limit binding `binding`
-    /// (the Workers Rate Limiting API): whether it is within the limit. An
-    /// error when the binding fails or is missing.
-    fn rate_limit<'a>(&'a self, binding: &'a str, key: &'a str) -> PlatformFuture<'a, Result<bool, String>>;
-    /// Counts one request under `key` in each of `windows`, in the quota
-    /// Durable Object behind `binding` (one object per key), if every window
-    /// has room; answers the counts. An error when the object cannot be reached.
-    fn count_quota<'a>(
-        &'a self,
-        binding: &'a str,
-        key: &'a str,
-        windows: &'a [QuotaWindow],
-    ) -> PlatformFuture<'a, Result<QuotaCount, String>>;
+    /// The binding `name` as the interface `interface` (a [`Binding`]'s
+    /// `TypeId`), as a `Box<Rc<T>>`; `None` when it has none such. Callers
+    /// use the typed [`binding`](trait.Platform.html#method.binding) instead.
+    fn binding_of(&self, _name: &str, _interface: std::any::TypeId) -> Option<AnyBinding> {
+        None
+    }
 }

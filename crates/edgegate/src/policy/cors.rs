@@ -36,11 +36,11 @@ impl CorsSettings {
     /// kilobytes.
     pub fn from_json(value: &Value) -> Result<CorsSettings, String> {
         let mut settings = CorsSettings::default();
-        for (name, member) in crate::config::members(value)? {
+        for (name, member) in crate::setting::members(value)? {
             match name.as_str() {
-                "origins" => settings.origins = Some(crate::config::string_list(name, member)?),
-                "allow_headers" => settings.allow_headers = Some(crate::config::string_list(name, member)?),
-                "expose_headers" => settings.expose_headers = Some(crate::config::string_list(name, member)?),
+                "origins" => settings.origins = Some(crate::setting::string_list(name, member)?),
+                "allow_headers" => settings.allow_headers = Some(crate::setting::string_list(name, member)?),
+                "expose_headers" => settings.expose_headers = Some(crate::setting::string_list(name, member)?),
                 "allow_credentials" => {
                     settings.allow_credentials = Some(member.as_bool().ok_or("`allow_credentials` must be true or false")?)
                 }

@@ -16,5 +16,9 @@ pub use access::{any_of, api_key, jwt, public, Access, Guard, Principal, Scheme}
 pub use api_key::ApiKeys;
 pub use cors::{CorsPolicy, CorsSettings};
 pub use ip_rules::IpRules;
-pub use route_policy::{PolicyFuture, RoutePolicy};
+pub use route_policy::{Build, Phase, PolicyFuture, PolicySpec, RoutePolicy, Setting};
 pub use traffic::{quota, rate_limit};
+
+/// The settings of the built-in route policies, one line each: loaded with
+/// the gateway's own, and listed in [`crate::config::SETTING_NAMES`].
+pub const SETTINGS: &[Setting] = &[traffic::rate_limit::SETTING, traffic::quota::SETTING];

@@ -1,9 +1,18 @@
-//! The route-policy phase: checks a route runs after access and before its
-//! body is read. Traffic control (rate limits, quotas) lives here, and any
-//! rule that needs to know who is calling but not what they sent.
+//! The route-policy phase: checks a route runs after access (and, for a
+//! policy in the [`Phase::Body`] slot, after its body is read). Traffic
+//! control (rate limits, quotas) lives here, a request signature check, and
+//! any rule that needs to know who is calling.
 //!
-//! A new policy is one type in its own file implementing [`RoutePolicy`],
-//! and one line on the routes it guards:
+//! A policy is two parts, in one file:
+//! - its **spec** ([`PolicySpec`]): what a route says (`rate_limit("PER_CLIENT")`),
+//!   a plain value. When the gateway is built it names the settings it
+//!   reads, parses them, names the bindings it calls, and builds its stage —
+//!   or says what is wrong (the gateway then refuses every request);
+//! - its **stage** ([`RoutePolicy`]): the run-time part, built once per
+//!   isolate and shared by every request of its routes.
+//!
+//! A policy without settings is its own spec: implement [`RoutePolicy`] and
+//! add it with one line on the routes it guards:
 //!
 //! ```ignore
 //! Route::post("/orders", orders::create).api_key().policy(BusinessHours::new(9, 17))
@@ -12,28 +21,49 @@
 //!
 //! The gateway keeps the order, which is a security property: a preflight
 //! never reaches the phase, IP rules and access have passed (the principal is
-//! in the request's extensions), and not a byte of the body has been read.
-//! A route's policies run in the order declared (a group's first); the first
-//! refusal answers. Every policy of the route then adds its headers to
-//! whatever answers — the handler, the upstream, an error, a refusal.
+//! in the request's extensions), and a [`Phase::Route`] policy runs before a
+//! byte of the body is read. A route's policies run in the order declared (a
+//! group's first); the first refusal answers. Every policy of the route then
+//! adds its headers to whatever answers — the handler, the upstream, an
+//! error, a refusal.
 
+use std::any::{Any, TypeId};
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
-use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
 use crate::platform::{BindingKind, Platform};
+use crate::problem::ProblemKind;
+use crate::setting::ConfigError;
 
 /// What [`RoutePolicy::check`] answers: go on, or this response now.
 pub type PolicyFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Response>> + 'a>>;
 
-/// One check of the route-policy phase. Built once (in the route table, so
-/// once per isolate) and shared by every request of its routes.
+/// Where in the request a policy's stage runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// After access, before the body is read (traffic control): a refusal
+    /// costs no body read.
+    Route,
+    /// After the body is read within the route's limit, before the handler
+    /// or upstream (a signature over the body). An upstream route with such a
+    /// policy gets the body read, not streamed.
+    Body,
+}
+
+/// A policy's run-time part (its stage): built once per isolate and shared
+/// by every request of its routes.
 pub trait RoutePolicy {
     /// Lets the request go on (`Ok`), or answers it now (a problem response,
     /// typically). It may wait (a limiter's count) and may leave what it
     /// learned in `request.extensions` for handlers and the access log.
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a>;
+
+    /// Its slot: [`Phase::Route`] unless it reads the body.
+    fn phase(&self) -> Phase {
+        Phase::Route
+    }
 
     /// The request headers it reads beyond the gateway's own
     /// (`gateway::READ_HEADERS`): a route with such a policy gets every
@@ -46,29 +76,143 @@ pub trait RoutePolicy {
     /// Adds to the response, whatever answered the request past this phase
     /// (`RateLimit-Policy`, say). Nothing by default.
     fn decorate(&self, _request: &Request, _response: &mut Response) {}
+}
 
-    /// Takes its values from the settings, once, when the gateway is built
-    /// (a limiter's numbers, say). An error makes the gateway refuse every
-    /// request (the misconfiguration 500), as any invalid setting does.
-    fn configure(&self, _settings: &Settings) -> Result<(), ConfigError> {
-        Ok(())
+/// A setting a policy reads, as the deployment names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// Its name in `[vars]` or the secrets (`RATE_LIMITS`).
+    pub name: &'static str,
+    /// It is a JSON object whose entries routes name (`rate_limit("L")`
+    /// names `RATE_LIMITS.L`): an entry no route names is reported as the
+    /// typo it likely is.
+    pub named: bool,
+}
+
+/// A policy as a route declares it: a plain value that, when the gateway
+/// is built, reads its settings, names its bindings and builds its stage.
+pub trait PolicySpec {
+    /// The settings it reads (loaded with the gateway's own, and listed for
+    /// the deployment's check of its `[vars]`).
+    fn settings(&self) -> &'static [Setting] {
+        &[]
     }
 
-    /// The runtime bindings it calls, with what each must be: the adapter
-    /// checks them when the worker starts, and `cargo test` against the
-    /// deployment's `wrangler.toml`. Asked after [`RoutePolicy::configure`].
-    fn bindings(&self) -> Vec<(String, BindingKind)> {
+    /// Its stage, from the settings and bindings `build` gives; or what is
+    /// wrong with them (reported with every other misconfiguration).
+    fn build(self: Rc<Self>, build: &mut Build<'_>) -> Result<Rc<dyn RoutePolicy>, ConfigError>;
+
+    /// The problems it answers with, for the OpenAPI document (a 429, say).
+    fn problems(&self) -> Vec<ProblemKind> {
         Vec::new()
     }
+}
 
-    /// The entry of a named setting it uses (`("RATE_LIMITS", "PER_CLIENT")`),
-    /// so an entry no route uses is reported as the typo it likely is.
-    fn uses(&self) -> Option<(&'static str, &str)> {
-        None
+/// A policy without settings or bindings is its own spec.
+impl<P: RoutePolicy + 'static> PolicySpec for P {
+    fn build(self: Rc<Self>, _: &mut Build<'_>) -> Result<Rc<dyn RoutePolicy>, ConfigError> {
+        Ok(self)
+    }
+}
+
+/// Each policy setting parsed so far, by name and type (`Err`: its
+/// messages are reported).
+pub(crate) type Parsed = Vec<(&'static str, TypeId, Result<Rc<dyn Any>, ()>)>;
+
+/// What a spec is built with: its settings (each parsed once per gateway,
+/// whichever route asks first), and where it names its bindings.
+pub struct Build<'a> {
+    pub(crate) route: &'a str,
+    pub(crate) texts: &'a [(&'static str, String)],
+    pub(crate) parsed: &'a mut Parsed,
+    pub(crate) errors: &'a mut Vec<ConfigError>,
+    pub(crate) bindings: &'a mut Vec<(String, BindingKind)>,
+    pub(crate) uses: &'a mut Vec<(&'static str, String)>,
+    pub(crate) defined: &'a dyn Fn(&str, &str) -> bool,
+}
+
+impl Build<'_> {
+    /// The route being built, for messages (`/items`).
+    pub fn route(&self) -> &str {
+        self.route
     }
 
-    /// The answers it adds to its routes' OpenAPI operations (a 429, say).
-    /// Host only; nothing by default.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(&self, _op: &mut crate::openapi::Operation) {}
+    /// `setting` as `parse` reads it from its text (`None` when it is not
+    /// set), parsed once for every route that asks. Each message `parse`
+    /// returns is reported under the setting's name, once; the error then
+    /// returned says only that (the spec's build returns it as it is).
+    pub fn setting<T: 'static>(
+        &mut self,
+        setting: Setting,
+        parse: fn(Option<&str>) -> Result<T, Vec<String>>,
+    ) -> Result<Rc<T>, ConfigError> {
+        let wanted = TypeId::of::<T>();
+        let found = self
+            .parsed
+            .iter()
+            .find(|(name, ty, _)| *name == setting.name && *ty == wanted);
+        let parsed = match found {
+            Some((_, _, parsed)) => parsed.clone(),
+            None => {
+                let text = self
+                    .texts
+                    .iter()
+                    .find(|(name, _)| *name == setting.name)
+                    .map(|(_, t)| t.as_str());
+                let parsed = match parse(text) {
+                    Ok(value) => Ok(Rc::new(value) as Rc<dyn Any>),
+                    Err(messages) => {
+                        for message in messages {
+                            self.errors.push(ConfigError {
+                                setting: setting.name.to_owned(),
+                                message,
+                            });
+                        }
+                        Err(())
+                    }
+                };
+                self.parsed.push((setting.name, wanted, parsed.clone()));
+                parsed
+            }
+        };
+        match parsed {
+            Ok(value) => Ok(value.downcast::<T>().expect("parsed as T")),
+            // Reported above: an error without a message is not reported twice.
+            Err(()) => Err(ConfigError {
+                setting: setting.name.to_owned(),
+                message: String::new(),
+            }),
+        }
+    }
+
+    /// Whether `setting` has a value in this deployment.
+    pub fn is_set(&self, setting: Setting) -> bool {
+        self.texts.iter().any(|(name, _)| *name == setting.name)
+    }
+
+    /// Records that this route names the entry `entry` of a
+    /// [`named`](Setting::named) setting.
+    pub fn uses_entry(&mut self, setting: Setting, entry: &str) {
+        self.uses.push((setting.name, entry.to_owned()));
+    }
+
+    /// Whether the gateway's own named setting `setting` (`JWT_PROVIDERS`,
+    /// `UPSTREAMS`, `CORS_PROFILES`, `IP_RULES`) defines `entry`.
+    pub fn defines(&self, setting: &str, entry: &str) -> bool {
+        (self.defined)(setting, entry)
+    }
+
+    /// Names a binding the stage calls, with what it must be: the adapter
+    /// checks it when the worker starts, `cargo test` against `wrangler.toml`.
+    pub fn bind(&mut self, name: &str, kind: BindingKind) {
+        self.bindings.push((name.to_owned(), kind));
+    }
+
+    /// An error of `setting` for this spec.
+    pub fn error(&self, setting: Setting, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            setting: setting.name.to_owned(),
+            message: message.into(),
+        }
+    }
 }

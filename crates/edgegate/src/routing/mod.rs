@@ -14,27 +14,23 @@ pub use route::{Group, Route};
 
 use crate::handler::BoxedHandler;
 use crate::http::{Method, MethodSet};
-use crate::policy::{Guard, RoutePolicy};
-use crate::upstream::forward::Forwarder;
+use crate::policy::{PolicySpec, Setting};
 use crate::upstream::Upstream;
 
-/// What one method on one path runs, and under which policy.
+/// What one method on one path runs, and under which policy, as declared.
 pub struct Endpoint<S> {
-    pub(crate) handler: BoxedHandler<S>,
+    /// The handler (none on a route that forwards to an upstream).
+    pub(crate) handler: Option<BoxedHandler<S>>,
     /// The handler reads headers beyond the gateway's own: it needs them all.
     pub reads_all_headers: bool,
     /// Who may call it.
     pub access: Access,
-    /// `access` resolved against the configured authenticators, by the gateway.
-    pub(crate) guard: Guard,
     /// A limit this route sets in code (else the global `MAX_BODY_BYTES`).
     pub max_body_bytes: Option<usize>,
     /// The upstream this route forwards to instead of running a handler.
     pub upstream: Option<Upstream>,
-    /// `upstream` resolved against its address, by the gateway.
-    pub(crate) forwarder: Option<Rc<Forwarder>>,
-    /// The route-policy phase's checks, in order (a group's first).
-    pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
+    /// The policies' specs, in order (a group's first).
+    pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
     /// What the OpenAPI document says beyond the types (host only).
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub(crate) doc: crate::openapi::RouteDoc,
@@ -65,15 +61,9 @@ impl<S> PathRoutes<S> {
     /// `Allow` names (as API Gateway's `ANY`): an extension method (`PROPFIND`,
     /// `QUERY`, `TRACE`) is a 405 unless a route names it.
     pub fn endpoint(&self, method: &Method) -> Option<&Endpoint<S>> {
-        let declared = |wanted: &Method| self.by_method.iter().find(|(m, _)| m == wanted).map(|(_, e)| e);
-        if let Some(endpoint) = declared(method) {
-            return Some(endpoint);
-        }
-        match method {
-            Method::Head => declared(&Method::Get).or(self.any.as_ref()),
-            Method::Options | Method::Other(_) => None,
-            _ => self.any.as_ref(),
-        }
+        self.endpoints()
+            .nth(self.endpoint_index(method)?)
+            .map(|(_, endpoint)| endpoint)
     }
 
     /// `Allow` as sent with 405 and plain OPTIONS answers; built once.
@@ -81,8 +71,18 @@ impl<S> PathRoutes<S> {
         &self.allow_header
     }
 
-    pub(crate) fn endpoints_mut(&mut self) -> impl Iterator<Item = &mut Endpoint<S>> {
-        self.by_method.iter_mut().map(|(_, e)| e).chain(self.any.iter_mut())
+    /// Where [`PathRoutes::endpoint`]'s answer stands in [`PathRoutes::endpoints`].
+    pub(crate) fn endpoint_index(&self, method: &Method) -> Option<usize> {
+        let declared = |wanted: &Method| self.by_method.iter().position(|(m, _)| m == wanted);
+        let any = self.any.as_ref().map(|_| self.by_method.len());
+        if let Some(index) = declared(method) {
+            return Some(index);
+        }
+        match method {
+            Method::Head => declared(&Method::Get).or(any),
+            Method::Options | Method::Other(_) => None,
+            _ => any,
+        }
     }
 
     /// Every endpoint on this path with its method (`None` for the `ANY` route).
@@ -187,13 +187,10 @@ impl<S> RouteTable<S> {
             }
             let endpoint = Endpoint {
                 handler: route.handler,
-                reads_all_headers: route.reads_all_headers
-                    || route.policies.iter().any(|policy| !policy.reads_headers().is_empty()),
+                reads_all_headers: route.reads_all_headers,
                 access,
-                guard: Guard::Open,
                 max_body_bytes: route.max_body_bytes,
                 upstream: route.upstream,
-                forwarder: None,
                 policies: route.policies,
                 doc: route.doc,
                 #[cfg(not(target_arch = "wasm32"))]
@@ -253,8 +250,20 @@ impl<S> RouteTable<S> {
         &self.paths
     }
 
-    pub(crate) fn paths_mut(&mut self) -> &mut [PathRoutes<S>] {
-        &mut self.paths
+    /// The settings its routes' policies read beyond the built-in ones
+    /// (what [`crate::gateway::Gateway::configured`] loads).
+    pub fn policy_settings(&self) -> Vec<Setting> {
+        let mut settings: Vec<Setting> = Vec::new();
+        for routes in &self.paths {
+            for (_, endpoint) in routes.endpoints() {
+                for setting in endpoint.policies.iter().flat_map(|spec| spec.settings()) {
+                    if !settings.contains(setting) && !crate::policy::SETTINGS.contains(setting) {
+                        settings.push(*setting);
+                    }
+                }
+            }
+        }
+        settings
     }
 
     /// The index of a path template.

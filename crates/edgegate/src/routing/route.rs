@@ -5,7 +5,7 @@ use std::rc::Rc;
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::{Method, Status};
 use crate::openapi::{Documented, RouteDoc};
-use crate::policy::{Access, RoutePolicy};
+use crate::policy::{Access, PolicySpec};
 use crate::problem::ProblemKind;
 use crate::upstream::Upstream;
 
@@ -32,7 +32,8 @@ use crate::upstream::Upstream;
 pub struct Route<S> {
     pub(crate) method: Option<Method>,
     pub(crate) path: String,
-    pub(crate) handler: BoxedHandler<S>,
+    /// None on a route that forwards to an upstream.
+    pub(crate) handler: Option<BoxedHandler<S>>,
     pub(crate) reads_all_headers: bool,
     pub(crate) access: Option<Access>,
     pub(crate) max_body_bytes: Option<usize>,
@@ -43,7 +44,7 @@ pub struct Route<S> {
     /// Where the route forwards to, instead of running its handler.
     pub(crate) upstream: Option<Upstream>,
     /// The route-policy phase's checks (see [`crate::policy::route_policy`]).
-    pub(crate) policies: Vec<Rc<dyn RoutePolicy>>,
+    pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
     /// What the OpenAPI document says beyond the types (host only).
     pub(crate) doc: RouteDoc,
     /// The handler's types' part of its OpenAPI operation (host only).
@@ -64,7 +65,7 @@ impl<S: 'static> Route<S> {
     /// A route for one method, or for every method when `method` is `None` (`ANY`).
     pub fn new<Args, H: Handler<S, Args>>(method: Option<Method>, path: &str, handler: H) -> Route<S> {
         #[allow(unused_mut)]
-        let mut route = Route::of_boxed(method, path, boxed(handler), H::READS_ALL_HEADERS);
+        let mut route = Route::of_boxed(method, path, Some(boxed(handler)), H::READS_ALL_HEADERS);
         #[cfg(not(target_arch = "wasm32"))]
         {
             route.describe = H::describe;
@@ -75,7 +76,12 @@ impl<S: 'static> Route<S> {
     /// The part of [`Route::new`] that does not depend on the handler's
     /// type: one copy in the wasm, not one per route.
     #[inline(never)]
-    fn of_boxed(method: Option<Method>, path: &str, handler: BoxedHandler<S>, reads_all_headers: bool) -> Route<S> {
+    fn of_boxed(
+        method: Option<Method>,
+        path: &str,
+        handler: Option<BoxedHandler<S>>,
+        reads_all_headers: bool,
+    ) -> Route<S> {
         Route {
             method,
             path: path.to_owned(),
@@ -96,13 +102,9 @@ impl<S: 'static> Route<S> {
     /// A route for one method (every method when `None`) that forwards to
     /// `upstream` (see [`crate::upstream`]) after its policies.
     pub fn to(method: Option<Method>, path: &str, upstream: Upstream) -> Route<S> {
-        // The handler is never called: the gateway forwards instead. The
-        // upstream gets every header (less hop-by-hop and credentials).
-        async fn forwarded() -> crate::problem::ApiError {
-            crate::problem::ApiError::internal("an upstream route's handler ran")
-        }
-        let mut route = Route::new(method, path, forwarded);
-        route.reads_all_headers = true;
+        // No handler: the gateway forwards. The upstream gets every header
+        // (less hop-by-hop and credentials).
+        let mut route = Route::of_boxed(method, path, None, true);
         route.upstream = Some(upstream);
         route
     }
@@ -144,9 +146,10 @@ impl<S: 'static> Route<S> {
         self.access(Access::ApiKey)
     }
 
-    /// Adds a check of the route-policy phase (after access, before the
-    /// body: see [`crate::policy::route_policy`]), after those already added.
-    pub fn policy(mut self, policy: impl RoutePolicy + 'static) -> Route<S> {
+    /// Adds a policy (after access; see [`crate::policy::route_policy`]),
+    /// after those already added: a spec (`rate_limit("L")`), or a
+    /// [`crate::policy::RoutePolicy`] without settings.
+    pub fn policy(mut self, policy: impl PolicySpec + 'static) -> Route<S> {
         self.policies.push(Rc::new(policy));
         self
     }
@@ -226,7 +229,7 @@ pub struct Group {
     max_body_bytes: Option<usize>,
     cors: Option<String>,
     ip_rules: Option<String>,
-    policies: Vec<Rc<dyn RoutePolicy>>,
+    policies: Vec<Rc<dyn PolicySpec>>,
     problems: Vec<ProblemKind>,
 }
 
@@ -265,7 +268,7 @@ impl Group {
 
     /// A check of the route-policy phase for every route of the group, run
     /// before the routes' own.
-    pub fn policy(mut self, policy: impl RoutePolicy + 'static) -> Group {
+    pub fn policy(mut self, policy: impl PolicySpec + 'static) -> Group {
         self.policies.push(Rc::new(policy));
         self
     }

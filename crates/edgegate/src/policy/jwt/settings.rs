@@ -83,11 +83,11 @@ impl ProviderConfig {
                     Ok(keys) if !keys.is_empty() => inline = Some(value),
                     _ => return wrong("a key set (`{\"keys\": [..]}`) with a usable signing key"),
                 },
-                "audiences" => match crate::config::strings(&value) {
+                "audiences" => match crate::setting::strings(&value) {
                     Some(list) if !list.is_empty() && list.iter().all(|a| !a.is_empty()) => config.audiences = list,
                     _ => return wrong("a list of at least one audience"),
                 },
-                "algorithms" => match crate::config::strings(&value).map(|names| {
+                "algorithms" => match crate::setting::strings(&value).map(|names| {
                     names
                         .iter()
                         .map(|n| SignatureAlgorithm::from_name(n))

@@ -26,9 +26,9 @@ pub mod quota;
 pub mod rate_limit;
 pub mod settings;
 
-pub use quota::{quota, Quota};
-pub use rate_limit::{rate_limit, RateLimit};
-pub use settings::{LimiterSettings, QuotaPlan, Quotas};
+pub use quota::{quota, Quota, QuotaCount, QuotaCounter};
+pub use rate_limit::{rate_limit, RateLimit, RateLimiter};
+pub use settings::{LimiterSettings, QuotaPlan, QuotaWindow, Quotas};
 
 use std::fmt::Write;
 

@@ -3,23 +3,58 @@
 //! counts one request at a time, so concurrent requests never pass a quota
 //! by even one). `QUOTAS` gives each principal's numbers and the default.
 
-use std::cell::OnceCell;
+use std::rc::Rc;
 
-use super::settings::window_name;
+use super::settings::{window_name, QuotaWindow};
 use super::{bounded, counter_failed, principal_key, too_many, QuotaPlan, Quotas};
-use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
-use crate::platform::{BindingKind, Platform};
-use crate::policy::{PolicyFuture, Principal, RoutePolicy};
-use crate::problem::kinds;
+use crate::platform::{Binding, BindingKind, Platform, PlatformFuture};
+use crate::policy::{Build, PolicyFuture, PolicySpec, Principal, RoutePolicy, Setting};
+use crate::problem::{kinds, ProblemKind};
+use crate::setting::{named_policies, ConfigError};
 
-/// A route policy counting quotas in the Durable Object behind a binding.
-/// Built by [`quota`]; given `QUOTAS` when the gateway is built.
+/// `QUOTAS`: each principal's quota, and the default.
+pub const SETTING: Setting = Setting {
+    name: "QUOTAS",
+    named: false,
+};
+
+/// The quota Durable Object namespace, as the policy calls it.
+pub trait QuotaCounter {
+    /// Counts one request under `key` in each of `windows`, in the object
+    /// for `key`, if every window has room; answers the counts. An error
+    /// when the object cannot be reached (or does not answer in time).
+    fn count<'a>(&'a self, key: &'a str, windows: &'a [QuotaWindow]) -> PlatformFuture<'a, Result<QuotaCount, String>>;
+}
+
+impl Binding for dyn QuotaCounter {
+    const KIND: BindingKind = BindingKind::DurableObject;
+}
+
+/// What the quota object answered: whether the request was admitted (then
+/// it was counted in every window; otherwise in none), and per window, in
+/// the order asked, how many it has counted and how many seconds are left
+/// until the window resets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaCount {
+    /// Whether the request was admitted (and counted).
+    pub admitted: bool,
+    /// Per window, in the order asked: how many it has counted, and the seconds until it resets.
+    pub windows: Vec<(u64, u32)>,
+}
+
+/// A route policy counting quotas in the Durable Object behind a binding,
+/// as a route declares it ([`quota`]); built with `QUOTAS`.
+#[derive(Debug, Clone)]
 pub struct Quota {
     binding: String,
     fail_closed: bool,
-    /// From `QUOTAS`, once the gateway is built.
-    quotas: OnceCell<Quotas>,
+}
+
+/// A [`Quota`] built: the plans it counts against.
+struct QuotaStage {
+    spec: Quota,
+    quotas: Rc<Quotas>,
 }
 
 /// Counts each request against its principal's quota (`QUOTAS`), in the
@@ -58,7 +93,6 @@ pub fn quota(binding: &str) -> Quota {
     Quota {
         binding: binding.to_owned(),
         fail_closed: false,
-        quotas: OnceCell::new(),
     }
 }
 
@@ -98,25 +132,27 @@ impl Quota {
     }
 }
 
-impl Quota {
+impl QuotaStage {
     /// The plan `request`'s principal is counted under (no windows: no quota).
     fn plan(&self, request: &Request) -> &QuotaPlan {
-        static NONE: QuotaPlan = QuotaPlan::none();
-        self.quotas
-            .get()
-            .map_or(&NONE, |quotas| quotas.plan_for(Principal::of(request)))
+        self.quotas.plan_for(Principal::of(request))
     }
 }
 
-impl RoutePolicy for Quota {
+impl RoutePolicy for QuotaStage {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
             let windows = &self.plan(request).windows;
             if windows.is_empty() {
                 return Ok(());
             }
+            let fail_closed = self.spec.fail_closed;
             let key = bounded(format!("quota:{}", principal_key(request)));
-            let count = match platform.count_quota(&self.binding, &key, windows).await {
+            let counted = match platform.binding::<dyn QuotaCounter>(&self.spec.binding) {
+                Ok(counter) => counter.count(&key, windows).await,
+                Err(cause) => Err(cause),
+            };
+            let count = match counted {
                 Ok(count) if count.windows.len() == windows.len() => count,
                 Ok(_) => {
                     return counter_failed(
@@ -124,10 +160,10 @@ impl RoutePolicy for Quota {
                         platform,
                         "quota",
                         "the quota object answered the wrong number of windows",
-                        self.fail_closed,
+                        fail_closed,
                     )
                 }
-                Err(cause) => return counter_failed(request, platform, "quota", &cause, self.fail_closed),
+                Err(cause) => return counter_failed(request, platform, "quota", &cause, fail_closed),
             };
             let left: Vec<(u64, u32)> = windows
                 .iter()
@@ -168,31 +204,59 @@ impl RoutePolicy for Quota {
             }
         }
     }
+}
 
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(&self, op: &mut crate::openapi::Operation) {
-        op.problem(kinds::QUOTA_EXCEEDED);
-        if self.fail_closed {
-            op.problem(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
-        }
+/// `QUOTAS` as the policy reads it; required once a route counts quotas.
+fn parse(text: Option<&str>) -> Result<Option<Quotas>, Vec<String>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    named_policies(Some(text), "{\"per_day\": n, \"per_minute\": n}")
+        .and_then(Quotas::from_json)
+        .map(Some)
+        .map_err(|message| vec![message])
+}
+
+impl PolicySpec for Quota {
+    fn settings(&self) -> &'static [Setting] {
+        &[SETTING]
     }
 
-    fn configure(&self, settings: &Settings) -> Result<(), ConfigError> {
-        let Some(quotas) = &settings.quotas else {
-            return Err(ConfigError {
-                setting: "QUOTAS".into(),
-                message: format!(
-                    "routes count quotas in `{}`, but QUOTAS is not set (`{{\"default\": {{}}}}` for none)",
-                    self.binding
-                ),
-            });
+    fn build(self: Rc<Self>, build: &mut Build<'_>) -> Result<Rc<dyn RoutePolicy>, ConfigError> {
+        let quotas = build.setting(SETTING, parse)?;
+        let Some(quotas) = quotas.as_ref() else {
+            let message = format!(
+                "routes count quotas in `{}`, but QUOTAS is not set (`{{\"default\": {{}}}}` for none)",
+                self.binding
+            );
+            return Err(build.error(SETTING, message));
         };
-        // A group's policy is configured once per route: the first sets it.
-        self.quotas.get_or_init(|| quotas.clone());
-        Ok(())
+        // A plan for a provider's subjects names a provider that exists (a
+        // typo would silently leave those callers on the default).
+        let unknown: Vec<String> = quotas
+            .providers()
+            .filter(|provider| !build.defines("JWT_PROVIDERS", provider))
+            .map(|provider| format!("`{provider}`"))
+            .collect();
+        if !unknown.is_empty() {
+            let message = format!(
+                "names the token provider {}, which JWT_PROVIDERS does not define",
+                unknown.join(", ")
+            );
+            return Err(build.error(SETTING, message));
+        }
+        build.bind(&self.binding, BindingKind::DurableObject);
+        Ok(Rc::new(QuotaStage {
+            spec: (*self).clone(),
+            quotas: Rc::new(quotas.clone()),
+        }))
     }
 
-    fn bindings(&self) -> Vec<(String, BindingKind)> {
-        vec![(self.binding.clone(), BindingKind::DurableObject)]
+    fn problems(&self) -> Vec<ProblemKind> {
+        let mut problems = vec![kinds::QUOTA_EXCEEDED];
+        if self.fail_closed {
+            problems.push(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
+        }
+        problems
     }
 }

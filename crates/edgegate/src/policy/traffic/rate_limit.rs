@@ -3,14 +3,31 @@
 //! repeats its numbers for `RateLimit-Policy` (the binding keeps them to
 //! itself), and `cargo test` checks the two agree.
 
-use std::cell::OnceCell;
+use std::rc::Rc;
 
 use super::{client_key, counter_failed, principal_key, sf_string, too_many, until_window_ends, LimiterSettings};
-use crate::config::{ConfigError, Settings};
 use crate::http::{Request, Response};
-use crate::platform::{BindingKind, Platform};
-use crate::policy::{PolicyFuture, RoutePolicy};
-use crate::problem::kinds;
+use crate::platform::{Binding, BindingKind, Platform, PlatformFuture};
+use crate::policy::{Build, PolicyFuture, PolicySpec, RoutePolicy, Setting};
+use crate::problem::{kinds, ProblemKind};
+use crate::setting::{named_entries, ConfigError, Named};
+
+/// `RATE_LIMITS`: each limiter's numbers, as its `[[ratelimits]]` entry has them.
+pub const SETTING: Setting = Setting {
+    name: "RATE_LIMITS",
+    named: true,
+};
+
+/// The Workers Rate Limiting binding, as the policy calls it.
+pub trait RateLimiter {
+    /// Counts one request under `key`: whether it is within the limit. An
+    /// error when the binding fails (or does not answer in time).
+    fn limit<'a>(&'a self, key: &'a str) -> PlatformFuture<'a, Result<bool, String>>;
+}
+
+impl Binding for dyn RateLimiter {
+    const KIND: BindingKind = BindingKind::RateLimit;
+}
 
 /// What a limited request is counted under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +40,22 @@ enum CountBy {
     Fixed(String),
 }
 
-/// A route policy counting requests with a rate-limit binding. Built by
-/// [`rate_limit`]; given its numbers from `RATE_LIMITS` when the gateway is built.
+/// A route policy counting requests with a rate-limit binding, as a route
+/// declares it ([`rate_limit`]); built with its numbers from `RATE_LIMITS`.
+#[derive(Debug, Clone)]
 pub struct RateLimit {
     binding: String,
     by: CountBy,
     fail_closed: bool,
-    /// From `RATE_LIMITS`, once the gateway is built.
-    settings: OnceCell<LimiterSettings>,
-    /// `"name";q=100;w=60`, made once (empty when the limiter is off).
-    policy_header: OnceCell<String>,
+}
+
+/// A [`RateLimit`] built: its numbers, and its `RateLimit-Policy` value.
+struct RateLimitStage {
+    spec: RateLimit,
+    limit: u32,
+    period: u32,
+    /// `"name";q=100;w=60`, made once.
+    policy_header: String,
 }
 
 /// Counts each request with the rate-limit binding `binding`, per principal
@@ -64,8 +87,6 @@ pub fn rate_limit(binding: &str) -> RateLimit {
         binding: binding.to_owned(),
         by: CountBy::Principal,
         fail_closed: false,
-        settings: OnceCell::new(),
-        policy_header: OnceCell::new(),
     }
 }
 
@@ -174,84 +195,103 @@ impl RateLimit {
     }
 }
 
-impl RoutePolicy for RateLimit {
+impl RoutePolicy for RateLimitStage {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
-            let Some(&LimiterSettings::On { limit, period }) = self.settings.get() else {
-                return Ok(()); // "off" in this deployment
+            let (limit, period, binding) = (self.limit, self.period, &self.spec.binding);
+            let key = self.spec.key(request);
+            let counted = match platform.binding::<dyn RateLimiter>(binding) {
+                Ok(limiter) => limiter.limit(&key).await,
+                Err(cause) => Err(cause),
             };
-            let key = self.key(request);
-            match platform.rate_limit(&self.binding, &key).await {
+            match counted {
                 Ok(true) => Ok(()),
                 Ok(false) => {
                     let retry_after = until_window_ends(platform.now_ms(), period);
                     let detail = format!(
                         "Over this route's rate limit of {limit} requests per {period} seconds. Retry after {retry_after} seconds."
                     );
-                    let refused_by = format!("rate_limit:{}", self.binding);
+                    let refused_by = format!("rate_limit:{binding}");
                     Err(too_many(request, kinds::RATE_LIMITED, detail, refused_by, retry_after))
                 }
                 Err(cause) => {
-                    let what = format!("rate_limit:{}", self.binding);
-                    counter_failed(request, platform, &what, &cause, self.fail_closed)
+                    let what = format!("rate_limit:{binding}");
+                    counter_failed(request, platform, &what, &cause, self.spec.fail_closed)
                 }
             }
         })
     }
 
     fn decorate(&self, _request: &Request, response: &mut Response) {
-        if let Some(header) = self.policy_header.get().filter(|h| !h.is_empty()) {
-            response.append_to_list("ratelimit-policy", header);
-        }
+        response.append_to_list("ratelimit-policy", &self.policy_header);
+    }
+}
+
+/// A limiter that is off in this deployment: never called, says nothing.
+struct Off;
+
+impl RoutePolicy for Off {
+    fn check<'a>(&'a self, _: &'a mut Request, _: &'a dyn Platform) -> PolicyFuture<'a> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// `RATE_LIMITS` as the policies read it: a JSON object from a binding's
+/// name to `{"limit": n, "period": 10 or 60}` or `"off"`.
+fn parse(text: Option<&str>) -> Result<Named<LimiterSettings>, Vec<String>> {
+    named_entries(
+        text,
+        "{\"limit\": n, \"period\": 10 or 60} or \"off\"",
+        |name| format!("`{name}` "),
+        LimiterSettings::from_json,
+    )
+}
+
+impl PolicySpec for RateLimit {
+    fn settings(&self) -> &'static [Setting] {
+        &[SETTING]
     }
 
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(&self, op: &mut crate::openapi::Operation) {
-        op.problem(kinds::RATE_LIMITED);
-        if self.fail_closed {
-            op.problem(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
-        }
-    }
-
-    fn configure(&self, settings: &Settings) -> Result<(), ConfigError> {
-        let fail = |message: String| ConfigError {
-            setting: "RATE_LIMITS".into(),
-            message,
-        };
+    fn build(self: Rc<Self>, build: &mut Build<'_>) -> Result<Rc<dyn RoutePolicy>, ConfigError> {
         if let CountBy::Fixed(key) = &self.by {
             if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(fail(format!(
+                let message = format!(
                     "a route counts `{}` under a key that is not visible ASCII",
                     self.binding
-                )));
+                );
+                return Err(build.error(SETTING, message));
             }
         }
-        let Some(limiter) = settings.rate_limits.get(&self.binding) else {
-            return Err(fail(format!(
-                "routes name the limiter `{}`, which is not defined here (its limit and period, as its [[ratelimits]] entry has them)",
-                self.binding
-            )));
-        };
-        // A group's policy is configured once per route: the first sets it.
-        self.settings.get_or_init(|| *limiter);
-        self.policy_header.get_or_init(|| match limiter {
-            LimiterSettings::On { limit, period } => {
-                format!("{};q={limit};w={period}", sf_string(&self.binding.to_ascii_lowercase()))
+        build.uses_entry(SETTING, &self.binding);
+        let limiters = build.setting(SETTING, parse)?;
+        match limiters.get(&self.binding) {
+            None => Err(build.error(
+                SETTING,
+                format!(
+                    "routes name the limiter `{}`, which is not defined here (its limit and period, as its [[ratelimits]] entry has them)",
+                    self.binding
+                ),
+            )),
+            // A limiter that is off is never called: it need not be bound.
+            Some(LimiterSettings::Off) => Ok(Rc::new(Off)),
+            Some(&LimiterSettings::On { limit, period }) => {
+                build.bind(&self.binding, BindingKind::RateLimit);
+                let name = sf_string(&self.binding.to_ascii_lowercase());
+                Ok(Rc::new(RateLimitStage {
+                    spec: (*self).clone(),
+                    limit,
+                    period,
+                    policy_header: format!("{name};q={limit};w={period}"),
+                }))
             }
-            LimiterSettings::Off => String::new(),
-        });
-        Ok(())
-    }
-
-    fn bindings(&self) -> Vec<(String, BindingKind)> {
-        // A limiter that is off is never called: it need not be bound.
-        match self.settings.get() {
-            Some(&LimiterSettings::Off) => Vec::new(),
-            _ => vec![(self.binding.clone(), BindingKind::RateLimit)],
         }
     }
 
-    fn uses(&self) -> Option<(&'static str, &str)> {
-        Some(("RATE_LIMITS", &self.binding))
+    fn problems(&self) -> Vec<ProblemKind> {
+        let mut problems = vec![kinds::RATE_LIMITED];
+        if self.fail_closed {
+            problems.push(kinds::TRAFFIC_CONTROL_UNAVAILABLE);
+        }
+        problems
     }
 }

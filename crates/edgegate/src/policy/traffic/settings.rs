@@ -4,10 +4,9 @@
 
 use serde_json::Value;
 
-use crate::config::Named;
-use crate::platform::QuotaWindow;
 use crate::policy::access::Scheme;
 use crate::policy::Principal;
+use crate::setting::Named;
 
 /// One `RATE_LIMITS` entry: the limit and period its binding enforces (the
 /// binding does not tell the worker, and clients are told in
@@ -68,6 +67,16 @@ fn numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u6
         );
     }
     Ok(found)
+}
+
+/// One window a quota counts in: at most `limit` requests per `seconds`,
+/// the windows aligned to the clock (a day starts at 00:00 UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaWindow {
+    /// The window's length, in seconds.
+    pub seconds: u32,
+    /// The most requests it admits.
+    pub limit: u64,
 }
 
 /// One principal's quota: the windows it is counted in (per UTC day, per

@@ -1,0 +1,340 @@
+//! Building the plan: each path's CORS policy and IP rules, each route's
+//! guard, stages and answer, from the declarations and the settings. Names in
+//! code and values in settings must find each other both ways; every
+//! problem is collected, so the log lists all of them at once.
+
+use std::rc::Rc;
+
+use super::{Answer, EndpointPlan, PathPlan, Plan};
+use crate::config::Settings;
+use crate::platform::BindingKind;
+use crate::policy::access::{Access, Authenticator, Guard};
+use crate::policy::jwt::{JwtProvider, ScopedJwt};
+use crate::policy::{Build, CorsPolicy, IpRules, Phase, RoutePolicy, Setting};
+use crate::routing::RouteTable;
+use crate::setting::{named_policies, ConfigError};
+use crate::upstream::forward::Forwarder;
+
+/// A spec built once, whichever of its routes comes first (a group's
+/// policy is one spec shared by its routes).
+type Built = (*const (), Result<Rc<dyn RoutePolicy>, ()>);
+
+/// Compiles `table` with `settings` into the plan the gateway runs, or
+/// every reason it cannot.
+pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec<ConfigError>> {
+    let mut errors = Vec::new();
+    let mut fail = |setting: &str, message: String| {
+        errors.push(ConfigError {
+            setting: setting.into(),
+            message,
+        })
+    };
+
+    let global_cors = CorsPolicy::new(&settings.cors).unwrap_or_else(|message| {
+        fail("CORS", message);
+        CorsPolicy::new(&Default::default()).expect("empty CORS settings are valid")
+    });
+    let global_ip = IpRules::parse(&settings.ip_allow, &settings.ip_deny).unwrap_or_else(|message| {
+        fail("IP_ALLOW/IP_DENY", message);
+        IpRules::default()
+    });
+    // Names in code, values in settings: each side must find the other.
+    let named = |pick: fn(&crate::routing::PathRoutes<S>) -> Option<&String>| -> Vec<&str> {
+        table
+            .paths()
+            .iter()
+            .filter_map(|p| pick(p).map(String::as_str))
+            .collect()
+    };
+    let (cors_named, ip_named) = (named(|p| p.cors.as_ref()), named(|p| p.ip_rules.as_ref()));
+    let mut providers_named = Vec::new();
+    for routes in table.paths() {
+        for (_, endpoint) in routes.endpoints() {
+            endpoint.access.providers(&mut providers_named);
+            if let Some(scope) = endpoint.access.invalid_scope() {
+                fail(
+                    &format!("route {}", routes.template),
+                    format!("the required scope `{scope}` is not a scope token"),
+                );
+            }
+        }
+    }
+    let reads_bearer = !providers_named.is_empty();
+    let mut upstreams_named: Vec<&str> = Vec::new();
+    let mut bindings: Vec<(String, BindingKind, String)> = Vec::new();
+    let mut add_binding = |name: &str, kind: BindingKind, route: &str| {
+        if !bindings.iter().any(|(b, _, _)| b == name) {
+            bindings.push((name.to_owned(), kind, route.to_owned()));
+        }
+    };
+    let defined = |setting: &str, entry: &str| match setting {
+        "JWT_PROVIDERS" => settings.jwt_providers.get(entry).is_some(),
+        "UPSTREAMS" => settings.upstreams.get(entry).is_some(),
+        "CORS_PROFILES" => settings.cors_profiles.get(entry).is_some(),
+        "IP_RULES" => settings.ip_rules.get(entry).is_some(),
+        _ => false,
+    };
+    // Each policy spec builds its stage from its settings and names its bindings.
+    let mut built: Vec<Built> = Vec::new();
+    let mut stages: Vec<Vec<Vec<Rc<dyn RoutePolicy>>>> = Vec::new();
+    let mut parsed = Vec::new();
+    let mut policy_errors: Vec<ConfigError> = Vec::new();
+    let mut uses: Vec<(&'static str, String)> = Vec::new();
+    let mut policy_settings: Vec<Setting> = crate::policy::SETTINGS.to_vec();
+    for routes in table.paths() {
+        let mut path_stages = Vec::new();
+        for (_, endpoint) in routes.endpoints() {
+            match endpoint.upstream.as_ref().map(|u| (u, u.binding())) {
+                Some((_, Some(binding))) => add_binding(binding, BindingKind::Service, &routes.template),
+                Some((upstream, None)) if !upstreams_named.contains(&upstream.name()) => {
+                    upstreams_named.push(upstream.name())
+                }
+                _ => {}
+            }
+            let mut endpoint_stages = Vec::with_capacity(endpoint.policies.len());
+            for spec in &endpoint.policies {
+                for setting in spec.settings() {
+                    if !policy_settings.contains(setting) {
+                        policy_settings.push(*setting);
+                        if !settings.policy_names.contains(&setting.name) {
+                            policy_errors.push(ConfigError {
+                                setting: setting.name.to_owned(),
+                                message: "a route's policy reads it, but it was not loaded: build the gateway with `Gateway::configured` (or load the settings with `Settings::load_with`)".to_owned(),
+                            });
+                        }
+                    }
+                }
+                let key = Rc::as_ptr(spec) as *const ();
+                let stage = match built.iter().find(|(k, _)| *k == key) {
+                    Some((_, stage)) => stage.clone(),
+                    None => {
+                        let mut named_bindings = Vec::new();
+                        let mut build = Build {
+                            route: &routes.template,
+                            texts: &settings.policy_texts,
+                            parsed: &mut parsed,
+                            errors: &mut policy_errors,
+                            bindings: &mut named_bindings,
+                            uses: &mut uses,
+                            defined: &defined,
+                        };
+                        let stage = match Rc::clone(spec).build(&mut build) {
+                            Ok(stage) => Ok(stage),
+                            Err(error) => {
+                                if !error.message.is_empty() && !policy_errors.contains(&error) {
+                                    policy_errors.push(error);
+                                }
+                                Err(())
+                            }
+                        };
+                        for (binding, kind) in named_bindings {
+                            add_binding(&binding, kind, &routes.template);
+                        }
+                        built.push((key, stage.clone()));
+                        stage
+                    }
+                };
+                if let Ok(stage) = stage {
+                    endpoint_stages.push(stage);
+                }
+            }
+            path_stages.push(endpoint_stages);
+        }
+        stages.push(path_stages);
+    }
+    for error in policy_errors {
+        fail(&error.setting, error.message);
+    }
+    // A named policy setting's entries are each named by some route.
+    for setting in policy_settings.iter().filter(|setting| setting.named) {
+        let Some((_, text)) = settings.policy_texts.iter().find(|(name, _)| *name == setting.name) else {
+            continue;
+        };
+        let read_by_a_route = parsed.iter().any(|(name, _, _)| *name == setting.name);
+        let failed = parsed.iter().any(|(name, _, p)| *name == setting.name && p.is_err());
+        match named_policies(Some(text), "values") {
+            Ok(_) if failed => {}
+            Ok(entries) => {
+                for name in entries.names() {
+                    if !uses.iter().any(|(s, used)| *s == setting.name && used == name) {
+                        fail(setting.name, format!("`{name}` is not named by any route (a typo?)"));
+                    }
+                }
+            }
+            Err(message) if !read_by_a_route => fail(setting.name, message),
+            Err(_) => {}
+        }
+    }
+    for (setting, defined, used) in [
+        (
+            "UPSTREAMS",
+            settings.upstreams.names().collect::<Vec<_>>(),
+            &upstreams_named,
+        ),
+        (
+            "JWT_PROVIDERS",
+            settings.jwt_providers.names().collect::<Vec<_>>(),
+            &providers_named,
+        ),
+        (
+            "CORS_PROFILES",
+            settings.cors_profiles.names().collect::<Vec<_>>(),
+            &cors_named,
+        ),
+        ("IP_RULES", settings.ip_rules.names().collect(), &ip_named),
+    ] {
+        for name in &defined {
+            if !used.contains(name) {
+                fail(setting, format!("`{name}` is not named by any route (a typo?)"));
+            }
+        }
+        for name in used.iter() {
+            if !defined.contains(name) {
+                fail(setting, format!("routes name `{name}`, which is not defined here"));
+            }
+        }
+    }
+    let mut paths = Vec::with_capacity(table.paths().len());
+    for routes in table.paths() {
+        let setting = |name: &str| format!("{name} (route {})", routes.template);
+        let cors = routes
+            .cors
+            .as_ref()
+            .and_then(|name| settings.cors_profiles.get(name))
+            .and_then(|profile| match CorsPolicy::new(&settings.cors.overridden_by(profile)) {
+                Ok(policy) => Some(policy),
+                Err(message) => {
+                    fail(&setting("CORS_PROFILES"), message);
+                    None
+                }
+            });
+        let ip = match routes.ip_rules.as_ref().and_then(|name| settings.ip_rules.get(name)) {
+            Some(rules) => IpRules::parse(&rules.allow, &rules.deny).unwrap_or_else(|message| {
+                fail(&setting("IP_RULES"), message);
+                IpRules::default()
+            }),
+            None => IpRules::default(),
+        };
+        paths.push(PathPolicy { cors, ip });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Without API_KEYS, key-protected routes refuse every request.
+    let authenticators = Authenticators {
+        api_keys: Rc::new(settings.api_keys.clone().unwrap_or_default()),
+        jwt: settings
+            .jwt_providers
+            .iter()
+            .map(|(name, config)| (name.to_owned(), Rc::new(JwtProvider::new(name, config.clone()))))
+            .collect(),
+    };
+    let compiled = table
+        .paths()
+        .iter()
+        .zip(paths.into_iter().zip(stages))
+        .map(|(routes, (PathPolicy { cors, ip }, path_stages))| {
+            let endpoints = routes
+                .endpoints()
+                .zip(path_stages)
+                .map(|((_, endpoint), stages)| {
+                    let answer = match (&endpoint.upstream, &endpoint.handler) {
+                        (Some(upstream), _) => {
+                            let base = match upstream.binding() {
+                                // The host only labels a call through a binding.
+                                Some(binding) => format!("https://{}/", binding.to_ascii_lowercase()),
+                                None => settings.upstreams.get(upstream.name()).expect("checked above").clone(),
+                            };
+                            Answer::Forward(Rc::new(Forwarder::new(upstream.clone(), base)))
+                        }
+                        (None, Some(handler)) => Answer::Handler(handler.clone()),
+                        (None, None) => unreachable!("a route has a handler or an upstream"),
+                    };
+                    EndpointPlan {
+                        guard: authenticators.guard(&endpoint.access),
+                        body_stages: stages.iter().any(|stage| stage.phase() == Phase::Body),
+                        reads_all_headers: endpoint.reads_all_headers
+                            || stages.iter().any(|stage| !stage.reads_headers().is_empty()),
+                        stages,
+                        max_body_bytes: endpoint.max_body_bytes.unwrap_or(settings.max_body_bytes),
+                        answer,
+                    }
+                })
+                .collect();
+            PathPlan { cors, ip, endpoints }
+        })
+        .collect();
+    Ok(Plan {
+        table,
+        paths: compiled,
+        global_cors,
+        global_ip,
+        access_log: settings.access_log,
+        problem_type_prefix: settings.problem_type_prefix,
+        reads_bearer,
+        bindings,
+    })
+}
+
+/// One path's policies, resolved.
+struct PathPolicy {
+    cors: Option<CorsPolicy>,
+    ip: IpRules,
+}
+
+/// The authenticators routes can name, each built once and shared.
+struct Authenticators {
+    api_keys: Rc<dyn Authenticator>,
+    /// By provider name; a route table names a few.
+    jwt: Vec<(String, Rc<JwtProvider>)>,
+}
+
+impl Authenticators {
+    /// A route's access as the alternatives the gateway tries, in order. An
+    /// alternative that is public makes the whole route public.
+    fn guard(&self, access: &Access) -> Guard {
+        let mut alternatives = Vec::new();
+        if self.collect(access, &mut alternatives) {
+            Guard::Open
+        } else {
+            Guard::AnyOf(alternatives)
+        }
+    }
+
+    /// Adds `access`'s authenticators; true if it admits anyone.
+    fn collect(&self, access: &Access, into: &mut Vec<Rc<dyn Authenticator>>) -> bool {
+        match access {
+            Access::Public => true,
+            Access::ApiKey => {
+                into.push(self.api_keys.clone());
+                false
+            }
+            Access::Jwt { provider, scopes } => {
+                // Every name was checked against the settings above.
+                let Some((_, jwt)) = self.jwt.iter().find(|(name, _)| name == provider) else {
+                    unreachable!("provider `{provider}` was checked");
+                };
+                let authenticator: Rc<dyn Authenticator> = if scopes.is_empty() {
+                    jwt.clone()
+                } else {
+                    Rc::new(ScopedJwt {
+                        provider: jwt.clone(),
+                        scopes: scopes.clone(),
+                    })
+                };
+                into.push(authenticator);
+                false
+            }
+            Access::AnyOf(alternatives) => {
+                let mut open = false;
+                for alternative in alternatives {
+                    open |= self.collect(alternative, into);
+                }
+                open
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The plan: the route table's declarations compiled with the settings,
+//! once per isolate, into what the gateway runs. Per path, its CORS policy
+//! and IP rules; per route, its guard (access resolved against the
+//! authenticators), its policies' stages in their phase slots, its body
+//! limit, and its answer — the handler, or the upstream call. Nothing in it
+//! changes after it is built; every misconfiguration is collected while
+//! building it ([`build`]).
+
+mod build;
+
+use std::rc::Rc;
+
+use crate::handler::BoxedHandler;
+use crate::http::Method;
+use crate::platform::BindingKind;
+use crate::policy::{CorsPolicy, Guard, IpRules, Phase, RoutePolicy};
+use crate::routing::{PathMatch, RouteTable};
+use crate::upstream::forward::Forwarder;
+
+pub use build::build;
+
+/// The compiled gateway: the declarations it was built from (for matching
+/// paths), and what runs for each.
+pub struct Plan<S> {
+    /// The declarations: matching, templates and `Allow` come from here.
+    pub(crate) table: RouteTable<S>,
+    /// Per path of `table`, by the same index.
+    pub(crate) paths: Vec<PathPlan<S>>,
+    pub(crate) global_cors: CorsPolicy,
+    pub(crate) global_ip: IpRules,
+    pub(crate) access_log: bool,
+    pub(crate) problem_type_prefix: String,
+    /// Some route takes bearer tokens: `Authorization` must be passed in.
+    pub(crate) reads_bearer: bool,
+    /// The bindings upstreams and policies call, each with what it must be
+    /// and the first route that names it (for the misconfiguration's log line).
+    pub(crate) bindings: Vec<(String, BindingKind, String)>,
+}
+
+/// One path's compiled policies and routes.
+pub(crate) struct PathPlan<S> {
+    /// Its CORS profile, if it names one (else the global policy applies).
+    pub cors: Option<CorsPolicy>,
+    pub ip: IpRules,
+    /// Per route, in the order of [`crate::routing::PathRoutes::endpoints`].
+    pub endpoints: Vec<EndpointPlan<S>>,
+}
+
+/// What one route runs.
+pub(crate) struct EndpointPlan<S> {
+    pub guard: Guard,
+    /// Its policies' stages, in the order declared (a group's first).
+    pub stages: Vec<Rc<dyn RoutePolicy>>,
+    /// Whether any stage runs after the body is read.
+    pub body_stages: bool,
+    pub max_body_bytes: usize,
+    /// The handler or a policy reads headers beyond the gateway's own.
+    pub reads_all_headers: bool,
+    pub answer: Answer<S>,
+}
+
+/// What answers a route past its policies.
+pub(crate) enum Answer<S> {
+    /// The handler, with its extractors.
+    Handler(BoxedHandler<S>),
+    /// The upstream call.
+    Forward(Rc<Forwarder>),
+}
+
+impl<S> EndpointPlan<S> {
+    /// Its stages in `phase`'s slot, in order.
+    pub fn stages_in(&self, phase: Phase) -> impl Iterator<Item = &Rc<dyn RoutePolicy>> {
+        self.stages.iter().filter(move |stage| stage.phase() == phase)
+    }
+}
+
+impl<S> Plan<S> {
+    /// The path a raw request path matches.
+    pub(crate) fn at<'t, 'p>(&'t self, path: &'p str) -> Option<PathMatch<'t, 'p>> {
+        self.table.at(path)
+    }
+
+    /// The compiled route for `method` on the path at `index`.
+    pub(crate) fn endpoint(&self, index: usize, method: &Method) -> Option<&EndpointPlan<S>> {
+        let which = self.table.paths()[index].endpoint_index(method)?;
+        Some(&self.paths[index].endpoints[which])
+    }
+
+    /// The CORS policy for a matched path (its override, else the global one).
+    pub(crate) fn cors_for(&self, path: Option<usize>) -> &CorsPolicy {
+        path.and_then(|index| self.paths[index].cors.as_ref())
+            .unwrap_or(&self.global_cors)
+    }
+}

@@ -1,0 +1,136 @@
+//! Reading settings: the one reader every setting's parser uses (the
+//! gateway's own in `config`, each policy's in its own file), and the error
+//! a bad one is reported as. Below everything that has settings.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One thing wrong with the configuration: which setting, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The setting's name, as `wrangler.toml` spells it.
+    pub setting: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.setting, self.message)
+    }
+}
+
+/// A JSON object's members, or an error saying it is none.
+pub fn members(value: &Value) -> Result<&serde_json::Map<String, Value>, String> {
+    value.as_object().ok_or_else(|| "not a JSON object".to_owned())
+}
+
+/// A JSON list of strings.
+pub fn strings(value: &Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The member `name`, which must be a list of strings.
+pub fn string_list(name: &str, value: &Value) -> Result<Vec<String>, String> {
+    strings(value).ok_or_else(|| format!("`{name}` must be an array of strings"))
+}
+
+/// Named policy values in the order given. A list, not a map: a route table
+/// names a few, and a map type per policy would cost the wasm kilobytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Named<T>(pub(crate) Vec<(String, T)>);
+
+impl<T> Default for Named<T> {
+    fn default() -> Named<T> {
+        Named(Vec::new())
+    }
+}
+
+impl<T> Named<T> {
+    /// The value given to `name`, if any.
+    pub fn get(&self, name: &str) -> Option<&T> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, value)| value)
+    }
+
+    /// Each name with its value, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.0.iter().map(|(name, value)| (name.as_str(), value))
+    }
+
+    /// The names, in the order given.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Whether no names are given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Entries<T> {
+            type Value = Named<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object from name to values")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Named<T>, A::Error> {
+                let mut entries: Vec<(String, T)> = Vec::new();
+                while let Some((name, value)) = map.next_entry::<String, T>()? {
+                    if entries.iter().any(|(n, _)| *n == name) {
+                        return Err(serde::de::Error::custom(format!("`{name}` is given twice")));
+                    }
+                    entries.push((name, value));
+                }
+                Ok(Named(entries))
+            }
+        }
+
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
+    }
+}
+
+/// A setting holding named policy values: a JSON object from name to `shape`,
+/// each value read by hand afterwards (one deserializer in the wasm, not one
+/// per policy type).
+pub fn named_policies(value: Option<&str>, shape: &str) -> Result<Named<Value>, String> {
+    match value {
+        None => Ok(Named::default()),
+        Some(json) => serde_json::from_slice(json.as_bytes())
+            .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
+    }
+}
+
+/// A setting of named policy values, each read by `read`. Every bad entry is
+/// reported (after `label`, which names it), as every bad setting is.
+pub fn named_entries<T>(
+    value: Option<&str>,
+    shape: &str,
+    label: impl Fn(&str) -> String,
+    read: impl Fn(Value) -> Result<T, String>,
+) -> Result<Named<T>, Vec<String>> {
+    let Named(entries) = named_policies(value, shape).map_err(|message| vec![message])?;
+    let mut read_entries = Vec::with_capacity(entries.len());
+    let mut errors = Vec::new();
+    for (name, value) in entries {
+        match read(value) {
+            Ok(entry) => read_entries.push((name, entry)),
+            Err(message) => errors.push(format!("{}{message}", label(&name))),
+        }
+    }
+    match errors.is_empty() {
+        true => Ok(Named(read_entries)),
+        false => Err(errors),
+    }
+}
