@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::extract::FromRequest;
 pub use crate::http::IntoResponse;
-use crate::http::{base64_decode, field, Request, Response, ResponseBody, Status};
+use crate::http::{base64_decode, field, Alphabet, Request, Response, ResponseBody, Status, TrailingBits};
 use crate::problem::ApiError;
 
 /// The response object of the seed functions and of Function Compute:
@@ -64,10 +64,13 @@ impl FunctionResponse {
         let mut json_body = false;
         response.body = match body {
             None | Some(Value::Null) => ResponseBody::Empty,
-            Some(Value::String(text)) if base64 => match base64_decode(&text) {
-                Ok(bytes) => ResponseBody::Bytes(bytes),
-                Err(_) => return Err("`isBase64Encoded` is true but `body` is not base64".into()),
-            },
+            // Trailing bits dropped, not refused: why at `base64_decode`.
+            Some(Value::String(text)) if base64 => {
+                match base64_decode(&text, Alphabet::Standard, TrailingBits::Discarded) {
+                    Ok(bytes) => ResponseBody::Bytes(bytes),
+                    Err(_) => return Err("`isBase64Encoded` is true but `body` is not base64".into()),
+                }
+            }
             Some(_) if base64 => return Err("`isBase64Encoded` is true but `body` is not a string".into()),
             Some(Value::String(text)) if text.is_empty() => ResponseBody::Empty,
             Some(Value::String(text)) => ResponseBody::Text(text),

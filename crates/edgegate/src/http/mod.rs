@@ -12,8 +12,8 @@ mod request;
 mod response;
 
 pub use encoding::{
-    base64_decode, base64_encode, base64url_encode, form_decode, hex_encode, parse_query, percent_decode,
-    percent_decode_bytes, Base64Error, QueryDecodeError,
+    base64_decode, base64_encode, base64url_decode, base64url_encode, form_decode, hex_encode, parse_query,
+    percent_decode, percent_decode_bytes, percent_encode, Alphabet, Base64Error, QueryDecodeError, TrailingBits,
 };
 pub use extensions::Extensions;
 pub use headers::Headers;

@@ -22,7 +22,9 @@ use std::rc::Rc;
 
 use super::{PathTranslation, Upstream, UpstreamKind};
 use crate::gateway::{too_large, CLIENT_IP_HEADER};
-use crate::http::{base64url_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody};
+use crate::http::{
+    base64url_encode, percent_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody,
+};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{FetchError, OutboundRequest, OutboundResponse, Platform};
 use crate::policy::{api_key, jwt, request_id, Principal};
@@ -306,18 +308,4 @@ pub(super) fn is_idempotent(method: &Method) -> bool {
         method,
         Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options
     )
-}
-
-/// RFC 3986 unreserved characters kept, everything else `%XX`.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push_str(&crate::http::hex_encode(&[byte]).to_ascii_uppercase());
-        }
-    }
-    out
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::policy::access_log::log_line;
 
 use super::settings::KeySource;
-use crate::http::BodyReadError;
+use crate::http::{Alphabet, BodyReadError};
 use crate::platform::{OutboundRequest, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey};
 
 /// How long a JWKS fetch may take.
@@ -73,17 +73,18 @@ pub fn parse_jwks(jwks: &Value) -> Result<Vec<Rc<Jwk>>, String> {
         };
         // Written by hand from base64url members (nothing to escape): the
         // public members only, as the platform imports them.
-        let member = |name: &str| text(key, name).filter(|v| is_base64url(v));
+        let member = |name: &str| text(key, name).filter(|v| in_base64url_alphabet(v));
+        let curve = crv.as_deref().filter(|c| in_base64url_alphabet(c));
         let public = match kty.as_str() {
             "RSA" => match (member("n"), member("e")) {
                 (Some(n), Some(e)) => format!(r#"{{"kty":"RSA","n":"{n}","e":"{e}"}}"#),
                 _ => continue,
             },
-            "EC" => match (crv.as_deref().filter(|c| is_base64url(c)), member("x"), member("y")) {
+            "EC" => match (curve, member("x"), member("y")) {
                 (Some(crv), Some(x), Some(y)) => format!(r#"{{"kty":"EC","crv":"{crv}","x":"{x}","y":"{y}"}}"#),
                 _ => continue,
             },
-            "OKP" => match (crv.as_deref().filter(|c| is_base64url(c)), member("x")) {
+            "OKP" => match (curve, member("x")) {
                 (Some(crv), Some(x)) => format!(r#"{{"kty":"OKP","crv":"{crv}","x":"{x}"}}"#),
                 _ => continue,
             },
@@ -101,12 +102,13 @@ pub fn parse_jwks(jwks: &Value) -> Result<Vec<Rc<Jwk>>, String> {
     Ok(usable)
 }
 
-/// Whether a JWK member is base64url text (curve names are letters, digits and `-`).
-fn is_base64url(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+/// Whether a JWK member is written in base64url's characters (curve names
+/// are too: letters, digits and `-`), so it goes into JSON as it is. A
+/// character check, not a decode: the platform decodes the members when it
+/// imports the key and is the judge of whether they make one (a curve name
+/// such as `P-256` is not base64url at all).
+fn in_base64url_alphabet(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| Alphabet::UrlSafe.contains(b))
 }
 
 /// Why no key verifies a token.

@@ -6,6 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::settings::ProviderConfig;
+use crate::http::base64url_decode;
 use crate::platform::SignatureAlgorithm;
 
 /// Longer tokens are refused before any parsing (a browser's cookie-sized
@@ -174,48 +175,11 @@ pub fn grants(claims: &Map<String, Value>, wanted: &str) -> bool {
     listed(claims.get("scope")) || listed(claims.get("scp"))
 }
 
-/// Unpadded base64url (RFC 4648 §5), strictly: no padding, no other
-/// characters, and unused trailing bits zero (so one token has one spelling).
+/// A token part's bytes: unpadded base64url, strictly (no padding, no other
+/// characters, unused trailing bits zero, so one token has one spelling),
+/// by the gateway's one decoder, [`base64url_decode`].
 pub fn base64url(text: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' => 62,
-            b'_' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    let mut chunks = bytes.chunks_exact(4);
-    for chunk in &mut chunks {
-        let n = (value(chunk[0])? << 18) | (value(chunk[1])? << 12) | (value(chunk[2])? << 6) | value(chunk[3])?;
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-    }
-    match *chunks.remainder() {
-        [] => {}
-        [a, b] => {
-            let n = (value(a)? << 18) | (value(b)? << 12);
-            if n & 0xffff != 0 {
-                return None;
-            }
-            out.push((n >> 16) as u8);
-        }
-        [a, b, c] => {
-            let n = (value(a)? << 18) | (value(b)? << 12) | (value(c)? << 6);
-            if n & 0xff != 0 {
-                return None;
-            }
-            out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8]);
-        }
-        _ => return None,
-    }
-    Some(out)
+    base64url_decode(text).ok()
 }
 
 #[cfg(test)]
