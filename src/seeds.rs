@@ -18,17 +18,15 @@ pub async fn user(Path(id): Path<String>) -> Json<Value> {
     Json(json!({ "userId": id }))
 }
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct SearchQuery {
     /// The search term.
     q: String,
     page: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct SearchResult {
     search_term: String,
     page: Option<u32>,
@@ -42,14 +40,12 @@ pub async fn search(Query(query): Query<SearchQuery>) -> Json<SearchResult> {
     })
 }
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct GreetQuery {
     lang: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct GreetBody {
     title: Option<String>,
 }

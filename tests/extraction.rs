@@ -11,10 +11,10 @@ const CONFLICT: edgegate::problem::ProblemKind = edgegate::problem::ProblemKind:
 
 use edgegate::extract::{Bytes, EventBody, Json, Path, Query};
 use edgegate::gateway::Gateway;
-use edgegate::handler::FunctionResponse;
 use edgegate::http::{Headers, Method, Request, Status};
 use edgegate::problem::ApiError;
 use edgegate::routing::Route;
+use edgegate::upstream::function::FunctionResponse;
 use edgegate_app::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

@@ -17,7 +17,6 @@ const VERSION: &str = "i1.";
 /// Every cursor and nothing else: the version, then an id without leading
 /// zeros, of at most 18 digits (ids stay below 10^18: an `i64` holds them).
 /// Empty is allowed: `?cursor=` is read as no cursor (the first page).
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the document is made on the host
 pub const PATTERN: &str = "^(i1\\.(0|[1-9][0-9]{0,17}))?$";
 
 impl Cursor {

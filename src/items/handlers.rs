@@ -18,14 +18,13 @@ pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
 const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
-#[derive(Debug, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
     /// Items per page (default 20).
-    #[cfg_attr(not(target_arch = "wasm32"), schemars(range(min = 1, max = MAX_LIMIT)))]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<u32>,
     /// `next_cursor` of the page before, as it came.
-    #[cfg_attr(not(target_arch = "wasm32"), schemars(regex(pattern = super::cursor::PATTERN)))]
+    #[schemars(regex(pattern = super::cursor::PATTERN))]
     cursor: Option<String>,
 }
 

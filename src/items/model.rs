@@ -9,8 +9,7 @@ pub const NAME_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 2000;
 
 /// An item as the API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Item {
     pub id: i64,
     pub name: String,
@@ -20,8 +19,7 @@ pub struct Item {
 }
 
 /// One page of the list, oldest first; `next_cursor` is null on the last page.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct ItemPage {
     pub items: Vec<Item>,
     pub next_cursor: Option<String>,
@@ -42,39 +40,31 @@ pub struct ItemPatch {
 }
 
 /// `POST /items` as sent; unknown fields are refused (422).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 pub struct NewItemBody {
     /// At most 200 characters, not all whitespace; stored trimmed.
-    #[cfg_attr(not(target_arch = "wasm32"), schemars(length(max = NAME_MAX_CHARS), regex(pattern = NOT_ALL_WHITESPACE)))]
+    #[schemars(length(max = NAME_MAX_CHARS), regex(pattern = NOT_ALL_WHITESPACE))]
     name: String,
     /// At most 2000 characters.
     #[serde(default)]
-    #[cfg_attr(not(target_arch = "wasm32"), schemars(length(max = DESCRIPTION_MAX_CHARS)))]
+    #[schemars(length(max = DESCRIPTION_MAX_CHARS))]
     description: Option<String>,
 }
 
 /// `PATCH /items/{id}` as sent: absent fields stay as they are, and
 /// `"description": null` clears the description.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
-#[cfg_attr(not(target_arch = "wasm32"), schemars(extend("minProperties" = 1)))]
+#[schemars(extend("minProperties" = 1))]
 pub struct ItemPatchBody {
     /// As for a create; it cannot be null.
     #[serde(default, deserialize_with = "present")]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        schemars(with = "String", length(max = NAME_MAX_CHARS), regex(pattern = NOT_ALL_WHITESPACE))
-    )]
+    #[schemars(with = "String", length(max = NAME_MAX_CHARS), regex(pattern = NOT_ALL_WHITESPACE))]
     name: Option<Option<String>>,
     /// As for a create; null clears it.
     #[serde(default, deserialize_with = "present")]
-    #[cfg_attr(
-        not(target_arch = "wasm32"),
-        schemars(with = "Option<String>", length(max = DESCRIPTION_MAX_CHARS))
-    )]
+    #[schemars(with = "Option<String>", length(max = DESCRIPTION_MAX_CHARS))]
     description: Option<Option<String>>,
 }
 
@@ -89,7 +79,6 @@ fn invalid(field: &'static str, detail: String) -> ApiError {
 
 /// A character that is not Unicode whitespace (what `str::trim` removes),
 /// listed so that every regex engine reads it alike: a name must have one.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))] // the document is made on the host
 pub const NOT_ALL_WHITESPACE: &str =
     "[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 

@@ -38,10 +38,6 @@ extern "C" {
         timeout_ms: u32,
         service: Option<String>,
     ) -> Promise;
-    #[wasm_bindgen(js_name = readBody)]
-    fn js_read_body(stream: &JsValue, limit: f64) -> Promise;
-    #[wasm_bindgen(js_name = readRequestBody)]
-    fn js_read_request_body(request: &JsValue, limit: f64, declared: bool) -> Promise;
     /// Asks the entry to poll the request parked under `id` again, in a
     /// microtask (never from inside the wake: a waker may be woken during a poll).
     #[wasm_bindgen(js_name = wakeRequest)]
@@ -220,7 +216,7 @@ pub struct RuntimeStream(pub JsValue);
 
 impl BodySource for RuntimeStream {
     fn read(self: Box<Self>, limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
-        Box::pin(read_stream(self.0, limit))
+        Box::pin(crate::body::read_stream(self.0, limit))
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn std::any::Any> {
@@ -237,32 +233,5 @@ pub fn runtime_stream(source: Box<dyn BodySource>) -> JsValue {
             Ok(request) => request.take_stream().unwrap_or(JsValue::NULL),
             Err(_) => JsValue::NULL,
         },
-    }
-}
-
-/// Reads a runtime stream within `limit` bytes.
-pub async fn read_stream(stream: JsValue, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    bytes_within(js_read_body(&stream, limit as f64), limit).await
-}
-
-/// Reads a runtime request's body within `limit` bytes; `declared`: its head
-/// has a Content-Length.
-pub async fn read_request_body(request: JsValue, limit: usize, declared: bool) -> Result<Vec<u8>, BodyReadError> {
-    bytes_within(js_read_request_body(&request, limit as f64, declared), limit).await
-}
-
-/// The bytes a read resolves to (an `ArrayBuffer`); null when a counted
-/// read passed the limit. A whole read is checked here.
-async fn bytes_within(read: Promise, limit: usize) -> Result<Vec<u8>, BodyReadError> {
-    match settle(read).await {
-        Ok(buffer) if buffer.is_null() => Err(BodyReadError::TooLarge),
-        Ok(buffer) => {
-            let bytes = Uint8Array::new(&buffer);
-            if bytes.length() as usize > limit {
-                return Err(BodyReadError::TooLarge);
-            }
-            Ok(bytes.to_vec())
-        }
-        Err(error) => Err(BodyReadError::Failed(crate::js_error::text(&error))),
     }
 }

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod describe;
 pub mod digest;
 pub mod extract;
 pub mod gateway;
@@ -20,6 +21,7 @@ pub mod policy;
 pub use http::problem;
 pub mod routing;
 pub mod setting;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
 pub mod upstream;

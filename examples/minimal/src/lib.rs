@@ -9,8 +9,7 @@ use edgegate::gateway::Gateway;
 use edgegate::routing::{Route, RouteTable};
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Greeting {
     message: String,
 }
@@ -22,15 +21,13 @@ async fn greet(Path(name): Path<String>) -> Json<Greeting> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 struct Note {
     text: String,
 }
 
-#[derive(Serialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Saved {
     by: String,
     chars: usize,

@@ -36,7 +36,7 @@ fn failed(what: &str, error: impl std::fmt::Display) -> ApiError {
     .with_internal(format!("{what}: {error}"))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Stored {
     kv: Option<String>,
     r2: Option<String>,
@@ -58,7 +58,7 @@ pub async fn kv_r2_get(State(platform): State<Platform>, Path(key): Path<String>
     Ok(Json(Stored { kv, r2 }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Value {
     text: String,
 }
@@ -78,7 +78,7 @@ pub async fn kv_r2_put(
     Ok(Response::new(Status::NO_CONTENT))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Event {
     id: String,
     text: String,
@@ -91,7 +91,7 @@ pub async fn queue_send(State(platform): State<Platform>, Json(event): Json<Even
     Ok(Response::new(Status(202)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Joined {
     a: String,
     b: String,
@@ -114,7 +114,7 @@ pub async fn join_fetches(State(platform): State<Platform>) -> Result<Json<Joine
     }))
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
 pub struct Sum {
     sum: i64,
 }

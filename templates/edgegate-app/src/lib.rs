@@ -8,8 +8,7 @@ use edgegate::gateway::Gateway;
 use edgegate::routing::{Route, RouteTable};
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Greeting {
     message: String,
 }
@@ -21,15 +20,13 @@ async fn hello(Path(name): Path<String>) -> Json<Greeting> {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
 struct Order {
     item: String,
 }
 
-#[derive(Serialize)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(Serialize, schemars::JsonSchema)]
 struct Placed {
     by: String,
     item: String,
@@ -41,9 +38,9 @@ async fn place_order(Consumer(by): Consumer, Json(order): Json<Order>) -> Json<P
 }
 
 /// A note, as `PUT /notes/{key}` takes it.
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema), allow(dead_code))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub struct Note {
     text: String,
 }

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::FromRequest;
 use crate::http::{base64_encode, IntoResponse, Request, Response, Status};
-use crate::openapi::Documented;
 use crate::problem::kinds;
 use crate::problem::ApiError;
 
@@ -45,14 +44,7 @@ use crate::problem::ApiError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json<T>(pub T);
 
-impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Json<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.json_body::<T>(true);
-        describe_json_problems(op);
-        op.problem(kinds::MISSING_BODY);
-    }
-
+impl<S, T: DeserializeOwned> FromRequest<S> for Json<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         if request.body_bytes().is_empty() {
             return Err(ApiError::of(
@@ -64,13 +56,7 @@ impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Json<T> {
     }
 }
 
-impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Option<Json<T>> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.json_body::<T>(false);
-        describe_json_problems(op);
-    }
-
+impl<S, T: DeserializeOwned> FromRequest<S> for Option<Json<T>> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         if request.body_bytes().is_empty() {
             return Ok(None);
@@ -81,14 +67,6 @@ impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Option<Json<T>> {
 
 /// What reading a JSON body can answer: the wrong content type, JSON that
 /// does not parse, JSON of the wrong shape, a body cut short.
-#[cfg(not(target_arch = "wasm32"))]
-fn describe_json_problems(op: &mut crate::openapi::Operation) {
-    op.problem(kinds::UNSUPPORTED_MEDIA_TYPE);
-    op.problem(kinds::MALFORMED_JSON);
-    op.problem(kinds::INVALID_BODY);
-    op.problem(kinds::BODY_UNREADABLE);
-}
-
 /// A content type without its parameters, lowercase: `text/plain; charset=x` → `text/plain`.
 fn essence(content_type: &str) -> String {
     content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
@@ -165,12 +143,7 @@ fn missing_field_name(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.strip_suffix('`')
 }
 
-impl<T: Serialize + Documented> IntoResponse for Json<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.response_of::<T>("200", "OK", "application/json");
-    }
-
+impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_string(&self.0) {
             Ok(text) => Response::json_text(Status::OK, text),
@@ -180,11 +153,6 @@ impl<T: Serialize + Documented> IntoResponse for Json<T> {
 }
 
 impl IntoResponse for Bytes {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.response("200", "OK", Some(("application/octet-stream", serde_json::json!({}))));
-    }
-
     fn into_response(self) -> Response {
         Response::bytes(Status::OK, self.0)
     }
@@ -215,12 +183,6 @@ impl IntoResponse for Bytes {
 pub struct Bytes(pub Vec<u8>);
 
 impl<S> FromRequest<S> for Bytes {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.any_body();
-        op.problem(kinds::BODY_UNREADABLE);
-    }
-
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         Ok(Bytes(request.body_bytes().to_vec()))
     }
@@ -294,12 +256,6 @@ fn is_textual(content_type: Option<&str>) -> bool {
 }
 
 impl<S> FromRequest<S> for EventBody {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.any_body();
-        op.problem(kinds::BODY_UNREADABLE);
-    }
-
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         Ok(EventBody::of(request))
     }
@@ -333,7 +289,6 @@ impl<S> FromRequest<S> for EventBody {
 pub struct Object<T>(pub T);
 
 /// Described as `T` is (an object, since it is a struct).
-#[cfg(not(target_arch = "wasm32"))]
 impl<T: schemars::JsonSchema> schemars::JsonSchema for Object<T> {
     fn inline_schema() -> bool {
         T::inline_schema()

@@ -51,14 +51,6 @@ impl<S> FromRequest<S> for FunctionEvent {
     const READS_ALL_HEADERS: bool = true;
 
     /// Any body, any query: the function reads what it likes.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.any_body();
-        op.problem(crate::problem::kinds::MALFORMED_JSON);
-        op.problem(crate::problem::kinds::INVALID_QUERY);
-        op.problem(crate::problem::kinds::BODY_UNREADABLE);
-    }
-
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         FunctionEvent::of(request, |_| true, |_| true)
     }
@@ -192,7 +184,6 @@ impl Serialize for FunctionEvent {
 }
 
 /// The event as its `Serialize` writes it, for the OpenAPI document.
-#[cfg(not(target_arch = "wasm32"))]
 impl schemars::JsonSchema for FunctionEvent {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         "FunctionEvent".into()

@@ -13,7 +13,6 @@ mod event;
 use serde::de::DeserializeOwned;
 
 use crate::http::{parse_query, Headers, Method, Request};
-use crate::openapi::Documented;
 use crate::policy::Principal;
 use crate::problem::kinds;
 use crate::problem::ApiError;
@@ -39,6 +38,9 @@ pub use event::{FunctionEvent, StringMap};
 ///     }
 /// }
 ///
+/// // It adds nothing to the OpenAPI document (no parameter, no problem).
+/// impl edgegate::openapi::Describe for RequestId {}
+///
 /// async fn id(RequestId(id): RequestId) -> String {
 ///     id
 /// }
@@ -54,11 +56,6 @@ pub trait FromRequest<S>: Sized {
 
     /// The value, or the problem the request is answered with instead (the handler does not run).
     fn from_request(request: &Request, state: &S) -> Result<Self, ApiError>;
-
-    /// What it adds to the route's OpenAPI operation: parameters, a body,
-    /// the problems it answers (host only; nothing by default).
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(_op: &mut crate::openapi::Operation) {}
 }
 
 /// The route's path parameters, percent-decoded and parsed: a struct by
@@ -91,13 +88,7 @@ pub trait FromRequest<S>: Sized {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path<T>(pub T);
 
-impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Path<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.path_params::<T>();
-        op.problem(kinds::INVALID_PATH_PARAM);
-    }
-
+impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         T::deserialize(PairsDeserializer::new(&request.params))
             .map(Path)
@@ -146,13 +137,7 @@ impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Path<T> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query<T>(pub T);
 
-impl<S, T: DeserializeOwned + Documented> FromRequest<S> for Query<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.query_params::<T>();
-        op.problem(kinds::INVALID_QUERY);
-    }
-
+impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         let pairs = query_pairs(request)?;
         T::deserialize(PairsDeserializer::new(&pairs))
@@ -333,11 +318,6 @@ impl<S> FromRequest<S> for Option<Consumer> {
 pub struct Claims<T>(pub T);
 
 impl<S, T: serde::de::DeserializeOwned> FromRequest<S> for Claims<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.problem(kinds::INSUFFICIENT_CLAIMS);
-    }
-
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         match Principal::of(request).and_then(|p| p.claims.as_deref()) {
             Some(claims) => typed_claims(claims),
@@ -350,11 +330,6 @@ impl<S, T: serde::de::DeserializeOwned> FromRequest<S> for Claims<T> {
 }
 
 impl<S, T: serde::de::DeserializeOwned> FromRequest<S> for Option<Claims<T>> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.problem(kinds::INSUFFICIENT_CLAIMS);
-    }
-
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         match Principal::of(request).and_then(|p| p.claims.as_deref()) {
             Some(claims) => typed_claims(claims).map(Some),

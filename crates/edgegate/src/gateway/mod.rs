@@ -28,7 +28,9 @@ use std::pin::Pin;
 pub use crate::platform::{BindingKind, Platform};
 
 use crate::config::{ConfigError, Settings};
-use crate::http::{field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status};
+use crate::http::{
+    field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status, CLIENT_IP_HEADER,
+};
 use crate::plan::{Answer, EndpointPlan, Plan};
 use crate::policy::access_log::AccessLogEntry;
 use crate::policy::traffic::RefusedBy;
@@ -62,9 +64,6 @@ pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
     "content-type",
     jwt::HEADER,
 ];
-
-/// Where Cloudflare puts the client's address.
-pub(crate) const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
 
 /// A route table with its validated policies, or the reasons it has none.
 ///
@@ -526,15 +525,6 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
     }
 }
 
-/// The 413 for a body over the route's limit (read here, or streamed to an upstream).
-pub(crate) fn too_large(limit: usize) -> ApiError {
-    ApiError::of(
-        kinds::BODY_TOO_LARGE,
-        format!("The request body exceeds this route's limit of {limit} bytes."),
-    )
-    .with_extension("max_body_bytes", limit)
-}
-
 /// A `Content-Length` that does not parse is a 400, one over `limit` a 413:
 /// both before any byte is read.
 fn declared_length_within(request: &Request, limit: usize) -> Result<(), ApiError> {
@@ -552,7 +542,7 @@ fn declared_length_within(request: &Request, limit: usize) -> Result<(), ApiErro
         },
     };
     if declared.is_some_and(|length| length > limit as u64) {
-        return Err(too_large(limit));
+        return Err(ApiError::body_too_large(limit));
     }
     Ok(())
 }
@@ -561,7 +551,7 @@ fn declared_length_within(request: &Request, limit: usize) -> Result<(), ApiErro
 /// bytes. A `Content-Length` over the limit is refused without reading; the
 /// bytes actually read are counted either way.
 async fn read_body(request: &mut Request, limit: usize) -> Result<(), ApiError> {
-    let too_large = || too_large(limit);
+    let too_large = || ApiError::body_too_large(limit);
     // A length that does not parse is refused before the body is read: the
     // entry trusts a declared length to read the body whole.
     declared_length_within(request, limit)?;

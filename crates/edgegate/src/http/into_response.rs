@@ -8,16 +8,6 @@ use super::{Response, ResponseBody, Status};
 pub trait IntoResponse {
     /// The response this value becomes.
     fn into_response(self) -> Response;
-
-    /// The answers it adds to the route's OpenAPI operation (host only;
-    /// nothing by default: a `Response` could be anything).
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(_op: &mut crate::openapi::Operation) {}
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn text(op: &mut crate::openapi::Operation) {
-    op.response("200", "OK", Some(("text/plain", serde_json::json!({"type": "string"}))));
 }
 
 impl IntoResponse for Response {
@@ -27,22 +17,12 @@ impl IntoResponse for Response {
 }
 
 impl IntoResponse for &'static str {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        text(op)
-    }
-
     fn into_response(self) -> Response {
         Response::text(Status::OK, self)
     }
 }
 
 impl IntoResponse for String {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        text(op)
-    }
-
     fn into_response(self) -> Response {
         Response::text(Status::OK, self)
     }
@@ -50,11 +30,6 @@ impl IntoResponse for String {
 
 /// `()` is an empty 204.
 impl IntoResponse for () {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        op.response("204", "No Content", None);
-    }
-
     fn into_response(self) -> Response {
         Response::new(Status::NO_CONTENT)
     }
@@ -70,12 +45,6 @@ impl IntoResponse for Status {
 /// `(Status::CREATED, Json(item))`: the inner response with another status.
 impl<T: IntoResponse> IntoResponse for (Status, T) {
     /// The status is a value, known only when it is sent: any 2xx.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        T::describe(op);
-        op.move_response("200", "2XX", "Success");
-    }
-
     fn into_response(self) -> Response {
         let mut response = self.1.into_response();
         // An error keeps its own status: a failed body stays a failure.
@@ -87,12 +56,6 @@ impl<T: IntoResponse> IntoResponse for (Status, T) {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        T::describe(op);
-        E::describe(op);
-    }
-
     fn into_response(self) -> Response {
         match self {
             Ok(value) => value.into_response(),
@@ -139,13 +102,6 @@ impl<T> Created<T> {
 }
 
 impl<T: IntoResponse> IntoResponse for Created<T> {
-    #[cfg(not(target_arch = "wasm32"))]
-    fn describe(op: &mut crate::openapi::Operation) {
-        T::describe(op);
-        op.move_response("200", "201", "Created");
-        op.response_header("201", "Location", "Where the new resource is.", true);
-    }
-
     fn into_response(self) -> Response {
         let mut response = (Status::CREATED, self.body).into_response();
         if !matches!(response.body, ResponseBody::Problem(_)) {

@@ -19,5 +19,5 @@ pub use extensions::Extensions;
 pub use headers::Headers;
 pub use into_response::{Created, IntoResponse};
 pub use method::{Method, MethodSet};
-pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody};
+pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody, CLIENT_IP_HEADER};
 pub use response::{HeaderValue, Response, ResponseBody, Status, StreamBody};

@@ -9,6 +9,9 @@ use std::rc::Rc;
 
 use super::{Extensions, Headers, Method};
 
+/// Where Cloudflare puts the client's address.
+pub const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
+
 /// One incoming request. `path` is exactly as received (still percent-encoded,
 /// without the query); `query` is the raw text after `?`.
 pub struct Request {

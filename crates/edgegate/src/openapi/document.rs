@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use schemars::generate::Contract;
 use serde_json::{json, Map, Value};
 
-use super::operation::{generator, Operation};
 use crate::config::Settings;
+use crate::describe::{bound_integers, generator, Operation};
 use crate::http::Method;
 use crate::policy::Access;
 use crate::problem::{kinds, ProblemKind};
@@ -141,7 +141,7 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
             op.problem(kinds::INVALID_QUERY);
         }
     } else {
-        (endpoint.describe)(op);
+        (endpoint.doc.describe)(op);
     }
     for (status, schema) in &endpoint.doc.returns {
         op.response_with(*status, *schema);
@@ -313,38 +313,6 @@ fn drop_null_defaults(schema: &mut Value) {
             object.values_mut().for_each(drop_null_defaults);
         }
         Value::Array(items) => items.iter_mut().for_each(drop_null_defaults),
-        _ => {}
-    }
-}
-
-/// An integer's `format` (`uint32`, `int64`) as `minimum`/`maximum`: what
-/// the parser refuses must be outside the schema, and schemars states only
-/// the sign. Parameters and bodies alike.
-pub(crate) fn bound_integers(schema: &mut Value) {
-    match schema {
-        Value::Object(object) => {
-            let range: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
-                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
-                Some("uint8") => Some((0, u8::MAX.into())),
-                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
-                Some("uint16") => Some((0, u16::MAX.into())),
-                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
-                Some("uint32") => Some((0, u32::MAX.into())),
-                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
-                Some("uint64") => Some((0, u64::MAX.into())),
-                _ => None,
-            };
-            if let Some((min, max)) = range {
-                let number = |n: i128| match i64::try_from(n) {
-                    Ok(n) => json!(n),
-                    Err(_) => json!(n as u64),
-                };
-                object.entry("minimum").or_insert_with(|| number(min));
-                object.entry("maximum").or_insert_with(|| number(max));
-            }
-            object.values_mut().for_each(bound_integers);
-        }
-        Value::Array(items) => items.iter_mut().for_each(bound_integers),
         _ => {}
     }
 }

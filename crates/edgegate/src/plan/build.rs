@@ -13,7 +13,7 @@ use crate::policy::jwt::{JwtProvider, ScopedJwt};
 use crate::policy::{Build, CorsPolicy, IpRules, Phase, RoutePolicy, Setting};
 use crate::routing::RouteTable;
 use crate::setting::{named_policies, ConfigError};
-use crate::upstream::forward::Forwarder;
+use crate::upstream::Forwarder;
 
 /// A spec built once, whichever of its routes comes first (a group's
 /// policy is one spec shared by its routes).

@@ -15,7 +15,7 @@ use crate::http::Method;
 use crate::platform::BindingKind;
 use crate::policy::{CorsPolicy, Guard, IpRules, Phase, RoutePolicy};
 use crate::routing::{PathMatch, RouteTable};
-use crate::upstream::forward::Forwarder;
+use crate::upstream::Forwarder;
 
 pub use build::build;
 

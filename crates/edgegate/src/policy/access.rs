@@ -376,7 +376,7 @@ impl Guard {
 
 /// [`Principal::to_json`]'s shape, for the OpenAPI document of a handler
 /// that answers it (`Route::returns::<PrincipalJson>(Status::OK)`).
-#[cfg_attr(not(target_arch = "wasm32"), derive(schemars::JsonSchema))]
+#[derive(schemars::JsonSchema)]
 #[allow(dead_code)]
 pub struct PrincipalJson {
     /// A key's consumer, or a token's subject.

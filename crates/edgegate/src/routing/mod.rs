@@ -31,11 +31,8 @@ pub struct Endpoint<S> {
     pub upstream: Option<Upstream>,
     /// The policies' specs, in order (a group's first).
     pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
-    /// What the OpenAPI document says beyond the types (host only).
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-    pub(crate) doc: crate::openapi::RouteDoc,
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) describe: fn(&mut crate::openapi::Operation),
+    /// What the OpenAPI document says of it beyond its path and policies.
+    pub(crate) doc: crate::describe::RouteDoc,
 }
 
 /// All routes sharing one path template.
@@ -193,8 +190,6 @@ impl<S> RouteTable<S> {
                 upstream: route.upstream,
                 policies: route.policies,
                 doc: route.doc,
-                #[cfg(not(target_arch = "wasm32"))]
-                describe: route.describe,
             };
             match route.method {
                 Some(method) => {

@@ -2,9 +2,9 @@
 
 use std::rc::Rc;
 
+use crate::describe::{Describe, DescribeArguments, Documented, RouteDoc};
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::{Method, Status};
-use crate::openapi::{Documented, RouteDoc};
 use crate::policy::{Access, PolicySpec};
 use crate::problem::ProblemKind;
 use crate::upstream::Upstream;
@@ -45,17 +45,17 @@ pub struct Route<S> {
     pub(crate) upstream: Option<Upstream>,
     /// The route-policy phase's checks (see [`crate::policy::route_policy`]).
     pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
-    /// What the OpenAPI document says beyond the types (host only).
+    /// What the OpenAPI document says of it (host only).
     pub(crate) doc: RouteDoc,
-    /// The handler's types' part of its OpenAPI operation (host only).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(crate) describe: fn(&mut crate::openapi::Operation),
 }
 
 macro_rules! method_constructors {
     ($($name:ident => $method:expr;)*) => {$(
         #[doc = concat!("A route for `", stringify!($name), "` requests (uppercase) on `path`.")]
-        pub fn $name<Args, H: Handler<S, Args>>(path: &str, handler: H) -> Route<S> {
+        pub fn $name<Args: DescribeArguments, H: Handler<S, Args>>(path: &str, handler: H) -> Route<S>
+        where
+            H::Output: Describe,
+        {
             Route::new(Some($method), path, handler)
         }
     )*};
@@ -63,13 +63,12 @@ macro_rules! method_constructors {
 
 impl<S: 'static> Route<S> {
     /// A route for one method, or for every method when `method` is `None` (`ANY`).
-    pub fn new<Args, H: Handler<S, Args>>(method: Option<Method>, path: &str, handler: H) -> Route<S> {
-        #[allow(unused_mut)]
+    pub fn new<Args: DescribeArguments, H: Handler<S, Args>>(method: Option<Method>, path: &str, handler: H) -> Route<S>
+    where
+        H::Output: Describe,
+    {
         let mut route = Route::of_boxed(method, path, Some(boxed(handler)), H::READS_ALL_HEADERS);
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            route.describe = H::describe;
-        }
+        route.doc.describe_handler::<Args, H::Output>();
         route
     }
 
@@ -94,8 +93,6 @@ impl<S: 'static> Route<S> {
             upstream: None,
             policies: Vec::new(),
             doc: RouteDoc::default(),
-            #[cfg(not(target_arch = "wasm32"))]
-            describe: |_| {},
         }
     }
 
@@ -125,7 +122,10 @@ impl<S: 'static> Route<S> {
     }
 
     /// A route for every method (`ANY`); the handler sees which in `Method`.
-    pub fn any<Args, H: Handler<S, Args>>(path: &str, handler: H) -> Route<S> {
+    pub fn any<Args: DescribeArguments, H: Handler<S, Args>>(path: &str, handler: H) -> Route<S>
+    where
+        H::Output: Describe,
+    {
         Route::new(None, path, handler)
     }
 

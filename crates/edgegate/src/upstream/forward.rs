@@ -20,10 +20,10 @@
 
 use std::rc::Rc;
 
-use super::{PathTranslation, Upstream, UpstreamKind};
-use crate::gateway::{too_large, CLIENT_IP_HEADER};
+use super::{Forwarder, PathTranslation};
 use crate::http::{
     base64url_encode, percent_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody,
+    CLIENT_IP_HEADER,
 };
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{FetchError, OutboundRequest, OutboundResponse, Platform};
@@ -57,35 +57,9 @@ pub struct UpstreamCall {
     pub duration_ms: f64,
 }
 
-/// An upstream resolved against its address, built once per isolate.
-pub struct Forwarder {
-    pub(super) name: Rc<str>,
-    pub(super) base: String,
-    pub(super) spec: Upstream,
-}
-
 impl Forwarder {
-    /// `base` is the origin's URL; a service binding's upstream is called at
-    /// `https://<binding>` (the host only labels the call).
-    pub fn new(spec: Upstream, base: String) -> Forwarder {
-        Forwarder {
-            name: Rc::from(spec.name.as_str()),
-            base,
-            spec,
-        }
-    }
-
-    /// Whether the request body streams to the upstream unread (origins and
-    /// services); a function gets it inside its event, so it is read first.
-    pub fn streams_body(&self) -> bool {
-        self.spec.kind != UpstreamKind::Function
-    }
-
-    /// Forwards the request and answers with the upstream's response.
-    pub async fn forward(&self, request: &mut Request, platform: &dyn Platform) -> Response {
-        if self.spec.kind == UpstreamKind::Function {
-            return super::function::invoke(self, request, platform).await;
-        }
+    /// Sends the request to an origin or a service and answers with its response.
+    pub(super) async fn proxy(&self, request: &mut Request, platform: &dyn Platform) -> Response {
         let url = self.url_for(request);
         let headers = self.headers_for(request);
         // A body whose length was declared (and checked) passes as it is; one
@@ -173,7 +147,7 @@ impl Forwarder {
             )
             .with_internal(format!("upstream {}: {cause}", self.name))
             .into_response(),
-            FetchError::BodyTooLarge => too_large(request.body_limit).into_response(),
+            FetchError::BodyTooLarge => ApiError::body_too_large(request.body_limit).into_response(),
         })
     }
 

@@ -24,6 +24,44 @@ pub mod forward;
 pub mod function;
 pub mod path;
 
+use std::rc::Rc;
+
+use crate::http::{Request, Response};
+use crate::platform::Platform;
+
+/// An upstream resolved against its address, built once per isolate.
+pub struct Forwarder {
+    pub(crate) name: Rc<str>,
+    pub(crate) base: String,
+    pub(crate) spec: Upstream,
+}
+
+impl Forwarder {
+    /// `base` is the origin's URL; a service binding's upstream is called at
+    /// `https://<binding>` (the host only labels the call).
+    pub fn new(spec: Upstream, base: String) -> Forwarder {
+        Forwarder {
+            name: Rc::from(spec.name.as_str()),
+            base,
+            spec,
+        }
+    }
+
+    /// Whether the request body streams to the upstream unread (origins and
+    /// services); a function gets it inside its event, so it is read first.
+    pub fn streams_body(&self) -> bool {
+        self.spec.kind != UpstreamKind::Function
+    }
+
+    /// Forwards the request and answers with the upstream's response.
+    pub async fn forward(&self, request: &mut Request, platform: &dyn Platform) -> Response {
+        match self.spec.kind {
+            UpstreamKind::Function => function::invoke(self, request, platform).await,
+            UpstreamKind::Origin | UpstreamKind::Service => self.proxy(request, platform).await,
+        }
+    }
+}
+
 /// What is behind an upstream, and how it is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpstreamKind {

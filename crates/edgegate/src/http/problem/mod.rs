@@ -142,6 +142,18 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl ApiError {
+    /// The 413 for a body over the route's limit (read by the gateway, or
+    /// streamed to an upstream).
+    pub fn body_too_large(limit: usize) -> ApiError {
+        ApiError::of(
+            kinds::BODY_TOO_LARGE,
+            format!("The request body exceeds this route's limit of {limit} bytes."),
+        )
+        .with_extension("max_body_bytes", limit)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

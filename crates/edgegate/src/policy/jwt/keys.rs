@@ -20,7 +20,6 @@ use serde_json::Value;
 
 use crate::policy::access_log::log_line;
 
-use super::settings::KeySource;
 use crate::http::{Alphabet, BodyReadError};
 use crate::platform::{OutboundRequest, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey};
 
@@ -52,6 +51,15 @@ impl Jwk {
         let (kty, crv) = algorithm.key_type();
         self.kty == kty && self.crv.as_deref() == crv && self.alg.as_deref().is_none_or(|alg| alg == algorithm.name())
     }
+}
+
+/// Where a provider's keys come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeySource {
+    /// A key set fetched from this URL (`jwks_uri`).
+    Remote(String),
+    /// A key set given in the settings (`jwks`).
+    Inline(Value),
 }
 
 /// The signing keys of a JWKS document (`{"keys": [..]}`): RSA, EC and OKP

@@ -4,16 +4,8 @@
 
 use serde_json::Value;
 
+pub use super::keys::KeySource;
 use crate::platform::SignatureAlgorithm;
-
-/// Where a provider's keys come from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum KeySource {
-    /// A key set fetched from this URL (`jwks_uri`).
-    Remote(String),
-    /// A key set given in the settings (`jwks`).
-    Inline(Value),
-}
 
 /// A provider's settings, checked.
 #[derive(Debug, Clone, PartialEq)]

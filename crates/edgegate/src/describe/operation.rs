@@ -50,9 +50,22 @@ pub struct Operation<'g> {
     pub(crate) body: Option<Value>,
     pub(crate) responses: BTreeMap<String, ResponseDoc>,
     pub(crate) problems: Vec<ProblemKind>,
+    /// The handler's arguments are described: what follows is its return type.
+    in_response: bool,
 }
 
 impl<'g> Operation<'g> {
+    /// From now on, types describe what the handler returns (a `Json<T>`
+    /// is then a response, not a body).
+    pub fn start_response(&mut self) {
+        self.in_response = true;
+    }
+
+    /// Whether types now describe the handler's return type.
+    pub fn describing_response(&self) -> bool {
+        self.in_response
+    }
+
     pub(crate) fn new(
         requests: &'g mut SchemaGenerator,
         responses_generator: &'g mut SchemaGenerator,
@@ -66,6 +79,7 @@ impl<'g> Operation<'g> {
             body: None,
             responses: BTreeMap::new(),
             problems: Vec::new(),
+            in_response: false,
         }
     }
 
@@ -221,7 +235,7 @@ impl<'g> Operation<'g> {
 /// A parameter's schema: values arrive as strings, so `null` is never one
 /// of its types (an absent optional parameter is simply not sent).
 fn parameter_schema(mut schema: Value) -> Value {
-    super::document::bound_integers(&mut schema);
+    bound_integers(&mut schema);
     if let Some(Value::Array(types)) = schema.get_mut("type") {
         types.retain(|t| t != "null");
         if types.len() == 1 {
@@ -239,4 +253,36 @@ fn parameter_schema(mut schema: Value) -> Value {
         }
     }
     schema
+}
+
+/// An integer's `format` (`uint32`, `int64`) as `minimum`/`maximum`: what
+/// the parser refuses must be outside the schema, and schemars states only
+/// the sign. Parameters and bodies alike.
+pub(crate) fn bound_integers(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let range: Option<(i128, i128)> = match object.get("format").and_then(Value::as_str) {
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                Some("uint64") => Some((0, u64::MAX.into())),
+                _ => None,
+            };
+            if let Some((min, max)) = range {
+                let number = |n: i128| match i64::try_from(n) {
+                    Ok(n) => json!(n),
+                    Err(_) => json!(n as u64),
+                };
+                object.entry("minimum").or_insert_with(|| number(min));
+                object.entry("maximum").or_insert_with(|| number(max));
+            }
+            object.values_mut().for_each(bound_integers);
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integers),
+        _ => {}
+    }
 }
