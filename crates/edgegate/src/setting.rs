@@ -27,6 +27,41 @@ pub fn members(value: &Value) -> Result<&serde_json::Map<String, Value>, String>
     value.as_object().ok_or_else(|| "not a JSON object".to_owned())
 }
 
+/// Reads a JSON object's members, each with `read`, which answers whether
+/// it knows the member's name; one it does not know is an error naming it,
+/// followed by `expected` (what the object may hold). How every setting's
+/// object is read: a typo is never ignored.
+pub fn read_fields(
+    value: &Value,
+    expected: &str,
+    mut read: impl FnMut(&str, &Value) -> Result<bool, String>,
+) -> Result<(), String> {
+    for (name, member) in members(value)? {
+        if !read(name, member)? {
+            return Err(format!("unknown field `{name}`{expected}"));
+        }
+    }
+    Ok(())
+}
+
+/// The members `names` of a JSON object, each a whole number or absent;
+/// any other member is an error.
+pub fn whole_numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u64>; N], String> {
+    let mut found = [None; N];
+    read_fields(value, "", |name, member| {
+        let Some(index) = names.iter().position(|n| *n == name) else {
+            return Ok(false);
+        };
+        found[index] = Some(
+            member
+                .as_u64()
+                .ok_or_else(|| format!("`{name}` is not a whole number"))?,
+        );
+        Ok(true)
+    })?;
+    Ok(found)
+}
+
 /// A JSON list of strings.
 pub fn strings(value: &Value) -> Option<Vec<String>> {
     value

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::setting::{members, named_entries, string_list};
+use crate::setting::{named_entries, read_fields, string_list};
 pub use crate::setting::{ConfigError, Named};
 
 use crate::policy::jwt::settings::ProviderConfig;
@@ -98,13 +98,14 @@ impl IpRuleSettings {
     /// `{"allow": [..], "deny": [..]}`, both optional.
     fn from_json(value: &Value) -> Result<IpRuleSettings, String> {
         let mut rules = IpRuleSettings::default();
-        for (name, member) in members(value)? {
-            match name.as_str() {
+        read_fields(value, ", expected `allow` or `deny`", |name, member| {
+            match name {
                 "allow" => rules.allow = string_list(name, member)?,
                 "deny" => rules.deny = string_list(name, member)?,
-                other => return Err(format!("unknown field `{other}`, expected `allow` or `deny`")),
+                _ => return Ok(false),
             }
-        }
+            Ok(true)
+        })?;
         Ok(rules)
     }
 }

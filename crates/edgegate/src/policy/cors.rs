@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::http::{field, Response, Status};
 use crate::policy::request_id;
+use crate::setting::{read_fields, string_list};
 
 /// Default `Access-Control-Max-Age`, as in the seeds.
 pub const DEFAULT_MAX_AGE: u32 = 3600;
@@ -36,25 +37,24 @@ impl CorsSettings {
     /// kilobytes.
     pub fn from_json(value: &Value) -> Result<CorsSettings, String> {
         let mut settings = CorsSettings::default();
-        for (name, member) in crate::setting::members(value)? {
-            match name.as_str() {
-                "origins" => settings.origins = Some(crate::setting::string_list(name, member)?),
-                "allow_headers" => settings.allow_headers = Some(crate::setting::string_list(name, member)?),
-                "expose_headers" => settings.expose_headers = Some(crate::setting::string_list(name, member)?),
+        let expected = ", expected one of `origins`, `allow_credentials`, `allow_headers`, `expose_headers`, `max_age`";
+        read_fields(value, expected, |name, member| {
+            match name {
+                "origins" => settings.origins = Some(string_list(name, member)?),
+                "allow_headers" => settings.allow_headers = Some(string_list(name, member)?),
+                "expose_headers" => settings.expose_headers = Some(string_list(name, member)?),
                 "allow_credentials" => {
-                    settings.allow_credentials = Some(member.as_bool().ok_or("`allow_credentials` must be true or false")?)
+                    settings.allow_credentials =
+                        Some(member.as_bool().ok_or("`allow_credentials` must be true or false")?)
                 }
                 "max_age" => {
                     let seconds = member.as_u64().and_then(|n| u32::try_from(n).ok());
                     settings.max_age = Some(seconds.ok_or("`max_age` must be a whole number of seconds")?)
                 }
-                other => {
-                    return Err(format!(
-                        "unknown field `{other}`, expected one of `origins`, `allow_credentials`, `allow_headers`, `expose_headers`, `max_age`"
-                    ))
-                }
+                _ => return Ok(false),
             }
-        }
+            Ok(true)
+        })?;
         Ok(settings)
     }
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 pub use super::keys::KeySource;
 use crate::platform::SignatureAlgorithm;
+use crate::setting::{read_fields, strings};
 
 /// A provider's settings, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,9 +41,6 @@ impl ProviderConfig {
     /// refused: a misspelled `audience` must not pass unnoticed. The message
     /// names the first problem.
     pub fn from_json(value: Value) -> Result<ProviderConfig, String> {
-        let Value::Object(fields) = value else {
-            return Err("must be an object".into());
-        };
         let mut config = ProviderConfig {
             issuer: String::new(),
             keys: KeySource::Remote(String::new()),
@@ -53,10 +51,10 @@ impl ProviderConfig {
             cache_ms: 300_000.0,
         };
         let (mut uri, mut inline) = (None, None);
-        for (name, value) in fields {
+        read_fields(&value, " (a typo?)", |name, value| {
             let wrong = |what: &str| Err(format!("`{name}` must be {what}"));
             let seconds = |max: u64| value.as_u64().filter(|s| (1..=max).contains(s)).map(|s| s as f64);
-            match name.as_str() {
+            match name {
                 "issuer" => match value.as_str() {
                     Some(issuer) if !issuer.trim().is_empty() => config.issuer = issuer.to_owned(),
                     _ => return wrong("a non-empty string"),
@@ -71,15 +69,15 @@ impl ProviderConfig {
                     }
                     _ => return wrong("an http(s) URL"),
                 },
-                "jwks" => match super::keys::parse_jwks(&value) {
-                    Ok(keys) if !keys.is_empty() => inline = Some(value),
+                "jwks" => match super::keys::parse_jwks(value) {
+                    Ok(keys) if !keys.is_empty() => inline = Some(value.clone()),
                     _ => return wrong("a key set (`{\"keys\": [..]}`) with a usable signing key"),
                 },
-                "audiences" => match crate::setting::strings(&value) {
+                "audiences" => match strings(value) {
                     Some(list) if !list.is_empty() && list.iter().all(|a| !a.is_empty()) => config.audiences = list,
                     _ => return wrong("a list of at least one audience"),
                 },
-                "algorithms" => match crate::setting::strings(&value).map(|names| {
+                "algorithms" => match strings(value).map(|names| {
                     names
                         .iter()
                         .map(|n| SignatureAlgorithm::from_name(n))
@@ -101,9 +99,10 @@ impl ProviderConfig {
                     Some(s) => config.cache_ms = s * 1000.0,
                     None => return wrong("a whole number of seconds from 1 to 86400"),
                 },
-                _ => return Err(format!("unknown field `{name}` (a typo?)")),
+                _ => return Ok(false),
             }
-        }
+            Ok(true)
+        })?;
         if config.issuer.is_empty() || config.audiences.is_empty() {
             return Err("`issuer` and `audiences` are required".into());
         }

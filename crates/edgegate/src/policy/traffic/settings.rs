@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::policy::access::Scheme;
 use crate::policy::Principal;
-use crate::setting::Named;
+use crate::setting::{whole_numbers, Named};
 
 /// One `RATE_LIMITS` entry: the limit and period its binding enforces (the
 /// binding does not tell the worker, and clients are told in
@@ -34,7 +34,7 @@ impl LimiterSettings {
             return Ok(LimiterSettings::Off);
         }
         let shape = "must be {\"limit\": n, \"period\": 10 or 60} or \"off\"";
-        let [limit, period] = numbers(&value, ["limit", "period"]).map_err(|e| format!("{shape}: {e}"))?;
+        let [limit, period] = whole_numbers(&value, ["limit", "period"]).map_err(|e| format!("{shape}: {e}"))?;
         let (Some(limit), Some(period)) = (limit, period) else {
             return Err(format!("{shape}: `limit` and `period` are required"));
         };
@@ -49,24 +49,6 @@ impl LimiterSettings {
             period: period as u32,
         })
     }
-}
-
-/// The members `names` of a JSON object, each a whole number or absent;
-/// any other member is an error (a typo would otherwise be ignored).
-fn numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<[Option<u64>; N], String> {
-    let object = value.as_object().ok_or("not a JSON object")?;
-    let mut found = [None; N];
-    for (name, member) in object {
-        let Some(index) = names.iter().position(|n| n == name) else {
-            return Err(format!("unknown field `{name}`"));
-        };
-        found[index] = Some(
-            member
-                .as_u64()
-                .ok_or_else(|| format!("`{name}` is not a whole number"))?,
-        );
-    }
-    Ok(found)
 }
 
 /// One window a quota counts in: at most `limit` requests per `seconds`,
@@ -180,7 +162,7 @@ impl Quotas {
         let mut default = None;
         let mut principals = Vec::new();
         for (name, plan) in entries.0 {
-            let limits = numbers(&plan, ["per_day", "per_minute"])
+            let limits = whole_numbers(&plan, ["per_day", "per_minute"])
                 .map_err(|e| format!("`{name}` must be {{\"per_day\": n, \"per_minute\": n}}: {e}"))?;
             let mut windows = Vec::new();
             for (seconds, limit) in [86_400, 60].into_iter().zip(limits) {
