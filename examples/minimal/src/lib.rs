@@ -3,7 +3,6 @@
 //! The types its routes read and answer derive `JsonSchema` on the host, for
 //! the OpenAPI document (`edgegate::openapi`); the wasm compiles none of it.
 
-use edgegate::config::Settings;
 use edgegate::extract::{Consumer, Json, Path};
 use edgegate::gateway::Gateway;
 use edgegate::routing::{Route, RouteTable};
@@ -47,7 +46,7 @@ pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<()> {
         Route::get("/greet/{name}", greet).public(),
         Route::post("/notes", save_note).api_key(),
     ]);
-    Gateway::new(routes, Settings::load(setting))
+    Gateway::configured(routes, setting)
 }
 
 edgegate_worker::export!(|env: &edgegate_worker::Env| {

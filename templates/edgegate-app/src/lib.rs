@@ -2,7 +2,6 @@
 //! and a route that reads and writes Workers KV, served as one Cloudflare
 //! Worker. Add a route: write a handler, add one line to `routes()`.
 
-use edgegate::config::Settings;
 use edgegate::extract::{Consumer, Json, Path};
 use edgegate::gateway::Gateway;
 use edgegate::routing::{Route, RouteTable};
@@ -126,7 +125,7 @@ pub fn routes() -> Result<RouteTable<Platform>, edgegate::routing::RouteError> {
 
 /// The gateway, from settings looked up by name (`API_KEYS`, CORS, ...).
 pub fn gateway(setting: impl Fn(&str) -> Option<String>) -> Gateway<Platform> {
-    Gateway::new(routes(), Settings::load(setting))
+    Gateway::configured(routes(), setting)
 }
 
 edgegate_worker::export!(|env: &edgegate_worker::Env| {
