@@ -1,18 +1,16 @@
-//! Function and service upstreams through the gateway's one entry point, on
-//! the host: the gateway event a function Worker receives, each variant of
-//! the seeds' response object, malformed answers (502), and a service
-//! binding's plain forwarding. The real runtime (a function Worker under
-//! multi-config `wrangler dev`) is tested end to end (tests/e2e/functions.test.mjs).
+//! The app's function route (`/fn/greet`, the `GREETER` binding) through the
+//! gateway's one entry point, on the host: the gateway event a function
+//! Worker receives, each variant of the seeds' response object and malformed
+//! answers (502). A service binding's plain forwarding is tested with the
+//! framework (crates/edgegate/tests/functions.rs). The real runtime (a
+//! function Worker under multi-config `wrangler dev`) is tested end to end
+//! (tests/e2e/functions.test.mjs).
 
 mod support;
 
-use edgegate::gateway::BindingKind;
-
 use edgegate::http::{Method, Request};
 use edgegate::platform::FetchError;
-use edgegate::routing::Route;
-use edgegate::testing::{streamed_bytes, FakeAnswer, RecordingPlatform};
-use edgegate::upstream::{function, service};
+use edgegate::testing::{FakeAnswer, RecordingPlatform};
 use serde_json::{json, Value};
 use support::*;
 
@@ -20,14 +18,7 @@ use support::*;
 const GREETER: &str = "https://greeter/";
 
 fn answer(platform: &RecordingPlatform, url: &str, status: u16, body: &[u8]) {
-    platform.answer(
-        url,
-        FakeAnswer::Respond {
-            status,
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_vec(),
-        },
-    );
+    respond(platform, url, status, &[("content-type", "application/json")], body);
 }
 
 fn keyed(method: Method, target: &str) -> Request {
@@ -303,35 +294,4 @@ fn a_function_that_is_down_or_slow_is_the_gateways_502_or_504() {
     let before = platform.sent.borrow().len();
     send_on(&gateway, get("/fn/greet"), &platform).problem(401, "unauthorized");
     assert_eq!(platform.sent.borrow().len(), before);
-}
-
-#[test]
-fn a_service_binding_gets_the_request_by_the_forwarding_rules() {
-    let routes = vec![
-        Route::any_to("/svc/{*rest}", service("SVC")).api_key(),
-        Route::any_to("/fn", function("FN").retry_idempotent()).public(),
-    ];
-    let gateway = custom_gateway(routes, &dev_vars());
-    let bindings: Vec<_> = gateway.bindings().collect();
-    assert_eq!(bindings, [("SVC", BindingKind::Service), ("FN", BindingKind::Service)]);
-    let platform = platform();
-    answer(&platform, "https://svc/a/b?x=1", 201, b"made");
-    let request = keyed(Method::Post, "/svc/a/b?x=1&key=k")
-        .with_header("content-type", "text/plain")
-        .with_body("payload");
-    let exchange = send_on(&gateway, request, &platform);
-    assert_eq!(exchange.status(), 201);
-    assert_eq!(streamed_bytes(&exchange.response).as_deref(), Some(&b"made"[..]));
-    let sent = platform.sent.borrow()[0].clone();
-    assert_eq!(sent.service.as_deref(), Some("SVC"));
-    assert_eq!(sent.header("x-api-key"), None);
-    assert!(sent.header("x-edgegate-principal").is_some());
-    assert_eq!(sent.body, b"payload");
-
-    // A function route that asks for it is called once more when unreachable (GET only).
-    platform.answer("https://fn/", FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
-    send_on(&gateway, get("/fn"), &platform).problem(502, "upstream-unreachable");
-    assert_eq!(platform.fetches_of("https://fn/"), 2);
-    send_on(&gateway, Request::new(Method::Post, "/fn"), &platform).problem(502, "upstream-unreachable");
-    assert_eq!(platform.fetches_of("https://fn/"), 3);
 }

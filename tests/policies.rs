@@ -1,5 +1,7 @@
 //! Gateway policies (CORS, API keys, IP rules, body limits, request ids,
-//! access log, configuration), through the gateway's entry point.
+//! access log, configuration) on the app's routes under its settings,
+//! through the gateway's entry point. Policies on test tables are tested
+//! with the framework (crates/edgegate/tests/policies.rs).
 
 mod support;
 
@@ -10,11 +12,8 @@ use std::rc::Rc;
 
 use edgegate::digest::sha256;
 use edgegate::gateway::Gateway;
-use edgegate::http::{
-    hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody, Response, Status,
-};
-use edgegate::policy::public;
-use edgegate::routing::{Group, Route};
+use edgegate::http::{hex_encode, BodyReadError, BodySource, InvalidHead, Method, Request, RequestBody};
+use edgegate::routing::Route;
 use edgegate_app::AppState;
 use serde_json::Value;
 use support::*;
@@ -228,19 +227,6 @@ fn missing_and_wrong_keys_get_the_same_401() {
 }
 
 #[test]
-fn a_handler_reads_the_authenticated_consumer() {
-    use edgegate::extract::Consumer;
-    let gateway = custom_gateway(
-        vec![edgegate::routing::Route::get("/me", |Consumer(name): Consumer| async move { name }).api_key()],
-        &dev_vars(),
-    );
-    assert_eq!(
-        send(&gateway, get("/me").with_header("x-api-key", DEV_KEY)).text(),
-        "dev"
-    );
-}
-
-#[test]
 fn digests_stand_in_for_keys() {
     let digest = hex_encode(&sha256(b"partner-secret"));
     let gateway = app_gateway(&with_var(
@@ -391,28 +377,6 @@ fn the_limit_counts_bytes_actually_read_not_the_declared_length() {
     assert_eq!(send(&gateway, small).json()["body"], "sixteen bytes ok");
     let declared_too_big = Request::new(Method::Post, "/echo").with_header("content-length", "17");
     send(&gateway, declared_too_big).problem(413, "body-too-large");
-}
-
-#[test]
-fn routes_and_groups_set_their_own_body_limit() {
-    async fn took(body: edgegate::extract::Bytes) -> String {
-        body.0.len().to_string()
-    }
-    let mut routes = vec![
-        Route::post("/small", took).public().max_body_bytes(4),
-        Route::post("/default", took).public(),
-    ];
-    routes.extend(
-        Group::new("/tiny")
-            .max_body_bytes(2)
-            .access(public())
-            .routes([Route::post("/a", took), Route::post("/b", took).max_body_bytes(8)]),
-    );
-    let gateway = custom_gateway(routes, &with_var(dev_vars(), "MAX_BODY_BYTES", "16"));
-    send(&gateway, post_json("/small", "12345")).problem(413, "body-too-large");
-    send(&gateway, post_json("/tiny/a", "123")).problem(413, "body-too-large");
-    assert_eq!(send(&gateway, post_json("/tiny/b", "1234567")).text(), "7");
-    assert_eq!(send(&gateway, post_json("/default", "0123456789abcdef")).text(), "16");
 }
 
 /// A body that records whether the gateway asked for it.
@@ -601,35 +565,6 @@ fn the_access_log_can_be_turned_off_but_failures_are_still_logged() {
     assert_eq!(exchange.access_log()["error"], "disk on fire");
 }
 
-#[test]
-fn unprocessable_and_internal_errors_carry_cors_headers_too() {
-    let gateway = custom_gateway(
-        vec![
-            edgegate::routing::Route::get("/fail", || async {
-                Err::<&str, _>(edgegate::problem::ApiError::internal("boom"))
-            })
-            .public(),
-            edgegate::routing::Route::post(
-                "/shape",
-                |edgegate::extract::Json(_): edgegate::extract::Json<std::collections::BTreeMap<String, u8>>| async {
-                    "ok"
-                },
-            )
-            .public(),
-        ],
-        &dev_vars(),
-    );
-    for (request, status) in [(get("/fail"), 500), (post_json("/shape", r#"{"a": "x"}"#), 422)] {
-        let exchange = send(&gateway, request.with_header("origin", FRONTEND));
-        assert_eq!(exchange.status(), status);
-        assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
-        assert_eq!(
-            exchange.header("access-control-expose-headers"),
-            Some("x-request-id, ratelimit, ratelimit-policy, retry-after")
-        );
-    }
-}
-
 // The JS↔wasm boundary -------------------------------------------------------
 
 #[test]
@@ -676,34 +611,6 @@ fn keys_are_compared_on_exactly_what_was_sent() {
     );
 }
 
-fn with_header_from_handler(value: &'static str) -> Gateway<AppState> {
-    let handler = move || async move { Response::text(Status::OK, "hi").with_header("x-evil", value) };
-    custom_gateway(vec![Route::get("/evil", handler).public()], &dev_vars())
-}
-
-#[test]
-fn a_response_header_that_would_be_invalid_is_the_gateways_500_logged_under_the_request_id() {
-    for value in ["a\r\nset-cookie: x=1", "a\nb", "nul\0", "del\u{7f}"] {
-        let gateway = with_header_from_handler(value);
-        let request = get("/evil")
-            .with_header("x-request-id", "evil-1")
-            .with_header("origin", FRONTEND);
-        let exchange = send(&gateway, request);
-        exchange.problem(500, "internal");
-        assert_eq!(exchange.header("x-evil"), None);
-        assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
-        let log = exchange.access_log();
-        assert_eq!(log["request_id"], "evil-1");
-        assert_eq!(log["status"], 500);
-        assert!(log["error"].as_str().unwrap().contains("x-evil"), "{log}");
-        assert!(!log["error"].as_str().unwrap().contains("set-cookie"), "{log}");
-    }
-    assert_eq!(
-        send(&with_header_from_handler("fine ünïcode"), get("/evil")).status(),
-        200
-    );
-}
-
 #[test]
 fn every_response_says_nosniff() {
     let gateway = app_gateway(&dev_vars());
@@ -745,75 +652,6 @@ fn hostile_origins_are_never_echoed() {
     assert_eq!(
         fine.header("access-control-allow-origin"),
         Some("https://app.example.com")
-    );
-}
-
-// Access as a value -----------------------------------------------------------
-
-fn key_or_token_gateway() -> Gateway<AppState> {
-    use edgegate::policy::{any_of, api_key, jwt, Principal};
-    async fn whoami(principal: Principal) -> String {
-        format!("{} via {}", principal.id, principal.scheme.as_str())
-    }
-    async fn maybe(principal: Option<Principal>) -> String {
-        principal.map_or_else(|| "anonymous".into(), |p| p.id.to_string())
-    }
-    custom_gateway_with_providers(
-        vec![
-            Route::get("/either", whoami).access(any_of([api_key(), jwt("firebase")])),
-            Route::get("/token", whoami).access(jwt("firebase").scopes(&["read"])),
-            Route::get("/open", maybe).public(),
-        ],
-        &dev_vars(),
-    )
-}
-
-#[test]
-fn a_route_may_take_a_key_or_a_token() {
-    let gateway = key_or_token_gateway();
-    let keyed = send(&gateway, get("/either").with_header("x-api-key", DEV_KEY));
-    assert_eq!(keyed.text(), "dev via api_key");
-    assert_eq!(keyed.access_log()["principal"], "dev");
-
-    let none = send(&gateway, get("/either"));
-    none.problem(401, "unauthorized");
-    assert_eq!(
-        none.header("www-authenticate"),
-        Some(r#"ApiKey header="x-api-key", query="key", Bearer realm="firebase""#)
-    );
-    assert!(none.json()["detail"].as_str().unwrap().contains("or a bearer token"));
-}
-
-#[test]
-fn an_invalid_token_beside_a_key_decides_nothing_alone() {
-    let gateway = key_or_token_gateway();
-    for target in ["/either", "/token"] {
-        let token = send(
-            &gateway,
-            get(target).with_header("authorization", "Bearer eyJhbGciOiJub25lIn0.e30."),
-        );
-        let body = token.problem(401, "unauthorized");
-        assert_eq!(body["detail"], "The token's algorithm is not accepted.");
-        assert!(!body.to_string().contains("eyJ"), "the token is never echoed");
-    }
-    // A wrong key beside a token is still refused; a right key still admits.
-    let wrong = get("/either")
-        .with_header("authorization", "Bearer x")
-        .with_header("x-api-key", "wrong");
-    send(&gateway, wrong).problem(401, "unauthorized");
-    let both = get("/either")
-        .with_header("authorization", "Bearer x")
-        .with_header("x-api-key", DEV_KEY);
-    assert_eq!(send(&gateway, both).status(), 200);
-}
-
-#[test]
-fn a_public_route_has_no_principal() {
-    let gateway = key_or_token_gateway();
-    assert_eq!(send(&gateway, get("/open")).text(), "anonymous");
-    assert_eq!(
-        send(&gateway, get("/open").with_header("x-api-key", DEV_KEY)).text(),
-        "anonymous"
     );
 }
 
@@ -865,6 +703,11 @@ fn every_kind_the_core_and_the_app_answer_with_is_catalogued() {
     }
 }
 
+/// The routes of [`key_or_token_routes`], with the development `firebase` provider.
+fn key_or_token_gateway() -> Gateway<AppState> {
+    custom_gateway_with_providers(key_or_token_routes(), &dev_vars())
+}
+
 async fn whoami_key(principal: edgegate::policy::Principal) -> String {
     principal.id.to_string()
 }
@@ -894,38 +737,6 @@ fn a_content_length_that_does_not_parse_is_refused_before_the_body_is_read() {
 }
 
 #[test]
-fn a_status_the_runtime_cannot_send_is_a_500_and_bodyless_statuses_carry_no_body() {
-    async fn informational() -> Status {
-        Status(101)
-    }
-    async fn too_high() -> (Status, &'static str) {
-        (Status(600), "x")
-    }
-    async fn not_modified() -> (Status, &'static str) {
-        (Status(304), "stale body")
-    }
-    let gateway = custom_gateway(
-        vec![
-            Route::get("/101", informational).public(),
-            Route::get("/600", too_high).public(),
-            Route::get("/304", not_modified).public(),
-        ],
-        &dev_vars(),
-    );
-    for target in ["/101", "/600"] {
-        let exchange = send(&gateway, get(target));
-        exchange.problem(500, "internal");
-        assert!(exchange.access_log()["error"]
-            .as_str()
-            .unwrap()
-            .contains("cannot be sent"));
-    }
-    let not_modified = send(&gateway, get("/304"));
-    assert_eq!(not_modified.status(), 304);
-    assert_eq!(not_modified.text(), "");
-}
-
-#[test]
 fn a_policy_name_given_twice_is_a_misconfiguration() {
     let twice = with_var(
         dev_vars(),
@@ -934,14 +745,6 @@ fn a_policy_name_given_twice_is_a_misconfiguration() {
     );
     let reasons = app_gateway(&twice).misconfiguration().unwrap().join("\n");
     assert!(reasons.contains("`partners` is given twice"), "{reasons}");
-}
-
-#[test]
-fn the_selection_with_bearer_is_the_plain_one_and_authorization() {
-    use edgegate::gateway::{READ_HEADERS, READ_HEADERS_WITH_BEARER};
-    assert_eq!(&READ_HEADERS_WITH_BEARER[..READ_HEADERS.len()], READ_HEADERS);
-    assert_eq!(READ_HEADERS_WITH_BEARER.len(), READ_HEADERS.len() + 1);
-    assert_eq!(READ_HEADERS_WITH_BEARER.last(), Some(&"authorization"));
 }
 
 /// IP rules come before everything else a client could learn from: a

@@ -1,90 +1,17 @@
-//! The route table and the seed routes, through the gateway's entry point.
+//! The app's route table and the seed routes, through the gateway's entry
+//! point. The route table itself is tested with the framework
+//! (crates/edgegate/tests/routing.rs).
 
 mod support;
 
 use edgegate::http::{Method, Request};
-use edgegate::routing::{Route, RouteError, RouteTable};
-use edgegate_app::{self as app, AppState, RouteOptions};
+use edgegate_app::{self as app, RouteOptions};
 use support::*;
-
-async fn ok() -> &'static str {
-    "ok"
-}
 
 #[test]
 fn the_real_route_table_builds() {
     app::routes(RouteOptions::default()).expect("the application route table");
     app::routes(RouteOptions { debug_routes: true }).expect("the route table with debug routes");
-}
-
-#[test]
-fn bad_tables_fail_to_build_with_clear_messages() {
-    let cases: Vec<(Vec<Route<AppState>>, &str)> = vec![
-        (
-            vec![
-                Route::get("/users/{id}", ok).public(),
-                Route::get("/users/{name}", ok).public(),
-            ],
-            "route `/users/{name}` conflicts with route `/users/{id}`",
-        ),
-        (
-            vec![Route::get("/a", ok).public(), Route::get("/a", ok).api_key()],
-            "route `GET /a` is declared twice",
-        ),
-        (
-            vec![Route::any("/a", ok).public(), Route::any("/a", ok).public()],
-            "route `ANY /a` is declared twice",
-        ),
-        (
-            vec![Route::get("/a", ok)],
-            "route `GET /a` does not declare its access: add `.public()`, `.api_key()` or `.access(..)`",
-        ),
-        (
-            vec![Route::get("a", ok).public()],
-            "route `a` is malformed: a route path must start with `/`",
-        ),
-        (
-            vec![Route::get("/a/{id", ok).public()],
-            "route `/a/{id` is malformed: a `{` has no closing `}`",
-        ),
-        (
-            vec![Route::get("/a/{}", ok).public()],
-            "route `/a/{}` is malformed: a parameter needs a name, as in `{id}`",
-        ),
-        (
-            vec![Route::get("/a/{id}/b/{id}", ok).public()],
-            "route `/a/{id}/b/{id}` is malformed: parameter `id` appears twice",
-        ),
-        (
-            vec![Route::get("/a?x=1", ok).public()],
-            "route `/a?x=1` is malformed: a route path cannot contain `?` or `#`",
-        ),
-        (
-            vec![
-                Route::get("/a", ok).public().cors("one"),
-                Route::post("/a", ok).public().cors("two"),
-            ],
-            "routes on `/a` name different CORS profiles: a path has one",
-        ),
-    ];
-    for (routes, message) in cases {
-        let error = RouteTable::new(routes).err().expect(message);
-        assert_eq!(error.to_string(), message);
-    }
-    let catch_all_in_middle = RouteTable::<AppState>::new(vec![Route::get("/a/{*rest}/b", ok).public()]).err();
-    assert!(matches!(catch_all_in_middle, Some(RouteError::InvalidPath { .. })));
-}
-
-#[test]
-fn a_bad_table_makes_a_gateway_that_refuses_everything() {
-    let gateway = custom_gateway(vec![Route::get("/a", ok)], &dev_vars());
-    let exchange = send(&gateway, get("/a"));
-    exchange.problem(500, "misconfigured");
-    assert!(
-        exchange.logs.iter().any(|l| l.contains("does not declare its access")),
-        "{:?}",
-        exchange.logs
-    );
 }
 
 #[test]
@@ -222,40 +149,4 @@ fn only_routes_whose_handlers_take_every_header_get_them_all() {
     // Through the adapter's path, /echo still sees a header the gateway never reads.
     let echoed = send(&gateway, get("/echo").with_header("X-Trace", "t-1")).json();
     assert_eq!(echoed["headers"]["x-trace"], "t-1");
-}
-
-#[test]
-fn explicit_routes_win_over_any_and_head_routes_can_be_declared() {
-    async fn head_only() -> &'static str {
-        "head"
-    }
-    let gateway = custom_gateway(
-        vec![
-            Route::any("/thing", || async { "any" }).public(),
-            Route::get("/thing", || async { "get" }).public(),
-            Route::head("/thing", head_only).public(),
-        ],
-        &[],
-    );
-    assert_eq!(send(&gateway, get("/thing")).text(), "get");
-    assert_eq!(send(&gateway, Request::new(Method::Put, "/thing")).text(), "any");
-    let head = send(&gateway, Request::new(Method::Head, "/thing"));
-    assert_eq!((head.status(), head.text().as_str()), (200, ""));
-}
-
-#[test]
-fn groups_prefix_their_routes_and_fill_in_what_a_route_leaves_unset() {
-    use edgegate::policy::{api_key, public, Access};
-    use edgegate::routing::Group;
-    let routes = Group::new("/api/")
-        .access(api_key())
-        .cors("partners")
-        .routes([Route::get("/keyed", ok), Route::get("/open", ok).public()]);
-    let table = RouteTable::<AppState>::new(routes).unwrap();
-    let keyed = &table.paths()[table.index_of("/api/keyed").unwrap()];
-    let open = &table.paths()[table.index_of("/api/open").unwrap()];
-    assert_eq!(keyed.endpoint(&Method::Get).unwrap().access, Access::ApiKey);
-    assert_eq!(open.endpoint(&Method::Get).unwrap().access, public());
-    assert_eq!(keyed.cors.as_deref(), Some("partners"));
-    assert_eq!(open.cors.as_deref(), Some("partners"));
 }

@@ -1,121 +1,25 @@
-//! Bearer tokens through the gateway's one entry point, on the host: the
-//! claim and header rules, the JWKS cache and its limits, scopes, typed
-//! claims and the answers. Signatures are the host platform's stand-in
-//! scheme (`RecordingPlatform::sign`); real WebCrypto is tested end to end
+//! Bearer tokens on the app's routes through the gateway's one entry point,
+//! on the host: the claim and header rules, the JWKS cache and its limits,
+//! scopes and the answers. Signatures are the host platform's stand-in
+//! scheme (`RecordingPlatform::sign`, keys and tokens from the framework's
+//! test support); typed claims on a test table are tested with the framework
+//! (crates/edgegate/tests/tokens.rs), real WebCrypto end to end
 //! (tests/e2e/jwt.test.mjs).
 
 mod support;
 
-use edgegate::extract::Claims;
 use edgegate::platform::{FetchError, SignatureAlgorithm};
-use edgegate::policy::{any_of, api_key, jwt, Principal};
+use edgegate::policy::jwt;
 use edgegate::routing::Route;
 use edgegate::testing::{block_on_all, FakeAnswer, RecordingPlatform};
 use edgegate_app::AppState;
-use serde::Deserialize;
 use serde_json::{json, Value};
+use support::tokens::*;
 use support::*;
-
-const ISSUER: &str = "https://issuer.test";
-const AUDIENCE: &str = "edgegate-test";
-const JWKS: &str = "https://issuer.test/jwks";
-
-/// A test key: its JWK, and the public members as the gateway imports them.
-struct Key {
-    kid: &'static str,
-    jwk: Value,
-    public: String,
-}
-
-fn rsa_key(kid: &'static str) -> Key {
-    let n = format!("modulus-of-{kid}");
-    Key {
-        kid,
-        jwk: json!({"kty": "RSA", "kid": kid, "use": "sig", "n": n, "e": "AQAB"}),
-        public: format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB"}}"#),
-    }
-}
-
-fn ec_key(kid: &'static str) -> Key {
-    Key {
-        kid,
-        jwk: json!({"kty": "EC", "kid": kid, "crv": "P-256", "x": "x", "y": "y"}),
-        public: r#"{"kty":"EC","crv":"P-256","x":"x","y":"y"}"#.to_owned(),
-    }
-}
-
-fn b64(bytes: &[u8]) -> String {
-    edgegate::http::base64url_encode(bytes)
-}
-
-/// A token with this header and payload, signed by `key` with `alg`.
-fn sign(header: Value, claims: Value, key: &Key, alg: SignatureAlgorithm) -> String {
-    let input = format!(
-        "{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(claims.to_string().as_bytes())
-    );
-    let signature = RecordingPlatform::sign(&key.public, alg, input.as_bytes());
-    format!("{input}.{}", b64(&signature))
-}
-
-fn now_s(platform: &RecordingPlatform) -> f64 {
-    use edgegate::platform::Platform;
-    (platform.now_ms() / 1000.0).floor()
-}
-
-/// Claims that pass every check at the platform's time.
-fn claims(platform: &RecordingPlatform) -> Value {
-    let now = now_s(platform);
-    json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "exp": now + 3600.0})
-}
-
-fn token_with(platform: &RecordingPlatform, change: impl FnOnce(&mut Value), key: &Key) -> String {
-    let mut payload = claims(platform);
-    change(&mut payload);
-    sign(
-        json!({"alg": "RS256", "kid": key.kid}),
-        payload,
-        key,
-        SignatureAlgorithm::Rs256,
-    )
-}
-
-fn providers(keys: Value, extra: Value) -> String {
-    let mut provider = json!({"issuer": ISSUER, "audiences": [AUDIENCE]});
-    match keys {
-        Value::String(uri) => provider["jwks_uri"] = Value::String(uri),
-        jwks => provider["jwks"] = jwks,
-    }
-    for (name, value) in extra.as_object().unwrap() {
-        provider[name] = value.clone();
-    }
-    json!({ "firebase": provider }).to_string()
-}
 
 /// The app's gateway with the `firebase` provider at a JWKS URL.
 fn app_with_remote_keys(extra: Value) -> edgegate::gateway::Gateway<AppState> {
     app_gateway(&with_var(dev_vars(), "JWT_PROVIDERS", &providers(json!(JWKS), extra)))
-}
-
-fn serve_jwks(platform: &RecordingPlatform, keys: &[&Key], cache_control: Option<&str>) {
-    let body = json!({"keys": keys.iter().map(|k| k.jwk.clone()).collect::<Vec<_>>()}).to_string();
-    let mut headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-    if let Some(value) = cache_control {
-        headers.push(("cache-control".to_owned(), value.to_owned()));
-    }
-    platform.answer(
-        JWKS,
-        FakeAnswer::Respond {
-            status: 200,
-            headers,
-            body: body.into_bytes(),
-        },
-    );
-}
-
-fn bearer(target: &str, token: &str) -> edgegate::http::Request {
-    get(target).with_header("authorization", format!("Bearer {token}"))
 }
 
 #[test]
@@ -583,54 +487,6 @@ fn inline_keys_need_no_fetch_and_algorithms_can_be_narrowed() {
     assert_eq!(
         refused.problem(401, "unauthorized")["detail"],
         "The token's algorithm is not accepted."
-    );
-}
-
-#[test]
-fn handlers_read_typed_claims() {
-    #[derive(Deserialize)]
-    struct Firebase {
-        sub: String,
-        email: String,
-    }
-    async fn email(Claims(claims): Claims<Firebase>) -> String {
-        format!("{} <{}>", claims.sub, claims.email)
-    }
-    async fn maybe(claims: Option<Claims<Value>>, principal: Principal) -> String {
-        format!("{} {}", principal.id, claims.is_some())
-    }
-    let platform = platform();
-    let key = rsa_key("k1");
-    let vars = with_var(
-        dev_vars(),
-        "JWT_PROVIDERS",
-        &providers(json!({"keys": [key.jwk]}), json!({})),
-    );
-    let gateway = custom_gateway_with_providers(
-        vec![
-            Route::get("/email", email).access(jwt("firebase")),
-            Route::get("/maybe", maybe).access(any_of([api_key(), jwt("firebase")])),
-        ],
-        &vars,
-    );
-    let with_email = token_with(&platform, |c| c["email"] = json!("alice@example.test"), &key);
-    assert_eq!(
-        send_on(&gateway, bearer("/email", &with_email), &platform).text(),
-        "alice <alice@example.test>"
-    );
-    let without = token_with(&platform, |_| {}, &key);
-    let refused = send_on(&gateway, bearer("/email", &without), &platform);
-    assert!(refused.problem(403, "insufficient-claims")["detail"]
-        .as_str()
-        .unwrap()
-        .contains("email"));
-    assert_eq!(
-        send_on(&gateway, get("/maybe").with_header("x-api-key", DEV_KEY), &platform).text(),
-        "dev false"
-    );
-    assert_eq!(
-        send_on(&gateway, bearer("/maybe", &without), &platform).text(),
-        "alice true"
     );
 }
 

@@ -1,15 +1,17 @@
-//! Upstream routes through the gateway's one entry point, on the host: the
-//! address, the forwarding rules both ways, streamed bodies and failures,
-//! against the host platform's scripted fetches. The real runtime is tested
-//! end to end (tests/e2e/upstreams.test.mjs).
+//! The app's upstream routes (`/origin/`, and `/fn/greet/` beside test
+//! routes for the base path) through the gateway's one entry point, on the
+//! host: the address, the forwarding rules both ways, streamed bodies and
+//! failures, against the host platform's scripted fetches. A route's retry
+//! and a constant address are tested with the framework
+//! (crates/edgegate/tests/upstreams.rs); the real runtime end to end
+//! (tests/e2e/upstreams.test.mjs).
 
 mod support;
 
 use edgegate::http::{Method, Request};
 use edgegate::platform::FetchError;
-use edgegate::policy::any_of;
 use edgegate::routing::Route;
-use edgegate::testing::{streamed_bytes, FakeAnswer, FakeBody, RecordingPlatform};
+use edgegate::testing::{streamed_bytes, FakeAnswer, FakeBody};
 use edgegate::upstream::origin;
 use edgegate_app::AppState;
 use serde_json::{json, Value};
@@ -23,18 +25,6 @@ fn app() -> edgegate::gateway::Gateway<AppState> {
         "UPSTREAMS",
         &json!({ "origin": ORIGIN }).to_string(),
     ))
-}
-
-fn respond(platform: &RecordingPlatform, url: &str, status: u16, headers: &[(&str, &str)], body: &[u8]) {
-    let headers = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
-    platform.answer(
-        url,
-        FakeAnswer::Respond {
-            status,
-            headers,
-            body: body.to_vec(),
-        },
-    );
 }
 
 fn keyed(method: Method, target: &str) -> Request {
@@ -248,57 +238,6 @@ fn a_body_without_a_declared_length_streams_under_the_routes_limit() {
     assert_eq!(platform.sent.borrow()[0].limit, Some(10));
     let large = send_on(&gateway, streamed("0123456789!"), &platform);
     large.problem(413, "body-too-large");
-}
-
-#[test]
-fn idempotent_requests_are_retried_once_when_the_route_asks() {
-    let platform = platform();
-    let url = "https://origin.test/flaky";
-    platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
-    let vars = with_var(
-        dev_vars(),
-        "UPSTREAMS",
-        &json!({ "flaky": "https://origin.test/flaky" }).to_string(),
-    );
-    let gateway = custom_gateway_keeping(
-        vec![
-            Route::to(Some(Method::Get), "/flaky", origin("flaky").retry_idempotent()).public(),
-            Route::to(Some(Method::Post), "/flaky", origin("flaky").retry_idempotent()).public(),
-        ],
-        &vars,
-        &["UPSTREAMS"],
-    );
-    send_on(&gateway, get("/flaky"), &platform).problem(502, "upstream-unreachable");
-    assert_eq!(platform.fetches_of(url), 2);
-    send_on(&gateway, Request::new(Method::Post, "/flaky"), &platform).problem(502, "upstream-unreachable");
-    assert_eq!(platform.fetches_of(url), 3, "a POST is never retried");
-}
-
-#[test]
-fn a_constant_address_gets_the_path_parameters_in_its_query() {
-    let platform = platform();
-    let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
-    respond(&platform, url, 200, &[], b"ok");
-    let vars = with_var(
-        dev_vars(),
-        "UPSTREAMS",
-        &json!({ "fn": "https://fn.test/run" }).to_string(),
-    );
-    let gateway = custom_gateway_keeping(
-        vec![
-            Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
-                .access(any_of([edgegate::policy::api_key()])),
-        ],
-        &vars,
-        &["UPSTREAMS"],
-    );
-    let answer = send_on(
-        &gateway,
-        keyed(Method::Get, "/greet/Ana%20Mar%C3%ADa?lang=es"),
-        &platform,
-    );
-    assert_eq!(answer.status(), 200, "{}", answer.text());
-    assert_eq!(platform.sent.borrow()[0].url, url);
 }
 
 #[test]

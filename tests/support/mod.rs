@@ -1,22 +1,30 @@
-//! Drives a gateway through its one entry point, as the wasm adapter does.
+//! Drives the app's gateway through its one entry point, as the wasm adapter
+//! does, with the settings of wrangler.toml and `.dev.vars.example`. What
+//! is not the app's own (the exchange, requests, test tables' helpers, test
+//! tokens) is the framework's test support, shared from
+//! crates/edgegate/tests/support.
 
 #![allow(dead_code)]
 
+#[path = "../../crates/edgegate/tests/support/mod.rs"]
+mod framework;
+
 use std::collections::HashMap;
 
-use edgegate::config::Settings;
 use edgegate::gateway::{BindingKind, Gateway};
-use edgegate::http::{Method, Request, Response};
-use edgegate::routing::{Route, RouteTable};
-use edgegate::testing::{as_the_adapter_passes, block_on, RecordingPlatform};
+use edgegate::http::Request;
+use edgegate::routing::Route;
+use edgegate::testing::RecordingPlatform;
 use edgegate_app::{self as app, AppState};
-use serde_json::Value;
 
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub use framework::{get, key_or_token_routes, post_json, respond, tokens, with_var, Exchange, Vars};
+
+/// The development key (`.dev.vars.example`'s `API_KEYS`), whose consumer is `dev`.
 pub const DEV_KEY: &str = "dev-local-key";
+/// An origin wrangler.toml's `CORS_ALLOWED_ORIGINS` allows.
 pub const FRONTEND: &str = "http://localhost:5173";
-
-/// Settings as name and value, as the worker's `env` gives them.
-pub type Vars = Vec<(String, String)>;
 
 /// The development settings, read from the files `make dev` uses:
 /// wrangler.toml's `[vars]`, overridden by `.dev.vars.example` (its secrets
@@ -165,12 +173,6 @@ fn root() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn with_var(mut vars: Vars, name: &str, value: &str) -> Vars {
-    vars.retain(|(n, _)| n != name);
-    vars.push((name.to_owned(), value.to_owned()));
-    vars
-}
-
 /// The real application gateway with these settings.
 pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
     let map: HashMap<&str, &str> = vars.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
@@ -198,61 +200,12 @@ pub fn custom_gateway_keeping(
     vars: &[(String, String)],
     keep: &[&str],
 ) -> Gateway<AppState> {
-    let map: HashMap<&str, &str> = vars
+    let kept: Vars = vars
         .iter()
         .filter(|(n, _)| !NAMED_POLICY_SETTINGS.contains(&n.as_str()) || keep.contains(&n.as_str()))
-        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .cloned()
         .collect();
-    Gateway::new(
-        RouteTable::new(routes),
-        Settings::load(|name| map.get(name).map(|v| v.to_string())),
-    )
-}
-
-/// What one request produced: the response and the log lines.
-pub struct Exchange {
-    pub response: Response,
-    pub logs: Vec<String>,
-}
-
-impl Exchange {
-    pub fn status(&self) -> u16 {
-        self.response.status.0
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.response.header(name)
-    }
-
-    pub fn text(&self) -> String {
-        self.response.body_text()
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text()).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
-    }
-
-    /// The access log line, parsed.
-    pub fn access_log(&self) -> Value {
-        let line = self
-            .logs
-            .iter()
-            .find(|l| l.contains("\"request_id\"") && l.contains("\"status\""))
-            .expect("an access log line");
-        serde_json::from_str(line).unwrap()
-    }
-
-    /// Asserts a problem+json response with this status and type slug; returns its body.
-    pub fn problem(&self, status: u16, kind: &str) -> Value {
-        assert_eq!(self.status(), status, "body: {}", self.text());
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
-        let body = self.json();
-        assert_eq!(body["type"], format!("urn:edgegate:problem:{kind}"), "body: {body}");
-        assert_eq!(body["status"], status);
-        assert!(body["title"].is_string() && body["detail"].is_string());
-        assert_eq!(body["request_id"].as_str(), self.header("x-request-id"));
-        body
-    }
+    framework::test_gateway(routes, &kept)
 }
 
 pub fn send(gateway: &Gateway<AppState>, request: Request) -> Exchange {
@@ -268,23 +221,8 @@ pub fn platform() -> RecordingPlatform {
     platform
 }
 
-/// Sends on a given platform (its clock, fetch answers and counters), taking
-/// the log lines this request wrote.
+/// Sends on a given platform (its clock, fetch answers and counters), with
+/// a fresh in-memory store, taking the log lines this request wrote.
 pub fn send_on(gateway: &Gateway<AppState>, request: Request, platform: &RecordingPlatform) -> Exchange {
-    let request = as_the_adapter_passes(gateway, request);
-    let response = block_on(gateway.handle(request, &AppState::default(), platform));
-    Exchange {
-        response,
-        logs: platform.lines.take(),
-    }
-}
-
-pub fn get(target: &str) -> Request {
-    Request::new(Method::Get, target)
-}
-
-pub fn post_json(target: &str, body: &str) -> Request {
-    Request::new(Method::Post, target)
-        .with_header("content-type", "application/json")
-        .with_body(body)
+    framework::exchange(gateway, request, &AppState::default(), platform)
 }

@@ -65,7 +65,7 @@ async fn missing() -> ApiError {
     ApiError::not_found("no such thing")
 }
 
-fn gateway(seen: &Rc<RefCell<Vec<String>>>) -> edgegate::gateway::Gateway<edgegate_app::AppState> {
+fn gateway(seen: &Rc<RefCell<Vec<String>>>) -> edgegate::gateway::Gateway<()> {
     let mut routes = vec![
         Route::post("/orders", ok)
             .api_key()
@@ -82,7 +82,7 @@ fn gateway(seen: &Rc<RefCell<Vec<String>>>) -> edgegate::gateway::Gateway<edgega
                 Route::get("/missing", missing),
             ]),
     );
-    custom_gateway(routes, &dev_vars())
+    test_gateway(routes, &test_vars())
 }
 
 #[test]

@@ -1,0 +1,287 @@
+//! Typed extraction and responses, through the gateway's entry point.
+
+mod support;
+
+/// A kind of problem an app declares for itself.
+const CONFLICT: edgegate::problem::ProblemKind = edgegate::problem::ProblemKind::new(
+    "conflict",
+    edgegate::http::Status::CONFLICT,
+    "The thing exists already.",
+);
+
+use edgegate::extract::{Bytes, EventBody, Json, Path, Query};
+use edgegate::gateway::Gateway;
+use edgegate::http::{Headers, Method, Request, Status};
+use edgegate::problem::ApiError;
+use edgegate::routing::Route;
+use edgegate::upstream::function::FunctionResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use support::*;
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+struct Paging {
+    limit: u32,
+    cursor: Option<String>,
+    desc: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NewItem {
+    name: String,
+    tags: Vec<String>,
+    owner: Owner,
+}
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+struct Owner {
+    id: u64,
+}
+
+fn gateway() -> Gateway<()> {
+    test_gateway(
+        vec![
+            Route::get(
+                "/n/{id}",
+                |Path(id): Path<u32>| async move { Json(json!({ "id": id })) },
+            )
+            .public(),
+            Route::get("/pair/{a}/{b}", |Path((a, b)): Path<(String, i64)>| async move {
+                Json(json!([a, b]))
+            })
+            .public(),
+            Route::get("/page", |Query(p): Query<Paging>| async move { Json(p) }).public(),
+            Route::get("/header", |headers: Headers| async move {
+                headers.get("X-Custom").unwrap_or("none").to_owned()
+            })
+            .public(),
+            Route::post("/items", |Json(item): Json<NewItem>| async move {
+                (Status::CREATED, Json(item))
+            })
+            .public(),
+            Route::post("/maybe", |body: Option<Json<Owner>>| async move {
+                Json(json!({ "present": body.is_some() }))
+            })
+            .public(),
+            Route::post("/raw", |Bytes(bytes): Bytes| async move {
+                Json(json!({ "len": bytes.len(), "first": bytes.first() }))
+            })
+            .public(),
+            Route::post("/event", |event: EventBody| async move {
+                Json(json!({ "body": event.body, "isBase64Encoded": event.is_base64_encoded }))
+            })
+            .public(),
+            Route::get("/fail", || async {
+                Err::<&str, _>(ApiError::internal("db password=hunter2 refused"))
+            })
+            .public(),
+            Route::get("/conflict", || async {
+                Err::<&str, _>(ApiError::of(CONFLICT, "already exists").with_extension("id", 7))
+            })
+            .public(),
+            Route::get("/function", || async {
+                serde_json::from_value::<FunctionResponse>(json!({
+                    "statusCode": 202,
+                    "headers": { "x-count": 2, "x-ok": true, "x-null": null },
+                    "body": "accepted"
+                }))
+                .unwrap()
+            })
+            .public(),
+            Route::get("/bytes", || async { Bytes(vec![0, 159, 146, 150]) }).public(),
+        ],
+        &[],
+    )
+}
+
+#[test]
+fn typed_path_params_parse_or_name_the_param() {
+    let gateway = gateway();
+    assert_eq!(send(&gateway, get("/n/42")).json(), json!({ "id": 42 }));
+    let bad = send(&gateway, get("/n/forty-two"));
+    let body = bad.problem(400, "invalid-path-param");
+    assert_eq!(body["param"], "id");
+    assert!(body["detail"].as_str().unwrap().contains("`id`"), "{body}");
+    send(&gateway, get("/n/-1")).problem(400, "invalid-path-param");
+    assert_eq!(send(&gateway, get("/pair/a%2Fb/-3")).json(), json!(["a/b", -3]));
+    let invalid_utf8 = send(&gateway, get("/pair/%FF/1")).problem(400, "invalid-path-param");
+    assert_eq!(invalid_utf8["param"], "a");
+}
+
+#[test]
+fn query_strings_deserialize_with_decoding_and_named_errors() {
+    let gateway = gateway();
+    let page = send(&gateway, get("/page?limit=5&cursor=a+b%2Bc&desc=true&unknown=1")).json();
+    assert_eq!(page, json!({ "limit": 5, "cursor": "a b+c", "desc": true }));
+    let missing = send(&gateway, get("/page?cursor=x")).problem(400, "invalid-query");
+    assert_eq!(missing["param"], "limit");
+    assert_eq!(missing["detail"], "query parameter `limit` is required");
+    let unparsable = send(&gateway, get("/page?limit=lots")).problem(400, "invalid-query");
+    assert_eq!(unparsable["param"], "limit");
+    let not_bool = send(&gateway, get("/page?limit=1&desc=maybe")).problem(400, "invalid-query");
+    assert_eq!(not_bool["param"], "desc");
+    send(&gateway, get("/page?limit=%FF")).problem(400, "invalid-query");
+}
+
+#[test]
+fn headers_are_case_insensitive() {
+    let gateway = gateway();
+    assert_eq!(
+        send(&gateway, get("/header").with_header("x-CUSTOM", "yes")).text(),
+        "yes"
+    );
+}
+
+#[test]
+fn json_bodies_parse_into_types() {
+    let gateway = gateway();
+    let created = send(
+        &gateway,
+        post_json("/items", r#"{"name":"a","tags":["x"],"owner":{"id":1}}"#),
+    );
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.header("content-type"), Some("application/json"));
+    assert_eq!(created.json()["owner"]["id"], 1);
+    let vendor_type = Request::new(Method::Post, "/maybe")
+        .with_header("content-type", "application/vnd.api+json; charset=utf-8")
+        .with_body(r#"{"id": 3}"#);
+    assert_eq!(send(&gateway, vendor_type).json(), json!({ "present": true }));
+}
+
+#[test]
+fn malformed_json_is_400_with_line_and_column() {
+    let gateway = gateway();
+    let body = send(&gateway, post_json("/items", "{\n  \"name\": \"a\",\n  oops\n}")).problem(400, "malformed-json");
+    assert_eq!(body["line"], 3);
+    assert_eq!(body["column"], 3);
+    assert!(body["detail"].as_str().unwrap().contains("line 3 column 3"), "{body}");
+    send(
+        &gateway,
+        post_json("/items", r#"{"name":"a","tags":[],"owner":{"id":1}} trailing"#),
+    )
+    .problem(400, "malformed-json");
+    send(&gateway, post_json("/items", r#"{"name":"#)).problem(400, "malformed-json");
+}
+
+#[test]
+fn json_of_the_wrong_shape_is_422_naming_the_field() {
+    let gateway = gateway();
+    let wrong_type = send(
+        &gateway,
+        post_json("/items", r#"{"name":"a","tags":["x", 5],"owner":{"id":1}}"#),
+    );
+    assert_eq!(wrong_type.problem(422, "invalid-body")["field"], "tags[1]");
+    let nested_missing = send(&gateway, post_json("/items", r#"{"name":"a","tags":[],"owner":{}}"#));
+    assert_eq!(nested_missing.problem(422, "invalid-body")["field"], "owner.id");
+    let missing = send(&gateway, post_json("/items", r#"{"tags":[],"owner":{"id":1}}"#));
+    assert_eq!(missing.problem(422, "invalid-body")["field"], "name");
+    let unknown = send(
+        &gateway,
+        post_json("/items", r#"{"name":"a","tags":[],"owner":{"id":1},"extra":1}"#),
+    );
+    assert!(unknown.problem(422, "invalid-body")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("extra"));
+    send(&gateway, post_json("/items", "[1,2]")).problem(422, "invalid-body");
+}
+
+#[test]
+fn json_needs_a_json_content_type_and_a_body() {
+    let gateway = gateway();
+    let text = Request::new(Method::Post, "/items")
+        .with_header("content-type", "text/plain")
+        .with_body("{}");
+    send(&gateway, text).problem(415, "unsupported-media-type");
+    let untyped = Request::new(Method::Post, "/items").with_body("{}");
+    send(&gateway, untyped).problem(415, "unsupported-media-type");
+    send(&gateway, Request::new(Method::Post, "/items")).problem(400, "missing-body");
+}
+
+#[test]
+fn an_optional_json_body_is_none_only_when_absent() {
+    let gateway = gateway();
+    assert_eq!(
+        send(&gateway, Request::new(Method::Post, "/maybe")).json(),
+        json!({ "present": false })
+    );
+    assert_eq!(
+        send(&gateway, post_json("/maybe", r#"{"id":1}"#)).json(),
+        json!({ "present": true })
+    );
+    send(&gateway, post_json("/maybe", "{bad")).problem(400, "malformed-json");
+    send(&gateway, post_json("/maybe", r#"{"id":"one"}"#)).problem(422, "invalid-body");
+}
+
+#[test]
+fn raw_and_base64_bodies() {
+    let gateway = gateway();
+    let binary = Request::new(Method::Post, "/raw").with_body(vec![255u8, 0, 1]);
+    assert_eq!(send(&gateway, binary).json(), json!({ "len": 3, "first": 255 }));
+
+    let png = Request::new(Method::Post, "/event")
+        .with_header("content-type", "image/png")
+        .with_body(vec![137u8, 80, 78, 71]);
+    assert_eq!(
+        send(&gateway, png).json(),
+        json!({ "body": "iVBORw==", "isBase64Encoded": true })
+    );
+    let text = Request::new(Method::Post, "/event")
+        .with_header("content-type", "text/plain")
+        .with_body("héllo");
+    assert_eq!(
+        send(&gateway, text).json(),
+        json!({ "body": "héllo", "isBase64Encoded": false })
+    );
+    let invalid_utf8 = Request::new(Method::Post, "/event")
+        .with_header("content-type", "text/plain")
+        .with_body(vec![0xC3u8]);
+    assert_eq!(
+        send(&gateway, invalid_utf8).json(),
+        json!({ "body": "ww==", "isBase64Encoded": true })
+    );
+    assert_eq!(
+        send(&gateway, Request::new(Method::Post, "/event")).json(),
+        json!({ "body": null, "isBase64Encoded": false })
+    );
+}
+
+#[test]
+fn handler_errors_are_500_problems_that_leak_nothing() {
+    let gateway = gateway();
+    let exchange = send(&gateway, get("/fail"));
+    let body = exchange.problem(500, "internal");
+    assert!(!exchange.text().contains("hunter2"));
+    assert_eq!(body["title"], "Internal Server Error");
+    let log = exchange.access_log();
+    assert_eq!(log["error"], "db password=hunter2 refused");
+    assert_eq!(log["status"], 500);
+}
+
+#[test]
+fn handler_problems_keep_their_status_and_extensions() {
+    let body = send(&gateway(), get("/conflict")).problem(409, "conflict");
+    assert_eq!(body["id"], 7);
+    assert_eq!(body["detail"], "already exists");
+}
+
+#[test]
+fn seed_style_response_objects_and_bytes() {
+    let gateway = gateway();
+    let function = send(&gateway, get("/function"));
+    assert_eq!(function.status(), 202);
+    assert_eq!(function.header("x-count"), Some("2"));
+    assert_eq!(function.header("x-ok"), Some("true"));
+    assert_eq!(function.header("x-null"), None);
+    assert_eq!(function.text(), "accepted");
+    let bytes = send(&gateway, get("/bytes"));
+    assert_eq!(bytes.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(bytes.response.body.as_bytes(), &[0, 159, 146, 150]);
+}
+
+#[test]
+fn every_value_json_round_trip_is_stable() {
+    let value: Value = send(&gateway(), get("/pair/x/9")).json();
+    assert_eq!(value, json!(["x", 9]));
+}

@@ -1,0 +1,69 @@
+//! Upstream routes on test tables through the gateway's one entry point,
+//! on the host: a route's retry and a constant address, against the host
+//! platform's scripted fetches. The app's `/origin/` route (the forwarding
+//! rules both ways, streamed bodies, failures) is tested with the app
+//! (tests/upstreams.rs).
+
+mod support;
+
+use edgegate::http::{Method, Request};
+use edgegate::platform::FetchError;
+use edgegate::policy::any_of;
+use edgegate::routing::Route;
+use edgegate::testing::FakeAnswer;
+use edgegate::upstream::origin;
+use serde_json::json;
+use support::*;
+
+fn keyed(method: Method, target: &str) -> Request {
+    Request::new(method, target).with_header("x-api-key", DEV_KEY)
+}
+
+#[test]
+fn idempotent_requests_are_retried_once_when_the_route_asks() {
+    let platform = platform();
+    let url = "https://origin.test/flaky";
+    platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
+    let vars = with_var(
+        test_vars(),
+        "UPSTREAMS",
+        &json!({ "flaky": "https://origin.test/flaky" }).to_string(),
+    );
+    let gateway = test_gateway(
+        vec![
+            Route::to(Some(Method::Get), "/flaky", origin("flaky").retry_idempotent()).public(),
+            Route::to(Some(Method::Post), "/flaky", origin("flaky").retry_idempotent()).public(),
+        ],
+        &vars,
+    );
+    send_on(&gateway, get("/flaky"), &platform).problem(502, "upstream-unreachable");
+    assert_eq!(platform.fetches_of(url), 2);
+    send_on(&gateway, Request::new(Method::Post, "/flaky"), &platform).problem(502, "upstream-unreachable");
+    assert_eq!(platform.fetches_of(url), 3, "a POST is never retried");
+}
+
+#[test]
+fn a_constant_address_gets_the_path_parameters_in_its_query() {
+    let platform = platform();
+    let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
+    respond(&platform, url, 200, &[], b"ok");
+    let vars = with_var(
+        test_vars(),
+        "UPSTREAMS",
+        &json!({ "fn": "https://fn.test/run" }).to_string(),
+    );
+    let gateway = test_gateway(
+        vec![
+            Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
+                .access(any_of([edgegate::policy::api_key()])),
+        ],
+        &vars,
+    );
+    let answer = send_on(
+        &gateway,
+        keyed(Method::Get, "/greet/Ana%20Mar%C3%ADa?lang=es"),
+        &platform,
+    );
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    assert_eq!(platform.sent.borrow()[0].url, url);
+}
