@@ -198,6 +198,8 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
  * Writes a workerd config serving the given workers on the given ports:
  * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
  * `ours_unlimited` (the same with every rate limit "off": what the limits cost),
+ * `ours_quiet`, `ours_observed` (Server-Timing off; on for everyone with a
+ * data point per request to a stand-in Analytics Engine dataset),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
  * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it).
  */
@@ -224,6 +226,11 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     ours: bundleWith(ours, "edgegate/", ""),
     ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
     ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off" }) }),
+    ours_quiet: bundleWith(ours, "edgegate/", "", { SERVER_TIMING: "off" }),
+    ours_observed: bundleWith(ours, "edgegate/", `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`, {
+      SERVER_TIMING: "all",
+      METRICS_DATASET: "METRICS",
+    }),
     baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
@@ -243,6 +250,9 @@ ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
     ${greeter.service},
     ${traffic.service},
   ],
+  # A stand-in Analytics Engine dataset (as miniflare makes one): writeDataPoint does nothing.
+  extensions = [ (modules = [ (name = "edgegate-bench:dataset", internal = true,
+    esModule = "export default function () { return { writeDataPoint() {} }; }") ]) ],
   sockets = [
 ${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}
   ],

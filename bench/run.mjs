@@ -20,7 +20,10 @@ import { OUT, ROOT, SCENARIOS, buildBaseline, buildOthers, buildOurs, directOf, 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const SECONDS = Number(process.env.BENCH_SECONDS || 4);
 const BASELINE = process.env.BENCH_BASELINE || null;
-const TARGETS = ["ours", "ours_nolog", "hono", "hono_log", "bare", ...(BASELINE ? ["baseline"] : [])];
+// `ours_quiet` (Server-Timing off) and `ours_observed` (Server-Timing for
+// everyone, a data point per request to a stub Analytics Engine dataset):
+// observability's cost, same build, same run. Trace context is always on.
+const TARGETS = ["ours", "ours_nolog", "hono", "hono_log", "bare", ...(BASELINE ? ["baseline"] : []), "ours_quiet", "ours_observed"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
 
@@ -108,6 +111,7 @@ try {
       // The rate limit's cost: the same route, the same run, limited over not.
       ours_over_unlimited: paired("ours", "ours_unlimited"),
       ...(BASELINE ? { ours_over_baseline: paired("ours", "baseline") } : {}),
+      observed_over_quiet: paired("ours_observed", "ours_quiet"),
     };
     return {
       scenario: scenario.id,
@@ -118,6 +122,8 @@ try {
       hono_log: hl,
       bare: b,
       ...(BASELINE ? { baseline: of("baseline") } : {}),
+      ours_quiet: of("ours_quiet"),
+      ours_observed: of("ours_observed"),
       ...(scenario.limited ? { ours_unlimited: of("ours_unlimited") } : {}),
       ...(scenario.direct
         ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
@@ -287,6 +293,14 @@ function print(rows, ours, startup, checks) {
       }
       console.log(`  ${r.scenario}  ${r.ours_over_baseline.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)})  baseline ${r.baseline.rps.toFixed(0)} req/s, ${r.baseline.cpu_us.toFixed(1)} µs CPU/request`);
     }
+  }
+  console.log("\nobservability's cost, same build (trace context always on): Server-Timing for everyone and a data point per request to a stub Analytics Engine dataset, over Server-Timing off:");
+  for (const r of rows) {
+    const range = r.ratio_ranges.observed_over_quiet;
+    console.log(
+      `  ${r.scenario}  on ${r.ours_observed.rps.toFixed(0)} req/s, ${r.ours_observed.cpu_us.toFixed(1)} µs CPU/request; off ${r.ours_quiet.rps.toFixed(0)} req/s, ${r.ours_quiet.cpu_us.toFixed(1)} µs` +
+        `   on/off ${r.observed_over_quiet.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)})`,
+    );
   }
   console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
   console.log("'hono' is the app the issue specifies (no request id, no log); 'hono+log' adds hono/request-id and one JSON log line.");

@@ -79,14 +79,15 @@ fn a_function_gets_the_gateway_event_through_its_binding() {
         assert!(!headers.contains_key(gone), "{gone} reached the function");
     }
     // The context is the gateway's: what the client's body said stays in `body`.
+    let log = exchange.access_log();
     assert_eq!(
         event["requestContext"],
         json!({
             "requestId": "req-fn-1",
+            "traceId": log["trace_id"],
             "principal": {"id": "dev", "scheme": "api_key", "provider": null, "claims": null},
         })
     );
-    let log = exchange.access_log();
     assert_eq!(
         (log["upstream"].as_str(), log["upstream_status"].as_u64()),
         (Some("GREETER"), Some(200))

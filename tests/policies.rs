@@ -124,7 +124,7 @@ fn every_response_to_an_allowed_origin_carries_cors_headers_errors_included() {
         assert_eq!(exchange.header("access-control-allow-credentials"), Some("true"));
         assert_eq!(
             exchange.header("access-control-expose-headers"),
-            Some("x-request-id, ratelimit, ratelimit-policy, retry-after, x-total-count")
+            Some("x-request-id, ratelimit, ratelimit-policy, retry-after, x-total-count, server-timing")
         );
         assert_eq!(exchange.header("vary"), Some("Origin"));
     }

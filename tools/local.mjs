@@ -168,7 +168,10 @@ export async function bundleForNode(contents, outfile) {
         name: "workerd-stand-ins",
         setup(b) {
           b.onResolve({ filter: /^cloudflare:workers$/ }, () => ({ path: "cloudflare-workers", namespace: "stub" }));
-          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({ contents: "export class WorkerEntrypoint {}\nexport class DurableObject {}" }));
+          // `tracing` is whatever a test put in `globalThis.__tracingStub` before loading the bundle (none: no spans).
+          b.onLoad({ filter: /.*/, namespace: "stub" }, () => ({
+            contents: "export class WorkerEntrypoint {}\nexport class DurableObject {}\nexport const tracing = globalThis.__tracingStub;",
+          }));
           b.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: path.join(args.resolveDir, args.path), namespace: "wasm" }));
           b.onLoad({ filter: /.*/, namespace: "wasm" }, (args) => ({
             contents: `import { readFileSync } from "node:fs"; export default new WebAssembly.Module(readFileSync(${JSON.stringify(args.path)}));`,

@@ -23,7 +23,8 @@ export function handler(request) {
   const fullName = title ? title + " " + name : name;
   return {
     statusCode: 200,
-    headers: { "content-type": "application/json" },
+    // The trace this call belongs to, as the gateway's event says it.
+    headers: { "content-type": "application/json", "x-trace-id": request.requestContext?.traceId ?? "" },
     body: JSON.stringify({ message: greeting + ", " + fullName + "!" }),
   };
 }

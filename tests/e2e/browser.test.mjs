@@ -34,6 +34,19 @@ const PAGE = `<!doctype html>
   window.__results = results;
 </script>`;
 
+// Reads Server-Timing from a keyed call (CORS exposes it while it is on).
+const TIMING_PAGE = `<!doctype html>
+<script type="module">
+  const params = new URLSearchParams(location.search);
+  try {
+    const keyed = await fetch(params.get("api") + "/api/hello", { headers: { "x-api-key": params.get("key") } });
+    const open = await fetch(params.get("api") + "/hello");
+    window.__results = { status: keyed.status, timing: keyed.headers.get("server-timing"), open: open.headers.get("server-timing") };
+  } catch (error) {
+    window.__results = { error: String(error) };
+  }
+</script>`;
+
 // Calls /api/me with the token it is given: Authorization makes the browser preflight.
 const BEARER_PAGE = `<!doctype html>
 <script type="module">
@@ -119,7 +132,7 @@ before(async () => {
     envFile: path.join(ROOT, ".dev.vars.example"),
     vars: { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${originPort}/app` }) },
   });
-  frontend = await serve(5173, { "/": PAGE, "/bearer": BEARER_PAGE, "/origin": ORIGIN_PAGE });
+  frontend = await serve(5173, { "/": PAGE, "/bearer": BEARER_PAGE, "/origin": ORIGIN_PAGE, "/timing": TIMING_PAGE });
   strangerPort = await freePort();
   stranger = await serve(strangerPort, { "/": DISALLOWED_PAGE });
   browser = await chromium.launch({
@@ -206,6 +219,14 @@ test("a page on an allowed origin calls an upstream route, preflighted, with the
   assert.ok(originSeen.every((r) => r.method !== "OPTIONS"));
   const preflights = worker.accessLogs().filter((e) => e.method === "OPTIONS" && e.route === "/origin/{*rest}");
   assert.ok(preflights.length >= 1, "the browser sent a preflight");
+});
+
+test("a page on an allowed origin reads Server-Timing of its authenticated calls", async () => {
+  const results = await resultsOf(`http://localhost:5173/timing?api=${encodeURIComponent(worker.url)}&key=${DEV_KEY}`);
+  assert.equal(results.error, undefined, results.error);
+  assert.equal(results.status, 200);
+  assert.match(results.timing, /^auth;dur=\d+\.\d, (policy;dur=\d+\.\d, )?app;dur=\d+\.\d, total;dur=\d+\.\d$/);
+  assert.equal(results.open, null, "an anonymous call is told nothing");
 });
 
 test("a page on a disallowed origin is blocked by the browser", async () => {

@@ -15,6 +15,17 @@ import { APP_POLICY_VARS, ROOT, bundleForNode } from "../../tools/local.mjs";
 import { DEV_KEY } from "./harness.mjs";
 
 setFlagsFromString("--expose-gc");
+
+// The runtime's custom spans, as workerd's `tracing.enterSpan` offers them
+// when tracing is on: each span the gateway opens is recorded here.
+const spans = [];
+globalThis.__tracingStub = {
+  enterSpan(name, work) {
+    const span = { name, isTraced: true, attributes: {}, setAttribute(key, value) { this.attributes[key] = value; } };
+    spans.push(span);
+    return work(span);
+  },
+};
 const gc = runInNewContext("gc");
 
 const bundle = await bundleForNode(
@@ -86,3 +97,26 @@ async function until(done) {
   for (let i = 0; i < 50 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(done());
 }
+
+test("the stages that wait are custom spans, with what they called and how it ended", async () => {
+  const env = {
+    ...APP_POLICY_VARS,
+    API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
+    QUOTAS: JSON.stringify({ default: {} }),
+    GREETER: { fetch: async () => Response.json({ statusCode: 200, body: "hi" }) },
+    QUOTA: { idFromName: () => ({}), get: () => ({}) },
+    PER_PRINCIPAL: { limit: async () => ({ success: true }) },
+    PER_CLIENT: { limit: async () => ({ success: false }) },
+  };
+  spans.length = 0;
+  const greeted = await worker.fetch(new Request("http://gateway.test/fn/greet/Ada", { headers: { "x-api-key": DEV_KEY } }), env);
+  assert.equal(greeted.status, 200, await greeted.clone().text());
+  const hello = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  assert.equal(hello.status, 200, await hello.clone().text());
+  const limited = await worker.fetch(new Request("http://gateway.test/items"), env);
+  assert.equal(limited.status, 429, await limited.clone().text());
+  const byName = Object.fromEntries(spans.map((span) => [`${span.name} ${span.attributes["edgegate.binding"] ?? span.attributes["edgegate.upstream"]}`, span.attributes]));
+  assert.deepEqual(byName["edgegate.rate_limit PER_PRINCIPAL"], { "edgegate.binding": "PER_PRINCIPAL", "edgegate.outcome": "within" });
+  assert.deepEqual(byName["edgegate.fetch GREETER"], { "http.request.method": "POST", "edgegate.upstream": "GREETER", "edgegate.outcome": "200" });
+  assert.deepEqual(byName["edgegate.rate_limit PER_CLIENT"], { "edgegate.binding": "PER_CLIENT", "edgegate.outcome": "limited" });
+});

@@ -95,8 +95,10 @@ describe("a function's event and answers, through a probe in the greeter's place
     assert.equal(event.isBase64Encoded, false);
     assert.equal(event.headers["x-custom"], "kept");
     for (const gone of ["x-api-key", "authorization", "x-edgegate-principal"]) assert.equal(event.headers[gone], undefined, gone);
+    assert.match(event.requestContext.traceId, /^[0-9a-f]{32}$/);
     assert.deepEqual(event.requestContext, {
       requestId: "fn-e2e-1",
+      traceId: event.requestContext.traceId,
       principal: { id: "dev", scheme: "api_key", provider: null, claims: null },
     });
   });

@@ -118,6 +118,11 @@ pub fn declared_bindings(environment: Option<&str>) -> Vec<(String, BindingKind)
         "name",
         BindingKind::DurableObject,
     ));
+    bindings.extend(entries(
+        &["analytics_engine_datasets"],
+        "binding",
+        edgegate::observe::metrics::ANALYTICS_ENGINE_DATASET,
+    ));
     bindings
 }
 

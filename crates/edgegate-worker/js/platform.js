@@ -2,6 +2,24 @@
 // (../src/platform.rs) calls them. wasm-bindgen bundles this module with the
 // glue; the gateway never sees a JS type, only bytes, strings and handles.
 
+import * as workers from "cloudflare:workers";
+
+/**
+ * The runtime's custom spans (workerd's `tracing.enterSpan`, when tracing
+ * is on for the Worker): each stage that waits — an upstream or key fetch,
+ * a rate-limit count, a quota count — is a span of the request's trace,
+ * nested under the platform's own handler span. Where the runtime has none
+ * (Node's tests), the work runs as it is.
+ */
+const tracing = workers.tracing;
+function inSpan(name, attributes, work) {
+  if (typeof tracing?.enterSpan !== "function") return work(null);
+  return tracing.enterSpan(name, (span) => {
+    if (span?.isTraced) for (const key in attributes) span.setAttribute(key, attributes[key]);
+    return work(span?.isTraced ? span : null);
+  });
+}
+
 /** Per JWS algorithm: WebCrypto's import parameters and its verify parameters. */
 const ALGORITHMS = {
   RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
@@ -64,7 +82,19 @@ export function verify(key, alg, message, signature) {
  * to a string saying why no response came ("timeout", "too-large", or the
  * error).
  */
-export async function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
+export function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
+  const target = service ?? url.slice(0, url.indexOf("/", url.indexOf("//") + 2) >>> 0);
+  return inSpan("edgegate.fetch", { "http.request.method": method, "edgegate.upstream": target }, (span) => {
+    const sent = fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
+    if (span === null) return sent;
+    return sent.then((answer) => {
+      span.setAttribute("edgegate.outcome", typeof answer === "string" ? answer : String(answer[0]));
+      return answer;
+    });
+  });
+}
+
+async function fetchUntraced(method, url, headers, body, limit, timeoutMs, service) {
   const pairs = [];
   if (headers.length > 0) {
     const parts = headers.split("\n");
@@ -146,6 +176,17 @@ function withinCounterWait(promise, late) {
  * fails open or closed, as for the quota object).
  */
 export function rateLimit(binding, key) {
+  return inSpan("edgegate.rate_limit", { "edgegate.binding": binding }, (span) => {
+    const counted = rateLimitUntraced(binding, key);
+    if (span === null) return counted;
+    return counted.then((outcome) => {
+      span.setAttribute("edgegate.outcome", outcome === 1 ? "within" : outcome === 0 ? "limited" : "failed");
+      return outcome;
+    });
+  });
+}
+
+function rateLimitUntraced(binding, key) {
   const limiter = bindings?.[binding];
   if (typeof limiter?.limit !== "function") return Promise.resolve(`no rate-limit binding ${binding}`);
   try {
@@ -165,13 +206,39 @@ const limitOutcome = (outcome) =>
  * answers [admitted, count, reset, ...] (js/quota.js), or a string saying
  * why it could not (no answer within 3 s included).
  */
-export async function countQuota(binding, key, windows) {
+export function countQuota(binding, key, windows) {
+  return inSpan("edgegate.quota", { "edgegate.binding": binding }, (span) => {
+    const counted = countQuotaUntraced(binding, key, windows);
+    if (span === null) return counted;
+    return counted.then((answer) => {
+      span.setAttribute("edgegate.outcome", typeof answer === "string" ? "failed" : answer[0] === 1 ? "admitted" : "exceeded");
+      return answer;
+    });
+  });
+}
+
+async function countQuotaUntraced(binding, key, windows) {
   const namespace = bindings?.[binding];
   if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
   try {
     const stub = namespace.get(namespace.idFromName(key));
     const answer = await withinCounterWait(stub.count(Array.from(windows)), "the quota object did not answer within 3 s");
     return typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/**
+ * Writes one data point to the Analytics Engine dataset `binding` (the
+ * runtime sends it in the background): null, or a string saying why not.
+ */
+export function writeDataPoint(binding, index, blobs, doubles) {
+  try {
+    const dataset = bindings?.[binding];
+    if (typeof dataset?.writeDataPoint !== "function") return `no Analytics Engine dataset ${binding}`;
+    dataset.writeDataPoint({ indexes: [index], blobs, doubles: Array.from(doubles) });
+    return null;
   } catch (error) {
     return String(error);
   }

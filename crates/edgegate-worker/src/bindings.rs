@@ -6,6 +6,7 @@
 use std::any::TypeId;
 use std::rc::Rc;
 
+use edgegate::observe::metrics::{AnalyticsDataset, DataPoint};
 use edgegate::platform::{AnyBinding, Binding, PlatformFuture};
 use edgegate::policy::traffic::{QuotaCount, QuotaCounter, QuotaWindow, RateLimiter};
 use js_sys::Promise;
@@ -19,6 +20,8 @@ extern "C" {
     fn js_rate_limit(binding: &str, key: &str) -> Promise;
     #[wasm_bindgen(js_name = countQuota)]
     fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
+    #[wasm_bindgen(js_name = writeDataPoint)]
+    fn js_write_data_point(binding: &str, index: &str, blobs: js_sys::Array, doubles: &[f64]) -> JsValue;
     /// The `env` of the request being served.
     #[wasm_bindgen(js_name = currentEnv)]
     fn js_current_env() -> JsValue;
@@ -31,7 +34,7 @@ type Make = Rc<dyn Fn(&str) -> AnyBinding>;
 pub struct Bindings(Vec<(TypeId, Make)>);
 
 impl Default for Bindings {
-    /// The core's own: the rate limiter and the quota object.
+    /// The core's own: the rate limiter, the quota object, the metrics dataset.
     fn default() -> Bindings {
         let mut bindings = Bindings(Vec::new());
         bindings.add::<dyn RateLimiter>(Rc::new(|name: &str| {
@@ -39,6 +42,9 @@ impl Default for Bindings {
         }));
         bindings.add::<dyn QuotaCounter>(Rc::new(|name: &str| {
             Box::new(Rc::new(JsQuotaCounter(name.to_owned())) as Rc<dyn QuotaCounter>)
+        }));
+        bindings.add::<dyn AnalyticsDataset>(Rc::new(|name: &str| {
+            Box::new(Rc::new(JsDataset(name.to_owned())) as Rc<dyn AnalyticsDataset>)
         }));
         bindings
     }
@@ -104,5 +110,20 @@ impl QuotaCounter for JsQuotaCounter {
                 windows: counts.chunks(2).map(|pair| (pair[0] as u64, pair[1] as u32)).collect(),
             })
         })
+    }
+}
+
+/// The Analytics Engine dataset `.0`: `writeDataPoint`, which the runtime
+/// sends in the background.
+struct JsDataset(String);
+
+impl AnalyticsDataset for JsDataset {
+    fn write_data_point(&self, point: &DataPoint) -> Result<(), String> {
+        let blobs: js_sys::Array = point.blobs.iter().map(|blob| JsValue::from_str(blob)).collect();
+        let failed = js_write_data_point(&self.0, &point.index, blobs, &point.doubles);
+        match failed.as_string() {
+            Some(cause) => Err(cause),
+            None => Ok(()),
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod gateway;
 pub mod handler;
 pub mod http;
+pub mod observe;
 pub mod openapi;
 pub mod plan;
 pub mod platform;

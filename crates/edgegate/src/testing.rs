@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 use crate::digest::sha256;
 use crate::gateway::Gateway;
 use crate::http::{BodyReadError, BodySource, Request, Response, ResponseBody};
+use crate::observe::metrics::{AnalyticsDataset, DataPoint};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{
     AnyBinding, Binding, FetchError, OutboundRequest, OutboundResponse, Platform, PlatformFuture, SignatureAlgorithm,
@@ -42,6 +43,8 @@ pub struct RecordingPlatform {
     pub failing: Rc<RefCell<Vec<String>>>,
     /// Every counter call: (binding, key).
     pub counted: Rc<RefCell<Vec<(String, String)>>>,
+    /// Every data point written to an Analytics Engine dataset: (dataset, point).
+    pub data_points: Rc<RefCell<Vec<(String, DataPoint)>>>,
     /// Bindings a test gave: name, interface, and how to hand it out.
     bound: RefCell<Vec<(String, TypeId, HandOut)>>,
 }
@@ -81,6 +84,7 @@ impl Default for RecordingPlatform {
             counts: Rc::default(),
             failing: Rc::default(),
             counted: Rc::default(),
+            data_points: Rc::default(),
             bound: RefCell::new(Vec::new()),
         }
     }
@@ -213,7 +217,8 @@ impl Platform for RecordingPlatform {
     }
 
     /// A test's own bindings first; then, for any name, a fake rate
-    /// limiter or quota object counting in this platform (a name without
+    /// limiter or quota object counting in this platform, or a dataset
+    /// keeping its points in [`RecordingPlatform::data_points`] (a name without
     /// [`RecordingPlatform::bind_limiter`] fails as an unbound limiter would).
     fn binding_of(&self, name: &str, interface: TypeId) -> Option<AnyBinding> {
         let bound = self.bound.borrow();
@@ -233,6 +238,10 @@ impl Platform for RecordingPlatform {
         }
         if interface == TypeId::of::<dyn QuotaCounter>() {
             return Some(Box::new(fake as Rc<dyn QuotaCounter>));
+        }
+        if interface == TypeId::of::<dyn AnalyticsDataset>() {
+            let dataset = Rc::new(FakeDataset(name.to_owned(), self.data_points.clone()));
+            return Some(Box::new(dataset as Rc<dyn AnalyticsDataset>));
         }
         None
     }
@@ -268,6 +277,16 @@ impl RecordingPlatform {
         self.bound
             .borrow_mut()
             .push((name.to_owned(), TypeId::of::<T>(), hand_out));
+    }
+}
+
+/// The fake Analytics Engine dataset: keeps every point.
+struct FakeDataset(String, Rc<RefCell<Vec<(String, DataPoint)>>>);
+
+impl AnalyticsDataset for FakeDataset {
+    fn write_data_point(&self, point: &DataPoint) -> Result<(), String> {
+        self.1.borrow_mut().push((self.0.clone(), point.clone()));
+        Ok(())
     }
 }
 

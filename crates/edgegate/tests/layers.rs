@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["time", "digest", "setting", "http"],
     &["platform"],
     &["policy"],
-    &["extract"],
+    &["extract", "observe"],
     &["upstream", "handler"],
     &["describe"],
     &["routing"],

@@ -78,7 +78,7 @@ fn unprocessable_and_internal_errors_carry_cors_headers_too() {
         assert_eq!(exchange.header("access-control-allow-origin"), Some(FRONTEND));
         assert_eq!(
             exchange.header("access-control-expose-headers"),
-            Some("x-request-id, ratelimit, ratelimit-policy, retry-after")
+            Some("x-request-id, ratelimit, ratelimit-policy, retry-after, server-timing")
         );
     }
 }

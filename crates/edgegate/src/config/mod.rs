@@ -31,6 +31,10 @@ pub const GATEWAY_SETTING_NAMES: &[&str] = &[
     "PROBLEM_TYPE_PREFIX",
     "JWT_PROVIDERS",
     "UPSTREAMS",
+    "SERVER_TIMING",
+    "METRICS_DATASET",
+    "METRICS_PRINCIPAL",
+    "LOG_FIELDS",
 ];
 
 /// Every setting the gateway and its built-in policies read. A deployment's
@@ -78,6 +82,8 @@ pub struct Settings {
     pub jwt_providers: Named<ProviderConfig>,
     /// The addresses of the upstreams routes name (`origin("origin")`).
     pub upstreams: Named<String>,
+    /// Server-Timing, metrics on Analytics Engine, the log's field names.
+    pub observe: crate::observe::ObserveSettings,
     /// The text of each policy setting loaded (the built-in policies' and
     /// any [`Settings::load_with`] names), for the policies to parse.
     pub(crate) policy_texts: Vec<(&'static str, String)>,
@@ -226,6 +232,7 @@ impl Settings {
             Ok(upstreams) => settings.upstreams = upstreams,
             Err(messages) => messages.into_iter().for_each(|m| fail("UPSTREAMS", m)),
         }
+        settings.observe = crate::observe::ObserveSettings::load(get, &mut fail);
         for setting in crate::policy::SETTINGS.iter().chain(more) {
             settings.policy_names.push(setting.name);
             if let Some(text) = get(setting.name) {

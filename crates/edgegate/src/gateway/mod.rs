@@ -31,39 +31,19 @@ use crate::config::{ConfigError, Settings};
 use crate::http::{
     field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status, CLIENT_IP_HEADER,
 };
+use crate::http::{TraceContext, TRACEPARENT, TRACESTATE};
+use crate::observe::metrics::{AnalyticsDataset, Observed};
+use crate::observe::{timing, LogFields, ServerTiming};
 use crate::plan::{Answer, EndpointPlan, Plan};
-use crate::policy::access_log::AccessLogEntry;
+use crate::policy::access_log::{log_line, AccessLogEntry};
 use crate::policy::traffic::RefusedBy;
-use crate::policy::{api_key, jwt, request_id, CorsPolicy, Phase, Principal, RoutePolicy};
+use crate::policy::{request_id, CorsPolicy, Guard, Phase, Principal, RoutePolicy};
 use crate::problem::{kinds, ApiError, DEFAULT_TYPE_PREFIX};
 use crate::routing::{RouteError, RouteTable};
 use crate::time::rfc3339;
 use crate::upstream::forward::UpstreamCall;
 
-/// Every request header the gateway's steps and the built-in extractors read
-/// when no route takes bearer tokens. The adapter passes only the selection
-/// the gateway's policies need ([`Gateway::read_headers`]: this, or
-/// [`READ_HEADERS_WITH_BEARER`]), unless the route's handler takes more
-/// ([`Gateway::needs_all_headers`]): a browser's request through the edge
-/// carries twenty or more, and copying them all into wasm costs time on every
-/// request. Debug builds check that nothing reads a header missing here.
-pub const READ_HEADERS: &[&str] = READ_HEADERS_WITH_BEARER.split_at(READ_HEADERS_WITH_BEARER.len() - 1).0;
-
-/// [`READ_HEADERS`] and, last, `Authorization`: for a gateway with a route that takes tokens.
-pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
-    request_id::HEADER,
-    CLIENT_IP_HEADER,
-    // CORS: the origin, and whether an OPTIONS is a preflight.
-    "origin",
-    "access-control-request-method",
-    api_key::HEADER,
-    // The body's size (checked against the route's limit) and type (body
-    // extractors); its framing, which must not contradict the size.
-    "content-length",
-    "transfer-encoding",
-    "content-type",
-    jwt::HEADER,
-];
+pub use crate::plan::{READ_HEADERS, READ_HEADERS_WITH_BEARER};
 
 /// A route table with its validated policies, or the reasons it has none.
 ///
@@ -181,7 +161,7 @@ impl<S> Gateway<S> {
     /// route takes bearer tokens), never kept by hand.
     pub fn read_headers(&self) -> &'static [&'static str] {
         match &self.ready {
-            Ok(ready) if ready.reads_bearer => READ_HEADERS_WITH_BEARER,
+            Ok(ready) => ready.read_headers,
             _ => READ_HEADERS,
         }
     }
@@ -209,9 +189,9 @@ impl<S> Gateway<S> {
             .bindings
             .iter()
             .filter(|(binding, kind, _)| !bound(binding, *kind))
-            .map(|(binding, kind, route)| {
+            .map(|(binding, kind, who)| {
                 format!(
-                    "route {route} calls the {} `{binding}`, which is not bound ({})",
+                    "{who} calls the {} `{binding}`, which is not bound ({})",
                     kind.noun(),
                     kind.section()
                 )
@@ -239,6 +219,11 @@ impl<S> Gateway<S> {
             .headers
             .get(CLIENT_IP_HEADER)
             .and_then(|ip| ip.trim().parse().ok());
+        request.trace = TraceContext::continue_or_start(
+            request.headers.get(TRACEPARENT),
+            request.headers.get(TRACESTATE),
+            || platform.random_u64(),
+        );
 
         let (outcome, cors) = match &self.ready {
             Ok(ready) if request.invalid_head.is_some() => {
@@ -292,23 +277,44 @@ impl<S> Gateway<S> {
         response.set_header(request_id::HEADER, request.request_id.as_str());
         response.set_header("x-content-type-options", "nosniff");
 
+        let ready = self.ready.as_ref().ok();
+        let observe = ready.map(|ready| &ready.observe);
+        let principal = Principal::of(&request);
+        let upstream = request.extensions.get::<UpstreamCall>();
+        // The clock is read once, and only when something needs it.
+        let mut elapsed = None;
+        let mut elapsed_ms = || *elapsed.get_or_insert_with(|| (platform.now_ms() - started).max(0.0));
+        let timed = match observe.map(|o| o.server_timing) {
+            Some(ServerTiming::All) => true,
+            Some(ServerTiming::Authenticated) => principal.is_some(),
+            _ => false,
+        };
+        if timed {
+            let mut stages = request.timings.clone();
+            if let Some(call) = upstream {
+                stages.push(("upstream", call.duration_ms));
+            }
+            response.set_header(timing::HEADER, timing::header_value(&stages, elapsed_ms()));
+        }
+
+        let (problem, cause) = match &response.body {
+            ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause()),
+            _ => (None, None),
+        };
+        let limit = request.extensions.get::<RefusedBy>().map(|refused| refused.0.as_str());
         // With the access log off, failures are still logged: their causes exist
         // nowhere else. Otherwise the line is not even built.
-        let access_log = self.ready.as_ref().map_or(true, |ready| ready.access_log);
+        let access_log = ready.is_none_or(|ready| ready.access_log);
         if access_log || response.status.0 >= 500 {
-            let (problem, cause) = match &response.body {
-                ResponseBody::Problem(problem) => (Some(problem.kind), problem.internal_cause()),
-                _ => (None, None),
-            };
-            let principal = Principal::of(&request);
-            let upstream = request.extensions.get::<UpstreamCall>();
             let entry = AccessLogEntry {
                 time: rfc3339(started),
                 request_id: &request.request_id,
+                trace_id: request.trace.trace_id_hex(),
+                span_id: request.trace.span_id_hex(),
                 method: request.method.as_str(),
                 route: request.route(),
                 status: response.status.0,
-                duration_ms: (platform.now_ms() - started).max(0.0),
+                duration_ms: elapsed_ms(),
                 principal: principal.map(|p| &*p.id),
                 upstream: upstream.map(|u| &*u.name),
                 upstream_status: upstream.and_then(|u| u.status),
@@ -320,11 +326,40 @@ impl<S> Gateway<S> {
                     .client_ip
                     .and(request.headers.get(CLIENT_IP_HEADER))
                     .map(|ip| ip.trim().to_owned()),
-                limit: request.extensions.get::<RefusedBy>().map(|refused| refused.0.as_str()),
+                limit,
                 problem,
                 error: cause,
             };
-            platform.log(&entry.to_json());
+            let line = match observe.map(|o| o.log_fields) {
+                Some(LogFields::OpenTelemetry) => entry.to_otel_json(request.headers.get("user-agent")),
+                _ => entry.to_json(),
+            };
+            platform.log(&line);
+        }
+        if let Some((dataset, observe)) = observe.and_then(|o| o.metrics_dataset.as_deref().map(|d| (d, o))) {
+            let point = Observed {
+                route: request.route(),
+                method: request.method.as_str(),
+                status: response.status.0,
+                principal,
+                limit,
+                upstream: upstream.map(|u| (&*u.name, u.status, u.duration_ms)),
+                problem,
+                duration_ms: elapsed_ms(),
+            }
+            .point(observe.metrics_principal);
+            // A write that fails is logged; the request is answered all the same.
+            let written = platform
+                .binding::<dyn AnalyticsDataset>(dataset)
+                .and_then(|sink| sink.write_data_point(&point));
+            if let Err(cause) = written {
+                let fields = [
+                    ("request_id", request.request_id.as_str()),
+                    ("dataset", dataset),
+                    ("error", cause.as_str()),
+                ];
+                platform.log(&log_line("error", "metrics not written", &fields));
+            }
         }
 
         if let ResponseBody::Problem(problem) = &response.body {
@@ -421,25 +456,36 @@ impl<S> Plan<S> {
         }
         request.params = decoded;
 
+        let clock = Clock {
+            on: self.observe.server_timing != ServerTiming::Off,
+            platform,
+        };
+        let since = clock.start();
         match endpoint.guard.admit(request, platform).await {
             Ok(Some(principal)) => request.extensions.insert(principal),
             Ok(None) => {}
             Err(unauthorized) => return Outcome::at(Some(index), unauthorized),
+        }
+        if !matches!(endpoint.guard, Guard::Open) {
+            clock.stop(request, "auth", since);
         }
 
         // The route-policy phase, and every policy's headers on whatever answers.
         let refusal = match endpoint.stages.is_empty() {
             true => None,
             false => {
+                let since = clock.start();
                 // Its own future, not part of every request's state machine.
                 let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
                     Box::pin(run_policies(endpoint.stages_in(Phase::Route), request, platform));
-                checking.await.err()
+                let refusal = checking.await.err();
+                clock.stop(request, "policy", since);
+                refusal
             }
         };
         let mut response = match refusal {
             Some(refusal) => refusal,
-            None => answer(endpoint, request, state, platform).await,
+            None => answer(endpoint, request, state, clock).await,
         };
         for policy in &endpoint.stages {
             policy.decorate(request, &mut response);
@@ -479,8 +525,32 @@ async fn run_policies<'a>(
     Ok(())
 }
 
+/// Reads the clock around a stage when `Server-Timing` may be sent.
+#[derive(Clone, Copy)]
+struct Clock<'p> {
+    on: bool,
+    platform: &'p dyn Platform,
+}
+
+impl Clock<'_> {
+    fn start(self) -> f64 {
+        if self.on {
+            self.platform.now_ms()
+        } else {
+            0.0
+        }
+    }
+
+    fn stop(self, request: &mut Request, stage: &'static str, since: f64) {
+        if self.on {
+            request.timings.push((stage, (self.platform.now_ms() - since).max(0.0)));
+        }
+    }
+}
+
 /// The body phase, its policies, and the handler or upstream: the route's answer.
-async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, platform: &dyn Platform) -> Response {
+async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, clock: Clock<'_>) -> Response {
+    let platform = clock.platform;
     let limit = endpoint.max_body_bytes;
     let forwarder = match &endpoint.answer {
         Answer::Forward(forwarder) => Some(forwarder),
@@ -506,8 +576,12 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
         let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(forwarder.forward(request, platform));
         return forwarding.await;
     }
+    let since = clock.start();
     if let Err(error) = read_body(request, limit).await {
         return error.into_response();
+    }
+    if !matches!(request.body, RequestBody::Empty) {
+        clock.stop(request, "body", since);
     }
     if endpoint.body_stages {
         let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
@@ -521,7 +595,12 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
             let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
             invoking.await
         }
-        Answer::Handler(handler) => handler(request, state).await,
+        Answer::Handler(handler) => {
+            let since = clock.start();
+            let response = handler(request, state).await;
+            clock.stop(request, "app", since);
+            response
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod method;
 pub mod problem;
 mod request;
 mod response;
+mod trace;
 
 pub use encoding::{
     base64_decode, base64_encode, base64url_decode, base64url_encode, form_decode, hex_encode, parse_query,
@@ -21,3 +22,4 @@ pub use into_response::{Created, IntoResponse};
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody, CLIENT_IP_HEADER};
 pub use response::{HeaderValue, Response, ResponseBody, Status, StreamBody};
+pub use trace::{TraceContext, TRACEPARENT, TRACESTATE};

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use super::{Extensions, Headers, Method};
+use super::{Extensions, Headers, Method, TraceContext};
 
 /// Where Cloudflare puts the client's address.
 pub const CLIENT_IP_HEADER: &str = "cf-connecting-ip";
@@ -30,6 +30,10 @@ pub struct Request {
     /// What policies learned (the principal, ...), by type.
     pub extensions: Extensions,
     pub(crate) request_id: String,
+    /// Its place in a trace (W3C Trace Context), set by the gateway.
+    pub(crate) trace: TraceContext,
+    /// Where the gateway's time went, for `Server-Timing`.
+    pub(crate) timings: Vec<(&'static str, f64)>,
     pub(crate) client_ip: Option<IpAddr>,
     /// Whether the client's request came over HTTPS (for `X-Forwarded-Proto`).
     pub(crate) https: bool,
@@ -76,6 +80,8 @@ impl Request {
             route: None,
             extensions: Extensions::default(),
             request_id: String::new(),
+            trace: TraceContext::default(),
+            timings: Vec::new(),
             client_ip: None,
             https: false,
             rest: None,
@@ -119,6 +125,11 @@ impl Request {
     /// The route template that matched, e.g. `/users/{id}`.
     pub fn route(&self) -> Option<&str> {
         self.route.as_deref()
+    }
+
+    /// The request's place in a trace (W3C Trace Context; set by the gateway).
+    pub fn trace(&self) -> &TraceContext {
+        &self.trace
     }
 
     /// The request's id: the client's `x-request-id` when acceptable, else

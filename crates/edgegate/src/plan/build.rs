@@ -5,8 +5,10 @@
 
 use std::rc::Rc;
 
-use super::{Answer, EndpointPlan, PathPlan, Plan};
+use super::{Answer, EndpointPlan, PathPlan, Plan, READ_HEADERS, READ_HEADERS_WITH_BEARER};
 use crate::config::Settings;
+use crate::observe::metrics::ANALYTICS_ENGINE_DATASET;
+use crate::observe::{timing, LogFields, ServerTiming};
 use crate::platform::BindingKind;
 use crate::policy::access::{Access, Authenticator, Guard};
 use crate::policy::jwt::{JwtProvider, ScopedJwt};
@@ -85,7 +87,9 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         let mut path_stages = Vec::new();
         for (_, endpoint) in routes.endpoints() {
             match endpoint.upstream.as_ref().map(|u| (u, u.binding())) {
-                Some((_, Some(binding))) => add_binding(binding, BindingKind::Service, &routes.template),
+                Some((_, Some(binding))) => {
+                    add_binding(binding, BindingKind::Service, &format!("route {}", routes.template))
+                }
                 Some((upstream, None)) if !upstreams_named.contains(&upstream.name()) => {
                     upstreams_named.push(upstream.name())
                 }
@@ -128,7 +132,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                             }
                         };
                         for (binding, kind) in named_bindings {
-                            add_binding(&binding, kind, &routes.template);
+                            add_binding(&binding, kind, &format!("route {}", routes.template));
                         }
                         built.push((key, stage.clone()));
                         stage
@@ -217,12 +221,23 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         };
         paths.push(PathPolicy { cors, ip });
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if let Some(dataset) = &settings.observe.metrics_dataset {
+        add_binding(dataset, ANALYTICS_ENGINE_DATASET, "METRICS_DATASET");
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    // Browsers read Server-Timing only when CORS exposes it.
+    let (mut global_cors, mut paths) = (global_cors, paths);
+    if settings.observe.server_timing != ServerTiming::Off {
+        global_cors.also_expose(timing::HEADER);
+        for path in &mut paths {
+            if let Some(cors) = &mut path.cors {
+                cors.also_expose(timing::HEADER);
+            }
+        }
+    }
+    let read_headers = read_headers(reads_bearer, settings.observe.log_fields);
     // Without API_KEYS, key-protected routes refuse every request.
     let authenticators = Authenticators {
         api_keys: Rc::new(settings.api_keys.clone().unwrap_or_default()),
@@ -274,9 +289,25 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         global_ip,
         access_log: settings.access_log,
         problem_type_prefix: settings.problem_type_prefix,
-        reads_bearer,
+        read_headers,
+        observe: settings.observe,
         bindings,
     })
+}
+
+/// The headers the adapter passes by default: the gateway's, `Authorization`
+/// when a route takes tokens, `User-Agent` when the log names it. Made once
+/// per isolate.
+fn read_headers(reads_bearer: bool, log_fields: LogFields) -> &'static [&'static str] {
+    let base = if reads_bearer {
+        READ_HEADERS_WITH_BEARER
+    } else {
+        READ_HEADERS
+    };
+    match log_fields {
+        LogFields::Edgegate => base,
+        LogFields::OpenTelemetry => Box::leak([base, &["user-agent"]].concat().into_boxed_slice()),
+    }
 }
 
 /// One path's policies, resolved.

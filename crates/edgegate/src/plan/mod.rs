@@ -11,13 +11,42 @@ mod build;
 use std::rc::Rc;
 
 use crate::handler::BoxedHandler;
-use crate::http::Method;
+use crate::http::{Method, CLIENT_IP_HEADER, TRACEPARENT, TRACESTATE};
+use crate::observe::ObserveSettings;
 use crate::platform::BindingKind;
-use crate::policy::{CorsPolicy, Guard, IpRules, Phase, RoutePolicy};
+use crate::policy::{api_key, jwt, request_id, CorsPolicy, Guard, IpRules, Phase, RoutePolicy};
 use crate::routing::{PathMatch, RouteTable};
 use crate::upstream::Forwarder;
 
 pub use build::build;
+
+/// Every request header the gateway's steps and the built-in extractors read
+/// when no route takes bearer tokens. The adapter passes only the selection
+/// the gateway's policies need ([`crate::gateway::Gateway::read_headers`]: this, or
+/// [`READ_HEADERS_WITH_BEARER`]), unless the route's handler takes more
+/// ([`crate::gateway::Gateway::needs_all_headers`]): a browser's request through the edge
+/// carries twenty or more, and copying them all into wasm costs time on every
+/// request. Debug builds check that nothing reads a header missing here.
+pub const READ_HEADERS: &[&str] = READ_HEADERS_WITH_BEARER.split_at(READ_HEADERS_WITH_BEARER.len() - 1).0;
+
+/// [`READ_HEADERS`] and, last, `Authorization`: for a gateway with a route that takes tokens.
+pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
+    request_id::HEADER,
+    CLIENT_IP_HEADER,
+    // CORS: the origin, and whether an OPTIONS is a preflight.
+    "origin",
+    "access-control-request-method",
+    api_key::HEADER,
+    // Trace context, continued when the caller sends a valid one.
+    TRACEPARENT,
+    TRACESTATE,
+    // The body's size (checked against the route's limit) and type (body
+    // extractors); its framing, which must not contradict the size.
+    "content-length",
+    "transfer-encoding",
+    "content-type",
+    jwt::HEADER,
+];
 
 /// The compiled gateway: the declarations it was built from (for matching
 /// paths), and what runs for each.
@@ -30,10 +59,14 @@ pub struct Plan<S> {
     pub(crate) global_ip: IpRules,
     pub(crate) access_log: bool,
     pub(crate) problem_type_prefix: String,
-    /// Some route takes bearer tokens: `Authorization` must be passed in.
-    pub(crate) reads_bearer: bool,
-    /// The bindings upstreams and policies call, each with what it must be
-    /// and the first route that names it (for the misconfiguration's log line).
+    /// The request headers the gateway's policies read: what the adapter
+    /// passes by default (`Authorization` only when a route takes tokens).
+    pub(crate) read_headers: &'static [&'static str],
+    /// Server-Timing, metrics, the log's field names.
+    pub(crate) observe: ObserveSettings,
+    /// The bindings upstreams, policies and metrics call, each with what it
+    /// must be and who names it first (`route /x`), for the
+    /// misconfiguration's log line.
     pub(crate) bindings: Vec<(String, BindingKind, String)>,
 }
 

@@ -10,6 +10,10 @@ pub struct AccessLogEntry<'a> {
     pub time: String,
     /// The request's id (`x-request-id`).
     pub request_id: &'a str,
+    /// The trace it belongs to (W3C Trace Context), 32 hex digits.
+    pub trace_id: String,
+    /// The gateway's span of it, 16 hex digits.
+    pub span_id: String,
     /// The request's method.
     pub method: &'a str,
     /// The matched template (`/users/{id}`); absent when nothing matched.
@@ -55,6 +59,34 @@ impl AccessLogEntry<'_> {
     /// The entry as one JSON line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| String::from("{\"log\":\"unserializable access log entry\"}"))
+    }
+}
+
+impl AccessLogEntry<'_> {
+    /// The entry as one JSON line with OpenTelemetry's names where a
+    /// semantic convention has one (`http.request.method`, `http.route`,
+    /// `http.response.status_code`, `client.address`), and the caller's
+    /// `user_agent.original`.
+    pub fn to_otel_json(&self, user_agent: Option<&str>) -> String {
+        // Renamed in the line itself: every renamed key follows a comma
+        // (`time` is always first), and a value's quotes are escaped, so
+        // `,"key":` is only ever a key.
+        let mut line = self.to_json();
+        for (ours, otel) in [
+            ("method", "http.request.method"),
+            ("route", "http.route"),
+            ("status", "http.response.status_code"),
+            ("client_ip", "client.address"),
+        ] {
+            line = line.replacen(&format!(",\"{ours}\":"), &format!(",\"{otel}\":"), 1);
+        }
+        if let Some(agent) = user_agent {
+            line.pop();
+            line.push_str(",\"user_agent.original\":");
+            push_json_string(&mut line, agent);
+            line.push('}');
+        }
+        line
     }
 }
 

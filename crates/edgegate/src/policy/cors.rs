@@ -210,6 +210,15 @@ pub struct CorsPolicy {
 }
 
 impl CorsPolicy {
+    /// Also exposes `header` to browsers (a feature's own response header,
+    /// `server-timing`), after those the settings name.
+    pub fn also_expose(&mut self, header: &str) {
+        if !self.expose_headers.split(", ").any(|h| h == header) {
+            self.expose_headers.push_str(", ");
+            self.expose_headers.push_str(header);
+        }
+    }
+
     /// Validates settings. `*` together with credentials is refused here: the
     /// browser would reject it, and echoing every origin instead would hand
     /// credentials to any site.

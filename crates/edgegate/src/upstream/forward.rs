@@ -25,6 +25,7 @@ use crate::http::{
     base64url_encode, percent_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody,
     CLIENT_IP_HEADER,
 };
+use crate::http::{TRACEPARENT, TRACESTATE};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{FetchError, OutboundRequest, OutboundResponse, Platform};
 use crate::policy::{api_key, jwt, request_id, Principal};
@@ -208,6 +209,8 @@ impl Forwarder {
             && name != "x-forwarded-proto"
             && name != "x-forwarded-host"
             && name != request_id::HEADER
+            && name != TRACEPARENT
+            && name != TRACESTATE
             && (self.spec.pass_authorization || name != jwt::HEADER)
     }
 
@@ -241,11 +244,20 @@ impl Forwarder {
             headers.push(("x-forwarded-host".into(), host.to_owned()));
         }
         headers.push((request_id::HEADER.into(), request.request_id.clone()));
+        headers.extend(trace_headers(request));
         if let Some(principal) = Principal::of(request) {
             headers.push((PRINCIPAL_HEADER.into(), principal_header(principal)));
         }
         headers
     }
+}
+
+/// The trace context an upstream call carries: the child `traceparent` (the
+/// gateway's span as its parent) and the caller's `tracestate`.
+pub(super) fn trace_headers(request: &Request) -> impl Iterator<Item = (String, String)> + '_ {
+    let trace = request.trace();
+    std::iter::once((TRACEPARENT.to_owned(), trace.child_traceparent()))
+        .chain(trace.state.iter().map(|state| (TRACESTATE.to_owned(), state.clone())))
 }
 
 /// The principal as base64url (unpadded) JSON: [`Principal::to_json`].

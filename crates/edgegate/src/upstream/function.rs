@@ -6,7 +6,8 @@
 //! The call is `POST` of the event as JSON: the seeds' fields and the gateway
 //! event's (`method`/`httpMethod`, `path`, `params`/`pathParameters`,
 //! `query`/`queryParameters`, `headers`, `body`, `isBase64Encoded`; see
-//! [`FunctionEvent`]) plus `requestContext` with the `requestId` and the
+//! [`FunctionEvent`]) plus `requestContext` with the `requestId`, the
+//! `traceId` (the call carries the child `traceparent` too), and the
 //! `principal` (`{id, scheme, provider, claims}`, or null on a public route).
 //! The headers and query are the forwarding rules' ([`super::forward`]):
 //! credentials the gateway consumed are not in the event.
@@ -19,7 +20,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::forward::{connection_tokens, is_idempotent, passes_back};
+use super::forward::{connection_tokens, is_idempotent, passes_back, trace_headers};
 use super::Forwarder;
 use crate::extract::FunctionEvent;
 use crate::http::{
@@ -49,10 +50,11 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
     };
     let body = event_json(&event, request).into_bytes();
 
-    let headers = vec![
+    let mut headers = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         (request_id::HEADER.to_owned(), request.request_id.clone()),
     ];
+    headers.extend(trace_headers(request));
     let outbound = forwarder.outbound(Method::Post, forwarder.base.clone(), headers, OutboundBody::Bytes(body));
     // A retry (when the route asks for one) repeats only idempotent requests.
     let may_retry = forwarder.spec.retry_idempotent && is_idempotent(&request.method);
@@ -98,7 +100,9 @@ fn event_json(event: &FunctionEvent, request: &Request) -> String {
     json.push_str(if json.len() > 1 { "," } else { "" });
     json.push_str(r#""requestContext":{"requestId":"#);
     json.push_str(&serde_json::Value::String(request.request_id.clone()).to_string());
-    json.push_str(r#","principal":"#);
+    json.push_str(r#","traceId":""#);
+    json.push_str(&request.trace().trace_id_hex());
+    json.push_str(r#"","principal":"#);
     match Principal::of(request) {
         Some(principal) => json.push_str(&principal.to_json()),
         None => json.push_str("null"),

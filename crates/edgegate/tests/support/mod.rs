@@ -111,6 +111,17 @@ impl Exchange {
         serde_json::from_str(line).unwrap()
     }
 
+    /// The access log line that has `field`, parsed (the OpenTelemetry names).
+    pub fn access_log_with(&self, field: &str) -> Value {
+        let quoted = format!("\"{field}\"");
+        let line = self
+            .logs
+            .iter()
+            .find(|l| l.contains(&quoted))
+            .expect("an access log line");
+        serde_json::from_str(line).unwrap()
+    }
+
     /// Asserts a problem+json response with this status and type slug; returns its body.
     pub fn problem(&self, status: u16, kind: &str) -> Value {
         assert_eq!(self.status(), status, "body: {}", self.text());

@@ -1,0 +1,119 @@
+//! One data point per request on Workers Analytics Engine, when a dataset
+//! is bound (`[[analytics_engine_datasets]]`) and named by
+//! `METRICS_DATASET`. Writing is the runtime's fire-and-forget
+//! `writeDataPoint`: a failing write is logged, never the request's failure.
+//!
+//! The point's layout, for SQL (the README has the queries):
+//!
+//! | column | value |
+//! |---|---|
+//! | `index1` | the route template (`/users/{id}`), or `unmatched` |
+//! | `blob1` | the route template, or `unmatched` |
+//! | `blob2` | the method |
+//! | `blob3` | the status class (`2xx` … `5xx`) |
+//! | `blob4` | the scheme (`api_key`, `jwt`), or empty |
+//! | `blob5` | the principal: a 16-hex-digit hash (default), or the id |
+//! | `blob6` | the limit that refused (`rate_limit:PER_CLIENT`), or empty |
+//! | `blob7` | the upstream's name, or empty |
+//! | `blob8` | the problem's kind (`not-found`), or empty |
+//! | `double1` | the status |
+//! | `double2` | the gateway's duration, ms |
+//! | `double3` | the upstream's status, or 0 |
+//! | `double4` | the upstream's duration, ms, or 0 |
+
+use super::PrincipalInMetrics;
+use crate::digest::sha256;
+use crate::http::hex_encode;
+use crate::platform::{Binding, BindingKind};
+use crate::policy::Principal;
+
+/// A Workers Analytics Engine dataset (`[[analytics_engine_datasets]]`).
+pub const ANALYTICS_ENGINE_DATASET: BindingKind = BindingKind {
+    section: "[[analytics_engine_datasets]]",
+    noun: "Analytics Engine dataset",
+    method: "writeDataPoint",
+};
+
+/// A dataset, as the gateway writes to it.
+pub trait AnalyticsDataset {
+    /// Writes one point (the runtime sends it in the background); an error
+    /// when the binding throws.
+    fn write_data_point(&self, point: &DataPoint) -> Result<(), String>;
+}
+
+impl Binding for dyn AnalyticsDataset {
+    const KIND: BindingKind = ANALYTICS_ENGINE_DATASET;
+}
+
+/// One data point: an index, blobs and doubles, as `writeDataPoint` takes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataPoint {
+    /// The sampling key (at most 96 bytes).
+    pub index: String,
+    /// Text columns, in the layout above.
+    pub blobs: Vec<String>,
+    /// Numbers, in the layout above.
+    pub doubles: Vec<f64>,
+}
+
+/// What a request's point is made of.
+pub struct Observed<'a> {
+    /// The matched route template.
+    pub route: Option<&'a str>,
+    /// The method.
+    pub method: &'a str,
+    /// The status answered.
+    pub status: u16,
+    /// Who the request authenticated as.
+    pub principal: Option<&'a Principal>,
+    /// The limit that refused it.
+    pub limit: Option<&'a str>,
+    /// The upstream called: name, status, duration.
+    pub upstream: Option<(&'a str, Option<u16>, f64)>,
+    /// The problem's kind.
+    pub problem: Option<&'a str>,
+    /// The gateway's duration, ms.
+    pub duration_ms: f64,
+}
+
+impl Observed<'_> {
+    /// The data point, naming the principal as `principal_as` says.
+    pub fn point(&self, principal_as: PrincipalInMetrics) -> DataPoint {
+        let route = self.route.unwrap_or("unmatched");
+        let principal = self.principal.map_or(String::new(), |p| match principal_as {
+            PrincipalInMetrics::Id => p.id.to_string(),
+            PrincipalInMetrics::Hash => {
+                let whom = format!("{}:{}:{}", p.scheme.as_str(), p.provider.as_deref().unwrap_or(""), p.id);
+                hex_encode(&sha256(whom.as_bytes())[..8])
+            }
+        });
+        let (upstream, upstream_status, upstream_ms) = match self.upstream {
+            Some((name, status, ms)) => (name, status.unwrap_or(0), ms),
+            None => ("", 0, 0.0),
+        };
+        // Analytics Engine indexes at most 96 bytes; a template is code, but a long one is cut.
+        let mut index = route.to_owned();
+        while index.len() > 96 {
+            index.pop();
+        }
+        DataPoint {
+            index,
+            blobs: vec![
+                route.to_owned(),
+                self.method.to_owned(),
+                format!("{}xx", self.status / 100),
+                self.principal.map_or("", |p| p.scheme.as_str()).to_owned(),
+                principal,
+                self.limit.unwrap_or("").to_owned(),
+                upstream.to_owned(),
+                self.problem.unwrap_or("").to_owned(),
+            ],
+            doubles: vec![
+                self.status as f64,
+                self.duration_ms,
+                upstream_status as f64,
+                upstream_ms,
+            ],
+        }
+    }
+}

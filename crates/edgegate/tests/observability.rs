@@ -1,0 +1,298 @@
+//! Observability through the gateway's entry point: trace context into
+//! every upstream call, the function event and the log; Server-Timing as its
+//! setting says; one Analytics Engine data point per request; the log's
+//! OpenTelemetry names.
+
+mod support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use edgegate::observe::metrics::{AnalyticsDataset, DataPoint, ANALYTICS_ENGINE_DATASET};
+use edgegate::routing::Route;
+use edgegate::testing::RecordingPlatform;
+use edgegate::upstream::{function, origin};
+use support::*;
+
+const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn routes() -> Vec<Route<()>> {
+    vec![
+        Route::get("/open", hello).public(),
+        Route::get("/keyed", hello).api_key(),
+        Route::any_to("/origin/{*rest}", origin("origin")).public(),
+        Route::any_to("/fn/{*rest}", function("FN")).public(),
+    ]
+}
+
+fn gateway_with(more: &[(&str, &str)]) -> edgegate::gateway::Gateway<()> {
+    let mut vars = with_var(test_vars(), "UPSTREAMS", r#"{"origin": "https://origin.example.com"}"#);
+    for (name, value) in more {
+        vars = with_var(vars, name, value);
+    }
+    test_gateway(routes(), &vars)
+}
+
+fn keyed(target: &str) -> edgegate::http::Request {
+    get(target).with_header("x-api-key", DEV_KEY)
+}
+
+#[test]
+fn a_valid_traceparent_is_continued_into_the_upstream_and_the_log() {
+    let gateway = gateway_with(&[]);
+    let platform = platform();
+    respond(&platform, "https://origin.example.com/items", 200, &[], b"[]");
+    let request = get("/origin/items")
+        .with_header("traceparent", TRACEPARENT)
+        .with_header("tracestate", "congo=t61rcWkgMzE");
+    let exchange = send_on(&gateway, request, &platform);
+    assert_eq!(exchange.status(), 200);
+    let log = exchange.access_log();
+    assert_eq!(log["trace_id"], CALLER_TRACE);
+    let span = log["span_id"].as_str().unwrap().to_owned();
+    assert_eq!(span.len(), 16);
+    let sent = platform.sent.borrow();
+    // The child traceparent: the caller's trace, the gateway's span as the parent.
+    assert_eq!(
+        sent[0].header("traceparent"),
+        Some(format!("00-{CALLER_TRACE}-{span}-01").as_str())
+    );
+    assert_eq!(sent[0].header("tracestate"), Some("congo=t61rcWkgMzE"));
+    assert_eq!(
+        sent[0].headers.iter().filter(|(n, _)| n == "traceparent").count(),
+        1,
+        "the caller's copy is replaced"
+    );
+}
+
+#[test]
+fn a_malformed_or_missing_traceparent_starts_a_new_trace() {
+    let gateway = gateway_with(&[]);
+    let mut seen = Vec::new();
+    for value in [
+        None,
+        Some("garbage"),
+        Some(&TRACEPARENT.to_uppercase()[..]),
+        Some("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+    ] {
+        let platform = platform();
+        respond(&platform, "https://origin.example.com/x", 200, &[], b"");
+        let mut request = get("/origin/x").with_header("tracestate", "a=b");
+        if let Some(value) = value {
+            request = request.with_header("traceparent", value);
+        }
+        let exchange = send_on(&gateway, request, &platform);
+        assert_eq!(exchange.status(), 200, "{value:?}: never an error");
+        let trace = exchange.access_log()["trace_id"].as_str().unwrap().to_owned();
+        assert_eq!(trace.len(), 32);
+        assert_ne!(trace, CALLER_TRACE);
+        assert_ne!(trace, "0".repeat(32));
+        let sent = platform.sent.borrow();
+        assert!(sent[0]
+            .header("traceparent")
+            .unwrap()
+            .starts_with(&format!("00-{trace}-")));
+        assert_eq!(sent[0].header("tracestate"), None, "no state without a valid parent");
+        seen.push(trace);
+    }
+}
+
+#[test]
+fn a_function_gets_the_trace_in_its_event_and_its_call() {
+    let gateway = gateway_with(&[]);
+    let platform = platform();
+    respond(
+        &platform,
+        "https://fn/",
+        200,
+        &[],
+        br#"{"statusCode": 200, "body": "ok"}"#,
+    );
+    let exchange = send_on(
+        &gateway,
+        get("/fn/x").with_header("traceparent", TRACEPARENT),
+        &platform,
+    );
+    assert_eq!(exchange.text(), "ok");
+    let sent = platform.sent.borrow();
+    let event: serde_json::Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(event["requestContext"]["traceId"], CALLER_TRACE);
+    assert!(sent[0]
+        .header("traceparent")
+        .unwrap()
+        .starts_with(&format!("00-{CALLER_TRACE}-")));
+    // The caller's headers in the event do not carry its traceparent.
+    assert!(event["headers"].get("traceparent").is_none(), "{event}");
+}
+
+#[test]
+fn server_timing_goes_to_authenticated_callers_by_default() {
+    let gateway = gateway_with(&[]);
+    assert_eq!(send(&gateway, get("/open")).header("server-timing"), None);
+    let timed = send(&gateway, keyed("/keyed"));
+    let value = timed.header("server-timing").expect("a keyed caller is told");
+    assert!(value.starts_with("auth;dur="), "{value}");
+    assert!(
+        value.ends_with("total;dur=0.0") && value.contains("app;dur="),
+        "{value}"
+    );
+    // A refused caller is told nothing.
+    assert_eq!(send(&gateway, get("/keyed")).header("server-timing"), None);
+}
+
+#[test]
+fn server_timing_for_everyone_or_no_one_and_exposed_to_browsers_when_on() {
+    let all = gateway_with(&[("SERVER_TIMING", "all")]);
+    let platform = platform();
+    respond(&platform, "https://origin.example.com/x", 200, &[], b"");
+    let exchange = send_on(&all, get("/origin/x").with_header("origin", FRONTEND), &platform);
+    let value = exchange.header("server-timing").expect("everyone is told");
+    assert!(
+        value.contains("upstream;dur=") && value.contains("total;dur="),
+        "{value}"
+    );
+    let exposed = exchange.header("access-control-expose-headers").unwrap();
+    assert!(exposed.split(", ").any(|h| h == "server-timing"), "{exposed}");
+
+    let off = gateway_with(&[("SERVER_TIMING", "off")]);
+    let exchange = send(&off, keyed("/keyed").with_header("origin", FRONTEND));
+    assert_eq!(exchange.header("server-timing"), None);
+    assert!(!exchange
+        .header("access-control-expose-headers")
+        .unwrap()
+        .contains("server-timing"));
+
+    for bad in ["on", "ALL", "all, off"] {
+        let gateway = gateway_with(&[("SERVER_TIMING", bad)]);
+        let reasons = gateway
+            .misconfiguration()
+            .expect("a bad value is a misconfiguration")
+            .join("\n");
+        assert!(
+            reasons.contains("SERVER_TIMING: must be one of `off`, `authenticated`, `all`"),
+            "{reasons}"
+        );
+    }
+}
+
+/// A dataset that keeps what it is given, or fails.
+#[derive(Default)]
+struct Dataset {
+    points: RefCell<Vec<DataPoint>>,
+    failing: bool,
+}
+
+impl AnalyticsDataset for Dataset {
+    fn write_data_point(&self, point: &DataPoint) -> Result<(), String> {
+        if self.failing {
+            return Err("the dataset is down".into());
+        }
+        self.points.borrow_mut().push(point.clone());
+        Ok(())
+    }
+}
+
+fn metered(dataset: &Rc<Dataset>) -> RecordingPlatform {
+    let platform = platform();
+    platform.bind::<dyn AnalyticsDataset>("METRICS", dataset.clone());
+    platform
+}
+
+#[test]
+fn each_request_writes_one_data_point_when_a_dataset_is_named() {
+    let gateway = gateway_with(&[("METRICS_DATASET", "METRICS")]);
+    let dataset = Rc::new(Dataset::default());
+    let platform = metered(&dataset);
+    send_on(&gateway, keyed("/keyed"), &platform);
+    send_on(&gateway, get("/keyed"), &platform);
+    send_on(&gateway, get("/nowhere"), &platform);
+    let points = dataset.points.borrow();
+    assert_eq!(points.len(), 3);
+    let (ok, refused, unmatched) = (&points[0], &points[1], &points[2]);
+    assert_eq!(ok.index, "/keyed");
+    assert_eq!(ok.blobs[..4], ["/keyed", "GET", "2xx", "api_key"]);
+    assert_eq!(
+        ok.blobs[4].len(),
+        16,
+        "the principal as a hash by default: {:?}",
+        ok.blobs
+    );
+    assert_ne!(ok.blobs[4], "dev");
+    assert_eq!(ok.doubles[0], 200.0);
+    assert_eq!(
+        (refused.blobs[2].as_str(), refused.blobs[7].as_str()),
+        ("4xx", "unauthorized")
+    );
+    assert_eq!(
+        (unmatched.index.as_str(), unmatched.blobs[0].as_str()),
+        ("unmatched", "unmatched")
+    );
+
+    let by_id = gateway_with(&[("METRICS_DATASET", "METRICS"), ("METRICS_PRINCIPAL", "id")]);
+    let dataset = Rc::new(Dataset::default());
+    send_on(&by_id, keyed("/keyed"), &metered(&dataset));
+    assert_eq!(dataset.points.borrow()[0].blobs[4], "dev");
+}
+
+#[test]
+fn a_failing_dataset_never_fails_the_request_and_an_unbound_one_is_a_misconfiguration() {
+    let mut gateway = gateway_with(&[("METRICS_DATASET", "METRICS")]);
+    let dataset = Rc::new(Dataset {
+        failing: true,
+        ..Dataset::default()
+    });
+    let exchange = send_on(&gateway, get("/open"), &metered(&dataset));
+    assert_eq!(exchange.text(), "hello");
+    assert!(exchange
+        .logs
+        .iter()
+        .any(|line| line.contains("metrics not written") && line.contains("the dataset is down")));
+
+    let bindings: Vec<_> = gateway.bindings().collect();
+    assert!(
+        bindings.contains(&("METRICS", ANALYTICS_ENGINE_DATASET)),
+        "{bindings:?}"
+    );
+    gateway.check_bindings(|name, _| name != "METRICS");
+    let reasons = gateway.misconfiguration().unwrap().join("\n");
+    assert!(
+        reasons.contains("METRICS_DATASET calls the Analytics Engine dataset `METRICS`, which is not bound ([[analytics_engine_datasets]])"),
+        "{reasons}"
+    );
+    for bad in ["", "a b", "METRICS;DROP", "é"] {
+        if bad.is_empty() {
+            continue; // unset
+        }
+        let gateway = gateway_with(&[("METRICS_DATASET", bad)]);
+        assert!(gateway.misconfiguration().is_some(), "{bad:?}");
+    }
+}
+
+#[test]
+fn the_log_speaks_opentelemetry_when_asked() {
+    let gateway = gateway_with(&[("LOG_FIELDS", "otel")]);
+    assert!(gateway.read_headers().contains(&"user-agent"));
+    let exchange = send(
+        &gateway,
+        keyed("/keyed")
+            .with_header("user-agent", "curl/8")
+            .with_header("cf-connecting-ip", "203.0.113.7"),
+    );
+    let log = exchange.access_log_with("http.response.status_code");
+    assert_eq!(log["http.request.method"], "GET");
+    assert_eq!(log["http.route"], "/keyed");
+    assert_eq!(log["http.response.status_code"], 200);
+    assert_eq!(log["client.address"], "203.0.113.7");
+    assert_eq!(log["user_agent.original"], "curl/8");
+    assert!(log.get("method").is_none() && log.get("status").is_none());
+    assert_eq!(log["trace_id"].as_str().unwrap().len(), 32);
+    // The default names stay edgegate's.
+    let default = send(&gateway_with(&[]), keyed("/keyed"));
+    assert_eq!(default.access_log()["status"], 200);
+    assert!(!gateway_with(&[]).read_headers().contains(&"user-agent"));
+}
