@@ -230,6 +230,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     ours_observed: bundleWith(ours, "edgegate/", `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`, {
       SERVER_TIMING: "all",
       METRICS_DATASET: "METRICS",
+      TRACE_SPANS: "true",
     }),
     baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),

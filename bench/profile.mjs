@@ -42,6 +42,10 @@ const env = {
   PER_CLIENT: { limit: async () => ({ success: true }) },
   QUOTA: { idFromName: () => { throw new Error("no quota in the profile"); } },
   QUOTAS: JSON.stringify({ default: {} }),
+  // A stand-in Analytics Engine dataset, for PROFILE_VARS='{"METRICS_DATASET": "METRICS"}'.
+  METRICS: { writeDataPoint() {} },
+  // Settings to profile with (JSON), e.g. '{"SERVER_TIMING": "all"}'.
+  ...JSON.parse(process.env.PROFILE_VARS || "{}"),
 };
 
 /** µs per request of `target` on `make`'s requests, less the cost of making them. */

@@ -107,8 +107,12 @@ test("the stages that wait are custom spans, with what they called and how it en
     QUOTA: { idFromName: () => ({}), get: () => ({}) },
     PER_PRINCIPAL: { limit: async () => ({ success: true }) },
     PER_CLIENT: { limit: async () => ({ success: false }) },
+    TRACE_SPANS: "true",
   };
+  // Off unless asked for: no span at all.
   spans.length = 0;
+  await worker.fetch(new Request("http://gateway.test/items"), { ...env, TRACE_SPANS: undefined });
+  assert.deepEqual(spans, []);
   const greeted = await worker.fetch(new Request("http://gateway.test/fn/greet/Ada", { headers: { "x-api-key": DEV_KEY } }), env);
   assert.equal(greeted.status, 200, await greeted.clone().text());
   const hello = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);

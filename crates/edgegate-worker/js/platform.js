@@ -6,14 +6,16 @@ import * as workers from "cloudflare:workers";
 
 /**
  * The runtime's custom spans (workerd's `tracing.enterSpan`, when tracing
- * is on for the Worker): each stage that waits — an upstream or key fetch,
+ * is on for the Worker and `TRACE_SPANS` is `true`): each stage that waits — an upstream or key fetch,
  * a rate-limit count, a quota count — is a span of the request's trace,
  * nested under the platform's own handler span. Where the runtime has none
  * (Node's tests), the work runs as it is.
  */
 const tracing = workers.tracing;
 function inSpan(name, attributes, work) {
-  if (typeof tracing?.enterSpan !== "function") return work(null);
+  // Opt-in (TRACE_SPANS, validated by the gateway): a span costs the
+  // runtime a few µs even on a request it does not sample.
+  if (bindings?.TRACE_SPANS !== "true" || typeof tracing?.enterSpan !== "function") return work(null);
   return tracing.enterSpan(name, (span) => {
     if (span?.isTraced) for (const key in attributes) span.setAttribute(key, attributes[key]);
     return work(span?.isTraced ? span : null);
@@ -231,13 +233,14 @@ async function countQuotaUntraced(binding, key, windows) {
 
 /**
  * Writes one data point to the Analytics Engine dataset `binding` (the
- * runtime sends it in the background): null, or a string saying why not.
+ * runtime sends it in the background), its blobs given as lines of one
+ * string: null, or a string saying why not.
  */
 export function writeDataPoint(binding, index, blobs, doubles) {
   try {
     const dataset = bindings?.[binding];
     if (typeof dataset?.writeDataPoint !== "function") return `no Analytics Engine dataset ${binding}`;
-    dataset.writeDataPoint({ indexes: [index], blobs, doubles: Array.from(doubles) });
+    dataset.writeDataPoint({ indexes: [index], blobs: blobs.split("\n"), doubles: Array.from(doubles) });
     return null;
   } catch (error) {
     return String(error);

@@ -21,7 +21,7 @@ extern "C" {
     #[wasm_bindgen(js_name = countQuota)]
     fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
     #[wasm_bindgen(js_name = writeDataPoint)]
-    fn js_write_data_point(binding: &str, index: &str, blobs: js_sys::Array, doubles: &[f64]) -> JsValue;
+    fn js_write_data_point(binding: &str, index: &str, blobs: &str, doubles: &[f64]) -> JsValue;
     /// The `env` of the request being served.
     #[wasm_bindgen(js_name = currentEnv)]
     fn js_current_env() -> JsValue;
@@ -119,8 +119,16 @@ struct JsDataset(String);
 
 impl AnalyticsDataset for JsDataset {
     fn write_data_point(&self, point: &DataPoint) -> Result<(), String> {
-        let blobs: js_sys::Array = point.blobs.iter().map(|blob| JsValue::from_str(blob)).collect();
-        let failed = js_write_data_point(&self.0, &point.index, blobs, &point.doubles);
+        // One string across the boundary, not one per blob: lines, a line
+        // break inside a blob (a principal id may hold one) read as a space.
+        let mut blobs = String::with_capacity(point.blobs.iter().map(|b| b.len() + 1).sum());
+        for (i, blob) in point.blobs.iter().enumerate() {
+            if i > 0 {
+                blobs.push('\n');
+            }
+            blobs.extend(blob.chars().map(|c| if c == '\n' { ' ' } else { c }));
+        }
+        let failed = js_write_data_point(&self.0, &point.index, &blobs, &point.doubles);
         match failed.as_string() {
             Some(cause) => Err(cause),
             None => Ok(()),

@@ -35,6 +35,7 @@ pub const GATEWAY_SETTING_NAMES: &[&str] = &[
     "METRICS_DATASET",
     "METRICS_PRINCIPAL",
     "LOG_FIELDS",
+    "TRACE_SPANS",
 ];
 
 /// Every setting the gateway and its built-in policies read. A deployment's

@@ -53,10 +53,18 @@ pub struct ObserveSettings {
     pub metrics_principal: PrincipalInMetrics,
     /// The access log's field names.
     pub log_fields: LogFields,
+    /// Custom spans for the stages that wait (`TRACE_SPANS`; the adapter's JS opens them).
+    pub trace_spans: bool,
 }
 
 /// The settings this module reads.
-pub const SETTING_NAMES: [&str; 4] = ["SERVER_TIMING", "METRICS_DATASET", "METRICS_PRINCIPAL", "LOG_FIELDS"];
+pub const SETTING_NAMES: [&str; 5] = [
+    "SERVER_TIMING",
+    "METRICS_DATASET",
+    "METRICS_PRINCIPAL",
+    "LOG_FIELDS",
+    "TRACE_SPANS",
+];
 
 impl ObserveSettings {
     /// Reads them through `get` (unset: the defaults); each bad one is
@@ -86,6 +94,9 @@ impl ObserveSettings {
         }
         if let Some(index) = choice("LOG_FIELDS", &["edgegate", "otel"]) {
             settings.log_fields = [LogFields::Edgegate, LogFields::OpenTelemetry][index];
+        }
+        if let Some(index) = choice("TRACE_SPANS", &["false", "true"]) {
+            settings.trace_spans = index == 1;
         }
         if let Some(name) = get("METRICS_DATASET") {
             let name = name.trim();
