@@ -15,9 +15,9 @@
 
 use std::rc::Rc;
 
-use edgegate::digest::sha256;
+use edgegate::digest::{constant_time_eq, sha256};
 use edgegate::extract::FromRequest;
-use edgegate::http::{hex_encode, Request, Status};
+use edgegate::http::{hex_decode, hex_encode, Request, Status};
 use edgegate::platform::{Binding, BindingKind, Platform, PlatformFuture};
 use edgegate::policy::{Build, Phase, PolicyFuture, PolicySpec, RoutePolicy, Setting};
 use edgegate::problem::{kinds, ApiError, ProblemKind};
@@ -164,24 +164,22 @@ impl RoutePolicy for SignatureCheck {
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
             let invalid = |detail: &str| Err(ApiError::of(INVALID_SIGNATURE, detail.to_owned()).into_response());
-            let Some(offered) = request.headers.get(HEADER).and_then(|v| v.strip_prefix("sha256=")) else {
+            let offered = request.headers.get(HEADER).and_then(|v| v.strip_prefix("sha256="));
+            let Some(offered) = offered.and_then(hex_decode::<32>) else {
                 return invalid("X-Signature must be `sha256=<hex>` of the body.");
             };
-            if offered.len() != 64 || !offered.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return invalid("X-Signature must be `sha256=<hex>` of the body.");
-            }
-            let offered = offered.to_ascii_lowercase();
             let body = request.body_bytes();
             // Every key is tried, each compared in constant time.
             let signer = self
                 .keys
                 .iter()
-                .filter(|(_, secret)| same(hex_encode(&hmac_sha256(secret, body)).as_bytes(), offered.as_bytes()))
+                .filter(|(_, secret)| constant_time_eq(&hmac_sha256(secret, body), &offered))
                 .map(|(name, _)| name.to_owned())
                 .last();
             let Some(signer) = signer else {
                 return invalid("X-Signature is not the signature of this body under any key.");
             };
+            let offered = hex_encode(&offered);
             let first = match platform.binding::<dyn SeenSignatures>(&self.seen) {
                 Ok(seen) => seen.first_time(&offered).await,
                 Err(cause) => Err(cause),
@@ -204,11 +202,6 @@ impl RoutePolicy for SignatureCheck {
             }
         })
     }
-}
-
-/// Equal bytes, compared without an early exit.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// HMAC-SHA256 (RFC 2104) on the core's SHA-256.

@@ -78,6 +78,21 @@ pub fn hex_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Exactly `2N` hex digits (either case) as `N` bytes; anything else
+/// (a sign, a space, a digit short or over) is `None`.
+pub fn hex_decode<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let digits = text.as_bytes();
+    if digits.len() != 2 * N {
+        return None;
+    }
+    let value = |d: u8| (d as char).to_digit(16).map(|v| v as u8);
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks(2)) {
+        *byte = value(pair[0])? << 4 | value(pair[1])?;
+    }
+    Some(out)
+}
+
 /// RFC 3986 unreserved characters (letters, digits, `-`, `.`, `_`, `~`) kept,
 /// every other byte `%XX` with uppercase hex: a query name or value put
 /// together for an upstream (the inverse of [`form_decode`] and
@@ -276,6 +291,15 @@ mod tests {
 
     fn function_body(text: &str) -> Result<Vec<u8>, Base64Error> {
         base64_decode(text, Alphabet::Standard, TrailingBits::Discarded)
+    }
+
+    #[test]
+    fn hex_decodes_exactly_two_digits_per_byte() {
+        assert_eq!(hex_decode::<2>("00fF"), Some([0x00, 0xff]));
+        for bad in ["00f", "00fff", "+0ff", "0 ff", "g0ff", "é0f", ""] {
+            assert_eq!(hex_decode::<2>(bad), None, "{bad:?}");
+        }
+        assert_eq!(hex_decode::<32>(&hex_encode(&[7; 32])), Some([7; 32]));
     }
 
     #[test]

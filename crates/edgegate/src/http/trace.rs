@@ -4,7 +4,7 @@
 //! the child `traceparent` (the gateway's span as its parent). A malformed
 //! header starts a new trace, as the specification says: never an error.
 
-use super::hex_encode;
+use super::{hex_decode, hex_encode};
 
 /// The header naming the trace and the caller's span.
 pub const TRACEPARENT: &str = "traceparent";
@@ -125,22 +125,13 @@ fn parse_traceparent(value: &str) -> Option<([u8; 16], [u8; 8], u8)> {
     Some((trace_id, parent_id, flags))
 }
 
-/// `N` bytes from exactly `2N` lowercase hex digits.
+/// `N` bytes from exactly `2N` lowercase hex digits (the specification
+/// refuses upper case).
 fn hex_bytes<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let digits = text.as_bytes();
-    if digits.len() != 2 * N {
-        return None;
+    match text.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => None,
+        false => hex_decode(text),
     }
-    let value = |d: u8| match d {
-        b'0'..=b'9' => Some(d - b'0'),
-        b'a'..=b'f' => Some(d - b'a' + 10),
-        _ => None,
-    };
-    let mut out = [0u8; N];
-    for (i, pair) in digits.chunks(2).enumerate() {
-        out[i] = value(pair[0])? << 4 | value(pair[1])?;
-    }
-    Some(out)
 }
 
 #[cfg(test)]

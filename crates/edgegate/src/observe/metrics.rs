@@ -82,10 +82,7 @@ impl Observed<'_> {
         let route = self.route.unwrap_or("unmatched");
         let principal = self.principal.map_or(String::new(), |p| match principal_as {
             PrincipalInMetrics::Id => p.id.to_string(),
-            PrincipalInMetrics::Hash => {
-                let whom = format!("{}:{}:{}", p.scheme.as_str(), p.provider.as_deref().unwrap_or(""), p.id);
-                hex_encode(&sha256(whom.as_bytes())[..8])
-            }
+            PrincipalInMetrics::Hash => hex_encode(&sha256(p.qualified().as_bytes())[..8]),
         });
         let (upstream, upstream_status, upstream_ms) = match self.upstream {
             Some((name, status, ms)) => (name, status.unwrap_or(0), ms),

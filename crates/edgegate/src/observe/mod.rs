@@ -57,15 +57,6 @@ pub struct ObserveSettings {
     pub trace_spans: bool,
 }
 
-/// The settings this module reads.
-pub const SETTING_NAMES: [&str; 5] = [
-    "SERVER_TIMING",
-    "METRICS_DATASET",
-    "METRICS_PRINCIPAL",
-    "LOG_FIELDS",
-    "TRACE_SPANS",
-];
-
 impl ObserveSettings {
     /// Reads them through `get` (unset: the defaults); each bad one is
     /// reported through `fail` (setting, message).

@@ -227,6 +227,18 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// `scheme:provider:id` (the provider empty for a key): one name per
+    /// principal, so a token's `sub` never shares a count or a metric with
+    /// a key's consumer of the same name.
+    pub fn qualified(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.scheme.as_str(),
+            self.provider.as_deref().unwrap_or(""),
+            self.id
+        )
+    }
+
     /// The principal a request authenticated as, if its route asked for one.
     pub fn of(request: &Request) -> Option<&Principal> {
         request.extensions.get::<Principal>()

@@ -103,14 +103,7 @@ pub fn presented_key(request: &Request) -> Option<String> {
 }
 
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
-    Some(out)
+    crate::http::hex_decode(hex)
 }
 
 #[cfg(test)]

@@ -185,11 +185,6 @@ impl Build<'_> {
         }
     }
 
-    /// Whether `setting` has a value in this deployment.
-    pub fn is_set(&self, setting: Setting) -> bool {
-        self.texts.iter().any(|(name, _)| *name == setting.name)
-    }
-
     /// Records that this route names the entry `entry` of a
     /// [`named`](Setting::named) setting.
     pub fn uses_entry(&mut self, setting: Setting, entry: &str) {

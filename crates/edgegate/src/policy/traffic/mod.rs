@@ -51,10 +51,7 @@ pub const HEADERS: [&str; 3] = ["ratelimit", "ratelimit-policy", "retry-after"];
 /// key's consumer of the same name), else the client's address.
 pub(crate) fn principal_key(request: &Request) -> String {
     match Principal::of(request) {
-        Some(principal) => {
-            let provider = principal.provider.as_deref().unwrap_or("");
-            bounded(format!("{}:{provider}:{}", principal.scheme.as_str(), principal.id))
-        }
+        Some(principal) => bounded(principal.qualified()),
         None => client_key(request),
     }
 }
