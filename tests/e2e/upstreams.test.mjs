@@ -144,6 +144,46 @@ describe("an origin behind /origin/*", () => {
     }
   });
 
+  test("trace context on raw sockets: the origin gets the gateway's child traceparent, never the client's copies", async () => {
+    const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const head = (id, lines) =>
+      Buffer.concat([
+        Buffer.from(["GET /origin/trace HTTP/1.1", `Host: ${new URL(worker.url).host}`, `X-Api-Key: ${DEV_KEY}`, `X-Request-Id: ${id}`, ""].join("\r\n")),
+        ...lines.map((line) => Buffer.concat([typeof line === "string" ? Buffer.from(line, "latin1") : line, Buffer.from("\r\n")])),
+        Buffer.from("\r\n"),
+      ]);
+    const send = async (id, lines) => {
+      const response = await raw(worker.url, head(id, lines));
+      assert.equal(response?.status, 200, `${id}: ${JSON.stringify(response)}`);
+      return origin.seen.find((r) => r.headers["x-request-id"] === id).headers;
+    };
+    // A valid parent is continued.
+    const continued = await send("trace-ok", [`traceparent: 00-${TRACE}-00f067aa0ba902b7-01`, "tracestate: congo=t61rcWkgMzE"]);
+    assert.match(continued.traceparent, new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    assert.equal(continued.tracestate, "congo=t61rcWkgMzE");
+    // Malformed ones start a new trace (two copies of traceparent are not one).
+    for (const [id, lines] of [
+      ["trace-upper", [`traceparent: 00-${TRACE.toUpperCase()}-00F067AA0BA902B7-01`]],
+      ["trace-twice", [`traceparent: 00-${TRACE}-00f067aa0ba902b7-01`, `traceparent: 00-${TRACE}-00f067aa0ba902b7-01`]],
+      ["trace-utf8", [Buffer.from(`traceparent: 00-${TRACE.slice(0, 31)}é-00f067aa0ba902b7-01`, "utf8")]],
+      ["trace-huge", [`traceparent: 00-${TRACE}-00f067aa0ba902b7-01-${"x".repeat(8000)}`]],
+    ]) {
+      const received = await send(id, [...lines, "tracestate: a=b"]);
+      assert.match(received.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/, id);
+      assert.notEqual(received.traceparent.split("-")[1], TRACE, id);
+      assert.equal(received.tracestate, undefined, `${id}: no state without a valid parent`);
+    }
+    // A state outside visible ASCII is not passed on, even with a valid parent.
+    const state = await send("trace-state", [`traceparent: 00-${TRACE}-00f067aa0ba902b7-01`, Buffer.from("tracestate: a=é", "utf8")]);
+    assert.equal(state.traceparent.split("-")[1], TRACE);
+    assert.equal(state.tracestate, undefined);
+    // Bytes that are not UTF-8 are the gateway's boundary rule: 400, and nothing goes on.
+    const refused = await raw(worker.url, head("trace-bytes", [Buffer.concat([Buffer.from("traceparent: 00-"), Buffer.from([0xe9]), Buffer.from("-1")])]));
+    assert.equal(refused?.status, 400);
+    assert.equal(JSON.parse(refused.body).header, "traceparent");
+    assert.equal(origin.seen.find((r) => r.headers["x-request-id"] === "trace-bytes"), undefined);
+  });
+
   test("50 MB down and 20 MB up pass through intact", async () => {
     const down = await call("/origin/big");
     assert.equal(down.status, 200);

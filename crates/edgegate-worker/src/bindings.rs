@@ -3,7 +3,8 @@
 //! The core's traffic policies' interfaces are here; an app adds its own
 //! with [`crate::Worker::binding`].
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use edgegate::observe::metrics::{AnalyticsDataset, DataPoint};
@@ -30,13 +31,24 @@ extern "C" {
 /// How to make an interface from a binding's name.
 type Make = Rc<dyn Fn(&str) -> AnyBinding>;
 
-/// The interfaces this worker can hand out, each with how it is made.
-pub struct Bindings(Vec<(TypeId, Make)>);
+/// Another handle on an interface made before (a `Box<Rc<T>>`'s `Rc` cloned).
+type Reissue = fn(&dyn Any) -> AnyBinding;
+
+/// The interfaces this worker can hand out, each with how it is made, and
+/// those made so far: each binding's interface is made once per isolate,
+/// then handed out again.
+pub struct Bindings {
+    makers: Vec<(TypeId, Make, Reissue)>,
+    made: RefCell<Vec<(String, TypeId, AnyBinding)>>,
+}
 
 impl Default for Bindings {
     /// The core's own: the rate limiter, the quota object, the metrics dataset.
     fn default() -> Bindings {
-        let mut bindings = Bindings(Vec::new());
+        let mut bindings = Bindings {
+            makers: Vec::new(),
+            made: RefCell::new(Vec::new()),
+        };
         bindings.add::<dyn RateLimiter>(Rc::new(|name: &str| {
             Box::new(Rc::new(JsRateLimiter(name.to_owned())) as Rc<dyn RateLimiter>)
         }));
@@ -52,8 +64,11 @@ impl Default for Bindings {
 
 impl Bindings {
     fn add<T: Binding + ?Sized>(&mut self, make: Make) {
-        self.0.retain(|(interface, _)| *interface != TypeId::of::<T>());
-        self.0.push((TypeId::of::<T>(), make));
+        fn copy<T: ?Sized + 'static>(made: &dyn Any) -> AnyBinding {
+            Box::new(made.downcast_ref::<Rc<T>>().expect("made as T").clone())
+        }
+        self.makers.retain(|(interface, _, _)| *interface != TypeId::of::<T>());
+        self.makers.push((TypeId::of::<T>(), make, copy::<T>));
     }
 
     /// Adds the interface `T`, made by `make` from the worker's `env` and
@@ -64,8 +79,15 @@ impl Bindings {
 
     /// The binding `name` as the interface `interface`, if this worker makes it.
     pub fn make(&self, name: &str, interface: TypeId) -> Option<AnyBinding> {
-        let (_, make) = self.0.iter().find(|(made, _)| *made == interface)?;
-        Some(make(name))
+        let (_, make, copy) = self.makers.iter().find(|(made, _, _)| *made == interface)?;
+        let mut made = self.made.borrow_mut();
+        if let Some((_, _, binding)) = made.iter().find(|(n, i, _)| n == name && *i == interface) {
+            return Some(copy(binding.as_ref()));
+        }
+        let binding = make(name);
+        let handed_out = copy(binding.as_ref());
+        made.push((name.to_owned(), interface, binding));
+        Some(handed_out)
     }
 }
 
