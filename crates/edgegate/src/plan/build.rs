@@ -82,7 +82,18 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     let mut parsed = Vec::new();
     let mut policy_errors: Vec<ConfigError> = Vec::new();
     let mut uses: Vec<(&'static str, String)> = Vec::new();
-    let mut policy_settings: Vec<Setting> = crate::policy::SETTINGS.to_vec();
+    // Settings policies outside the core read must have been loaded with the gateway's.
+    let outside = table.policy_settings();
+    for setting in outside
+        .iter()
+        .filter(|setting| !settings.policy_names.contains(&setting.name))
+    {
+        policy_errors.push(ConfigError {
+            setting: setting.name.to_owned(),
+            message: "a route's policy reads it, but it was not loaded: build the gateway with `Gateway::configured` (or load the settings with `Settings::load_with`)".to_owned(),
+        });
+    }
+    let policy_settings: Vec<Setting> = crate::policy::SETTINGS.iter().copied().chain(outside).collect();
     for routes in table.paths() {
         let mut path_stages = Vec::new();
         for (_, endpoint) in routes.endpoints() {
@@ -97,17 +108,6 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             }
             let mut endpoint_stages = Vec::with_capacity(endpoint.policies.len());
             for spec in &endpoint.policies {
-                for setting in spec.settings() {
-                    if !policy_settings.contains(setting) {
-                        policy_settings.push(*setting);
-                        if !settings.policy_names.contains(&setting.name) {
-                            policy_errors.push(ConfigError {
-                                setting: setting.name.to_owned(),
-                                message: "a route's policy reads it, but it was not loaded: build the gateway with `Gateway::configured` (or load the settings with `Settings::load_with`)".to_owned(),
-                            });
-                        }
-                    }
-                }
                 let key = Rc::as_ptr(spec) as *const ();
                 let stage = match built.iter().find(|(k, _)| *k == key) {
                     Some((_, stage)) => stage.clone(),
