@@ -36,6 +36,15 @@ pub fn read_fields(
     expected: &str,
     mut read: impl FnMut(&str, &Value) -> Result<bool, String>,
 ) -> Result<(), String> {
+    read_fields_with(value, expected, &mut read)
+}
+
+/// [`read_fields`]' loop, once in the wasm whatever the readers.
+fn read_fields_with(
+    value: &Value,
+    expected: &str,
+    read: &mut dyn FnMut(&str, &Value) -> Result<bool, String>,
+) -> Result<(), String> {
     for (name, member) in members(value)? {
         if !read(name, member)? {
             return Err(format!("unknown field `{name}`{expected}"));

@@ -28,6 +28,8 @@ use crate::policy::traffic::{QuotaCount, QuotaCounter, QuotaWindow, RateLimiter}
 pub struct RecordingPlatform {
     now: Rc<Cell<f64>>,
     counter: Cell<u64>,
+    /// Seeded randomness, when a test asked for it ([`RecordingPlatform::seed_random`]).
+    seeded: Cell<Option<u64>>,
     /// Every line logged, in order.
     pub lines: RefCell<Vec<String>>,
     answers: RefCell<Vec<(String, FakeAnswer)>>,
@@ -76,6 +78,7 @@ impl Default for RecordingPlatform {
         RecordingPlatform {
             now: Rc::new(Cell::new(1_795_293_296_789.0)),
             counter: Cell::new(0),
+            seeded: Cell::new(None),
             lines: RefCell::new(Vec::new()),
             answers: RefCell::new(Vec::new()),
             sent: RefCell::new(Vec::new()),
@@ -94,6 +97,12 @@ impl RecordingPlatform {
     /// A copy of every line logged so far.
     pub fn log_lines(&self) -> Vec<String> {
         self.lines.borrow().clone()
+    }
+
+    /// Makes "randomness" well spread and repeatable (SplitMix64 from
+    /// `seed`), for tests that count shares; by default it counts.
+    pub fn seed_random(&self, seed: u64) {
+        self.seeded.set(Some(seed));
     }
 
     /// Moves the clock forward.
@@ -152,6 +161,14 @@ impl Platform for RecordingPlatform {
     }
 
     fn random_u64(&self) -> u64 {
+        if let Some(state) = self.seeded.get() {
+            let state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            self.seeded.set(Some(state));
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            return z ^ (z >> 31);
+        }
         self.counter.set(self.counter.get() + 1);
         self.counter.get()
     }
@@ -188,6 +205,7 @@ impl Platform for RecordingPlatform {
             body,
             limit,
             service: request.service.clone(),
+            timeout_ms: request.timeout_ms,
         });
         let answer = self
             .answers
@@ -423,6 +441,8 @@ pub struct SentRequest {
     pub limit: Option<usize>,
     /// The service binding it went through, if not the network.
     pub service: Option<String>,
+    /// How long it was given to answer.
+    pub timeout_ms: u32,
 }
 
 impl SentRequest {

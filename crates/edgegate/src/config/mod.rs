@@ -9,6 +9,7 @@ pub use crate::setting::{ConfigError, Named};
 
 use crate::policy::jwt::settings::ProviderConfig;
 use crate::policy::{ApiKeys, CorsSettings, Setting};
+use crate::upstream::targets::UpstreamSetting;
 
 /// The global default body limit: 1 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -81,8 +82,9 @@ pub struct Settings {
     pub problem_type_prefix: String,
     /// Token providers routes name (`jwt("firebase")`): issuer, keys, audiences.
     pub jwt_providers: Named<ProviderConfig>,
-    /// The addresses of the upstreams routes name (`origin("origin")`).
-    pub upstreams: Named<String>,
+    /// The targets of the upstreams routes name (`origin("origin")`), and
+    /// the bindings to spread a service or function over.
+    pub upstreams: Named<UpstreamSetting>,
     /// Server-Timing, metrics on Analytics Engine, the log's field names.
     pub observe: crate::observe::ObserveSettings,
     /// The text of each policy setting loaded (the built-in policies' and
@@ -220,15 +222,11 @@ impl Settings {
             Ok(providers) => settings.jwt_providers = providers,
             Err(messages) => messages.into_iter().for_each(|m| fail("JWT_PROVIDERS", m)),
         }
-        let address = |url: Value| match url.as_str() {
-            Some(url) => crate::upstream::check_address(url),
-            None => Err("must be an http(s) URL as a string".to_owned()),
-        };
         match named_entries(
             get("UPSTREAMS").as_deref(),
-            "an http(s) URL",
+            "an http(s) URL or {\"targets\": [...]}",
             |name| format!("`{name}` "),
-            address,
+            UpstreamSetting::from_json,
         ) {
             Ok(upstreams) => settings.upstreams = upstreams,
             Err(messages) => messages.into_iter().for_each(|m| fail("UPSTREAMS", m)),

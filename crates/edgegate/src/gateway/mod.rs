@@ -319,6 +319,9 @@ impl<S> Gateway<S> {
                 upstream: upstream.map(|u| &*u.name),
                 upstream_status: upstream.and_then(|u| u.status),
                 upstream_ms: upstream.map(|u| u.duration_ms),
+                upstream_target: upstream.and_then(|u| u.target.as_deref()),
+                upstream_tries: upstream.map(|u| u.tries),
+                upstream_skipped: upstream.and_then(|u| u.skipped.as_deref()),
                 scheme: principal.map(|p| p.scheme.as_str()),
                 // As the edge sent it (it parsed): formatting an address
                 // would link the IPv6 printer into the wasm.

@@ -135,6 +135,7 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
         op.problem(kinds::INVALID_PATH);
         op.problem(kinds::UPSTREAM_UNREACHABLE);
         op.problem(kinds::UPSTREAM_TIMEOUT);
+        op.problem(kinds::UPSTREAM_UNAVAILABLE);
         if upstream.kind() == UpstreamKind::Function {
             op.problem(kinds::UPSTREAM_INVALID_ANSWER);
             op.problem(kinds::MALFORMED_JSON);

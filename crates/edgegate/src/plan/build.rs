@@ -5,6 +5,7 @@
 
 use std::rc::Rc;
 
+use super::upstreams::Pools;
 use super::{Answer, EndpointPlan, PathPlan, Plan, READ_HEADERS, READ_HEADERS_WITH_BEARER};
 use crate::config::Settings;
 use crate::observe::metrics::ANALYTICS_ENGINE_DATASET;
@@ -62,7 +63,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         }
     }
     let reads_bearer = !providers_named.is_empty();
-    let mut upstreams_named: Vec<&str> = Vec::new();
+    let mut pools = Pools::new(&settings.upstreams);
     let mut bindings: Vec<(String, BindingKind, String)> = Vec::new();
     let mut add_binding = |name: &str, kind: BindingKind, route: &str| {
         if !bindings.iter().any(|(b, _, _)| b == name) {
@@ -97,14 +98,17 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     for routes in table.paths() {
         let mut path_stages = Vec::new();
         for (_, endpoint) in routes.endpoints() {
-            match endpoint.upstream.as_ref().map(|u| (u, u.binding())) {
-                Some((_, Some(binding))) => {
-                    add_binding(binding, BindingKind::Service, &format!("route {}", routes.template))
+            if let Some(upstream) = &endpoint.upstream {
+                if let Some(pool) = pools.of(upstream) {
+                    for binding in pool.targets.iter().filter_map(|t| t.service.as_deref()) {
+                        add_binding(binding, BindingKind::Service, &format!("route {}", routes.template));
+                    }
+                    if let Some(canary) = &pool.canary {
+                        for binding in canary.pool.targets.iter().filter_map(|t| t.service.as_deref()) {
+                            add_binding(binding, BindingKind::Service, &format!("route {}", routes.template));
+                        }
+                    }
                 }
-                Some((upstream, None)) if !upstreams_named.contains(&upstream.name()) => {
-                    upstreams_named.push(upstream.name())
-                }
-                _ => {}
             }
             let mut endpoint_stages = Vec::with_capacity(endpoint.policies.len());
             for spec in &endpoint.policies {
@@ -149,6 +153,9 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     for error in policy_errors {
         fail(&error.setting, error.message);
     }
+    for message in std::mem::take(&mut pools.errors) {
+        fail("UPSTREAMS", message);
+    }
     // A named policy setting's entries are each named by some route.
     for setting in policy_settings.iter().filter(|setting| setting.named) {
         let Some((_, text)) = settings.policy_texts.iter().find(|(name, _)| *name == setting.name) else {
@@ -173,7 +180,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         (
             "UPSTREAMS",
             settings.upstreams.names().collect::<Vec<_>>(),
-            &upstreams_named,
+            &pools.named,
         ),
         (
             "JWT_PROVIDERS",
@@ -258,12 +265,8 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                 .map(|((_, endpoint), stages)| {
                     let answer = match (&endpoint.upstream, &endpoint.handler) {
                         (Some(upstream), _) => {
-                            let base = match upstream.binding() {
-                                // The host only labels a call through a binding.
-                                Some(binding) => format!("https://{}/", binding.to_ascii_lowercase()),
-                                None => settings.upstreams.get(upstream.name()).expect("checked above").clone(),
-                            };
-                            Answer::Forward(Rc::new(Forwarder::new(upstream.clone(), base)))
+                            let pool = pools.of(upstream).expect("built above");
+                            Answer::Forward(Rc::new(Forwarder::new(upstream.clone(), pool)))
                         }
                         (None, Some(handler)) => Answer::Handler(handler.clone()),
                         (None, None) => unreachable!("a route has a handler or an upstream"),

@@ -7,6 +7,7 @@
 //! building it ([`build`]).
 
 mod build;
+mod upstreams;
 
 use std::rc::Rc;
 

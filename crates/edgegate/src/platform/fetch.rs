@@ -36,11 +36,7 @@ impl OutboundRequest {
 
     /// A copy to send again, unless its body is a stream (sent once only).
     pub fn try_clone(&self) -> Option<OutboundRequest> {
-        let body = match &self.body {
-            OutboundBody::Empty => OutboundBody::Empty,
-            OutboundBody::Bytes(bytes) => OutboundBody::Bytes(bytes.clone()),
-            OutboundBody::Stream { .. } => return None,
-        };
+        let body = self.body.try_clone()?;
         Some(OutboundRequest {
             method: self.method.clone(),
             url: self.url.clone(),
@@ -73,6 +69,17 @@ pub enum OutboundBody {
         /// The most bytes it may carry, if limited.
         limit: Option<usize>,
     },
+}
+
+impl OutboundBody {
+    /// A copy to send again; none for a stream, which is sent once.
+    pub fn try_clone(&self) -> Option<OutboundBody> {
+        match self {
+            OutboundBody::Empty => Some(OutboundBody::Empty),
+            OutboundBody::Bytes(bytes) => Some(OutboundBody::Bytes(bytes.clone())),
+            OutboundBody::Stream { .. } => None,
+        }
+    }
 }
 
 /// A response head from the platform, with its body read on demand.

@@ -44,6 +44,16 @@ pub struct AccessLogEntry<'a> {
     /// How long the upstream took to answer, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_ms: Option<f64>,
+    /// The upstream's target that answered (or was tried last).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_target: Option<&'a str>,
+    /// How many calls the upstream took (failovers and retries included).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_tries: Option<u8>,
+    /// The targets that failed or were passed over, and why
+    /// (`https://eu.example.com: status 503; https://us.example.com: ejected`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_skipped: Option<&'a str>,
     /// The traffic-control limit that refused the request (`rate_limit:PER_CLIENT`, `quota:day`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<&'a str>,

@@ -16,10 +16,12 @@
 //!   are passed on, not followed), less hop-by-hop headers and its own CORS
 //!   headers, which the gateway's replace; its body streams through;
 //! - it cannot be reached: 502 `upstream-unreachable`; it does not answer in
-//!   time: 504 `upstream-timeout`.
+//!   time: 504 `upstream-timeout`; every target is ejected: 503
+//!   `upstream-unavailable` with `Retry-After`, at once.
 
 use std::rc::Rc;
 
+use super::pool::Skip;
 use super::{Forwarder, PathTranslation};
 use crate::http::{
     base64url_encode, percent_encode, Method, Request, RequestBody, Response, ResponseBody, Status, StreamBody,
@@ -54,14 +56,30 @@ pub struct UpstreamCall {
     pub name: Rc<str>,
     /// The upstream's status; none when it did not answer.
     pub status: Option<u16>,
-    /// How long the call took (a retry included), in milliseconds.
+    /// How long the call took (retries included), in milliseconds.
     pub duration_ms: f64,
+    /// The target that gave the answer (or the last one tried).
+    pub target: Option<Rc<str>>,
+    /// How many calls were made.
+    pub tries: u8,
+    /// Each target that failed or was passed over, and why.
+    pub skipped: Option<String>,
+}
+
+/// One exchange to make, to whichever target the pool picks.
+pub(super) struct Call {
+    pub method: Method,
+    pub headers: Vec<(String, String)>,
+    pub body: OutboundBody,
+    /// Whether it may be sent again: an idempotent request without a body of
+    /// the client's. (The platform reports a refused connection and one lost
+    /// after the request went out alike, so nothing else is.)
+    pub resend: bool,
 }
 
 impl Forwarder {
     /// Sends the request to an origin or a service and answers with its response.
     pub(super) async fn proxy(&self, request: &mut Request, platform: &dyn Platform) -> Response {
-        let url = self.url_for(request);
         let headers = self.headers_for(request);
         // A body whose length was declared (and checked) passes as it is; one
         // without is counted against the route's limit while it streams.
@@ -75,10 +93,16 @@ impl Forwarder {
             },
         };
         // Nothing with a body is sent twice.
-        let may_retry =
-            self.spec.retry_idempotent && is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
-        let outbound = self.outbound(request.method.clone(), url, headers, body);
-        match self.exchange(request, platform, outbound, may_retry).await {
+        let resend = is_idempotent(&request.method) && matches!(body, OutboundBody::Empty);
+        let call = Call {
+            method: request.method.clone(),
+            headers,
+            body,
+            resend,
+        };
+        let (suffix, query) = self.address_suffix(request);
+        let url = |base: &str| join(base, &suffix, &query);
+        match self.exchange(request, platform, call, &url).await {
             Ok(answer) => {
                 let mut response = Response::new(Status(answer.status));
                 let dropped = connection_tokens(answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
@@ -93,68 +117,157 @@ impl Forwarder {
         }
     }
 
-    /// A request to this upstream (through its service binding, if it has one).
-    pub(super) fn outbound(
-        &self,
-        method: Method,
-        url: String,
-        headers: Vec<(String, String)>,
-        body: OutboundBody,
-    ) -> OutboundRequest {
-        OutboundRequest {
-            method,
-            url,
-            headers,
-            body,
-            timeout_ms: self.spec.timeout_ms,
-            service: self.spec.binding().map(str::to_owned),
-        }
-    }
-
-    /// Sends `outbound`, and once more when the upstream could not be reached
-    /// and `may_retry` (a copy is kept only then); records the call for the
-    /// access log. No answer is the gateway's 502 or 504 (or the 413 of a body that
-    /// passed its limit on the way).
+    /// Sends `call` to the upstream's targets: the pool's choice first, then
+    /// (when the request may be sent again, time and the retry budget allow)
+    /// the next one whenever a target cannot be reached or answers a status
+    /// that counts as its failure. Records the call for the access log. No
+    /// answer is the gateway's 502 or 504, or its 503 when every target is
+    /// ejected (or the 413 of a body that passed its limit on the way).
     pub(super) async fn exchange(
         &self,
         request: &mut Request,
         platform: &dyn Platform,
-        outbound: OutboundRequest,
-        may_retry: bool,
+        call: Call,
+        url: &dyn Fn(&str) -> String,
     ) -> Result<OutboundResponse, Response> {
         let started = platform.now_ms();
-        let again = if may_retry { outbound.try_clone() } else { None };
-        let mut result = platform.fetch(outbound).await;
-        if let (Err(FetchError::Unreachable(_)), Some(again)) = (&result, again) {
-            result = platform.fetch(again).await;
+        let deadline = started + self.spec.timeout_ms as f64;
+        let pool = match &self.pool.canary {
+            Some(_) => self.pool.for_request(request, platform.random_u64()),
+            None => &*self.pool,
+        };
+        pool.note_request(started);
+        let key = pool.sticky_key(request);
+        let random = if pool.targets.len() > 1 {
+            platform.random_u64()
+        } else {
+            0
+        };
+        let mut order = match pool.order(key.as_deref(), started, random) {
+            Ok(order) => order,
+            Err(wait_ms) => {
+                request.extensions.insert(UpstreamCall {
+                    name: pool.name.clone(),
+                    status: None,
+                    duration_ms: 0.0,
+                    target: None,
+                    tries: 0,
+                    skipped: Some("every target: ejected".into()),
+                });
+                return Err(unavailable(&pool.name, wait_ms));
+            }
+        };
+        // The route's `retry_idempotent`: one target, tried once more when unreachable.
+        if self.spec.retry_idempotent && order.len() == 1 {
+            order.push(order[0]);
         }
+        let Call {
+            method,
+            mut headers,
+            body,
+            resend,
+        } = call;
+        let mut body = Some(body);
+        let mut tries = 0u8;
+        let mut skipped = String::new();
+        let mut last: Option<(usize, Result<OutboundResponse, FetchError>)> = None;
+        for (n, &index) in order.iter().enumerate() {
+            let now = if n == 0 { started } else { platform.now_ms() };
+            if let Some((previous, result)) = &last {
+                let same_again = *previous == index;
+                // A timeout spent the route's time (each try gets what is left).
+                if !resend
+                    || matches!(result, Err(FetchError::Timeout))
+                    || deadline - now < 1.0
+                    || (same_again && !matches!(result, Err(FetchError::Unreachable(_))))
+                    || !pool.take_retry(now)
+                {
+                    break;
+                }
+            }
+            let target = &pool.targets[index];
+            if !pool.begin(index, now) {
+                note_skip(&mut skipped, &target.label, Skip::Ejected);
+                continue;
+            }
+            // A copy is kept only while another try may follow.
+            let more = resend && n + 1 < order.len();
+            let outbound = OutboundRequest {
+                method: method.clone(),
+                url: url(&target.base),
+                headers: if more {
+                    headers.clone()
+                } else {
+                    std::mem::take(&mut headers)
+                },
+                body: match (more, &body) {
+                    (true, Some(kept)) => kept.try_clone().unwrap_or(OutboundBody::Empty),
+                    _ => body.take().unwrap_or(OutboundBody::Empty),
+                },
+                timeout_ms: (deadline - now).ceil().max(1.0) as u32,
+                service: target.service.clone(),
+            };
+            tries += 1;
+            let result = platform.fetch(outbound).await;
+            let failure = match &result {
+                Ok(answer) if pool.fails_with(answer.status) => Some(Skip::Status(answer.status)),
+                Ok(_) => None,
+                Err(FetchError::Unreachable(_)) => Some(Skip::Unreachable),
+                Err(FetchError::Timeout) => Some(Skip::Timeout),
+                // The client's body, not the target, failed.
+                Err(FetchError::BodyTooLarge) => {
+                    last = Some((index, result));
+                    break;
+                }
+            };
+            pool.record(index, failure.is_none(), platform.now_ms());
+            if let Some(skip) = failure {
+                note_skip(&mut skipped, &target.label, skip);
+            }
+            last = Some((index, result));
+            if failure.is_none() {
+                break;
+            }
+        }
+        let target = last.as_ref().map(|(index, _)| pool.targets[*index].label.clone());
+        let result = last.map(|(_, result)| result);
         request.extensions.insert(UpstreamCall {
-            name: self.name.clone(),
-            status: result.as_ref().ok().map(|answer| answer.status),
+            name: pool.name.clone(),
+            status: result
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|answer| answer.status),
             duration_ms: (platform.now_ms() - started).max(0.0),
+            target,
+            tries,
+            skipped: (!skipped.is_empty()).then_some(skipped),
         });
+        let Some(result) = result else {
+            // Every target was taken by another request's half-open trial meanwhile.
+            return Err(unavailable(&pool.name, 1000.0));
+        };
         result.map_err(|error| match error {
             FetchError::Timeout => ApiError::of(
                 kinds::UPSTREAM_TIMEOUT,
                 format!(
                     "The upstream `{}` did not answer within {} ms.",
-                    self.name, self.spec.timeout_ms
+                    pool.name, self.spec.timeout_ms
                 ),
             )
             .into_response(),
             FetchError::Unreachable(cause) => ApiError::of(
                 kinds::UPSTREAM_UNREACHABLE,
-                format!("The upstream `{}` could not be reached.", self.name),
+                format!("The upstream `{}` could not be reached.", pool.name),
             )
-            .with_internal(format!("upstream {}: {cause}", self.name))
+            .with_internal(format!("upstream {}: {cause}", pool.name))
             .into_response(),
             FetchError::BodyTooLarge => ApiError::body_too_large(request.body_limit).into_response(),
         })
     }
 
-    /// The upstream's address for this request, with the query less the API key.
-    fn url_for(&self, request: &Request) -> String {
-        let mut url = self.base.clone();
+    /// What follows a target's base URL for this request: the path's
+    /// remainder (appended) and the query less the API key.
+    fn address_suffix(&self, request: &Request) -> (String, Vec<String>) {
         let mut query: Vec<String> = request
             .query
             .as_deref()
@@ -163,15 +276,15 @@ impl Forwarder {
             .filter(|pair| !pair.is_empty() && !is_key_param(pair))
             .map(str::to_owned)
             .collect();
+        let mut rest = String::new();
         match self.spec.path {
             PathTranslation::Append => {
-                let rest = request.rest.clone().map_or("", |range| &request.path[range]);
-                if !rest.is_empty() {
-                    if !url.ends_with('/') {
-                        url.push('/');
-                    }
-                    url.push_str(rest.trim_start_matches('/'));
-                }
+                rest = request
+                    .rest
+                    .clone()
+                    .map_or("", |range| &request.path[range])
+                    .trim_start_matches('/')
+                    .to_owned();
             }
             PathTranslation::Constant => {
                 for (name, value) in request.params() {
@@ -179,11 +292,7 @@ impl Forwarder {
                 }
             }
         }
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query.join("&"));
-        }
-        url
+        (rest, query)
     }
 
     /// Whether a request header (its lower-case name) reaches the upstream as
@@ -250,6 +359,48 @@ impl Forwarder {
         }
         headers
     }
+}
+
+/// The 503 of an upstream whose targets are all ejected: come back when the
+/// first may be tried again.
+fn unavailable(name: &str, wait_ms: f64) -> Response {
+    ApiError::of(
+        kinds::UPSTREAM_UNAVAILABLE,
+        format!("Every target of the upstream `{name}` is failing; retry after Retry-After."),
+    )
+    .with_header("retry-after", ((wait_ms / 1000.0).ceil().max(1.0) as u64).to_string())
+    .into_response()
+}
+
+/// Adds `label: why` to the access log's list of skipped targets.
+fn note_skip(skipped: &mut String, label: &str, why: Skip) {
+    if !skipped.is_empty() {
+        skipped.push_str("; ");
+    }
+    skipped.push_str(label);
+    skipped.push_str(": ");
+    skipped.push_str(why.as_str());
+    if let Skip::Status(status) = why {
+        skipped.push(' ');
+        skipped.push_str(&status.to_string());
+    }
+}
+
+/// A target's base URL with the request's remainder and query.
+fn join(base: &str, rest: &str, query: &[String]) -> String {
+    let mut url = String::with_capacity(base.len() + rest.len() + 64);
+    url.push_str(base);
+    if !rest.is_empty() {
+        if !url.ends_with('/') {
+            url.push('/');
+        }
+        url.push_str(rest);
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    url
 }
 
 /// The trace context an upstream call carries: the child `traceparent` (the

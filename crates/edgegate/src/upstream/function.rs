@@ -20,12 +20,12 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::forward::{connection_tokens, is_idempotent, passes_back, trace_headers};
+use super::forward::{connection_tokens, is_idempotent, passes_back, trace_headers, Call};
 use super::Forwarder;
 use crate::extract::FunctionEvent;
 use crate::http::{
-    base64_decode, field, Alphabet, BodyReadError, IntoResponse, Method, Request, Response, ResponseBody, Status,
-    TrailingBits,
+    base64_decode, field, Alphabet, BodyReadError, IntoResponse, Method, Request, RequestBody, Response, ResponseBody,
+    Status, TrailingBits,
 };
 use crate::platform::fetch::OutboundBody;
 use crate::platform::Platform;
@@ -55,10 +55,22 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
         (request_id::HEADER.to_owned(), request.request_id.clone()),
     ];
     headers.extend(trace_headers(request));
-    let outbound = forwarder.outbound(Method::Post, forwarder.base.clone(), headers, OutboundBody::Bytes(body));
-    // A retry (when the route asks for one) repeats only idempotent requests.
-    let may_retry = forwarder.spec.retry_idempotent && is_idempotent(&request.method);
-    let answer = match forwarder.exchange(request, platform, outbound, may_retry).await {
+    // Only an idempotent request without a body of its own is sent again.
+    let call = Call {
+        method: Method::Post,
+        headers,
+        body: OutboundBody::Bytes(body),
+        resend: is_idempotent(&request.method)
+            && match &request.body {
+                RequestBody::Empty => true,
+                RequestBody::Bytes(bytes) => bytes.is_empty(),
+                RequestBody::Stream(_) => false,
+            },
+    };
+    let answer = match forwarder
+        .exchange(request, platform, call, &|base: &str| base.to_owned())
+        .await
+    {
         Ok(answer) => answer,
         Err(failure) => return failure,
     };
@@ -83,10 +95,10 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
         kinds::UPSTREAM_INVALID_ANSWER,
         format!(
             "The function `{}` did not answer with a response object.",
-            forwarder.name
+            forwarder.pool.name
         ),
     )
-    .with_internal(format!("function {}: {reason}", forwarder.name))
+    .with_internal(format!("function {}: {reason}", forwarder.pool.name))
     .into_response()
 }
 

@@ -4,7 +4,8 @@
 //! length) runs first. Three kinds:
 //!
 //! - [`origin`]: an HTTP(S) service whose base URL is `UPSTREAMS[name]`, so
-//!   staging and production differ by settings only;
+//!   staging and production differ by settings only; the entry may list
+//!   several targets with weights, and a canary ([`targets`], [`pool`]);
 //! - [`service`]: another Worker through a service binding (`[[services]]`),
 //!   plain HTTP, forwarded by the same rules;
 //! - [`function`](fn@function): another Worker through a service binding, called with the
@@ -23,28 +24,26 @@
 pub mod forward;
 pub mod function;
 pub mod path;
+pub mod pool;
+pub mod targets;
 
 use std::rc::Rc;
 
 use crate::http::{Request, Response};
 use crate::platform::Platform;
+use pool::Pool;
 
-/// An upstream resolved against its address, built once per isolate.
+/// An upstream resolved against its targets, built once per isolate.
 pub struct Forwarder {
-    pub(crate) name: Rc<str>,
-    pub(crate) base: String,
+    /// The upstream's targets and their health, shared by every route that names it.
+    pub(crate) pool: Rc<Pool>,
     pub(crate) spec: Upstream,
 }
 
 impl Forwarder {
-    /// `base` is the origin's URL; a service binding's upstream is called at
-    /// `https://<binding>` (the host only labels the call).
-    pub fn new(spec: Upstream, base: String) -> Forwarder {
-        Forwarder {
-            name: Rc::from(spec.name.as_str()),
-            base,
-            spec,
-        }
+    /// A route's upstream and the pool of its targets.
+    pub fn new(spec: Upstream, pool: Rc<Pool>) -> Forwarder {
+        Forwarder { pool, spec }
     }
 
     /// Whether the request body streams to the upstream unread (origins and
@@ -242,8 +241,9 @@ impl Upstream {
         self
     }
 
-    /// Retry once when the upstream cannot be reached, for idempotent
-    /// methods without a body. Nothing is retried otherwise.
+    /// Retry once on the same target when it cannot be reached, for
+    /// idempotent methods without a body (an upstream with several targets
+    /// fails over to another one without being asked).
     pub fn retry_idempotent(mut self) -> Upstream {
         self.retry_idempotent = true;
         self

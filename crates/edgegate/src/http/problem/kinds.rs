@@ -58,6 +58,7 @@ kinds! {
     MISCONFIGURED = "misconfigured", INTERNAL_SERVER_ERROR, "The gateway's settings are invalid; it refuses every request.";
     CREDENTIALS_UNVERIFIABLE = "token-keys-unavailable", SERVICE_UNAVAILABLE, "A token provider's keys cannot be fetched now; retry after Retry-After.";
     UPSTREAM_UNREACHABLE = "upstream-unreachable", BAD_GATEWAY, "The route's upstream could not be reached (the cause is logged).";
+    UPSTREAM_UNAVAILABLE = "upstream-unavailable", SERVICE_UNAVAILABLE, "Every target of the route's upstream is failing and ejected; retry after Retry-After.";
     UPSTREAM_TIMEOUT = "upstream-timeout", GATEWAY_TIMEOUT, "The route's upstream did not answer within the route's timeout.";
     UPSTREAM_INVALID_ANSWER = "upstream-invalid-answer", BAD_GATEWAY, "The route's function answered with no valid response object (the reason is logged).";
     TRAFFIC_CONTROL_UNAVAILABLE = "traffic-control-unavailable", SERVICE_UNAVAILABLE, "A fail-closed limiter or quota cannot count now; retry after Retry-After.";
