@@ -201,7 +201,9 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
  * `ours_quiet`, `ours_observed` (Server-Timing off; on for everyone with a
  * data point per request to a stand-in Analytics Engine dataset),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
- * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it).
+ * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it),
+ * `ours_list1`, `ours_list2` (UPSTREAMS.origin as a list of one target, and
+ * of two: the origin and `origin2`, a second socket on it).
  */
 export function writeConfig(file, ours, ports, baseline = null) {
   // Our worker's /fn/greet routes call the function Worker behind GREETER: it must be bound.
@@ -209,6 +211,9 @@ export function writeConfig(file, ours, ports, baseline = null) {
   const traffic = trafficCapnp(path.dirname(file), BENCH_LIMITS);
   const ourTraffic = `\n    ${[greeter.binding, ...traffic.limiters, traffic.quota].join(",\n    ")},`;
   const upstreams = ports.origin ? { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${ports.origin}` }) } : {};
+  // s6 with the origin as a one-target list, and as two targets (the origin
+  // on a second socket): what targets, health and the choice cost.
+  const targets = (...origins) => ({ UPSTREAMS: JSON.stringify({ origin: { targets: origins.map((port) => `http://127.0.0.1:${port}`) } }) });
   const bundleWith = (bundle, prefix, extra, vars = {}) => `(
   modules = [
 ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
@@ -232,13 +237,16 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
       METRICS_DATASET: "METRICS",
       TRACE_SPANS: "true",
     }),
+    ours_list1: bundleWith(ours, "edgegate/", "", targets(ports.origin)),
+    ours_list2: bundleWith(ours, "edgegate/", "", targets(ports.origin, ports.origin2)),
     baseline: baseline && bundleWith(baseline, "baseline/", ""),
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
     bare: bundle("bare", true),
     origin: bundle("origin", false),
   };
-  const names = Object.keys(ports);
+  // `origin2` is a second socket on s6's origin, not a worker of its own.
+  const names = Object.keys(ports).filter((name) => name !== "origin2");
   const constant = (name) => `${name.replace(/_(.)/g, (_, c) => c.toUpperCase())}Worker`; // capnp: camelCase
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -255,7 +263,9 @@ ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
   extensions = [ (modules = [ (name = "edgegate-bench:dataset", internal = true,
     esModule = "export default function () { return { writeDataPoint() {} }; }") ]) ],
   sockets = [
-${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}
+${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}${
+    ports.origin2 ? `\n    (name = "origin2", address = "127.0.0.1:${ports.origin2}", http = (), service = "origin"),` : ""
+  }
   ],
 );
 

@@ -32,8 +32,15 @@ const baseline = BASELINE ? buildBaseline(BASELINE) : null;
 buildOthers();
 // `origin` is s6's upstream; wrk loads it as the target `direct` on s6 only.
 // `ours_unlimited` (rate limits "off") is loaded on rate-limited scenarios only: what the limit costs.
-const ports = Object.fromEntries(await Promise.all([...TARGETS, "ours_unlimited", "origin"].map(async (t) => [t, await freePort()])));
-const targetsOf = (scenario) => [...TARGETS, ...(scenario.direct ? ["direct"] : []), ...(scenario.limited ? ["ours_unlimited"] : [])];
+// `ours_list1`/`ours_list2` (the upstream as one target and as two) are loaded on s6 only.
+const ports = Object.fromEntries(
+  await Promise.all([...TARGETS, "ours_unlimited", "ours_list1", "ours_list2", "origin", "origin2"].map(async (t) => [t, await freePort()])),
+);
+const targetsOf = (scenario) => [
+  ...TARGETS,
+  ...(scenario.direct ? ["direct", "ours_list1", "ours_list2"] : []),
+  ...(scenario.limited ? ["ours_unlimited"] : []),
+];
 const config = path.join(OUT, "bench.capnp");
 writeConfig(config, ours, ports, baseline);
 const workerd = await startWorkerd(config, ports);
@@ -112,6 +119,7 @@ try {
       ours_over_unlimited: paired("ours", "ours_unlimited"),
       ...(BASELINE ? { ours_over_baseline: paired("ours", "baseline") } : {}),
       observed_over_quiet: paired("ours_observed", "ours_quiet"),
+      ...(scenario.direct ? { list1_over_url: paired("ours_list1", "ours"), list2_over_url: paired("ours_list2", "ours") } : {}),
     };
     return {
       scenario: scenario.id,
@@ -125,6 +133,7 @@ try {
       ours_quiet: of("ours_quiet"),
       ours_observed: of("ours_observed"),
       ...(scenario.limited ? { ours_unlimited: of("ours_unlimited") } : {}),
+      ...(scenario.direct ? { ours_list1: of("ours_list1"), ours_list2: of("ours_list2") } : {}),
       ...(scenario.direct
         ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
         : {}),
@@ -151,6 +160,10 @@ try {
           { what: `${r.scenario} ours without log/hono ≥ ${min}`, ok: r.ours_nolog_over_hono >= min },
         ];
       }),
+    // Upstream resilience: one URL given as a one-target list costs nothing measurable.
+    ...rows
+      .filter((r) => r.list1_over_url !== undefined && r.list1_over_url !== null)
+      .map((r) => ({ what: `${r.scenario} one-target list/one URL ≥ ${budget.list1_over_url_min}`, ok: r.list1_over_url >= budget.list1_over_url_min })),
     { what: `gzip ${ours.gzipKiB} KiB ≤ ${budget.gzip_kib} KiB`, ok: ours.gzipKiB <= budget.gzip_kib, gate: true },
   ];
 
@@ -281,6 +294,14 @@ function print(rows, ours, startup, checks) {
     console.log(
       `  ${r.scenario}  direct ${r.direct.rps.toFixed(0)} req/s, ${r.direct.p50_ms.toFixed(2)}/${r.direct.p99_ms.toFixed(2)} ms` +
         `   ours ${of("ours")}  hono ${of("hono")}  (no log ${of("ours_nolog")}, hono+log ${of("hono_log")})`,
+    );
+  }
+  for (const r of proxied.filter((r) => r.ours_list1)) {
+    const range = (key) => `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}`;
+    console.log(
+      `\nupstream targets (same run): ${r.scenario} one URL ${r.ours.rps.toFixed(0)} req/s; a one-target list ${r.ours_list1.rps.toFixed(0)} req/s, ` +
+        `list/URL ${r.list1_over_url.toFixed(2)} (${range("list1_over_url")}); two targets ${r.ours_list2.rps.toFixed(0)} req/s, ` +
+        `${r.ours_list2.cpu_us.toFixed(1)} µs CPU/request, two/one URL ${r.list2_over_url.toFixed(2)} (${range("list2_over_url")})`,
     );
   }
   if (BASELINE) {

@@ -294,13 +294,16 @@ fn with_every_target_ejected_the_answer_is_503_at_once_with_retry_after() {
     assert_eq!(exchange.header("retry-after"), Some("3"));
     assert_eq!(platform.sent.borrow().len(), sent, "no call was made");
     assert_eq!(exchange.access_log()["upstream_skipped"], "every target: ejected");
-    // A single URL breaks its circuit the same way.
+    // A single URL breaks its circuit the same way, after the default 5 failures.
     let platform = platform_with(|p| p.answer(&eu, unreachable()));
-    let gateway = gateway_with(json!({"origin": {"targets": [EU], "eject_after": 2}}));
-    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
-    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
-    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
-    assert_eq!(platform.fetches_of(&eu), 2);
+    let gateway = gateway_with(json!({ "origin": EU }));
+    for _ in 0..5 {
+        send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+    }
+    let exchange = send_on(&gateway, get("/o/items"), &platform);
+    exchange.problem(503, "upstream-unavailable");
+    assert_eq!(exchange.header("retry-after"), Some("5"), "the default eject_ms");
+    assert_eq!(platform.fetches_of(&eu), 5);
 }
 
 #[test]
