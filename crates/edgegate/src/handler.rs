@@ -8,6 +8,7 @@ use std::rc::Rc;
 use crate::extract::FromRequest;
 pub use crate::http::IntoResponse;
 use crate::http::{Request, Response};
+use crate::problem::ApiError;
 
 /// The future a handler returns, its output already a response.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response>>>;
@@ -38,6 +39,13 @@ pub(crate) fn boxed<S, Args, H: Handler<S, Args>>(handler: H) -> BoxedHandler<S>
     Rc::new(move |request, state| handler.call(request, state))
 }
 
+/// The future of a handler whose extractor refused the request: one
+/// non-generic copy instead of one per handler and argument.
+#[inline(never)]
+fn rejected(error: ApiError) -> HandlerFuture {
+    Box::pin(std::future::ready(error.into_response()))
+}
+
 macro_rules! impl_handler {
     ($($arg:ident),*) => {
         impl<S, F, Fut, R, $($arg,)*> Handler<S, ($($arg,)*)> for F
@@ -56,7 +64,7 @@ macro_rules! impl_handler {
                 $(
                     let $arg = match $arg::from_request(request, state) {
                         Ok(value) => value,
-                        Err(error) => return Box::pin(std::future::ready(error.into_response())),
+                        Err(error) => return rejected(error),
                     };
                 )*
                 let future = self($($arg),*);
@@ -80,7 +88,6 @@ impl_handler!(A1, A2, A3, A4, A5, A6, A7, A8);
 mod tests {
     use super::*;
     use crate::http::Status;
-    use crate::problem::ApiError;
 
     #[test]
     fn status_tuples_do_not_turn_errors_into_successes() {

@@ -73,11 +73,12 @@ pub fn whole_numbers<const N: usize>(value: &Value, names: [&str; N]) -> Result<
 
 /// A JSON list of strings.
 pub fn strings(value: &Value) -> Option<Vec<String>> {
-    value
-        .as_array()?
-        .iter()
-        .map(|v| v.as_str().map(str::to_owned))
-        .collect()
+    let list = value.as_array()?;
+    let mut strings = Vec::with_capacity(list.len());
+    for item in list {
+        strings.push(item.as_str()?.to_owned());
+    }
+    Some(strings)
 }
 
 /// The member `name`, which must be a list of strings.
@@ -164,17 +165,29 @@ pub fn named_entries<T>(
     label: impl Fn(&str) -> String,
     read: impl Fn(Value) -> Result<T, String>,
 ) -> Result<Named<T>, Vec<String>> {
+    let mut read_entries = Vec::new();
+    read_named(value, shape, &label, &mut |name, value| {
+        read(value).map(|entry| read_entries.push((name.to_owned(), entry)))
+    })?;
+    Ok(Named(read_entries))
+}
+
+/// [`named_entries`]' loop, once in the wasm whatever the entries' type.
+fn read_named(
+    value: Option<&str>,
+    shape: &str,
+    label: &dyn Fn(&str) -> String,
+    read: &mut dyn FnMut(&str, Value) -> Result<(), String>,
+) -> Result<(), Vec<String>> {
     let Named(entries) = named_policies(value, shape).map_err(|message| vec![message])?;
-    let mut read_entries = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
     for (name, value) in entries {
-        match read(value) {
-            Ok(entry) => read_entries.push((name, entry)),
-            Err(message) => errors.push(format!("{}{message}", label(&name))),
+        if let Err(message) = read(&name, value) {
+            errors.push(format!("{}{message}", label(&name)));
         }
     }
     match errors.is_empty() {
-        true => Ok(Named(read_entries)),
+        true => Ok(()),
         false => Err(errors),
     }
 }

@@ -83,39 +83,64 @@ pub(crate) fn is_json_content_type(request: &Request) -> bool {
 }
 
 fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    if !is_json_content_type(request) {
-        let got = request.headers.get("content-type").unwrap_or("none");
-        return Err(ApiError::of(
-            kinds::UNSUPPORTED_MEDIA_TYPE,
-            format!("the request body must be `application/json`, got content type `{got}`"),
-        ));
-    }
+    check_json_content_type(request)?;
     parse_json_bytes(request.body_bytes())
+}
+
+/// A 415 unless the body says it is JSON. Not generic, like the error
+/// mapping below: one copy for every body type.
+#[inline(never)]
+fn check_json_content_type(request: &Request) -> Result<(), ApiError> {
+    if is_json_content_type(request) {
+        return Ok(());
+    }
+    let got = request.headers.get("content-type").unwrap_or("none");
+    Err(ApiError::of(
+        kinds::UNSUPPORTED_MEDIA_TYPE,
+        format!("the request body must be `application/json`, got content type `{got}`"),
+    ))
 }
 
 /// Parses JSON with the gateway's error rules; pure, so handlers and tests can
 /// use it on bytes they already have.
 pub fn parse_json_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.classify() != serde_json::error::Category::Data {
-            return malformed(&inner);
-        }
-        let message = strip_position(&inner.to_string());
-        // A missing field is reported on its parent; name the field itself.
-        let field = match missing_field_name(&message) {
-            Some(name) if path == "." => name.to_owned(),
-            Some(name) => format!("{path}.{name}"),
-            None => path,
-        };
-        ApiError::of(kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
-    })?;
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(invalid_body)?;
     deserializer.end().map_err(|trailing| malformed(&trailing))?;
     Ok(value)
 }
 
+/// JSON read into a `Value`, with the errors [`parse_json_bytes`] gives: a
+/// `Value` takes any JSON, so only its syntax can be wrong, and no field path
+/// is tracked (that tracking's `Value` instance cost the wasm about 4 KB).
+pub(crate) fn parse_json_value(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde::Deserialize::deserialize(&mut deserializer).map_err(|error| malformed(&error))?;
+    deserializer.end().map_err(|trailing| malformed(&trailing))?;
+    Ok(value)
+}
+
+/// The problem JSON that does not parse, or does not fit the body type,
+/// answers with. Not generic: one copy for every body type.
+#[inline(never)]
+fn invalid_body(error: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    if inner.classify() != serde_json::error::Category::Data {
+        return malformed(&inner);
+    }
+    let message = strip_position(&inner.to_string());
+    // A missing field is reported on its parent; name the field itself.
+    let field = match missing_field_name(&message) {
+        Some(name) if path == "." => name.to_owned(),
+        Some(name) => format!("{path}.{name}"),
+        None => path,
+    };
+    ApiError::of(kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
+}
+
+/// The 400 for JSON that does not parse, naming line and column.
+#[inline(never)]
 fn malformed(error: &serde_json::Error) -> ApiError {
     let message = strip_position(&error.to_string());
     ApiError::of(
@@ -147,9 +172,16 @@ impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_string(&self.0) {
             Ok(text) => Response::json_text(Status::OK, text),
-            Err(error) => ApiError::internal(format!("response did not serialize to JSON: {error}")).into_response(),
+            Err(error) => unserializable(error),
         }
     }
+}
+
+/// The 500 a `Json` return value that does not serialize answers with; not
+/// generic, one copy for every body type.
+#[inline(never)]
+fn unserializable(error: serde_json::Error) -> Response {
+    ApiError::internal(format!("response did not serialize to JSON: {error}")).into_response()
 }
 
 impl IntoResponse for Bytes {

@@ -6,7 +6,7 @@
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 use serde_json::Value;
 
-use super::body::{is_json_content_type, parse_json_bytes, EventBody};
+use super::body::{is_json_content_type, parse_json_value, EventBody};
 use super::{query_pairs, FromRequest};
 use crate::http::{percent_decode, Request};
 use crate::problem::ApiError;
@@ -78,7 +78,7 @@ impl FunctionEvent {
         let (body, is_base64_encoded) = if request.body_bytes().is_empty() {
             (Value::Null, false)
         } else if is_json_content_type(request) {
-            (parse_json_bytes::<Value>(request.body_bytes())?, false)
+            (parse_json_value(request.body_bytes())?, false)
         } else {
             let event = EventBody::of(request);
             (

@@ -92,23 +92,26 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         T::deserialize(PairsDeserializer::new(&request.params))
             .map(Path)
-            .map_err(|error| {
-                let (param, detail) = match &error {
-                    PairsError::Missing { field } | PairsError::Unknown { field } => {
-                        (Some(field.clone()), error.to_string())
-                    }
-                    PairsError::Invalid { field, message } => (field.clone(), message.clone()),
-                };
-                let detail = match &param {
-                    Some(name) => format!("path parameter `{name}`: {detail}"),
-                    None => format!("path parameters: {detail}"),
-                };
-                let error = ApiError::of(kinds::INVALID_PATH_PARAM, detail);
-                match param {
-                    Some(name) => error.with_extension("param", name),
-                    None => error,
-                }
-            })
+            .map_err(path_error)
+    }
+}
+
+/// The problem a path parameter that does not fit answers with. Not generic:
+/// one copy in the wasm for every `Path<T>`.
+#[inline(never)]
+fn path_error(error: PairsError) -> ApiError {
+    let (param, detail) = match &error {
+        PairsError::Missing { field } | PairsError::Unknown { field } => (Some(field.clone()), error.to_string()),
+        PairsError::Invalid { field, message } => (field.clone(), message.clone()),
+    };
+    let detail = match &param {
+        Some(name) => format!("path parameter `{name}`: {detail}"),
+        None => format!("path parameters: {detail}"),
+    };
+    let error = ApiError::of(kinds::INVALID_PATH_PARAM, detail);
+    match param {
+        Some(name) => error.with_extension("param", name),
+        None => error,
     }
 }
 
@@ -142,27 +145,30 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Query<T> {
         let pairs = query_pairs(request)?;
         T::deserialize(PairsDeserializer::new(&pairs))
             .map(Query)
-            .map_err(|error| {
-                let (param, detail) = match &error {
-                    PairsError::Missing { field } => {
-                        (Some(field.clone()), format!("query parameter `{field}` is required"))
-                    }
-                    PairsError::Unknown { field } => (
-                        Some(field.clone()),
-                        format!("query parameter `{field}` is not accepted here"),
-                    ),
-                    PairsError::Invalid {
-                        field: Some(field),
-                        message,
-                    } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
-                    PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
-                };
-                let error = ApiError::of(kinds::INVALID_QUERY, detail);
-                match param {
-                    Some(name) => error.with_extension("param", name),
-                    None => error,
-                }
-            })
+            .map_err(query_error)
+    }
+}
+
+/// The problem a query parameter that does not fit answers with; not
+/// generic, like [`path_error`].
+#[inline(never)]
+fn query_error(error: PairsError) -> ApiError {
+    let (param, detail) = match &error {
+        PairsError::Missing { field } => (Some(field.clone()), format!("query parameter `{field}` is required")),
+        PairsError::Unknown { field } => (
+            Some(field.clone()),
+            format!("query parameter `{field}` is not accepted here"),
+        ),
+        PairsError::Invalid {
+            field: Some(field),
+            message,
+        } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
+        PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
+    };
+    let error = ApiError::of(kinds::INVALID_QUERY, detail);
+    match param {
+        Some(name) => error.with_extension("param", name),
+        None => error,
     }
 }
 

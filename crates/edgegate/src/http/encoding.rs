@@ -81,16 +81,24 @@ pub fn hex_encode(bytes: &[u8]) -> String {
 /// Exactly `2N` hex digits (either case) as `N` bytes; anything else
 /// (a sign, a space, a digit short or over) is `None`.
 pub fn hex_decode<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let mut out = [0u8; N];
+    hex_decode_into(text, &mut out).then_some(out)
+}
+
+/// [`hex_decode`]'s loop, once in the wasm whatever the length.
+fn hex_decode_into(text: &str, out: &mut [u8]) -> bool {
     let digits = text.as_bytes();
-    if digits.len() != 2 * N {
-        return None;
+    if digits.len() != 2 * out.len() {
+        return false;
     }
     let value = |d: u8| (d as char).to_digit(16).map(|v| v as u8);
-    let mut out = [0u8; N];
     for (byte, pair) in out.iter_mut().zip(digits.chunks(2)) {
-        *byte = value(pair[0])? << 4 | value(pair[1])?;
+        match (value(pair[0]), value(pair[1])) {
+            (Some(high), Some(low)) => *byte = high << 4 | low,
+            _ => return false,
+        }
     }
-    Some(out)
+    true
 }
 
 /// RFC 3986 unreserved characters (letters, digits, `-`, `.`, `_`, `~`) kept,
@@ -242,6 +250,14 @@ pub fn base64url_decode(text: &str) -> Result<Vec<u8>, Base64Error> {
 /// Text that is not valid base64.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Base64Error;
+
+/// `value` as compact JSON text: what `value.to_string()` gives, without
+/// `Value`'s `Display`, which brings two more serializers into the wasm (a
+/// compact and a pretty one over a formatter). A `Value` always serializes
+/// (its keys are strings).
+pub(crate) fn compact_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ mod request;
 mod response;
 mod trace;
 
+pub(crate) use encoding::compact_json;
 pub use encoding::{
     base64_decode, base64_encode, base64url_decode, base64url_encode, form_decode, hex_decode, hex_encode, parse_query,
     percent_decode, percent_decode_bytes, percent_encode, Alphabet, Base64Error, QueryDecodeError, TrailingBits,

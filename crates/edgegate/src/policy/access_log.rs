@@ -102,7 +102,9 @@ impl AccessLogEntry<'_> {
 
 /// The line a misconfigured gateway logs once, when it is built: every reason at once.
 pub fn misconfiguration_line(reasons: &[String]) -> String {
-    serde_json::json!({ "level": "error", "message": "gateway misconfigured", "errors": reasons }).to_string()
+    crate::http::compact_json(
+        &serde_json::json!({ "level": "error", "message": "gateway misconfigured", "errors": reasons }),
+    )
 }
 
 /// An operator's log line of text fields: `{"level", "message", fields...}`.

@@ -97,7 +97,13 @@ pub struct IpRules {
 impl IpRules {
     /// Parses both lists (see [`IpNet::parse`]); the first bad entry is the error.
     pub fn parse(allow: &[String], deny: &[String]) -> Result<IpRules, String> {
-        let parse_all = |items: &[String]| items.iter().map(|i| IpNet::parse(i)).collect::<Result<Vec<_>, _>>();
+        let parse_all = |items: &[String]| {
+            let mut nets = Vec::with_capacity(items.len());
+            for item in items {
+                nets.push(IpNet::parse(item)?);
+            }
+            Ok::<_, String>(nets)
+        };
         Ok(IpRules {
             allow: parse_all(allow)?,
             deny: parse_all(deny)?,

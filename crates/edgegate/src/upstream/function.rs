@@ -24,8 +24,8 @@ use super::forward::{connection_tokens, is_idempotent, passes_back, trace_header
 use super::Forwarder;
 use crate::extract::FunctionEvent;
 use crate::http::{
-    base64_decode, field, Alphabet, BodyReadError, IntoResponse, Method, Request, RequestBody, Response, ResponseBody,
-    Status, TrailingBits,
+    base64_decode, compact_json, field, Alphabet, BodyReadError, IntoResponse, Method, Request, RequestBody, Response,
+    ResponseBody, Status, TrailingBits,
 };
 use crate::platform::fetch::OutboundBody;
 use crate::platform::Platform;
@@ -111,7 +111,7 @@ fn event_json(event: &FunctionEvent, request: &Request) -> String {
     json.pop();
     json.push_str(if json.len() > 1 { "," } else { "" });
     json.push_str(r#""requestContext":{"requestId":"#);
-    json.push_str(&serde_json::Value::String(request.request_id.clone()).to_string());
+    json.push_str(&compact_json(&Value::String(request.request_id.clone())));
     json.push_str(r#","traceId":""#);
     json.push_str(&request.trace().trace_id_hex());
     json.push_str(r#"","principal":"#);
@@ -186,7 +186,7 @@ impl FunctionResponse {
             Some(Value::String(text)) => ResponseBody::Text(text),
             Some(json) => {
                 json_body = true;
-                ResponseBody::Text(json.to_string())
+                ResponseBody::Text(compact_json(&json))
             }
         };
         match headers {

@@ -180,7 +180,12 @@ fn read_targets(value: &Value) -> Result<Vec<TargetSetting>, String> {
     if list.is_empty() || list.len() > MAX_TARGETS {
         return Err(format!("`targets` must list 1 to {MAX_TARGETS} targets"));
     }
-    let targets: Vec<TargetSetting> = list.iter().map(read_target).collect::<Result<_, _>>()?;
+    // A loop, not `collect::<Result<_, _>>()`: the same for less wasm
+    // (as in every settings reader).
+    let mut targets = Vec::with_capacity(list.len());
+    for target in list {
+        targets.push(read_target(target)?);
+    }
     let bindings = targets
         .iter()
         .filter(|t| matches!(t.address, Address::Binding(_)))

@@ -113,7 +113,7 @@ impl ApiError {
         for (name, value) in &self.extensions {
             body.insert((*name).into(), value.clone());
         }
-        Value::Object(body).to_string()
+        crate::http::compact_json(&Value::Object(body))
     }
 
     /// A response still carrying the problem itself; the gateway renders it
