@@ -6,6 +6,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::items::{self, kinds as item_kinds, ItemStore, MemoryItems};
+use edgegate::cache::cache;
 use edgegate::config::{ConfigError, Settings};
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Status};
@@ -149,11 +150,21 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     );
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
-    // `UPSTREAMS.origin`), for callers with a key or a token.
+    // `UPSTREAMS.origin`), for callers with a key or a token. Its GET and
+    // HEAD answers are kept at the edge as the origin's Cache-Control says,
+    // one entry for every caller (shared): the origin decides what is
+    // public, and marks per-caller answers `private` (README, "Caching").
     routes.push(
         Route::any_to("/origin/{*rest}", origin("origin"))
             .access(key_or_token())
+            .cache(cache("origin").shared())
             .summary("Forwarded to the upstream `origin`"),
+    );
+    // Operators purge `origin`'s entries by key or tag with a token granting `cache:purge`.
+    routes.push(
+        Route::purge("/cache/origin/purge", "origin")
+            .access(jwt("firebase").scopes(&["cache:purge"]))
+            .summary("Purge the edge cache of `/origin/*` by key or tag (this location)"),
     );
     // A function Worker behind the service binding `GREETER`
     // (functions/greeter/, the seeds' handler): API Gateway + Lambda, at the edge.
@@ -179,6 +190,14 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::get("/debug/instance", debug::instance_count).public());
         // The same upstream with a one-second timeout, to see a 504 quickly.
         routes.push(Route::any_to("/debug/slow-origin/{*rest}", origin("origin").timeout_ms(1000)).api_key());
+        // The same upstream cached per caller (the policy `origin`, not
+        // shared: each caller's entries are its own) and rate-limited per caller.
+        routes.push(
+            Route::to(Some(Method::Get), "/debug/mine/{*rest}", origin("origin"))
+                .access(key_or_token())
+                .policy(per_principal())
+                .cache(cache("origin")),
+        );
     }
     RouteTable::new(routes)
 }

@@ -186,7 +186,14 @@ pub fn app_gateway(vars: &[(String, String)]) -> Gateway<AppState> {
 
 /// The settings that give named policies their values: a test table names
 /// none of the app's, so these are left out unless a test keeps one.
-const NAMED_POLICY_SETTINGS: &[&str] = &["CORS_PROFILES", "IP_RULES", "JWT_PROVIDERS", "UPSTREAMS", "RATE_LIMITS"];
+const NAMED_POLICY_SETTINGS: &[&str] = &[
+    "CORS_PROFILES",
+    "IP_RULES",
+    "JWT_PROVIDERS",
+    "UPSTREAMS",
+    "RATE_LIMITS",
+    "CACHE_POLICIES",
+];
 
 /// A gateway over a test route table, with these settings, less the values
 /// of the app's named policies (a test table names none of them).

@@ -97,11 +97,7 @@ export function fetchOut(method, url, headers, body, limit, timeoutMs, service) 
 }
 
 async function fetchUntraced(method, url, headers, body, limit, timeoutMs, service) {
-  const pairs = [];
-  if (headers.length > 0) {
-    const parts = headers.split("\n");
-    for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
-  }
+  const pairs = headerPairs(headers);
   let tooLarge = false;
   // Only a counted body needs an abort signal (the upstream must see a
   // broken request, never a body that merely ended early); a fetch without
@@ -148,6 +144,62 @@ async function fetchUntraced(method, url, headers, body, limit, timeoutMs, servi
     return tooLarge ? "too-large" : String(error);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The runtime's caches by name ("" is `caches.default`), each opened once per isolate. */
+const openCaches = new Map();
+
+function openCache(name) {
+  let cache = openCaches.get(name);
+  if (cache === undefined) {
+    cache = name == null ? Promise.resolve(caches.default) : caches.open(name);
+    openCaches.set(name, cache);
+  }
+  return cache;
+}
+
+/** Splits `name\nvalue\n...` into pairs. */
+function headerPairs(flat) {
+  const pairs = [];
+  const parts = flat.split("\n");
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
+  return pairs;
+}
+
+/**
+ * The Cache API's answer kept under `key` (a URL) in the cache `name`
+ * (null: the default): [status, "name\nvalue\n...", body stream], null when
+ * nothing is kept, or a string saying why the cache could not answer.
+ */
+export async function cacheMatch(name, key) {
+  try {
+    const found = await (await openCache(name)).match(key);
+    if (found === undefined) return null;
+    let flat = "";
+    for (const [header, value] of found.headers) flat += `${header}\n${value}\n`;
+    return [found.status, flat, found.body];
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/** Keeps an answer under `key` for as long as its Cache-Control says: null, or why not. */
+export async function cachePut(name, key, status, headers, body) {
+  try {
+    await (await openCache(name)).put(key, new Response(body, { status, headers: headerPairs(headers) }));
+    return null;
+  } catch (error) {
+    return String(error);
+  }
+}
+
+/** Removes what is kept under `key`: true if something was, or why the cache could not. */
+export async function cacheDelete(name, key) {
+  try {
+    return await (await openCache(name)).delete(key);
+  } catch (error) {
+    return String(error);
   }
 }
 

@@ -38,6 +38,12 @@ extern "C" {
         timeout_ms: u32,
         service: Option<String>,
     ) -> Promise;
+    #[wasm_bindgen(js_name = cacheMatch)]
+    fn js_cache_match(cache: Option<&str>, key: &str) -> Promise;
+    #[wasm_bindgen(js_name = cachePut)]
+    fn js_cache_put(cache: Option<&str>, key: &str, status: u16, headers: &str, body: &[u8]) -> Promise;
+    #[wasm_bindgen(js_name = cacheDelete)]
+    fn js_cache_delete(cache: Option<&str>, key: &str) -> Promise;
     /// Asks the entry to poll the request parked under `id` again, in a
     /// microtask (never from inside the wake: a waker may be woken during a poll).
     #[wasm_bindgen(js_name = wakeRequest)]
@@ -126,15 +132,7 @@ impl Platform for WorkerPlatform {
     }
 
     fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
-        // One string across the boundary: names are tokens and values have
-        // no line breaks (both checked before anything is sent).
-        let mut headers = String::with_capacity(request.headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-        for (name, value) in &request.headers {
-            headers.push_str(name);
-            headers.push('\n');
-            headers.push_str(value);
-            headers.push('\n');
-        }
+        let headers = flat_headers(&request.headers);
         let (body, limit) = match request.body {
             OutboundBody::Empty => (JsValue::NULL, -1.0),
             OutboundBody::Bytes(bytes) => (Uint8Array::from(&bytes[..]).into(), -1.0),
@@ -160,19 +158,47 @@ impl Platform for WorkerPlatform {
                     _ => FetchError::Unreachable(reason),
                 });
             }
-            let parts: Array = answer.unchecked_into();
-            let status = parts.get(0).as_f64().unwrap_or(0.0) as u16;
-            let flat = parts.get(1).as_string().unwrap_or_default();
-            let mut lines = flat.split('\n');
-            let mut headers = Vec::new();
-            while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
-                headers.push((name.to_owned(), value.to_owned()));
+            Ok(answer_of(answer))
+        })
+    }
+
+    fn cache_match<'a>(
+        &'a self,
+        cache: Option<&'a str>,
+        key: &'a str,
+    ) -> PlatformFuture<'a, Result<Option<OutboundResponse>, String>> {
+        let promise = js_cache_match(cache, key);
+        Box::pin(async move {
+            let found = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            match found.as_string() {
+                Some(reason) => Err(reason),
+                None if found.is_null() => Ok(None),
+                None => Ok(Some(answer_of(found))),
             }
-            Ok(OutboundResponse {
-                status,
-                headers,
-                body: Box::new(RuntimeStream(parts.get(2))),
-            })
+        })
+    }
+
+    fn cache_put<'a>(
+        &'a self,
+        cache: Option<&'a str>,
+        key: &'a str,
+        status: u16,
+        headers: &'a [(String, String)],
+        body: &'a [u8],
+    ) -> PlatformFuture<'a, Result<(), String>> {
+        // The runtime copies the body into its Response before this returns.
+        let promise = js_cache_put(cache, key, status, &flat_headers(headers), body);
+        Box::pin(async move {
+            let outcome = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            outcome.as_string().map_or(Ok(()), Err)
+        })
+    }
+
+    fn cache_delete<'a>(&'a self, cache: Option<&'a str>, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        let promise = js_cache_delete(cache, key);
+        Box::pin(async move {
+            let outcome = settle(promise).await.map_err(|e| crate::js_error::text(&e))?;
+            outcome.as_string().map_or(Ok(outcome.as_bool() == Some(true)), Err)
         })
     }
 
@@ -207,6 +233,36 @@ impl Platform for WorkerPlatform {
                 Err(error) => Err(crate::js_error::text(&error)),
             }
         })
+    }
+}
+
+/// Headers as one string across the boundary, `name\nvalue\n...`: names are
+/// tokens and values have no line breaks (both checked before anything is sent).
+fn flat_headers(headers: &[(String, String)]) -> String {
+    let mut flat = String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+    for (name, value) in headers {
+        flat.push_str(name);
+        flat.push('\n');
+        flat.push_str(value);
+        flat.push('\n');
+    }
+    flat
+}
+
+/// `[status, "name\nvalue\n...", body stream]` from platform.js as a response.
+fn answer_of(answer: JsValue) -> OutboundResponse {
+    let parts: Array = answer.unchecked_into();
+    let status = parts.get(0).as_f64().unwrap_or(0.0) as u16;
+    let flat = parts.get(1).as_string().unwrap_or_default();
+    let mut lines = flat.split('\n');
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    OutboundResponse {
+        status,
+        headers,
+        body: Box::new(RuntimeStream(parts.get(2))),
     }
 }
 

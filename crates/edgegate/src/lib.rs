@@ -6,6 +6,7 @@
 // Every public item says what it is: `cargo doc` is where Rust users look.
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod config;
 pub mod describe;
 pub mod digest;

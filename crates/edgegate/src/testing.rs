@@ -49,6 +49,29 @@ pub struct RecordingPlatform {
     pub data_points: Rc<RefCell<Vec<(String, DataPoint)>>>,
     /// Bindings a test gave: name, interface, and how to hand it out.
     bound: RefCell<Vec<(String, TypeId, HandOut)>>,
+    /// The Cache API's entries: [`CacheEntry`]s, kept until their `max-age` passes.
+    pub cache: RefCell<Vec<CacheEntry>>,
+    /// Every Cache API call: `match`, `put` or `delete`, and the key.
+    pub cache_calls: RefCell<Vec<(&'static str, String)>>,
+    /// Makes every Cache API call fail (a cache that is down).
+    pub cache_failing: Cell<bool>,
+}
+
+/// One entry of the host's Cache API.
+#[derive(Debug, Clone)]
+pub struct CacheEntry {
+    /// The named cache (`None`: the default one).
+    pub cache: Option<String>,
+    /// The key (a URL).
+    pub key: String,
+    /// The status kept.
+    pub status: u16,
+    /// The headers kept.
+    pub headers: Vec<(String, String)>,
+    /// The body kept.
+    pub body: Vec<u8>,
+    /// When the runtime drops it: its `Cache-Control: max-age` after it was put.
+    pub expires_ms: f64,
 }
 
 /// How a test's binding is handed out: a new handle on the same fake.
@@ -89,6 +112,9 @@ impl Default for RecordingPlatform {
             counted: Rc::default(),
             data_points: Rc::default(),
             bound: RefCell::new(Vec::new()),
+            cache: RefCell::new(Vec::new()),
+            cache_calls: RefCell::new(Vec::new()),
+            cache_failing: Cell::new(false),
         }
     }
 }
@@ -262,6 +288,76 @@ impl Platform for RecordingPlatform {
             return Some(Box::new(dataset as Rc<dyn AnalyticsDataset>));
         }
         None
+    }
+
+    fn cache_match<'a>(
+        &'a self,
+        cache: Option<&'a str>,
+        key: &'a str,
+    ) -> PlatformFuture<'a, Result<Option<OutboundResponse>, String>> {
+        self.cache_calls.borrow_mut().push(("match", key.to_owned()));
+        let now = self.now.get();
+        let result = match self.cache_failing.get() {
+            true => Err("the cache is down".to_owned()),
+            false => {
+                let mut entries = self.cache.borrow_mut();
+                entries.retain(|entry| entry.expires_ms > now);
+                Ok(entries
+                    .iter()
+                    .find(|entry| entry.cache.as_deref() == cache && entry.key == key)
+                    .map(|entry| OutboundResponse {
+                        status: entry.status,
+                        headers: entry.headers.clone(),
+                        body: Box::new(FakeBody(entry.body.clone())),
+                    }))
+            }
+        };
+        Box::pin(async move {
+            YieldOnce(false).await;
+            result
+        })
+    }
+
+    fn cache_put<'a>(
+        &'a self,
+        cache: Option<&'a str>,
+        key: &'a str,
+        status: u16,
+        headers: &'a [(String, String)],
+        body: &'a [u8],
+    ) -> PlatformFuture<'a, Result<(), String>> {
+        self.cache_calls.borrow_mut().push(("put", key.to_owned()));
+        if self.cache_failing.get() {
+            return Box::pin(std::future::ready(Err("the cache is down".to_owned())));
+        }
+        let max_age = headers
+            .iter()
+            .filter(|(name, _)| name == "cache-control")
+            .flat_map(|(_, value)| value.split(','))
+            .find_map(|d| d.trim().strip_prefix("max-age=").and_then(|s| s.parse::<f64>().ok()))
+            .unwrap_or(0.0);
+        let mut entries = self.cache.borrow_mut();
+        entries.retain(|entry| !(entry.cache.as_deref() == cache && entry.key == key));
+        entries.push(CacheEntry {
+            cache: cache.map(str::to_owned),
+            key: key.to_owned(),
+            status,
+            headers: headers.to_vec(),
+            body: body.to_vec(),
+            expires_ms: self.now.get() + max_age * 1000.0,
+        });
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn cache_delete<'a>(&'a self, cache: Option<&'a str>, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        self.cache_calls.borrow_mut().push(("delete", key.to_owned()));
+        if self.cache_failing.get() {
+            return Box::pin(std::future::ready(Err("the cache is down".to_owned())));
+        }
+        let mut entries = self.cache.borrow_mut();
+        let before = entries.len();
+        entries.retain(|entry| !(entry.cache.as_deref() == cache && entry.key == key));
+        Box::pin(std::future::ready(Ok(entries.len() < before)))
     }
 
     fn import_key(

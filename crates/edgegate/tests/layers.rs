@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["platform"],
     &["policy"],
     &["extract", "observe"],
-    &["upstream", "handler"],
+    &["upstream", "handler", "cache"],
     &["describe"],
     &["routing"],
     &["config"],

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::setting::{named_entries, read_fields, string_list};
 pub use crate::setting::{ConfigError, Named};
 
+use crate::cache::CacheSetting;
 use crate::policy::jwt::settings::ProviderConfig;
 use crate::policy::{ApiKeys, CorsSettings, Setting};
 use crate::upstream::targets::UpstreamSetting;
@@ -32,6 +33,7 @@ pub const GATEWAY_SETTING_NAMES: &[&str] = &[
     "PROBLEM_TYPE_PREFIX",
     "JWT_PROVIDERS",
     "UPSTREAMS",
+    "CACHE_POLICIES",
     "SERVER_TIMING",
     "METRICS_DATASET",
     "METRICS_PRINCIPAL",
@@ -85,6 +87,8 @@ pub struct Settings {
     /// The targets of the upstreams routes name (`origin("origin")`), and
     /// the bindings to spread a service or function over.
     pub upstreams: Named<UpstreamSetting>,
+    /// The cache policies routes name (`cache("origin")`).
+    pub cache_policies: Named<CacheSetting>,
     /// Server-Timing, metrics on Analytics Engine, the log's field names.
     pub observe: crate::observe::ObserveSettings,
     /// The text of each policy setting loaded (the built-in policies' and
@@ -230,6 +234,15 @@ impl Settings {
         ) {
             Ok(upstreams) => settings.upstreams = upstreams,
             Err(messages) => messages.into_iter().for_each(|m| fail("UPSTREAMS", m)),
+        }
+        match named_entries(
+            get("CACHE_POLICIES").as_deref(),
+            "{\"ttl\", \"stale_if_error\", \"vary\", \"statuses\", \"cache\", \"max_bytes\", \"tags\"}",
+            |name| format!("`{name}`: "),
+            CacheSetting::from_json,
+        ) {
+            Ok(policies) => settings.cache_policies = policies,
+            Err(messages) => messages.into_iter().for_each(|m| fail("CACHE_POLICIES", m)),
         }
         settings.observe = crate::observe::ObserveSettings::load(get, &mut fail);
         for setting in crate::policy::SETTINGS.iter().chain(more) {

@@ -167,6 +167,11 @@ impl<'g> Operation<'g> {
         self.body = Some(json!({"required": required, "content": {"application/json": {"schema": schema}}}));
     }
 
+    /// A JSON request body of the schema `schema`, required.
+    pub(crate) fn json_body_schema(&mut self, schema: Value) {
+        self.body = Some(json!({"required": true, "content": {"application/json": {"schema": schema}}}));
+    }
+
     /// A body of any bytes (an upstream's, a handler's that reads it raw).
     pub fn any_body(&mut self) {
         self.body

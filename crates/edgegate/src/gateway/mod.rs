@@ -24,9 +24,11 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 pub use crate::platform::{BindingKind, Platform};
 
+use crate::cache::{CacheOutcome, CachePlan, Lookup, CACHE_STATUS};
 use crate::config::{ConfigError, Settings};
 use crate::http::{
     field, percent_decode, InvalidHead, Method, Request, RequestBody, Response, ResponseBody, Status, CLIENT_IP_HEADER,
@@ -322,6 +324,7 @@ impl<S> Gateway<S> {
                 upstream_target: upstream.and_then(|u| u.target.as_deref()),
                 upstream_tries: upstream.map(|u| u.tries),
                 upstream_skipped: upstream.and_then(|u| u.skipped.as_deref()),
+                cache: request.extensions.get::<CacheOutcome>().map(|outcome| outcome.0),
                 scheme: principal.map(|p| p.scheme.as_str()),
                 // As the edge sent it (it parsed): formatting an address
                 // would link the IPv6 printer into the wasm.
@@ -486,9 +489,21 @@ impl<S> Plan<S> {
                 refusal
             }
         };
-        let mut response = match refusal {
-            Some(refusal) => refusal,
-            None => answer(endpoint, request, state, clock).await,
+        let mut response = match (refusal, &endpoint.cache) {
+            (Some(refusal), _) => refusal,
+            (None, Some(cache)) if matches!(request.method, Method::Get | Method::Head) => {
+                // Its own future, not part of every request's state machine.
+                let caching: Pin<Box<dyn Future<Output = Response> + '_>> =
+                    Box::pin(cached(cache, endpoint, request, state, clock));
+                caching.await
+            }
+            (None, cache) => {
+                let response = answer(endpoint, request, state, clock).await;
+                match cache {
+                    Some(_) => response.with_header(CACHE_STATUS, "edgegate; fwd=method"),
+                    None => response,
+                }
+            }
         };
         for policy in &endpoint.stages {
             policy.decorate(request, &mut response);
@@ -551,13 +566,31 @@ impl Clock<'_> {
     }
 }
 
+/// The route's answer through its cache: a fresh entry, another request's
+/// answer to the same key, or the route's own (kept if it may be).
+async fn cached<S>(
+    cache: &Rc<CachePlan>,
+    endpoint: &EndpointPlan<S>,
+    request: &mut Request,
+    state: &S,
+    clock: Clock<'_>,
+) -> Response {
+    match cache.lookup(request, clock.platform).await {
+        Lookup::Answered(response) => response,
+        Lookup::Fill(ticket) => {
+            let response = answer(endpoint, request, state, clock).await;
+            cache.finish(ticket, response, request, clock.platform).await
+        }
+    }
+}
+
 /// The body phase, its policies, and the handler or upstream: the route's answer.
 async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, clock: Clock<'_>) -> Response {
     let platform = clock.platform;
     let limit = endpoint.max_body_bytes;
     let forwarder = match &endpoint.answer {
         Answer::Forward(forwarder) => Some(forwarder),
-        Answer::Handler(_) => None,
+        Answer::Handler(_) | Answer::Purge(_) => None,
     };
     // Nothing goes to an upstream on a path that could step out of its base.
     if forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
@@ -604,6 +637,7 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
             clock.stop(request, "app", since);
             response
         }
+        Answer::Purge(purge) => purge.run(request, platform).await,
     }
 }
 

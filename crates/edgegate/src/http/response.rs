@@ -102,12 +102,24 @@ pub enum ResponseBody {
 
 /// A platform's body stream in a response, taken once by the adapter.
 #[derive(Clone)]
-pub struct StreamBody(Rc<RefCell<Option<Box<dyn BodySource>>>>);
+pub struct StreamBody(Rc<RefCell<Option<Box<dyn BodySource>>>>, Option<u64>);
 
 impl StreamBody {
     /// Wraps a platform's body stream for a response.
     pub fn new(source: Box<dyn BodySource>) -> StreamBody {
-        StreamBody(Rc::new(RefCell::new(Some(source))))
+        StreamBody(Rc::new(RefCell::new(Some(source))), None)
+    }
+
+    /// The stream with the length its sender declared (`Content-Length`,
+    /// which the runtime sets again when it sends it on).
+    pub fn with_length(mut self, length: Option<u64>) -> StreamBody {
+        self.1 = length;
+        self
+    }
+
+    /// The length its sender declared, if any.
+    pub fn length(&self) -> Option<u64> {
+        self.1
     }
 
     /// The source, once.
@@ -210,6 +222,11 @@ impl Response {
         if let Some(value) = value.into_header_value() {
             self.headers.push((lowercase(name.into()), value));
         }
+    }
+
+    /// Keeps only the headers whose (lower-case) name `keep` accepts.
+    pub(crate) fn retain_headers(&mut self, keep: impl Fn(&str) -> bool) {
+        self.headers.retain(|(n, _)| keep(n));
     }
 
     /// Every value of `name`, in order.

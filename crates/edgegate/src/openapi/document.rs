@@ -141,8 +141,21 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
             op.problem(kinds::MALFORMED_JSON);
             op.problem(kinds::INVALID_QUERY);
         }
+    } else if endpoint.purges.is_some() {
+        describe_purge(op);
     } else {
         (endpoint.doc.describe)(op);
+    }
+    if endpoint.cache.is_some() {
+        for status in op.responses.keys().cloned().collect::<Vec<_>>() {
+            op.response_header(&status, "Cache-Status", "RFC 9211: whether the edge cache answered (`hit`) or forwarded (`fwd=miss`, `fwd=stale`, `fwd=bypass`, `fwd=method`), and the entry's key.", false);
+            op.response_header(
+                &status,
+                "Age",
+                "Seconds since a cached answer was fetched (on a hit).",
+                false,
+            );
+        }
     }
     for (status, schema) in &endpoint.doc.returns {
         op.response_with(*status, *schema);
@@ -164,6 +177,38 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
     }
     op.problem(kinds::BODY_TOO_LARGE);
     op.problem(kinds::INTERNAL);
+}
+
+/// A purge route's body and answer (see [`crate::cache::purge`]).
+fn describe_purge(op: &mut Operation) {
+    let list = |what: &str| json!({"type": "array", "maxItems": crate::cache::purge::MAX_PER_PURGE, "items": {"type": "string"}, "description": what});
+    op.json_body_schema(json!({
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "keys": list("Exact entry keys, as `Cache-Status` names them."),
+            "tags": list("Tags (`Cache-Tag` from the upstream, or the policy's own): every entry of each."),
+        },
+    }));
+    op.response(
+        "200",
+        "Purged at this location.",
+        Some((
+            "application/json",
+            json!({
+                "type": "object",
+                "required": ["keys_removed", "keys_named", "tags_purged"],
+                "properties": {
+                    "keys_removed": {"type": "integer", "minimum": 0},
+                    "keys_named": {"type": "integer", "minimum": 0},
+                    "tags_purged": {"type": "array", "items": {"type": "string"}},
+                },
+            }),
+        )),
+    );
+    op.problem(kinds::MALFORMED_JSON);
+    op.problem(kinds::INVALID_BODY);
+    op.problem(kinds::UNAVAILABLE);
 }
 
 /// The operation's `security` (alternatives, any one of which admits), with

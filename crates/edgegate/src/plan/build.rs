@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use super::upstreams::Pools;
 use super::{Answer, EndpointPlan, PathPlan, Plan, READ_HEADERS, READ_HEADERS_WITH_BEARER};
+use crate::cache::purge::PurgePlan;
+use crate::cache::CachePlan;
 use crate::config::Settings;
 use crate::observe::metrics::ANALYTICS_ENGINE_DATASET;
 use crate::observe::{timing, LogFields, ServerTiming};
@@ -70,6 +72,22 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             bindings.push((name.to_owned(), kind, route.to_owned()));
         }
     };
+    // Cache policies: each route's rule and each purge name an entry.
+    let mut caches_named: Vec<&str> = Vec::new();
+    for routes in table.paths() {
+        for (_, endpoint) in routes.endpoints() {
+            let names = endpoint
+                .cache
+                .iter()
+                .map(|rule| rule.name())
+                .chain(endpoint.purges.as_deref());
+            for name in names {
+                if !caches_named.contains(&name) {
+                    caches_named.push(name);
+                }
+            }
+        }
+    }
     let defined = |setting: &str, entry: &str| match setting {
         "JWT_PROVIDERS" => settings.jwt_providers.get(entry).is_some(),
         "UPSTREAMS" => settings.upstreams.get(entry).is_some(),
@@ -193,6 +211,11 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             &cors_named,
         ),
         ("IP_RULES", settings.ip_rules.names().collect(), &ip_named),
+        (
+            "CACHE_POLICIES",
+            settings.cache_policies.names().collect(),
+            &caches_named,
+        ),
     ] {
         for name in &defined {
             if !used.contains(name) {
@@ -254,6 +277,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             .map(|(name, config)| (name.to_owned(), Rc::new(JwtProvider::new(name, config.clone()))))
             .collect(),
     };
+    let cache_settings = |name: &str| Rc::new(settings.cache_policies.get(name).expect("checked above").clone());
     let compiled = table
         .paths()
         .iter()
@@ -269,13 +293,31 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                             Answer::Forward(Rc::new(Forwarder::new(upstream.clone(), pool)))
                         }
                         (None, Some(handler)) => Answer::Handler(handler.clone()),
-                        (None, None) => unreachable!("a route has a handler or an upstream"),
+                        (None, None) => {
+                            let policy = endpoint
+                                .purges
+                                .as_deref()
+                                .expect("a route has a handler, an upstream or a purge");
+                            Answer::Purge(Rc::new(PurgePlan::new(cache_settings(policy))))
+                        }
                     };
+                    let cache = endpoint.cache.as_ref().map(|rule| {
+                        let shared = rule.shared || matches!(endpoint.access, Access::Public);
+                        Rc::new(CachePlan::new(
+                            routes.template.clone(),
+                            shared,
+                            cache_settings(rule.name()),
+                        ))
+                    });
                     EndpointPlan {
                         guard: authenticators.guard(&endpoint.access),
                         body_stages: stages.iter().any(|stage| stage.phase() == Phase::Body),
+                        // A cache key reads the host and the headers it varies on.
                         reads_all_headers: endpoint.reads_all_headers
+                            || cache.is_some()
+                            || matches!(answer, Answer::Purge(_))
                             || stages.iter().any(|stage| !stage.reads_headers().is_empty()),
+                        cache,
                         stages,
                         max_body_bytes: endpoint.max_body_bytes.unwrap_or(settings.max_body_bytes),
                         answer,

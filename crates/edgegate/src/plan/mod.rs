@@ -11,6 +11,8 @@ mod upstreams;
 
 use std::rc::Rc;
 
+use crate::cache::purge::PurgePlan;
+use crate::cache::CachePlan;
 use crate::handler::BoxedHandler;
 use crate::http::{Method, CLIENT_IP_HEADER, TRACEPARENT, TRACESTATE};
 use crate::observe::ObserveSettings;
@@ -90,6 +92,8 @@ pub(crate) struct EndpointPlan<S> {
     pub max_body_bytes: usize,
     /// The handler or a policy reads headers beyond the gateway's own.
     pub reads_all_headers: bool,
+    /// Its cache stage, around the answer, if its answers are kept.
+    pub cache: Option<Rc<CachePlan>>,
     pub answer: Answer<S>,
 }
 
@@ -99,6 +103,8 @@ pub(crate) enum Answer<S> {
     Handler(BoxedHandler<S>),
     /// The upstream call.
     Forward(Rc<Forwarder>),
+    /// A purge of a cache policy's entries.
+    Purge(Rc<PurgePlan>),
 }
 
 impl<S> EndpointPlan<S> {

@@ -1,8 +1,8 @@
 //! What the gateway needs from the runtime, and nothing more: a clock, some
 //! randomness for request ids, a log, outbound HTTP ([`fetch`]: JWKS,
 //! upstreams), signature verification ([`crypto`]: the runtime's
-//! WebCrypto, so no RSA or ECDSA code is compiled into the wasm) and
-//! bindings of any kind, by name and typed interface ([`binding`]). The
+//! WebCrypto, so no RSA or ECDSA code is compiled into the wasm), the Cache
+//! API, and bindings of any kind, by name and typed interface ([`binding`]). The
 //! Workers adapter implements it with the runtime's APIs; host tests with
 //! [`RecordingPlatform`](crate::testing::RecordingPlatform).
 
@@ -52,5 +52,31 @@ pub trait Platform {
     /// use the typed [`binding`](trait.Platform.html#method.binding) instead.
     fn binding_of(&self, _name: &str, _interface: std::any::TypeId) -> Option<AnyBinding> {
         None
+    }
+    /// The runtime's Cache API: the answer kept under `key` (a URL) in the
+    /// cache `cache` (`None`: the default one), if any. A platform without
+    /// one finds nothing.
+    fn cache_match<'a>(
+        &'a self,
+        _cache: Option<&'a str>,
+        _key: &'a str,
+    ) -> PlatformFuture<'a, Result<Option<OutboundResponse>, String>> {
+        Box::pin(std::future::ready(Ok(None)))
+    }
+    /// Keeps an answer under `key`; the runtime keeps it as long as its
+    /// `Cache-Control` says.
+    fn cache_put<'a>(
+        &'a self,
+        _cache: Option<&'a str>,
+        _key: &'a str,
+        _status: u16,
+        _headers: &'a [(String, String)],
+        _body: &'a [u8],
+    ) -> PlatformFuture<'a, Result<(), String>> {
+        Box::pin(std::future::ready(Err("this platform has no cache".to_owned())))
+    }
+    /// Removes what is kept under `key`: whether there was anything.
+    fn cache_delete<'a>(&'a self, _cache: Option<&'a str>, _key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
+        Box::pin(std::future::ready(Ok(false)))
     }
 }

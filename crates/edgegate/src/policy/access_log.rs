@@ -54,6 +54,10 @@ pub struct AccessLogEntry<'a> {
     /// (`https://eu.example.com: status 503; https://us.example.com: ejected`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream_skipped: Option<&'a str>,
+    /// What the route's cache did: `hit`, `miss`, `stale`, `stale-if-error`,
+    /// `collapsed` (answered with another request's call), `bypass`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<&'static str>,
     /// The traffic-control limit that refused the request (`rate_limit:PER_CLIENT`, `quota:day`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<&'a str>,

@@ -18,6 +18,13 @@ pub const HEADER: &str = "x-api-key";
 /// The query parameter a key may arrive in (`?key=`).
 pub const QUERY_PARAM: &str = "key";
 
+/// Whether a query pair is `key=...` (the API key's parameter), however it
+/// is encoded: it never reaches an upstream or a cache key.
+pub fn is_key_param(pair: &str) -> bool {
+    let name = pair.split('=').next().unwrap_or("");
+    crate::http::form_decode(name).is_ok_and(|name| name == QUERY_PARAM)
+}
+
 /// The configured keys, as `(sha256(key), consumer)`.
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeys {

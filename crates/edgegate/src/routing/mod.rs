@@ -31,6 +31,10 @@ pub struct Endpoint<S> {
     pub upstream: Option<Upstream>,
     /// The policies' specs, in order (a group's first).
     pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
+    /// Its cache policy, if its answers are kept.
+    pub cache: Option<crate::cache::CacheRule>,
+    /// On a purge route: the cache policy whose entries it purges.
+    pub purges: Option<String>,
     /// What the OpenAPI document says of it beyond its path and policies.
     pub(crate) doc: crate::describe::RouteDoc,
 }
@@ -189,6 +193,8 @@ impl<S> RouteTable<S> {
                 max_body_bytes: route.max_body_bytes,
                 upstream: route.upstream,
                 policies: route.policies,
+                cache: route.cache,
+                purges: route.purges,
                 doc: route.doc,
             };
             match route.method {

@@ -2,6 +2,7 @@
 
 use std::rc::Rc;
 
+use crate::cache::CacheRule;
 use crate::describe::{Describe, DescribeArguments, Documented, RouteDoc};
 use crate::handler::{boxed, BoxedHandler, Handler};
 use crate::http::{Method, Status};
@@ -45,6 +46,10 @@ pub struct Route<S> {
     pub(crate) upstream: Option<Upstream>,
     /// The route-policy phase's checks (see [`crate::policy::route_policy`]).
     pub(crate) policies: Vec<Rc<dyn PolicySpec>>,
+    /// Its cache policy, if its answers are kept (see [`crate::cache`]).
+    pub(crate) cache: Option<CacheRule>,
+    /// On a purge route: the cache policy whose entries it purges.
+    pub(crate) purges: Option<String>,
     /// What the OpenAPI document says of it (host only).
     pub(crate) doc: RouteDoc,
 }
@@ -92,6 +97,8 @@ impl<S: 'static> Route<S> {
             ip_rules: None,
             upstream: None,
             policies: Vec::new(),
+            cache: None,
+            purges: None,
             doc: RouteDoc::default(),
         }
     }
@@ -109,6 +116,14 @@ impl<S: 'static> Route<S> {
     /// A route for every method that forwards to `upstream`.
     pub fn any_to(path: &str, upstream: Upstream) -> Route<S> {
         Route::to(None, path, upstream)
+    }
+
+    /// A `POST` route that purges the cache policy `policy`'s entries by
+    /// key and by tag (see [`crate::cache::purge`]); declare its access.
+    pub fn purge(path: &str, policy: &str) -> Route<S> {
+        let mut route = Route::of_boxed(Some(Method::Post), path, None, false);
+        route.purges = Some(policy.to_owned());
+        route
     }
 
     method_constructors! {
@@ -144,6 +159,13 @@ impl<S: 'static> Route<S> {
     /// Callers must present a configured API key (`.access(api_key())`).
     pub fn api_key(self) -> Route<S> {
         self.access(Access::ApiKey)
+    }
+
+    /// Keeps this route's answers to `GET` and `HEAD` under a cache policy
+    /// (see [`crate::cache`]), after every policy that may refuse the caller.
+    pub fn cache(mut self, rule: CacheRule) -> Route<S> {
+        self.cache = Some(rule);
+        self
     }
 
     /// Adds a policy (after access; see [`crate::policy::route_policy`]),
@@ -230,6 +252,7 @@ pub struct Group {
     cors: Option<String>,
     ip_rules: Option<String>,
     policies: Vec<Rc<dyn PolicySpec>>,
+    cache: Option<CacheRule>,
     problems: Vec<ProblemKind>,
 }
 
@@ -266,6 +289,12 @@ impl Group {
         self
     }
 
+    /// The cache policy (see [`Route::cache`]) of the group's routes that name none.
+    pub fn cache(mut self, rule: CacheRule) -> Group {
+        self.cache = Some(rule);
+        self
+    }
+
     /// A check of the route-policy phase for every route of the group, run
     /// before the routes' own.
     pub fn policy(mut self, policy: impl PolicySpec + 'static) -> Group {
@@ -290,6 +319,7 @@ impl Group {
                 route.max_body_bytes = route.max_body_bytes.or(self.max_body_bytes);
                 route.cors = route.cors.or_else(|| self.cors.clone());
                 route.ip_rules = route.ip_rules.or_else(|| self.ip_rules.clone());
+                route.cache = route.cache.or_else(|| self.cache.clone());
                 let own = std::mem::replace(&mut route.policies, self.policies.clone());
                 route.policies.extend(own);
                 route.doc.add_problems(&self.problems);

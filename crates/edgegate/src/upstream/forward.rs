@@ -105,13 +105,16 @@ impl Forwarder {
         match self.exchange(request, platform, call, &url).await {
             Ok(answer) => {
                 let mut response = Response::new(Status(answer.status));
+                let length = answer
+                    .header("content-length")
+                    .and_then(|l| l.trim().parse::<u64>().ok());
                 let dropped = connection_tokens(answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 for (name, value) in answer.headers {
                     if passes_back(&name, &dropped) {
                         response.append_header(name, value);
                     }
                 }
-                response.with_body(ResponseBody::Stream(StreamBody::new(answer.body)))
+                response.with_body(ResponseBody::Stream(StreamBody::new(answer.body).with_length(length)))
             }
             Err(failure) => failure,
         }
@@ -273,7 +276,7 @@ impl Forwarder {
             .as_deref()
             .unwrap_or("")
             .split('&')
-            .filter(|pair| !pair.is_empty() && !is_key_param(pair))
+            .filter(|pair| !pair.is_empty() && !api_key::is_key_param(pair))
             .map(str::to_owned)
             .collect();
         let mut rest = String::new();
@@ -432,12 +435,6 @@ pub(super) fn connection_tokens<'a>(headers: impl Iterator<Item = (&'a str, &'a 
         .map(|token| token.trim().to_ascii_lowercase())
         .filter(|token| !token.is_empty())
         .collect()
-}
-
-/// `key=...` (the API key's query parameter), however it is encoded.
-fn is_key_param(pair: &str) -> bool {
-    let name = pair.split('=').next().unwrap_or("");
-    crate::http::form_decode(name).is_ok_and(|name| name == api_key::QUERY_PARAM)
 }
 
 pub(super) fn is_idempotent(method: &Method) -> bool {

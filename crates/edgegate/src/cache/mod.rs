@@ -1,0 +1,730 @@
+//! Edge response caching on the runtime's Cache API: a route's cache policy
+//! is a stage around its handler or upstream, after every policy that may
+//! refuse the caller (IP rules, access, traffic control), so a cached answer
+//! is never served to a caller who would be refused.
+//!
+//! ```ignore
+//! Route::any_to("/origin/{*rest}", origin("origin")).access(any_of([api_key(), jwt("firebase")])).cache(cache("origin").shared())
+//! ```
+//!
+//! - **Key**: the request's host, the route, the path and the query (its
+//!   parameters sorted, the API key's `key` left out), the values of the
+//!   request headers the policy varies on, and — unless the policy is
+//!   shared — the principal (scheme, provider and id). A route whose access
+//!   is public is shared; any other is per principal unless its rule says
+//!   [`CacheRule::shared`].
+//! - **Freshness**: the answer's `Cache-Control` (`s-maxage`, then
+//!   `max-age`; `no-store`, `no-cache`, `private` on a shared policy, and
+//!   for an authenticated request on a shared policy, neither `public` nor
+//!   `s-maxage`, are never kept) unless the policy's `ttl` overrides the
+//!   lifetime. Answers with `Set-Cookie`, a `Vary` on a header the policy
+//!   does not vary on, a status other than 2xx (less 206) or the policy's
+//!   `statuses`, or (an upstream's) no declared length within `max_bytes`
+//!   are never kept.
+//! - **`Cache-Status`** (RFC 9211) on every answer of a cached route, and
+//!   `Age` on hits. **Stale-if-error**: when the answer is a 500, 502, 503
+//!   or 504, an entry within its `stale-if-error` window is served instead.
+//!   **Collapsing**: concurrent misses for one key in an isolate make one
+//!   call; the others are answered with its answer.
+//! - **Purge** ([`purge`]): by exact key (as `Cache-Status` shows it) and
+//!   by tag (`Cache-Tag` from the answer, and the policy's own `tags`).
+//!   A tag's entries carry the tag's generation; a purge gives the tag a new
+//!   one, so every entry stored under the old one is a miss.
+//!
+//! The Cache API keeps entries per location (data center); the stored copy's
+//! `Cache-Control` is the entry's whole life (fresh, then its stale-if-error
+//! window) and the gateway's own headers say when it was stored.
+
+pub mod control;
+pub mod purge;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use serde_json::Value;
+
+use crate::http::{percent_encode, Method, Request, Response, ResponseBody, Status};
+use crate::platform::{OutboundResponse, Platform};
+use crate::policy::{api_key, Principal};
+use crate::setting::{read_fields, string_list};
+use control::Directives;
+
+/// The header every answer of a cached route carries (RFC 9211).
+pub const CACHE_STATUS: &str = "cache-status";
+/// This cache's name in `Cache-Status`.
+const NAME: &str = "edgegate";
+/// Where a key's own part starts after the host.
+const KEY_PREFIX: &str = "/.edgegate-cache/";
+/// The gateway's own headers on a stored copy, all starting with this.
+const META: &str = "x-edgegate-cache-";
+/// The most an answer may be kept, whatever it says (a year).
+const MAX_LIFETIME_S: u64 = 365 * 24 * 3600;
+/// How often a collapsed request looks whether the call it waits for ended.
+const WAIT_STEP_MS: u32 = 10;
+/// How long a collapsed request waits at most before it calls on its own.
+const WAIT_LIMIT_MS: u32 = 30_000;
+/// The default most bytes an answer may have to be kept.
+pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
+
+/// A route's cache policy as the table declares it; `CACHE_POLICIES[name]`
+/// gives its numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheRule {
+    pub(crate) name: String,
+    pub(crate) shared: bool,
+}
+
+/// The cache policy `CACHE_POLICIES[name]` for a route: shared when the
+/// route's access is public, per principal otherwise.
+pub fn cache(name: &str) -> CacheRule {
+    CacheRule {
+        name: name.to_owned(),
+        shared: false,
+    }
+}
+
+impl CacheRule {
+    /// One entry for every caller, on a route whose access is not public:
+    /// the route's upstream or handler answers every caller alike (what it
+    /// marks `public` or `s-maxage` is kept).
+    pub fn shared(mut self) -> CacheRule {
+        self.shared = true;
+        self
+    }
+
+    /// The `CACHE_POLICIES` entry it names.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A `CACHE_POLICIES` entry, read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSetting {
+    /// `ttl`: seconds every kept answer is fresh, whatever it says.
+    pub ttl_s: Option<u32>,
+    /// `stale_if_error`: seconds past freshness an entry may stand in for a
+    /// failed answer (else the answer's own `stale-if-error`).
+    pub stale_if_error_s: Option<u32>,
+    /// `vary`: request headers (lower case) whose values are part of the key.
+    pub vary: Vec<String>,
+    /// `statuses`: statuses kept besides 2xx (301, 308, 404, 410).
+    pub statuses: Vec<u16>,
+    /// `cache`: a named cache (`caches.open`), else the default one.
+    pub cache: Option<String>,
+    /// `max_bytes`: the largest answer kept.
+    pub max_bytes: usize,
+    /// `tags`: tags every entry of the policy carries, for purges.
+    pub tags: Vec<String>,
+}
+
+impl CacheSetting {
+    /// Reads an entry: `{"ttl", "stale_if_error", "vary", "statuses", "cache", "max_bytes", "tags"}`, each optional.
+    pub fn from_json(value: Value) -> Result<CacheSetting, String> {
+        let mut setting = CacheSetting {
+            ttl_s: None,
+            stale_if_error_s: None,
+            vary: Vec::new(),
+            statuses: Vec::new(),
+            cache: None,
+            max_bytes: DEFAULT_MAX_BYTES,
+            tags: Vec::new(),
+        };
+        let seconds = |name: &str, v: &Value| match v.as_u64() {
+            Some(n) if n <= MAX_LIFETIME_S => Ok(n as u32),
+            _ => Err(format!("`{name}` must be a whole number of seconds, at most a year")),
+        };
+        read_fields(
+            &value,
+            " (expected ttl, stale_if_error, vary, statuses, cache, max_bytes, tags)",
+            |name, member| {
+                match name {
+                    "ttl" => setting.ttl_s = Some(seconds(name, member)?),
+                    "stale_if_error" => setting.stale_if_error_s = Some(seconds(name, member)?),
+                    "vary" => {
+                        setting.vary = string_list("vary", member)?
+                            .into_iter()
+                            .map(|h| h.to_ascii_lowercase())
+                            .collect();
+                        if !setting.vary.iter().all(|h| crate::http::field::is_token(h)) || setting.vary.len() > 8 {
+                            return Err("`vary` must list at most 8 header names".into());
+                        }
+                    }
+                    "statuses" => {
+                        for status in member.as_array().ok_or("`statuses` must be a list")? {
+                            match status.as_u64() {
+                                Some(s @ (301 | 308 | 404 | 410)) => setting.statuses.push(s as u16),
+                                _ => return Err("`statuses` may list 301, 308, 404 and 410 only".into()),
+                            }
+                        }
+                    }
+                    "cache" => {
+                        let name = member.as_str().filter(|n| (1..=64).contains(&n.len()) && is_tag(n));
+                        setting.cache = Some(name.ok_or("`cache` must be a cache's name")?.to_owned());
+                    }
+                    "max_bytes" => match member.as_u64() {
+                        Some(n @ 1..=26_214_400) => setting.max_bytes = n as usize,
+                        _ => return Err("`max_bytes` must be a whole number from 1 to 26214400 (25 MiB)".into()),
+                    },
+                    "tags" => {
+                        setting.tags = string_list("tags", member)?;
+                        if !setting.tags.iter().all(|t| is_tag(t)) {
+                            return Err("`tags` must be tags (letters, digits, `-._:/`, at most 128)".into());
+                        }
+                    }
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            },
+        )?;
+        Ok(setting)
+    }
+}
+
+/// A tag a purge may name: short, and nothing a header list or a key would split.
+pub(crate) fn is_tag(tag: &str) -> bool {
+    (1..=128).contains(&tag.len())
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':' | b'/'))
+}
+
+/// A route's cache stage, built once per isolate.
+pub struct CachePlan {
+    route: Rc<str>,
+    shared: bool,
+    setting: Rc<CacheSetting>,
+    /// The misses being answered now, by key: later ones wait for them.
+    inflight: RefCell<Vec<(Rc<str>, Rc<Slot>)>>,
+}
+
+/// A miss being answered: done once its call ended, with what it stored.
+#[derive(Default)]
+struct Slot {
+    done: Cell<bool>,
+    stored: RefCell<Option<Rc<Stored>>>,
+}
+
+/// An answer as kept: status, headers (the gateway's own included) and body.
+#[derive(Debug, Clone)]
+struct Stored {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// What the cache stage did, for the access log (`cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheOutcome(pub &'static str);
+
+/// How a request goes on after the lookup.
+pub enum Lookup {
+    /// Answered from the cache.
+    Answered(Response),
+    /// The route answers; [`CachePlan::finish`] then decides what is kept.
+    Fill(Ticket),
+}
+
+/// A miss in progress: its key, a stale entry that may stand in for an
+/// error, and the slot others wait on (when this request leads).
+pub struct Ticket {
+    key: Option<Rc<str>>,
+    stale: Option<Entry>,
+    slot: Option<(Rc<Slot>, Rc<CachePlan>)>,
+    /// `Cache-Status`'s `fwd`: why the route was called.
+    fwd: &'static str,
+}
+
+impl Drop for Ticket {
+    /// Whatever happened (the request may have been dropped), those waiting go on.
+    fn drop(&mut self) {
+        if let (Some((slot, plan)), Some(key)) = (&self.slot, &self.key) {
+            slot.done.set(true);
+            plan.inflight.borrow_mut().retain(|(k, _)| k != key);
+        }
+    }
+}
+
+/// An entry found, read.
+struct Entry {
+    stored: Stored,
+    age_s: u64,
+    fresh_s: u64,
+    stale_if_error_s: u64,
+}
+
+impl CachePlan {
+    /// The stage of a route (`route`: its template) under `setting`.
+    pub fn new(route: Rc<str>, shared: bool, setting: Rc<CacheSetting>) -> CachePlan {
+        CachePlan {
+            route,
+            shared,
+            setting,
+            inflight: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Whether one entry serves every caller.
+    pub fn is_shared(&self) -> bool {
+        self.shared
+    }
+
+    /// The request's key, or none when it cannot have one (no usable host).
+    pub fn key(&self, request: &Request) -> Option<String> {
+        let host = request.headers.get("host")?;
+        if host.is_empty()
+            || host.len() > 255
+            || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        {
+            return None;
+        }
+        let mut key = String::with_capacity(64 + request.path.len());
+        key.push_str("https://");
+        key.push_str(&host.to_ascii_lowercase());
+        key.push_str(KEY_PREFIX);
+        key.push_str(&percent_encode(&self.route));
+        key.push('/');
+        match Principal::of(request).filter(|_| !self.shared) {
+            Some(principal) => key.push_str(&percent_encode(&principal.qualified())),
+            None => key.push('-'),
+        }
+        // A present header is `v` and its encoded value; an absent one is empty.
+        for name in &self.setting.vary {
+            key.push('/');
+            if let Some(value) = request.headers.get(name) {
+                key.push('v');
+                key.push_str(&percent_encode(value));
+            }
+        }
+        key.push_str(&request.path);
+        let mut query: Vec<&str> = request
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .split('&')
+            .filter(|pair| !pair.is_empty() && !api_key::is_key_param(pair))
+            .collect();
+        if !query.is_empty() {
+            query.sort_unstable();
+            key.push('?');
+            key.push_str(&query.join("&"));
+        }
+        Some(key)
+    }
+
+    /// Looks the request up: a fresh entry answers it; a request waiting
+    /// for the same key's call takes that call's answer; any other goes on,
+    /// with a stale entry kept in case the route fails.
+    pub async fn lookup(self: &Rc<Self>, request: &mut Request, platform: &dyn Platform) -> Lookup {
+        let head = request.method == Method::Head;
+        let Some(key) = self.key(request) else {
+            request.extensions.insert(CacheOutcome("bypass"));
+            return Lookup::Fill(Ticket::unkeyed());
+        };
+        let key: Rc<str> = Rc::from(key);
+        let found = match platform.cache_match(self.setting.cache.as_deref(), &key).await {
+            Ok(Some(found)) => self.entry(found, &key, platform).await,
+            Ok(None) => None,
+            Err(cause) => {
+                platform.log(&crate::policy::access_log::log_line(
+                    "warn",
+                    "cache lookup failed",
+                    &[("error", &cause)],
+                ));
+                None
+            }
+        };
+        let mut fwd = "miss";
+        if let Some(entry) = found {
+            if entry.age_s < entry.fresh_s {
+                request.extensions.insert(CacheOutcome("hit"));
+                let status = format!("{NAME}; hit; ttl={}; key={}", entry.fresh_s - entry.age_s, quoted(&key));
+                return Lookup::Answered(served(&entry.stored, entry.age_s, status, head));
+            }
+            fwd = "stale";
+            if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
+                return self.lead_or_wait(key, Some(entry), fwd, request, platform).await;
+            }
+        }
+        self.lead_or_wait(key, None, fwd, request, platform).await
+    }
+
+    async fn lead_or_wait(
+        self: &Rc<Self>,
+        key: Rc<str>,
+        stale: Option<Entry>,
+        fwd: &'static str,
+        request: &mut Request,
+        platform: &dyn Platform,
+    ) -> Lookup {
+        let waiting = self
+            .inflight
+            .borrow()
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, s)| s.clone());
+        if let Some(slot) = waiting {
+            let mut waited = 0;
+            while !slot.done.get() && waited < WAIT_LIMIT_MS {
+                platform.sleep(WAIT_STEP_MS).await;
+                waited += WAIT_STEP_MS;
+            }
+            let stored = slot.stored.borrow().clone();
+            if let Some(stored) = stored {
+                request.extensions.insert(CacheOutcome("collapsed"));
+                let status = format!("{NAME}; fwd={fwd}; collapsed; key={}", quoted(&key));
+                return Lookup::Answered(served(&stored, 0, status, request.method == Method::Head));
+            }
+            // The call it waited for kept nothing: this one calls on its own.
+            return Lookup::Fill(Ticket {
+                key: Some(key),
+                stale,
+                slot: None,
+                fwd,
+            });
+        }
+        let slot = Rc::new(Slot::default());
+        self.inflight.borrow_mut().push((key.clone(), slot.clone()));
+        Lookup::Fill(Ticket {
+            key: Some(key),
+            stale,
+            slot: Some((slot, self.clone())),
+            fwd,
+        })
+    }
+
+    /// Reads a found entry; one whose tags were purged since is none.
+    async fn entry(&self, found: OutboundResponse, key: &str, platform: &dyn Platform) -> Option<Entry> {
+        let meta = |name: &str| {
+            found
+                .header(&format!("{META}{name}"))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        let (stored_at, fresh_s) = (meta("stored")?, meta("fresh")?);
+        let (stale_if_error_s, age0) = (meta("stale-if-error").unwrap_or(0), meta("age").unwrap_or(0));
+        if let Some(tags) = found.header(&format!("{META}tags")) {
+            for pair in tags.split(',') {
+                let (tag, generation) = pair.split_once('=')?;
+                if tag_generation(platform, self.setting.cache.as_deref(), key, tag)
+                    .await
+                    .as_deref()
+                    != Some(generation)
+                {
+                    return None;
+                }
+            }
+        }
+        let now_s = (platform.now_ms() / 1000.0).max(0.0) as u64;
+        let body = found.body.read(self.setting.max_bytes).await.ok()?;
+        Some(Entry {
+            stored: Stored {
+                status: found.status,
+                headers: found.headers,
+                body,
+            },
+            age_s: now_s.saturating_sub(stored_at / 1000) + age0,
+            fresh_s,
+            stale_if_error_s,
+        })
+    }
+
+    /// The route's answer, kept when it may be, and marked: served stale
+    /// instead when it failed and a stale entry may stand in.
+    pub async fn finish(
+        &self,
+        mut ticket: Ticket,
+        mut response: Response,
+        request: &mut Request,
+        platform: &dyn Platform,
+    ) -> Response {
+        // The cache's own bookkeeping headers are the gateway's to write.
+        response.retain_headers(|name| !name.starts_with(META));
+        let Some(key) = ticket.key.clone() else {
+            return response.with_header(CACHE_STATUS, format!("{NAME}; fwd=bypass"));
+        };
+        let failed = matches!(response.status.0, 500 | 502 | 503 | 504);
+        if let (true, Some(stale)) = (failed, ticket.stale.take()) {
+            request.extensions.insert(CacheOutcome("stale-if-error"));
+            let status = format!(
+                "{NAME}; hit; fwd=stale; fwd-status={}; detail=stale-if-error; key={}",
+                response.status.0,
+                quoted(&key)
+            );
+            return served(&stale.stored, stale.age_s, status, request.method == Method::Head);
+        }
+        let fwd = ticket.fwd;
+        request
+            .extensions
+            .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
+        match self.keep(response, request, platform, &key).await {
+            Ok((response, stored)) => {
+                if let Some((slot, _)) = &ticket.slot {
+                    *slot.stored.borrow_mut() = Some(stored);
+                }
+                response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; stored; key={}", quoted(&key)))
+            }
+            Err((response, why)) => response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; detail={why}")),
+        }
+    }
+
+    /// Keeps the answer if the rules allow: the answer to send (its body
+    /// read, when it streamed) and what was kept, or the answer and why not.
+    async fn keep(
+        &self,
+        mut response: Response,
+        request: &Request,
+        platform: &dyn Platform,
+        key: &str,
+    ) -> Result<(Response, Rc<Stored>), (Response, &'static str)> {
+        let why_not = self.refusal(&response, request);
+        if let Some(why) = why_not {
+            return Err((response, why));
+        }
+        let directives = Directives::parse(response.header_values("cache-control"));
+        let fresh_s = match self.setting.ttl_s {
+            Some(ttl) => ttl as u64,
+            None => directives.s_maxage.or(directives.max_age).unwrap_or(0) as u64,
+        };
+        if fresh_s == 0 {
+            return Err((response, "no-ttl"));
+        }
+        let stale_if_error_s = match directives.must_revalidate {
+            true => 0,
+            false => self.setting.stale_if_error_s.or(directives.stale_if_error).unwrap_or(0) as u64,
+        };
+        let mut tags: Vec<&str> = self.setting.tags.iter().map(String::as_str).collect();
+        let answer_tags: Vec<String> = response
+            .header_values("cache-tag")
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if answer_tags.len() > 32 || !answer_tags.iter().all(|t| is_tag(t)) {
+            return Err((response, "cache-tag"));
+        }
+        tags.extend(answer_tags.iter().map(String::as_str));
+        // The body, in memory: a declared length within the limit is read,
+        // anything else is sent as it is and not kept.
+        let body = match std::mem::take(&mut response.body) {
+            ResponseBody::Empty => Vec::new(),
+            ResponseBody::Text(text) => text.into_bytes(),
+            ResponseBody::Bytes(bytes) => bytes,
+            ResponseBody::Problem(problem) => {
+                response.body = ResponseBody::Problem(problem);
+                return Err((response, "problem"));
+            }
+            ResponseBody::Stream(stream) => match (stream.length(), stream.take()) {
+                (Some(length), Some(source)) if length <= self.setting.max_bytes as u64 => {
+                    match source.read(self.setting.max_bytes).await {
+                        Ok(bytes) => bytes,
+                        Err(_) => {
+                            let error = crate::problem::ApiError::of(
+                                crate::problem::kinds::UPSTREAM_UNREACHABLE,
+                                "The upstream's answer could not be read.",
+                            );
+                            return Err((error.into_response(), "unreadable"));
+                        }
+                    }
+                }
+                (_, source) => {
+                    if let Some(source) = source {
+                        let stream = crate::http::StreamBody::new(source).with_length(stream.length());
+                        response.body = ResponseBody::Stream(stream);
+                    }
+                    return Err((response, "size"));
+                }
+            },
+        };
+        if body.len() > self.setting.max_bytes {
+            response.body = ResponseBody::Bytes(body);
+            return Err((response, "size"));
+        }
+        let now_ms = platform.now_ms().max(0.0);
+        let mut generations = String::new();
+        for tag in &tags {
+            let cache = self.setting.cache.as_deref();
+            let generation = match tag_generation(platform, cache, key, tag).await {
+                Some(generation) => generation,
+                None => match new_generation(platform, cache, key, tag).await {
+                    Some(generation) => generation,
+                    None => {
+                        response.body = ResponseBody::Bytes(body);
+                        return Err((response, "cache-error"));
+                    }
+                },
+            };
+            if !generations.is_empty() {
+                generations.push(',');
+            }
+            generations.push_str(tag);
+            generations.push('=');
+            generations.push_str(&generation);
+        }
+        let age0: u64 = response.header("age").and_then(|a| a.trim().parse().ok()).unwrap_or(0);
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .filter(|(name, _)| !name.starts_with(META) && *name != "age" && *name != "content-length")
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        // The runtime keeps the copy for its whole life; the gateway's own
+        // headers say how much of it is fresh.
+        let lifetime = (fresh_s + stale_if_error_s).clamp(1, MAX_LIFETIME_S);
+        for (name, value) in [
+            ("stored", (now_ms as u64).to_string()),
+            ("fresh", fresh_s.to_string()),
+            ("stale-if-error", stale_if_error_s.to_string()),
+            ("age", age0.to_string()),
+        ] {
+            headers.push((format!("{META}{name}"), value));
+        }
+        if !generations.is_empty() {
+            headers.push((format!("{META}tags"), generations));
+        }
+        let mut copy: Vec<(String, String)> = headers
+            .iter()
+            .filter(|(name, _)| name != "cache-control" && name != "vary")
+            .cloned()
+            .collect();
+        copy.push(("cache-control".into(), format!("public, max-age={lifetime}")));
+        for (name, value) in headers.iter().filter(|(n, _)| n == "cache-control" || n == "vary") {
+            copy.push((format!("{META}{name}"), value.clone()));
+        }
+        let stored = Rc::new(Stored {
+            status: response.status.0,
+            headers: copy,
+            body,
+        });
+        if let Err(cause) = platform
+            .cache_put(
+                self.setting.cache.as_deref(),
+                key,
+                stored.status,
+                &stored.headers,
+                &stored.body,
+            )
+            .await
+        {
+            platform.log(&crate::policy::access_log::log_line(
+                "warn",
+                "cache store failed",
+                &[("error", &cause)],
+            ));
+            response.body = ResponseBody::Bytes(stored.body.clone());
+            return Err((response, "cache-error"));
+        }
+        response.body = ResponseBody::Bytes(stored.body.clone());
+        Ok((response, stored))
+    }
+
+    /// Why an answer may not be kept, if it may not.
+    fn refusal(&self, response: &Response, request: &Request) -> Option<&'static str> {
+        let status = response.status.0;
+        if request.method != Method::Get {
+            return Some("head");
+        }
+        if !((200..=299).contains(&status) && status != 206) && !self.setting.statuses.contains(&status) {
+            return Some("status");
+        }
+        if response.header("set-cookie").is_some() {
+            return Some("set-cookie");
+        }
+        // The runtime decodes what it fetched: the bytes read would not be
+        // what the encoding and the length say.
+        if response.header("content-encoding").is_some() {
+            return Some("encoded");
+        }
+        let directives = Directives::parse(response.header_values("cache-control"));
+        if directives.no_store {
+            return Some("no-store");
+        }
+        if directives.no_cache {
+            return Some("no-cache");
+        }
+        if self.shared && directives.private {
+            return Some("private");
+        }
+        // RFC 9111 §3.5: a shared cache keeps an authenticated request's
+        // answer only when the answer says all may share it.
+        if self.shared && Principal::of(request).is_some() && !directives.public && directives.s_maxage.is_none() {
+            return Some("authenticated");
+        }
+        for field in response.header_values("vary").flat_map(|v| v.split(',')) {
+            let field = field.trim().to_ascii_lowercase();
+            if !field.is_empty() && !self.setting.vary.contains(&field) {
+                return Some("vary");
+            }
+        }
+        None
+    }
+}
+
+impl Ticket {
+    fn unkeyed() -> Ticket {
+        Ticket {
+            key: None,
+            stale: None,
+            slot: None,
+            fwd: "bypass",
+        }
+    }
+}
+
+/// A kept answer as sent: the gateway's own headers off, its `Cache-Control`
+/// and `Vary` back, `Age` and `Cache-Status` on.
+fn served(stored: &Stored, age_s: u64, cache_status: String, head: bool) -> Response {
+    let mut response = Response::new(Status(stored.status));
+    for (name, value) in &stored.headers {
+        match name.strip_prefix(META) {
+            Some("cache-control") => response.append_header("cache-control", value.clone()),
+            Some("vary") => response.append_header("vary", value.clone()),
+            Some(_) => {}
+            None if name == "cache-control" => {}
+            None => response.append_header(name.clone(), value.clone()),
+        }
+    }
+    response.set_header("age", age_s.to_string());
+    response.set_header(CACHE_STATUS, cache_status);
+    if !head {
+        response.body = ResponseBody::Bytes(stored.body.clone());
+    }
+    response
+}
+
+/// `text` as a structured-field string (RFC 8941): quoted, `\` and `"` escaped.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Where a tag's generation is kept: beside the entries of the same host.
+fn tag_key(key: &str, tag: &str) -> String {
+    let host_end = key[8..].find('/').map_or(key.len(), |i| i + 8);
+    format!("{}{KEY_PREFIX}tag/{}", &key[..host_end], percent_encode(tag))
+}
+
+/// The tag's current generation, if the cache has one.
+async fn tag_generation(platform: &dyn Platform, cache: Option<&str>, key: &str, tag: &str) -> Option<String> {
+    let found = platform.cache_match(cache, &tag_key(key, tag)).await.ok()??;
+    let bytes = found.body.read(64).await.ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// Gives the tag a new generation (a purge, or a first entry); it, or none
+/// when the cache refused it.
+async fn new_generation(platform: &dyn Platform, cache: Option<&str>, key: &str, tag: &str) -> Option<String> {
+    let generation = format!("{:016x}", platform.random_u64());
+    let headers = [("cache-control".to_owned(), format!("public, max-age={MAX_LIFETIME_S}"))];
+    platform
+        .cache_put(cache, &tag_key(key, tag), 200, &headers, generation.as_bytes())
+        .await
+        .ok()?;
+    Some(generation)
+}

@@ -1,0 +1,128 @@
+//! A purge route: `POST` `{"keys": [...], "tags": [...]}` removes the
+//! entries under exact keys (as `Cache-Status` names them) and every entry
+//! of a tag (by giving the tag a new generation), in the policy's cache at
+//! this location. Its access is declared in the table like any other route's.
+//!
+//! ```ignore
+//! Route::purge("/cache/purge", "origin").access(api_key())
+//! ```
+
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+
+use super::{is_tag, new_generation, CacheSetting, KEY_PREFIX};
+use crate::http::{Request, RequestBody, Response, Status};
+use crate::platform::Platform;
+use crate::problem::{kinds, ApiError};
+use crate::setting::read_fields;
+
+/// The most keys, and the most tags, one purge may name.
+pub const MAX_PER_PURGE: usize = 100;
+
+/// A purge route's answer, built once per isolate.
+pub struct PurgePlan {
+    setting: Rc<CacheSetting>,
+}
+
+impl PurgePlan {
+    /// Purges the cache of the policy `setting`.
+    pub fn new(setting: Rc<CacheSetting>) -> PurgePlan {
+        PurgePlan { setting }
+    }
+
+    /// Reads the purge (the body was read) and carries it out: 200 with what
+    /// was removed; 422 naming what is wrong, before anything is removed.
+    pub async fn run(&self, request: &Request, platform: &dyn Platform) -> Response {
+        let body = match &request.body {
+            RequestBody::Bytes(bytes) => bytes.as_slice(),
+            _ => &[],
+        };
+        let Some(host) = request
+            .headers
+            .get("host")
+            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
+        else {
+            return ApiError::of(kinds::INVALID_HEADER, "The request has no usable Host header.").into_response();
+        };
+        let base = format!("https://{}{KEY_PREFIX}", host.to_ascii_lowercase());
+        let (keys, tags) = match read_purge(body, &base) {
+            Ok(purge) => purge,
+            Err(error) => return error.into_response(),
+        };
+        let cache = self.setting.cache.as_deref();
+        let mut removed = 0;
+        for key in &keys {
+            match platform.cache_delete(cache, key).await {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
+                Err(cause) => return unavailable(cause),
+            }
+        }
+        for tag in &tags {
+            if new_generation(platform, cache, &base, tag).await.is_none() {
+                return unavailable("the cache refused a tag's new generation".into());
+            }
+        }
+        let answer = json!({ "keys_removed": removed, "keys_named": keys.len(), "tags_purged": tags });
+        Response::json_text(Status::OK, answer.to_string())
+    }
+}
+
+fn unavailable(cause: String) -> Response {
+    ApiError::of(
+        kinds::UNAVAILABLE,
+        "The cache could not be purged now; retry after Retry-After.",
+    )
+    .with_internal(format!("cache purge: {cause}"))
+    .with_header("retry-after", "1")
+    .into_response()
+}
+
+/// The purge's keys (each under this host's entries) and tags.
+fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| ApiError::of(kinds::MALFORMED_JSON, format!("The body is not valid JSON: {error}.")))?;
+    let invalid = |detail: String| ApiError::of(kinds::INVALID_BODY, detail);
+    let (mut keys, mut tags) = (Vec::new(), Vec::new());
+    read_fields(&value, " (expected keys, tags)", |name, member| {
+        let list = member
+            .as_array()
+            .filter(|list| list.len() <= MAX_PER_PURGE)
+            .ok_or_else(|| format!("`{name}` must be a list of at most {MAX_PER_PURGE} strings"))?;
+        for item in list {
+            let item = item.as_str().ok_or_else(|| format!("`{name}` must list strings"))?;
+            match name {
+                // A key of this host's entries, never a tag's generation.
+                "keys" if item.starts_with(base) && !item[base.len()..].starts_with("tag/") && item.len() <= 8192 => {
+                    keys.push(item.to_owned())
+                }
+                "keys" => {
+                    return Err(format!(
+                        "`keys` lists `{}`, which is no key of this host's entries (see Cache-Status)",
+                        shorten(item)
+                    ))
+                }
+                "tags" if is_tag(item) => tags.push(item.to_owned()),
+                "tags" => {
+                    return Err(format!(
+                        "`tags` lists `{}`, which is no tag (letters, digits, `-._:/`, at most 128)",
+                        shorten(item)
+                    ))
+                }
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    })
+    .map_err(|message| invalid(format!("The purge is invalid: {message}.")))?;
+    if keys.is_empty() && tags.is_empty() {
+        return Err(invalid("The purge names no `keys` and no `tags`.".into()));
+    }
+    Ok((keys, tags))
+}
+
+/// At most 80 characters of what a caller sent, for a message.
+fn shorten(text: &str) -> String {
+    text.chars().take(80).collect()
+}

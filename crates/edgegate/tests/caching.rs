@@ -1,0 +1,682 @@
+//! Edge response caching through the gateway's one entry point, on the
+//! host: the host platform's Cache API keeps entries until their
+//! `Cache-Control: max-age` passes, on its own clock, as the runtime does.
+//! Every rule of `edgegate::cache` — key, freshness, what is never kept,
+//! Cache-Status and Age, stale-if-error, collapsing, purges, policies before
+//! the cache — and the hostile settings and purges.
+
+mod support;
+
+use edgegate::cache::cache;
+use edgegate::gateway::Gateway;
+use edgegate::http::{Method, Request};
+use edgegate::platform::FetchError;
+use edgegate::policy::{any_of, api_key, rate_limit};
+use edgegate::routing::Route;
+use edgegate::testing::{as_the_adapter_passes, block_on_all, streamed_bytes, FakeAnswer, RecordingPlatform};
+use serde_json::{json, Value};
+use support::*;
+
+const ORIGIN: &str = "https://origin.test";
+const HOST: &str = "api.example.com";
+
+/// What the answer said: its streamed or kept body, or the gateway's.
+trait Said {
+    fn said(&self) -> String;
+}
+
+impl Said for Exchange {
+    fn said(&self) -> String {
+        match streamed_bytes(&self.response) {
+            Some(bytes) => String::from_utf8(bytes).unwrap(),
+            None => self.text(),
+        }
+    }
+}
+
+/// The origin answers `path` with `status`, these headers, a declared length, and `body`.
+fn origin_says(platform: &RecordingPlatform, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
+    let mut all: Vec<(&str, String)> = headers.iter().map(|(n, v)| (*n, v.to_string())).collect();
+    all.push(("content-length", body.len().to_string()));
+    let all: Vec<(&str, &str)> = all.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    respond(platform, &format!("{ORIGIN}{path}"), status, &all, body.as_bytes());
+}
+
+fn calls(platform: &RecordingPlatform, path: &str) -> usize {
+    platform.fetches_of(&format!("{ORIGIN}{path}"))
+}
+
+/// `/pub/{*rest}` public and shared; `/keyed/{*rest}` keyed, per principal;
+/// `/shared/{*rest}` keyed and shared; `/limited/{*rest}` keyed, shared, rate-limited;
+/// `/cache/purge` purges, with a key. `policies` is `CACHE_POLICIES`.
+fn gateway_with(policies: Value) -> Gateway<()> {
+    let vars = with_var(
+        with_var(
+            with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+            "CACHE_POLICIES",
+            &policies.to_string(),
+        ),
+        "API_KEYS",
+        r#"{"key-a": "alice", "key-b": "bob"}"#,
+    );
+    let vars = with_var(vars, "RATE_LIMITS", r#"{"PER_CLIENT": {"limit": 2, "period": 60}}"#);
+    let gateway = test_gateway(
+        vec![
+            Route::any_to("/pub/{*rest}", edgegate::upstream::origin("origin"))
+                .public()
+                .cache(cache("edge")),
+            Route::any_to("/keyed/{*rest}", edgegate::upstream::origin("origin"))
+                .api_key()
+                .cache(cache("edge")),
+            Route::any_to("/shared/{*rest}", edgegate::upstream::origin("origin"))
+                .access(any_of([api_key()]))
+                .cache(cache("edge").shared()),
+            Route::any_to("/limited/{*rest}", edgegate::upstream::origin("origin"))
+                .api_key()
+                .policy(rate_limit("PER_CLIENT"))
+                .cache(cache("edge").shared()),
+            Route::purge("/cache/purge", "edge").api_key(),
+        ],
+        &vars,
+    );
+    assert_eq!(gateway.misconfiguration(), None);
+    gateway
+}
+
+fn edge() -> Gateway<()> {
+    gateway_with(json!({ "edge": {} }))
+}
+
+fn at(target: &str) -> Request {
+    get(target).with_header("host", HOST)
+}
+
+fn head(target: &str) -> Request {
+    Request::new(Method::Head, target).with_header("host", HOST)
+}
+
+fn keyed(target: &str, key: &str) -> Request {
+    at(target).with_header("x-api-key", key)
+}
+
+fn status_of(exchange: &Exchange) -> String {
+    exchange.header("cache-status").unwrap_or("").to_owned()
+}
+
+#[test]
+fn a_second_get_is_a_hit_without_an_origin_call() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/items/7",
+        200,
+        &[("cache-control", "max-age=60"), ("content-type", "text/plain")],
+        "seven",
+    );
+    let gateway = edge();
+    let first = send_on(&gateway, at("/pub/items/7"), &platform);
+    assert_eq!(first.said(), "seven");
+    assert!(
+        status_of(&first).starts_with("edgegate; fwd=miss; stored; key=\""),
+        "{}",
+        status_of(&first)
+    );
+    assert_eq!(first.access_log()["cache"], "miss");
+    platform.advance_ms(5_000.0);
+    let second = send_on(&gateway, at("/pub/items/7"), &platform);
+    assert_eq!(second.said(), "seven");
+    assert_eq!(calls(&platform, "/items/7"), 1);
+    assert!(
+        status_of(&second).starts_with("edgegate; hit; ttl=55; key=\"https://api.example.com/.edgegate-cache/"),
+        "{}",
+        status_of(&second)
+    );
+    assert_eq!(second.header("age"), Some("5"));
+    assert_eq!(second.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        second.header("cache-control"),
+        Some("max-age=60"),
+        "the answer's own, not the stored copy's"
+    );
+    assert_eq!(second.access_log()["cache"], "hit");
+    assert!(second
+        .response
+        .headers()
+        .all(|(name, _)| !name.starts_with("x-edgegate-cache-")));
+    // HEAD is answered from GET's entry, without a body.
+    let head = send_on(&gateway, head("/pub/items/7"), &platform);
+    assert!(status_of(&head).starts_with("edgegate; hit"));
+    assert_eq!(calls(&platform, "/items/7"), 1);
+}
+
+#[test]
+fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
+    let platform = platform();
+    origin_says(&platform, "/q?b=2&a=1", 200, &[("cache-control", "max-age=60")], "q");
+    origin_says(&platform, "/q?a=1&b=2", 200, &[("cache-control", "max-age=60")], "q");
+    let gateway = edge();
+    send_on(&gateway, at("/pub/q?b=2&a=1"), &platform);
+    let again = send_on(&gateway, at("/pub/q?a=1&b=2&key=secret&%6Bey=hidden"), &platform);
+    assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
+    assert!(!status_of(&again).contains("secret") && !status_of(&again).contains("hidden"));
+    let other = send_on(&gateway, at("/pub/q?a=1&b=3"), &platform);
+    assert!(!status_of(&other).contains("hit"));
+}
+
+#[test]
+fn what_may_not_be_kept_never_is() {
+    // (status, headers, why, whether the request is keyed on the shared route)
+    let cases: Vec<(u16, Vec<(&str, &str)>, &str, bool)> = vec![
+        (200, vec![("cache-control", "no-store, max-age=60")], "no-store", false),
+        (200, vec![("cache-control", "private, max-age=60")], "private", false),
+        (200, vec![("cache-control", "no-cache, max-age=60")], "no-cache", false),
+        (
+            200,
+            vec![("cache-control", "max-age=60"), ("set-cookie", "s=1")],
+            "set-cookie",
+            false,
+        ),
+        (500, vec![("cache-control", "max-age=60")], "status", false),
+        (206, vec![("cache-control", "max-age=60")], "status", false),
+        (404, vec![("cache-control", "max-age=60")], "status", false),
+        (302, vec![("cache-control", "max-age=60")], "status", false),
+        (200, vec![], "no-ttl", false),
+        (200, vec![("cache-control", "max-age=0")], "no-ttl", false),
+        (
+            200,
+            vec![("cache-control", "max-age=60"), ("vary", "accept-language")],
+            "vary",
+            false,
+        ),
+        (200, vec![("cache-control", "max-age=60"), ("vary", "*")], "vary", false),
+        (
+            200,
+            vec![("cache-control", "max-age=60"), ("content-encoding", "gzip")],
+            "encoded",
+            false,
+        ),
+        (
+            200,
+            vec![("cache-control", "max-age=60"), ("cache-tag", "a b")],
+            "cache-tag",
+            false,
+        ),
+        // A shared entry for an authenticated caller needs `public` or `s-maxage`.
+        (200, vec![("cache-control", "max-age=60")], "authenticated", true),
+    ];
+    for (status, headers, why, authenticated) in cases {
+        let request = || match authenticated {
+            true => keyed("/shared/x", "key-a"),
+            false => at("/pub/x"),
+        };
+        let platform = platform();
+        origin_says(&platform, "/x", status, &headers, "body");
+        let gateway = edge();
+        let first = send_on(&gateway, request(), &platform);
+        assert_eq!(first.response.status.0, status);
+        assert_eq!(
+            status_of(&first),
+            format!("edgegate; fwd=miss; detail={why}"),
+            "{headers:?}"
+        );
+        let second = send_on(&gateway, request(), &platform);
+        assert_eq!(calls(&platform, "/x"), 2, "{why}: never kept");
+        assert_eq!(second.said(), "body");
+        assert!(platform.cache.borrow().is_empty(), "{why}");
+    }
+}
+
+#[test]
+fn a_policy_keeps_the_statuses_it_names_and_its_ttl_overrides_the_answers() {
+    let platform = platform();
+    origin_says(&platform, "/gone", 404, &[("cache-control", "max-age=60")], "gone");
+    origin_says(&platform, "/plain", 200, &[], "plain");
+    origin_says(&platform, "/short", 200, &[("cache-control", "max-age=5")], "short");
+    let gateway = gateway_with(json!({ "edge": { "statuses": [404], "ttl": 30 } }));
+    for path in ["/gone", "/plain", "/short"] {
+        send_on(&gateway, at(&format!("/pub{path}")), &platform);
+    }
+    platform.advance_ms(29_000.0);
+    for path in ["/gone", "/plain", "/short"] {
+        let exchange = send_on(&gateway, at(&format!("/pub{path}")), &platform);
+        assert!(
+            status_of(&exchange).starts_with("edgegate; hit; ttl=1;"),
+            "{path}: {}",
+            status_of(&exchange)
+        );
+        assert_eq!(calls(&platform, path), 1);
+    }
+    // Still never: what the answer forbids.
+    origin_says(&platform, "/secret", 200, &[("cache-control", "no-store")], "s");
+    assert_eq!(
+        status_of(&send_on(&gateway, at("/pub/secret"), &platform)),
+        "edgegate; fwd=miss; detail=no-store"
+    );
+}
+
+#[test]
+fn a_stale_entry_is_fetched_again_and_s_maxage_wins_over_max_age() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/items",
+        200,
+        &[("cache-control", "max-age=600, s-maxage=10")],
+        "v1",
+    );
+    let gateway = edge();
+    send_on(&gateway, at("/pub/items"), &platform);
+    platform.advance_ms(10_000.0);
+    origin_says(&platform, "/items", 200, &[("cache-control", "s-maxage=10")], "v2");
+    let refreshed = send_on(&gateway, at("/pub/items"), &platform);
+    assert_eq!(refreshed.said(), "v2");
+    assert_eq!(calls(&platform, "/items"), 2);
+    // Past its life the runtime dropped it: a plain miss.
+    platform.advance_ms(11_000.0);
+    assert!(status_of(&send_on(&gateway, at("/pub/items"), &platform)).starts_with("edgegate; fwd=miss; stored"));
+}
+
+#[test]
+fn a_stale_entry_stands_in_for_a_failed_answer_within_its_stale_if_error_window() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/items",
+        200,
+        &[("cache-control", "max-age=1, stale-if-error=60")],
+        "kept",
+    );
+    let gateway = edge();
+    send_on(&gateway, at("/pub/items"), &platform);
+    platform.advance_ms(2_000.0);
+    platform.answer(
+        &format!("{ORIGIN}/items"),
+        FakeAnswer::Fail(FetchError::Unreachable("down".into())),
+    );
+    let stale = send_on(&gateway, at("/pub/items"), &platform);
+    assert_eq!(stale.status(), 200);
+    assert_eq!(stale.said(), "kept");
+    let status = status_of(&stale);
+    assert!(
+        status.starts_with("edgegate; hit; fwd=stale; fwd-status=502; detail=stale-if-error"),
+        "{status}"
+    );
+    assert_eq!(stale.header("age"), Some("2"));
+    assert_eq!(stale.access_log()["cache"], "stale-if-error");
+    // The origin's own 503 is an error too.
+    origin_says(&platform, "/items", 503, &[], "busy");
+    assert!(status_of(&send_on(&gateway, at("/pub/items"), &platform)).contains("fwd-status=503"));
+    // Past the window, the failure is the client's answer.
+    platform.advance_ms(60_000.0);
+    platform.answer(
+        &format!("{ORIGIN}/items"),
+        FakeAnswer::Fail(FetchError::Unreachable("down".into())),
+    );
+    send_on(&gateway, at("/pub/items"), &platform).problem(502, "upstream-unreachable");
+    // must-revalidate: never served stale.
+    let platform = platform_with_origin(
+        "/strict",
+        &[("cache-control", "max-age=1, stale-if-error=60, must-revalidate")],
+    );
+    send_on(&gateway, at("/pub/strict"), &platform);
+    platform.advance_ms(2_000.0);
+    platform.answer(&format!("{ORIGIN}/strict"), FakeAnswer::Fail(FetchError::Timeout));
+    send_on(&gateway, at("/pub/strict"), &platform).problem(504, "upstream-timeout");
+}
+
+fn platform_with_origin(path: &str, headers: &[(&str, &str)]) -> RecordingPlatform {
+    let platform = platform();
+    origin_says(&platform, path, 200, headers, "body");
+    platform
+}
+
+#[test]
+fn the_policys_stale_if_error_window_applies_to_answers_that_give_none() {
+    let platform = platform_with_origin("/items", &[("cache-control", "max-age=1")]);
+    let gateway = gateway_with(json!({ "edge": { "stale_if_error": 30 } }));
+    send_on(&gateway, at("/pub/items"), &platform);
+    platform.advance_ms(20_000.0);
+    platform.answer(&format!("{ORIGIN}/items"), FakeAnswer::Fail(FetchError::Timeout));
+    assert!(status_of(&send_on(&gateway, at("/pub/items"), &platform)).contains("detail=stale-if-error"));
+}
+
+#[test]
+fn the_headers_a_policy_varies_on_split_its_entries() {
+    let platform = platform_with_origin(
+        "/greet",
+        &[("cache-control", "max-age=60"), ("vary", "Accept-Language")],
+    );
+    let gateway = gateway_with(json!({ "edge": { "vary": ["Accept-Language"] } }));
+    let with = |language: Option<&str>| {
+        let request = at("/pub/greet");
+        let request = match language {
+            Some(l) => request.with_header("accept-language", l),
+            None => request,
+        };
+        status_of(&send_on(&gateway, request, &platform))
+    };
+    assert!(with(Some("es")).contains("fwd=miss; stored"));
+    assert!(with(Some("en")).contains("fwd=miss; stored"));
+    assert!(with(None).contains("fwd=miss; stored"));
+    assert!(with(Some("")).contains("fwd=miss; stored"), "empty is not absent");
+    assert!(with(Some("es")).contains("hit"));
+    assert!(with(None).contains("hit"));
+    assert_eq!(calls(&platform, "/greet"), 4);
+    let served = send_on(
+        &gateway,
+        at("/pub/greet").with_header("accept-language", "es"),
+        &platform,
+    );
+    assert!(
+        served.header("vary").unwrap_or("").starts_with("Accept-Language"),
+        "the answer's Vary comes back"
+    );
+}
+
+#[test]
+fn per_principal_entries_never_cross_callers() {
+    let platform = platform_with_origin("/me", &[("cache-control", "private, max-age=60")]);
+    let gateway = edge();
+    let alice = send_on(&gateway, keyed("/keyed/me", "key-a"), &platform);
+    assert!(
+        status_of(&alice).contains("stored"),
+        "private is kept per principal: {}",
+        status_of(&alice)
+    );
+    let bob = send_on(&gateway, keyed("/keyed/me", "key-b"), &platform);
+    assert!(
+        status_of(&bob).starts_with("edgegate; fwd=miss"),
+        "bob never gets alice's entry"
+    );
+    assert_eq!(calls(&platform, "/me"), 2);
+    assert!(status_of(&send_on(&gateway, keyed("/keyed/me", "key-a"), &platform)).starts_with("edgegate; hit"));
+    assert!(status_of(&send_on(&gateway, keyed("/keyed/me", "key-b"), &platform)).starts_with("edgegate; hit"));
+    let keys: Vec<String> = platform.cache.borrow().iter().map(|e| e.key.clone()).collect();
+    assert!(
+        keys.iter().any(|k| k.contains("api_key%3A%3Aalice")) && keys.iter().any(|k| k.contains("api_key%3A%3Abob")),
+        "{keys:?}"
+    );
+}
+
+#[test]
+fn a_refused_caller_is_refused_even_when_an_entry_exists() {
+    let platform = platform_with_origin("/catalog", &[("cache-control", "public, max-age=60")]);
+    platform.bind_limiter("PER_CLIENT", 1, 60);
+    let gateway = edge();
+    assert!(status_of(&send_on(&gateway, keyed("/limited/catalog", "key-a"), &platform)).contains("stored"));
+    assert!(status_of(&send_on(&gateway, keyed("/limited/catalog", "key-b"), &platform)).starts_with("edgegate; hit"));
+    send_on(&gateway, at("/limited/catalog"), &platform).problem(401, "unauthorized");
+    send_on(&gateway, keyed("/limited/catalog", "wrong"), &platform).problem(401, "unauthorized");
+    let limited = send_on(&gateway, keyed("/limited/catalog", "key-a"), &platform);
+    limited.problem(429, "rate-limited");
+    assert_eq!(limited.header("cache-status"), None, "the cache was never reached");
+    assert_eq!(calls(&platform, "/catalog"), 1);
+}
+
+#[test]
+fn concurrent_misses_for_one_key_make_one_origin_call() {
+    let platform = platform_with_origin("/hot", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    let requests: Vec<_> = (0..50)
+        .map(|_| as_the_adapter_passes(&gateway, at("/pub/hot")))
+        .collect();
+    let responses = block_on_all(
+        requests
+            .into_iter()
+            .map(|r| gateway.handle(r, &(), &platform))
+            .collect(),
+    );
+    assert_eq!(calls(&platform, "/hot"), 1);
+    let statuses: Vec<String> = responses
+        .iter()
+        .map(|r| r.header("cache-status").unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| s.contains("stored")).count(), 1);
+    assert_eq!(
+        statuses.iter().filter(|s| s.contains("collapsed")).count(),
+        49,
+        "{statuses:?}"
+    );
+    for response in &responses {
+        let body = streamed_bytes(response).unwrap_or_else(|| response.body.as_bytes().to_vec());
+        assert_eq!(body, b"body");
+    }
+    // An answer that may not be kept is not shared: each caller calls.
+    let platform = platform_with_origin("/cold", &[("cache-control", "no-store")]);
+    let requests: Vec<_> = (0..5)
+        .map(|_| as_the_adapter_passes(&gateway, at("/pub/cold")))
+        .collect();
+    block_on_all(
+        requests
+            .into_iter()
+            .map(|r| gateway.handle(r, &(), &platform))
+            .collect(),
+    );
+    assert_eq!(calls(&platform, "/cold"), 5);
+}
+
+fn purge(gateway: &Gateway<()>, platform: &RecordingPlatform, body: &str) -> Exchange {
+    let request = post_json("/cache/purge", body)
+        .with_header("host", HOST)
+        .with_header("x-api-key", "key-a");
+    send_on(gateway, request, platform)
+}
+
+fn key_of(exchange: &Exchange) -> String {
+    let status = status_of(exchange);
+    let start = status.find("key=\"").expect("a key") + 5;
+    status[start..status.len() - 1].replace("\\\"", "\"")
+}
+
+#[test]
+fn a_purge_removes_an_exact_key_and_every_entry_of_a_tag() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/a",
+        200,
+        &[("cache-control", "max-age=60"), ("cache-tag", "catalog, item-a")],
+        "a",
+    );
+    origin_says(
+        &platform,
+        "/b",
+        200,
+        &[("cache-control", "max-age=60"), ("cache-tag", "catalog")],
+        "b",
+    );
+    origin_says(&platform, "/c", 200, &[("cache-control", "max-age=60")], "c");
+    let gateway = gateway_with(json!({ "edge": { "tags": ["everything"] } }));
+    let a = send_on(&gateway, at("/pub/a"), &platform);
+    send_on(&gateway, at("/pub/b"), &platform);
+    let c = send_on(&gateway, at("/pub/c"), &platform);
+    // By key: only that entry.
+    let purged = purge(&gateway, &platform, &json!({ "keys": [key_of(&c)] }).to_string());
+    assert_eq!(purged.status(), 200, "{}", purged.text());
+    assert_eq!(purged.json()["keys_removed"], 1);
+    assert!(status_of(&send_on(&gateway, at("/pub/c"), &platform)).contains("fwd=miss"));
+    assert!(status_of(&send_on(&gateway, at("/pub/a"), &platform)).contains("hit"));
+    // By the answer's tag: both entries that carry it.
+    assert_eq!(purge(&gateway, &platform, r#"{"tags": ["catalog"]}"#).status(), 200);
+    assert!(status_of(&send_on(&gateway, at("/pub/a"), &platform)).contains("fwd=miss; stored"));
+    assert!(status_of(&send_on(&gateway, at("/pub/b"), &platform)).contains("fwd=miss; stored"));
+    assert!(status_of(&send_on(&gateway, at("/pub/c"), &platform)).contains("hit"));
+    // By the policy's own tag: everything it kept.
+    assert_eq!(purge(&gateway, &platform, r#"{"tags": ["everything"]}"#).status(), 200);
+    for path in ["/pub/a", "/pub/b", "/pub/c"] {
+        assert!(
+            status_of(&send_on(&gateway, at(path), &platform)).contains("fwd=miss"),
+            "{path}"
+        );
+    }
+    assert_eq!((calls(&platform, "/a"), calls(&platform, "/c")), (3, 3));
+    let _ = a;
+}
+
+#[test]
+fn a_purge_is_refused_whole_when_any_part_is_wrong() {
+    let platform = platform_with_origin("/x", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    let kept = send_on(&gateway, at("/pub/x"), &platform);
+    let key = key_of(&kept);
+    let other_host = key.replace(HOST, "evil.example");
+    let tag_entry = format!("https://{HOST}/.edgegate-cache/tag/everything");
+    let too_many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    let cases: Vec<(String, u16, &str)> = vec![
+        ("not json".into(), 400, "malformed-json"),
+        ("{}".into(), 422, "invalid-body"),
+        (json!({ "keys": [other_host] }).to_string(), 422, "invalid-body"),
+        (json!({ "keys": [tag_entry] }).to_string(), 422, "invalid-body"),
+        (json!({ "keys": [key, 7] }).to_string(), 422, "invalid-body"),
+        (json!({ "keys": key }).to_string(), 422, "invalid-body"),
+        (json!({ "tags": too_many }).to_string(), 422, "invalid-body"),
+        (json!({ "tags": ["a,b"] }).to_string(), 422, "invalid-body"),
+        (json!({ "tags": ["é"] }).to_string(), 422, "invalid-body"),
+        (json!({ "tags": ["x".repeat(129)] }).to_string(), 422, "invalid-body"),
+        (
+            json!({ "keys": [key], "everything": true }).to_string(),
+            422,
+            "invalid-body",
+        ),
+    ];
+    for (body, status, kind) in cases {
+        purge(&gateway, &platform, &body).problem(status, kind);
+    }
+    assert!(
+        status_of(&send_on(&gateway, at("/pub/x"), &platform)).contains("hit"),
+        "nothing was removed"
+    );
+    // Its access is its own: no key, no purge.
+    let anonymous = post_json("/cache/purge", &json!({ "keys": [key] }).to_string()).with_header("host", HOST);
+    send_on(&gateway, anonymous, &platform).problem(401, "unauthorized");
+    // A cache that is down: 503, never a 2xx.
+    platform.cache_failing.set(true);
+    let down = purge(&gateway, &platform, &json!({ "keys": [key] }).to_string());
+    down.problem(503, "unavailable");
+    assert_eq!(down.header("retry-after"), Some("1"));
+}
+
+#[test]
+fn a_cache_that_fails_never_fails_the_request() {
+    let platform = platform_with_origin("/x", &[("cache-control", "max-age=60")]);
+    platform.cache_failing.set(true);
+    let gateway = edge();
+    let exchange = send_on(&gateway, at("/pub/x"), &platform);
+    assert_eq!(exchange.status(), 200);
+    assert_eq!(exchange.said(), "body");
+    assert_eq!(status_of(&exchange), "edgegate; fwd=miss; detail=cache-error");
+    assert!(exchange.logs.iter().any(|l| l.contains("cache lookup failed")));
+}
+
+#[test]
+fn other_methods_and_unkeyable_requests_pass_and_say_so() {
+    let platform = platform_with_origin("/x", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    let posted = send_on(
+        &gateway,
+        Request::new(Method::Post, "/pub/x").with_header("host", HOST),
+        &platform,
+    );
+    assert_eq!(status_of(&posted), "edgegate; fwd=method");
+    let head = send_on(&gateway, head("/pub/x"), &platform);
+    assert_eq!(
+        status_of(&head),
+        "edgegate; fwd=miss; detail=head",
+        "a HEAD miss is not kept"
+    );
+    for host in ["", "bad host", "évil.example", "a/b", "a@b", &"a".repeat(256)] {
+        let request = get("/pub/x").with_header("host", host);
+        let exchange = send_on(&gateway, request, &platform);
+        assert_eq!(status_of(&exchange), "edgegate; fwd=bypass", "{host:?}");
+        assert_eq!(exchange.status(), 200);
+    }
+    assert!(platform.cache.borrow().is_empty());
+}
+
+#[test]
+fn an_origin_cannot_forge_the_gateways_own_headers() {
+    let platform = platform_with_origin(
+        "/x",
+        &[
+            ("cache-control", "max-age=1"),
+            ("x-edgegate-cache-fresh", "999999"),
+            ("x-edgegate-cache-stored", "99999999999999"),
+        ],
+    );
+    let gateway = edge();
+    send_on(&gateway, at("/pub/x"), &platform);
+    platform.advance_ms(2_000.0);
+    let again = send_on(&gateway, at("/pub/x"), &platform);
+    assert!(status_of(&again).starts_with("edgegate; fwd="), "{}", status_of(&again));
+    assert_eq!(
+        calls(&platform, "/x"),
+        2,
+        "its own one second of freshness, not the forged days"
+    );
+    assert_eq!(
+        again.header("x-edgegate-cache-fresh"),
+        None,
+        "meta headers never reach the caller"
+    );
+}
+
+#[test]
+fn every_bad_cache_setting_or_name_is_a_misconfiguration() {
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({ "edge": { "ttl": -1 } }), "`ttl`"),
+        (json!({ "edge": { "ttl": "60" } }), "`ttl`"),
+        (json!({ "edge": { "ttl": 31_536_001 } }), "`ttl`"),
+        (json!({ "edge": { "stale_if_error": 1.5 } }), "`stale_if_error`"),
+        (json!({ "edge": { "vary": ["accept language"] } }), "`vary`"),
+        (json!({ "edge": { "vary": "accept-language" } }), "`vary`"),
+        (json!({ "edge": { "statuses": [200] } }), "`statuses`"),
+        (json!({ "edge": { "statuses": [302] } }), "`statuses`"),
+        (json!({ "edge": { "max_bytes": 0 } }), "`max_bytes`"),
+        (json!({ "edge": { "max_bytes": 26_214_401 } }), "`max_bytes`"),
+        (json!({ "edge": { "tags": ["a b"] } }), "`tags`"),
+        (json!({ "edge": { "cache": "" } }), "`cache`"),
+        (json!({ "edge": { "cache": "a b" } }), "`cache`"),
+        (json!({ "edge": { "keep": true } }), "unknown field `keep`"),
+        (json!({ "edge": 5 }), "CACHE_POLICIES"),
+        (json!({}), "routes name `edge`"),
+        (json!({ "edge": {}, "typo": {} }), "`typo` is not named"),
+    ];
+    for (policies, expected) in cases {
+        let vars = with_var(
+            with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+            "CACHE_POLICIES",
+            &policies.to_string(),
+        );
+        let gateway = test_gateway::<()>(
+            vec![Route::any_to("/pub/{*rest}", edgegate::upstream::origin("origin"))
+                .public()
+                .cache(cache("edge"))],
+            &vars,
+        );
+        let reasons = gateway
+            .misconfiguration()
+            .unwrap_or_else(|| panic!("{policies} was accepted"))
+            .join("\n");
+        assert!(
+            reasons.contains("CACHE_POLICIES") && reasons.contains(expected),
+            "{policies}: {reasons}"
+        );
+        let platform = platform();
+        send_on(&gateway, at("/pub/x"), &platform).problem(500, "misconfigured");
+        assert!(platform.sent.borrow().is_empty() && platform.cache_calls.borrow().is_empty());
+    }
+}
+
+#[test]
+fn a_handlers_answer_is_kept_like_an_upstreams() {
+    async fn hello() -> edgegate::http::Response {
+        edgegate::http::Response::text(edgegate::http::Status::OK, "hello").with_header("cache-control", "max-age=30")
+    }
+    let vars = with_var(test_vars(), "CACHE_POLICIES", r#"{"edge": {}}"#);
+    let gateway = test_gateway::<()>(vec![Route::get("/hello", hello).public().cache(cache("edge"))], &vars);
+    let platform = platform();
+    assert!(status_of(&send_on(&gateway, at("/hello"), &platform)).contains("stored"));
+    let hit = send_on(&gateway, at("/hello"), &platform);
+    assert!(status_of(&hit).starts_with("edgegate; hit"));
+    assert_eq!(hit.text(), "hello");
+}
