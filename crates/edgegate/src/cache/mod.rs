@@ -690,8 +690,12 @@ fn served(stored: &Stored, age_s: u64, cache_status: String, head: bool) -> Resp
     response
 }
 
-/// `text` as a structured-field string (RFC 8941): quoted, `\` and `"` escaped.
-fn quoted(text: &str) -> String {
+/// A key as `Cache-Status` names it (and a purge takes it): from its path
+/// on, as a structured-field string (RFC 8941, quoted, `\` and `"`
+/// escaped). The scheme and host are the request's own, so they are left
+/// out: proxies in front may rewrite absolute URLs in headers.
+fn quoted(key: &str) -> String {
+    let text = key.find(KEY_PREFIX).map_or(key, |at| &key[at..]);
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

@@ -1,5 +1,5 @@
 //! A purge route: `POST` `{"keys": [...], "tags": [...]}` removes the
-//! entries under exact keys (as `Cache-Status` names them) and every entry
+//! entries under exact keys (as `Cache-Status` names them: from `/.edgegate-cache/` on, this host's) and every entry
 //! of a tag (by giving the tag a new generation), in the policy's cache at
 //! this location. Its access is declared in the table like any other route's.
 //!
@@ -94,12 +94,16 @@ fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), Api
             let item = item.as_str().ok_or_else(|| format!("`{name}` must list strings"))?;
             match name {
                 // A key of this host's entries, never a tag's generation.
-                "keys" if item.starts_with(base) && !item[base.len()..].starts_with("tag/") && item.len() <= 8192 => {
-                    keys.push(item.to_owned())
+                "keys"
+                    if item.starts_with(KEY_PREFIX)
+                        && !item[KEY_PREFIX.len()..].starts_with("tag/")
+                        && item.len() <= 8192 =>
+                {
+                    keys.push(format!("{base}{}", &item[KEY_PREFIX.len()..]))
                 }
                 "keys" => {
                     return Err(format!(
-                        "`keys` lists `{}`, which is no key of this host's entries (see Cache-Status)",
+                        "`keys` lists `{}`, which is no entry's key (see Cache-Status)",
                         shorten(item)
                     ))
                 }
