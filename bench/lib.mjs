@@ -12,6 +12,34 @@ export const OUT = path.join(ROOT, "bench", ".out");
 export const BENCH_KEY = "bench-key-not-secret";
 
 const GREET_BODY = '{"title":"Dr."}';
+/** s8's partner event: a small order as a partner would send it. */
+const EVENT_BODY = JSON.stringify({ type: "order.created", data: { order: "A-1042", amount: 1999, currency: "EUR", lines: [{ sku: "X1", qty: 2 }] } });
+/** A v4 UUID in an answer (s8's event id), the same placeholder for every target. */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g;
+
+/**
+ * The Queue s8 sends to, for plain workerd (it has no Queues of its own):
+ * workerd's `queue` binding posts each message to a service, as it would to
+ * the Queues backend (`POST /message`); this one reads the body and answers
+ * as miniflare's broker does, accepting everything. Ours, the Hono apps and
+ * the bare worker share it. It keeps a count and the last message it took,
+ * which a `GET` on the `queue` socket answers (the parity test's proof
+ * that an event really reached the Queue).
+ */
+const QUEUE_WORKER = `let count = 0, format = null, body = new Uint8Array(0);
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    if (request.method === "GET") return Response.json({ count, last: { format, body: String.fromCharCode(...body) } });
+    if (request.method !== "POST" || url.pathname !== "/message") return new Response("not a queue call", { status: 404 });
+    body = new Uint8Array(await request.arrayBuffer());
+    format = request.headers.get("x-msg-fmt");
+    count += 1;
+    return Response.json({ metadata: { metrics: { backlogCount: 0, backlogBytes: 0, oldestMessageTimestamp: 0 } } });
+  },
+};`;
+const QUEUE_SERVICE = `(name = "events-queue", worker = (compatibilityDate = "2026-11-01", modules = [ (name = "queue.js", esModule = ${JSON.stringify(QUEUE_WORKER)}) ]))`;
+const QUEUE_BINDING = `(name = "EVENTS", queue = "events-queue")`;
 /** What s6's origin (bench/origin/worker.js) answers to any request. */
 export const ORIGIN_BODY = JSON.stringify(JSON.parse(readFileSync(path.join(ROOT, "bench", "origin", "body.json"), "utf8")));
 
@@ -131,6 +159,16 @@ export const SCENARIOS = [
     headers: { "x-api-key": BENCH_KEY },
     direct: "/catalog/items/42?fields=all",
   },
+  {
+    // Validated and sent to the Queue (the bench's stand-in service), 202.
+    id: "s8",
+    name: "POST /partners/events, JSON+key, rate-limited, Queue send",
+    limited: true,
+    method: "POST",
+    path: "/partners/events",
+    headers: { "content-type": "application/json", "x-api-key": BENCH_KEY },
+    body: EVENT_BODY,
+  },
 ].map((scenario) => ({ ...scenario, headers: { ...extra, ...scenario.headers } }));
 
 /** Builds the release worker's deployable bundle; returns wrangler's size report. */
@@ -180,7 +218,7 @@ export function buildOthers() {
  * meets them (wrk must see no 429), counted by the same limiter Worker for
  * ours and the Hono apps (tools/local.mjs); no quotas (Hono has none).
  */
-const BENCH_LIMITS = { PER_PRINCIPAL: { limit: 1e9, period: 60 }, PER_CLIENT: { limit: 1e9, period: 60 } };
+const BENCH_LIMITS = { PER_PRINCIPAL: { limit: 1e9, period: 60 }, PER_CLIENT: { limit: 1e9, period: 60 }, PER_PARTNER: { limit: 1e9, period: 60 } };
 const BENCH_TRAFFIC = { RATE_LIMITS: JSON.stringify(BENCH_LIMITS), QUOTAS: JSON.stringify({ default: {} }) };
 
 /**
@@ -209,7 +247,7 @@ export function writeConfig(file, ours, ports, baseline = null) {
   // Our worker's /fn/greet routes call the function Worker behind GREETER: it must be bound.
   const greeter = greeterCapnp(path.dirname(file));
   const traffic = trafficCapnp(path.dirname(file), BENCH_LIMITS);
-  const ourTraffic = `\n    ${[greeter.binding, ...traffic.limiters, traffic.quota].join(",\n    ")},`;
+  const ourTraffic = `\n    ${[greeter.binding, ...traffic.limiters, traffic.quota, QUEUE_BINDING].join(",\n    ")},`;
   const upstreams = ports.origin ? { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${ports.origin}` }) } : {};
   // s6 with the origin as a one-target list, and as two targets (the origin
   // on a second socket): what targets, health and the choice cost.
@@ -225,12 +263,12 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   /** One bundled JS module (from buildOthers), with the bench settings or none. */
   const bundle = (name, settings) => `(
   modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
-  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${traffic.limiters[0]},`)},` : ""}
+  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${[...traffic.limiters, QUEUE_BINDING].join(",\n    ")},`)},` : ""}
 )`;
   const workers = {
     ours: bundleWith(ours, "edgegate/", ""),
     ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
-    ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off" }) }),
+    ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off", PER_PARTNER: "off" }) }),
     ours_quiet: bundleWith(ours, "edgegate/", "", { SERVER_TIMING: "off" }),
     ours_observed: bundleWith(ours, "edgegate/", `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`, {
       SERVER_TIMING: "all",
@@ -245,8 +283,8 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     bare: bundle("bare", true),
     origin: bundle("origin", false),
   };
-  // `origin2` is a second socket on s6's origin, not a worker of its own.
-  const names = Object.keys(ports).filter((name) => name !== "origin2");
+  // `origin2` is a second socket on s6's origin, `queue` one on the Queue's stand-in: not workers of their own.
+  const names = Object.keys(ports).filter((name) => name !== "origin2" && name !== "queue");
   const constant = (name) => `${name.replace(/_(.)/g, (_, c) => c.toUpperCase())}Worker`; // capnp: camelCase
   const config = `using Workerd = import "/workerd/workerd.capnp";
 
@@ -258,13 +296,15 @@ ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
     (name = "internet", network = (allow = ["public", "private", "local"])),
     ${greeter.service},
     ${traffic.service},
+    ${QUEUE_SERVICE},
   ],
   # A stand-in Analytics Engine dataset (as miniflare makes one): writeDataPoint does nothing.
   extensions = [ (modules = [ (name = "edgegate-bench:dataset", internal = true,
     esModule = "export default function () { return { writeDataPoint() {} }; }") ]) ],
   sockets = [
 ${names.map((n) => `    (name = "${n}", address = "127.0.0.1:${ports[n]}", http = (), service = "${n}"),`).join("\n")}${
-    ports.origin2 ? `\n    (name = "origin2", address = "127.0.0.1:${ports.origin2}", http = (), service = "origin"),` : ""
+    ports.origin2 ? `\n    (name = "origin2", address = "127.0.0.1:${ports.origin2}", http = (), service = "origin"),` : ""}${
+    ports.queue ? `\n    (name = "queue", address = "127.0.0.1:${ports.queue}", http = (), service = "events-queue"),` : ""
   }
   ],
 );
@@ -336,7 +376,7 @@ export async function request(port, scenario) {
   });
   return {
     status: response.status,
-    body: await response.text(),
+    body: (await response.text()).replace(UUID, "<uuid>"),
     allowOrigin: response.headers.get("access-control-allow-origin"),
     requestId: response.headers.get("x-request-id"),
   };

@@ -40,6 +40,7 @@ const env = {
   // The limiters answer at once (the bench's limits are never met); no quotas, as in the bench.
   PER_PRINCIPAL: { limit: async () => ({ success: true }) },
   PER_CLIENT: { limit: async () => ({ success: true }) },
+  PER_PARTNER: { limit: async () => ({ success: true }) },
   QUOTA: { idFromName: () => { throw new Error("no quota in the profile"); } },
   QUOTAS: JSON.stringify({ default: {} }),
   // A stand-in Analytics Engine dataset, for PROFILE_VARS='{"METRICS_DATASET": "METRICS"}'.

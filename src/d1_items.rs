@@ -20,25 +20,25 @@ use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, Ne
 
 const COLUMNS: &str = "id, name, description, created_at, updated_at";
 /// RFC 3339 UTC with milliseconds, from the database's clock.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// The store over the `DB` binding, looked up only when a query needs it, so
-/// requests that never touch items pay nothing for it. A missing binding is
-/// a store failure (503).
-pub struct D1Items {
+/// The `DB` binding, looked up only when a query needs it, so requests
+/// that never touch the database pay nothing for it. A missing binding is a
+/// store failure (503). Shared by the item and event stores.
+pub(crate) struct D1 {
     env: JsValue,
     db: OnceCell<Result<D1Database, String>>,
 }
 
-impl D1Items {
-    pub fn new(env: JsValue) -> D1Items {
-        D1Items {
+impl D1 {
+    pub(crate) fn new(env: JsValue) -> D1 {
+        D1 {
             env,
             db: OnceCell::new(),
         }
     }
 
-    fn db(&self) -> Result<&D1Database, StoreError> {
+    pub(crate) fn db(&self) -> Result<&D1Database, StoreError> {
         self.db
             .get_or_init(|| {
                 let env: &worker::Env = self.env.unchecked_ref();
@@ -49,7 +49,8 @@ impl D1Items {
             .map_err(|e| StoreError(e.clone()))
     }
 
-    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+    /// `sql` with `args` bound (`?1`, `?2`, ...).
+    pub(crate) fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
         let statement = self.db()?.prepare(sql);
         let bound = statement
             .inner()
@@ -59,20 +60,37 @@ impl D1Items {
     }
 }
 
+/// The item store over the `DB` binding.
+pub struct D1Items(D1);
+
+impl D1Items {
+    pub fn new(env: JsValue) -> D1Items {
+        D1Items(D1::new(env))
+    }
+
+    fn db(&self) -> Result<&D1Database, StoreError> {
+        self.0.db()
+    }
+
+    fn statement(&self, sql: &str, args: &[JsValue]) -> Result<D1PreparedStatement, StoreError> {
+        self.0.statement(sql, args)
+    }
+}
+
 /// Runs the statements in one transaction: each one's result, in order, or
 /// the error D1 threw (its text tells a constraint violation from an outage).
-async fn batch(db: &D1Database, statements: &[D1PreparedStatement]) -> Result<Vec<JsValue>, JsValue> {
+pub(crate) async fn batch(db: &D1Database, statements: &[D1PreparedStatement]) -> Result<Vec<JsValue>, JsValue> {
     let raw: &worker::worker_sys::D1Database = db.as_ref().unchecked_ref();
     let statements: Array = statements.iter().map(|s| JsValue::from(s.inner())).collect();
     let results = settle(raw.batch(statements)).await?;
     Ok(results.unchecked_into::<Array>().iter().collect())
 }
 
-fn failed(error: impl std::fmt::Display) -> StoreError {
+pub(crate) fn failed(error: impl std::fmt::Display) -> StoreError {
     StoreError(error.to_string())
 }
 
-fn js_failed(error: JsValue) -> StoreError {
+pub(crate) fn js_failed(error: JsValue) -> StoreError {
     StoreError(edgegate_worker::js_error::text(&error))
 }
 
@@ -82,7 +100,7 @@ async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
 }
 
 /// The rows of a D1 result object (`{ results: [...] }`).
-fn decode_rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T>, StoreError> {
+pub(crate) fn decode_rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T>, StoreError> {
     let rows = Reflect::get(result, &JsValue::from_str("results")).map_err(js_failed)?;
     if rows.is_undefined() || rows.is_null() {
         return Ok(Vec::new());
@@ -91,7 +109,7 @@ fn decode_rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T>, StoreErr
     serde_json::from_slice(String::from(json).as_bytes()).map_err(failed)
 }
 
-async fn all_rows<T: DeserializeOwned>(statement: &D1PreparedStatement) -> Result<Vec<T>, StoreError> {
+pub(crate) async fn all_rows<T: DeserializeOwned>(statement: &D1PreparedStatement) -> Result<Vec<T>, StoreError> {
     let result = settle(statement.inner().all()).await.map_err(js_failed)?;
     decode_rows(&result)
 }
@@ -102,7 +120,7 @@ fn id(value: i64) -> JsValue {
     JsValue::from_str(&value.to_string())
 }
 
-fn text_or_null(value: Option<&str>) -> JsValue {
+pub(crate) fn text_or_null(value: Option<&str>) -> JsValue {
     value.map_or(JsValue::NULL, JsValue::from_str)
 }
 

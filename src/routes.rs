@@ -5,6 +5,7 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::events::{self, kinds as event_kinds, EventQueue, EventStore, MemoryEvents, MemoryQueue};
 use crate::items::{self, kinds as item_kinds, ItemStore, MemoryItems};
 use edgegate::cache::cache;
 use edgegate::config::{ConfigError, Settings};
@@ -18,16 +19,35 @@ use edgegate::upstream::{function, origin};
 
 use crate::{debug, identity, seeds};
 
-/// What handlers share: bindings the adapter provides (D1 on the worker, an
-/// in-memory store by default and in host tests).
+/// What handlers share: bindings the adapter provides (D1 and the Queue on
+/// the worker, in-memory fakes by default and in host tests).
 #[derive(Clone)]
 pub struct AppState {
     pub items: Rc<dyn ItemStore>,
+    /// Where partner events are recorded.
+    pub events: Rc<dyn EventStore>,
+    /// The Queue partner events are sent to.
+    pub queue: Rc<dyn EventQueue>,
 }
 
 impl AppState {
+    /// The state of the worker: its stores and Queue.
+    pub fn new(items: Rc<dyn ItemStore>, events: Rc<dyn EventStore>, queue: Rc<dyn EventQueue>) -> AppState {
+        AppState { items, events, queue }
+    }
+
+    /// In-memory stores and Queue, but for the items in `items`.
     pub fn with_items(items: impl ItemStore + 'static) -> AppState {
-        AppState { items: Rc::new(items) }
+        AppState {
+            items: Rc::new(items),
+            events: Rc::new(MemoryEvents::new()),
+            queue: Rc::new(MemoryQueue::new()),
+        }
+    }
+
+    /// The same, with partner events recorded in `events` and sent to `queue`.
+    pub fn with_events(self, events: Rc<dyn EventStore>, queue: Rc<dyn EventQueue>) -> AppState {
+        AppState { events, queue, ..self }
     }
 }
 
@@ -59,8 +79,10 @@ impl RouteOptions {
     }
 }
 
-/// The app's own settings, beside the gateway's (`SETTING_NAMES`).
-pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES"];
+/// The app's own settings, beside the gateway's (`SETTING_NAMES`):
+/// `EVENTS_DEAD_LETTER_QUEUE` names the queue whose batches the consumer
+/// records as dead (wrangler.toml's `dead_letter_queue`).
+pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES", "EVENTS_DEAD_LETTER_QUEUE"];
 
 /// The route table. Each route states its access explicitly; policies with
 /// values (a CORS profile, IP rules) are named here and given values by the
@@ -148,6 +170,33 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
                 .problems(&[kinds::NOT_FOUND]),
         ]),
     );
+    // Partner events (the Partner → HTTP endpoint → Queue architecture):
+    // API keys only, the partners' CORS profile and IP rules, and a rate
+    // limit per caller (`PER_PARTNER`).
+    let partners = Group::new("/partners/events")
+        .access(api_key())
+        .cors("partners")
+        .ip_rules("partners")
+        .policy(rate_limit("PER_PARTNER"))
+        .problems(&[kinds::UNAVAILABLE]);
+    routes.extend(
+        partners.routes([
+            Route::post("", events::accept)
+                .max_body_bytes(EVENT_BODY_MAX_BYTES)
+                .summary("Queue an event (202 once the Queue has it; `Idempotency-Key` makes a retry safe)")
+                .returns::<events::Accepted>(Status(202))
+                .problems(&[
+                    event_kinds::INVALID_EVENT,
+                    event_kinds::IDEMPOTENCY_KEY_IN_USE,
+                    item_kinds::INVALID_IDEMPOTENCY_KEY,
+                    item_kinds::IDEMPOTENCY_KEY_REUSED,
+                ]),
+            Route::get("/{id}", events::status)
+                .summary("Where an event is (only for the consumer that sent it)")
+                .returns::<events::EventView>(Status::OK)
+                .problems(&[kinds::NOT_FOUND]),
+        ]),
+    );
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token. Its GET and
@@ -201,6 +250,9 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     }
     RouteTable::new(routes)
 }
+
+/// A partner event's body: its `data` (64 KiB) and the rest of the envelope.
+pub const EVENT_BODY_MAX_BYTES: usize = events::DATA_MAX_BYTES + 1024;
 
 /// Each caller's rate limit: per principal (a key's consumer, a token's subject).
 fn per_principal() -> edgegate::policy::traffic::RateLimit {

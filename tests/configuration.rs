@@ -42,6 +42,7 @@ fn every_binding_the_routes_call_must_be_bound_as_what_it_is() {
         ("PER_PRINCIPAL", BindingKind::RateLimit),
         ("QUOTA", BindingKind::DurableObject),
         ("PER_CLIENT", BindingKind::RateLimit),
+        ("PER_PARTNER", BindingKind::RateLimit),
         ("GREETER", BindingKind::Service),
     ] {
         assert!(all.contains(&(expected.0.to_owned(), expected.1)), "{all:?}");

@@ -2,8 +2,6 @@
 
 mod support;
 
-use std::rc::Rc;
-
 use edgegate::gateway::Gateway;
 use edgegate::http::{Method, Request};
 use edgegate::testing::{as_the_adapter_passes, block_on};
@@ -26,7 +24,7 @@ impl Api {
     fn with_store(store: MemoryItems) -> Api {
         Api {
             gateway: app_gateway(&dev_vars()),
-            state: AppState { items: Rc::new(store) },
+            state: AppState::with_items(store),
         }
     }
 

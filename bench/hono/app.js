@@ -9,6 +9,7 @@
 // `logged.js` adds what our gateway also does on every request, as a Hono user
 // would add it: hono/request-id and one JSON access log line.
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { jwk } from "hono/jwk";
 import { proxy } from "hono/proxy";
@@ -76,6 +77,17 @@ export function build({ log }) {
     }),
   );
   app.use("/origin/*", keyOrToken);
+  // s8, as ours: a key only, rate-limited per consumer on the same binding (PER_PARTNER).
+  const keyOnly = async (c, next) => {
+    keys ??= new Map(Object.entries(JSON.parse(c.env.API_KEYS || "{}")));
+    const consumer = keys.get(c.req.header("x-api-key") ?? c.req.query("key"));
+    if (consumer === undefined) return c.json({ title: "Unauthorized", status: 401 }, 401, { "www-authenticate": "ApiKey" });
+    c.set("consumer", consumer);
+    await next();
+  };
+  app.use("/partners/*", keyOnly);
+  app.use("/partners/*", bodyLimit({ maxSize: 66560 }));
+  app.use("/partners/*", rateLimiter({ binding: (c) => c.env.PER_PARTNER, keyGenerator: (c) => `api_key::${c.get("consumer")}` }));
 
   app.get("/hello", (c) => c.text("Hello, World!"));
   app.get("/goodbye", (c) => c.text("Goodbye, World!"));
@@ -98,6 +110,35 @@ export function build({ log }) {
     if (claims) return c.json({ id: claims.sub, scheme: "jwt", provider: "firebase", claims });
     const consumer = keys.get(c.req.header("x-api-key") ?? c.req.query("key"));
     return c.json({ id: consumer, scheme: "api_key", provider: null, claims: null });
+  });
+  // s8: the event validated as ours validates it (src/events/model.rs), sent
+  // to the Queue as JSON text, and 202 once the Queue has it (503 if not).
+  app.post("/partners/events", async (c) => {
+    const problem = (status, title, detail) => c.json({ title, status, detail }, status, { "content-type": "application/problem+json" });
+    if (!/^application\/(json|[^;]*\+json)\s*(;|$)/i.test(c.req.header("content-type") ?? "")) return problem(415, "Unsupported Media Type", "not JSON");
+    let event;
+    try {
+      event = await c.req.json();
+    } catch {
+      return problem(400, "Bad Request", "malformed JSON");
+    }
+    if (event === null || typeof event !== "object" || Array.isArray(event)) return problem(422, "Unprocessable Content", "not an object");
+    for (const name of Object.keys(event)) if (name !== "type" && name !== "data") return problem(422, "Unprocessable Content", `unknown field ${name}`);
+    const { type, data } = event;
+    if (typeof type !== "string") return problem(422, "Unprocessable Content", "type");
+    if (data === null || typeof data !== "object" || Array.isArray(data)) return problem(422, "Unprocessable Content", "data");
+    const chars = [...type].length;
+    if (chars < 1 || chars > 100 || /[\u0000-\u001f\u007f-\u009f]/.test(type)) return problem(422, "Unprocessable Content", "type");
+    const text = JSON.stringify(data);
+    if (new TextEncoder().encode(text).length > 65536) return problem(422, "Unprocessable Content", "data");
+    const id = crypto.randomUUID();
+    const consumer = `api_key::${c.get("consumer")}`;
+    try {
+      await c.env.EVENTS.send(JSON.stringify({ id, consumer, type, received_at: new Date().toISOString(), data }));
+    } catch {
+      return problem(503, "Service Unavailable", "retry later");
+    }
+    return c.json({ id, status: "queued" }, 202, { location: `/partners/events/${id}` });
   });
   // What ours does forwarding (crates/edgegate/src/upstream/forward.rs): the
   // rest of the path and the query less `key` appended to the origin's

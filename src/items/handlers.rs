@@ -4,19 +4,17 @@ use serde::Deserialize;
 
 use super::cursor::Cursor;
 use super::model::{Item, ItemPage, ItemPatchBody, NewItemBody};
-use super::store::{CreateOutcome, IdempotencyKey};
+use super::store::CreateOutcome;
 use crate::items::kinds as item_kinds;
 use crate::AppState;
-use edgegate::digest::sha256;
 use edgegate::extract::{Json, Object, Path, Query, State};
-use edgegate::http::{hex_encode, Created, Headers};
+use edgegate::http::{Created, Headers};
 use edgegate::policy::Principal;
 use edgegate::problem::kinds;
 use edgegate::problem::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
-const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
@@ -62,24 +60,8 @@ pub async fn create(
     Json(Object(body)): Json<Object<NewItemBody>>,
 ) -> Result<Created<Json<Item>>, ApiError> {
     let item = body.validate()?;
-    let idempotency = match headers.get(IDEMPOTENCY_HEADER) {
-        None => None,
-        Some(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => {
-            let canonical = serde_json::to_vec(&item).map_err(ApiError::internal)?;
-            let fingerprint = hex_encode(&sha256(&canonical));
-            Some(IdempotencyKey {
-                consumer: idempotency_scope(&principal),
-                key: key.to_owned(),
-                fingerprint,
-            })
-        }
-        Some(_) => {
-            return Err(ApiError::of(
-                item_kinds::INVALID_IDEMPOTENCY_KEY,
-                "the Idempotency-Key header must be 1 to 255 visible ASCII characters",
-            ))
-        }
-    };
+    let canonical = serde_json::to_vec(&item).map_err(ApiError::internal)?;
+    let idempotency = crate::idempotency::key(&headers, idempotency_scope(&principal), &canonical)?;
     let (item, replayed) = match state.items.create(item, idempotency).await? {
         CreateOutcome::Created(item) => (item, false),
         CreateOutcome::Replayed(item) => (item, true),

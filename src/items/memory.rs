@@ -8,14 +8,44 @@ use super::model::{Item, ItemPatch, NewItem};
 use super::store::{CreateOutcome, IdempotencyKey, ItemStore, StoreError, StoreFuture};
 use edgegate::time::rfc3339;
 
+/// What the in-memory fakes share: a clock that moves a millisecond per
+/// write, from 2026-01-01, and an outage that, when set, fails every call.
+#[derive(Default)]
+pub struct FakeBackend {
+    clock_ms: Cell<u64>,
+    failure: Option<String>,
+}
+
+impl FakeBackend {
+    /// One whose every call fails with `cause`.
+    pub fn failing(cause: &str) -> FakeBackend {
+        FakeBackend {
+            failure: Some(cause.to_owned()),
+            ..FakeBackend::default()
+        }
+    }
+
+    /// The outage, if there is one.
+    pub fn check(&self) -> Result<(), StoreError> {
+        match &self.failure {
+            Some(cause) => Err(StoreError(cause.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// The clock's next time.
+    pub fn now(&self) -> String {
+        self.clock_ms.set(self.clock_ms.get() + 1);
+        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64)
+    }
+}
+
 #[derive(Default)]
 pub struct MemoryItems {
     items: RefCell<Vec<Item>>,
     next_id: Cell<i64>,
     keys: RefCell<HashMap<(String, String), (String, Item)>>,
-    clock_ms: Cell<u64>,
-    /// When set, every call fails as a database outage would.
-    failure: Option<String>,
+    backend: FakeBackend,
 }
 
 impl MemoryItems {
@@ -23,25 +53,20 @@ impl MemoryItems {
         MemoryItems::default()
     }
 
-    /// A store whose every call fails with `cause`.
+    /// A store whose every call fails with `cause`, as a database outage would.
     pub fn failing(cause: &str) -> MemoryItems {
         MemoryItems {
-            failure: Some(cause.to_owned()),
+            backend: FakeBackend::failing(cause),
             ..MemoryItems::default()
         }
     }
 
     fn check(&self) -> Result<(), StoreError> {
-        match &self.failure {
-            Some(cause) => Err(StoreError(cause.clone())),
-            None => Ok(()),
-        }
+        self.backend.check()
     }
 
-    /// A clock that moves a millisecond per write, from 2026-01-01.
     fn now(&self) -> String {
-        self.clock_ms.set(self.clock_ms.get() + 1);
-        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64)
+        self.backend.now()
     }
 }
 

@@ -12,6 +12,6 @@ mod store;
 
 pub use cursor::Cursor;
 pub use handlers::{create, delete, get, list, update};
-pub use memory::MemoryItems;
+pub use memory::{FakeBackend, MemoryItems};
 pub use model::{Item, ItemPage, ItemPatch, NewItem, DESCRIPTION_MAX_CHARS, NAME_MAX_CHARS};
 pub use store::{CreateOutcome, IdempotencyKey, ItemStore, StoreError, StoreFuture};

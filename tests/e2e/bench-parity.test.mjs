@@ -1,7 +1,8 @@
 // Keeps the benchmark honest: the Hono apps in bench/ (as specified, and with
 // a request id and access log) and our worker, served side by side by workerd
 // as `make bench` does, must answer every bench scenario with the same status,
-// body and CORS origin; s6 goes through both to the bench's origin worker.
+// body and CORS origin; s6 goes through both to the bench's origin worker,
+// s8 sends each its event on the same Queue binding.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -13,7 +14,7 @@ let ports;
 before(async () => {
   const ours = buildOurs();
   buildOthers();
-  ports = { ours: await freePort(), hono: await freePort(), hono_log: await freePort(), origin: await freePort() };
+  ports = { ours: await freePort(), hono: await freePort(), hono_log: await freePort(), origin: await freePort(), queue: await freePort() };
   const config = path.join(OUT, "parity.capnp");
   writeConfig(config, ours, ports);
   workerd = await startWorkerd(config, ports);
@@ -21,7 +22,7 @@ before(async () => {
 after(() => workerd?.stop());
 
 test("the bench scenarios answer as intended", async () => {
-  const expected = { s1: [200, "Hello, World!"], s2: [200, '{"userId":"42"}'], s3: [200, '{"message":"Hola, Dr. Alice!"}'], s4: [204, ""], s5: [200, BENCH_JWT.body], s6: [200, ORIGIN_BODY] };
+  const expected = { s1: [200, "Hello, World!"], s2: [200, '{"userId":"42"}'], s3: [200, '{"message":"Hola, Dr. Alice!"}'], s4: [204, ""], s5: [200, BENCH_JWT.body], s6: [200, ORIGIN_BODY], s8: [202, '{"id":"<uuid>","status":"queued"}'] };
   for (const scenario of SCENARIOS) {
     const answer = await request(ports.ours, scenario);
     assert.deepEqual([answer.status, answer.body], expected[scenario.id], scenario.id);
@@ -30,4 +31,26 @@ test("the bench scenarios answer as intended", async () => {
 
 test("our worker and the Hono apps agree on every bench scenario", async () => {
   assert.deepEqual(await parity(ports), []);
+});
+
+test("s8's event reaches the Queue from ours and from the Hono apps, once, with its id", async () => {
+  const s8 = SCENARIOS.find((scenario) => scenario.id === "s8");
+  const queue = async () => (await fetch(`http://127.0.0.1:${ports.queue}/`)).json();
+  for (const name of ["ours", "hono", "hono_log"]) {
+    const before = await queue();
+    const response = await fetch(`http://127.0.0.1:${ports[name]}${s8.path}`, { method: s8.method, headers: s8.headers, body: s8.body });
+    assert.equal(response.status, 202, name);
+    const { id } = await response.json();
+    assert.equal(response.headers.get("location"), `/partners/events/${id}`, name);
+    const after = await queue();
+    assert.equal(after.count, before.count + 1, `${name}: one message per event`);
+    // The binding sent the text as a JSON string (`x-msg-fmt: json`): the message is the text inside.
+    assert.equal(after.last.format, "json", name);
+    const message = JSON.parse(JSON.parse(after.last.body));
+    assert.equal(message.id, id, name);
+    assert.equal(message.consumer, "api_key::bench", name);
+    assert.equal(message.type, "order.created", name);
+    assert.deepEqual(message.data, JSON.parse(s8.body).data, name);
+    assert.ok(!Number.isNaN(Date.parse(message.received_at)), `${name}: received_at ${message.received_at}`);
+  }
 });

@@ -51,6 +51,7 @@ test("a parked request whose wait is dropped is unparked once its continuation i
     QUOTA: { idFromName: () => ({}), get: () => ({}) },
     PER_PRINCIPAL: { limit: async () => ({ success: true }) },
     PER_CLIENT: { limit: async () => ({ success: true }) },
+    PER_PARTNER: { limit: async () => ({ success: true }) },
   };
   // A token's signature check is a wait with no timer of its own: the first
   // one never settles, as a dropped request's I/O; the others are held until
@@ -107,6 +108,7 @@ test("the stages that wait are custom spans, with what they called and how it en
     QUOTA: { idFromName: () => ({}), get: () => ({}) },
     PER_PRINCIPAL: { limit: async () => ({ success: true }) },
     PER_CLIENT: { limit: async () => ({ success: false }) },
+    PER_PARTNER: { limit: async () => ({ success: true }) },
     TRACE_SPANS: "true",
   };
   // Off unless asked for: no span at all.

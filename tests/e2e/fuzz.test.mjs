@@ -36,7 +36,7 @@ describe("the OpenAPI document, fuzzed by schemathesis", () => {
     worker = await startWorker({
       vars: {
         UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${origin.address().port}/base` }),
-        RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off" }),
+        RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off", PER_PARTNER: "off" }),
         QUOTAS: JSON.stringify({ default: {} }),
       },
     });

@@ -19,7 +19,7 @@ use edgegate_app::{self as app, AppState};
 
 // Each test binary uses some of these.
 #[allow(unused_imports)]
-pub use framework::{get, key_or_token_routes, post_json, respond, tokens, with_var, Exchange, Vars};
+pub use framework::{exchange, get, key_or_token_routes, post_json, respond, tokens, with_var, Exchange, Vars};
 
 /// The development key (`.dev.vars.example`'s `API_KEYS`), whose consumer is `dev`.
 pub const DEV_KEY: &str = "dev-local-key";

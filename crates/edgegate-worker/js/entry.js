@@ -42,6 +42,7 @@ import {
   edgegate_take_pending as takePending,
   edgegate_take_stream as takeStream,
   edgegate_revive as revive,
+  edgegate_queue as consumeBatch,
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
@@ -80,16 +81,7 @@ export default {
     settings = env;
     useBindings(env);
     try {
-      if (aborted) {
-        // Requests waiting for a wake on the old instance fail now: their ids mean nothing on the new one.
-        for (const task of [...wakeable.values()]) step(task, () => NOT_PARKED);
-        wakeable.clear();
-        aborted = false;
-        revive();
-        generation++;
-        memory = bytes = null;
-        inputAt = inputCapacity = 0;
-      }
+      reviveIfAborted();
       const result = run(request, env);
       if (result <= AWAITS) return follow(request, result);
       return answer(request, result);
@@ -97,7 +89,45 @@ export default {
       return failed(request, error);
     }
   },
+
+  // A batch from a queue this worker consumes: the app's consumer
+  // (Worker::on_queue) runs in wasm, driven as a request is; its answer's
+  // status says how it went. A failed batch throws, so the runtime retries
+  // the messages the consumer neither acknowledged nor retried.
+  async queue(batch, env) {
+    settings = env;
+    useBindings(env);
+    let response;
+    try {
+      reviveIfAborted();
+      if (READ_HEADERS === null) {
+        init(env);
+        READ_HEADERS = readHeaders().split("\n");
+      }
+      let result = consumeBatch(batch);
+      if (result === NEEDS_INIT) {
+        init(env);
+        result = consumeBatch(batch);
+      }
+      response = result <= AWAITS ? await follow(null, result) : answer(null, result);
+    } catch (error) {
+      response = failed(null, error);
+    }
+    if (response.status !== 204) throw new Error(`the queue consumer failed a batch of ${batch.queue} (${response.status})`);
+  },
 };
+
+/** After a trap: a fresh instance, and requests parked on the old one fail (their ids mean nothing on the new one). */
+function reviveIfAborted() {
+  if (!aborted) return;
+  for (const task of [...wakeable.values()]) step(task, () => NOT_PARKED);
+  wakeable.clear();
+  aborted = false;
+  revive();
+  generation++;
+  memory = bytes = null;
+  inputAt = inputCapacity = 0;
+}
 
 /**
  * Runs the gateway on the request's head, building the gateway first if this
@@ -336,7 +366,7 @@ function decode(u8, at) {
 }
 
 function failure(request, error) {
-  const given = request.headers.get("x-request-id");
+  const given = request?.headers.get("x-request-id");
   const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
   console.error(JSON.stringify({ level: "error", message: "worker failed", request_id: requestId, error: String(error) }));
   const configured = settings?.PROBLEM_TYPE_PREFIX;

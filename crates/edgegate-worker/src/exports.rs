@@ -185,6 +185,18 @@ pub fn edgegate_fetch(length: u32, all_headers: bool, request_with_body: Option<
     first_poll(served.handle(request, WorkerPlatform::starting_at(now)))
 }
 
+/// Consumes a queue batch (the runtime's `MessageBatch`) with the app's
+/// consumer, driven exactly as a request is: answers as [`edgegate_fetch`]
+/// does, and the response's status says how it went (204, or 500 with a
+/// log line).
+#[wasm_bindgen]
+pub fn edgegate_queue(batch: JsValue) -> i32 {
+    match ISOLATE.with(|isolate| *isolate.borrow()) {
+        Some(served) => first_poll(served.consume(batch)),
+        None => NEEDS_INIT,
+    }
+}
+
 /// Hands a request parked on a promise (`AWAITS`) the promise's outcome,
 /// its value or (`fulfilled` false) what it was rejected with, and goes on
 /// with it. Answers as [`edgegate_fetch`] does, or [`NOT_PARKED`].

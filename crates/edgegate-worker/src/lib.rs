@@ -42,6 +42,8 @@ use std::pin::Pin;
 use edgegate::gateway::Gateway;
 #[cfg(target_arch = "wasm32")]
 use edgegate::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen::JsValue;
 
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
@@ -55,6 +57,8 @@ mod exports;
 pub mod js_error;
 #[cfg(target_arch = "wasm32")]
 pub mod platform;
+#[cfg(target_arch = "wasm32")]
+pub mod queue;
 #[cfg(target_arch = "wasm32")]
 pub mod settle;
 
@@ -78,7 +82,14 @@ pub struct Worker<S> {
     state: S,
     #[cfg(target_arch = "wasm32")]
     bindings: bindings::Bindings,
+    #[cfg(target_arch = "wasm32")]
+    consumer: Option<Consumer<S>>,
 }
+
+/// What consumes a queue batch: a future that ends when the batch is done
+/// with (`Err`: the whole batch is retried, and the text is logged).
+#[cfg(target_arch = "wasm32")]
+type Consumer<S> = Box<dyn Fn(&S, queue::QueueBatch) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>;
 
 impl<S> Worker<S> {
     /// The worker serving `gateway`, with `state` for its handlers.
@@ -88,7 +99,24 @@ impl<S> Worker<S> {
             state,
             #[cfg(target_arch = "wasm32")]
             bindings: bindings::Bindings::default(),
+            #[cfg(target_arch = "wasm32")]
+            consumer: None,
         }
+    }
+
+    /// Consumes the batches of every queue the worker is the consumer of
+    /// (`[[queues.consumers]]`): the worker's `queue` handler calls
+    /// `consume` with the state and the batch. It acknowledges or retries
+    /// each message itself; one it does neither to is retried. An `Err`
+    /// retries the whole batch. Without one, a batch fails (and is retried).
+    #[cfg(target_arch = "wasm32")]
+    pub fn on_queue<F, Fut>(mut self, consume: F) -> Worker<S>
+    where
+        F: Fn(&S, queue::QueueBatch) -> Fut + 'static,
+        Fut: Future<Output = Result<(), String>> + 'static,
+    {
+        self.consumer = Some(Box::new(move |state, batch| Box::pin(consume(state, batch))));
+        self
     }
 
     /// Hands out the bindings a policy or handler asks for as the interface
@@ -131,6 +159,9 @@ pub trait Served {
     fn read_headers(&self) -> &'static [&'static str];
     /// Why the gateway refuses every request, if it does.
     fn misconfiguration(&self) -> Option<&[String]>;
+    /// Consumes one queue batch (see [`Worker::on_queue`]), as a request is
+    /// handled: its answer is a 204, or a 500 whose log line says why.
+    fn consume(&'static self, batch: JsValue) -> Pin<Box<dyn Future<Output = (Response, String)>>>;
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -158,6 +189,34 @@ impl<S: 'static> Served for Worker<S> {
     fn misconfiguration(&self) -> Option<&[String]> {
         self.gateway.misconfiguration()
     }
+
+    fn consume(&'static self, batch: JsValue) -> Pin<Box<dyn Future<Output = (Response, String)>>> {
+        let batch = queue::QueueBatch::new(batch);
+        let done = self.consumer.as_ref().map(|consume| consume(&self.state, batch));
+        Box::pin(async move {
+            let failure = match done {
+                Some(done) => done.await.err(),
+                None => Some(String::from("the worker has no queue consumer (Worker::on_queue)")),
+            };
+            match failure {
+                None => (Response::new(edgegate::http::Status::NO_CONTENT), String::new()),
+                Some(cause) => {
+                    let line = batch_failure_line(&cause);
+                    (Response::new(edgegate::http::Status::INTERNAL_SERVER_ERROR), line)
+                }
+            }
+        })
+    }
+}
+
+/// The log line of a failed batch.
+#[cfg(target_arch = "wasm32")]
+fn batch_failure_line(cause: &str) -> String {
+    let cause = js_sys::JSON::stringify(&JsValue::from_str(cause))
+        .ok()
+        .and_then(|json| json.as_string())
+        .unwrap_or_default();
+    format!(r#"{{"level":"error","message":"queue batch failed","error":{cause}}}"#)
 }
 
 /// Makes this crate's wasm exports serve the gateway `$build` makes: a

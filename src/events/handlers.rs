@@ -1,0 +1,105 @@
+//! The partner event routes: accept (`POST`) and status (`GET`), for
+//! callers with an API key (see the route table).
+
+use super::body::PartnerEvent;
+use super::kinds as event_kinds;
+use super::model::{quoted, Message};
+use super::store::Reservation;
+use crate::items::kinds as item_kinds;
+use crate::AppState;
+use edgegate::extract::{Path, State};
+use edgegate::http::{Response, Status};
+use edgegate::policy::Principal;
+use edgegate::problem::ApiError;
+
+/// The 202 for the event `id` (also what a replay answers): `Accepted`.
+fn accepted(id: String) -> Response {
+    let body = format!(r#"{{"id":{},"status":"queued"}}"#, quoted(&id));
+    Response::json_text(Status(202), body).with_header("location", format!("/partners/events/{id}"))
+}
+
+/// `POST /partners/events`: 202 with `Location` once the Queue has the
+/// event, never before. With `Idempotency-Key`, a repeat of the same
+/// request answers the first 202 and sends nothing.
+pub async fn accept(
+    State(state): State<AppState>,
+    PartnerEvent {
+        consumer,
+        event,
+        idempotency,
+    }: PartnerEvent,
+) -> Result<Response, ApiError> {
+    let id = state.queue.new_id();
+    if let Some(key) = &idempotency {
+        match state.events.reserve(key, &id).await? {
+            Reservation::Reserved => {}
+            Reservation::Replay(first) => {
+                return Ok(accepted(first).with_header("idempotent-replayed", "true"));
+            }
+            Reservation::KeyReused => {
+                return Err(ApiError::of(
+                    item_kinds::IDEMPOTENCY_KEY_REUSED,
+                    "this Idempotency-Key was already used with a different request body",
+                ))
+            }
+            Reservation::InProgress => {
+                return Err(ApiError::of(
+                    event_kinds::IDEMPOTENCY_KEY_IN_USE,
+                    "a request with this Idempotency-Key is still being handled; retry after it",
+                )
+                .with_header("retry-after", "1"))
+            }
+        }
+    }
+    let message = Message {
+        id,
+        consumer,
+        kind: event.kind,
+        data: event.data,
+        received_at: state.queue.now(),
+    };
+    if let Err(cause) = state.queue.send(message.to_json()).await {
+        // Not accepted: the key is free again, so the client's retry sends it.
+        let released = match &idempotency {
+            Some(key) => state.events.release(key).await.err(),
+            None => None,
+        };
+        let cause = match released {
+            Some(also) => format!("queue send: {cause}; releasing the idempotency key: {also}"),
+            None => format!("queue send: {cause}"),
+        };
+        return Err(ApiError::unavailable(cause));
+    }
+    // The Queue has it: the 202 stands even if this write fails, since the
+    // consumer records the event from the message itself.
+    let _ = state.events.record_queued(&message).await;
+    Ok(accepted(message.id))
+}
+
+/// Whether `id` is a UUID as the API makes them (lower-case hex, hyphens at 8, 13, 18, 23).
+fn is_event_id(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+        })
+}
+
+/// `GET /partners/events/{id}`: only to the consumer that sent it; anyone
+/// else gets the same 404 as for an id that does not exist.
+pub async fn status(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found("There is no such event.");
+    if !is_event_id(&id) {
+        return Err(missing());
+    }
+    match state.events.get(&id).await? {
+        Some(record) if record.consumer == principal.qualified() => {
+            Ok(Response::json_text(Status::OK, record.view().to_json()))
+        }
+        _ => Err(missing()),
+    }
+}

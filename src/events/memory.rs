@@ -1,0 +1,221 @@
+//! In-memory [`EventStore`] and [`EventQueue`] with the D1 store's and the
+//! Queue's semantics: for host tests, and for running the app without them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use super::model::{EventRecord, EventStatus, Message};
+use super::store::{EventQueue, EventStore, QueueFuture, Reservation};
+use crate::items::{FakeBackend, IdempotencyKey, StoreError, StoreFuture};
+use edgegate::time::rfc3339;
+
+/// Events and idempotency keys in memory.
+#[derive(Default)]
+pub struct MemoryEvents {
+    events: RefCell<HashMap<String, EventRecord>>,
+    /// (consumer, key) → (fingerprint, event id).
+    keys: RefCell<HashMap<(String, String), (String, String)>>,
+    backend: FakeBackend,
+}
+
+impl MemoryEvents {
+    pub fn new() -> MemoryEvents {
+        MemoryEvents::default()
+    }
+
+    /// A store whose every call fails with `cause`, as a database outage would.
+    pub fn failing(cause: &str) -> MemoryEvents {
+        MemoryEvents {
+            backend: FakeBackend::failing(cause),
+            ..MemoryEvents::default()
+        }
+    }
+
+    /// The event `id` as stored.
+    pub fn record(&self, id: &str) -> Option<EventRecord> {
+        self.events.borrow().get(id).cloned()
+    }
+
+    /// How many events are recorded.
+    pub fn len(&self) -> usize {
+        self.events.borrow().len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.events.borrow().is_empty()
+    }
+
+    /// How many idempotency keys are held.
+    pub fn key_count(&self) -> usize {
+        self.keys.borrow().len()
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        self.backend.check()
+    }
+
+    fn now(&self) -> String {
+        self.backend.now()
+    }
+
+    /// The event's record, made `queued` from the message if there is none.
+    fn upsert(&self, message: &Message, change: impl FnOnce(&mut EventRecord)) {
+        let mut events = self.events.borrow_mut();
+        let record = events.entry(message.id.clone()).or_insert_with(|| EventRecord {
+            id: message.id.clone(),
+            consumer: message.consumer.clone(),
+            kind: message.kind.clone(),
+            status: EventStatus::Queued,
+            attempts: 0,
+            deliveries: 0,
+            received_at: message.received_at.clone(),
+            processed_at: None,
+            last_error: None,
+        });
+        change(record);
+    }
+}
+
+impl EventStore for MemoryEvents {
+    fn reserve(&self, key: &IdempotencyKey, event_id: &str) -> StoreFuture<'_, Reservation> {
+        let (key, event_id) = (key.clone(), event_id.to_owned());
+        Box::pin(async move {
+            self.check()?;
+            let slot = (key.consumer.clone(), key.key.clone());
+            let seen = self.keys.borrow().get(&slot).cloned();
+            Ok(match seen {
+                None => {
+                    self.keys.borrow_mut().insert(slot, (key.fingerprint, event_id));
+                    Reservation::Reserved
+                }
+                Some((fingerprint, _)) if fingerprint != key.fingerprint => Reservation::KeyReused,
+                Some((_, first)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
+                Some(_) => Reservation::InProgress,
+            })
+        })
+    }
+
+    fn release(&self, key: &IdempotencyKey) -> StoreFuture<'_, ()> {
+        let slot = (key.consumer.clone(), key.key.clone());
+        Box::pin(async move {
+            self.check()?;
+            self.keys.borrow_mut().remove(&slot);
+            Ok(())
+        })
+    }
+
+    fn record_queued(&self, message: &Message) -> StoreFuture<'_, ()> {
+        let message = message.clone();
+        Box::pin(async move {
+            self.check()?;
+            self.upsert(&message, |_| {});
+            Ok(())
+        })
+    }
+
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<EventRecord>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            self.check()?;
+            Ok(self.record(&id))
+        })
+    }
+
+    fn record_processed(&self, message: &Message, attempts: u32) -> StoreFuture<'_, ()> {
+        let message = message.clone();
+        Box::pin(async move {
+            self.check()?;
+            let now = self.now();
+            self.upsert(&message, |record| {
+                record.deliveries += 1;
+                if record.status == EventStatus::Queued {
+                    record.status = EventStatus::Processed;
+                    record.attempts = attempts;
+                    record.processed_at = Some(now);
+                }
+            });
+            Ok(())
+        })
+    }
+
+    fn record_failure(&self, message: &Message, attempts: u32, error: &str) -> StoreFuture<'_, ()> {
+        let (message, error) = (message.clone(), error.to_owned());
+        Box::pin(async move {
+            self.check()?;
+            self.upsert(&message, |record| {
+                record.deliveries += 1;
+                if record.status == EventStatus::Queued {
+                    record.attempts = record.attempts.max(attempts);
+                    record.last_error = Some(error);
+                }
+            });
+            Ok(())
+        })
+    }
+
+    fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()> {
+        let message = message.clone();
+        Box::pin(async move {
+            self.check()?;
+            let now = self.now();
+            self.upsert(&message, |record| {
+                record.deliveries += 1;
+                if record.status == EventStatus::Queued {
+                    record.status = EventStatus::Dead;
+                    record.processed_at = Some(now);
+                    record.last_error.get_or_insert_with(|| "its retries were spent".into());
+                }
+            });
+            Ok(())
+        })
+    }
+}
+
+/// A Queue that keeps what it is sent, or refuses everything.
+#[derive(Default)]
+pub struct MemoryQueue {
+    sent: RefCell<Vec<String>>,
+    next_id: Cell<u64>,
+    backend: FakeBackend,
+}
+
+impl MemoryQueue {
+    pub fn new() -> MemoryQueue {
+        MemoryQueue::default()
+    }
+
+    /// A Queue whose every send fails with `cause`.
+    pub fn refusing(cause: &str) -> MemoryQueue {
+        let backend = FakeBackend::failing(cause);
+        MemoryQueue {
+            backend,
+            ..MemoryQueue::default()
+        }
+    }
+
+    /// The messages sent, in order.
+    pub fn sent(&self) -> Vec<String> {
+        self.sent.borrow().clone()
+    }
+}
+
+impl EventQueue for MemoryQueue {
+    fn send(&self, message: String) -> QueueFuture<'_> {
+        Box::pin(async move {
+            self.backend.check().map_err(|error| error.0)?;
+            self.sent.borrow_mut().push(message);
+            Ok(())
+        })
+    }
+
+    /// Counting UUIDs: `00000000-0000-4000-8000-000000000001`, ...
+    fn new_id(&self) -> String {
+        self.next_id.set(self.next_id.get() + 1);
+        format!("00000000-0000-4000-8000-{:012x}", self.next_id.get())
+    }
+
+    fn now(&self) -> String {
+        rfc3339(1_767_225_600_000.0 + self.next_id.get() as f64)
+    }
+}

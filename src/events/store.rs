@@ -1,0 +1,61 @@
+//! What the events API stands on: where events are recorded
+//! ([`EventStore`], D1 on the worker) and the Queue they travel on
+//! ([`EventQueue`]); both have in-memory fakes for host tests.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::model::{EventRecord, Message};
+use crate::items::{IdempotencyKey, StoreFuture};
+
+/// Where events are recorded. Every write is idempotent on the event's id:
+/// the Queue delivers at least once, so any of them may come twice.
+pub trait EventStore {
+    /// Claims `key` for the event `event_id` (a new request), or says what
+    /// became of it: the event it was first used for, another request, or
+    /// one still being handled.
+    fn reserve(&self, key: &IdempotencyKey, event_id: &str) -> StoreFuture<'_, Reservation>;
+    /// Gives a claimed key up: its request failed, so a retry starts afresh.
+    fn release(&self, key: &IdempotencyKey) -> StoreFuture<'_, ()>;
+    /// Records a sent event as `queued`, unless the consumer recorded it first.
+    fn record_queued(&self, message: &Message) -> StoreFuture<'_, ()>;
+    /// The event `id`, whoever sent it.
+    fn get(&self, id: &str) -> StoreFuture<'_, Option<EventRecord>>;
+    /// Records delivery `attempts` as processed: the first time it is
+    /// recorded as such; a redelivery of a processed (or dead) event only
+    /// counts the delivery.
+    fn record_processed(&self, message: &Message, attempts: u32) -> StoreFuture<'_, ()>;
+    /// Records a failed try (still `queued`), with why.
+    fn record_failure(&self, message: &Message, attempts: u32, error: &str) -> StoreFuture<'_, ()>;
+    /// Records an event from the dead-letter queue as `dead`, keeping the
+    /// last try's error (a processed event stays processed).
+    fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()>;
+}
+
+/// What [`EventStore::reserve`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// The key is new: the request goes on.
+    Reserved,
+    /// The key was used with the same request, whose event was accepted (its id).
+    Replay(String),
+    /// The key was used with a different request.
+    KeyReused,
+    /// The key's first request is still being handled (or failed in a way
+    /// that left its claim): the event it names is not accepted.
+    InProgress,
+}
+
+pub type QueueFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
+
+/// The Queue events are sent to, and what a new event takes from the
+/// runtime: a fresh id and the time.
+pub trait EventQueue {
+    /// Sends one message (JSON text); resolves once the Queue has accepted
+    /// it. The error is for the log.
+    fn send(&self, message: String) -> QueueFuture<'_>;
+    /// A random UUID (v4), lower case.
+    fn new_id(&self) -> String;
+    /// Now, as RFC 3339 UTC with milliseconds.
+    fn now(&self) -> String;
+}
