@@ -40,6 +40,13 @@ export default {
 };`;
 const QUEUE_SERVICE = `(name = "events-queue", worker = (compatibilityDate = "2026-11-01", modules = [ (name = "queue.js", esModule = ${JSON.stringify(QUEUE_WORKER)}) ]))`;
 const QUEUE_BINDING = `(name = "EVENTS", queue = "events-queue")`;
+/**
+ * The Cache API's store for every worker (bench/cache/worker.js): plain
+ * workerd has none of its own; each worker's `cacheApiOutbound` names it.
+ */
+const CACHE_SERVICE = `(name = "cache", worker = (compatibilityDate = "2026-11-01", modules = [ (name = "cache.js", esModule = ${JSON.stringify(
+  readFileSync(path.join(ROOT, "bench", "cache", "worker.js"), "utf8"),
+)}) ]))`;
 /** What s6's origin (bench/origin/worker.js) answers to any request. */
 export const ORIGIN_BODY = JSON.stringify(JSON.parse(readFileSync(path.join(ROOT, "bench", "origin", "body.json"), "utf8")));
 
@@ -160,6 +167,18 @@ export const SCENARIOS = [
     direct: "/catalog/items/42?fields=all",
   },
   {
+    // s6's route with the origin's answer kept at the edge: the origin says
+    // `public, max-age=3600` to a request without a query (s6's says
+    // `no-store`), so every request after the first is a hit. Hono keeps it
+    // with hono/cache. `forward`: the same route's uncached scenario, for hit/forward.
+    id: "s7",
+    name: "GET /origin/{*rest}, key, cached (hit)",
+    method: "GET",
+    path: "/origin/catalog/items/42",
+    headers: { "x-api-key": BENCH_KEY },
+    forward: "s6",
+  },
+  {
     // Validated and sent to the Queue (the bench's stand-in service), 202.
     id: "s8",
     name: "POST /partners/events, JSON+key, rate-limited, Queue send",
@@ -257,13 +276,15 @@ export function writeConfig(file, ours, ports, baseline = null) {
 ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
+  cacheApiOutbound = "cache",
   bindings = ${bindings(upstreams, `${extra}${ourTraffic}`, vars)},
   ${traffic.objects}
 )`;
   /** One bundled JS module (from buildOthers), with the bench settings or none. */
   const bundle = (name, settings) => `(
   modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
-  compatibilityDate = "2026-11-01",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${[...traffic.limiters, QUEUE_BINDING].join(",\n    ")},`)},` : ""}
+  compatibilityDate = "2026-11-01",
+  cacheApiOutbound = "cache",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${[...traffic.limiters, QUEUE_BINDING].join(",\n    ")},`)},` : ""}
 )`;
   const workers = {
     ours: bundleWith(ours, "edgegate/", ""),
@@ -297,6 +318,7 @@ ${names.map((n) => `    (name = "${n}", worker = .${constant(n)}),`).join("\n")}
     ${greeter.service},
     ${traffic.service},
     ${QUEUE_SERVICE},
+    ${CACHE_SERVICE},
   ],
   # A stand-in Analytics Engine dataset (as miniflare makes one): writeDataPoint does nothing.
   extensions = [ (modules = [ (name = "edgegate-bench:dataset", internal = true,

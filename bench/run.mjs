@@ -99,6 +99,14 @@ try {
     };
     // s6: what each gateway adds to calling the origin directly, p50 and p99
     // (ms), paired by round like the ratios.
+    // Another scenario's run of the same target, round by round (s7's hit over s6's forward).
+    const across = (other, target) => {
+      const mine = runs[`${scenario.id}/${target}`];
+      const theirs = runs[`${other}/${target}`];
+      if (!mine || !theirs) return null;
+      const ratios = mine.map((run, i) => run.rps / theirs[i].rps);
+      return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+    };
     const added = (a) => {
       const direct = runs[`${scenario.id}/direct`];
       if (!direct || !runs[`${scenario.id}/${a}`]) return null;
@@ -120,6 +128,7 @@ try {
       ...(BASELINE ? { ours_over_baseline: paired("ours", "baseline") } : {}),
       observed_over_quiet: paired("ours_observed", "ours_quiet"),
       ...(scenario.direct ? { list1_over_url: paired("ours_list1", "ours"), list2_over_url: paired("ours_list2", "ours") } : {}),
+      ...(scenario.forward ? { hit_over_forward: across(scenario.forward, "ours"), hono_hit_over_forward: across(scenario.forward, "hono") } : {}),
     };
     return {
       scenario: scenario.id,
@@ -164,6 +173,12 @@ try {
     ...rows
       .filter((r) => r.list1_over_url !== undefined && r.list1_over_url !== null)
       .map((r) => ({ what: `${r.scenario} one-target list/one URL ≥ ${budget.list1_over_url_min}`, ok: r.list1_over_url >= budget.list1_over_url_min })),
+    ...rows
+      .filter((r) => r.hit_over_forward !== undefined)
+      .map((r) => ({
+        what: `${r.scenario} a hit/the uncached forward ≥ ${budget.hit_over_forward_min}`,
+        ok: r.hit_over_forward !== null && r.hit_over_forward >= budget.hit_over_forward_min,
+      })),
     { what: `gzip ${ours.gzipKiB} KiB ≤ ${budget.gzip_kib} KiB`, ok: ours.gzipKiB <= budget.gzip_kib, gate: true },
   ];
 
@@ -302,6 +317,14 @@ function print(rows, ours, startup, checks) {
       `\nupstream targets (same run): ${r.scenario} one URL ${r.ours.rps.toFixed(0)} req/s; a one-target list ${r.ours_list1.rps.toFixed(0)} req/s, ` +
         `list/URL ${r.list1_over_url.toFixed(2)} (${range("list1_over_url")}); two targets ${r.ours_list2.rps.toFixed(0)} req/s, ` +
         `${r.ours_list2.cpu_us.toFixed(1)} µs CPU/request, two/one URL ${r.list2_over_url.toFixed(2)} (${range("list2_over_url")})`,
+    );
+  }
+  for (const r of rows.filter((r) => r.hit_over_forward !== undefined)) {
+    const range = (key) => (r.ratio_ranges[key] ? `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}` : "n/a");
+    const value = (key) => (r[key] === null ? "n/a (run it with its forward scenario)" : r[key].toFixed(2));
+    console.log(
+      `\nedge cache (same run): ${r.scenario} a hit ${r.ours.rps.toFixed(0)} req/s, ${r.ours.cpu_us.toFixed(1)} µs CPU/request; ` +
+        `hit/forward ours ${value("hit_over_forward")} (${range("hit_over_forward")}), hono ${value("hono_hit_over_forward")} (${range("hono_hit_over_forward")})`,
     );
   }
   if (BASELINE) {

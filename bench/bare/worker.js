@@ -3,8 +3,9 @@
 // without I/O (s1, s2, s4, s5), and for those whose cost is mostly I/O the
 // same I/O the gateways do: s3 looks its key up, counts it once on the same
 // limiter binding and reads its JSON body; s8 does the same and sends the
-// event to the Queue (unvalidated); s6 fetches the origin with the
-// request's headers and returns its response as it came. ours/bare then tells
+// event to the Queue (unvalidated); s6 and s7 look the URL up in the cache,
+// and on a miss fetch the origin with the request's headers and return its
+// response as it came (kept when it says `public`). ours/bare then tells
 // how much of a scenario's cost is the gateway's own, and hono/bare the most
 // any gateway can gain over Hono on it.
 let keys;
@@ -38,7 +39,11 @@ export default {
       keys ??= new Map(Object.entries(JSON.parse(env.API_KEYS)));
       if (!keys.has(request.headers.get("x-api-key"))) return new Response("no key", { status: 401 });
       origin ??= JSON.parse(env.UPSTREAMS).origin;
-      return fetch(`${origin}${url.pathname.slice(7)}${url.search}`, { headers: request.headers });
+      const kept = await caches.default.match(url.href);
+      if (kept !== undefined) return kept;
+      const response = await fetch(`${origin}${url.pathname.slice(7)}${url.search}`, { headers: request.headers });
+      if (response.headers.get("cache-control")?.startsWith("public")) await caches.default.put(url.href, response.clone());
+      return response;
     }
     return new Response("Hello, World!", { headers: { "content-type": "text/plain; charset=utf-8" } });
   },

@@ -10,6 +10,7 @@
 // would add it: hono/request-id and one JSON access log line.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cache } from "hono/cache";
 import { cors } from "hono/cors";
 import { jwk } from "hono/jwk";
 import { proxy } from "hono/proxy";
@@ -77,6 +78,9 @@ export function build({ log }) {
     }),
   );
   app.use("/origin/*", keyOrToken);
+  // s7: GET answers kept at the edge with hono/cache, after the key check
+  // (it skips what says no-store, private or no-cache, as s6's answer does).
+  app.get("/origin/*", cache({ cacheName: "origin", wait: true }));
   // s8, as ours: a key only, rate-limited per consumer on the same binding (PER_PARTNER).
   const keyOnly = async (c, next) => {
     keys ??= new Map(Object.entries(JSON.parse(c.env.API_KEYS || "{}")));

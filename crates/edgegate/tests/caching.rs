@@ -678,5 +678,50 @@ fn a_handlers_answer_is_kept_like_an_upstreams() {
     assert!(status_of(&send_on(&gateway, at("/hello"), &platform)).contains("stored"));
     let hit = send_on(&gateway, at("/hello"), &platform);
     assert!(status_of(&hit).starts_with("edgegate; hit"));
-    assert_eq!(hit.text(), "hello");
+    assert_eq!(hit.said(), "hello");
+}
+
+#[test]
+fn a_path_whose_answer_cannot_be_kept_passes_straight_through_for_a_while() {
+    let platform = platform_with_origin("/live", &[("cache-control", "no-store")]);
+    let gateway = edge();
+    let lookups = |platform: &RecordingPlatform| {
+        platform
+            .cache_calls
+            .borrow()
+            .iter()
+            .filter(|(op, _)| *op == "match")
+            .count()
+    };
+    assert_eq!(
+        status_of(&send_on(&gateway, at("/pub/live"), &platform)),
+        "edgegate; fwd=miss; detail=no-store"
+    );
+    assert_eq!(lookups(&platform), 1);
+    // Hit-for-pass: no lookup, no waiting behind another request, for 10 s.
+    let passed = send_on(&gateway, at("/pub/live"), &platform);
+    assert_eq!(status_of(&passed), "edgegate; fwd=miss; detail=no-store");
+    assert_eq!(passed.access_log()["cache"], "pass");
+    let concurrent: Vec<_> = (0..5)
+        .map(|_| as_the_adapter_passes(&gateway, at("/pub/live")))
+        .collect();
+    block_on_all(
+        concurrent
+            .into_iter()
+            .map(|r| gateway.handle(r, &(), &platform))
+            .collect(),
+    );
+    assert_eq!((lookups(&platform), calls(&platform, "/live")), (1, 7));
+    // Another path, and the same path once the pass is over, are looked up.
+    send_on(&gateway, at("/pub/live?other=1"), &platform);
+    assert_eq!(lookups(&platform), 2);
+    platform.advance_ms(10_001.0);
+    send_on(&gateway, at("/pub/live"), &platform);
+    assert_eq!(lookups(&platform), 3);
+    // A failure does not make a path pass: the next request may still find a stale entry.
+    let failing = platform_with_origin("/down", &[]);
+    origin_says(&failing, "/down", 502, &[], "bad gateway");
+    send_on(&gateway, at("/pub/down"), &failing);
+    send_on(&gateway, at("/pub/down"), &failing);
+    assert_eq!(lookups(&failing), 2);
 }

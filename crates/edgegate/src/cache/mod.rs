@@ -43,7 +43,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::http::{percent_encode, Method, Request, Response, ResponseBody, Status};
+use crate::http::{percent_encode, BodySource, Method, Request, Response, ResponseBody, Status, StreamBody};
 use crate::platform::{OutboundResponse, Platform};
 use crate::policy::{api_key, Principal};
 use crate::setting::{read_fields, string_list};
@@ -60,9 +60,17 @@ const META: &str = "x-edgegate-cache-";
 /// The most an answer may be kept, whatever it says (a year).
 const MAX_LIFETIME_S: u64 = 365 * 24 * 3600;
 /// How often a collapsed request looks whether the call it waits for ended.
+/// On its own timer: the runtime cancels a request that waits only on
+/// another request's work, and a request may do I/O only in its own context.
 const WAIT_STEP_MS: u32 = 10;
 /// How long a collapsed request waits at most before it calls on its own.
 const WAIT_LIMIT_MS: u32 = 30_000;
+/// How long a key whose answer could not be kept passes straight through
+/// (hit-for-pass): neither looked up nor collapsed, so an uncacheable path
+/// costs no lookup and its concurrent requests never queue behind each other.
+const PASS_MS: f64 = 10_000.0;
+/// The most keys a route remembers as passing (the oldest is forgotten).
+const MAX_PASSES: usize = 256;
 /// The default most bytes an answer may have to be kept.
 pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
 
@@ -196,6 +204,8 @@ pub struct CachePlan {
     setting: Rc<CacheSetting>,
     /// The misses being answered now, by key: later ones wait for them.
     inflight: RefCell<Vec<(Rc<str>, Rc<Slot>)>>,
+    /// Keys whose last answer could not be kept, and until when they pass.
+    passes: RefCell<Vec<(Rc<str>, f64)>>,
 }
 
 /// A miss being answered: done once its call ended, with what it stored.
@@ -239,15 +249,17 @@ impl Drop for Ticket {
     /// Whatever happened (the request may have been dropped), those waiting go on.
     fn drop(&mut self) {
         if let (Some((slot, plan)), Some(key)) = (&self.slot, &self.key) {
-            slot.done.set(true);
             plan.inflight.borrow_mut().retain(|(k, _)| k != key);
+            slot.done.set(true);
         }
     }
 }
 
-/// An entry found, read.
+/// An entry found: its headers read, its body left in the runtime until sent.
 struct Entry {
-    stored: Stored,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Box<dyn BodySource>,
     age_s: u64,
     fresh_s: u64,
     stale_if_error_s: u64,
@@ -261,6 +273,7 @@ impl CachePlan {
             shared,
             setting,
             inflight: RefCell::new(Vec::new()),
+            passes: RefCell::new(Vec::new()),
         }
     }
 
@@ -322,6 +335,15 @@ impl CachePlan {
             return Lookup::Fill(Ticket::unkeyed());
         };
         let key: Rc<str> = Rc::from(key);
+        if self.passing(&key, platform.now_ms()) {
+            request.extensions.insert(CacheOutcome("pass"));
+            return Lookup::Fill(Ticket {
+                key: Some(key),
+                stale: None,
+                slot: None,
+                fwd: "miss",
+            });
+        }
         let found = match platform.cache_match(self.setting.cache.as_deref(), &key).await {
             Ok(Some(found)) => self.entry(found, &key, platform).await,
             Ok(None) => None,
@@ -339,7 +361,7 @@ impl CachePlan {
             if entry.age_s < entry.fresh_s {
                 request.extensions.insert(CacheOutcome("hit"));
                 let status = format!("{NAME}; hit; ttl={}; key={}", entry.fresh_s - entry.age_s, quoted(&key));
-                return Lookup::Answered(served(&entry.stored, entry.age_s, status, head));
+                return Lookup::Answered(entry.served(status, head));
             }
             fwd = "stale";
             if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
@@ -373,7 +395,15 @@ impl CachePlan {
             if let Some(stored) = stored {
                 request.extensions.insert(CacheOutcome("collapsed"));
                 let status = format!("{NAME}; fwd={fwd}; collapsed; key={}", quoted(&key));
-                return Lookup::Answered(served(&stored, 0, status, request.method == Method::Head));
+                let body = ResponseBody::Bytes(stored.body.clone());
+                return Lookup::Answered(served(
+                    stored.status,
+                    &stored.headers,
+                    body,
+                    0,
+                    status,
+                    request.method == Method::Head,
+                ));
             }
             // The call it waited for kept nothing: this one calls on its own.
             return Lookup::Fill(Ticket {
@@ -415,13 +445,10 @@ impl CachePlan {
             }
         }
         let now_s = (platform.now_ms() / 1000.0).max(0.0) as u64;
-        let body = found.body.read(self.setting.max_bytes).await.ok()?;
         Some(Entry {
-            stored: Stored {
-                status: found.status,
-                headers: found.headers,
-                body,
-            },
+            status: found.status,
+            headers: found.headers,
+            body: found.body,
             age_s: now_s.saturating_sub(stored_at / 1000) + age0,
             fresh_s,
             stale_if_error_s,
@@ -450,12 +477,14 @@ impl CachePlan {
                 response.status.0,
                 quoted(&key)
             );
-            return served(&stale.stored, stale.age_s, status, request.method == Method::Head);
+            return stale.served(status, request.method == Method::Head);
         }
         let fwd = ticket.fwd;
-        request
-            .extensions
-            .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
+        if request.extensions.get::<CacheOutcome>() != Some(&CacheOutcome("pass")) {
+            request
+                .extensions
+                .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
+        }
         match self.keep(response, request, platform, &key).await {
             Ok((response, stored)) => {
                 if let Some((slot, _)) = &ticket.slot {
@@ -463,8 +492,37 @@ impl CachePlan {
                 }
                 response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; stored; key={}", quoted(&key)))
             }
-            Err((response, why)) => response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; detail={why}")),
+            Err((response, why)) => {
+                // What the answer itself rules out passes for a while; a
+                // failure (or the cache's own) does not.
+                if !failed && !matches!(why, "head" | "problem" | "cache-error" | "unreadable") {
+                    self.pass(key, platform.now_ms());
+                }
+                response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; detail={why}"))
+            }
         }
+    }
+
+    /// Whether `key` passes straight through now (its last answer could not be kept).
+    fn passing(&self, key: &str, now_ms: f64) -> bool {
+        let mut passes = self.passes.borrow_mut();
+        match passes.iter().position(|(k, _)| &**k == key) {
+            Some(at) if passes[at].1 > now_ms => true,
+            Some(at) => {
+                passes.swap_remove(at);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn pass(&self, key: Rc<str>, now_ms: f64) {
+        let mut passes = self.passes.borrow_mut();
+        passes.retain(|(k, until)| *k != key && *until > now_ms);
+        if passes.len() >= MAX_PASSES {
+            passes.remove(0);
+        }
+        passes.push((key, now_ms + PASS_MS));
     }
 
     /// Keeps the answer if the rules allow: the answer to send (its body
@@ -669,23 +727,44 @@ impl Ticket {
     }
 }
 
-/// A kept answer as sent: the gateway's own headers off, its `Cache-Control`
-/// and `Vary` back, `Age` and `Cache-Status` on.
-fn served(stored: &Stored, age_s: u64, cache_status: String, head: bool) -> Response {
-    let mut response = Response::new(Status(stored.status));
-    for (name, value) in &stored.headers {
+impl Entry {
+    /// The entry as sent, its body streamed from the runtime's cache.
+    fn served(self, cache_status: String, head: bool) -> Response {
+        let length = self
+            .headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        let body = ResponseBody::Stream(StreamBody::new(self.body).with_length(length));
+        served(self.status, &self.headers, body, self.age_s, cache_status, head)
+    }
+}
+
+/// A kept answer as sent: the gateway's own headers (and the runtime's
+/// `Content-Length`) off, its `Cache-Control` and `Vary` back, `Age` and
+/// `Cache-Status` on.
+fn served(
+    status: u16,
+    headers: &[(String, String)],
+    body: ResponseBody,
+    age_s: u64,
+    cache_status: String,
+    head: bool,
+) -> Response {
+    let mut response = Response::new(Status(status));
+    for (name, value) in headers {
         match name.strip_prefix(META) {
             Some("cache-control") => response.append_header("cache-control", value.clone()),
             Some("vary") => response.append_header("vary", value.clone()),
             Some(_) => {}
-            None if name == "cache-control" => {}
+            None if name.eq_ignore_ascii_case("cache-control") || name.eq_ignore_ascii_case("content-length") => {}
             None => response.append_header(name.clone(), value.clone()),
         }
     }
     response.set_header("age", age_s.to_string());
     response.set_header(CACHE_STATUS, cache_status);
     if !head {
-        response.body = ResponseBody::Bytes(stored.body.clone());
+        response.body = body;
     }
     response
 }
