@@ -16,15 +16,43 @@ import { DEV_KEY } from "./harness.mjs";
 
 setFlagsFromString("--expose-gc");
 
-// The runtime's custom spans, as workerd's `tracing.enterSpan` offers them
-// when tracing is on: each span the gateway opens is recorded here.
+// The runtime's custom spans, as workerd's `tracing` offers them when
+// tracing is on: each span the gateway opens is recorded here, with the span
+// that was active when it opened (its parent) and whether it has ended
+// (`startSpan`'s when it is ended, `enterSpan`'s when its callback's promise settles).
 const spans = [];
+let active = null;
+function within(span, work) {
+  const was = active;
+  active = span;
+  try {
+    return work();
+  } finally {
+    active = was;
+  }
+}
+function startSpan(name) {
+  const span = { name, parent: active, ended: false, isTraced: true, attributes: {} };
+  span.setAttribute = (key, value) => {
+    assert.ok(!span.ended, `${name}: an attribute after its end`);
+    span.attributes[key] = value;
+  };
+  span.end = () => {
+    assert.ok(!span.ended, `${name} ended twice`);
+    span.ended = true;
+  };
+  spans.push(span);
+  return span;
+}
 globalThis.__tracingStub = {
+  startSpan,
   enterSpan(name, work) {
-    const span = { name, isTraced: true, attributes: {}, setAttribute(key, value) { this.attributes[key] = value; } };
-    spans.push(span);
-    return work(span);
+    const span = startSpan(name);
+    const result = within(span, () => work(span));
+    Promise.resolve(result).finally(span.end);
+    return result;
   },
+  withActiveSpan: within,
 };
 const gc = runInNewContext("gc");
 
@@ -33,6 +61,8 @@ const bundle = await bundleForNode(
   path.join(ROOT, "build", "entry-test-bundle.mjs"),
 );
 const { default: worker, parkedCount } = await import(bundle);
+// The settings are read once per instance: another instance, for spans off.
+const { default: quiet } = await import(`${bundle}?quiet`);
 
 /** Lets the runtime collect what nothing holds any more, and run the finalizers. */
 async function collect() {
@@ -52,6 +82,8 @@ test("a parked request whose wait is dropped is unparked once its continuation i
     PER_PRINCIPAL: { limit: async () => ({ success: true }) },
     PER_CLIENT: { limit: async () => ({ success: true }) },
     PER_PARTNER: { limit: async () => ({ success: true }) },
+    // Spans on (the instance's settings are the first request's): a dropped wait leaves nothing behind either.
+    TRACE_SPANS: "true",
   };
   // A token's signature check is a wait with no timer of its own: the first
   // one never settles, as a dropped request's I/O; the others are held until
@@ -99,30 +131,97 @@ async function until(done) {
   assert.ok(done());
 }
 
-test("the stages that wait are custom spans, with what they called and how it ended", async () => {
-  const env = {
-    ...APP_POLICY_VARS,
-    API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
-    QUOTAS: JSON.stringify({ default: {} }),
-    GREETER: { fetch: async () => Response.json({ statusCode: 200, body: "hi" }) },
-    QUOTA: { idFromName: () => ({}), get: () => ({}) },
-    PER_PRINCIPAL: { limit: async () => ({ success: true }) },
-    PER_CLIENT: { limit: async () => ({ success: false }) },
-    PER_PARTNER: { limit: async () => ({ success: true }) },
-    TRACE_SPANS: "true",
-  };
+/** A span as the tests compare it: name, parent's name, route, outcome, status. */
+const shown = (span) => [
+  span.name,
+  span.parent?.name ?? null,
+  span.attributes["http.route"] ?? null,
+  span.attributes["edgegate.outcome"],
+  span.attributes["http.response.status_code"] ?? null,
+];
+
+/** Lets the runtime's promise reactions run (spans end when theirs settle). */
+const settled = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+const SPAN_ENV = {
+  ...APP_POLICY_VARS,
+  API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
+  QUOTAS: JSON.stringify({ default: {} }),
+  GREETER: { fetch: async () => Response.json({ statusCode: 200, body: "hi" }) },
+  QUOTA: { idFromName: () => ({}), get: () => ({}) },
+  PER_PRINCIPAL: { limit: async () => ({ success: true }) },
+  PER_CLIENT: { limit: async () => ({ success: false }) },
+  PER_PARTNER: { limit: async () => ({ success: true }) },
+  TRACE_SPANS: "true",
+};
+
+test("each stage is a span with the route and how it ended, each wait a span inside its stage", async () => {
+  const env = SPAN_ENV;
   // Off unless asked for: no span at all.
   spans.length = 0;
-  await worker.fetch(new Request("http://gateway.test/items"), { ...env, TRACE_SPANS: undefined });
+  const unlimited = { limit: async () => ({ success: true }) };
+  const off = await quiet.fetch(new Request("http://gateway.test/fn/greet/Ada", { headers: { "x-api-key": DEV_KEY } }), { ...env, PER_CLIENT: unlimited, TRACE_SPANS: undefined });
+  assert.equal(off.status, 200, await off.clone().text());
   assert.deepEqual(spans, []);
+
   const greeted = await worker.fetch(new Request("http://gateway.test/fn/greet/Ada", { headers: { "x-api-key": DEV_KEY } }), env);
   assert.equal(greeted.status, 200, await greeted.clone().text());
+  await settled();
+  const greet = "/fn/greet/{*rest}";
+  assert.deepEqual(spans.map(shown), [
+    ["edgegate.route", null, greet, "pass", null],
+    ["edgegate.access", null, greet, "pass", null],
+    ["edgegate.upstream", null, greet, "answered", 200],
+    ["edgegate.fetch", "edgegate.upstream", greet, "200", null],
+  ]);
+  assert.deepEqual(spans[3].attributes, { "http.route": greet, "http.request.method": "POST", "edgegate.upstream": "GREETER", "edgegate.outcome": "200" });
+  assert.equal(spans[0].attributes["http.request.method"], "GET");
+  assert.ok(spans.every((span) => span.ended), "every span has ended");
+
+  spans.length = 0;
   const hello = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
   assert.equal(hello.status, 200, await hello.clone().text());
   const limited = await worker.fetch(new Request("http://gateway.test/items"), env);
   assert.equal(limited.status, 429, await limited.clone().text());
-  const byName = Object.fromEntries(spans.map((span) => [`${span.name} ${span.attributes["edgegate.binding"] ?? span.attributes["edgegate.upstream"]}`, span.attributes]));
-  assert.deepEqual(byName["edgegate.rate_limit PER_PRINCIPAL"], { "edgegate.binding": "PER_PRINCIPAL", "edgegate.outcome": "within" });
-  assert.deepEqual(byName["edgegate.fetch GREETER"], { "http.request.method": "POST", "edgegate.upstream": "GREETER", "edgegate.outcome": "200" });
-  assert.deepEqual(byName["edgegate.rate_limit PER_CLIENT"], { "edgegate.binding": "PER_CLIENT", "edgegate.outcome": "limited" });
+  await settled();
+  const byName = Object.fromEntries(spans.filter((span) => span.attributes["edgegate.binding"]).map((span) => [`${span.name} ${span.attributes["edgegate.binding"]}`, span]));
+  assert.deepEqual(byName["edgegate.rate_limit PER_PRINCIPAL"].attributes, { "http.route": "/api/hello", "edgegate.binding": "PER_PRINCIPAL", "edgegate.outcome": "within" });
+  assert.equal(byName["edgegate.rate_limit PER_PRINCIPAL"].parent.name, "edgegate.traffic");
+  assert.deepEqual(byName["edgegate.rate_limit PER_CLIENT"].attributes, { "http.route": "/items", "edgegate.binding": "PER_CLIENT", "edgegate.outcome": "limited" });
+  assert.deepEqual(
+    spans.filter((span) => span.attributes["http.route"] === "/items").map(shown),
+    [
+      ["edgegate.route", null, "/items", "pass", null],
+      ["edgegate.traffic", null, "/items", "rate-limited", 429],
+      ["edgegate.rate_limit", "edgegate.traffic", "/items", "limited", null],
+    ],
+  );
+  assert.ok(spans.every((span) => span.ended), "every span has ended");
+});
+
+test("requests waiting at once each nest their waits in their own stage", async () => {
+  // Both counts are held until both requests wait: the second starts while the first is parked.
+  const held = [];
+  const hold = (success) => ({ limit: () => new Promise((resolve) => held.push(() => resolve({ success }))) });
+  const env = { ...SPAN_ENV, PER_PRINCIPAL: hold(true), PER_CLIENT: hold(false) };
+  spans.length = 0;
+  const first = worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  const second = worker.fetch(new Request("http://gateway.test/items/7"), env);
+  await until(() => held.length === 2);
+  for (const release of held) release();
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(a.status, 200, await a.clone().text());
+  assert.equal(b.status, 429, await b.clone().text());
+  await settled();
+  for (const span of spans) {
+    // Every span is its request's: a stage at the top, a wait inside a stage of the same route.
+    if (span.name.startsWith("edgegate.rate_limit")) {
+      assert.equal(span.parent.name, "edgegate.traffic");
+      assert.equal(span.parent.attributes["http.route"], span.attributes["http.route"]);
+    } else if (span.name !== "edgegate.fetch" && span.name !== "edgegate.quota") {
+      assert.equal(span.parent, null, `${span.name} of ${span.attributes["http.route"]} is a stage`);
+    }
+  }
+  assert.deepEqual(spans.filter((s) => s.name === "edgegate.rate_limit").map((s) => s.attributes["http.route"]).sort(), ["/api/hello", "/items/{id}"]);
+  assert.ok(spans.every((span) => span.ended), "every span has ended");
 });

@@ -46,7 +46,7 @@ import {
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
-import { setWaker, useBindings } from "./platform.js";
+import { setWaker, swapSpan, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
@@ -86,6 +86,8 @@ export default {
       if (result <= AWAITS) return follow(request, result);
       return answer(request, result);
     } catch (error) {
+      // A failure mid-stage leaves its span open: it is not the next request's.
+      swapSpan(null);
       return failed(request, error);
     }
   },
@@ -223,7 +225,9 @@ function field(at, text) {
  * again, until it answers.
  */
 function follow(request, result) {
-  return new Promise((resolve) => step({ request, resolve, generation, id: -1, done: false }, () => result));
+  // The span its stage left open (TRACE_SPANS), kept with it while it waits.
+  const span = swapSpan(null);
+  return new Promise((resolve) => step({ request, resolve, generation, id: -1, done: false, span }, () => result));
 }
 
 /** Parked requests something will wake, by id (only those: the others are collected when their wait is dropped). */
@@ -238,7 +242,14 @@ function step(task, next) {
   if (task.done) return;
   try {
     if (task.generation !== generation || aborted) throw new Error("the wasm instance was replaced while a request awaited a promise");
-    const result = next();
+    // Its own stage's span is the open one while it runs, no other request's.
+    swapSpan(task.span);
+    let result;
+    try {
+      result = next();
+    } finally {
+      task.span = swapSpan(null);
+    }
     if (result === NOT_PARKED) throw new Error("a parked request was no longer parked");
     if (result > AWAITS) {
       finish(task);

@@ -5,21 +5,73 @@
 import * as workers from "cloudflare:workers";
 
 /**
- * The runtime's custom spans (workerd's `tracing.enterSpan`, when tracing
- * is on for the Worker and `TRACE_SPANS` is `true`): each stage that waits — an upstream or key fetch,
- * a rate-limit count, a quota count — is a span of the request's trace,
- * nested under the platform's own handler span. Where the runtime has none
- * (Node's tests), the work runs as it is.
+ * The runtime's custom spans (workerd's `tracing`, when tracing is on for
+ * the Worker and `TRACE_SPANS` is `true`). The gateway opens a span per
+ * stage it runs (openSpan, closeSpan: route, access, traffic, body, handler
+ * or upstream) under the platform's own handler span; each wait — an
+ * upstream or key fetch, a rate-limit count, a quota count — is a span
+ * inside its stage's. Where the runtime has none (Node's tests), nothing
+ * is opened and the work runs as it is.
  */
 const tracing = workers.tracing;
+
+/**
+ * The innermost stage open for the request being polled: { span, parent,
+ * route }, or null (always, with TRACE_SPANS off: the gateway opens none).
+ * A request parked in wasm keeps its own (entry.js swaps it in and out
+ * around each poll), so one request's spans never nest in another's.
+ */
+let stage = null;
+
+/** Makes `open` the stage open (for the request polled next); answers the one that was. */
+export function swapSpan(open) {
+  const was = stage;
+  stage = open;
+  return was;
+}
+
+/**
+ * Opens a stage's span (`startSpan`: it ends when closeSpan ends it, polls
+ * later), with the enclosing stage's span active if there is one.
+ */
+export function openSpan(name, route, method) {
+  const parent = stage;
+  stage = { span: null, parent, route };
+  if (typeof tracing?.startSpan !== "function") return;
+  const span = (stage.span = inside(parent, () => tracing.startSpan(name)));
+  if (!span.isTraced) return;
+  if (route !== "") span.setAttribute("http.route", route);
+  span.setAttribute("http.request.method", method);
+}
+
+/** Closes the innermost stage's span: how it ended, and the status if it answered (0: it did not). */
+export function closeSpan(outcome, status) {
+  const { span, parent } = stage;
+  stage = parent;
+  if (span === null) return;
+  if (span.isTraced) {
+    span.setAttribute("edgegate.outcome", outcome);
+    if (status !== 0) span.setAttribute("http.response.status_code", status);
+  }
+  span.end();
+}
+
+/** Runs `work` with the stage `open`'s span active, where there is one. */
+function inside(open, work) {
+  return open?.span ? tracing.withActiveSpan(open.span, work) : work();
+}
+
+/** A wait's own span inside the stage open (none when no stage is, TRACE_SPANS off, or it is not traced). */
 function inSpan(name, attributes, work) {
-  // Opt-in (TRACE_SPANS, validated by the gateway): a span costs the
-  // runtime a few µs even on a request it does not sample.
-  if (bindings?.TRACE_SPANS !== "true" || typeof tracing?.enterSpan !== "function") return work(null);
-  return tracing.enterSpan(name, (span) => {
-    if (span?.isTraced) for (const key in attributes) span.setAttribute(key, attributes[key]);
-    return work(span?.isTraced ? span : null);
-  });
+  const open = stage;
+  if (!open?.span?.isTraced) return work(null);
+  return inside(open, () =>
+    tracing.enterSpan(name, (span) => {
+      if (open.route !== "") span.setAttribute("http.route", open.route);
+      for (const key in attributes) span.setAttribute(key, attributes[key]);
+      return work(span);
+    }),
+  );
 }
 
 /** Per JWS algorithm: WebCrypto's import parameters and its verify parameters. */

@@ -44,6 +44,10 @@ extern "C" {
     fn js_cache_put(cache: Option<&str>, key: &str, status: u16, headers: &str, body: &[u8]) -> Promise;
     #[wasm_bindgen(js_name = cacheDelete)]
     fn js_cache_delete(cache: Option<&str>, key: &str) -> Promise;
+    #[wasm_bindgen(js_name = openSpan)]
+    fn js_open_span(name: &str, route: &str, method: &str);
+    #[wasm_bindgen(js_name = closeSpan)]
+    fn js_close_span(outcome: &str, status: u16);
     /// Asks the entry to poll the request parked under `id` again, in a
     /// microtask (never from inside the wake: a waker may be woken during a poll).
     #[wasm_bindgen(js_name = wakeRequest)]
@@ -204,6 +208,15 @@ impl Platform for WorkerPlatform {
 
     fn binding_of(&self, name: &str, interface: std::any::TypeId) -> Option<AnyBinding> {
         self.bindings?.make(name, interface)
+    }
+
+    /// A span of workerd's (`js/platform.js`); the JS side keeps which is open.
+    fn open_span(&self, name: &'static str, route: Option<&str>, method: &str) {
+        js_open_span(name, route.unwrap_or(""), method);
+    }
+
+    fn close_span(&self, outcome: &str, status: Option<u16>) {
+        js_close_span(outcome, status.unwrap_or(0));
     }
 
     fn import_key(&self, jwk: &str, algorithm: SignatureAlgorithm) -> PlatformFuture<'_, Result<VerifyingKey, String>> {

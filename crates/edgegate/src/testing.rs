@@ -55,6 +55,10 @@ pub struct RecordingPlatform {
     pub cache_calls: RefCell<Vec<(&'static str, String)>>,
     /// Makes every Cache API call fail (a cache that is down).
     pub cache_failing: Cell<bool>,
+    /// Every span the gateway opened (`TRACE_SPANS`), in the order opened.
+    pub spans: RefCell<Vec<RecordedSpan>>,
+    /// The spans open now, innermost last (indexes into `spans`).
+    open_spans: RefCell<Vec<usize>>,
 }
 
 /// One entry of the host's Cache API.
@@ -72,6 +76,23 @@ pub struct CacheEntry {
     pub body: Vec<u8>,
     /// When the runtime drops it: its `Cache-Control: max-age` after it was put.
     pub expires_ms: f64,
+}
+
+/// A span the gateway opened on the host platform, and how it was closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedSpan {
+    /// Its name (`edgegate.access`).
+    pub name: &'static str,
+    /// The span it was nested in (an index into [`RecordingPlatform::spans`]).
+    pub parent: Option<usize>,
+    /// `http.route`: the matched route's template.
+    pub route: Option<String>,
+    /// `http.request.method`.
+    pub method: String,
+    /// `edgegate.outcome`, once closed.
+    pub outcome: Option<String>,
+    /// `http.response.status_code`, when the stage answered.
+    pub status: Option<u16>,
 }
 
 /// How a test's binding is handed out: a new handle on the same fake.
@@ -115,6 +136,8 @@ impl Default for RecordingPlatform {
             cache: RefCell::new(Vec::new()),
             cache_calls: RefCell::new(Vec::new()),
             cache_failing: Cell::new(false),
+            spans: RefCell::new(Vec::new()),
+            open_spans: RefCell::new(Vec::new()),
         }
     }
 }
@@ -129,6 +152,11 @@ impl RecordingPlatform {
     /// `seed`), for tests that count shares; by default it counts.
     pub fn seed_random(&self, seed: u64) {
         self.seeded.set(Some(seed));
+    }
+
+    /// The spans open now (a finished request leaves none).
+    pub fn open_span_count(&self) -> usize {
+        self.open_spans.borrow().len()
     }
 
     /// Moves the clock forward.
@@ -358,6 +386,26 @@ impl Platform for RecordingPlatform {
         let before = entries.len();
         entries.retain(|entry| !(entry.cache.as_deref() == cache && entry.key == key));
         Box::pin(std::future::ready(Ok(entries.len() < before)))
+    fn open_span(&self, name: &'static str, route: Option<&str>, method: &str) {
+        let mut spans = self.spans.borrow_mut();
+        let mut open = self.open_spans.borrow_mut();
+        spans.push(RecordedSpan {
+            name,
+            parent: open.last().copied(),
+            route: route.map(str::to_owned),
+            method: method.to_owned(),
+            outcome: None,
+            status: None,
+        });
+        open.push(spans.len() - 1);
+    }
+
+    /// Closing with none open is a gateway's bug: it panics.
+    fn close_span(&self, outcome: &str, status: Option<u16>) {
+        let index = self.open_spans.borrow_mut().pop().expect("a span is open");
+        let mut spans = self.spans.borrow_mut();
+        spans[index].outcome = Some(outcome.to_owned());
+        spans[index].status = status;
     }
 
     fn import_key(

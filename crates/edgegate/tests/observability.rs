@@ -296,3 +296,179 @@ fn the_log_speaks_opentelemetry_when_asked() {
     assert_eq!(default.access_log()["status"], 200);
     assert!(!gateway_with(&[]).read_headers().contains(&"user-agent"));
 }
+
+/// A stage's span as the tests compare it: name, route ("" for none), outcome, status.
+type Stage = (&'static str, String, String, Option<u16>);
+
+fn stage(name: &'static str, route: &str, outcome: &str, status: Option<u16>) -> Stage {
+    (name, route.to_owned(), outcome.to_owned(), status)
+}
+
+/// The spans the platform recorded, each closed, none nested in another
+/// (stages follow each other; the waits inside them are the adapter's).
+fn spans_of(platform: &RecordingPlatform) -> Vec<Stage> {
+    assert_eq!(platform.open_span_count(), 0, "a finished request leaves no span open");
+    let spans = platform.spans.borrow();
+    spans
+        .iter()
+        .map(|s| {
+            assert_eq!(s.parent, None, "{} is nested", s.name);
+            let outcome = s.outcome.as_deref().expect("closed");
+            stage(s.name, s.route.as_deref().unwrap_or(""), outcome, s.status)
+        })
+        .collect()
+}
+
+/// A gateway whose routes meet every stage: a limit, a body, an upstream.
+fn staged_gateway(trace_spans: Option<&str>) -> edgegate::gateway::Gateway<()> {
+    use edgegate::extract::Json;
+    use edgegate::policy::traffic::rate_limit;
+    async fn echo(Json(body): Json<String>) -> String {
+        body
+    }
+    let mut routes = routes();
+    routes.push(
+        Route::post("/echo", echo)
+            .api_key()
+            .max_body_bytes(8)
+            .policy(rate_limit("L")),
+    );
+    let mut vars = with_var(test_vars(), "UPSTREAMS", r#"{"origin": "https://origin.example.com"}"#);
+    vars = with_var(vars, "RATE_LIMITS", r#"{"L": {"limit": 1, "period": 60}}"#);
+    if let Some(value) = trace_spans {
+        vars = with_var(vars, "TRACE_SPANS", value);
+    }
+    test_gateway(routes, &vars)
+}
+
+#[test]
+fn with_trace_spans_each_stage_is_a_span_with_the_route_the_method_and_how_it_ended() {
+    let gateway = staged_gateway(Some("true"));
+    let run = |request: edgegate::http::Request, platform: &RecordingPlatform| {
+        platform.spans.borrow_mut().clear();
+        send_on(&gateway, request, platform).status()
+    };
+    let platform = platform();
+    platform.bind_limiter("L", 1, 60);
+
+    // A public handler: the route, then the handler (no access, no body to read).
+    assert_eq!(run(get("/open"), &platform), 200);
+    assert_eq!(
+        spans_of(&platform),
+        [
+            stage("edgegate.route", "/open", "pass", None),
+            stage("edgegate.handler", "/open", "answered", Some(200)),
+        ]
+    );
+    assert!(platform.spans.borrow().iter().all(|s| s.method == "GET"));
+
+    // Access that refuses: its span says why, and nothing after it opens.
+    assert_eq!(run(get("/keyed"), &platform), 401);
+    assert_eq!(
+        spans_of(&platform),
+        [
+            stage("edgegate.route", "/keyed", "pass", None),
+            stage("edgegate.access", "/keyed", "unauthorized", Some(401)),
+        ]
+    );
+
+    // Every stage: route, access, traffic, body, handler; then the limit refuses.
+    let echo = || post_json("/echo", "\"hi\"").with_header("x-api-key", DEV_KEY);
+    assert_eq!(run(echo(), &platform), 200);
+    assert_eq!(
+        spans_of(&platform),
+        [
+            stage("edgegate.route", "/echo", "pass", None),
+            stage("edgegate.access", "/echo", "pass", None),
+            stage("edgegate.traffic", "/echo", "pass", None),
+            stage("edgegate.body", "/echo", "pass", None),
+            stage("edgegate.handler", "/echo", "answered", Some(200)),
+        ]
+    );
+    assert!(platform.spans.borrow().iter().all(|s| s.method == "POST"));
+    assert_eq!(run(echo(), &platform), 429);
+    assert_eq!(
+        spans_of(&platform)[2],
+        stage("edgegate.traffic", "/echo", "rate-limited", Some(429))
+    );
+
+    // The body over its limit (a fresh limit: the window above is used up).
+    let platform = self::platform();
+    platform.bind_limiter("L", 1, 60);
+    let large = post_json("/echo", "\"too large\"").with_header("x-api-key", DEV_KEY);
+    assert_eq!(run(large, &platform), 413);
+    assert_eq!(
+        spans_of(&platform)[3],
+        stage("edgegate.body", "/echo", "body-too-large", Some(413))
+    );
+
+    // A body read whole that the handler's extractor refuses: the body
+    // stage passes, the handler's span says why it answered.
+    let platform = self::platform();
+    platform.bind_limiter("L", 1, 60);
+    let garbled = post_json("/echo", "nope").with_header("x-api-key", DEV_KEY);
+    assert_eq!(run(garbled, &platform), 400);
+    assert_eq!(
+        spans_of(&platform)[3..],
+        [
+            stage("edgegate.body", "/echo", "pass", None),
+            stage("edgegate.handler", "/echo", "malformed-json", Some(400)),
+        ]
+    );
+
+    // An upstream: its answer, or the gateway's problem when it fails.
+    respond(&platform, "https://origin.example.com/items", 201, &[], b"");
+    assert_eq!(run(get("/origin/items"), &platform), 201);
+    assert_eq!(
+        spans_of(&platform),
+        [
+            stage("edgegate.route", "/origin/{*rest}", "pass", None),
+            stage("edgegate.upstream", "/origin/{*rest}", "answered", Some(201)),
+        ]
+    );
+    assert_eq!(run(get("/origin/unanswered"), &platform), 502);
+    assert_eq!(
+        spans_of(&platform)[1],
+        stage(
+            "edgegate.upstream",
+            "/origin/{*rest}",
+            "upstream-unreachable",
+            Some(502)
+        )
+    );
+
+    // The route stage answers: no path, or not this method.
+    assert_eq!(run(get("/nowhere"), &platform), 404);
+    assert_eq!(
+        spans_of(&platform),
+        [stage("edgegate.route", "", "not-found", Some(404))]
+    );
+    assert_eq!(run(post_json("/open", "{}"), &platform), 405);
+    assert_eq!(
+        spans_of(&platform),
+        [stage("edgegate.route", "/open", "method-not-allowed", Some(405))]
+    );
+}
+
+#[test]
+fn without_trace_spans_no_span_is_opened() {
+    for setting in [None, Some("false")] {
+        let gateway = staged_gateway(setting);
+        let platform = platform();
+        platform.bind_limiter("L", 1, 60);
+        respond(&platform, "https://origin.example.com/items", 200, &[], b"");
+        send_on(&gateway, get("/open"), &platform);
+        send_on(&gateway, get("/origin/items"), &platform);
+        send_on(
+            &gateway,
+            post_json("/echo", "\"hi\"").with_header("x-api-key", DEV_KEY),
+            &platform,
+        );
+        assert!(platform.spans.borrow().is_empty(), "{setting:?}");
+    }
+    let reasons = staged_gateway(Some("yes")).misconfiguration().unwrap().join("\n");
+    assert!(
+        reasons.contains("TRACE_SPANS: must be one of `false`, `true`"),
+        "{reasons}"
+    );
+}

@@ -415,19 +415,90 @@ impl<S> Plan<S> {
 
         request.route = index.map(|index| self.table.paths()[index].template.clone());
 
+        let watch = Watch {
+            timing: self.observe.server_timing != ServerTiming::Off,
+            spans: self.observe.trace_spans,
+            platform,
+        };
+        watch.open(request, ROUTE_SPAN);
+        let routed = self.route(request, index, found);
+        watch.close(routed.as_ref().err().map(|outcome| &outcome.response));
+        let (index, endpoint) = match routed {
+            Ok(routed) => routed,
+            Err(outcome) => return outcome,
+        };
+
+        if !matches!(endpoint.guard, Guard::Open) {
+            let since = watch.start();
+            watch.open(request, ACCESS_SPAN);
+            let admitted = endpoint.guard.admit(request, platform).await;
+            watch.close(admitted.as_ref().err());
+            match admitted {
+                Ok(Some(principal)) => request.extensions.insert(principal),
+                Ok(None) => {}
+                Err(unauthorized) => return Outcome::at(Some(index), unauthorized),
+            }
+            watch.stop(request, "auth", since);
+        }
+
+        // The route-policy phase, and every policy's headers on whatever answers.
+        let refusal = match endpoint.stages.is_empty() {
+            true => None,
+            false => {
+                let since = watch.start();
+                watch.open(request, TRAFFIC_SPAN);
+                // Its own future, not part of every request's state machine.
+                let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
+                    Box::pin(run_policies(endpoint.stages_in(Phase::Route), request, platform));
+                let refusal = checking.await.err();
+                watch.close(refusal.as_ref());
+                watch.stop(request, "policy", since);
+                refusal
+            }
+        };
+        let mut response = match (refusal, &endpoint.cache) {
+            (Some(refusal), _) => refusal,
+            (None, Some(cache)) if matches!(request.method, Method::Get | Method::Head) => {
+                // Its own future, not part of every request's state machine.
+                let caching: Pin<Box<dyn Future<Output = Response> + '_>> =
+                    Box::pin(cached(cache, endpoint, request, state, watch));
+                caching.await
+            }
+            (None, cache) => {
+                let response = answer(endpoint, request, state, watch).await;
+                match cache {
+                    Some(_) => response.with_header(CACHE_STATUS, "edgegate; fwd=method"),
+                    None => response,
+                }
+            }
+        };
+        for policy in &endpoint.stages {
+            policy.decorate(request, &mut response);
+        }
+        Outcome::at(Some(index), response)
+    }
+
+    /// The route stage: IP rules, a preflight, the path, the method and the
+    /// path's parameters; the route's plan, or the answer.
+    fn route(
+        &self,
+        request: &mut Request,
+        index: Option<usize>,
+        found: Option<(usize, PathParams)>,
+    ) -> Result<(usize, &EndpointPlan<S>), Outcome> {
         // IP rules first: a refused address learns nothing of the API, not
         // even through a preflight's allowed methods and headers.
         if !self.global_ip.permits(request.client_ip) {
-            return Outcome::at(index, ip_refused());
+            return Err(Outcome::at(index, ip_refused()));
         }
         if let Some(index) = index.filter(|&index| !self.paths[index].ip.permits(request.client_ip)) {
-            return Outcome::at(Some(index), ip_refused());
+            return Err(Outcome::at(Some(index), ip_refused()));
         }
         if let Some(preflight) = self.preflight(request, index) {
-            return preflight;
+            return Err(preflight);
         }
         let Some((index, params)) = found else {
-            return Outcome::at(None, no_route());
+            return Err(Outcome::at(None, no_route()));
         };
         let routes = &self.table.paths()[index];
         let Some(endpoint) = self.endpoint(index, &request.method) else {
@@ -445,7 +516,7 @@ impl<S> Plan<S> {
                 .with_header("allow", routes.allow_header().to_owned())
                 .into_response()
             };
-            return Outcome::at(Some(index), response);
+            return Err(Outcome::at(Some(index), response));
         };
 
         let mut decoded = Vec::with_capacity(params.len());
@@ -456,59 +527,12 @@ impl<S> Plan<S> {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
                         ApiError::of(kinds::INVALID_PATH_PARAM, detail).with_extension("param", name.to_string());
-                    return Outcome::at(Some(index), error.into_response());
+                    return Err(Outcome::at(Some(index), error.into_response()));
                 }
             }
         }
         request.params = decoded;
-
-        let clock = Clock {
-            on: self.observe.server_timing != ServerTiming::Off,
-            platform,
-        };
-        let since = clock.start();
-        match endpoint.guard.admit(request, platform).await {
-            Ok(Some(principal)) => request.extensions.insert(principal),
-            Ok(None) => {}
-            Err(unauthorized) => return Outcome::at(Some(index), unauthorized),
-        }
-        if !matches!(endpoint.guard, Guard::Open) {
-            clock.stop(request, "auth", since);
-        }
-
-        // The route-policy phase, and every policy's headers on whatever answers.
-        let refusal = match endpoint.stages.is_empty() {
-            true => None,
-            false => {
-                let since = clock.start();
-                // Its own future, not part of every request's state machine.
-                let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
-                    Box::pin(run_policies(endpoint.stages_in(Phase::Route), request, platform));
-                let refusal = checking.await.err();
-                clock.stop(request, "policy", since);
-                refusal
-            }
-        };
-        let mut response = match (refusal, &endpoint.cache) {
-            (Some(refusal), _) => refusal,
-            (None, Some(cache)) if matches!(request.method, Method::Get | Method::Head) => {
-                // Its own future, not part of every request's state machine.
-                let caching: Pin<Box<dyn Future<Output = Response> + '_>> =
-                    Box::pin(cached(cache, endpoint, request, state, clock));
-                caching.await
-            }
-            (None, cache) => {
-                let response = answer(endpoint, request, state, clock).await;
-                match cache {
-                    Some(_) => response.with_header(CACHE_STATUS, "edgegate; fwd=method"),
-                    None => response,
-                }
-            }
-        };
-        for policy in &endpoint.stages {
-            policy.decorate(request, &mut response);
-        }
-        Outcome::at(Some(index), response)
+        Ok((index, endpoint))
     }
 
     /// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
@@ -543,16 +567,29 @@ async fn run_policies<'a>(
     Ok(())
 }
 
-/// Reads the clock around a stage when `Server-Timing` may be sent.
+/// A path's parameters, as matched: each name with its percent-decoded value.
+type PathParams = Vec<(Rc<str>, Result<String, std::string::FromUtf8Error>)>;
+
+/// The stages' spans (`TRACE_SPANS`), in the order a request meets them.
+const ROUTE_SPAN: &str = "edgegate.route";
+const ACCESS_SPAN: &str = "edgegate.access";
+const TRAFFIC_SPAN: &str = "edgegate.traffic";
+const BODY_SPAN: &str = "edgegate.body";
+const HANDLER_SPAN: &str = "edgegate.handler";
+const UPSTREAM_SPAN: &str = "edgegate.upstream";
+
+/// What watches a stage: the clock, when `Server-Timing` may be sent, and
+/// its span, when `TRACE_SPANS` is on. Off, neither costs a call.
 #[derive(Clone, Copy)]
-struct Clock<'p> {
-    on: bool,
+struct Watch<'p> {
+    timing: bool,
+    spans: bool,
     platform: &'p dyn Platform,
 }
 
-impl Clock<'_> {
+impl Watch<'_> {
     fn start(self) -> f64 {
-        if self.on {
+        if self.timing {
             self.platform.now_ms()
         } else {
             0.0
@@ -560,8 +597,29 @@ impl Clock<'_> {
     }
 
     fn stop(self, request: &mut Request, stage: &'static str, since: f64) {
-        if self.on {
+        if self.timing {
             request.timings.push((stage, (self.platform.now_ms() - since).max(0.0)));
+        }
+    }
+
+    /// Opens the stage's span, with the route and the method.
+    fn open(self, request: &Request, span: &'static str) {
+        if self.spans {
+            self.platform.open_span(span, request.route(), request.method.as_str());
+        }
+    }
+
+    /// Closes the stage's span: `pass` when the request goes on, else what answered it.
+    fn close(self, answered: Option<&Response>) {
+        if self.spans {
+            let (outcome, status) = match answered {
+                None => ("pass", None),
+                Some(response) => match &response.body {
+                    ResponseBody::Problem(problem) => (problem.kind, Some(response.status.0)),
+                    _ => ("answered", Some(response.status.0)),
+                },
+            };
+            self.platform.close_span(outcome, status);
         }
     }
 }
@@ -573,20 +631,20 @@ async fn cached<S>(
     endpoint: &EndpointPlan<S>,
     request: &mut Request,
     state: &S,
-    clock: Clock<'_>,
+    watch: Watch<'_>,
 ) -> Response {
-    match cache.lookup(request, clock.platform).await {
+    match cache.lookup(request, watch.platform).await {
         Lookup::Answered(response) => response,
         Lookup::Fill(ticket) => {
-            let response = answer(endpoint, request, state, clock).await;
-            cache.finish(ticket, response, request, clock.platform).await
+            let response = answer(endpoint, request, state, watch).await;
+            cache.finish(ticket, response, request, watch.platform).await
         }
     }
 }
 
 /// The body phase, its policies, and the handler or upstream: the route's answer.
-async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, clock: Clock<'_>) -> Response {
-    let platform = clock.platform;
+async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, watch: Watch<'_>) -> Response {
+    let platform = watch.platform;
     let limit = endpoint.max_body_bytes;
     let forwarder = match &endpoint.answer {
         Answer::Forward(forwarder) => Some(forwarder),
@@ -594,51 +652,84 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
     };
     // Nothing goes to an upstream on a path that could step out of its base.
     if forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
-        return ApiError::of(
+        let refused = ApiError::of(
             kinds::INVALID_PATH,
             "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
         )
         .into_response();
+        watch.open(request, UPSTREAM_SPAN);
+        watch.close(Some(&refused));
+        return refused;
     }
     // A policy that reads the body has it read, even for an upstream that streams.
     if let Some(forwarder) = forwarder.filter(|f| f.streams_body() && !endpoint.body_stages) {
+        watch.open(request, UPSTREAM_SPAN);
         // The body is not read: it streams to the upstream, its declared
         // length checked now and its bytes counted on the way.
-        if let Err(error) = declared_length_within(request, limit) {
-            return error.into_response();
+        let response = match declared_length_within(request, limit) {
+            Err(error) => error.into_response(),
+            Ok(()) => {
+                request.body_limit = limit;
+                // Its own future, not part of every request's state machine.
+                let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> =
+                    Box::pin(forwarder.forward(request, platform));
+                forwarding.await
+            }
+        };
+        watch.close(Some(&response));
+        return response;
+    }
+    // The body is a stage (and a span) when there is one, a declared
+    // length, or a policy that reads it; a request with none skips it.
+    let spanned = !matches!(request.body, RequestBody::Empty)
+        || endpoint.body_stages
+        || request.headers.contains("content-length");
+    let since = watch.start();
+    if spanned {
+        watch.open(request, BODY_SPAN);
+    }
+    let refusal = match read_body(request, limit).await {
+        Err(error) => Some(error.into_response()),
+        Ok(()) => {
+            if !matches!(request.body, RequestBody::Empty) {
+                watch.stop(request, "body", since);
+            }
+            match endpoint.body_stages {
+                false => None,
+                true => {
+                    let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
+                        Box::pin(run_policies(endpoint.stages_in(Phase::Body), request, platform));
+                    checking.await.err()
+                }
+            }
         }
-        request.body_limit = limit;
-        // Its own future, not part of every request's state machine.
-        let forwarding: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(forwarder.forward(request, platform));
-        return forwarding.await;
+    };
+    if spanned {
+        watch.close(refusal.as_ref());
     }
-    let since = clock.start();
-    if let Err(error) = read_body(request, limit).await {
-        return error.into_response();
+    if let Some(refusal) = refusal {
+        return refusal;
     }
-    if !matches!(request.body, RequestBody::Empty) {
-        clock.stop(request, "body", since);
-    }
-    if endpoint.body_stages {
-        let checking: Pin<Box<dyn Future<Output = Result<(), Response>> + '_>> =
-            Box::pin(run_policies(endpoint.stages_in(Phase::Body), request, platform));
-        if let Err(refusal) = checking.await {
-            return refusal;
-        }
-    }
-    match &endpoint.answer {
+    let response = match &endpoint.answer {
         Answer::Forward(function) => {
+            watch.open(request, UPSTREAM_SPAN);
             let invoking: Pin<Box<dyn Future<Output = Response> + '_>> = Box::pin(function.forward(request, platform));
             invoking.await
         }
         Answer::Handler(handler) => {
-            let since = clock.start();
+            let since = watch.start();
+            watch.open(request, HANDLER_SPAN);
             let response = handler(request, state).await;
-            clock.stop(request, "app", since);
+            watch.stop(request, "app", since);
             response
         }
-        Answer::Purge(purge) => purge.run(request, platform).await,
-    }
+        Answer::Purge(purge) => {
+            watch.open(request, HANDLER_SPAN);
+            purge.run(request, platform).await
+        }
+    };
+    watch.close(Some(&response));
+    response
 }
 
 /// A `Content-Length` that does not parse is a 400, one over `limit` a 413:

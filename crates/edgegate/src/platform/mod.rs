@@ -79,4 +79,11 @@ pub trait Platform {
     fn cache_delete<'a>(&'a self, _cache: Option<&'a str>, _key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
         Box::pin(std::future::ready(Ok(false)))
     }
+    /// Opens the span of one of the request's stages (`TRACE_SPANS`),
+    /// named `name`, with the matched route's template and the method;
+    /// nested in the span open, if one is. Nothing by default.
+    fn open_span(&self, _name: &'static str, _route: Option<&str>, _method: &str) {}
+    /// Closes the innermost span open: how its stage ended (`pass`, a
+    /// problem's kind, `answered`) and, when the stage answered, the status.
+    fn close_span(&self, _outcome: &str, _status: Option<u16>) {}
 }
