@@ -18,9 +18,19 @@ use worker::d1::{D1Database, D1PreparedStatement};
 
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
 
-const COLUMNS: &str = "id, name, description, created_at, updated_at";
-/// RFC 3339 UTC with milliseconds, from the database's clock.
-pub(crate) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+/// An item row's columns, for `concat!` (each query a literal: no `format!`).
+macro_rules! columns {
+    () => {
+        "id, name, description, created_at, updated_at"
+    };
+}
+/// RFC 3339 UTC with milliseconds, from the database's clock (for `concat!`).
+macro_rules! now {
+    () => {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    };
+}
+pub(crate) use now;
 
 /// The `DB` binding, looked up only when a query needs it, so requests
 /// that never touch the database pay nothing for it. A missing binding is a
@@ -109,6 +119,11 @@ pub(crate) fn decode_rows<T: DeserializeOwned>(result: &JsValue) -> Result<Vec<T
     serde_json::from_slice(String::from(json).as_bytes()).map_err(failed)
 }
 
+/// Runs a statement for its effect: one future for every such write.
+pub(crate) fn execute(statement: Result<D1PreparedStatement, StoreError>) -> StoreFuture<'static, ()> {
+    Box::pin(async move { all_rows::<Value>(&statement?).await.map(drop) })
+}
+
 pub(crate) async fn all_rows<T: DeserializeOwned>(statement: &D1PreparedStatement) -> Result<Vec<T>, StoreError> {
     let result = settle(statement.inner().all()).await.map_err(js_failed)?;
     decode_rows(&result)
@@ -131,23 +146,34 @@ async fn first_item(statement: D1PreparedStatement) -> Result<Option<Item>, Stor
 impl ItemStore for D1Items {
     fn list(&self, after: i64, limit: u32) -> StoreFuture<'_, Vec<Item>> {
         Box::pin(async move {
-            let sql = format!("SELECT {COLUMNS} FROM items WHERE id > CAST(?1 AS INTEGER) ORDER BY id ASC LIMIT ?2");
-            let statement = self.statement(&sql, &[id(after), JsValue::from(limit)])?;
+            let sql = concat!(
+                "SELECT ",
+                columns!(),
+                " FROM items WHERE id > CAST(?1 AS INTEGER) ORDER BY id ASC LIMIT ?2"
+            );
+            let statement = self.statement(sql, &[id(after), JsValue::from(limit)])?;
             all_rows::<Item>(&statement).await
         })
     }
 
     fn get(&self, item_id: i64) -> StoreFuture<'_, Option<Item>> {
         Box::pin(async move {
-            let sql = format!("SELECT {COLUMNS} FROM items WHERE id = CAST(?1 AS INTEGER)");
-            first_item(self.statement(&sql, &[id(item_id)])?).await
+            let sql = concat!("SELECT ", columns!(), " FROM items WHERE id = CAST(?1 AS INTEGER)");
+            first_item(self.statement(sql, &[id(item_id)])?).await
         })
     }
 
     fn create(&self, item: NewItem, idempotency: Option<IdempotencyKey>) -> StoreFuture<'_, CreateOutcome> {
         Box::pin(async move {
             let insert = self.statement(
-                &format!("INSERT INTO items (name, description, created_at, updated_at) VALUES (?1, ?2, {NOW}, {NOW}) RETURNING {COLUMNS}"),
+                concat!(
+                    "INSERT INTO items (name, description, created_at, updated_at) VALUES (?1, ?2, ",
+                    now!(),
+                    ", ",
+                    now!(),
+                    ") RETURNING ",
+                    columns!()
+                ),
                 &[JsValue::from_str(&item.name), text_or_null(item.description.as_deref())],
             )?;
             let Some(key) = idempotency else {
@@ -164,12 +190,18 @@ impl ItemStore for D1Items {
                 &[],
             )?;
             let record = self.statement(
-                &format!(
+                concat!(
                     "INSERT INTO idempotency_keys (consumer, key, fingerprint, response, created_at) \
                      SELECT ?1, ?2, ?3, json_object('id', id, 'name', name, 'description', description, \
-                     'created_at', created_at, 'updated_at', updated_at), {NOW} FROM items WHERE id = last_insert_rowid()"
+                     'created_at', created_at, 'updated_at', updated_at), ",
+                    now!(),
+                    " FROM items WHERE id = last_insert_rowid()"
                 ),
-                &[JsValue::from_str(&key.consumer), JsValue::from_str(&key.key), JsValue::from_str(&key.fingerprint)],
+                &[
+                    JsValue::from_str(&key.consumer),
+                    JsValue::from_str(&key.key),
+                    JsValue::from_str(&key.fingerprint),
+                ],
             )?;
             match batch(self.db()?, &[expire, insert, record]).await {
                 Ok(results) => {
@@ -208,10 +240,12 @@ impl ItemStore for D1Items {
 
     fn update(&self, item_id: i64, patch: ItemPatch) -> StoreFuture<'_, Option<Item>> {
         Box::pin(async move {
-            let sql = format!(
+            let sql = concat!(
                 "UPDATE items SET name = COALESCE(?2, name), \
-                 description = CASE WHEN ?3 THEN ?4 ELSE description END, updated_at = {NOW} \
-                 WHERE id = CAST(?1 AS INTEGER) RETURNING {COLUMNS}"
+                 description = CASE WHEN ?3 THEN ?4 ELSE description END, updated_at = ",
+                now!(),
+                " WHERE id = CAST(?1 AS INTEGER) RETURNING ",
+                columns!()
             );
             let (set_description, description) = match &patch.description {
                 Some(value) => (true, value.as_deref()),
@@ -223,7 +257,7 @@ impl ItemStore for D1Items {
                 JsValue::from(set_description as u8),
                 text_or_null(description),
             ];
-            first_item(self.statement(&sql, &args)?).await
+            first_item(self.statement(sql, &args)?).await
         })
     }
 

@@ -36,7 +36,7 @@ impl EventQueue for WorkerQueue {
     fn send(&self, message: String) -> QueueFuture<'_> {
         Box::pin(async move {
             let producer = QueueProducer::from_env(&self.env, EVENTS_BINDING)
-                .ok_or_else(|| format!("Queue binding `{EVENTS_BINDING}` is missing or not a Queue"))?;
+                .ok_or_else(|| String::from("Queue binding `EVENTS` is missing or not a Queue"))?;
             producer.send_text(&message).await
         })
     }

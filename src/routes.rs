@@ -120,7 +120,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             .access(key_or_token())
             .policy(per_principal())
             .policy(quota("QUOTA"))
-            .routes([
+            .routes(vec![
                 Route::get("/hello", seeds::hello).summary("Hello, World! (for callers with a key or token)"),
                 Route::get("/goodbye", seeds::goodbye).summary("Goodbye, World! (for callers with a key or token)"),
                 Route::post("/greet/{name}", seeds::greet).summary("A greeting in `lang`, with an optional title"),
@@ -136,23 +136,20 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         .access(public())
         .policy(rate_limit("PER_CLIENT").per_client())
         .problems(&[kinds::UNAVAILABLE]);
-    routes.extend(
-        reads.routes([
+    routes.extend(reads.routes(vec![
             Route::get("", items::list)
                 .summary("A page of items, oldest first")
                 .problems(&[item_kinds::INVALID_CURSOR]),
             Route::get("/{id}", items::get)
                 .summary("One item")
                 .problems(&[kinds::NOT_FOUND]),
-        ]),
-    );
+        ]));
     let writes = Group::new("/items")
         .access(any_of([api_key(), jwt("firebase").scopes(&["items:write"])]))
         .policy(per_principal())
         .policy(quota("QUOTA"))
         .problems(&[kinds::UNAVAILABLE]);
-    routes.extend(
-        writes.routes([
+    routes.extend(writes.routes(vec![
             Route::post("", items::create)
                 .max_body_bytes(16 * 1024)
                 .summary("Create an item (`Idempotency-Key` makes a retry safe)")
@@ -168,8 +165,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             Route::delete("/{id}", items::delete)
                 .summary("Delete an item")
                 .problems(&[kinds::NOT_FOUND]),
-        ]),
-    );
+        ]));
     // Partner events (the Partner → HTTP endpoint → Queue architecture):
     // API keys only, the partners' CORS profile and IP rules, and a rate
     // limit per caller (`PER_PARTNER`).
@@ -179,8 +175,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         .ip_rules("partners")
         .policy(rate_limit("PER_PARTNER"))
         .problems(&[kinds::UNAVAILABLE]);
-    routes.extend(
-        partners.routes([
+    routes.extend(partners.routes(vec![
             Route::post("", events::accept)
                 .max_body_bytes(EVENT_BODY_MAX_BYTES)
                 .summary("Queue an event (202 once the Queue has it; `Idempotency-Key` makes a retry safe)")
@@ -195,8 +190,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
                 .summary("Where an event is (only for the consumer that sent it)")
                 .returns::<events::EventView>(Status::OK)
                 .problems(&[kinds::NOT_FOUND]),
-        ]),
-    );
+        ]));
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token. Its GET and
@@ -220,16 +214,14 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
     // It serves GET and POST (as the seed's handler does): other methods
     // are the gateway's 405, and the OpenAPI document says so.
     let greeter = |method: Method, path: &str| Route::to(Some(method), path, function("GREETER"));
-    routes.extend(
-        Group::new("/fn/greet").access(key_or_token()).routes([
+    routes.extend(Group::new("/fn/greet").access(key_or_token()).routes(vec![
             greeter(Method::Get, "").summary("A greeting from the greeter function (`GREETER`)"),
             greeter(Method::Post, "")
                 .summary("A greeting from the greeter function (`GREETER`), with an optional title"),
             greeter(Method::Get, "/{*rest}").summary("A greeting for the name in the path (`GREETER`)"),
             greeter(Method::Post, "/{*rest}")
                 .summary("A greeting for the name in the path (`GREETER`), with an optional title"),
-        ]),
-    );
+        ]));
     if options.debug_routes {
         routes.push(Route::get("/debug/panic", debug::panic).public());
         routes.push(Route::get("/debug/error", debug::error).public());

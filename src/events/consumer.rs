@@ -10,6 +10,8 @@ use super::store::EventStore;
 pub const MAX_RETRY_DELAY_SECONDS: u32 = 300;
 /// The event type the processing rejects (to prove the failure path).
 const REJECTED_TYPE: &str = "fail";
+/// The error a rejected event's try is recorded with.
+const REJECTED_ERROR: &str = "processing rejected event type `fail`";
 /// With debug routes on: an event of this type is retried once after it is
 /// recorded, so the Queue delivers it again (the redelivery test).
 const REDELIVER_TYPE: &str = "debug:redeliver";
@@ -67,63 +69,64 @@ pub async fn consume(
             verdicts.push(Verdict::Ack);
             continue;
         };
+        let id = Some(message.id.as_str());
         let retry = Verdict::Retry {
             delay_seconds: back_off(delivery.attempts),
         };
+        let rejected = role == QueueRole::Events && message.kind == REJECTED_TYPE;
+        // One store call, awaited in one place: each await point costs the
+        // wasm file its own copy of the state machine's arms.
+        let (write, failed) = match role {
+            QueueRole::DeadLetters => (store.record_dead(&message), "recording a dead event failed"),
+            QueueRole::Events if rejected => (
+                store.record_failure(&message, delivery.attempts, REJECTED_ERROR),
+                "recording a failed try failed",
+            ),
+            QueueRole::Events => (
+                store.record_processed(&message, delivery.attempts),
+                "recording an event failed",
+            ),
+        };
+        let written = write.await;
+        if let Err(error) = &written {
+            logs.push(log_line(failed, id, Some(&error.0)));
+        }
         let verdict = match role {
-            QueueRole::DeadLetters => match store.record_dead(&message).await {
-                Ok(()) => {
-                    logs.push(log_line("event dead", Some(&message.id), None));
-                    Verdict::Ack
-                }
-                Err(error) => {
-                    logs.push(log_line(
-                        "recording a dead event failed",
-                        Some(&message.id),
-                        Some(&error.0),
-                    ));
-                    retry
-                }
-            },
-            QueueRole::Events if message.kind == REJECTED_TYPE => {
-                let error = format!("processing rejected event type `{REJECTED_TYPE}`");
-                if let Err(failure) = store.record_failure(&message, delivery.attempts, &error).await {
-                    logs.push(log_line(
-                        "recording a failed try failed",
-                        Some(&message.id),
-                        Some(&failure.0),
-                    ));
-                }
-                logs.push(log_line("event rejected", Some(&message.id), Some(&error)));
+            _ if rejected => {
+                logs.push(log_line("event rejected", id, Some(REJECTED_ERROR)));
                 retry
             }
-            QueueRole::Events => match store.record_processed(&message, delivery.attempts).await {
-                Ok(_) if debug && message.kind == REDELIVER_TYPE && delivery.attempts == 1 => {
-                    Verdict::Retry { delay_seconds: 0 }
-                }
-                Ok(_) => Verdict::Ack,
-                Err(error) => {
-                    logs.push(log_line("recording an event failed", Some(&message.id), Some(&error.0)));
-                    retry
-                }
-            },
+            _ if written.is_err() => retry,
+            QueueRole::DeadLetters => {
+                logs.push(log_line("event dead", id, None));
+                Verdict::Ack
+            }
+            QueueRole::Events if debug && message.kind == REDELIVER_TYPE && delivery.attempts == 1 => {
+                Verdict::Retry { delay_seconds: 0 }
+            }
+            QueueRole::Events => Verdict::Ack,
         };
         verdicts.push(verdict);
     }
     (verdicts, logs)
 }
 
-/// A JSON log line about one event.
+/// A JSON log line about one event (written out: no `format!` per field).
 fn log_line(message: &str, id: Option<&str>, error: Option<&str>) -> String {
     let level = if error.is_some() || id.is_none() {
         "error"
     } else {
         "info"
     };
-    let mut line = format!(r#"{{"level":"{level}","message":"{message}""#);
-    for (name, value) in [("event_id", id), ("error", error)] {
+    let mut line = String::from(r#"{"level":""#);
+    line.push_str(level);
+    line.push_str(r#"","message":""#);
+    line.push_str(message);
+    line.push('"');
+    for (name, value) in [(r#","event_id":"#, id), (r#","error":"#, error)] {
         if let Some(value) = value {
-            line.push_str(&format!(r#","{name}":{}"#, quoted(value)));
+            line.push_str(name);
+            line.push_str(&quoted(value));
         }
     }
     line.push('}');

@@ -3,7 +3,7 @@
 
 use super::body::PartnerEvent;
 use super::kinds as event_kinds;
-use super::model::{quoted, Message};
+use super::model::{json_object, quoted, Message};
 use super::store::Reservation;
 use crate::items::kinds as item_kinds;
 use crate::AppState;
@@ -14,8 +14,8 @@ use edgegate::problem::ApiError;
 
 /// The 202 for the event `id` (also what a replay answers): `Accepted`.
 fn accepted(id: String) -> Response {
-    let body = format!(r#"{{"id":{},"status":"queued"}}"#, quoted(&id));
-    Response::json_text(Status(202), body).with_header("location", format!("/partners/events/{id}"))
+    let body = json_object(&[("id", &quoted(&id)), ("status", r#""queued""#)]);
+    Response::json_text(Status(202), body).with_header("location", String::from("/partners/events/") + &id)
 }
 
 /// `POST /partners/events`: 202 with `Location` once the Queue has the
@@ -64,11 +64,13 @@ pub async fn accept(
             Some(key) => state.events.release(key).await.err(),
             None => None,
         };
-        let cause = match released {
-            Some(also) => format!("queue send: {cause}; releasing the idempotency key: {also}"),
-            None => format!("queue send: {cause}"),
-        };
-        return Err(ApiError::unavailable(cause));
+        let mut text = String::from("queue send: ");
+        text.push_str(&cause);
+        if let Some(also) = released {
+            text.push_str("; releasing the idempotency key: item store: ");
+            text.push_str(&also.0);
+        }
+        return Err(ApiError::unavailable(text));
     }
     // The Queue has it: the 202 stands even if this write fails, since the
     // consumer records the event from the message itself.
