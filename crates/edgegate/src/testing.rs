@@ -386,6 +386,8 @@ impl Platform for RecordingPlatform {
         let before = entries.len();
         entries.retain(|entry| !(entry.cache.as_deref() == cache && entry.key == key));
         Box::pin(std::future::ready(Ok(entries.len() < before)))
+    }
+
     fn open_span(&self, name: &'static str, route: Option<&str>, method: &str) {
         let mut spans = self.spans.borrow_mut();
         let mut open = self.open_spans.borrow_mut();
