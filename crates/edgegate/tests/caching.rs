@@ -166,7 +166,8 @@ fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
 #[test]
 fn what_may_not_be_kept_never_is() {
     // (status, headers, why, whether the request is keyed on the shared route)
-    let cases: Vec<(u16, Vec<(&str, &str)>, &str, bool)> = vec![
+    type Case<'a> = (u16, Vec<(&'a str, &'a str)>, &'a str, bool);
+    let cases: Vec<Case> = vec![
         (200, vec![("cache-control", "no-store, max-age=60")], "no-store", false),
         (200, vec![("cache-control", "private, max-age=60")], "private", false),
         (200, vec![("cache-control", "no-cache, max-age=60")], "no-cache", false),

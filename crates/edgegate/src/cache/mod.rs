@@ -680,7 +680,8 @@ impl CachePlan {
         if request.method != Method::Get {
             return Some("head");
         }
-        if !((200..=299).contains(&status) && status != 206) && !self.setting.statuses.contains(&status) {
+        let kept_status = ((200..=299).contains(&status) && status != 206) || self.setting.statuses.contains(&status);
+        if !kept_status {
             return Some("status");
         }
         if response.header("set-cookie").is_some() {
