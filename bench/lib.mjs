@@ -294,7 +294,6 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     ours_observed: bundleWith(ours, "edgegate/", `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`, {
       SERVER_TIMING: "all",
       METRICS_DATASET: "METRICS",
-      TRACE_SPANS: "true",
     }),
     ours_list1: bundleWith(ours, "edgegate/", "", targets(ports.origin)),
     ours_list2: bundleWith(ours, "edgegate/", "", targets(ports.origin, ports.origin2)),
