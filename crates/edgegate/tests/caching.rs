@@ -163,11 +163,12 @@ fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
     assert!(!status_of(&other).contains("hit"));
 }
 
+/// A refusal case: status, headers, why, whether the request is keyed on the shared route.
+type RefusalCase = (u16, Vec<(&'static str, &'static str)>, &'static str, bool);
+
 #[test]
 fn what_may_not_be_kept_never_is() {
-    // (status, headers, why, whether the request is keyed on the shared route)
-    type Case<'a> = (u16, Vec<(&'a str, &'a str)>, &'a str, bool);
-    let cases: Vec<Case> = vec![
+    let cases: Vec<RefusalCase> = vec![
         (200, vec![("cache-control", "no-store, max-age=60")], "no-store", false),
         (200, vec![("cache-control", "private, max-age=60")], "private", false),
         (200, vec![("cache-control", "no-cache, max-age=60")], "no-cache", false),

@@ -51,12 +51,21 @@ use control::Directives;
 
 /// The header every answer of a cached route carries (RFC 9211).
 pub const CACHE_STATUS: &str = "cache-status";
-/// This cache's name in `Cache-Status`.
-const NAME: &str = "edgegate";
+/// This cache's name in `Cache-Status`, and what follows it.
+const NAME: &str = "edgegate; ";
 /// Where a key's own part starts after the host.
 const KEY_PREFIX: &str = "/.edgegate-cache/";
 /// The gateway's own headers on a stored copy, all starting with this.
 const META: &str = "x-edgegate-cache-";
+/// Those headers (`META` and a name): when it was stored (ms), its seconds
+/// fresh, its seconds stale-if-error, its age when stored, its tags.
+const META_STORED: &str = "x-edgegate-cache-stored";
+const META_FRESH: &str = "x-edgegate-cache-fresh";
+const META_STALE_IF_ERROR: &str = "x-edgegate-cache-stale-if-error";
+const META_AGE: &str = "x-edgegate-cache-age";
+const META_TAGS: &str = "x-edgegate-cache-tags";
+/// A tag generation's `Cache-Control`: kept `MAX_LIFETIME_S`.
+const GENERATION_CACHE_CONTROL: &str = "public, max-age=31536000";
 /// The most an answer may be kept, whatever it says (a year).
 const MAX_LIFETIME_S: u64 = 365 * 24 * 3600;
 /// How often a collapsed request looks whether the call it waits for ended.
@@ -310,17 +319,18 @@ impl CachePlan {
             }
         }
         key.push_str(&request.path);
-        let mut query: Vec<&str> = request
-            .query
-            .as_deref()
-            .unwrap_or("")
-            .split('&')
-            .filter(|pair| !pair.is_empty() && !api_key::is_key_param(pair))
-            .collect();
-        if !query.is_empty() {
-            query.sort_unstable();
-            key.push('?');
-            key.push_str(&query.join("&"));
+        // Sorted as they are gathered (a query has a few parameters): no
+        // sort routine is linked for it.
+        let mut query: Vec<&str> = Vec::new();
+        for pair in request.query.as_deref().unwrap_or("").split('&') {
+            if !pair.is_empty() && !api_key::is_key_param(pair) {
+                let at = query.iter().position(|q| *q > pair).unwrap_or(query.len());
+                query.insert(at, pair);
+            }
+        }
+        for (i, pair) in query.iter().enumerate() {
+            key.push(if i == 0 { '?' } else { '&' });
+            key.push_str(pair);
         }
         Some(key)
     }
@@ -356,19 +366,19 @@ impl CachePlan {
                 None
             }
         };
-        let mut fwd = "miss";
+        let (mut fwd, mut stale) = ("miss", None);
         if let Some(entry) = found {
             if entry.age_s < entry.fresh_s {
                 request.extensions.insert(CacheOutcome("hit"));
-                let status = format!("{NAME}; hit; ttl={}; key={}", entry.fresh_s - entry.age_s, quoted(&key));
+                let status = cache_status(&["hit; ttl=", &(entry.fresh_s - entry.age_s).to_string()], Some(&key));
                 return Lookup::Answered(entry.served(status, head));
             }
             fwd = "stale";
             if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
-                return self.lead_or_wait(key, Some(entry), fwd, request, platform).await;
+                stale = Some(entry);
             }
         }
-        self.lead_or_wait(key, None, fwd, request, platform).await
+        self.lead_or_wait(key, stale, fwd, request, platform).await
     }
 
     async fn lead_or_wait(
@@ -394,7 +404,7 @@ impl CachePlan {
             let stored = slot.stored.borrow().clone();
             if let Some(stored) = stored {
                 request.extensions.insert(CacheOutcome("collapsed"));
-                let status = format!("{NAME}; fwd={fwd}; collapsed; key={}", quoted(&key));
+                let status = cache_status(&["fwd=", fwd, "; collapsed"], Some(&key));
                 let body = ResponseBody::Bytes(stored.body.clone());
                 return Lookup::Answered(served(
                     stored.status,
@@ -475,15 +485,18 @@ impl CachePlan {
         // The cache's own bookkeeping headers are the gateway's to write.
         response.retain_headers(|name| !name.starts_with(META));
         let Some(key) = ticket.key.clone() else {
-            return response.with_header(CACHE_STATUS, format!("{NAME}; fwd=bypass"));
+            return response.with_header(CACHE_STATUS, "edgegate; fwd=bypass");
         };
         let failed = matches!(response.status.0, 500 | 502 | 503 | 504);
         if let (true, Some(stale)) = (failed, ticket.stale.take()) {
             request.extensions.insert(CacheOutcome("stale-if-error"));
-            let status = format!(
-                "{NAME}; hit; fwd=stale; fwd-status={}; detail=stale-if-error; key={}",
-                response.status.0,
-                quoted(&key)
+            let status = cache_status(
+                &[
+                    "hit; fwd=stale; fwd-status=",
+                    &response.status.0.to_string(),
+                    "; detail=stale-if-error",
+                ],
+                Some(&key),
             );
             return stale.served(status, request.method == Method::Head);
         }
@@ -493,22 +506,23 @@ impl CachePlan {
                 .extensions
                 .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
         }
-        match self.keep(response, request, platform, &key).await {
-            Ok((response, stored)) => {
+        let status = match self.keep(&mut response, request, platform, &key).await {
+            Ok(stored) => {
                 if let Some((slot, _)) = &ticket.slot {
                     *slot.stored.borrow_mut() = Some(stored);
                 }
-                response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; stored; key={}", quoted(&key)))
+                cache_status(&["fwd=", fwd, "; stored"], Some(&key))
             }
-            Err((response, why)) => {
+            Err(why) => {
                 // What the answer itself rules out passes for a while; a
                 // failure (or the cache's own) does not.
                 if !failed && !matches!(why, "head" | "problem" | "cache-error" | "unreadable") {
-                    self.pass(key, platform.now_ms());
+                    self.pass(key.clone(), platform.now_ms());
                 }
-                response.with_header(CACHE_STATUS, format!("{NAME}; fwd={fwd}; detail={why}"))
+                cache_status(&["fwd=", fwd, "; detail=", why], None)
             }
-        }
+        };
+        response.with_header(CACHE_STATUS, status)
     }
 
     /// Whether `key` passes straight through now (its last answer could not be kept).
@@ -533,26 +547,25 @@ impl CachePlan {
         passes.push((key, now_ms + PASS_MS));
     }
 
-    /// Keeps the answer if the rules allow: the answer to send (its body
-    /// read, when it streamed) and what was kept, or the answer and why not.
+    /// Keeps the answer if the rules allow: what was kept, or why not. The
+    /// answer is what to send either way (its body read, when it streamed).
     async fn keep(
         &self,
-        mut response: Response,
+        response: &mut Response,
         request: &Request,
         platform: &dyn Platform,
         key: &str,
-    ) -> Result<(Response, Rc<Stored>), (Response, &'static str)> {
-        let why_not = self.refusal(&response, request);
-        if let Some(why) = why_not {
-            return Err((response, why));
-        }
+    ) -> Result<Rc<Stored>, &'static str> {
         let directives = Directives::parse(response.header_values("cache-control"));
+        if let Some(why) = self.refusal(response, &directives, request) {
+            return Err(why);
+        }
         let fresh_s = match self.setting.ttl_s {
             Some(ttl) => ttl as u64,
             None => directives.s_maxage.or(directives.max_age).unwrap_or(0) as u64,
         };
         if fresh_s == 0 {
-            return Err((response, "no-ttl"));
+            return Err("no-ttl");
         }
         let stale_if_error_s = match directives.must_revalidate {
             true => 0,
@@ -566,108 +579,90 @@ impl CachePlan {
             .filter(|t| !t.is_empty())
             .collect();
         if answer_tags.len() > 32 || !answer_tags.iter().all(|t| is_tag(t)) {
-            return Err((response, "cache-tag"));
+            return Err("cache-tag");
         }
         tags.extend(answer_tags.iter().map(String::as_str));
         // The body, in memory: a declared length within the limit is read,
         // anything else is sent as it is and not kept.
+        let max_bytes = self.setting.max_bytes;
         let body = match std::mem::take(&mut response.body) {
             ResponseBody::Empty => Vec::new(),
             ResponseBody::Text(text) => text.into_bytes(),
             ResponseBody::Bytes(bytes) => bytes,
             ResponseBody::Problem(problem) => {
                 response.body = ResponseBody::Problem(problem);
-                return Err((response, "problem"));
+                return Err("problem");
             }
             ResponseBody::Stream(stream) => match (stream.length(), stream.take()) {
-                (Some(length), Some(source)) if length <= self.setting.max_bytes as u64 => {
-                    match source.read(self.setting.max_bytes).await {
-                        Ok(bytes) => bytes,
-                        Err(_) => {
-                            let error = crate::problem::ApiError::of(
-                                crate::problem::kinds::UPSTREAM_UNREACHABLE,
-                                "The upstream's answer could not be read.",
-                            );
-                            return Err((error.into_response(), "unreadable"));
-                        }
+                (Some(length), Some(source)) if length <= max_bytes as u64 => match source.read(max_bytes).await {
+                    Ok(bytes) => bytes,
+                    Err(_) => {
+                        *response = crate::problem::ApiError::of(
+                            crate::problem::kinds::UPSTREAM_UNREACHABLE,
+                            "The upstream's answer could not be read.",
+                        )
+                        .into_response();
+                        return Err("unreadable");
                     }
-                }
-                (_, source) => {
+                },
+                (length, source) => {
                     if let Some(source) = source {
-                        let stream = crate::http::StreamBody::new(source).with_length(stream.length());
-                        response.body = ResponseBody::Stream(stream);
+                        response.body = ResponseBody::Stream(crate::http::StreamBody::new(source).with_length(length));
                     }
-                    return Err((response, "size"));
+                    return Err("size");
                 }
             },
         };
-        if body.len() > self.setting.max_bytes {
+        if body.len() > max_bytes {
             response.body = ResponseBody::Bytes(body);
-            return Err((response, "size"));
+            return Err("size");
         }
+        // What is sent from here on, whatever is kept.
+        response.body = ResponseBody::Bytes(body.clone());
         let now_ms = platform.now_ms().max(0.0);
-        let mut generations = String::new();
-        for tag in &tags {
-            let cache = self.setting.cache.as_deref();
-            let generation = match tag_generation(platform, cache, key, tag).await {
-                Some(generation) => generation,
-                None => match new_generation(platform, cache, key, tag).await {
-                    Some(generation) => generation,
-                    None => {
-                        response.body = ResponseBody::Bytes(body);
-                        return Err((response, "cache-error"));
-                    }
-                },
-            };
-            if !generations.is_empty() {
-                generations.push(',');
-            }
-            generations.push_str(tag);
-            generations.push('=');
-            generations.push_str(&generation);
-        }
+        let generations = generations(platform, self.setting.cache.as_deref(), key, &tags)
+            .await
+            .ok_or("cache-error")?;
         let age0: u64 = response.header("age").and_then(|a| a.trim().parse().ok()).unwrap_or(0);
-        let mut headers: Vec<(String, String)> = response
-            .headers()
-            .filter(|(name, _)| !name.starts_with(META) && *name != "age" && *name != "content-length")
-            .map(|(n, v)| (n.to_owned(), v.to_owned()))
-            .collect();
-        // The runtime keeps the copy for its whole life; the gateway's own
-        // headers say how much of it is fresh.
-        let lifetime = (fresh_s + stale_if_error_s).clamp(1, MAX_LIFETIME_S);
+        // The answer's headers (its own `Cache-Control` and `Vary` moved
+        // after the gateway's), then the gateway's: the runtime keeps the
+        // copy for its whole life, and they say how much of it is fresh.
+        // `finish` took every header starting with `META` off already.
+        let mut copy: Vec<(String, String)> = Vec::new();
+        for (name, value) in response.headers() {
+            if !matches!(name, "age" | "content-length" | "cache-control" | "vary") {
+                copy.push((name.to_owned(), value.to_owned()));
+            }
+        }
         for (name, value) in [
-            ("stored", (now_ms as u64).to_string()),
-            ("fresh", fresh_s.to_string()),
-            ("stale-if-error", stale_if_error_s.to_string()),
-            ("age", age0.to_string()),
+            (META_STORED, (now_ms as u64).to_string()),
+            (META_FRESH, fresh_s.to_string()),
+            (META_STALE_IF_ERROR, stale_if_error_s.to_string()),
+            (META_AGE, age0.to_string()),
+            (META_TAGS, generations),
         ] {
-            headers.push((format!("{META}{name}"), value));
+            if !value.is_empty() {
+                copy.push((name.to_owned(), value));
+            }
         }
-        if !generations.is_empty() {
-            headers.push((format!("{META}tags"), generations));
-        }
-        let mut copy: Vec<(String, String)> = headers
-            .iter()
-            .filter(|(name, _)| name != "cache-control" && name != "vary")
-            .cloned()
-            .collect();
-        copy.push(("cache-control".into(), format!("public, max-age={lifetime}")));
-        for (name, value) in headers.iter().filter(|(n, _)| n == "cache-control" || n == "vary") {
-            copy.push((format!("{META}{name}"), value.clone()));
+        let lifetime = (fresh_s + stale_if_error_s).clamp(1, MAX_LIFETIME_S);
+        copy.push((
+            "cache-control".to_owned(),
+            cat(&["public, max-age=", &lifetime.to_string()]),
+        ));
+        for (name, value) in response.headers() {
+            if matches!(name, "cache-control" | "vary") {
+                copy.push((cat(&[META, name]), value.to_owned()));
+            }
         }
         let stored = Rc::new(Stored {
             status: response.status.0,
             headers: copy,
             body,
         });
+        let cache = self.setting.cache.as_deref();
         if let Err(cause) = platform
-            .cache_put(
-                self.setting.cache.as_deref(),
-                key,
-                stored.status,
-                &stored.headers,
-                &stored.body,
-            )
+            .cache_put(cache, key, stored.status, &stored.headers, &stored.body)
             .await
         {
             platform.log(&crate::policy::access_log::log_line(
@@ -675,15 +670,13 @@ impl CachePlan {
                 "cache store failed",
                 &[("error", &cause)],
             ));
-            response.body = ResponseBody::Bytes(stored.body.clone());
-            return Err((response, "cache-error"));
+            return Err("cache-error");
         }
-        response.body = ResponseBody::Bytes(stored.body.clone());
-        Ok((response, stored))
+        Ok(stored)
     }
 
     /// Why an answer may not be kept, if it may not.
-    fn refusal(&self, response: &Response, request: &Request) -> Option<&'static str> {
+    fn refusal(&self, response: &Response, directives: &Directives, request: &Request) -> Option<&'static str> {
         let status = response.status.0;
         if request.method != Method::Get {
             return Some("head");
@@ -700,7 +693,6 @@ impl CachePlan {
         if response.header("content-encoding").is_some() {
             return Some("encoded");
         }
-        let directives = Directives::parse(response.header_values("cache-control"));
         if directives.no_store {
             return Some("no-store");
         }
@@ -778,28 +770,61 @@ fn served(
     response
 }
 
-/// A key as `Cache-Status` names it (and a purge takes it): from its path
-/// on, as a structured-field string (RFC 8941, quoted, `\` and `"`
-/// escaped). The scheme and host are the request's own, so they are left
-/// out: proxies in front may rewrite absolute URLs in headers.
-fn quoted(key: &str) -> String {
-    let text = key.find(KEY_PREFIX).map_or(key, |at| &key[at..]);
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
+/// The parts, one after the other.
+fn cat(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        out.push_str(part);
     }
-    out.push('"');
+    out
+}
+
+/// A `Cache-Status` value: this cache's name, `parts`, and the key as a
+/// structured-field string (RFC 8941: quoted, `\` and `"` escaped), from
+/// its path on (as a purge takes it): the scheme and host are the
+/// request's own, and proxies in front may rewrite absolute URLs in headers.
+fn cache_status(parts: &[&str], key: Option<&str>) -> String {
+    let mut out = cat(&[NAME]);
+    for part in parts {
+        out.push_str(part);
+    }
+    if let Some(key) = key {
+        let key = key.find(KEY_PREFIX).map_or(key, |at| &key[at..]);
+        out.push_str("; key=\"");
+        for c in key.chars() {
+            if c == '"' || c == '\\' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
     out
 }
 
 /// Where a tag's generation is kept: beside the entries of the same host.
 fn tag_key(key: &str, tag: &str) -> String {
     let host_end = key[8..].find('/').map_or(key.len(), |i| i + 8);
-    format!("{}{KEY_PREFIX}tag/{}", &key[..host_end], percent_encode(tag))
+    cat(&[&key[..host_end], KEY_PREFIX, "tag/", &percent_encode(tag)])
+}
+
+/// `tag=generation,...` for every tag, each given one if it has none yet;
+/// none when the cache refused one.
+async fn generations(platform: &dyn Platform, cache: Option<&str>, key: &str, tags: &[&str]) -> Option<String> {
+    let mut generations = String::new();
+    for tag in tags {
+        let generation = match tag_generation(platform, cache, key, tag).await {
+            Some(generation) => generation,
+            None => new_generation(platform, cache, key, tag).await?,
+        };
+        if !generations.is_empty() {
+            generations.push(',');
+        }
+        generations.push_str(tag);
+        generations.push('=');
+        generations.push_str(&generation);
+    }
+    Some(generations)
 }
 
 /// The tag's current generation, if the cache has one.
@@ -813,10 +838,19 @@ async fn tag_generation(platform: &dyn Platform, cache: Option<&str>, key: &str,
 /// when the cache refused it.
 async fn new_generation(platform: &dyn Platform, cache: Option<&str>, key: &str, tag: &str) -> Option<String> {
     let generation = format!("{:016x}", platform.random_u64());
-    let headers = [("cache-control".to_owned(), format!("public, max-age={MAX_LIFETIME_S}"))];
+    let headers = [("cache-control".to_owned(), GENERATION_CACHE_CONTROL.to_owned())];
     platform
         .cache_put(cache, &tag_key(key, tag), 200, &headers, generation.as_bytes())
         .await
         .ok()?;
     Some(generation)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_tag_generation_is_kept_as_long_as_any_answer() {
+        let expected = format!("public, max-age={}", super::MAX_LIFETIME_S);
+        assert_eq!(super::GENERATION_CACHE_CONTROL, expected);
+    }
 }
