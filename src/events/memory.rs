@@ -75,6 +75,19 @@ impl MemoryEvents {
         });
         change(record);
     }
+
+    /// A delivery of `message`: counted, and `settle` applied while the
+    /// event is still queued (a redelivered settled event stays as it was).
+    fn delivered(&self, message: &Message, settle: impl FnOnce(&mut EventRecord)) -> Result<(), StoreError> {
+        self.check()?;
+        self.upsert(message, |record| {
+            record.deliveries += 1;
+            if record.status == EventStatus::Queued {
+                settle(record);
+            }
+        });
+        Ok(())
+    }
 }
 
 impl EventStore for MemoryEvents {
@@ -125,49 +138,34 @@ impl EventStore for MemoryEvents {
     fn record_processed(&self, message: &Message, attempts: u32) -> StoreFuture<'_, ()> {
         let message = message.clone();
         Box::pin(async move {
-            self.check()?;
             let now = self.now();
-            self.upsert(&message, |record| {
-                record.deliveries += 1;
-                if record.status == EventStatus::Queued {
-                    record.status = EventStatus::Processed;
-                    record.attempts = attempts;
-                    record.processed_at = Some(now);
-                }
-            });
-            Ok(())
+            self.delivered(&message, |record| {
+                record.status = EventStatus::Processed;
+                record.attempts = attempts;
+                record.processed_at = Some(now);
+            })
         })
     }
 
     fn record_failure(&self, message: &Message, attempts: u32, error: &str) -> StoreFuture<'_, ()> {
         let (message, error) = (message.clone(), error.to_owned());
         Box::pin(async move {
-            self.check()?;
-            self.upsert(&message, |record| {
-                record.deliveries += 1;
-                if record.status == EventStatus::Queued {
-                    record.attempts = record.attempts.max(attempts);
-                    record.last_error = Some(error);
-                }
-            });
-            Ok(())
+            self.delivered(&message, |record| {
+                record.attempts = record.attempts.max(attempts);
+                record.last_error = Some(error);
+            })
         })
     }
 
     fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()> {
         let message = message.clone();
         Box::pin(async move {
-            self.check()?;
             let now = self.now();
-            self.upsert(&message, |record| {
-                record.deliveries += 1;
-                if record.status == EventStatus::Queued {
-                    record.status = EventStatus::Dead;
-                    record.processed_at = Some(now);
-                    record.last_error.get_or_insert_with(|| "its retries were spent".into());
-                }
-            });
-            Ok(())
+            self.delivered(&message, |record| {
+                record.status = EventStatus::Dead;
+                record.processed_at = Some(now);
+                record.last_error.get_or_insert_with(|| "its retries were spent".into());
+            })
         })
     }
 }

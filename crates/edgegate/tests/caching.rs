@@ -20,20 +20,6 @@ use support::*;
 const ORIGIN: &str = "https://origin.test";
 const HOST: &str = "api.example.com";
 
-/// What the answer said: its streamed or kept body, or the gateway's.
-trait Said {
-    fn said(&self) -> String;
-}
-
-impl Said for Exchange {
-    fn said(&self) -> String {
-        match streamed_bytes(&self.response) {
-            Some(bytes) => String::from_utf8(bytes).unwrap(),
-            None => self.text(),
-        }
-    }
-}
-
 /// The origin answers `path` with `status`, these headers, a declared length, and `body`.
 fn origin_says(platform: &RecordingPlatform, path: &str, status: u16, headers: &[(&str, &str)], body: &str) {
     let mut all: Vec<(&str, String)> = headers.iter().map(|(n, v)| (*n, v.to_string())).collect();

@@ -10,7 +10,7 @@ use edgegate::http::{Method, Request};
 use edgegate::platform::FetchError;
 use edgegate::policy::{any_of, api_key, jwt};
 use edgegate::routing::Route;
-use edgegate::testing::{streamed_bytes, FakeAnswer, RecordingPlatform};
+use edgegate::testing::{FakeAnswer, RecordingPlatform};
 use edgegate::upstream::{function, origin, service};
 use serde_json::{json, Value};
 use support::tokens::{bearer, providers, rsa_key, token_with};
@@ -18,20 +18,6 @@ use support::*;
 
 const EU: &str = "https://eu.origin.test/v1";
 const US: &str = "https://us.origin.test/v1";
-
-/// What the upstream's answer said (its body streams through), or the gateway's.
-trait Said {
-    fn said(&self) -> String;
-}
-
-impl Said for Exchange {
-    fn said(&self) -> String {
-        match streamed_bytes(&self.response) {
-            Some(bytes) => String::from_utf8(bytes).unwrap(),
-            None => self.text(),
-        }
-    }
-}
 
 fn unreachable() -> FakeAnswer {
     FakeAnswer::Fail(FetchError::Unreachable("Network connection lost.".into()))

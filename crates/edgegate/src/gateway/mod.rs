@@ -681,9 +681,11 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
     }
     // The body is a stage (and a span) when there is one, a declared
     // length, or a policy that reads it; a request with none skips it.
-    let spanned = !matches!(request.body, RequestBody::Empty)
-        || endpoint.body_stages
-        || request.headers.contains("content-length");
+    // Asked only when spans are on: the hot path pays one branch.
+    let spanned = watch.spans
+        && (!matches!(request.body, RequestBody::Empty)
+            || endpoint.body_stages
+            || request.headers.contains("content-length"));
     let since = watch.start();
     if spanned {
         watch.open(request, BODY_SPAN);

@@ -97,6 +97,15 @@ impl Exchange {
         self.response.body_text()
     }
 
+    /// What the answer said: its streamed body (an upstream's, a cache
+    /// hit's), or the gateway's own.
+    pub fn said(&self) -> String {
+        match edgegate::testing::streamed_bytes(&self.response) {
+            Some(bytes) => String::from_utf8(bytes).unwrap(),
+            None => self.text(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text()).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text()))
     }
