@@ -1,7 +1,7 @@
 // Starts the real wasm worker under `wrangler dev` on a free port, and stops it.
 // A worker that does not come up fails the test: nothing here skips.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -112,7 +112,15 @@ let bundle = null;
  * worker sees the request, and normalises its path. The rate limiters named
  * in `hangingLimiters` never answer.
  */
-export async function serveBundle({ vars = {}, hangingLimiters = [] } = {}) {
+/**
+ * The Cache API's store for plain workerd, which has none (`cache: true`):
+ * the bench's stand-in (bench/cache/worker.js), as the worker's `cacheApiOutbound`.
+ */
+const CACHE_SERVICE = `(name = "cache", worker = (compatibilityDate = "2026-11-01", modules = [ (name = "cache.js", esModule = ${JSON.stringify(
+  readFileSync(path.join(ROOT, "bench", "cache", "worker.js"), "utf8"),
+)}) ]))`;
+
+export async function serveBundle({ vars = {}, hangingLimiters = [], cache = false } = {}) {
   bundle ??= buildBundle(path.join(mkdtempSync(path.join(tmpdir(), "edgegate-workerd-")), "bundle"));
   const port = await freePort();
   const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
@@ -129,13 +137,13 @@ const config :Workerd.Config = (
     # Outbound fetches may reach this machine (the tests' origins listen on 127.0.0.1).
     (name = "internet", network = (allow = ["public", "private", "local"])),
     ${greeter.service},
-    ${traffic.service},
+    ${traffic.service},${cache ? `\n    ${CACHE_SERVICE},` : ""}
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
   modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
-  compatibilityDate = "2026-11-01",
+  compatibilityDate = "2026-11-01",${cache ? '\n  cacheApiOutbound = "cache",' : ""}
   bindings = [ ${[...bindings, greeter.binding, ...traffic.limiters, traffic.quota].join(", ")} ],
   ${traffic.objects}
 );
