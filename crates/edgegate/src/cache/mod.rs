@@ -286,11 +286,6 @@ impl CachePlan {
         }
     }
 
-    /// Whether one entry serves every caller.
-    pub fn is_shared(&self) -> bool {
-        self.shared
-    }
-
     /// The request's key, or none when it cannot have one (no usable host).
     pub fn key(&self, request: &Request) -> Option<String> {
         let host = request.headers.get("host")?;

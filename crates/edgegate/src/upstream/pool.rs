@@ -254,11 +254,6 @@ impl Pool {
         cell.set(health);
     }
 
-    /// Whether target `index` is ejected now (for tests and the log).
-    pub fn is_ejected(&self, index: usize, now: f64) -> bool {
-        self.targets[index].health.get().ejected_until > now
-    }
-
     /// Counts a request against the retry budget's window.
     pub fn note_request(&self, now: f64) {
         self.budget.note_request(now);
