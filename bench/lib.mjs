@@ -96,6 +96,33 @@ function sortKeys(value) {
 }
 
 export const BENCH_JWT = benchJwt();
+
+/**
+ * The bench's settings and bindings as a worker's `env` in Node (for
+ * bench/profile.mjs and bench/startup.mjs), with `vars` over them: the
+ * limiters and the Queue answer at once, the origin is never called (the
+ * profile's fetch stands in for it), no quotas and no greeter calls, as in
+ * the bench; METRICS is a dataset that does nothing, for
+ * `{"METRICS_DATASET": "METRICS"}`.
+ */
+export function nodeEnv(vars = {}) {
+  return {
+    ...APP_POLICY_VARS,
+    CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173",
+    API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }),
+    JWT_PROVIDERS: BENCH_JWT.providers,
+    UPSTREAMS: JSON.stringify({ origin: "http://origin.invalid" }),
+    GREETER: { fetch: () => Promise.reject(new Error("no scenario calls the greeter")) },
+    PER_PRINCIPAL: { limit: async () => ({ success: true }) },
+    PER_CLIENT: { limit: async () => ({ success: true }) },
+    PER_PARTNER: { limit: async () => ({ success: true }) },
+    QUOTA: { idFromName: () => { throw new Error("no quota in the bench"); } },
+    QUOTAS: JSON.stringify({ default: {} }),
+    EVENTS: { send: async () => {} },
+    METRICS: { writeDataPoint() {} },
+    ...vars,
+  };
+}
 /**
  * What a browser's request carries through Cloudflare's edge besides the
  * scenario's own headers. `BENCH_BROWSER_HEADERS=1` adds them to every
@@ -258,7 +285,8 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
  * `ours_quiet`, `ours_observed` (Server-Timing off; on for everyone with a
  * data point per request to a stand-in Analytics Engine dataset),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
- * `bare`, `origin` (s6's upstream: the others' UPSTREAMS.origin points at it),
+ * `bare`, `bare_observed` (the same with the stand-in dataset: it writes
+ * ours' data point and sends Server-Timing), `origin` (s6's upstream: the others' UPSTREAMS.origin points at it),
  * `ours_list1`, `ours_list2` (UPSTREAMS.origin as a list of one target, and
  * of two: the origin and `origin2`, a second socket on it).
  */
@@ -281,17 +309,19 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
   ${traffic.objects}
 )`;
   /** One bundled JS module (from buildOthers), with the bench settings or none. */
-  const bundle = (name, settings) => `(
+  const bundle = (name, settings, extra = "") => `(
   modules = [ (name = "${name}.js", esModule = embed "${name}.js") ],
   compatibilityDate = "2026-11-01",
-  cacheApiOutbound = "cache",${settings ? `\n  bindings = ${bindings(upstreams, `\n    ${[...traffic.limiters, QUEUE_BINDING].join(",\n    ")},`)},` : ""}
+  cacheApiOutbound = "cache",${settings ? `\n  bindings = ${bindings(upstreams, `${extra}\n    ${[...traffic.limiters, QUEUE_BINDING].join(",\n    ")},`)},` : ""}
 )`;
+  /** The stand-in Analytics Engine dataset (the extension below). */
+  const METRICS = `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`;
   const workers = {
     ours: bundleWith(ours, "edgegate/", ""),
     ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
     ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off", PER_PARTNER: "off" }) }),
     ours_quiet: bundleWith(ours, "edgegate/", "", { SERVER_TIMING: "off" }),
-    ours_observed: bundleWith(ours, "edgegate/", `\n    (name = "METRICS", wrapped = (moduleName = "edgegate-bench:dataset")),`, {
+    ours_observed: bundleWith(ours, "edgegate/", METRICS, {
       SERVER_TIMING: "all",
       METRICS_DATASET: "METRICS",
     }),
@@ -301,6 +331,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     hono: bundle("hono", true),
     hono_log: bundle("hono_log", true),
     bare: bundle("bare", true),
+    bare_observed: bundle("bare", true, METRICS),
     origin: bundle("origin", false),
   };
   // `origin2` is a second socket on s6's origin, `queue` one on the Queue's stand-in: not workers of their own.
@@ -400,6 +431,7 @@ export async function request(port, scenario) {
     body: (await response.text()).replace(UUID, "<uuid>"),
     allowOrigin: response.headers.get("access-control-allow-origin"),
     requestId: response.headers.get("x-request-id"),
+    serverTiming: response.headers.get("server-timing"),
   };
 }
 

@@ -13,8 +13,8 @@
 // On a noisy machine this resolves a few µs that `make bench` cannot.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { APP_POLICY_VARS, bundleForNode } from "../tools/local.mjs";
-import { BENCH_JWT, BENCH_KEY, ORIGIN_BODY, OUT, SCENARIOS, median } from "./lib.mjs";
+import { bundleForNode } from "../tools/local.mjs";
+import { ORIGIN_BODY, OUT, SCENARIOS, median, nodeEnv } from "./lib.mjs";
 
 const iterations = Number(process.argv[2] || 20000);
 const baselineDir = process.argv[3] ? path.resolve(process.argv[3]) : null;
@@ -29,25 +29,7 @@ console.log = () => {};
 globalThis.fetch = async () => new Response(ORIGIN_BODY, { headers: { "content-type": "application/json" } }); // s6's origin
 const worker = await load("./build/entry.js", "bundle");
 const baseline = baselineDir && (await load(path.join(baselineDir, "entry.js"), "baseline"));
-const env = {
-  ...APP_POLICY_VARS,
-  CORS_ALLOWED_ORIGINS: "http://localhost:5173, http://127.0.0.1:5173",
-  API_KEYS: JSON.stringify({ [BENCH_KEY]: "bench" }),
-  JWT_PROVIDERS: BENCH_JWT.providers,
-  UPSTREAMS: JSON.stringify({ origin: "http://origin.invalid" }),
-  // The /fn/greet routes' binding (no scenario calls it; the gateway checks it is bound).
-  GREETER: { fetch: () => Promise.reject(new Error("no scenario calls the greeter")) },
-  // The limiters answer at once (the bench's limits are never met); no quotas, as in the bench.
-  PER_PRINCIPAL: { limit: async () => ({ success: true }) },
-  PER_CLIENT: { limit: async () => ({ success: true }) },
-  PER_PARTNER: { limit: async () => ({ success: true }) },
-  QUOTA: { idFromName: () => { throw new Error("no quota in the profile"); } },
-  QUOTAS: JSON.stringify({ default: {} }),
-  // A stand-in Analytics Engine dataset, for PROFILE_VARS='{"METRICS_DATASET": "METRICS"}'.
-  METRICS: { writeDataPoint() {} },
-  // Settings to profile with (JSON), e.g. '{"SERVER_TIMING": "all"}'.
-  ...JSON.parse(process.env.PROFILE_VARS || "{}"),
-};
+const env = nodeEnv(JSON.parse(process.env.PROFILE_VARS || "{}"));
 
 /** µs per request of `target` on `make`'s requests, less the cost of making them. */
 async function measure(target, make, count) {

@@ -7,7 +7,7 @@
 // call starts (a binding's RPC, building a `Response`) counts as that call's.
 // The profiler slows everything down: compare shares, not speeds.
 //
-//   node bench/workerd-profile.mjs <ours|ours_nolog|hono|hono_log|bare> <s1…s6> [seconds]
+//   node bench/workerd-profile.mjs <ours|ours_nolog|ours_quiet|ours_observed|hono|hono_log|bare|bare_observed> <s1…s8> [seconds]
 //
 // The profile itself is written to bench/.out/profile-<target>-<scenario>.cpuprofile
 // (open it in Chrome's DevTools).
@@ -75,7 +75,7 @@ try {
   const idle = [...self].filter(([key]) => key.startsWith("(idle)")).reduce((sum, [, t]) => sum + t, 0);
   const total = [...self.values()].reduce((sum, t) => sum + t, 0);
   console.log(`${target} ${id}: ${requests} requests, ${((total - idle) / requests).toFixed(1)} µs busy per request (profiled)\n`);
-  const bundles = { ours: "edgegate/entry.js", ours_nolog: "edgegate/entry.js", hono: "hono.js", hono_log: "hono_log.js", bare: "bare.js" };
+  const bundles = { ours: "edgegate/entry.js", ours_nolog: "edgegate/entry.js", hono: "hono.js", hono_log: "hono_log.js", bare: "bare.js", bare_observed: "bare.js" };
   const source = readFileSync(path.join(OUT, target.startsWith("ours") ? path.join("edgegate", "entry.js") : bundles[target]), "utf8").split("\n");
   for (const [key, t] of [...self].filter(([key]) => !key.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     const [, name, url, line, column] = key.match(/^(.*)@(.*):(-?\d+):(-?\d+)$/);

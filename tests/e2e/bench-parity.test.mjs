@@ -3,7 +3,9 @@
 // as `make bench` does, must answer every bench scenario with the same status,
 // body and CORS origin; s6 goes through both to the bench's origin worker
 // (s7 the same, kept in the stand-in Cache API store),
-// s8 sends each its event on the same Queue binding.
+// s8 sends each its event on the same Queue binding. The floor (bench/bare)
+// answers each, and the same with Server-Timing when it has the stand-in
+// dataset (bare_observed).
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -15,7 +17,15 @@ let ports;
 before(async () => {
   const ours = buildOurs();
   buildOthers();
-  ports = { ours: await freePort(), hono: await freePort(), hono_log: await freePort(), origin: await freePort(), queue: await freePort() };
+  ports = {
+    ours: await freePort(),
+    hono: await freePort(),
+    hono_log: await freePort(),
+    bare: await freePort(),
+    bare_observed: await freePort(),
+    origin: await freePort(),
+    queue: await freePort(),
+  };
   const config = path.join(OUT, "parity.capnp");
   writeConfig(config, ours, ports);
   workerd = await startWorkerd(config, ports);
@@ -40,6 +50,17 @@ test("s7 is answered from the bench's stand-in cache, s6 is not kept", async () 
   const forwarded = await send(of("s6"));
   assert.match(forwarded.headers.get("cache-status"), /^edgegate; fwd=miss; detail=no-store$/);
   await forwarded.text();
+});
+
+test("the floor answers every scenario with a success, and with a dataset bound the same plus Server-Timing", async () => {
+  for (const scenario of SCENARIOS) {
+    const bare = await request(ports.bare, scenario);
+    const observed = await request(ports.bare_observed, scenario);
+    assert.ok(bare.status >= 200 && bare.status < 300, `${scenario.id} bare: ${bare.status}`);
+    assert.deepEqual([observed.status, observed.body], [bare.status, bare.body], `${scenario.id} bare_observed`);
+    assert.equal(bare.serverTiming, null, `${scenario.id} bare`);
+    assert.equal(observed.serverTiming, "gw;dur=0", `${scenario.id} bare_observed`);
+  }
 });
 
 test("our worker and the Hono apps agree on every bench scenario", async () => {
