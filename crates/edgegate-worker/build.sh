@@ -51,10 +51,14 @@ flock 9
 cd "$root"
 # Panic locations name files as `crate-1.0/src/x.rs` and `core/src/x.rs`,
 # not by this machine's registry path or the toolchain's: shorter strings in
-# the wasm, and nothing of the build machine in it.
+# the wasm, and nothing of the build machine in it. The standard library's
+# files are named `/rustc/<commit>/library/...`, or, where the toolchain has
+# its `rust-src` component (rust-analyzer installs it), by the local copy's
+# path under the sysroot (`~/.rustup/...`): both are remapped.
 remaps=()
 for index in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remaps+=("--remap-path-prefix=$index="); done
 remaps+=("--remap-path-prefix=/rustc/$(rustc -vV | sed -n 's/^commit-hash: //p')/library/=")
+remaps+=("--remap-path-prefix=$(rustc --print sysroot)/lib/rustlib/src/rust/library/=")
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${remaps[*]}" \
   cargo build --quiet --lib -p "$package" --target wasm32-unknown-unknown --profile "$cargo_profile"
 wasm="$target_dir/wasm32-unknown-unknown/$cargo_profile/${package//-/_}.wasm"
