@@ -158,6 +158,8 @@ export const SCENARIOS = [
     id: "s3",
     name: "POST /api/greet/{name}, JSON+CORS+key, rate-limited",
     limited: true,
+    // The bare worker calls the same limiter here (on s5 it answers at once).
+    floorLimited: true,
     method: "POST",
     path: "/api/greet/Alice?lang=es",
     headers: { origin: FRONTEND, "content-type": "application/json", "x-api-key": BENCH_KEY },
@@ -210,6 +212,8 @@ export const SCENARIOS = [
     id: "s8",
     name: "POST /partners/events, JSON+key, rate-limited, Queue send",
     limited: true,
+    // The bare worker calls the same limiter here (on s5 it answers at once).
+    floorLimited: true,
     method: "POST",
     path: "/partners/events",
     headers: { "content-type": "application/json", "x-api-key": BENCH_KEY },
@@ -286,7 +290,8 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
  * data point per request to a stand-in Analytics Engine dataset),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
  * `bare`, `bare_observed` (the same with the stand-in dataset: it writes
- * ours' data point and sends Server-Timing), `origin` (s6's upstream: the others' UPSTREAMS.origin points at it),
+ * ours' data point and sends Server-Timing), `bare_unlimited` (without its
+ * limiter call), `origin` (s6's upstream: the others' UPSTREAMS.origin points at it),
  * `ours_list1`, `ours_list2` (UPSTREAMS.origin as a list of one target, and
  * of two: the origin and `origin2`, a second socket on it).
  */
@@ -332,6 +337,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     hono_log: bundle("hono_log", true),
     bare: bundle("bare", true),
     bare_observed: bundle("bare", true, METRICS),
+    bare_unlimited: bundle("bare", true, `\n    (name = "BARE_UNLIMITED", text = "true"),`),
     origin: bundle("origin", false),
   };
   // `origin2` is a second socket on s6's origin, `queue` one on the Queue's stand-in: not workers of their own.

@@ -28,20 +28,25 @@ const BASELINE = process.env.BENCH_BASELINE || null;
 const TARGETS = ["ours", "ours_nolog", "hono", "hono_log", "bare", ...(BASELINE ? ["baseline"] : []), "ours_quiet", "ours_observed", "bare_observed"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
+/** CPU µs per request a scenario's limiter call costs `who` (ours, bare): limited less unlimited, same run. */
+const limitCost = (row, who) => row[who].cpu_us - row[`${who}_unlimited`].cpu_us;
 
 const ours = buildOurs();
 const baseline = BASELINE ? buildBaseline(BASELINE) : null;
 buildOthers();
 // `origin` is s6's upstream; wrk loads it as the target `direct` on s6 only.
-// `ours_unlimited` (rate limits "off") is loaded on rate-limited scenarios only: what the limit costs.
+// `ours_unlimited` (rate limits "off") is loaded on rate-limited scenarios
+// only, `bare_unlimited` (the floor without its limiter call) where the floor
+// calls the limiter: what the limit costs.
 // `ours_list1`/`ours_list2` (the upstream as one target and as two) are loaded on s6 only.
 const ports = Object.fromEntries(
-  await Promise.all([...TARGETS, "ours_unlimited", "ours_list1", "ours_list2", "origin", "origin2"].map(async (t) => [t, await freePort()])),
+  await Promise.all([...TARGETS, "ours_unlimited", "bare_unlimited", "ours_list1", "ours_list2", "origin", "origin2"].map(async (t) => [t, await freePort()])),
 );
 const targetsOf = (scenario) => [
   ...TARGETS,
   ...(scenario.direct ? ["direct", "ours_list1", "ours_list2"] : []),
   ...(scenario.limited ? ["ours_unlimited"] : []),
+  ...(scenario.floorLimited ? ["bare_unlimited"] : []),
 ];
 const config = path.join(OUT, "bench.capnp");
 writeConfig(config, ours, ports, baseline);
@@ -127,6 +132,7 @@ try {
       bare_over_hono_log: paired("bare", "hono_log"),
       // The rate limit's cost: the same route, the same run, limited over not.
       ours_over_unlimited: paired("ours", "ours_unlimited"),
+      bare_over_unlimited: paired("bare", "bare_unlimited"),
       ...(BASELINE ? { ours_over_baseline: paired("ours", "baseline") } : {}),
       observed_over_quiet: paired("ours_observed", "ours_quiet"),
       bare_observed_over_bare: paired("bare_observed", "bare"),
@@ -146,6 +152,7 @@ try {
       ours_observed: of("ours_observed"),
       bare_observed: of("bare_observed"),
       ...(scenario.limited ? { ours_unlimited: of("ours_unlimited") } : {}),
+      ...(scenario.floorLimited ? { bare_unlimited: of("bare_unlimited") } : {}),
       ...(scenario.direct ? { ours_list1: of("ours_list1"), ours_list2: of("ours_list2") } : {}),
       ...(scenario.direct
         ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
@@ -173,6 +180,14 @@ try {
           { what: `${r.scenario} ours without log/hono ≥ ${min}`, ok: r.ours_nolog_over_hono >= min },
         ];
       }),
+    // The hot-path issue: what the limiter's call costs ours on s3 is at most
+    // what it costs the floor (the same call, nothing around it) plus a margin.
+    ...rows
+      .filter((r) => r.scenario === "s3" && r.bare_unlimited)
+      .map((r) => ({
+        what: `s3 the limit's cost to ours ≤ the floor's + ${budget.s3_limit_cost_over_floor_max_us} µs CPU`,
+        ok: limitCost(r, "ours") <= limitCost(r, "bare") + budget.s3_limit_cost_over_floor_max_us,
+      })),
     // Upstream resilience: one URL given as a one-target list costs nothing measurable.
     ...rows
       .filter((r) => r.list1_over_url !== undefined && r.list1_over_url !== null)
@@ -297,9 +312,15 @@ function print(rows, ours, startup, checks) {
   if (limited.length) console.log("\nthe rate limit's cost (the same route with its limits \"off\", same run; Hono limits with hono-rate-limiter on the same binding):");
   for (const r of limited) {
     const range = r.ratio_ranges.ours_over_unlimited;
+    const bareRange = r.ratio_ranges.bare_over_unlimited;
     console.log(
       `  ${r.scenario}  limited ${r.ours.rps.toFixed(0)} req/s, ${r.ours.cpu_us.toFixed(1)} µs CPU/request; unlimited ${r.ours_unlimited.rps.toFixed(0)} req/s, ${r.ours_unlimited.cpu_us.toFixed(1)} µs` +
         `   limited/unlimited ${r.ours_over_unlimited.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)})`,
+    );
+    if (!r.bare_unlimited) continue;
+    console.log(
+      `      the call costs ours ${limitCost(r, "ours").toFixed(1)} µs CPU/request, the floor ${limitCost(r, "bare").toFixed(1)} µs` +
+        ` (bare limited/unlimited ${r.bare_over_unlimited.toFixed(2)}, ${bareRange.min.toFixed(2)}–${bareRange.max.toFixed(2)})`,
     );
   }
   const proxied = rows.filter((r) => r.direct);

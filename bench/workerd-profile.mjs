@@ -75,7 +75,7 @@ try {
   const idle = [...self].filter(([key]) => key.startsWith("(idle)")).reduce((sum, [, t]) => sum + t, 0);
   const total = [...self.values()].reduce((sum, t) => sum + t, 0);
   console.log(`${target} ${id}: ${requests} requests, ${((total - idle) / requests).toFixed(1)} µs busy per request (profiled)\n`);
-  const bundles = { ours: "edgegate/entry.js", ours_nolog: "edgegate/entry.js", hono: "hono.js", hono_log: "hono_log.js", bare: "bare.js", bare_observed: "bare.js" };
+  const bundles = { ours: "edgegate/entry.js", ours_nolog: "edgegate/entry.js", hono: "hono.js", hono_log: "hono_log.js", bare: "bare.js", bare_observed: "bare.js", bare_unlimited: "bare.js" };
   const source = readFileSync(path.join(OUT, target.startsWith("ours") ? path.join("edgegate", "entry.js") : bundles[target]), "utf8").split("\n");
   for (const [key, t] of [...self].filter(([key]) => !key.startsWith("(idle)")).sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     const [, name, url, line, column] = key.match(/^(.*)@(.*):(-?\d+):(-?\d+)$/);

@@ -7,7 +7,9 @@
 // and on a miss fetch the origin with the request's headers and return its
 // response as it came (kept when it says `public`). ours/bare then tells
 // how much of a scenario's cost is the gateway's own, and hono/bare the most
-// any gateway can gain over Hono on it.
+// any gateway can gain over Hono on it. With `BARE_UNLIMITED` it skips the
+// limiter's call (`bare_unlimited`): the limiter's own cost, for comparing
+// what ours spends on it.
 //
 // With a `METRICS` dataset bound (`bare_observed`), it also does the least
 // observability's answer needs: one data point per request of the shape
@@ -62,11 +64,16 @@ async function answer(request, env, extra) {
   return new Response("Hello, World!", { headers: { "content-type": "text/plain; charset=utf-8", ...extra } });
 }
 
-/** The key's consumer once counted within `limiter`'s limit, or the refusal (401, 429). */
+/**
+ * The key's consumer once counted within `limiter`'s limit, or the refusal
+ * (401, 429). Not counted at all with `BARE_UNLIMITED` (`bare_unlimited`):
+ * what the limiter's call costs the floor.
+ */
 async function admit(request, limiter, env, extra) {
   keys ??= new Map(Object.entries(JSON.parse(env.API_KEYS)));
   const consumer = keys.get(request.headers.get("x-api-key"));
   if (consumer === undefined) return new Response("no key", { status: 401, headers: extra });
+  if (env.BARE_UNLIMITED === "true") return consumer;
   const { success } = await limiter.limit({ key: consumer });
   return success ? consumer : new Response("limited", { status: 429, headers: extra });
 }

@@ -4,8 +4,8 @@
 // body and CORS origin; s6 goes through both to the bench's origin worker
 // (s7 the same, kept in the stand-in Cache API store),
 // s8 sends each its event on the same Queue binding. The floor (bench/bare)
-// answers each, and the same with Server-Timing when it has the stand-in
-// dataset (bare_observed).
+// answers each, the same without its limiter call (bare_unlimited), and the
+// same with Server-Timing when it has the stand-in dataset (bare_observed).
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -23,6 +23,7 @@ before(async () => {
     hono_log: await freePort(),
     bare: await freePort(),
     bare_observed: await freePort(),
+    bare_unlimited: await freePort(),
     origin: await freePort(),
     queue: await freePort(),
   };
@@ -52,11 +53,13 @@ test("s7 is answered from the bench's stand-in cache, s6 is not kept", async () 
   await forwarded.text();
 });
 
-test("the floor answers every scenario with a success, and with a dataset bound the same plus Server-Timing", async () => {
+test("the floor answers every scenario with a success; without its limiter the same; with a dataset bound the same plus Server-Timing", async () => {
   for (const scenario of SCENARIOS) {
     const bare = await request(ports.bare, scenario);
+    const unlimited = await request(ports.bare_unlimited, scenario);
     const observed = await request(ports.bare_observed, scenario);
     assert.ok(bare.status >= 200 && bare.status < 300, `${scenario.id} bare: ${bare.status}`);
+    assert.deepEqual([unlimited.status, unlimited.body], [bare.status, bare.body], `${scenario.id} bare_unlimited`);
     assert.deepEqual([observed.status, observed.body], [bare.status, bare.body], `${scenario.id} bare_observed`);
     assert.equal(bare.serverTiming, null, `${scenario.id} bare`);
     assert.equal(observed.serverTiming, "gw;dur=0", `${scenario.id} bare_observed`);
