@@ -28,6 +28,8 @@ const BASELINE = process.env.BENCH_BASELINE || null;
 const TARGETS = ["ours", "ours_nolog", "hono", "hono_log", "bare", ...(BASELINE ? ["baseline"] : []), "ours_quiet", "ours_observed", "bare_observed"];
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : null;
 const budget = JSON.parse(readFileSync(path.join(ROOT, "bench", "budget.json"), "utf8"));
+/** A difference with its sign: +7.0, -3.5. */
+const signed = (value) => `${value >= 0 ? "+" : ""}${value.toFixed(1)}`;
 /** CPU µs per request a scenario's limiter call costs `who` (ours, bare): limited less unlimited, same run. */
 const limitCost = (row, who) => row[who].cpu_us - row[`${who}_unlimited`].cpu_us;
 
@@ -381,8 +383,8 @@ function print(rows, ours, startup, checks) {
     const ours = r.ours_observed.cpu_us - r.ours_quiet.cpu_us;
     const range = r.ratio_ranges.bare_observed_over_bare;
     console.log(
-      `  ${r.scenario}  bare on/off ${r.bare_observed_over_bare.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)}): +${floor.toFixed(1)} µs, ${((100 * floor) / r.ours_quiet.cpu_us).toFixed(1)}% of ours off` +
-        `; ours +${ours.toFixed(1)} µs, ${((100 * ours) / r.ours_quiet.cpu_us).toFixed(1)}%`,
+      `  ${r.scenario}  bare on/off ${r.bare_observed_over_bare.toFixed(2)} (${range.min.toFixed(2)}–${range.max.toFixed(2)}): ${signed(floor)} µs, ${((100 * floor) / r.ours_quiet.cpu_us).toFixed(1)}% of ours off` +
+        `; ours ${signed(ours)} µs, ${((100 * ours) / r.ours_quiet.cpu_us).toFixed(1)}%`,
     );
   }
   console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
