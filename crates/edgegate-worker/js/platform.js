@@ -189,9 +189,7 @@ async function fetchUntraced(method, url, headers, body, limit, timeoutMs, servi
       response.body?.cancel().catch(() => {});
       return "too-large";
     }
-    let flat = "";
-    for (const [name, value] of response.headers) flat += `${name}\n${value}\n`;
-    return [response.status, flat, response.body];
+    return [response.status, flatHeaders(response.headers), response.body];
   } catch (error) {
     return tooLarge ? "too-large" : String(error);
   } finally {
@@ -220,12 +218,16 @@ function headerPairs(flat) {
   return pairs;
 }
 
+/** Headers as the wasm side reads them: one string, `name\nvalue\n...` (a value never holds a line break). */
+function flatHeaders(headers) {
+  let flat = "";
+  for (const [name, value] of headers) flat += `${name}\n${value}\n`;
+  return flat;
+}
+
 /** A kept answer as the wasm side reads it: [status, "name\nvalue\n...", body stream], or null. */
 function keptAnswer(found) {
-  if (found === undefined) return null;
-  let flat = "";
-  for (const [header, value] of found.headers) flat += `${header}\n${value}\n`;
-  return [found.status, flat, found.body];
+  return found === undefined ? null : [found.status, flatHeaders(found.headers), found.body];
 }
 
 /**

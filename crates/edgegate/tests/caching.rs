@@ -9,7 +9,7 @@ mod support;
 
 use edgegate::cache::cache;
 use edgegate::gateway::Gateway;
-use edgegate::http::{Method, Request};
+use edgegate::http::{Method, Request, Response};
 use edgegate::platform::FetchError;
 use edgegate::policy::{any_of, api_key, rate_limit};
 use edgegate::routing::Route;
@@ -75,6 +75,12 @@ fn edge() -> Gateway<()> {
 
 fn at(target: &str) -> Request {
     get(target).with_header("host", HOST)
+}
+
+/// `count` requests for `target`, all in flight at once (polled in turn until each is done).
+fn at_once(gateway: &Gateway<()>, target: &str, count: usize, platform: &RecordingPlatform) -> Vec<Response> {
+    let requests = (0..count).map(|_| as_the_adapter_passes(gateway, at(target)));
+    block_on_all(requests.map(|r| gateway.handle(r, &(), platform)).collect())
 }
 
 fn head(target: &str) -> Request {
@@ -405,15 +411,7 @@ fn a_refused_caller_is_refused_even_when_an_entry_exists() {
 fn concurrent_misses_for_one_key_make_one_origin_call() {
     let platform = platform_with_origin("/hot", &[("cache-control", "max-age=60")]);
     let gateway = edge();
-    let requests: Vec<_> = (0..50)
-        .map(|_| as_the_adapter_passes(&gateway, at("/pub/hot")))
-        .collect();
-    let responses = block_on_all(
-        requests
-            .into_iter()
-            .map(|r| gateway.handle(r, &(), &platform))
-            .collect(),
-    );
+    let responses = at_once(&gateway, "/pub/hot", 50, &platform);
     assert_eq!(calls(&platform, "/hot"), 1);
     let statuses: Vec<String> = responses
         .iter()
@@ -431,15 +429,7 @@ fn concurrent_misses_for_one_key_make_one_origin_call() {
     }
     // An answer that may not be kept is not shared: each caller calls.
     let platform = platform_with_origin("/cold", &[("cache-control", "no-store")]);
-    let requests: Vec<_> = (0..5)
-        .map(|_| as_the_adapter_passes(&gateway, at("/pub/cold")))
-        .collect();
-    block_on_all(
-        requests
-            .into_iter()
-            .map(|r| gateway.handle(r, &(), &platform))
-            .collect(),
-    );
+    at_once(&gateway, "/pub/cold", 5, &platform);
     assert_eq!(calls(&platform, "/cold"), 5);
 }
 
@@ -690,15 +680,7 @@ fn a_path_whose_answer_cannot_be_kept_passes_straight_through_for_a_while() {
     let passed = send_on(&gateway, at("/pub/live"), &platform);
     assert_eq!(status_of(&passed), "edgegate; fwd=miss; detail=no-store");
     assert_eq!(passed.access_log()["cache"], "pass");
-    let concurrent: Vec<_> = (0..5)
-        .map(|_| as_the_adapter_passes(&gateway, at("/pub/live")))
-        .collect();
-    block_on_all(
-        concurrent
-            .into_iter()
-            .map(|r| gateway.handle(r, &(), &platform))
-            .collect(),
-    );
+    at_once(&gateway, "/pub/live", 5, &platform);
     assert_eq!((lookups(&platform), calls(&platform, "/live")), (1, 7));
     // Another path, and the same path once the pass is over, are looked up.
     send_on(&gateway, at("/pub/live?other=1"), &platform);

@@ -433,14 +433,13 @@ impl CachePlan {
         // The gateway's own headers, in one pass.
         let (mut stored_at, mut fresh_s, mut stale_if_error_s, mut age0, mut tags) = (None, None, 0, 0, None);
         for (name, value) in &found.headers {
-            let Some(meta) = name.strip_prefix(META) else { continue };
             let number = || value.parse::<u64>().ok();
-            match meta {
-                "stored" => stored_at = number(),
-                "fresh" => fresh_s = number(),
-                "stale-if-error" => stale_if_error_s = number().unwrap_or(0),
-                "age" => age0 = number().unwrap_or(0),
-                "tags" => tags = Some(value.as_str()),
+            match name.as_str() {
+                META_STORED => stored_at = number(),
+                META_FRESH => fresh_s = number(),
+                META_STALE_IF_ERROR => stale_if_error_s = number().unwrap_or(0),
+                META_AGE => age0 = number().unwrap_or(0),
+                META_TAGS => tags = Some(value.as_str()),
                 _ => {}
             }
         }
@@ -602,7 +601,7 @@ impl CachePlan {
                 },
                 (length, source) => {
                     if let Some(source) = source {
-                        response.body = ResponseBody::Stream(crate::http::StreamBody::new(source).with_length(length));
+                        response.body = ResponseBody::Stream(StreamBody::new(source).with_length(length));
                     }
                     return Err("size");
                 }
