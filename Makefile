@@ -127,7 +127,14 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --workspace --target wasm32-unknown-unknown -- -D warnings
 	# The framework crates package as a team would get them (crates.io's index is read).
-	cargo package --quiet --allow-dirty -p edgegate -p edgegate-worker
+	# Cargo verifies edgegate-worker against the packaged edgegate, which it
+	# unpacks under $$CARGO_HOME/registry/src/-<hash>/ and compiles once, then
+	# reuses both while the version stays the same (a registry crate never
+	# changes): a stale copy would miss new framework code. Both go first; the
+	# check builds in a target directory of its own, so nothing else rebuilds.
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/edgegate-[0-9]* "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/edgegate-worker-[0-9]*
+	CARGO_TARGET_DIR=target/package-check cargo clean --quiet -p edgegate -p edgegate-worker
+	CARGO_TARGET_DIR=target/package-check cargo package --quiet --allow-dirty -p edgegate -p edgegate-worker
 
 test-host:
 	cargo test --workspace

@@ -111,6 +111,20 @@ describe("keys, origins and header values are taken exactly as sent", () => {
     assertProblem(await send(worker, request("GET", "/hello", [["x-api-key", Buffer.from("k\x01")]])), 400, "invalid-header");
   });
 
+  test("a traceparent with a character beyond ASCII starts a new trace: no panic, the instance serves on", async () => {
+    // Each character's bytes straddle a field boundary of the header; once,
+    // slicing there panicked and trapped the instance for every request on it.
+    const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    for (const at of [1, 2, 34, 35, 51, 52, 54]) {
+      const traceparent = Buffer.from(`${valid.slice(0, at)}\u00e9${valid.slice(at + 1)}`, "utf8");
+      const response = await send(worker, request("GET", "/hello", [["traceparent", traceparent], ["tracestate", "a=b"]]));
+      assert.equal(response.status, 200, `at ${at}: ${response.body}`);
+      const log = await worker.logFor(response.headers["x-request-id"]);
+      assert.match(log.trace_id, /^[0-9a-f]{32}$/);
+      assert.notEqual(log.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736", `at ${at}`);
+    }
+  });
+
   test("every response says nosniff: 200, 401, 404, 400 and a panic's 500", async () => {
     const cases = [
       [request("GET", "/hello"), 200],

@@ -102,7 +102,8 @@ fn layout(what: &str) -> InvalidHead {
 
 /// `https://host/path?query#fragment` → `/path?query`.
 pub fn target_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    // A byte search: `find("://")` sets up a substring searcher per request.
+    let after_scheme = url.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
     let target = url[after_scheme..].find('/').map_or("/", |i| &url[after_scheme + i..]);
     target.split_once('#').map_or(target, |(before, _)| before)
 }
@@ -120,7 +121,7 @@ pub fn write_response(out: &mut Vec<u8>, response: Response, log: &str) -> Optio
     if stream.is_some() {
         out.push(b'*');
     }
-    out.extend_from_slice(response.status.0.to_string().as_bytes());
+    out.extend_from_slice(edgegate::http::decimal(u64::from(response.status.0)).as_bytes());
     out.push(b'\n');
     for (name, value) in response.headers() {
         out.extend_from_slice(name.as_bytes());

@@ -324,6 +324,7 @@ impl Platform for RecordingPlatform {
         key: &'a str,
     ) -> PlatformFuture<'a, Result<Option<OutboundResponse>, String>> {
         self.cache_calls.borrow_mut().push(("match", key.to_owned()));
+        let key = &*as_the_runtime_parses(key);
         let now = self.now.get();
         let result = match self.cache_failing.get() {
             true => Err("the cache is down".to_owned()),
@@ -355,6 +356,7 @@ impl Platform for RecordingPlatform {
         body: &'a [u8],
     ) -> PlatformFuture<'a, Result<(), String>> {
         self.cache_calls.borrow_mut().push(("put", key.to_owned()));
+        let key = &*as_the_runtime_parses(key);
         if self.cache_failing.get() {
             return Box::pin(std::future::ready(Err("the cache is down".to_owned())));
         }
@@ -379,6 +381,7 @@ impl Platform for RecordingPlatform {
 
     fn cache_delete<'a>(&'a self, cache: Option<&'a str>, key: &'a str) -> PlatformFuture<'a, Result<bool, String>> {
         self.cache_calls.borrow_mut().push(("delete", key.to_owned()));
+        let key = &*as_the_runtime_parses(key);
         if self.cache_failing.get() {
             return Box::pin(std::future::ready(Err("the cache is down".to_owned())));
         }
@@ -654,4 +657,38 @@ pub fn block_on_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
         }
     }
     outputs.into_iter().map(|o| o.expect("all done")).collect()
+}
+
+/// A cache key as the runtime's Cache API takes it: parsed as a URL, so a
+/// backslash is a `/` and dot segments (`.`, `..`, `%2e`, `.%2E`, ...)
+/// are resolved, as the WHATWG URL parser does for `https:` URLs.
+fn as_the_runtime_parses(key: &str) -> String {
+    let Some(path_at) = key
+        .find("://")
+        .and_then(|at| key[at + 3..].find('/').map(|i| at + 3 + i))
+    else {
+        return key.to_owned();
+    };
+    let (path, rest) = key[path_at..].split_at(key[path_at..].find(['?', '#']).unwrap_or(key.len() - path_at));
+    let path = path.replace('\\', "/");
+    let mut segments: Vec<&str> = Vec::new();
+    let parts: Vec<&str> = path[1..].split('/').collect();
+    for (i, segment) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        match segment.to_ascii_lowercase().replace("%2e", ".").as_str() {
+            "." => {
+                if last {
+                    segments.push("");
+                }
+            }
+            ".." => {
+                segments.pop();
+                if last {
+                    segments.push("");
+                }
+            }
+            _ => segments.push(segment),
+        }
+    }
+    format!("{}/{}{}", &key[..path_at], segments.join("/"), rest)
 }

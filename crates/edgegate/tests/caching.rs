@@ -695,3 +695,43 @@ fn a_path_whose_answer_cannot_be_kept_passes_straight_through_for_a_while() {
     send_on(&gateway, at("/pub/down"), &failing);
     assert_eq!(lookups(&failing), 2);
 }
+
+#[test]
+fn a_dot_segment_never_climbs_into_another_callers_entry() {
+    // The runtime's Cache API parses a key as a URL and resolves dot
+    // segments (`%2e%2e` too): a path that climbs out of its own key must
+    // never be looked up or kept (the fake cache parses keys the same way).
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/items/7",
+        200,
+        &[("cache-control", "max-age=60")],
+        "alice's seven",
+    );
+    let gateway = edge();
+    let alices = send_on(&gateway, keyed("/keyed/items/7", "key-a"), &platform);
+    assert_eq!(alices.said(), "alice's seven");
+    let status = status_of(&alices);
+    let key = status.split("key=\"").nth(1).expect("a key").trim_end_matches('"');
+    // `/.edgegate-cache/<route>/<principal>/keyed/items/7`
+    let principal = key.split('/').nth(3).expect("the principal's segment");
+    for climb in ["%2e%2e", "%2E%2e", ".%2e", "%2e.", ".."] {
+        let up = [climb; 3].join("/");
+        for path in [
+            format!("/keyed/x/{up}/{principal}/keyed/items/7"),
+            format!("/keyed/x\\..\\..\\..\\{principal}/keyed/items/7"),
+        ] {
+            platform.cache_calls.borrow_mut().clear();
+            let bobs = send_on(&gateway, keyed(&path, "key-b"), &platform);
+            assert_ne!(bobs.said(), "alice's seven", "{path}");
+            assert_eq!(bobs.status(), 400, "{path}: {}", bobs.said());
+            assert!(
+                platform.cache_calls.borrow().is_empty(),
+                "{path}: {:?}",
+                platform.cache_calls.borrow()
+            );
+        }
+    }
+    assert_eq!(calls(&platform, "/items/7"), 1);
+}

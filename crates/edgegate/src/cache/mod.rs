@@ -43,7 +43,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::http::{percent_encode, BodySource, Method, Request, Response, ResponseBody, Status, StreamBody};
+use crate::http::{decimal, percent_encode, BodySource, Method, Request, Response, ResponseBody, Status, StreamBody};
 use crate::platform::{OutboundResponse, Platform};
 use crate::policy::{api_key, Principal};
 use crate::setting::{read_fields, string_list};
@@ -286,8 +286,15 @@ impl CachePlan {
         }
     }
 
-    /// The request's key, or none when it cannot have one (no usable host).
+    /// The request's key, or none when it cannot have one: no usable host,
+    /// or a path with a dot segment or a backslash in any spelling. The
+    /// runtime's Cache API parses a key as a URL and resolves `%2e%2e`, so
+    /// such a path would climb out of its own entries into another route's
+    /// or another caller's.
     pub fn key(&self, request: &Request) -> Option<String> {
+        if !crate::http::path::stays_put(&request.path) {
+            return None;
+        }
         let host = request.headers.get("host")?;
         if host.is_empty()
             || host.len() > 255
@@ -365,7 +372,7 @@ impl CachePlan {
         if let Some(entry) = found {
             if entry.age_s < entry.fresh_s {
                 request.extensions.insert(CacheOutcome("hit"));
-                let status = cache_status(&["hit; ttl=", &(entry.fresh_s - entry.age_s).to_string()], Some(&key));
+                let status = cache_status(&["hit; ttl=", &decimal(entry.fresh_s - entry.age_s)], Some(&key));
                 return Lookup::Answered(entry.served(status, head));
             }
             fwd = "stale";
@@ -403,7 +410,7 @@ impl CachePlan {
                 let body = ResponseBody::Bytes(stored.body.clone());
                 return Lookup::Answered(served(
                     stored.status,
-                    &stored.headers,
+                    stored.headers.clone(),
                     body,
                     0,
                     status,
@@ -731,7 +738,7 @@ impl Entry {
             .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
             .and_then(|(_, v)| v.trim().parse::<u64>().ok());
         let body = ResponseBody::Stream(StreamBody::new(self.body).with_length(length));
-        served(self.status, &self.headers, body, self.age_s, cache_status, head)
+        served(self.status, self.headers, body, self.age_s, cache_status, head)
     }
 }
 
@@ -740,23 +747,24 @@ impl Entry {
 /// `Cache-Status` on.
 fn served(
     status: u16,
-    headers: &[(String, String)],
+    headers: Vec<(String, String)>,
     body: ResponseBody,
     age_s: u64,
     cache_status: String,
     head: bool,
 ) -> Response {
     let mut response = Response::new(Status(status));
+    // Moved, not copied: a hit's headers are the answer's.
     for (name, value) in headers {
         match name.strip_prefix(META) {
-            Some("cache-control") => response.append_header("cache-control", value.clone()),
-            Some("vary") => response.append_header("vary", value.clone()),
+            Some("cache-control") => response.append_header("cache-control", value),
+            Some("vary") => response.append_header("vary", value),
             Some(_) => {}
             None if name.eq_ignore_ascii_case("cache-control") || name.eq_ignore_ascii_case("content-length") => {}
-            None => response.append_header(name.clone(), value.clone()),
+            None => response.append_header(name, value),
         }
     }
-    response.set_header("age", age_s.to_string());
+    response.set_header("age", age_s);
     response.set_header(CACHE_STATUS, cache_status);
     if !head {
         response.body = body;
@@ -783,7 +791,11 @@ fn cache_status(parts: &[&str], key: Option<&str>) -> String {
         out.push_str(part);
     }
     if let Some(key) = key {
-        let key = key.find(KEY_PREFIX).map_or(key, |at| &key[at..]);
+        // Keys are `https://{host}{KEY_PREFIX}...` and a host has no `/`.
+        let key = key
+            .get(8..)
+            .and_then(|rest| rest.find('/'))
+            .map_or(key, |at| &key[8 + at..]);
         out.push_str("; key=\"");
         for c in key.chars() {
             if c == '"' || c == '\\' {

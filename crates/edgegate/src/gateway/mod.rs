@@ -651,7 +651,7 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
         Answer::Handler(_) | Answer::Purge(_) => None,
     };
     // Nothing goes to an upstream on a path that could step out of its base.
-    if forwarder.is_some() && !crate::upstream::path::stays_put(&request.path) {
+    if forwarder.is_some() && !crate::http::path::stays_put(&request.path) {
         let refused = ApiError::of(
             kinds::INVALID_PATH,
             "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",

@@ -67,6 +67,29 @@ pub struct QueryDecodeError {
     pub piece: String,
 }
 
+/// `n` in decimal digits, appended to `out` without the formatting
+/// machinery: statuses, lengths and ages are written on every request.
+pub fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// `n` in decimal digits (see [`push_decimal`]).
+pub fn decimal(n: u64) -> String {
+    let mut out = String::with_capacity(4);
+    push_decimal(&mut out, n);
+    out
+}
+
 /// Lowercase hex, two digits per byte (digests in logs and fingerprints).
 pub fn hex_encode(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -262,6 +285,29 @@ pub(crate) fn compact_json(value: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_what_display_writes() {
+        for n in [
+            0,
+            7,
+            10,
+            99,
+            100,
+            200,
+            404,
+            599,
+            1000,
+            86_400,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            assert_eq!(decimal(n), n.to_string());
+        }
+        let mut out = String::from("ttl=");
+        push_decimal(&mut out, 3600);
+        assert_eq!(out, "ttl=3600");
+    }
 
     #[test]
     fn percent_decoding_handles_escapes_and_keeps_plus() {

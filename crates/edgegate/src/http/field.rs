@@ -16,7 +16,12 @@ pub fn is_token(text: &str) -> bool {
 /// U+FFFD, which the runtime puts where a client's bytes were not UTF-8: the
 /// gateway could not see what was sent, so it does not guess.
 pub fn is_value(text: &str) -> bool {
-    text.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f)) && !text.contains('\u{FFFD}')
+    // U+FFFD is the bytes EF BF BD; only a value with a non-ASCII byte can
+    // hold it (`contains('\u{FFFD}')` would set up a substring search for
+    // every header of every request).
+    let bytes = text.as_bytes();
+    bytes.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+        && (text.is_ascii() || !bytes.windows(3).any(|w| w == "\u{FFFD}".as_bytes()))
 }
 
 #[cfg(test)]
@@ -42,6 +47,10 @@ mod tests {
             let value = format!("a{}b", byte as char);
             assert!(!is_value(&value), "{byte:#x}");
         }
-        assert!(!is_value("bad\u{FFFD}bytes"));
+        for bad in ["bad\u{FFFD}bytes", "\u{FFFD}", "é\u{FFFD}", "end\u{FFFD}"] {
+            assert!(!is_value(bad), "{bad:?}");
+        }
+        // Its neighbours (EF BF BC, EF BE BD) are text like any other.
+        assert!(is_value("a\u{FFFC}b\u{FFBD}"));
     }
 }

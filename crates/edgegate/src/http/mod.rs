@@ -7,6 +7,7 @@ pub mod field;
 mod headers;
 mod into_response;
 mod method;
+pub mod path;
 pub mod problem;
 mod request;
 mod response;
@@ -14,8 +15,9 @@ mod trace;
 
 pub(crate) use encoding::compact_json;
 pub use encoding::{
-    base64_decode, base64_encode, base64url_decode, base64url_encode, form_decode, hex_decode, hex_encode, parse_query,
-    percent_decode, percent_decode_bytes, percent_encode, Alphabet, Base64Error, QueryDecodeError, TrailingBits,
+    base64_decode, base64_encode, base64url_decode, base64url_encode, decimal, form_decode, hex_decode, hex_encode,
+    parse_query, percent_decode, percent_decode_bytes, percent_encode, push_decimal, Alphabet, Base64Error,
+    QueryDecodeError, TrailingBits,
 };
 pub use extensions::Extensions;
 pub use headers::Headers;

@@ -320,7 +320,18 @@ macro_rules! number_header_values {
         }
     )*};
 }
-number_header_values!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize, f32, f64);
+number_header_values!(i8, i16, i32, i64, isize, f32, f64);
+
+macro_rules! unsigned_header_values {
+    ($($t:ty),*) => {$(
+        impl HeaderValue for $t {
+            fn into_header_value(self) -> Option<String> {
+                Some(super::encoding::decimal(self as u64))
+            }
+        }
+    )*};
+}
+unsigned_header_values!(u8, u16, u32, u64, usize);
 
 impl<T: HeaderValue> HeaderValue for Option<T> {
     fn into_header_value(self) -> Option<String> {

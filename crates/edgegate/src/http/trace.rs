@@ -106,7 +106,9 @@ fn nonzero(random: &mut impl FnMut() -> u64) -> u64 {
 fn parse_traceparent(value: &str) -> Option<([u8; 16], [u8; 8], u8)> {
     let value = value.trim_matches([' ', '\t']);
     let bytes = value.as_bytes();
-    if bytes.len() < 55 {
+    // ASCII only, before any slicing: a slice boundary inside a character
+    // would panic.
+    if bytes.len() < 55 || !value.is_ascii() {
         return None;
     }
     let version = hex_bytes::<1>(&value[..2])?[0];
@@ -188,7 +190,12 @@ mod tests {
             format!("{VALID}\u{0}"),
             "0".repeat(10_000),
         ];
-        for value in hostile {
+        // A character beyond ASCII at every position: its bytes straddle
+        // each field's boundary in turn (once, a panic that trapped the
+        // instance for every request on it).
+        let straddling = (0..VALID.len())
+            .flat_map(|i| ["é", "€", "\u{10348}"].map(|c| format!("{}{c}{}", &VALID[..i], &VALID[i + 1..])));
+        for value in hostile.into_iter().chain(straddling) {
             let trace = TraceContext::continue_or_start(Some(&value), Some("a=b"), counting());
             assert_eq!(trace.parent_id, None, "{value:?}");
             assert_eq!(trace.state, None, "no tracestate without a valid traceparent");

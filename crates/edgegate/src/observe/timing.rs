@@ -30,7 +30,7 @@ pub(crate) fn push_ms(out: &mut String, ms: f64) {
     } else {
         0
     };
-    out.push_str(&(tenths / 10).to_string());
+    crate::http::push_decimal(out, tenths / 10);
     out.push('.');
     out.push(char::from(b'0' + (tenths % 10) as u8));
 }

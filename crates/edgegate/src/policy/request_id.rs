@@ -9,9 +9,13 @@ pub fn is_acceptable(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// 32 lowercase hex digits from 128 random bits.
+/// 32 lowercase hex digits from 128 random bits (on every request: no
+/// formatting machinery).
 pub fn generate(high: u64, low: u64) -> String {
-    format!("{high:016x}{low:016x}")
+    let mut bits = [0u8; 16];
+    bits[..8].copy_from_slice(&high.to_be_bytes());
+    bits[8..].copy_from_slice(&low.to_be_bytes());
+    crate::http::hex_encode(&bits)
 }
 
 #[cfg(test)]

@@ -23,7 +23,6 @@
 
 pub mod forward;
 pub mod function;
-pub mod path;
 pub mod pool;
 pub mod targets;
 

@@ -1,14 +1,16 @@
-//! Which request paths an upstream route passes on. The path is appended to
-//! the upstream's base as received, and whoever parses the result next (the
-//! runtime's `fetch`, by WHATWG rules; then the origin, by its own) may
-//! resolve `..`, `%2e%2e` or a backslash and leave the base path. Instead of
-//! guessing each parser, the gateway refuses what any of them could read as
-//! a step out: a dot segment in any spelling (encoded once or more, any
-//! case, with `;` parameters), or a backslash, raw or encoded. The refusal
-//! (400 `invalid-path`) holds for origins, services, functions and constant
-//! addresses alike, before anything is sent.
+//! Which request paths stay where they point once something parses them as
+//! part of a URL. An upstream route appends the path to its base as
+//! received, and the edge cache puts it in a key the runtime's Cache API
+//! parses; whoever parses the result next (the runtime, by WHATWG rules;
+//! then an origin, by its own) may resolve `..`, `%2e%2e` or a backslash
+//! and leave the base path or the caller's own keys. Instead of guessing
+//! each parser, the gateway treats as a step out a dot segment in any
+//! spelling (encoded once or more, any case, with `;` parameters), or a
+//! backslash, raw or encoded: an upstream route refuses it (400
+//! `invalid-path`) before anything is sent, and the cache neither looks it
+//! up nor keeps it.
 
-use crate::http::percent_decode_bytes;
+use super::percent_decode_bytes;
 
 /// How many layers of percent-encoding are looked through (`%252e` is `.`
 /// encoded twice); a path encoded deeper is refused outright.
