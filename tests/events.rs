@@ -123,19 +123,19 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
         (
             r#"{"type": "t", "data": [1]}"#.into(),
             422,
-            "invalid-event",
+            "invalid-body",
             Some("data"),
         ),
         (
             r#"{"type": "t", "data": "{}"}"#.into(),
             422,
-            "invalid-event",
+            "invalid-body",
             Some("data"),
         ),
         (
             r#"{"type": "t", "data": null}"#.into(),
             422,
-            "invalid-event",
+            "invalid-body",
             Some("data"),
         ),
         (r#"{"type": "t", "data": 1e999}"#.into(), 400, "malformed-json", None),
@@ -413,7 +413,7 @@ fn a_rejected_event_is_retried_with_back_off_then_recorded_dead_with_its_last_er
     let store = MemoryEvents::new();
     let failing = message("f", "fail");
     for (attempts, delay) in [(1, 1), (2, 2), (3, 4), (4, 8)] {
-        let verdicts = run(&store, QueueRole::Events, &[delivery(&failing, attempts)], false);
+        let verdicts = run(&store, QueueRole::Events, &[delivery(&failing, attempts)], true);
         assert_eq!(verdicts, vec![Verdict::Retry { delay_seconds: delay }]);
         let record = store.record("f").unwrap();
         assert_eq!((record.status, record.attempts), (EventStatus::Queued, attempts));
@@ -455,13 +455,28 @@ fn back_off_doubles_up_to_five_minutes() {
         (40, MAX_RETRY_DELAY_SECONDS),
         (u32::MAX, MAX_RETRY_DELAY_SECONDS),
     ] {
-        let verdicts = run(&store, QueueRole::Events, &[delivery(&failing, attempts)], false);
+        let verdicts = run(&store, QueueRole::Events, &[delivery(&failing, attempts)], true);
         assert_eq!(
             verdicts,
             vec![Verdict::Retry { delay_seconds: delay }],
             "attempt {attempts}"
         );
     }
+}
+
+#[test]
+fn without_debug_routes_a_fail_event_is_processed_like_any_other() {
+    // `fail` is the tests' failure hook only with DEBUG_ROUTES: a partner's
+    // event of that type is not rejected in production.
+    let store = MemoryEvents::new();
+    let event = message("p", "fail");
+    assert_eq!(
+        run(&store, QueueRole::Events, &[delivery(&event, 1)], false),
+        vec![Verdict::Ack]
+    );
+    let record = store.record("p").unwrap();
+    assert_eq!(record.status, EventStatus::Processed);
+    assert_eq!(record.last_error, None);
 }
 
 #[test]

@@ -8,7 +8,9 @@ use super::store::EventStore;
 
 /// The longest back-off between two tries.
 pub const MAX_RETRY_DELAY_SECONDS: u32 = 300;
-/// The event type the processing rejects (to prove the failure path).
+/// With debug routes on: the event type the processing rejects (to prove
+/// the failure path). Without them it is an event like any other: a
+/// partner's `fail` is processed.
 const REJECTED_TYPE: &str = "fail";
 /// The error a rejected event's try is recorded with.
 const REJECTED_ERROR: &str = "processing rejected event type `fail`";
@@ -73,7 +75,7 @@ pub async fn consume(
         let retry = Verdict::Retry {
             delay_seconds: back_off(delivery.attempts),
         };
-        let rejected = role == QueueRole::Events && message.kind == REJECTED_TYPE;
+        let rejected = debug && role == QueueRole::Events && message.kind == REJECTED_TYPE;
         // One store call, awaited in one place: each await point costs the
         // wasm file its own copy of the state machine's arms.
         let (write, failed) = match role {

@@ -66,7 +66,7 @@ impl NewEvent {
         };
         let data = match fields.get("data") {
             Some(data @ Value::Object(_)) => data,
-            Some(_) => return Err(invalid("data", "body field `data` must be a JSON object".into())),
+            Some(_) => return Err(shape("data", "body field `data` must be a JSON object".into())),
             None => return Err(shape("data", "missing field `data`".into())),
         };
         let chars = kind.chars().count();

@@ -161,7 +161,7 @@ describe("partner events on a local Queue and D1", () => {
 
   test("an invalid event is a 422 and nothing is enqueued; a repeated Idempotency-Key enqueues nothing more", async () => {
     const before = sql("SELECT COUNT(*) AS n FROM partner_events")[0].n;
-    assert.equal((await problem(assert, await send(DEV_KEY, { type: "t", data: [] }), 422, "invalid-event")).field, "data");
+    assert.equal((await problem(assert, await send(DEV_KEY, { type: "t", data: [] }), 422, "invalid-body")).field, "data");
     assert.equal((await problem(assert, await send(DEV_KEY, { type: "", data: {} }), 422, "invalid-event")).field, "type");
     assert.equal((await problem(assert, await send(DEV_KEY, { type: "t", data: {}, x: 1 }), 422, "invalid-body")).field, "x");
     await problem(assert, await send(DEV_KEY, "{oops"), 400, "malformed-json");

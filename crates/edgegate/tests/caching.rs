@@ -153,6 +153,29 @@ fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
     assert!(!status_of(&again).contains("secret") && !status_of(&again).contains("hidden"));
     let other = send_on(&gateway, at("/pub/q?a=1&b=3"), &platform);
     assert!(!status_of(&other).contains("hit"));
+    // Parameters are sorted by name; a name given twice keeps its values'
+    // order (an origin may read the first or the last).
+    origin_says(&platform, "/r?v=1&v=2", 200, &[("cache-control", "max-age=60")], "r12");
+    origin_says(&platform, "/r?v=2&v=1", 200, &[("cache-control", "max-age=60")], "r21");
+    assert_eq!(send_on(&gateway, at("/pub/r?v=1&v=2"), &platform).said(), "r12");
+    let swapped = send_on(&gateway, at("/pub/r?v=2&v=1"), &platform);
+    assert_eq!(swapped.said(), "r21", "{}", status_of(&swapped));
+    origin_says(
+        &platform,
+        "/r?a=0&v=1&v=2",
+        200,
+        &[("cache-control", "max-age=60")],
+        "ra12",
+    );
+    let moved = send_on(&gateway, at("/pub/r?a=0&v=1&v=2"), &platform);
+    assert!(
+        status_of(&moved).starts_with("edgegate; fwd=miss; stored"),
+        "{}",
+        status_of(&moved)
+    );
+    let same = send_on(&gateway, at("/pub/r?v=1&a=0&v=2"), &platform);
+    assert!(status_of(&same).starts_with("edgegate; hit"), "{}", status_of(&same));
+    assert_eq!(same.said(), "ra12");
 }
 
 /// A refusal case: status, headers, why, whether the request is keyed on the shared route.
@@ -500,6 +523,15 @@ fn a_purge_is_refused_whole_when_any_part_is_wrong() {
     let other_host = format!("https://evil.example{key}");
     let tag_entry = "/.edgegate-cache/tag/everything".to_owned();
     let too_many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    // Keys the runtime would resolve elsewhere: to the kept entry by another
+    // spelling, to a tag's generation, or out of the cache's keys.
+    let climbs = [
+        key.replace("/pub/x", "/pub/y/%2e%2e/x"),
+        key.replace("/pub/x", "/pub/y/../x"),
+        key.replace("/pub/x", "/pub/y\\..\\x"),
+        "/.edgegate-cache/a/../tag/everything".to_owned(),
+        "/.edgegate-cache/%2E%2E/%2e%2e/elsewhere".to_owned(),
+    ];
     let cases: Vec<(String, u16, &str)> = vec![
         ("not json".into(), 400, "malformed-json"),
         ("{}".into(), 422, "invalid-body"),
@@ -517,7 +549,8 @@ fn a_purge_is_refused_whole_when_any_part_is_wrong() {
             "invalid-body",
         ),
     ];
-    for (body, status, kind) in cases {
+    let climbing = climbs.map(|climb| (json!({ "keys": [climb] }).to_string(), 422, "invalid-body"));
+    for (body, status, kind) in cases.into_iter().chain(climbing) {
         purge(&gateway, &platform, &body).problem(status, kind);
     }
     assert!(
@@ -646,6 +679,51 @@ fn every_bad_cache_setting_or_name_is_a_misconfiguration() {
 }
 
 #[test]
+fn a_cache_after_a_policy_that_reads_the_body_is_a_misconfiguration() {
+    // A hit answers before the body is read: the policy would never run for it.
+    struct SignedBody;
+    impl edgegate::policy::RoutePolicy for SignedBody {
+        fn check<'a>(
+            &'a self,
+            request: &'a mut Request,
+            _: &'a dyn edgegate::platform::Platform,
+        ) -> edgegate::policy::PolicyFuture<'a> {
+            let signed = request.headers.get("x-signature") == Some("good");
+            Box::pin(async move {
+                if signed {
+                    Ok(())
+                } else {
+                    Err(Response::new(edgegate::http::Status(401)))
+                }
+            })
+        }
+        fn phase(&self) -> edgegate::policy::Phase {
+            edgegate::policy::Phase::Body
+        }
+    }
+    let vars = with_var(
+        with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+        "CACHE_POLICIES",
+        r#"{"edge": {}}"#,
+    );
+    let gateway = test_gateway::<()>(
+        vec![Route::any_to("/signed/{*rest}", edgegate::upstream::origin("origin"))
+            .public()
+            .policy(SignedBody)
+            .cache(cache("edge"))],
+        &vars,
+    );
+    let reasons = gateway.misconfiguration().expect("refused").join("\n");
+    assert!(
+        reasons.contains("/signed/{*rest}") && reasons.contains("reads the body"),
+        "{reasons}"
+    );
+    let platform = platform();
+    send_on(&gateway, at("/signed/x"), &platform).problem(500, "misconfigured");
+    assert!(platform.sent.borrow().is_empty() && platform.cache_calls.borrow().is_empty());
+}
+
+#[test]
 fn a_handlers_answer_is_kept_like_an_upstreams() {
     async fn hello() -> edgegate::http::Response {
         edgegate::http::Response::text(edgegate::http::Status::OK, "hello").with_header("cache-control", "max-age=30")
@@ -734,4 +812,63 @@ fn a_dot_segment_never_climbs_into_another_callers_entry() {
         }
     }
     assert_eq!(calls(&platform, "/items/7"), 1);
+}
+
+#[test]
+fn an_answer_to_a_callers_own_authorization_is_shared_only_when_it_says_so() {
+    // A public route that passes the caller's `Authorization` on sees no
+    // principal of its own: RFC 9111 §3.5 holds all the same, and that one
+    // request does not make the key pass for everyone else.
+    let platform = platform();
+    origin_says(&platform, "/mine", 200, &[("cache-control", "max-age=60")], "u1's");
+    origin_says(
+        &platform,
+        "/all",
+        200,
+        &[("cache-control", "public, max-age=60")],
+        "everyone's",
+    );
+    let gateway = edge();
+    let bearer = |path: &str| at(path).with_header("authorization", "Bearer u1");
+    let first = send_on(&gateway, bearer("/pub/mine"), &platform);
+    assert_eq!(first.said(), "u1's");
+    assert_eq!(status_of(&first), "edgegate; fwd=miss; detail=authenticated");
+    assert!(platform.cache.borrow().is_empty());
+    let anonymous = send_on(&gateway, at("/pub/mine"), &platform);
+    assert!(
+        status_of(&anonymous).starts_with("edgegate; fwd=miss; stored"),
+        "{}",
+        status_of(&anonymous)
+    );
+    assert_eq!(calls(&platform, "/mine"), 2);
+    // `public` says all may share it.
+    send_on(&gateway, bearer("/pub/all"), &platform);
+    let shared = send_on(&gateway, at("/pub/all"), &platform);
+    assert!(
+        status_of(&shared).starts_with("edgegate; hit"),
+        "{}",
+        status_of(&shared)
+    );
+    assert_eq!(shared.said(), "everyone's");
+}
+
+#[test]
+fn a_partial_or_conditional_answer_to_one_request_does_not_make_the_key_pass() {
+    // A 206 to one caller's `Range` (or a 304 to its `If-None-Match`) is not
+    // kept, but the next plain request is looked up and kept as ever.
+    let platform = platform();
+    origin_says(&platform, "/doc", 206, &[("cache-control", "max-age=60")], "d");
+    let gateway = edge();
+    let partial = send_on(&gateway, at("/pub/doc").with_header("range", "bytes=0-0"), &platform);
+    assert_eq!(status_of(&partial), "edgegate; fwd=miss; detail=status");
+    origin_says(&platform, "/doc", 200, &[("cache-control", "max-age=60")], "doc");
+    let whole = send_on(&gateway, at("/pub/doc"), &platform);
+    assert!(
+        status_of(&whole).starts_with("edgegate; fwd=miss; stored"),
+        "{}",
+        status_of(&whole)
+    );
+    let again = send_on(&gateway, at("/pub/doc"), &platform);
+    assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
+    assert_eq!(calls(&platform, "/doc"), 2);
 }

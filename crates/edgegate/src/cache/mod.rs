@@ -321,12 +321,14 @@ impl CachePlan {
             }
         }
         key.push_str(&request.path);
-        // Sorted as they are gathered (a query has a few parameters): no
-        // sort routine is linked for it.
+        // Sorted by name as they are gathered (a query has a few
+        // parameters: no sort routine is linked for it); a name given twice
+        // keeps its values' order, which an origin may read either way.
+        let name = |pair: &str| pair.split('=').next().unwrap_or(pair).to_owned();
         let mut query: Vec<&str> = Vec::new();
         for pair in request.query.as_deref().unwrap_or("").split('&') {
             if !pair.is_empty() && !api_key::is_key_param(pair) {
-                let at = query.iter().position(|q| *q > pair).unwrap_or(query.len());
+                let at = query.iter().position(|q| name(q) > name(pair)).unwrap_or(query.len());
                 query.insert(at, pair);
             }
         }
@@ -516,8 +518,13 @@ impl CachePlan {
             }
             Err(why) => {
                 // What the answer itself rules out passes for a while; a
-                // failure (or the cache's own) does not.
-                if !failed && !matches!(why, "head" | "problem" | "cache-error" | "unreadable") {
+                // failure (or the cache's own) does not, nor what one
+                // request's own headers caused (a 206 to its `Range`, a 304
+                // to its `If-None-Match`, its own `Authorization`): one
+                // caller must not switch the cache off for everyone.
+                let by_request = matches!(response.status.0, 206 | 304)
+                    || (why == "authenticated" && Principal::of(request).is_none());
+                if !failed && !by_request && !matches!(why, "head" | "problem" | "cache-error" | "unreadable") {
                     self.pass(key.clone(), platform.now_ms());
                 }
                 cache_status(&["fwd=", fwd, "; detail=", why], None)
@@ -704,8 +711,11 @@ impl CachePlan {
             return Some("private");
         }
         // RFC 9111 §3.5: a shared cache keeps an authenticated request's
-        // answer only when the answer says all may share it.
-        if self.shared && Principal::of(request).is_some() && !directives.public && directives.s_maxage.is_none() {
+        // answer only when the answer says all may share it — whether the
+        // gateway authenticated the caller or a public route passes the
+        // caller's own `Authorization` on.
+        let credentials = Principal::of(request).is_some() || request.headers.contains("authorization");
+        if self.shared && credentials && !directives.public && directives.s_maxage.is_none() {
             return Some("authenticated");
         }
         for field in response.header_values("vary").flat_map(|v| v.split(',')) {

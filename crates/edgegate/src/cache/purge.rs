@@ -112,11 +112,14 @@ fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), Api
         for item in list {
             let item = item.as_str().ok_or_else(|| format!("`{name}` must list strings"))?;
             match name {
-                // A key of this host's entries, never a tag's generation.
+                // A key of this host's entries, never a tag's generation,
+                // and none the runtime would resolve elsewhere (`..`,
+                // `%2e%2e`, a backslash): the cache never keys such a path.
                 "keys"
                     if item.starts_with(KEY_PREFIX)
                         && !item[KEY_PREFIX.len()..].starts_with("tag/")
-                        && item.len() <= 8192 =>
+                        && item.len() <= 8192
+                        && crate::http::path::stays_put(item.split('?').next().unwrap_or(item)) =>
                 {
                     keys.push(format!("{base}{}", &item[KEY_PREFIX.len()..]))
                 }

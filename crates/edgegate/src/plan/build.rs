@@ -164,6 +164,17 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                     endpoint_stages.push(stage);
                 }
             }
+            // A hit answers before the body phase: a policy that reads the
+            // body (a signature over it) would never run for it.
+            if endpoint.cache.is_some() && endpoint_stages.iter().any(|stage| stage.phase() == Phase::Body) {
+                policy_errors.push(ConfigError {
+                    setting: String::from("CACHE_POLICIES"),
+                    message: format!(
+                        "route {} has a cache and a policy that reads the body: a cached answer would skip that policy",
+                        routes.template
+                    ),
+                });
+            }
             path_stages.push(endpoint_stages);
         }
         stages.push(path_stages);
