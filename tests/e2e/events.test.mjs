@@ -148,6 +148,19 @@ describe("partner events on a local Queue and D1", () => {
     assert.ok(worker.output.some((line) => line.includes('"message":"event dead"') && line.includes(id)));
   });
 
+  test("the largest event the API takes, with characters beyond Latin-1, reaches the Queue and is processed", async () => {
+    // 64 KiB of data as compact JSON, mostly ASCII with one character above
+    // U+00FF (which makes the whole message a two-byte string in JS): the
+    // Queue limits a message to 128 KB, and this one must still fit.
+    const filler = 64 * 1024 - JSON.stringify({ big: "", sign: "€" }).length - 2;
+    const data = { big: "x".repeat(filler), sign: "€" };
+    assert.equal(Buffer.byteLength(JSON.stringify(data)), 64 * 1024);
+    const response = await send(DEV_KEY, { type: "big", data });
+    assert.equal(response.status, 202, await response.clone().text());
+    const { id } = await response.json();
+    await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
+  });
+
   test("another partner gets the same 404 as for an event that does not exist", async () => {
     const response = await send(DEV_KEY, { type: "mine", data: {} });
     const { id } = await response.json();
