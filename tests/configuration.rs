@@ -144,3 +144,22 @@ fn a_misspelled_policy_name_in_the_settings_is_caught() {
     let cors = with_var(dev_vars(), "CORS_PROFILES", r#"{"partners": {"origin": []}}"#);
     assert!(app_gateway(&cors).misconfiguration().is_some());
 }
+
+#[test]
+fn the_dead_letter_consumer_rides_out_a_long_store_outage() {
+    // README, "Partner events": the events consumer retries 3 times, then the
+    // dead-letter queue's consumer up to Queues' most, so a D1 outage of
+    // hours loses no event.
+    let config = support::wrangler_toml();
+    let consumers = config["queues"]["consumers"].as_array().expect("queue consumers");
+    let of = |queue: &str| {
+        consumers
+            .iter()
+            .find(|c| c["queue"].as_str() == Some(queue))
+            .unwrap_or_else(|| panic!("a consumer of {queue}"))
+    };
+    let events = of("edgegate-events");
+    assert_eq!(events["max_retries"].as_integer(), Some(3));
+    assert_eq!(events["dead_letter_queue"].as_str(), Some("edgegate-events-dlq"));
+    assert_eq!(of("edgegate-events-dlq")["max_retries"].as_integer(), Some(100));
+}

@@ -169,7 +169,8 @@ fn section(environment: Option<&str>) -> Option<toml::Value> {
     }
 }
 
-fn wrangler_toml() -> toml::Value {
+/// `wrangler.toml` as parsed (the top level: the default deployment).
+pub fn wrangler_toml() -> toml::Value {
     let text = std::fs::read_to_string(root().join("wrangler.toml")).expect("wrangler.toml");
     toml::from_str(&text).expect("wrangler.toml parses")
 }
