@@ -9,7 +9,7 @@
 mod support;
 
 use edgegate::platform::{FetchError, SignatureAlgorithm};
-use edgegate::policy::jwt;
+use edgegate::policy::{any_of, api_key, jwt, public};
 use edgegate::routing::Route;
 use edgegate::testing::{block_on_all, FakeAnswer, RecordingPlatform};
 use edgegate_app::AppState;
@@ -534,6 +534,11 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
         json!({"firebase": {"issuer": ISSUER, "audiences": [], "jwks_uri": JWKS}}),
         json!({"firebase": {"issuer": "", "audiences": [AUDIENCE], "jwks_uri": JWKS}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "ftp://x"}}),
+        // Keys in the clear only from this machine: anywhere else they could be swapped.
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "http://issuer.test/jwks"}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "http://127.0.0.1@evil.test/jwks"}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "http://localhost.evil.test/jwks"}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": "http://[::1].evil.test/jwks"}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "algorithms": ["HS256"]}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "clock_skew_s": 86400}}),
@@ -552,6 +557,15 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
             answer.logs
         );
     }
+    for local in [
+        "http://127.0.0.1:8788/jwks",
+        "http://localhost/jwks",
+        "http://[::1]:9/jwks",
+    ] {
+        let providers = json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": local}});
+        let gateway = app_gateway(&with_var(dev_vars(), "JWT_PROVIDERS", &providers.to_string()));
+        assert_eq!(gateway.misconfiguration(), None, "{local}");
+    }
     // Without JWT_PROVIDERS, a table that names a provider is misconfigured too.
     let vars: Vars = dev_vars().into_iter().filter(|(n, _)| n != "JWT_PROVIDERS").collect();
     send(&app_gateway(&vars), get("/hello")).problem(500, "misconfigured");
@@ -561,6 +575,76 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
         &with_var(dev_vars(), "JWT_PROVIDERS", &json!({"firebase": good}).to_string()),
     );
     send(&gateway, get("/x")).problem(500, "misconfigured");
+}
+
+#[test]
+fn a_token_without_kid_is_checked_only_against_the_one_key_that_fits() {
+    // README, Tokens: without `kid`, only the only fitting key; with
+    // several, which one signed it is not said, and nothing is guessed.
+    let (k1, k2) = (rsa_key("k1"), rsa_key("k2"));
+    let unnamed = |platform: &RecordingPlatform, key| {
+        let token = sign(
+            json!({"alg": "RS256"}),
+            claims(platform),
+            key,
+            SignatureAlgorithm::Rs256,
+        );
+        get("/api/me").with_header("authorization", format!("Bearer {token}"))
+    };
+    let one = platform();
+    serve_jwks(&one, &[&k1], None);
+    let gateway = app_with_remote_keys(json!({}));
+    assert_eq!(send_on(&gateway, unnamed(&one, &k1), &one).status(), 200);
+    for signer in [&k1, &k2] {
+        let two = platform();
+        serve_jwks(&two, &[&k1, &k2], None);
+        let gateway = app_with_remote_keys(json!({}));
+        send_on(&gateway, unnamed(&two, signer), &two).problem(401, "unauthorized");
+    }
+}
+
+#[test]
+fn scopes_on_any_of_bind_every_token_and_are_never_dropped() {
+    // `.scopes()` after `any_of` binds each token alternative (a key stays a
+    // key); asked of a key or of everyone, no token can carry them: the
+    // route is a misconfiguration, never open.
+    let platform = platform();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let good = json!({"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS});
+    let vars = with_var(dev_vars(), "JWT_PROVIDERS", &json!({"firebase": good}).to_string());
+    let gateway = custom_gateway_with_providers(
+        vec![Route::get("/x", app_hello).access(any_of([api_key(), jwt("firebase")]).scopes(&["items:write"]))],
+        &vars,
+    );
+    let reader = token_with(&platform, |c| c["scope"] = json!("items:read"), &key);
+    let bearer = |token: &str| get("/x").with_header("authorization", format!("Bearer {token}"));
+    send_on(&gateway, bearer(&reader), &platform).problem(403, "insufficient-scope");
+    let writer = token_with(&platform, |c| c["scope"] = json!("items:write"), &key);
+    assert_eq!(send_on(&gateway, bearer(&writer), &platform).status(), 200);
+    assert_eq!(
+        send_on(&gateway, get("/x").with_header("x-api-key", DEV_KEY), &platform).status(),
+        200
+    );
+    // Added to what a token already needs, not in place of it.
+    let both = jwt("firebase").scopes(&["a"]).scopes(&["b"]);
+    let gateway = custom_gateway_with_providers(vec![Route::get("/x", app_hello).access(both)], &vars);
+    let only_b = token_with(&platform, |c| c["scope"] = json!("b"), &key);
+    send_on(&gateway, bearer(&only_b), &platform).problem(403, "insufficient-scope");
+    for access in [
+        api_key().scopes(&["items:write"]),
+        public().scopes(&["items:write"]),
+        any_of([]),
+    ] {
+        let gateway = custom_gateway_with_providers(vec![Route::get("/x", app_hello).access(access)], &vars);
+        let refused = send_on(&gateway, get("/x").with_header("x-api-key", DEV_KEY), &platform);
+        refused.problem(500, "misconfigured");
+        assert!(
+            refused.logs.iter().any(|l| l.contains("admits no one")),
+            "{:?}",
+            refused.logs
+        );
+    }
 }
 
 async fn app_hello() -> &'static str {

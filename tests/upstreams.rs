@@ -47,6 +47,14 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         .with_header("cf-connecting-ip", "203.0.113.9")
         .with_header("x-forwarded-for", "198.51.100.1")
         .with_header("x-forwarded-host", "spoofed.example")
+        .with_header("forwarded", "for=10.0.0.1;host=spoofed.example;proto=https")
+        .with_header("x-real-ip", "10.0.0.1")
+        .with_header("true-client-ip", "10.0.0.1")
+        .with_header("x_client_ip", "10.0.0.1")
+        .with_header("x-forwarded-port", "8443")
+        .with_header("x-forwarded-prefix", "/admin")
+        .with_header("x-original-url", "/admin/delete")
+        .with_header("x-rewrite-url", "/admin/delete")
         .with_header("x-edgegate-principal", "forged")
         .with_header("connection", "keep-alive, x-secret-hop")
         .with_header("x-secret-hop", "1")
@@ -77,6 +85,16 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         "proxy-authorization",
         "authorization",
         "host",
+        // What an origin that trusts its proxy would read a forged client,
+        // host or URL from.
+        "forwarded",
+        "x-real-ip",
+        "true-client-ip",
+        "x_client_ip",
+        "x-forwarded-port",
+        "x-forwarded-prefix",
+        "x-original-url",
+        "x-rewrite-url",
     ] {
         assert_eq!(sent.header(gone), None, "{gone} was forwarded");
     }

@@ -225,3 +225,23 @@ test("requests waiting at once each nest their waits in their own stage", async 
   assert.deepEqual(spans.filter((s) => s.name === "edgegate.rate_limit").map((s) => s.attributes["http.route"]).sort(), ["/api/hello", "/items/{id}"]);
   assert.ok(spans.every((span) => span.ended), "every span has ended");
 });
+
+test("a span names an upstream by its origin: never the user info of its URL", async () => {
+  // A fresh instance: the gateway is built once, from the first request's env.
+  const { default: fresh } = await import(`${bundle}?credentials`);
+  const env = { ...SPAN_ENV, PER_CLIENT: { limit: async () => ({ success: true }) }, UPSTREAMS: JSON.stringify({ origin: "https://user:s3cret@origin.test/base" }) };
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async () => new Response("kept", { headers: { "content-type": "text/plain" } });
+  try {
+    spans.length = 0;
+    const response = await fresh.fetch(new Request("http://gateway.test/origin/x?fields=all", { headers: { "x-api-key": DEV_KEY } }), env);
+    assert.equal(response.status, 200, await response.clone().text());
+    await settled();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const fetched = spans.find((span) => span.name === "edgegate.fetch");
+  assert.ok(fetched, spans.map((span) => span.name).join());
+  assert.equal(fetched.attributes["edgegate.upstream"], "https://origin.test");
+  assert.ok(spans.every((span) => !JSON.stringify(span.attributes).includes("s3cret")));
+});

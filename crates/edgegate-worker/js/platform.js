@@ -137,7 +137,7 @@ export function verify(key, alg, message, signature) {
  * error).
  */
 export function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
-  const target = service ?? url.slice(0, url.indexOf("/", url.indexOf("//") + 2) >>> 0);
+  const target = service ?? originOf(url);
   return inSpan("edgegate.fetch", { "http.request.method": method, "edgegate.upstream": target }, (span) => {
     const sent = fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
     if (span === null) return sent;
@@ -146,6 +146,15 @@ export function fetchOut(method, url, headers, body, limit, timeoutMs, service) 
       return answer;
     });
   });
+}
+
+/** `scheme://host:port` of a URL, without user info, path or query (a span names the upstream by it). */
+function originOf(url) {
+  const start = url.indexOf("//") + 2;
+  let end = start;
+  while (end < url.length && !"/?#".includes(url[end])) end++;
+  const authority = url.slice(start, end);
+  return url.slice(0, start) + authority.slice(authority.lastIndexOf("@") + 1);
 }
 
 async function fetchUntraced(method, url, headers, body, limit, timeoutMs, service) {

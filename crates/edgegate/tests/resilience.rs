@@ -551,3 +551,40 @@ fn every_bad_target_setting_is_a_misconfiguration_that_names_it() {
     let gateway = test_gateway::<()>(vec![Route::any_to("/b/{*rest}", service("BILLING")).public()], &vars);
     assert!(gateway.misconfiguration().unwrap().join("\n").contains("lists URLs"));
 }
+
+/// A POST whose body the platform still streams from the client.
+fn uploading(target: &str) -> Request {
+    let mut request = Request::new(Method::Post, target).with_header("content-type", "application/octet-stream");
+    request.body = edgegate::http::RequestBody::Stream(Box::new(edgegate::testing::FakeBody::new(b"chunk".to_vec())));
+    request
+}
+
+#[test]
+fn the_clients_slow_or_oversized_upload_never_counts_against_the_target() {
+    // A timeout while the client's body still streams may be the client's
+    // slowness: it does not eject the target for everyone else.
+    let items = format!("{EU}/items");
+    let platform = platform_with(|p| p.answer(&items, FakeAnswer::Fail(FetchError::Timeout)));
+    let gateway = gateway_with(json!({"origin": {"targets": [EU], "eject_after": 1, "eject_ms": 1000}}));
+    for _ in 0..3 {
+        send_on(&gateway, uploading("/o/items"), &platform).problem(504, "upstream-timeout");
+    }
+    ok(&platform, &items, "fine");
+    assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "fine");
+    assert_eq!(platform.fetches_of(&items), 4);
+
+    // An oversized upload taking the half-open trial leaves it free at once.
+    let platform = platform_with(|p| p.answer(&items, unreachable()));
+    let gateway = gateway_with(json!({"origin": {"targets": [EU], "eject_after": 1, "eject_ms": 1000}}));
+    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
+    platform.advance_ms(1000.0);
+    platform.answer(&items, FakeAnswer::Fail(FetchError::BodyTooLarge));
+    send_on(&gateway, uploading("/o/items"), &platform).problem(413, "body-too-large");
+    ok(&platform, &items, "back");
+    assert_eq!(
+        send_on(&gateway, get("/o/items"), &platform).said(),
+        "back",
+        "the trial was free"
+    );
+}

@@ -183,6 +183,9 @@ fn per_client_counts_by_address_and_an_ipv6_client_by_its_64() {
         assert_eq!(send_on(&gateway, from(host), &platform).status(), 200);
     }
     send_on(&gateway, from("2001:db8:1:2::77"), &platform).problem(429, "rate-limited");
+    // An IPv4-mapped IPv6 address is its IPv4 address: not one shared /64.
+    send_on(&gateway, from("::ffff:203.0.113.7"), &platform).problem(429, "rate-limited");
+    assert_eq!(send_on(&gateway, from("::ffff:203.0.113.9"), &platform).status(), 200);
     assert_eq!(send_on(&gateway, from("2001:db8:1:3::1"), &platform).status(), 200);
     // A key does not change the bucket: it is the address that counts here.
     let keyed = from("203.0.113.7").with_header("x-api-key", "key-b");

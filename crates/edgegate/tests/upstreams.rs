@@ -66,4 +66,17 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
     );
     assert_eq!(answer.status(), 200, "{}", answer.text());
     assert_eq!(platform.sent.borrow()[0].url, url);
+    // A client's query pair named like a path parameter (however encoded)
+    // never stands beside it: an origin reading the first value would read
+    // the client's, not the path the gateway routed.
+    for spoof in ["name=Eve", "%6Eame=Eve", "name", "na%6De=Eve&name=Mallory"] {
+        let answer = send_on(
+            &gateway,
+            keyed(Method::Get, &format!("/greet/Ana%20Mar%C3%ADa?{spoof}&lang=es")),
+            &platform,
+        );
+        assert_eq!(answer.status(), 200, "{spoof}: {}", answer.text());
+        let sent = platform.sent.borrow().last().unwrap().url.clone();
+        assert_eq!(sent, url, "{spoof}");
+    }
 }

@@ -166,7 +166,11 @@ impl Access {
         }
     }
 
-    /// A token must also carry these scopes (`scope` or `scp` claims).
+    /// A token must also carry these scopes (`scope` or `scp` claims), on
+    /// top of any it already needs; on `any_of`, every token alternative
+    /// needs them (a key has no scopes). Where no token can be presented
+    /// (`api_key()`, `public()`), nobody is admitted and the gateway reports
+    /// the route as misconfigured: scopes are never dropped silently.
     ///
     /// ```
     /// use edgegate::policy::{any_of, api_key, jwt};
@@ -183,11 +187,40 @@ impl Access {
     /// ```
     pub fn scopes(self, required: &[&str]) -> Access {
         match self {
-            Access::Jwt { provider, .. } => Access::Jwt {
-                provider,
-                scopes: required.iter().map(|s| s.to_string()).collect(),
-            },
-            other => other,
+            Access::Jwt { provider, mut scopes } => {
+                for scope in required {
+                    if !scopes.iter().any(|s| s == scope) {
+                        scopes.push(scope.to_string());
+                    }
+                }
+                Access::Jwt { provider, scopes }
+            }
+            Access::AnyOf(alternatives) if alternatives.iter().any(Access::takes_tokens) => Access::AnyOf(
+                alternatives
+                    .into_iter()
+                    .map(|a| if a.takes_tokens() { a.scopes(required) } else { a })
+                    .collect(),
+            ),
+            // Scopes nobody can carry: admits no one (see `admits_no_one`).
+            _ => Access::AnyOf(Vec::new()),
+        }
+    }
+
+    /// Whether some alternative takes a bearer token.
+    fn takes_tokens(&self) -> bool {
+        match self {
+            Access::Jwt { .. } => true,
+            Access::AnyOf(alternatives) => alternatives.iter().any(Access::takes_tokens),
+            _ => false,
+        }
+    }
+
+    /// Whether no caller can ever pass (an empty `any_of`, or scopes asked
+    /// of `api_key()` or `public()`): a declaration mistake, reported.
+    pub fn admits_no_one(&self) -> bool {
+        match self {
+            Access::AnyOf(alternatives) => alternatives.iter().all(Access::admits_no_one),
+            _ => false,
         }
     }
 }

@@ -37,6 +37,23 @@ use crate::problem::{kinds, ApiError};
 pub const PRINCIPAL_HEADER: &str = "x-edgegate-principal";
 
 /// Always hop-by-hop, whatever `Connection` says.
+/// What a proxy says of the client, the host or the original URL, beyond
+/// the `X-Forwarded-*` the gateway sets itself: a client's own copies are
+/// dropped, since an origin that trusts its proxy would believe them
+/// (`Forwarded` in Spring or Express, `X-Real-IP` and `True-Client-IP` in
+/// Go's and nginx's real-IP modules, `X-Original-URL` in IIS).
+const PROXY_SAYS: &[&str] = &[
+    "forwarded",
+    "x-real-ip",
+    "true-client-ip",
+    "x-client-ip",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-forwarded-server",
+    "x-original-url",
+    "x-rewrite-url",
+];
+
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -211,6 +228,9 @@ impl Forwarder {
                 service: target.service.clone(),
             };
             tries += 1;
+            // The timeout runs while the client's streamed body is still
+            // arriving: a slow upload says nothing of the target.
+            let uploading = matches!(outbound.body, OutboundBody::Stream { .. });
             let result = platform.fetch(outbound).await;
             let failure = match &result {
                 Ok(answer) if pool.fails_with(answer.status) => Some(Skip::Status(answer.status)),
@@ -219,11 +239,15 @@ impl Forwarder {
                 Err(FetchError::Timeout) => Some(Skip::Timeout),
                 // The client's body, not the target, failed.
                 Err(FetchError::BodyTooLarge) => {
+                    pool.release(index);
                     last = Some((index, result));
                     break;
                 }
             };
-            pool.record(index, failure.is_none(), platform.now_ms());
+            match failure {
+                Some(Skip::Timeout) if uploading => pool.release(index),
+                _ => pool.record(index, failure.is_none(), platform.now_ms()),
+            }
             if let Some(skip) = failure {
                 note_skip(&mut skipped, &target.label, skip);
             }
@@ -290,7 +314,15 @@ impl Forwarder {
                     .to_owned();
             }
             PathTranslation::Constant => {
-                for (name, value) in request.params() {
+                // The path's parameters are the route's to give: a client's
+                // query pair of the same name (however encoded) is dropped,
+                // so an origin that reads the first value reads the path's.
+                let params: Vec<(&str, &str)> = request.params().collect();
+                query.retain(|pair| {
+                    let name = pair.split('=').next().unwrap_or("");
+                    crate::http::form_decode(name).map_or(true, |name| params.iter().all(|(n, _)| *n != name))
+                });
+                for (name, value) in params {
                     query.push(format!("{}={}", percent_encode(name), percent_encode(value)));
                 }
             }
@@ -312,6 +344,7 @@ impl Forwarder {
         };
         let name = &*name;
         !HOP_BY_HOP.contains(&name)
+            && !PROXY_SAYS.contains(&name)
             && !dropped.iter().any(|d| d == name || d == original)
             && name != api_key::HEADER
             && name != PRINCIPAL_HEADER

@@ -229,6 +229,16 @@ impl Pool {
         true
     }
 
+    /// Ends a call to target `index` that says nothing of the target (the
+    /// client's body failed or was too slow): its half-open trial, if it
+    /// held one, is free for the next request at once.
+    pub fn release(&self, index: usize) {
+        let cell = &self.targets[index].health;
+        let mut health = cell.get();
+        health.trial_since = None;
+        cell.set(health);
+    }
+
     /// Whether an answer with this status counts as the target's failure.
     pub fn fails_with(&self, status: u16) -> bool {
         self.retry_on.contains(&status)

@@ -368,7 +368,14 @@ fn find(keys: &[Rc<Jwk>], kid: Option<&str>, algorithm: SignatureAlgorithm) -> R
     if named.peek().is_none() {
         return Err(KeyError::Unknown);
     }
-    named.find(|k| k.fits(algorithm)).cloned().ok_or(KeyError::Mismatch)
+    let mut fitting = named.filter(|k| k.fits(algorithm));
+    match (fitting.next(), fitting.next()) {
+        (Some(key), None) => Ok(key.clone()),
+        (None, _) => Err(KeyError::Mismatch),
+        // A token without `kid` where several keys fit: which one signed it
+        // is not said, and the gateway does not guess.
+        (Some(_), Some(_)) => Err(KeyError::Unknown),
+    }
 }
 
 /// Fetches and parses a JWKS, with the response's `max-age` if it has one.

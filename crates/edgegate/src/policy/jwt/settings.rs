@@ -61,13 +61,13 @@ impl ProviderConfig {
                 },
                 "jwks_uri" => match value.as_str().map(str::trim) {
                     Some(u)
-                        if (u.starts_with("https://") || u.starts_with("http://"))
+                        if (u.starts_with("https://") || loopback_http(u))
                             && u.len() <= 2048
                             && u.bytes().all(|b| b.is_ascii_graphic()) =>
                     {
                         uri = Some(u.to_owned())
                     }
-                    _ => return wrong("an http(s) URL"),
+                    _ => return wrong("an https URL (plain http only to this machine: localhost, 127.0.0.1, [::1])"),
                 },
                 "jwks" => match super::keys::parse_jwks(value) {
                     Ok(keys) if !keys.is_empty() => inline = Some(value.clone()),
@@ -113,4 +113,22 @@ impl ProviderConfig {
         };
         Ok(config)
     }
+}
+
+/// An `http://` URL to this machine (development, tests): keys fetched in
+/// the clear anywhere else could be swapped on the way, forging tokens.
+fn loopback_http(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    // The host, up to its port: `[::1]` whole, else up to the first `:`.
+    let host = match (authority.starts_with('['), authority.find(']')) {
+        (true, Some(end)) if authority[end + 1..].is_empty() || authority[end + 1..].starts_with(':') => {
+            &authority[..=end]
+        }
+        (true, _) => return false,
+        (false, _) => authority.split(':').next().unwrap_or(""),
+    };
+    !authority.contains('@') && matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }

@@ -60,7 +60,8 @@ pub(crate) fn principal_key(request: &Request) -> String {
 /// counted by its /64 (one subscriber's network, which hands its hosts
 /// addresses at will); a request without one shares one bucket.
 pub(crate) fn client_key(request: &Request) -> String {
-    match request.client_ip {
+    // `::ffff:203.0.113.7` is 203.0.113.7, as the IP rules read it.
+    match request.client_ip.map(|ip| ip.to_canonical()) {
         Some(std::net::IpAddr::V4(ip)) => {
             let [a, b, c, d] = ip.octets();
             format!("ip:{a}.{b}.{c}.{d}")
