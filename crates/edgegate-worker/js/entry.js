@@ -46,7 +46,7 @@ import {
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
-import { setWaker, swapSpan, useBindings } from "./platform.js";
+import { setWaker, swapSpan, takeAborted, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
@@ -121,14 +121,23 @@ export default {
 
 /** After a trap: a fresh instance, and requests parked on the old one fail (their ids mean nothing on the new one). */
 function reviveIfAborted() {
+  // The abort hook says so for every way an instance ends, not only a trap
+  // the entry saw (a stack overflow, a JS exception through an import, a
+  // trap in a finalizer's call).
+  if (takeAborted()) aborted = true;
   if (!aborted) return;
-  for (const task of [...wakeable.values()]) step(task, () => NOT_PARKED);
-  wakeable.clear();
   aborted = false;
-  revive();
+  const stranded = [...wakeable.values()];
+  wakeable.clear();
+  // A new generation first: the old instance's requests fail in `step`
+  // (their failure's own call here then finds nothing left to do). One
+  // that awaits a promise fails when it settles, in its own request's
+  // context: a response made in another request's would not be sent.
   generation++;
+  revive();
   memory = bytes = null;
   inputAt = inputCapacity = 0;
+  for (const task of stranded) step(task, () => NOT_PARKED);
 }
 
 /**
@@ -291,7 +300,13 @@ setWaker((id) => {
  * the isolate's life. One something can wake is held until it is woken.
  */
 const dropped = new FinalizationRegistry((wait) => {
-  if (wait.generation === generation && !aborted) abandon(wait.id);
+  if (wait.generation !== generation || aborted) return;
+  try {
+    abandon(wait.id);
+  } catch (error) {
+    // A trap here ends the instance like any other (the abort hook says so).
+    aborted = true;
+  }
 });
 
 /** The response the gateway wrote to its output buffer. */
@@ -300,10 +315,17 @@ function answer(request, result) {
   return decode(view(), result);
 }
 
-/** Any failure becomes the problem+json 500; a trap marks the instance for revival. */
+/**
+ * Any failure becomes the problem+json 500. When the instance ended, a
+ * fresh one is made now, not at the next event: a callback the old
+ * instance left behind (a promise it awaits settling) then finds its
+ * instance gone, and never runs on the new one's memory.
+ */
 function failed(request, error) {
   if (error instanceof WebAssembly.RuntimeError) aborted = true;
-  return failure(request, error);
+  const response = failure(request, error);
+  reviveIfAborted();
+  return response;
 }
 
 /** The wasm memory as bytes, renewed when the memory has grown (growing detaches the old view). */

@@ -98,6 +98,21 @@ export function currentEnv() {
   return bindings;
 }
 
+/** Set when the wasm instance ended (its abort hook ran), until the entry takes it. */
+let aborted = false;
+
+/** The wasm side's abort hook: the instance is done, whatever ended it. */
+export function instanceAborted() {
+  aborted = true;
+}
+
+/** Whether the instance ended since the last ask. */
+export function takeAborted() {
+  const was = aborted;
+  aborted = false;
+  return was;
+}
+
 /** What polls a woken request again (the entry's, set when it loads). */
 let onWake = null;
 
@@ -258,7 +273,11 @@ export function cacheMatch(name, key) {
 /** Keeps an answer under `key` for as long as its Cache-Control says: null, or why not. */
 export async function cachePut(name, key, status, headers, body) {
   try {
-    await (await openCache(name)).put(key, new Response(body, { status, headers: headerPairs(headers) }));
+    // `body` is a view into wasm memory: it is made a Response (a copy)
+    // before the first await, when another request may grow the memory
+    // and detach the view.
+    const answer = new Response(body.slice(), { status, headers: headerPairs(headers) });
+    await (await openCache(name)).put(key, answer);
     return null;
   } catch (error) {
     return String(error);
