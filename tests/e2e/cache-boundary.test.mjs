@@ -28,7 +28,8 @@ describe("edge caching on raw sockets under workerd serve", () => {
     origin = http.createServer((request, response) => {
       calls.set(request.url, (calls.get(request.url) ?? 0) + 1);
       const body = `${request.url} #${calls.get(request.url)}`;
-      response.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(body), "cache-control": "public, max-age=60" });
+      const typed = request.url.includes("untyped") ? {} : { "content-type": "text/plain" };
+      response.writeHead(200, { ...typed, "content-length": Buffer.byteLength(body), "cache-control": "public, max-age=60" });
       response.end(body);
     });
     await new Promise((resolve) => origin.listen(port, "127.0.0.1", resolve));
@@ -74,6 +75,17 @@ describe("edge caching on raw sockets under workerd serve", () => {
       assert.doesNotMatch(again.headers["cache-status"], /hit|stored/, path);
     }
     assert.ok([...calls.keys()].every((url) => !url.includes("secret")), [...calls.keys()].join());
+  });
+
+  test("an answer without a type leaves without one, kept or not", async () => {
+    // The kept copy is sent from memory on a miss and streamed on a hit:
+    // neither may gain the runtime's `text/plain` for a string body.
+    const miss = await send(get("/origin/untyped"));
+    assert.match(miss.headers["cache-status"], /stored/);
+    const hit = await send(get("/origin/untyped"));
+    assert.match(hit.headers["cache-status"], /hit/);
+    for (const response of [miss, hit]) assert.equal(response.headers["content-type"], undefined, JSON.stringify(response.headers));
+    assert.equal(hit.body, miss.body);
   });
 
   test("a dot segment cannot climb into a kept entry: the Cache API would resolve it, so it is never looked up", async () => {

@@ -388,10 +388,14 @@ function decode(u8, at) {
       else pairs.push([name, value]);
     }
   }
+  // A string body gets `text/plain` from the runtime when the answer has
+  // no type: one without stays bytes, so it leaves with none, whatever its
+  // size or bytes.
+  const typed = pairs === null ? "content-type" in headers : pairs.some(([name]) => name === "content-type");
   if (pairs !== null) headers = pairs;
   const body = streamed
     ? takeStream()
-    : logAt === bodyAt ? null : ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
+    : logAt === bodyAt ? null : typed && ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
   if (end > logAt) {
     console.log(ascii(u8, logAt, end) ? latin1(u8, logAt, end) : utf8.decode(u8.subarray(logAt, end)));
   }

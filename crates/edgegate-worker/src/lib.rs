@@ -107,8 +107,10 @@ impl<S> Worker<S> {
     /// Consumes the batches of every queue the worker is the consumer of
     /// (`[[queues.consumers]]`): the worker's `queue` handler calls
     /// `consume` with the state and the batch. It acknowledges or retries
-    /// each message itself; one it does neither to is retried. An `Err`
-    /// retries the whole batch. Without one, a batch fails (and is retried).
+    /// each message itself. As the runtime has it, when it returns `Ok` a
+    /// message it did neither to counts as acknowledged (never delivered
+    /// again); an `Err` fails the batch, and every message not acknowledged
+    /// is delivered again. Without a consumer, a batch fails.
     #[cfg(target_arch = "wasm32")]
     pub fn on_queue<F, Fut>(mut self, consume: F) -> Worker<S>
     where

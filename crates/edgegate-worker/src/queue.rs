@@ -88,7 +88,8 @@ impl QueueBatch {
 }
 
 /// One delivery of a message: acknowledge it, or ask for it again later.
-/// One neither acknowledged nor retried is retried when the batch ends.
+/// One neither acknowledged nor retried counts as acknowledged when the
+/// consumer returns `Ok`, and is delivered again when it fails the batch.
 pub struct QueueMessage(RawMessage);
 
 impl QueueMessage {

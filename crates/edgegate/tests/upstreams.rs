@@ -80,3 +80,40 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
         assert_eq!(sent, url, "{spoof}");
     }
 }
+
+#[test]
+fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer() {
+    // The runtime puts U+FFFD where an upstream's header bytes were not
+    // UTF-8 (a Latin-1 file name): the upstream has acted already, so the
+    // answer stands without that header.
+    let platform = platform();
+    let url = "https://fn.test/run/file";
+    respond(
+        &platform,
+        url,
+        201,
+        &[("x-file", "caf\u{FFFD}.txt"), ("x-ok", "fine"), ("x-bell", "a\u{7}b")],
+        b"made",
+    );
+    let vars = with_var(
+        test_vars(),
+        "UPSTREAMS",
+        &json!({ "fn": "https://fn.test/run" }).to_string(),
+    );
+    let gateway = test_gateway(
+        vec![Route::any_to("/up/{*rest}", origin("fn")).access(any_of([edgegate::policy::api_key()]))],
+        &vars,
+    );
+    let answer = send_on(&gateway, keyed(Method::Post, "/up/file"), &platform);
+    assert_eq!(answer.status(), 201, "{}", answer.text());
+    assert_eq!(answer.header("x-ok"), Some("fine"));
+    assert_eq!(answer.header("x-file"), None);
+    assert_eq!(answer.header("x-bell"), None);
+    let warned: Vec<&String> = answer.logs.iter().filter(|l| l.contains("dropped")).collect();
+    assert_eq!(warned.len(), 2, "{:?}", answer.logs);
+    assert!(
+        warned[0].contains("x-file") && !warned[0].contains("caf"),
+        "{}",
+        warned[0]
+    );
+}

@@ -127,9 +127,28 @@ impl Forwarder {
                     .and_then(|l| l.trim().parse::<u64>().ok());
                 let dropped = connection_tokens(answer.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
                 for (name, value) in answer.headers {
-                    if passes_back(&name, &dropped) {
-                        response.append_header(name, value);
+                    if !passes_back(&name, &dropped) {
+                        continue;
                     }
+                    // A header the gateway cannot send as it came (a name
+                    // that is no token; a value with control characters, or
+                    // U+FFFD where the upstream's bytes were not UTF-8) is
+                    // dropped and logged: the answer stands, since the
+                    // upstream may already have acted on the request.
+                    if !crate::http::field::is_token(&name) || !crate::http::field::is_value(&value) {
+                        let shown = if crate::http::field::is_token(&name) {
+                            name.as_str()
+                        } else {
+                            "(not a token)"
+                        };
+                        platform.log(&crate::policy::access_log::log_line(
+                            "warn",
+                            "an upstream's response header cannot be sent as it came; dropped",
+                            &[("upstream", &self.spec.name), ("header", shown)],
+                        ));
+                        continue;
+                    }
+                    response.append_header(name, value);
                 }
                 response.with_body(ResponseBody::Stream(StreamBody::new(answer.body).with_length(length)))
             }
