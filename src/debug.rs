@@ -36,6 +36,28 @@ pub async fn stuck() -> &'static str {
     "never"
 }
 
+/// Yields three times as a cooperative `yield_now` does: wakes itself and
+/// returns `Pending`, keeping no waker. Legal for a future, so the adapter
+/// must poll it again rather than call it stuck (tests/e2e/entry.test.mjs).
+pub async fn yield_thrice() -> &'static str {
+    struct YieldOnce(bool);
+    impl std::future::Future for YieldOnce {
+        type Output = ();
+        fn poll(mut self: std::pin::Pin<&mut Self>, context: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+            if self.0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 = true;
+            context.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+    for _ in 0..3 {
+        YieldOnce(false).await;
+    }
+    "yielded"
+}
+
 /// Panics while its request holds the adapter's per-request state: it
 /// waits on a runtime promise (parked, then resumed), hands the entry a
 /// second one, and panics with that one still out. The next request must

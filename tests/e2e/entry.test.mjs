@@ -245,3 +245,11 @@ test("a span names an upstream by its origin: never the user info of its URL", a
   assert.equal(fetched.attributes["edgegate.upstream"], "https://origin.test");
   assert.ok(spans.every((span) => !JSON.stringify(span.attributes).includes("s3cret")));
 });
+
+test("a future that yields (wakes itself, keeps no waker) is polled again, not called stuck", async () => {
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined, DEBUG_ROUTES: "true" };
+  const { default: fresh } = await import(`${bundle}?yielding`);
+  const response = await fresh.fetch(new Request("http://gateway.test/debug/yield"), env);
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(await response.text(), "yielded");
+});

@@ -394,8 +394,10 @@ fn poll(id: u32, mut parked: Parked, handed: Option<js_sys::Promise>) -> i32 {
 
 /// Parks a request that is waiting; tells the entry what brings it back.
 fn park(id: u32, parked: Parked, promise: Option<js_sys::Promise>) -> i32 {
-    // Held by something besides its own slot: a wake will come.
-    let wakeable = Arc::strong_count(&parked.waker) > 1;
+    // Held by something besides its own slot, or woken already during the
+    // poll (a future that yields: it wakes itself and keeps no waker): a
+    // wake will come, or is on its way.
+    let wakeable = Arc::strong_count(&parked.waker) > 1 || parked.waker.woken.load(Ordering::Relaxed);
     if parked.settlement.is_none() && !wakeable {
         free(id);
         panic!(
