@@ -291,6 +291,18 @@ fn a_function_that_is_down_or_slow_is_the_gateways_502_or_504() {
     assert_eq!(down.access_log()["error"], "upstream GREETER: no such service");
     platform.answer(GREETER, FakeAnswer::Fail(FetchError::Timeout));
     send_on(&gateway, keyed(Method::Get, "/fn/greet/x"), &platform).problem(504, "upstream-timeout");
+    // One that sends its head and then stalls is as slow: the read of its
+    // answer ends with the route's timeout (here the body would fail only
+    // after 1000 turns; the timer ends it first).
+    platform.answer(
+        GREETER,
+        FakeAnswer::Stall {
+            status: 200,
+            turns: 1000,
+        },
+    );
+    let stalled = send_on(&gateway, keyed(Method::Get, "/fn/greet/x"), &platform);
+    stalled.problem(504, "upstream-timeout");
     // Nothing is called without credentials.
     let before = platform.sent.borrow().len();
     send_on(&gateway, get("/fn/greet"), &platform).problem(401, "unauthorized");

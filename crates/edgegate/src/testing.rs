@@ -115,6 +115,14 @@ pub enum FakeAnswer {
     },
     /// Fail the fetch with this error.
     Fail(FetchError),
+    /// Answer with this status and headers at once, and a body that stalls:
+    /// its read waits this many turns of the executor, then fails.
+    Stall {
+        /// The status.
+        status: u16,
+        /// How many turns the body's read waits before it fails.
+        turns: u32,
+    },
 }
 
 impl Default for RecordingPlatform {
@@ -274,6 +282,11 @@ impl Platform for RecordingPlatform {
                 body: Box::new(FakeBody(body)),
             }),
             Some(FakeAnswer::Fail(error)) => Err(error),
+            Some(FakeAnswer::Stall { status, turns }) => Ok(OutboundResponse {
+                status,
+                headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+                body: Box::new(StallingBody(turns)),
+            }),
             None => Err(FetchError::Unreachable(format!("no fake answer for {}", request.url))),
         };
         let result = if too_large {
@@ -552,6 +565,24 @@ impl BodySource for FakeBody {
             Ok(self.0)
         };
         Box::pin(std::future::ready(result))
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+/// A body whose read waits `.0` turns, then fails (a sender that stalled).
+struct StallingBody(u32);
+
+impl BodySource for StallingBody {
+    fn read(self: Box<Self>, _limit: usize) -> Pin<Box<dyn Future<Output = Result<Vec<u8>, BodyReadError>>>> {
+        Box::pin(async move {
+            for _ in 0..self.0 {
+                YieldOnce(false).await;
+            }
+            Err(BodyReadError::Failed("the body stalled".to_owned()))
+        })
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {

@@ -67,6 +67,7 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
                 RequestBody::Stream(_) => false,
             },
     };
+    let started = platform.now_ms();
     let answer = match forwarder
         .exchange(request, platform, call, &|base: &str| base.to_owned())
         .await
@@ -75,7 +76,24 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
         Err(failure) => return failure,
     };
     let reason = if (200..=299).contains(&answer.status) {
-        match answer.body.read(ANSWER_LIMIT).await {
+        // The answer is read whole (it is JSON) within what is left of the
+        // route's timeout: a function that sends its head and then stalls
+        // is as slow as one that never answers.
+        let left_ms = (started + forwarder.spec.timeout_ms as f64 - platform.now_ms()).max(1.0);
+        let read = match first(answer.body.read(ANSWER_LIMIT), platform.sleep(left_ms.ceil() as u32)).await {
+            Ok(read) => read,
+            Err(()) => {
+                return ApiError::of(
+                    kinds::UPSTREAM_TIMEOUT,
+                    format!(
+                        "The function `{}` did not answer within {} ms.",
+                        forwarder.pool.name, forwarder.spec.timeout_ms
+                    ),
+                )
+                .into_response()
+            }
+        };
+        match read {
             Ok(bytes) => match serde_json::from_slice(&bytes) {
                 Ok(object) => match FunctionResponse(object).to_response(&|name| passes_back(name, &[])) {
                     Ok(response) => return response,
@@ -278,4 +296,17 @@ mod tests {
         let object_header = function_response(json!({"statusCode": 200, "headers": {"x": {"a": 1}}}));
         assert_eq!(object_header.status, Status::INTERNAL_SERVER_ERROR);
     }
+}
+
+/// The first of two futures to finish (`a` polled first): `Ok` with `a`'s
+/// output, `Err` with `b`'s.
+async fn first<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Result<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(move |context| {
+        if let std::task::Poll::Ready(output) = a.as_mut().poll(context) {
+            return std::task::Poll::Ready(Ok(output));
+        }
+        b.as_mut().poll(context).map(Err)
+    })
+    .await
 }
