@@ -262,6 +262,19 @@ impl IntoResponse for FunctionResponse {
     }
 }
 
+/// The first of two futures to finish (`a` polled first): `Ok` with `a`'s
+/// output, `Err` with `b`'s.
+async fn first<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Result<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(move |context| {
+        if let std::task::Poll::Ready(output) = a.as_mut().poll(context) {
+            return std::task::Poll::Ready(Ok(output));
+        }
+        b.as_mut().poll(context).map(Err)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,17 +309,4 @@ mod tests {
         let object_header = function_response(json!({"statusCode": 200, "headers": {"x": {"a": 1}}}));
         assert_eq!(object_header.status, Status::INTERNAL_SERVER_ERROR);
     }
-}
-
-/// The first of two futures to finish (`a` polled first): `Ok` with `a`'s
-/// output, `Err` with `b`'s.
-async fn first<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Result<A::Output, B::Output> {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    std::future::poll_fn(move |context| {
-        if let std::task::Poll::Ready(output) = a.as_mut().poll(context) {
-            return std::task::Poll::Ready(Ok(output));
-        }
-        b.as_mut().poll(context).map(Err)
-    })
-    .await
 }
