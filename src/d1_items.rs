@@ -19,9 +19,12 @@ use worker::d1::{D1Database, D1PreparedStatement};
 use crate::items::{CreateOutcome, IdempotencyKey, Item, ItemPatch, ItemStore, NewItem, StoreError, StoreFuture};
 
 /// An item row's columns, for `concat!` (each query a literal: no `format!`).
+/// The id comes back as text: D1 hands an INTEGER to JS as a Number, which
+/// rounds ids above 2^53 (aliased apart from `id`, which `ORDER BY` would
+/// otherwise read as the text and sort "10" before "9").
 macro_rules! columns {
     () => {
-        "id, name, description, created_at, updated_at"
+        "CAST(id AS TEXT) AS id_text, name, description, created_at, updated_at"
     };
 }
 /// RFC 3339 UTC with milliseconds, from the database's clock (for `concat!`).

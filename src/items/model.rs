@@ -11,6 +11,7 @@ pub const DESCRIPTION_MAX_CHARS: usize = 2000;
 /// An item as the API returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Item {
+    #[serde(alias = "id_text", deserialize_with = "integer_or_text")]
     pub id: i64,
     pub name: String,
     pub description: Option<String>,
@@ -69,6 +70,21 @@ pub struct ItemPatchBody {
 }
 
 /// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+/// An id as a number, or as the decimal text a D1 row gives it in (exact
+/// above 2^53, where a JS number is not).
+fn integer_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Integer(i64),
+        Text(String),
+    }
+    match Id::deserialize(deserializer)? {
+        Id::Integer(id) => Ok(id),
+        Id::Text(text) => text.parse().map_err(serde::de::Error::custom),
+    }
+}
+
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -193,6 +193,17 @@ describe("items with ids above 2^53", () => {
     const cursor = "i1.9007199254740991";
     const page = await (await fetch(worker.url + `/items?cursor=${cursor}`)).json();
     assert.deepEqual(page.items.map((item) => item.name), ["big"]);
+    // The next item is 2^53 + 1: every answer names it exactly (read as
+    // text: a JS number would round it), and the listing moves past it.
+    const created = await fetch(worker.url + "/items", { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ name: "next" }) });
+    assert.equal(created.status, 201);
+    assert.match(await created.text(), /"id":9007199254740993[,}]/);
+    assert.equal(new URL(created.headers.get("location"), worker.url).pathname, "/items/9007199254740993");
+    const renamed = await fetch(worker.url + "/items/9007199254740993", patch);
+    assert.match(await renamed.text(), /"id":9007199254740993[,}]/);
+    const listed = await (await fetch(worker.url + "/items?cursor=i1.9007199254740992&limit=1")).text();
+    assert.match(listed, /"id":9007199254740993[,}]/);
+    assert.doesNotMatch(listed, /"next_cursor":"i1\.9007199254740992"/);
     assert.equal((await fetch(worker.url + "/items/9007199254740992", { method: "DELETE", headers: JSON_HEADERS })).status, 204);
   });
 });
