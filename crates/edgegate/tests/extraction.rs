@@ -110,6 +110,28 @@ fn typed_path_params_parse_or_name_the_param() {
 }
 
 #[test]
+fn a_path_extractor_that_does_not_fit_its_template_is_the_gateways_500() {
+    // `{user_id}` in the template, `id` in the extractor: no request can
+    // fix that, so the client is not blamed (400); it is the route's 500.
+    #[derive(Debug, Deserialize, schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Wrong {
+        id: u64,
+    }
+    async fn wrong(Path(_): Path<Wrong>) -> &'static str {
+        "never"
+    }
+    let gateway = test_gateway::<()>(vec![Route::get("/users/{user_id}", wrong).public()], &test_vars());
+    let answer = send(&gateway, get("/users/7"));
+    answer.problem(500, "internal");
+    assert!(
+        answer.logs.iter().any(|l| l.contains("user_id") || l.contains("`id`")),
+        "{:?}",
+        answer.logs
+    );
+}
+
+#[test]
 fn query_strings_deserialize_with_decoding_and_named_errors() {
     let gateway = gateway();
     let page = send(&gateway, get("/page?limit=5&cursor=a+b%2Bc&desc=true&unknown=1")).json();

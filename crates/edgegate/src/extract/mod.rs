@@ -100,6 +100,14 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
 /// one copy in the wasm for every `Path<T>`.
 #[inline(never)]
 fn path_error(error: PairsError) -> ApiError {
+    // Every parameter of the template is there on a matched path: a field
+    // missing or unknown means the route's template and its `Path` type
+    // disagree, which no request can fix (the gateway's 500, logged).
+    if let PairsError::Missing { .. } | PairsError::Unknown { .. } = &error {
+        return ApiError::internal(format!(
+            "the route's path parameters do not fit its Path extractor: {error}"
+        ));
+    }
     let (param, detail) = match &error {
         PairsError::Missing { field } | PairsError::Unknown { field } => (Some(field.clone()), error.to_string()),
         PairsError::Invalid { field, message } => (field.clone(), message.clone()),
