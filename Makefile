@@ -65,6 +65,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 # schemathesis and the OpenAPI validator (tests/fuzz/requirements.txt, every
 # package pinned) in a project-local virtual environment.
 .venv/installed.stamp: tests/fuzz/requirements.txt
+	# Debian's python3 makes a venv only with python3-venv (ensurepip).
+	python3 -c 'import ensurepip' 2>/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-venv; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq python3-venv; fi; }
 	python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check -r tests/fuzz/requirements.txt
 	@touch $@

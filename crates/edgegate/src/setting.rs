@@ -152,8 +152,15 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 pub fn named_policies(value: Option<&str>, shape: &str) -> Result<Named<Value>, String> {
     match value {
         None => Ok(Named::default()),
-        Some(json) => serde_json::from_slice(json.as_bytes())
-            .map_err(|error| format!("must be a JSON object from name to {shape}: {error}")),
+        // Where, never what: serde's message quotes a value of the wrong
+        // type, and the setting may be a secret.
+        Some(json) => serde_json::from_slice(json.as_bytes()).map_err(|error| {
+            format!(
+                "must be a JSON object from name to {shape} (line {}, column {})",
+                error.line(),
+                error.column()
+            )
+        }),
     }
 }
 

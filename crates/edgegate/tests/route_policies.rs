@@ -163,3 +163,31 @@ fn preflights_and_unmatched_methods_never_reach_the_phase() {
     send(&gateway, get("/nowhere")).problem(404, "not-found");
     assert!(seen.borrow().is_empty());
 }
+
+#[test]
+fn a_policy_that_fails_to_build_without_a_reason_is_still_a_misconfiguration() {
+    // An empty message means "already reported"; when nothing was, the
+    // route must not run without its policy.
+    struct Silent;
+    impl edgegate::policy::PolicySpec for Silent {
+        fn build(
+            self: Rc<Self>,
+            _: &mut edgegate::policy::Build<'_>,
+        ) -> Result<Rc<dyn RoutePolicy>, edgegate::setting::ConfigError> {
+            Err(edgegate::setting::ConfigError {
+                setting: "SIGNATURES".to_owned(),
+                message: String::new(),
+            })
+        }
+    }
+    async fn open() -> &'static str {
+        "open"
+    }
+    let gateway = test_gateway::<()>(vec![Route::get("/guarded", open).public().policy(Silent)], &test_vars());
+    let reasons = gateway.misconfiguration().expect("refused").join("\n");
+    assert!(
+        reasons.contains("/guarded") && reasons.contains("SIGNATURES"),
+        "{reasons}"
+    );
+    send(&gateway, get("/guarded")).problem(500, "misconfigured");
+}

@@ -180,11 +180,13 @@ impl Settings {
         settings.ip_allow = get("IP_ALLOW").map(|v| list(&v)).unwrap_or_default();
         settings.ip_deny = get("IP_DENY").map(|v| list(&v)).unwrap_or_default();
         if let Some(value) = get("MAX_BODY_BYTES") {
-            match value.trim().parse::<usize>() {
-                Ok(limit) if limit > 0 => settings.max_body_bytes = limit,
+            // At most what fits in 32 bits: the worker's `usize` (wasm32), so a
+            // value the host tests accept is one the deployment accepts too.
+            match value.trim().parse::<u32>() {
+                Ok(limit) if limit > 0 => settings.max_body_bytes = limit as usize,
                 _ => fail(
                     "MAX_BODY_BYTES",
-                    format!("must be a positive whole number of bytes, not `{value}`"),
+                    format!("must be a positive whole number of bytes below 4 GiB, not `{value}`"),
                 ),
             }
         }
@@ -352,5 +354,27 @@ mod tests {
             ]
         );
         assert!(errors.iter().all(|e| !e.message.contains("dev-local-key")));
+    }
+
+    #[test]
+    fn a_body_limit_the_worker_cannot_hold_fails_the_host_tests_too() {
+        // usize is 32 bits in the worker (wasm32): what the host would take
+        // and the deployment refuse is refused here.
+        for too_big in ["5000000000", "4294967296"] {
+            let errors = load(&[("MAX_BODY_BYTES", too_big)]).unwrap_err();
+            assert_eq!(errors[0].setting, "MAX_BODY_BYTES", "{too_big}");
+        }
+        assert_eq!(
+            load(&[("MAX_BODY_BYTES", "4294967295")]).unwrap().max_body_bytes,
+            4_294_967_295
+        );
+    }
+
+    #[test]
+    fn a_named_setting_of_the_wrong_type_is_reported_without_its_value() {
+        // serde's message would quote the string, and the setting may be a secret.
+        let error = crate::setting::named_policies(Some(r#""0123-not-an-object-s3cret""#), "a secret").unwrap_err();
+        assert!(!error.contains("s3cret"), "{error}");
+        assert!(error.contains("line 1"), "{error}");
     }
 }

@@ -106,6 +106,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     let mut stages: Vec<Vec<Vec<Rc<dyn RoutePolicy>>>> = Vec::new();
     let mut parsed = Vec::new();
     let mut policy_errors: Vec<ConfigError> = Vec::new();
+    let mut unexplained: Vec<(String, String)> = Vec::new();
     let mut uses: Vec<(&'static str, String)> = Vec::new();
     // Settings policies outside the core read must have been loaded with the gateway's.
     let outside = table.policy_settings();
@@ -155,6 +156,11 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                             Err(error) => {
                                 if !error.message.is_empty() && !policy_errors.contains(&error) {
                                     policy_errors.push(error);
+                                } else if error.message.is_empty() {
+                                    // "Already reported": checked once every
+                                    // policy is built, so a stage left off a
+                                    // route is never silent.
+                                    unexplained.push((routes.template.to_string(), error.setting));
                                 }
                                 Err(())
                             }
@@ -184,6 +190,16 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             path_stages.push(endpoint_stages);
         }
         stages.push(path_stages);
+    }
+    // A policy that failed without saying why, when nothing else was
+    // reported: its route would otherwise run without it.
+    if policy_errors.is_empty() {
+        for (route, setting) in unexplained {
+            policy_errors.push(ConfigError {
+                setting,
+                message: format!("a policy of route {route} could not be built (it gave no reason)"),
+            });
+        }
     }
     for error in policy_errors {
         fail(&error.setting, error.message);
