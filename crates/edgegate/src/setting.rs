@@ -152,14 +152,20 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 pub fn named_policies(value: Option<&str>, shape: &str) -> Result<Named<Value>, String> {
     match value {
         None => Ok(Named::default()),
-        // Where, never what: serde's message quotes a value of the wrong
-        // type, and the setting may be a secret.
+        // serde's message for a value of the wrong type quotes the value,
+        // and the setting may be a secret: that one says where, never what.
+        // The others (a syntax error, a name given twice) quote no value.
         Some(json) => serde_json::from_slice(json.as_bytes()).map_err(|error| {
-            format!(
-                "must be a JSON object from name to {shape} (line {}, column {})",
-                error.line(),
-                error.column()
-            )
+            let shown = error.to_string();
+            if shown.starts_with("invalid type") || shown.starts_with("invalid value") {
+                format!(
+                    "must be a JSON object from name to {shape} (line {}, column {})",
+                    error.line(),
+                    error.column()
+                )
+            } else {
+                format!("must be a JSON object from name to {shape}: {shown}")
+            }
         }),
     }
 }
