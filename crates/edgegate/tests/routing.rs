@@ -117,3 +117,40 @@ fn groups_prefix_their_routes_and_fill_in_what_a_route_leaves_unset() {
     assert_eq!(keyed.cors.as_deref(), Some("partners"));
     assert_eq!(open.cors.as_deref(), Some("partners"));
 }
+
+#[test]
+fn the_document_says_what_any_request_may_get_and_which_routes_ask_for_credentials() {
+    // `any_of([public(), ..])` admits everyone, so the gateway runs no
+    // authentication there: the document asks for no credential either.
+    // Every operation lists the 400 `invalid-request` (a malformed target,
+    // or Content-Length beside Transfer-Encoding).
+    use edgegate::openapi::{document, Info};
+    use edgegate::policy::{any_of, api_key, public};
+    async fn hello() -> &'static str {
+        "hello"
+    }
+    let table = edgegate::routing::RouteTable::<()>::new([
+        Route::get("/either", hello).access(any_of([public(), api_key()])),
+        Route::get("/keyed", hello).access(any_of([api_key()])),
+    ])
+    .expect("a table");
+    let vars = test_vars();
+    let settings =
+        edgegate::config::Settings::load(|name| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+            .expect("settings");
+    let info = Info {
+        title: "t",
+        version: "1",
+        description: "d",
+    };
+    let doc = document(&table, &settings, &info);
+    let either = &doc["paths"]["/either"]["get"];
+    assert!(either.get("security").is_none(), "{either}");
+    assert!(either["responses"].get("401").is_none(), "{either}");
+    let keyed = &doc["paths"]["/keyed"]["get"];
+    assert!(keyed["security"].is_array(), "{keyed}");
+    assert!(keyed["responses"].get("401").is_some(), "{keyed}");
+    for op in [either, keyed] {
+        assert!(op["responses"]["400"].to_string().contains("invalid-request"), "{op}");
+    }
+}

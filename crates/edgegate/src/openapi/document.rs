@@ -169,8 +169,10 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
             op.problem(kind);
         }
     }
-    // Any request: a header the gateway cannot pass on, a path parameter
-    // that is not UTF-8, a body over the limit, a failure inside.
+    // Any request: a malformed target or framing, a header the gateway
+    // cannot pass on, a path parameter that is not UTF-8, a body over the
+    // limit, a failure inside.
+    op.problem(kinds::INVALID_REQUEST);
     op.problem(kinds::INVALID_HEADER);
     if op.params.iter().any(|p| p["in"] == "path") {
         op.problem(kinds::INVALID_PATH_PARAM);
@@ -214,6 +216,11 @@ fn describe_purge(op: &mut Operation) {
 /// The operation's `security` (alternatives, any one of which admits), with
 /// the problems of refusing; `None` for a public route.
 fn security(access: &Access, op: &mut Operation, used: &mut Vec<String>) -> Option<Value> {
+    // An alternative that admits everyone makes the route public: the
+    // gateway runs no authentication for it, so no credential is asked.
+    if admits_everyone(access) {
+        return None;
+    }
     let mut alternatives = Vec::new();
     requirements(access, &mut alternatives, op);
     if alternatives.is_empty() {
@@ -228,6 +235,14 @@ fn security(access: &Access, op: &mut Operation, used: &mut Vec<String>) -> Opti
         }
     }
     Some(Value::Array(alternatives.into_iter().map(Value::Object).collect()))
+}
+
+fn admits_everyone(access: &Access) -> bool {
+    match access {
+        Access::Public => true,
+        Access::AnyOf(alternatives) => alternatives.iter().any(admits_everyone),
+        _ => false,
+    }
 }
 
 fn requirements(access: &Access, into: &mut Vec<Map<String, Value>>, op: &mut Operation) {
