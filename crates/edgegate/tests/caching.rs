@@ -872,3 +872,40 @@ fn a_partial_or_conditional_answer_to_one_request_does_not_make_the_key_pass() {
     assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
     assert_eq!(calls(&platform, "/doc"), 2);
 }
+
+#[test]
+fn a_tag_purged_while_its_fill_was_on_the_way_is_not_kept() {
+    // The fill looked up before the purge and reads the tag's generation
+    // after it: what it brings back may be what the purge meant to remove,
+    // so it is sent and not kept.
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/t",
+        200,
+        &[("cache-control", "max-age=60"), ("cache-tag", "catalog")],
+        "old",
+    );
+    let gateway = edge();
+    let request = as_the_adapter_passes(&gateway, at("/pub/t"));
+    let mut fill = std::pin::pin!(gateway.handle(request, &(), &platform));
+    assert!(fill.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    platform.advance_ms(10.0);
+    let purged = purge(&gateway, &platform, &json!({ "tags": ["catalog"] }).to_string());
+    assert_eq!(purged.status(), 200, "{}", purged.said());
+    let filled = edgegate::testing::block_on(fill);
+    assert_eq!(filled.header("cache-status"), Some("edgegate; fwd=miss; detail=purged"));
+    // Nothing was kept: the next request calls the origin again, and keeps.
+    let next = send_on(&gateway, at("/pub/t"), &platform);
+    assert!(
+        status_of(&next).starts_with("edgegate; fwd=miss; stored"),
+        "{}",
+        status_of(&next)
+    );
+    assert_eq!(calls(&platform, "/t"), 2);
+    // A fill that begins after the purge keeps its answer as ever.
+    let again = send_on(&gateway, at("/pub/t"), &platform);
+    assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
+}

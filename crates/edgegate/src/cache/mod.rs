@@ -252,6 +252,9 @@ pub struct Ticket {
     slot: Option<(Rc<Slot>, Rc<CachePlan>)>,
     /// `Cache-Status`'s `fwd`: why the route was called.
     fwd: &'static str,
+    /// When the lookup began: a tag purged since then was purged while the
+    /// route was answering, and its answer is not kept.
+    since_ms: f64,
 }
 
 impl Drop for Ticket {
@@ -348,6 +351,7 @@ impl CachePlan {
             request.extensions.insert(CacheOutcome("bypass"));
             return Lookup::Fill(Ticket::unkeyed());
         };
+        let since_ms = platform.now_ms();
         let key: Rc<str> = Rc::from(key);
         if self.passing(&key, platform.now_ms()) {
             request.extensions.insert(CacheOutcome("pass"));
@@ -356,6 +360,7 @@ impl CachePlan {
                 stale: None,
                 slot: None,
                 fwd: "miss",
+                since_ms,
             });
         }
         let found = match platform.cache_match(self.setting.cache.as_deref(), &key).await {
@@ -382,7 +387,7 @@ impl CachePlan {
                 stale = Some(entry);
             }
         }
-        self.lead_or_wait(key, stale, fwd, request, platform).await
+        self.lead_or_wait(key, stale, fwd, since_ms, request, platform).await
     }
 
     async fn lead_or_wait(
@@ -390,6 +395,7 @@ impl CachePlan {
         key: Rc<str>,
         stale: Option<Entry>,
         fwd: &'static str,
+        since_ms: f64,
         request: &mut Request,
         platform: &dyn Platform,
     ) -> Lookup {
@@ -425,6 +431,7 @@ impl CachePlan {
                 stale,
                 slot: None,
                 fwd,
+                since_ms,
             });
         }
         let slot = Rc::new(Slot::default());
@@ -434,6 +441,7 @@ impl CachePlan {
             stale,
             slot: Some((slot, self.clone())),
             fwd,
+            since_ms,
         })
     }
 
@@ -509,7 +517,7 @@ impl CachePlan {
                 .extensions
                 .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
         }
-        let status = match self.keep(&mut response, request, platform, &key).await {
+        let status = match self.keep(&mut response, request, platform, &key, ticket.since_ms).await {
             Ok(stored) => {
                 if let Some((slot, _)) = &ticket.slot {
                     *slot.stored.borrow_mut() = Some(stored);
@@ -524,7 +532,10 @@ impl CachePlan {
                 // caller must not switch the cache off for everyone.
                 let by_request = matches!(response.status.0, 206 | 304)
                     || (why == "authenticated" && Principal::of(request).is_none());
-                if !failed && !by_request && !matches!(why, "head" | "problem" | "cache-error" | "unreadable") {
+                if !failed
+                    && !by_request
+                    && !matches!(why, "head" | "problem" | "cache-error" | "unreadable" | "purged")
+                {
                     self.pass(key.clone(), platform.now_ms());
                 }
                 cache_status(&["fwd=", fwd, "; detail=", why], None)
@@ -563,6 +574,7 @@ impl CachePlan {
         request: &Request,
         platform: &dyn Platform,
         key: &str,
+        since_ms: f64,
     ) -> Result<Rc<Stored>, &'static str> {
         let directives = Directives::parse(response.header_values("cache-control"));
         if let Some(why) = self.refusal(response, &directives, request) {
@@ -631,6 +643,15 @@ impl CachePlan {
         let generations = generations(platform, self.setting.cache.as_deref(), key, &tags)
             .await
             .ok_or("cache-error")?;
+        // A tag purged while the route was answering: this answer may be
+        // what the purge meant to remove, so it is sent and not kept.
+        let purged_since = generations
+            .split(',')
+            .filter_map(|pair| pair.split_once('=')?.1.split_once('.'))
+            .any(|(_, at)| at.parse::<f64>().is_ok_and(|at| at > since_ms));
+        if purged_since {
+            return Err("purged");
+        }
         let age0: u64 = response.header("age").and_then(|a| a.trim().parse().ok()).unwrap_or(0);
         // The answer's headers (its own `Cache-Control` and `Vary` moved
         // after the gateway's), then the gateway's: the runtime keeps the
@@ -735,6 +756,7 @@ impl Ticket {
             stale: None,
             slot: None,
             fwd: "bypass",
+            since_ms: 0.0,
         }
     }
 }
@@ -831,7 +853,7 @@ async fn generations(platform: &dyn Platform, cache: Option<&str>, key: &str, ta
     for tag in tags {
         let generation = match tag_generation(platform, cache, key, tag).await {
             Some(generation) => generation,
-            None => new_generation(platform, cache, key, tag).await?,
+            None => new_generation(platform, cache, key, tag, false).await?,
         };
         if !generations.is_empty() {
             generations.push(',');
@@ -852,8 +874,19 @@ async fn tag_generation(platform: &dyn Platform, cache: Option<&str>, key: &str,
 
 /// Gives the tag a new generation (a purge, or a first entry); it, or none
 /// when the cache refused it.
-async fn new_generation(platform: &dyn Platform, cache: Option<&str>, key: &str, tag: &str) -> Option<String> {
-    let generation = format!("{:016x}", platform.random_u64());
+async fn new_generation(
+    platform: &dyn Platform,
+    cache: Option<&str>,
+    key: &str,
+    tag: &str,
+    purge: bool,
+) -> Option<String> {
+    // A purge's generation says when (`random.ms`): a fill that began
+    // before it does not keep its answer.
+    let generation = match purge {
+        true => format!("{:016x}.{}", platform.random_u64(), platform.now_ms().max(0.0) as u64),
+        false => format!("{:016x}", platform.random_u64()),
+    };
     let headers = [("cache-control".to_owned(), GENERATION_CACHE_CONTROL.to_owned())];
     platform
         .cache_put(cache, &tag_key(key, tag), 200, &headers, generation.as_bytes())

@@ -60,7 +60,7 @@ impl PurgePlan {
             }
         }
         for tag in &tags {
-            if new_generation(platform, cache, &base, tag).await.is_none() {
+            if new_generation(platform, cache, &base, tag, true).await.is_none() {
                 return unavailable("the cache refused a tag's new generation".into());
             }
         }
