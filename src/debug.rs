@@ -74,6 +74,24 @@ pub async fn panic_parked() -> &'static str {
     panic!("deliberate panic from /debug/panic-parked")
 }
 
+/// Recurses until the wasm stack overflows: the runtime throws a RangeError
+/// (not a trap the entry could recognise as one), and the instance is done
+/// all the same. The next request must run on a fresh instance
+/// (tests/e2e/entry.test.mjs). Never called on the host.
+pub async fn overflow() -> String {
+    // Not a tail call (the result passes a barrier first), so it cannot
+    // become a loop; finite all the same, should it ever.
+    #[inline(never)]
+    fn deep(n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            std::hint::black_box(deep(std::hint::black_box(n - 1))) + 1
+        }
+    }
+    deep(std::hint::black_box(100_000_000)).to_string()
+}
+
 /// How many requests this wasm instance has answered here, this one
 /// included: it starts again at 1 on a fresh instance.
 pub async fn instance_count() -> String {

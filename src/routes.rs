@@ -228,6 +228,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::get("/debug/cookies", debug::cookies).public());
         routes.push(Route::get("/debug/stuck", debug::stuck).public());
         routes.push(Route::get("/debug/yield", debug::yield_thrice).public());
+        routes.push(Route::get("/debug/overflow", debug::overflow).public());
         routes.push(Route::get("/debug/panic-parked", debug::panic_parked).public());
         routes.push(Route::get("/debug/instance", debug::instance_count).public());
         // The same upstream with a one-second timeout, to see a 504 quickly.

@@ -253,3 +253,19 @@ test("a future that yields (wakes itself, keeps no waker) is polled again, not c
   assert.equal(response.status, 200, await response.clone().text());
   assert.equal(await response.text(), "yielded");
 });
+
+test("an instance that ends without a trap (a stack overflow) is replaced at once, and the next requests run on the fresh one", async () => {
+  // A wasm stack overflow is a RangeError, not a WebAssembly.RuntimeError:
+  // the abort handler is what tells the entry the instance is done.
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined, DEBUG_ROUTES: "true" };
+  const { default: fresh } = await import(`${bundle}?overflow`);
+  const served = async () => Number(await (await fresh.fetch(new Request("http://gateway.test/debug/instance"), env)).text());
+  assert.deepEqual([await served(), await served()], [1, 2]);
+  const overflowed = await fresh.fetch(new Request("http://gateway.test/debug/overflow"), env);
+  assert.equal(overflowed.status, 500);
+  assert.equal(overflowed.headers.get("content-type"), "application/problem+json");
+  const hello = await fresh.fetch(new Request("http://gateway.test/hello"), env);
+  assert.equal(hello.status, 200, await hello.clone().text());
+  assert.equal(await served(), 1, "a fresh instance");
+});
+

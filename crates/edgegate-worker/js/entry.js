@@ -46,7 +46,7 @@ import {
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
-import { setWaker, swapSpan, takeAborted, useBindings } from "./platform.js";
+import { setWaker, swapSpan, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
@@ -121,10 +121,6 @@ export default {
 
 /** After a trap: a fresh instance, and requests parked on the old one fail (their ids mean nothing on the new one). */
 function reviveIfAborted() {
-  // The abort hook says so for every way an instance ends, not only a trap
-  // the entry saw (a stack overflow, a JS exception through an import, a
-  // trap in a finalizer's call).
-  if (takeAborted()) aborted = true;
   if (!aborted) return;
   aborted = false;
   const stranded = [...wakeable.values()];
@@ -304,8 +300,8 @@ const dropped = new FinalizationRegistry((wait) => {
   try {
     abandon(wait.id);
   } catch (error) {
-    // A trap here ends the instance like any other (the abort hook says so).
-    aborted = true;
+    // A trap here ends the instance like any other: the next event revives.
+    if (endsInstance(error)) aborted = true;
   }
 });
 
@@ -322,10 +318,21 @@ function answer(request, result) {
  * instance gone, and never runs on the new one's memory.
  */
 function failed(request, error) {
-  if (error instanceof WebAssembly.RuntimeError) aborted = true;
+  if (endsInstance(error)) aborted = true;
   const response = failure(request, error);
   reviveIfAborted();
   return response;
+}
+
+/**
+ * Whether an error from a call into wasm ended its instance, as the glue
+ * (`--force-enable-abort-handler`) ends it: a trap, a stack overflow (a
+ * RangeError, not a trap), or a JS exception thrown through an import
+ * (rethrown as "Critical error"). The glue swaps in a fresh instance on the
+ * next call; the entry must renew its views of the memory with it.
+ */
+function endsInstance(error) {
+  return error instanceof WebAssembly.RuntimeError || error instanceof RangeError || error?.message === "Critical error";
 }
 
 /** The wasm memory as bytes, renewed when the memory has grown (growing detaches the old view). */

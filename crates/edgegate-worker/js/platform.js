@@ -98,21 +98,6 @@ export function currentEnv() {
   return bindings;
 }
 
-/** Set when the wasm instance ended (its abort hook ran), until the entry takes it. */
-let aborted = false;
-
-/** The wasm side's abort hook: the instance is done, whatever ended it. */
-export function instanceAborted() {
-  aborted = true;
-}
-
-/** Whether the instance ended since the last ask. */
-export function takeAborted() {
-  const was = aborted;
-  aborted = false;
-  return was;
-}
-
 /** What polls a woken request again (the entry's, set when it loads). */
 let onWake = null;
 

@@ -102,16 +102,7 @@ const NOT_PARKED: i32 = -5;
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
-    wasm_bindgen::handler::set_on_abort(on_abort);
-}
-
-/// The instance is done: whatever ended it (a panic's trap, a stack
-/// overflow, a JS exception through an import), the glue runs this once.
-/// It schedules a fresh instance, and tells the entry at once, so requests
-/// parked on this one are failed now and nothing of them reaches the next.
-fn on_abort() {
-    wasm_bindgen::handler::schedule_reinit();
-    crate::platform::instance_aborted();
+    wasm_bindgen::handler::set_on_abort(wasm_bindgen::handler::schedule_reinit);
 }
 
 /// Builds the app's gateway and state from `env`, once per instance.

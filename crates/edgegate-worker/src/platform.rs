@@ -52,9 +52,6 @@ extern "C" {
     /// microtask (never from inside the wake: a waker may be woken during a poll).
     #[wasm_bindgen(js_name = wakeRequest)]
     pub(crate) fn wake_request(id: u32);
-    /// Tells the entry this instance is done (see `exports::on_abort`).
-    #[wasm_bindgen(js_name = instanceAborted)]
-    pub(crate) fn instance_aborted();
 }
 
 /// The clock starts at the time the entry passed in (so a request that
