@@ -72,17 +72,26 @@ pub struct ItemPatchBody {
 /// Tells an absent field (`None`) from an explicit null (`Some(None)`).
 /// An id as a number, or as the decimal text a D1 row gives it in (exact
 /// above 2^53, where a JS number is not).
+/// A visitor, not an untagged enum: that would link serde's buffering of
+/// any value (about 20 KB of wasm).
 fn integer_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Id {
-        Integer(i64),
-        Text(String),
+    struct Id;
+    impl serde::de::Visitor<'_> for Id {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an id, as a number or as decimal text")
+        }
+        fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<i64, E> {
+            Ok(id)
+        }
+        fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<i64, E> {
+            i64::try_from(id).map_err(E::custom)
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<i64, E> {
+            text.parse().map_err(E::custom)
+        }
     }
-    match Id::deserialize(deserializer)? {
-        Id::Integer(id) => Ok(id),
-        Id::Text(text) => text.parse().map_err(serde::de::Error::custom),
-    }
+    deserializer.deserialize_any(Id)
 }
 
 fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<Option<T>>, D::Error> {

@@ -648,7 +648,8 @@ impl CachePlan {
         let purged_since = generations
             .split(',')
             .filter_map(|pair| pair.split_once('=')?.1.split_once('.'))
-            .any(|(_, at)| at.parse::<f64>().is_ok_and(|at| at > since_ms));
+            // Whole milliseconds: no float parsing (and its tables) in the wasm.
+            .any(|(_, at)| at.parse::<u64>().is_ok_and(|at| at > since_ms.max(0.0) as u64));
         if purged_since {
             return Err("purged");
         }
