@@ -327,7 +327,9 @@ impl CachePlan {
         // Sorted by name as they are gathered (a query has a few
         // parameters: no sort routine is linked for it); a name given twice
         // keeps its values' order, which an origin may read either way.
-        let name = |pair: &str| pair.split('=').next().unwrap_or(pair).to_owned();
+        fn name(pair: &str) -> &str {
+            pair.split('=').next().unwrap_or(pair)
+        }
         let mut query: Vec<&str> = Vec::new();
         for pair in request.query.as_deref().unwrap_or("").split('&') {
             if !pair.is_empty() && !api_key::is_key_param(pair) {
