@@ -1,6 +1,6 @@
 //! The extractor for `POST /partners/events`: who sends (the route's
 //! principal), the body with the framework's JSON rules (content type, a
-//! body, JSON that parses) and the event's own ([`NewEvent::from_value`]),
+//! body, JSON that parses) and the event's own ([`NewEvent::from_json`]),
 //! and the `Idempotency-Key`. One extractor rather than four: each
 //! handler argument costs the wasm file its own glue.
 
@@ -64,7 +64,7 @@ impl<S> FromRequest<S> for PartnerEvent {
                 format!("the request body is not valid JSON: {error}"),
             )
         })?;
-        let event = NewEvent::from_value(&body)?;
+        let event = NewEvent::from_json(bytes, &body)?;
         let idempotency = crate::idempotency::key(&request.headers, consumer.clone(), &event.canonical())?;
         Ok(PartnerEvent {
             consumer,

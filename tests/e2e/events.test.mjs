@@ -161,6 +161,17 @@ describe("partner events on a local Queue and D1", () => {
     await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
   });
 
+  test("data is stored as the partner wrote it: digits beyond a double's are kept", async () => {
+    // JavaScript's JSON.parse would round these: the body is written as text.
+    const data = '{"order": 123456789012345678901234567890, "amount": 0.1000000000000000000001, "tiny": 1e-400}';
+    const response = await send(DEV_KEY, `{"type": "exact", "data": ${data}}`);
+    assert.equal(response.status, 202, await response.clone().text());
+    const { id } = await response.json();
+    await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
+    const [stored] = sql(`SELECT data FROM partner_events WHERE id = '${id}'`);
+    assert.equal(stored.data, '{"order":123456789012345678901234567890,"amount":0.1000000000000000000001,"tiny":1e-400}');
+  });
+
   test("another partner gets the same 404 as for an event that does not exist", async () => {
     const response = await send(DEV_KEY, { type: "mine", data: {} });
     const { id } = await response.json();
