@@ -102,6 +102,43 @@ fn explicit_routes_win_over_any_and_head_routes_can_be_declared() {
 }
 
 #[test]
+fn allow_and_preflights_name_the_extension_methods_a_path_declares() {
+    let gateway = test_gateway(
+        vec![
+            Route::get("/search", || async { "get" }).public(),
+            Route::new(Some(Method::parse("QUERY")), "/search", || async { "query" }).public(),
+            Route::new(Some(Method::parse("PROPFIND")), "/search", || async { "propfind" }).public(),
+        ],
+        &test_vars(),
+    );
+    assert_eq!(
+        send(&gateway, Request::new(Method::parse("QUERY"), "/search")).text(),
+        "query"
+    );
+    let refused = send(&gateway, Request::new(Method::Delete, "/search"));
+    refused.problem(405, "method-not-allowed");
+    assert_eq!(refused.header("allow"), Some("GET, HEAD, OPTIONS, QUERY, PROPFIND"));
+    let options = send(&gateway, Request::new(Method::Options, "/search"));
+    assert_eq!(options.header("allow"), Some("GET, HEAD, OPTIONS, QUERY, PROPFIND"));
+    // A browser asks before a cross-origin QUERY: the preflight allows it.
+    let preflight = send(
+        &gateway,
+        Request::new(Method::Options, "/search")
+            .with_header("origin", "http://localhost:5173")
+            .with_header("access-control-request-method", "QUERY"),
+    );
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("GET, HEAD, OPTIONS, QUERY, PROPFIND")
+    );
+    // Another extension method is still refused, and named nowhere.
+    let other = send(&gateway, Request::new(Method::parse("PATCHX"), "/search"));
+    other.problem(405, "method-not-allowed");
+    assert!(!other.header("allow").unwrap().contains("PATCHX"));
+}
+
+#[test]
 fn groups_prefix_their_routes_and_fill_in_what_a_route_leaves_unset() {
     use edgegate::policy::{api_key, public, Access};
     use edgegate::routing::Group;

@@ -226,6 +226,14 @@ impl<S> RouteTable<S> {
             }
             allowed.insert(&Method::Options);
             entry.allow_header = allowed.header_value();
+            // Extension methods a route names (`QUERY`, `PROPFIND`) after
+            // the standard ones, as declared: the set holds the seven only.
+            for (method, _) in &entry.by_method {
+                if let Method::Other(name) = method {
+                    entry.allow_header.push_str(", ");
+                    entry.allow_header.push_str(name);
+                }
+            }
         }
         Ok(RouteTable { router, paths })
     }
