@@ -109,6 +109,20 @@ fn schemas_state_the_rules_the_handlers_enforce() {
     assert!(create["responses"]["201"]["headers"]["Location"].is_object());
     assert!(create["responses"]["413"].is_object() && create["responses"]["422"].is_object());
     assert!(create["responses"]["429"]["headers"]["Retry-After"].is_object());
+    // Every answer that says when to come back documents `Retry-After`: a
+    // dependency down (503), an upstream whose targets are all ejected, and
+    // the app's own 409 (declared on the route); the 202 its `Location`.
+    assert!(create["responses"]["503"]["headers"]["Retry-After"].is_object());
+    let events = &document["paths"]["/partners/events"]["post"]["responses"];
+    assert_eq!(events["202"]["headers"]["Location"]["required"], true);
+    assert_eq!(events["409"]["headers"]["Retry-After"]["required"], true);
+    assert!(events["503"]["headers"]["Retry-After"].is_object());
+    assert!(document["paths"]["/origin/{rest}"]["get"]["responses"]["503"]["headers"]["Retry-After"].is_object());
+    assert_eq!(
+        events["422"]["headers"],
+        Value::Null,
+        "a header declared for one status stays there"
+    );
     assert_eq!(
         document["paths"]["/items/{id}"]["delete"]["responses"]["204"]["content"],
         Value::Null

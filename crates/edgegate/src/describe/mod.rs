@@ -32,6 +32,8 @@ pub struct RouteDoc {
     pub(crate) summary: Option<&'static str>,
     pub(crate) problems: Vec<ProblemKind>,
     pub(crate) returns: Vec<(Status, operation::SchemaFn)>,
+    /// Headers the route's answers of a status carry: status, name, description, required.
+    pub(crate) headers: Vec<(Status, &'static str, &'static str, bool)>,
     /// The handler's extractors' and return type's part.
     pub(crate) describe: fn(&mut Operation),
 }
@@ -42,6 +44,7 @@ impl Default for RouteDoc {
             summary: None,
             problems: Vec::new(),
             returns: Vec::new(),
+            headers: Vec::new(),
             describe: |_| {},
         }
     }
@@ -61,6 +64,12 @@ impl RouteDoc {
     pub(crate) fn add_problems(&mut self, problems: &[ProblemKind]) {
         if KEEPS_DOCS {
             self.problems.extend_from_slice(problems);
+        }
+    }
+
+    pub(crate) fn add_header(&mut self, status: Status, name: &'static str, description: &'static str, required: bool) {
+        if KEEPS_DOCS {
+            self.headers.push((status, name, description, required));
         }
     }
 

@@ -50,6 +50,8 @@ pub struct Operation<'g> {
     pub(crate) body: Option<Value>,
     pub(crate) responses: BTreeMap<String, ResponseDoc>,
     pub(crate) problems: Vec<ProblemKind>,
+    /// Headers the problems of a status carry (`Retry-After` on a 409), by status.
+    pub(crate) problem_headers: Vec<(u16, String, Value)>,
     /// The handler's arguments are described: what follows is its return type.
     in_response: bool,
 }
@@ -79,6 +81,7 @@ impl<'g> Operation<'g> {
             body: None,
             responses: BTreeMap::new(),
             problems: Vec::new(),
+            problem_headers: Vec::new(),
             in_response: false,
         }
     }
@@ -214,13 +217,14 @@ impl<'g> Operation<'g> {
         }
     }
 
-    /// A header a response carries.
+    /// A header a response carries: a success described so far, or the
+    /// problems answered with `status` (a 4xx or 5xx).
     pub fn response_header(&mut self, status: &str, name: &str, description: &str, required: bool) {
+        let header = json!({"description": description, "required": required, "schema": {"type": "string"}});
         if let Some(response) = self.responses.get_mut(status) {
-            response.headers.insert(
-                name.to_owned(),
-                json!({"description": description, "required": required, "schema": {"type": "string"}}),
-            );
+            response.headers.insert(name.to_owned(), header);
+        } else if let Some(code) = status.parse::<u16>().ok().filter(|code| *code >= 400) {
+            self.problem_headers.push((code, name.to_owned(), header));
         }
     }
 

@@ -163,6 +163,9 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
     for kind in &endpoint.doc.problems {
         op.problem(*kind);
     }
+    for (status, name, description, required) in &endpoint.doc.headers {
+        op.response_header(&status.0.to_string(), name, description, *required);
+    }
     op.untyped_path_params(catch_all);
     for policy in &endpoint.policies {
         for kind in policy.problems() {
@@ -338,22 +341,31 @@ fn responses_of(op: &Operation) -> Value {
                 json!({"description": "The challenge of each scheme the route accepts.", "required": true, "schema": {"type": "string"}}),
             );
         }
-        if kinds.iter().any(|k| {
-            [
-                kinds::RATE_LIMITED.slug,
-                kinds::QUOTA_EXCEEDED.slug,
-                kinds::TRAFFIC_CONTROL_UNAVAILABLE.slug,
-            ]
-            .contains(&k.slug)
-        }) {
+        let traffic = [
+            kinds::RATE_LIMITED,
+            kinds::QUOTA_EXCEEDED,
+            kinds::TRAFFIC_CONTROL_UNAVAILABLE,
+        ];
+        // The framework's kinds that always say when to come back.
+        let retry = [
+            kinds::UNAVAILABLE,
+            kinds::CREDENTIALS_UNVERIFIABLE,
+            kinds::UPSTREAM_UNAVAILABLE,
+        ];
+        if kinds.iter().any(|k| traffic.contains(k) || retry.contains(k)) {
             headers.insert(
                 "Retry-After".into(),
                 json!({"description": "Seconds until a retry can succeed.", "schema": {"type": "string"}}),
             );
+        }
+        if kinds.iter().any(|k| traffic.contains(k)) {
             headers.insert(
                 "RateLimit-Policy".into(),
                 json!({"description": "The route's limits (draft-ietf-httpapi-ratelimit-headers), on every answer of a limited route.", "schema": {"type": "string"}}),
             );
+        }
+        for (_, name, header) in op.problem_headers.iter().filter(|(code, ..)| *code == status) {
+            headers.insert(name.clone(), header.clone());
         }
         if !headers.is_empty() {
             object["headers"] = Value::Object(headers);

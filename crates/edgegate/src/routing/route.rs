@@ -197,6 +197,21 @@ impl<S: 'static> Route<S> {
         self
     }
 
+    /// A header the route's answers of `status` carry, for the OpenAPI
+    /// document (a handler that sets it on a `Response` or an `ApiError`):
+    /// a success's (`Location` on a 202) or its problems' (`Retry-After`
+    /// on a 409). `required`: every such answer has it.
+    pub fn response_header(
+        mut self,
+        status: Status,
+        name: &'static str,
+        description: &'static str,
+        required: bool,
+    ) -> Route<S> {
+        self.doc.add_header(status, name, description, required);
+        self
+    }
+
     /// This route's body limit, instead of the global default.
     pub fn max_body_bytes(mut self, limit: usize) -> Route<S> {
         self.max_body_bytes = Some(limit);
