@@ -163,8 +163,7 @@ try {
       ratio_ranges: ratios,
     };
   });
-  const startup = { ours_ms: await startupMs("ours"), bare_ms: await startupMs("bare") };
-  startup.ours_extra_ms = startup.ours_ms - startup.bare_ms;
+  const startup = await startupMs();
 
   const checks = [
     // Like for like: our default (request id + access log) against Hono doing
@@ -190,6 +189,26 @@ try {
         what: `s3 the limit's cost to ours ≤ the floor's + ${budget.s3_limit_cost_over_floor_max_us} µs CPU`,
         ok: limitCost(r, "ours") <= limitCost(r, "bare") + budget.s3_limit_cost_over_floor_max_us,
       })),
+    // The hot-path issue: ahead of Hono by a quarter like for like where the
+    // gateway's own work is most of the request, our own CPU within 15% of
+    // the floor's, start-up within 10 ms of the floor's (s3's and s5's are
+    // above; s5's 2.0 is its `s5_ours_over_hono_min`).
+    ...rows
+      .filter((r) => budget.hot_path_scenarios.includes(r.scenario))
+      .flatMap((r) => [
+        { what: `${r.scenario} ours/(hono+log) ≥ ${budget.hot_path_ours_over_hono_min}`, ok: r.ours_over_hono_log >= budget.hot_path_ours_over_hono_min },
+        { what: `${r.scenario} ours without log/hono ≥ ${budget.hot_path_ours_over_hono_min}`, ok: r.ours_nolog_over_hono >= budget.hot_path_ours_over_hono_min },
+      ]),
+    ...rows
+      .filter((r) => budget.own_share_scenarios.includes(r.scenario))
+      .map((r) => ({
+        what: `${r.scenario} CPU ours without log/bare ${(r.ours_nolog.cpu_us / r.bare.cpu_us).toFixed(2)} ≤ ${budget.own_share_over_bare_max}`,
+        ok: r.ours_nolog.cpu_us / r.bare.cpu_us <= budget.own_share_over_bare_max,
+      })),
+    {
+      what: `start-up ours − bare ${startup.ours_extra_ms.toFixed(1)} ms ≤ ${budget.startup_extra_max_ms} ms`,
+      ok: startup.ours_extra_ms <= budget.startup_extra_max_ms,
+    },
     // Upstream resilience: one URL given as a one-target list costs nothing measurable.
     ...rows
       .filter((r) => r.list1_over_url !== undefined && r.list1_over_url !== null)
@@ -253,29 +272,41 @@ function summarize(results) {
   return { rps: of("rps"), p50_ms: of("p50_ms"), p99_ms: of("p99_ms"), cpu_us: of("cpu_us") };
 }
 
-/** Median over 5 starts of: spawn workerd with one worker until its first 200. */
-async function startupMs(target) {
-  const times = [];
-  for (let i = 0; i < 5; i++) {
-    const port = await freePort();
-    const file = path.join(OUT, `startup-${target}.capnp`);
-    writeConfig(file, ours, { [target]: port });
-    const started = performance.now();
-    const child = spawn(WORKERD, ["serve", file], { cwd: OUT, stdio: "ignore" });
-    try {
-      while (true) {
-        try {
-          const response = await fetch(`http://127.0.0.1:${port}/hello`);
-          if (response.status === 200) break;
-        } catch {}
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      times.push(performance.now() - started);
-    } finally {
-      child.kill("SIGKILL");
-    }
+/**
+ * Start-up to a first answer, as the hot-path issue measures it: 9 spawns of
+ * `workerd serve` with one worker each, ours and the bare worker
+ * interleaved (ours, bare, ours, ...), each timed to its first 200 on
+ * `/hello`; the median of each, and ours less bare.
+ */
+async function startupMs() {
+  const times = { ours: [], bare: [] };
+  for (let i = 0; i < 9; i++) {
+    for (const target of ["ours", "bare"]) times[target].push(await startOnce(target));
   }
-  return Number(median(times).toFixed(1));
+  const ours_ms = Number(median(times.ours).toFixed(1));
+  const bare_ms = Number(median(times.bare).toFixed(1));
+  return { spawns: 9, ours_ms, bare_ms, ours_extra_ms: Number((ours_ms - bare_ms).toFixed(1)) };
+}
+
+/** Spawns workerd with `target` alone and times it to its first 200 on `/hello`. */
+async function startOnce(target) {
+  const port = await freePort();
+  const file = path.join(OUT, `startup-${target}.capnp`);
+  writeConfig(file, ours, { [target]: port });
+  const started = performance.now();
+  const child = spawn(WORKERD, ["serve", file], { cwd: OUT, stdio: "ignore" });
+  try {
+    while (true) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/hello`);
+        if (response.status === 200) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return performance.now() - started;
+  } finally {
+    child.kill("SIGKILL");
+  }
 }
 
 function print(rows, ours, startup, checks) {
@@ -390,7 +421,7 @@ function print(rows, ours, startup, checks) {
   console.log("\n'ours' runs with the default settings (one access log line per request); 'no log' with ACCESS_LOG=false.");
   console.log("'hono' is the app the issue specifies (no request id, no log); 'hono+log' adds hono/request-id and one JSON log line.");
   console.log(`\nsize (wrangler deploy --dry-run): ${ours.totalKiB} KiB, gzip ${ours.gzipKiB} KiB`);
-  console.log(`start-up to first response (median of 5): ours ${startup.ours_ms} ms, bare ${startup.bare_ms} ms, difference ${startup.ours_extra_ms.toFixed(1)} ms`);
+  console.log(`start-up to first response (median of 9, interleaved): ours ${startup.ours_ms} ms, bare ${startup.bare_ms} ms, difference ${startup.ours_extra_ms.toFixed(1)} ms`);
   console.log("\ntargets:");
   for (const check of checks) console.log(`  ${check.ok ? "met " : "MISSED"}  ${check.what}`);
 }

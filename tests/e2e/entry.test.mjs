@@ -269,3 +269,34 @@ test("an instance that ends without a trap (a stack overflow) is replaced at onc
   assert.equal(await served(), 1, "a fresh instance");
 });
 
+
+test("a rate limiter that throws, rejects, lacks `limit` or answers without a promise: the route's failure mode, with the reason logged", async () => {
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined };
+  const cases = [
+    [{ limit: () => { throw new Error("limiter exploded"); } }, 200, /limiter exploded/],
+    [{ limit: async () => { throw new Error("limiter down"); } }, 200, /limiter down/],
+    [{}, 200, /limit/],
+    [{ limit: () => ({ success: false }) }, 429, null],
+    [{ limit: async () => ({}) }, 200, /without `success`/],
+  ];
+  for (const [limiter, status, reason] of cases) {
+    const lines = [];
+    const log = console.log;
+    console.log = (line) => lines.push(String(line));
+    let response;
+    try {
+      response = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), { ...env, PER_PRINCIPAL: limiter });
+      await response.arrayBuffer();
+    } finally {
+      console.log = log;
+    }
+    assert.equal(response.status, status, String(reason));
+    // The error line and the access log line leave in one console.log call.
+    const failure = lines.flatMap((text) => text.split("\n")).find((line) => line.includes("traffic control failed"));
+    if (reason === null) assert.equal(failure, undefined);
+    else {
+      assert.ok(failure, `no log line for ${reason}: ${lines.join("\n")}`);
+      assert.match(JSON.parse(failure).error, reason);
+    }
+  }
+});

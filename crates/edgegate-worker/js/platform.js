@@ -61,6 +61,9 @@ function inside(open, work) {
   return open?.span ? tracing.withActiveSpan(open.span, work) : work();
 }
 
+/** Whether the open stage's span is traced: a wait opens its own span only then (checked first: no span's closure or attributes are made otherwise). */
+const traced = () => stage?.span?.isTraced === true;
+
 /** A wait's own span inside the stage open (none when no stage is, TRACE_SPANS off, or it is not traced). */
 function inSpan(name, attributes, work) {
   const open = stage;
@@ -137,6 +140,7 @@ export function verify(key, alg, message, signature) {
  * error).
  */
 export function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
+  if (!traced()) return fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
   const target = service ?? originOf(url);
   return inSpan("edgegate.fetch", { "http.request.method": method, "edgegate.upstream": target }, (span) => {
     const sent = fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
@@ -281,18 +285,23 @@ export async function cacheDelete(name, key) {
 /** How long a counter (the rate-limit binding, the quota object) may take before the request goes on without it. */
 const COUNTER_WAIT_MS = 3000;
 
-/** `promise`'s outcome, or `late` if it has none within COUNTER_WAIT_MS; the timer is cleared either way. */
-function withinCounterWait(promise, late) {
-  return new Promise((resolve, reject) => {
+/**
+ * `promise`'s outcome through `map` (a rejection: its text), or `late` if it
+ * has none within COUNTER_WAIT_MS; the timer is cleared either way. One
+ * promise for all of it, not a chain: each link is a turn of the microtask
+ * queue on every limited request.
+ */
+function withinCounterWait(promise, map, late) {
+  return new Promise((resolve) => {
     const timer = setTimeout(resolve, COUNTER_WAIT_MS, late);
     promise.then(
       (value) => {
         clearTimeout(timer);
-        resolve(value);
+        resolve(map(value));
       },
       (error) => {
         clearTimeout(timer);
-        reject(error);
+        resolve(String(error));
       },
     );
   });
@@ -305,6 +314,7 @@ function withinCounterWait(promise, late) {
  * fails open or closed, as for the quota object).
  */
 export function rateLimit(binding, key) {
+  if (!traced()) return rateLimitUntraced(binding, key);
   return inSpan("edgegate.rate_limit", { "edgegate.binding": binding }, (span) => {
     const counted = rateLimitUntraced(binding, key);
     if (span === null) return counted;
@@ -317,14 +327,17 @@ export function rateLimit(binding, key) {
 
 function rateLimitUntraced(binding, key) {
   const limiter = bindings?.[binding];
-  if (typeof limiter?.limit !== "function") return Promise.resolve(`no rate-limit binding ${binding}`);
+  if (limiter == null) return Promise.resolve(`no rate-limit binding ${binding}`);
   try {
-    const counted = Promise.resolve(limiter.limit({ key })).then(limitOutcome, String);
-    return withinCounterWait(counted, "the rate limiter did not answer within 3 s");
+    // `limit` read once: a binding without it throws here, which is the reason given.
+    return withinCounterWait(Promise.resolve(limiter.limit({ key })), limitOutcome, "the rate limiter did not answer within 3 s");
   } catch (error) {
     return Promise.resolve(String(error));
   }
 }
+
+const quotaCounts = (answer) =>
+  typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
 
 const limitOutcome = (outcome) =>
   outcome?.success === true ? 1 : outcome?.success === false ? 0 : "the rate limiter answered without `success`";
@@ -336,6 +349,7 @@ const limitOutcome = (outcome) =>
  * why it could not (no answer within 3 s included).
  */
 export function countQuota(binding, key, windows) {
+  if (!traced()) return countQuotaUntraced(binding, key, windows);
   return inSpan("edgegate.quota", { "edgegate.binding": binding }, (span) => {
     const counted = countQuotaUntraced(binding, key, windows);
     if (span === null) return counted;
@@ -351,8 +365,7 @@ async function countQuotaUntraced(binding, key, windows) {
   if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
   try {
     const stub = namespace.get(namespace.idFromName(key));
-    const answer = await withinCounterWait(stub.count(Array.from(windows)), "the quota object did not answer within 3 s");
-    return typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
+    return await withinCounterWait(stub.count(Array.from(windows)), quotaCounts, "the quota object did not answer within 3 s");
   } catch (error) {
     return String(error);
   }
