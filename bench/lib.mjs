@@ -180,6 +180,7 @@ export const SCENARIOS = [
     id: "s5",
     name: "GET /api/me, RS256 bearer+CORS, rate-limited",
     limited: true,
+    floorLimited: true,
     method: "GET",
     path: "/api/me",
     headers: { origin: FRONTEND, authorization: `Bearer ${BENCH_JWT.token}` },

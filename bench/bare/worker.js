@@ -2,7 +2,9 @@
 // needs, in plain JS without a framework: a fixed response for the routes
 // without I/O (s1, s2, s4, s5), and for those whose cost is mostly I/O the
 // same I/O the gateways do: s3 looks its key up, counts it once on the same
-// limiter binding and reads its JSON body; s8 does the same and sends the
+// limiter binding and reads its JSON body; s5 reads the bearer token's
+// subject (without checking its signature: less than any gateway may do)
+// and counts it once on the same limiter; s8 does as s3 and sends the
 // event to the Queue (unvalidated); s6 and s7 look the URL up in the cache,
 // and on a miss fetch the origin with the request's headers and return its
 // response as it came (kept when it says `public`). ours/bare then tells
@@ -50,6 +52,14 @@ async function answer(request, env, extra) {
     const id = crypto.randomUUID();
     await env.EVENTS.send(JSON.stringify({ id, consumer, type: event.type, data: event.data }));
     return Response.json({ id, status: "queued" }, { status: 202, headers: { location: `/partners/events/${id}`, ...extra } });
+  }
+  if (request.method === "GET" && url.pathname === "/api/me") {
+    const token = request.headers.get("authorization")?.slice(7) ?? "";
+    const subject = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+    if (env.BARE_UNLIMITED !== "true" && !(await env.PER_PRINCIPAL.limit({ key: subject })).success) {
+      return new Response("limited", { status: 429, headers: extra });
+    }
+    return Response.json({ subject }, { headers: { "access-control-allow-origin": request.headers.get("origin") ?? "", ...extra } });
   }
   if (url.pathname.startsWith("/origin/")) {
     keys ??= new Map(Object.entries(JSON.parse(env.API_KEYS)));
