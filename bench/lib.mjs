@@ -339,6 +339,7 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     bare: bundle("bare", true),
     bare_observed: bundle("bare", true, METRICS),
     bare_unlimited: bundle("bare", true, `\n    (name = "BARE_UNLIMITED", text = "true"),`),
+    bare_same: bundle("bare", true, `\n    (name = "BARE_SAME", text = "true"),`),
     origin: bundle("origin", false),
   };
   // `origin2` is a second socket on s6's origin, `queue` one on the Queue's stand-in: not workers of their own.
@@ -439,6 +440,8 @@ export async function request(port, scenario) {
     allowOrigin: response.headers.get("access-control-allow-origin"),
     requestId: response.headers.get("x-request-id"),
     serverTiming: response.headers.get("server-timing"),
+    // Every header but the request id's value (fresh per answer) and the date.
+    headers: JSON.stringify([...response.headers].filter(([name]) => name !== "date").map(([name, value]) => [name, name === "x-request-id" ? /^[0-9a-f]{32}$/.test(value) : value])),
   };
 }
 
@@ -463,6 +466,13 @@ export async function parity(ports) {
         if (ours[field] !== theirs[field]) differences.push(`${scenario.id} ${field}: ours ${JSON.stringify(ours[field])}, ${name} ${JSON.stringify(theirs[field])}`);
       }
       if (name === "hono_log" && !theirs.requestId) differences.push(`${scenario.id}: hono_log sent no x-request-id`);
+    }
+    // The floor of ours's own answer (`bare_same`) answers exactly as ours without its log.
+    if (ports.bare_same && ports.ours_nolog && ["s1", "s2", "s4"].includes(scenario.id)) {
+      const [mine, floor] = [await request(ports.ours_nolog, scenario), await request(ports.bare_same, scenario)];
+      for (const field of ["status", "body", "headers"]) {
+        if (mine[field] !== floor[field]) differences.push(`${scenario.id} ${field}: ours ${mine[field]}, bare_same ${floor[field]}`);
+      }
     }
   }
   return differences;

@@ -42,13 +42,14 @@ buildOthers();
 // calls the limiter: what the limit costs.
 // `ours_list1`/`ours_list2` (the upstream as one target and as two) are loaded on s6 only.
 const ports = Object.fromEntries(
-  await Promise.all([...TARGETS, "ours_unlimited", "bare_unlimited", "ours_list1", "ours_list2", "origin", "origin2"].map(async (t) => [t, await freePort()])),
+  await Promise.all([...TARGETS, "ours_unlimited", "bare_unlimited", "bare_same", "ours_list1", "ours_list2", "origin", "origin2"].map(async (t) => [t, await freePort()])),
 );
 const targetsOf = (scenario) => [
   ...TARGETS,
   ...(scenario.direct ? ["direct", "ours_list1", "ours_list2"] : []),
   ...(scenario.limited ? ["ours_unlimited"] : []),
   ...(scenario.floorLimited ? ["bare_unlimited"] : []),
+  ...(budget.own_share_scenarios.includes(scenario.id) ? ["bare_same"] : []),
 ];
 const config = path.join(OUT, "bench.capnp");
 writeConfig(config, ours, ports, baseline);
@@ -155,6 +156,7 @@ try {
       bare_observed: of("bare_observed"),
       ...(scenario.limited ? { ours_unlimited: of("ours_unlimited") } : {}),
       ...(scenario.floorLimited ? { bare_unlimited: of("bare_unlimited") } : {}),
+      ...(budget.own_share_scenarios.includes(scenario.id) ? { bare_same: of("bare_same") } : {}),
       ...(scenario.direct ? { ours_list1: of("ours_list1"), ours_list2: of("ours_list2") } : {}),
       ...(scenario.direct
         ? { direct: of("direct"), added_latency: Object.fromEntries(["ours", "ours_nolog", "hono", "hono_log"].map((t) => [t, added(t)])) }
@@ -340,6 +342,16 @@ function print(rows, ours, startup, checks) {
   for (const r of rows) {
     const range = (key) => `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}`;
     console.log(`  ${r.scenario}  bare/hono ${r.bare_over_hono.toFixed(2)} (${range("bare_over_hono")})  bare/(hono+log) ${r.bare_over_hono_log.toFixed(2)} (${range("bare_over_hono_log")})`);
+  }
+  const same = rows.filter((r) => r.bare_same);
+  if (same.length) {
+    console.log("\nours's own share (CPU µs/request without the log, over the floor's), and ours's exact answer written in plain JS (bare_same: the least that answer costs):");
+    for (const r of same) {
+      console.log(
+        `  ${r.scenario}  ours no log ${r.ours_nolog.cpu_us.toFixed(1)}, bare ${r.bare.cpu_us.toFixed(1)}, bare_same ${r.bare_same.cpu_us.toFixed(1)}` +
+          `   ours/bare ${(r.ours_nolog.cpu_us / r.bare.cpu_us).toFixed(2)}, bare_same/bare ${(r.bare_same.cpu_us / r.bare.cpu_us).toFixed(2)}, ours/bare_same ${(r.ours_nolog.cpu_us / r.bare_same.cpu_us).toFixed(2)}`,
+      );
+    }
   }
   const limited = rows.filter((r) => r.ours_unlimited);
   if (limited.length) console.log("\nthe rate limit's cost (the same route with its limits \"off\", same run; Hono limits with hono-rate-limiter on the same binding):");

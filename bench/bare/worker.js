@@ -17,11 +17,21 @@
 // observability's answer needs: one data point per request of the shape
 // ours writes (an index, eight blobs, four doubles) and a `Server-Timing`
 // header: what those calls cost the runtime, whoever makes them.
+//
+// With `BARE_SAME` (`bare_same`), s1, s2 and s4 get exactly ours's answer
+// (without the access log): the same headers, a request id kept when the
+// request brings a well-formed one and made fresh otherwise, the CORS
+// headers only for an allowed origin. What answering as ours does costs,
+// whoever writes it: the floor of ours's own share on those scenarios.
 let keys;
 let origin;
+let allowed;
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const EXPOSE = "x-request-id, ratelimit, ratelimit-policy, retry-after, server-timing";
 
 export default {
   async fetch(request, env) {
+    if (env.BARE_SAME === "true") return same(request, env) ?? answer(request, env, {});
     if (env.METRICS === undefined) return answer(request, env, {});
     const started = Date.now();
     const timing = { "server-timing": "gw;dur=0" };
@@ -95,4 +105,39 @@ function withHeaders(response, extra) {
   const headers = new Headers(response.headers);
   for (const name of names) headers.set(name, extra[name]);
   return new Response(response.body, { status: response.status, headers });
+}
+
+/** s1, s2 and s4 answered as ours answers them (`BARE_SAME`); null for the others. */
+function same(request, env) {
+  const url = new URL(request.url);
+  const given = request.headers.get("x-request-id");
+  const id = given !== null && REQUEST_ID.test(given) ? given : crypto.randomUUID().replaceAll("-", "");
+  const headers = { vary: "Origin", "x-content-type-options": "nosniff", "x-request-id": id };
+  allowed ??= new Set(env.CORS_ALLOWED_ORIGINS.split(",").map((o) => o.trim()));
+  const origin = request.headers.get("origin");
+  const cors = origin !== null && allowed.has(origin);
+  if (request.method === "GET" && url.pathname === "/hello") {
+    return new Response("Hello, World!", { headers: { "content-type": "text/plain; charset=utf-8", ...headers } });
+  }
+  if (request.method === "GET" && url.pathname.startsWith("/users/")) {
+    if (cors) {
+      headers["access-control-allow-origin"] = origin;
+      headers["access-control-expose-headers"] = EXPOSE;
+    }
+    return new Response(JSON.stringify({ userId: url.pathname.slice(7) }), { headers: { "content-type": "application/json", ...headers } });
+  }
+  if (request.method === "OPTIONS" && cors && request.headers.get("access-control-request-method") !== null) {
+    return new Response(null, {
+      status: 204,
+      headers: {
+        "access-control-allow-headers": "content-type, authorization, x-api-key, x-request-id",
+        "access-control-allow-methods": "POST, OPTIONS",
+        "access-control-allow-origin": origin,
+        "access-control-max-age": "3600",
+        ...headers,
+        vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+      },
+    });
+  }
+  return null;
 }
