@@ -175,31 +175,30 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         .ip_rules("partners")
         .policy(rate_limit("PER_PARTNER"))
         .problems(&[kinds::UNAVAILABLE]);
-    routes.extend(
-        partners.routes(vec![
-            Route::post("", events::accept)
-                .max_body_bytes(EVENT_BODY_MAX_BYTES)
-                .summary("Queue an event (202 once the Queue has it; `Idempotency-Key` makes a retry safe)")
-                .returns::<events::Accepted>(Status(202))
-                .response_header(Status(202), "Location", "Where the event's status is read.", true)
-                .response_header(
-                    Status(409),
-                    "Retry-After",
-                    "Seconds until the first request with this key is likely done.",
-                    true,
-                )
-                .problems(&[
-                    event_kinds::INVALID_EVENT,
-                    event_kinds::IDEMPOTENCY_KEY_IN_USE,
-                    item_kinds::INVALID_IDEMPOTENCY_KEY,
-                    item_kinds::IDEMPOTENCY_KEY_REUSED,
-                ]),
-            Route::get("/{id}", events::status)
-                .summary("Where an event is (only for the consumer that sent it)")
-                .returns::<events::EventView>(Status::OK)
-                .problems(&[kinds::NOT_FOUND]),
-        ]),
-    );
+    let event_routes = vec![
+        Route::post("", events::accept)
+            .max_body_bytes(EVENT_BODY_MAX_BYTES)
+            .summary("Queue an event (202 once the Queue has it; `Idempotency-Key` makes a retry safe)")
+            .returns::<events::Accepted>(Status(202))
+            .response_header(Status(202), "Location", "Where the event's status is read.", true)
+            .response_header(
+                Status(409),
+                "Retry-After",
+                "Seconds until the first request with this key is likely done.",
+                true,
+            )
+            .problems(&[
+                event_kinds::INVALID_EVENT,
+                event_kinds::IDEMPOTENCY_KEY_IN_USE,
+                item_kinds::INVALID_IDEMPOTENCY_KEY,
+                item_kinds::IDEMPOTENCY_KEY_REUSED,
+            ]),
+        Route::get("/{id}", events::status)
+            .summary("Where an event is (only for the consumer that sent it)")
+            .returns::<events::EventView>(Status::OK)
+            .problems(&[kinds::NOT_FOUND]),
+    ];
+    routes.extend(partners.routes(event_routes));
     // A team's existing service behind the gateway: every method and path
     // under /origin/ goes to the upstream `origin` (its address is
     // `UPSTREAMS.origin`), for callers with a key or a token. Its GET and
