@@ -5,7 +5,9 @@
 // (s7 the same, kept in the stand-in Cache API store),
 // s8 sends each its event on the same Queue binding. The floor (bench/bare)
 // answers each, the same without its limiter call (bare_unlimited), and the
-// same with Server-Timing when it has the stand-in dataset (bare_observed).
+// same with Server-Timing when it has the stand-in dataset (bare_observed);
+// with BARE_SAME (bare_same) it answers s1, s2 and s4 exactly as ours
+// without its log, header for header.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -19,11 +21,13 @@ before(async () => {
   buildOthers();
   ports = {
     ours: await freePort(),
+    ours_nolog: await freePort(),
     hono: await freePort(),
     hono_log: await freePort(),
     bare: await freePort(),
     bare_observed: await freePort(),
     bare_unlimited: await freePort(),
+    bare_same: await freePort(),
     origin: await freePort(),
     queue: await freePort(),
   };
@@ -66,8 +70,16 @@ test("the floor answers every scenario with a success; without its limiter the s
   }
 });
 
-test("our worker and the Hono apps agree on every bench scenario", async () => {
+test("our worker and the Hono apps agree on every bench scenario, and bare_same answers s1, s2 and s4 header for header as ours without its log", async () => {
   assert.deepEqual(await parity(ports), []);
+  // bare_same is not the bare worker: it writes ours's headers, a fresh request id among them.
+  for (const id of ["s1", "s2", "s4"]) {
+    const scenario = SCENARIOS.find((s) => s.id === id);
+    const [same, bare] = [await request(ports.bare_same, scenario), await request(ports.bare, scenario)];
+    assert.match(same.requestId, /^[0-9a-f]{32}$/, id);
+    assert.equal(bare.requestId, null, id);
+    assert.notEqual(same.headers, bare.headers, id);
+  }
 });
 
 test("s8's event reaches the Queue from ours and from the Hono apps, once, with its id", async () => {
