@@ -110,17 +110,28 @@ export const TOOL_ENV = {
   CI: "true",
 };
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
+export async function freePort() {
+  // The system may hand the same free port out twice in a row: a config
+  // asking for a dozen sockets at once would then bind one of them twice.
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.on("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address();
+        server.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
+
+/** Every port freePort has given in this process: never given twice. */
+const handedOut = new Set();
 
 /**
  * Builds the release worker's deployable bundle into `dir`, exactly as
