@@ -64,15 +64,22 @@ function inside(open, work) {
 /** Whether the open stage's span is traced: a wait opens its own span only then (checked first: no span's closure or attributes are made otherwise). */
 const traced = () => stage?.span?.isTraced === true;
 
-/** A wait's own span inside the stage open (none when no stage is, TRACE_SPANS off, or it is not traced). */
-function inSpan(name, attributes, work) {
+/**
+ * Runs `wait()` (a promise) in a span of its own inside the open stage's,
+ * which must be traced (callers check `traced()` first, so an untraced wait
+ * makes no closure or attributes): the span gets the route, `attributes`,
+ * and `edgegate.outcome` as `outcomeOf` names the wait's answer.
+ */
+function inSpan(name, attributes, wait, outcomeOf) {
   const open = stage;
-  if (!open?.span?.isTraced) return work(null);
   return inside(open, () =>
     tracing.enterSpan(name, (span) => {
       if (open.route !== "") span.setAttribute("http.route", open.route);
       for (const key in attributes) span.setAttribute(key, attributes[key]);
-      return work(span);
+      return wait().then((answer) => {
+        span.setAttribute("edgegate.outcome", outcomeOf(answer));
+        return answer;
+      });
     }),
   );
 }
@@ -142,14 +149,12 @@ export function verify(key, alg, message, signature) {
 export function fetchOut(method, url, headers, body, limit, timeoutMs, service) {
   if (!traced()) return fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
   const target = service ?? originOf(url);
-  return inSpan("edgegate.fetch", { "http.request.method": method, "edgegate.upstream": target }, (span) => {
-    const sent = fetchUntraced(method, url, headers, body, limit, timeoutMs, service);
-    if (span === null) return sent;
-    return sent.then((answer) => {
-      span.setAttribute("edgegate.outcome", typeof answer === "string" ? answer : String(answer[0]));
-      return answer;
-    });
-  });
+  return inSpan(
+    "edgegate.fetch",
+    { "http.request.method": method, "edgegate.upstream": target },
+    () => fetchUntraced(method, url, headers, body, limit, timeoutMs, service),
+    (answer) => (typeof answer === "string" ? answer : String(answer[0])),
+  );
 }
 
 /** `scheme://host:port` of a URL, without user info, path or query (a span names the upstream by it). */
@@ -315,14 +320,12 @@ function withinCounterWait(promise, map, late) {
  */
 export function rateLimit(binding, key) {
   if (!traced()) return rateLimitUntraced(binding, key);
-  return inSpan("edgegate.rate_limit", { "edgegate.binding": binding }, (span) => {
-    const counted = rateLimitUntraced(binding, key);
-    if (span === null) return counted;
-    return counted.then((outcome) => {
-      span.setAttribute("edgegate.outcome", outcome === 1 ? "within" : outcome === 0 ? "limited" : "failed");
-      return outcome;
-    });
-  });
+  return inSpan(
+    "edgegate.rate_limit",
+    { "edgegate.binding": binding },
+    () => rateLimitUntraced(binding, key),
+    (outcome) => (outcome === 1 ? "within" : outcome === 0 ? "limited" : "failed"),
+  );
 }
 
 function rateLimitUntraced(binding, key) {
@@ -350,14 +353,12 @@ const limitOutcome = (outcome) =>
  */
 export function countQuota(binding, key, windows) {
   if (!traced()) return countQuotaUntraced(binding, key, windows);
-  return inSpan("edgegate.quota", { "edgegate.binding": binding }, (span) => {
-    const counted = countQuotaUntraced(binding, key, windows);
-    if (span === null) return counted;
-    return counted.then((answer) => {
-      span.setAttribute("edgegate.outcome", typeof answer === "string" ? "failed" : answer[0] === 1 ? "admitted" : "exceeded");
-      return answer;
-    });
-  });
+  return inSpan(
+    "edgegate.quota",
+    { "edgegate.binding": binding },
+    () => countQuotaUntraced(binding, key, windows),
+    (answer) => (typeof answer === "string" ? "failed" : answer[0] === 1 ? "admitted" : "exceeded"),
+  );
 }
 
 async function countQuotaUntraced(binding, key, windows) {
