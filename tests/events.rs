@@ -257,6 +257,11 @@ fn data_reaches_the_queue_as_written_every_digit_kept_only_whitespace_between_to
             r#"{"type":"data","data":{"data":{"in":1},"x":[true,false,null]}}"#,
             r#"{"data":{"in":1},"x":[true,false,null]}"#,
         ),
+        // Characters beyond ASCII, raw and escaped, and a backslash before a quote.
+        (
+            "{\"type\":\"t\",\"data\": { \"ünï\" : \"✓ \\u00e9 日\\\\\" } }",
+            "{\"ünï\":\"✓ \\u00e9 日\\\\\"}",
+        ),
     ] {
         assert_eq!(api.post(body).status(), 202, "{body}");
         assert_eq!(api.sent().last().unwrap().data, data, "{body}");
