@@ -60,8 +60,15 @@ export function greeterCapnp(dir) {
  * `limits` ({NAME: {limit, period}}), and gives the service to list, the
  * bindings to give a gateway, and what our worker needs for its quota
  * Durable Object (the class it exports, SQLite storage in a fresh
- * directory under `dir`). The limiters named in `hanging` never answer.
+ * directory under `dir`, removed when this process exits). The limiters
+ * named in `hanging` never answer.
  */
+/** The quota storage directories this process made: each bench or test run made one, and none was ever removed. */
+const quotaStorage = new Set();
+process.once("exit", () => {
+  for (const dir of quotaStorage) rmSync(dir, { recursive: true, force: true });
+});
+
 export function trafficCapnp(dir, limits, { hanging = [] } = {}) {
   const entrypoint = (name) => name.toLowerCase().replace(/(^|_)(.)/g, (_, __, c) => c.toUpperCase());
   const source = `import { WorkerEntrypoint } from "cloudflare:workers";
@@ -90,6 +97,7 @@ export default { fetch: () => new Response("a limiter", { status: 404 }) };
 `;
   writeFileSync(path.join(dir, "limiter.js"), source);
   const storage = mkdtempSync(path.join(dir, "quota-"));
+  quotaStorage.add(storage);
   return {
     service: `(name = "limiter", worker = (modules = [ (name = "limiter.js", esModule = embed "limiter.js") ], compatibilityDate = "2026-11-01")),
     (name = "quota-storage", disk = (path = ${JSON.stringify(storage)}, writable = true))`,

@@ -240,6 +240,75 @@ fn each_request_writes_one_data_point_when_a_dataset_is_named() {
 }
 
 #[test]
+fn the_principal_hash_is_keyed_with_a_secret_when_one_is_set() {
+    // Unkeyed, anyone can confirm a guessed id: SHA-256 of "api_key::dev".
+    let dataset = Rc::new(Dataset::default());
+    let plain = gateway_with(&[("METRICS_DATASET", "METRICS")]);
+    send_on(&plain, keyed("/keyed"), &metered(&dataset));
+    assert_eq!(dataset.points.borrow()[0].blobs[4], "afba8d2aef091687");
+
+    // Keyed: HMAC-SHA256 under the secret (the expected value from Python's
+    // hmac), its surrounding whitespace not part of it.
+    const KEY: &str = "metrics-key-0123456789abcdef0123456789";
+    let dataset = Rc::new(Dataset::default());
+    let keyed_gateway = gateway_with(&[
+        ("METRICS_DATASET", "METRICS"),
+        ("METRICS_PRINCIPAL_KEY", &format!(" {KEY}\n")),
+    ]);
+    assert!(keyed_gateway.misconfiguration().is_none());
+    send_on(&keyed_gateway, keyed("/keyed"), &metered(&dataset));
+    send_on(&keyed_gateway, keyed("/keyed"), &metered(&dataset));
+    let points = dataset.points.borrow();
+    assert_eq!(points[0].blobs[4], "3d2d61b5edc5ac71", "one caller, one value");
+    assert_eq!(points[1].blobs[4], points[0].blobs[4]);
+
+    // `id` names the caller whatever the key.
+    let dataset = Rc::new(Dataset::default());
+    let by_id = gateway_with(&[
+        ("METRICS_DATASET", "METRICS"),
+        ("METRICS_PRINCIPAL", "id"),
+        ("METRICS_PRINCIPAL_KEY", KEY),
+    ]);
+    send_on(&by_id, keyed("/keyed"), &metered(&dataset));
+    assert_eq!(dataset.points.borrow()[0].blobs[4], "dev");
+}
+
+#[test]
+fn a_short_or_huge_principal_key_is_a_misconfiguration_that_never_shows_the_key() {
+    let short = "s3cret-but-only-31-bytes-long!!";
+    let huge = "h".repeat(1025);
+    for bad in [short, huge.as_str()] {
+        let gateway = gateway_with(&[("METRICS_DATASET", "METRICS"), ("METRICS_PRINCIPAL_KEY", bad)]);
+        let reasons = gateway
+            .misconfiguration()
+            .expect("a bad key is a misconfiguration")
+            .join("\n");
+        assert!(reasons.contains("METRICS_PRINCIPAL_KEY"), "{reasons}");
+        assert!(
+            !reasons.contains(short) && !reasons.contains("hhhh"),
+            "the key is never quoted: {reasons}"
+        );
+        // Refused, not served with a weak or missing key.
+        let exchange = send(&gateway, keyed("/keyed"));
+        assert_eq!(exchange.status(), 500);
+        assert!(exchange
+            .logs
+            .iter()
+            .all(|line| !line.contains(short) && !line.contains("hhhh")));
+    }
+    let exact = "k".repeat(32);
+    assert!(gateway_with(&[("METRICS_PRINCIPAL_KEY", &exact)])
+        .misconfiguration()
+        .is_none());
+    // Blank is unset, as for every setting: the plain hash.
+    let dataset = Rc::new(Dataset::default());
+    let blank = gateway_with(&[("METRICS_DATASET", "METRICS"), ("METRICS_PRINCIPAL_KEY", "   ")]);
+    assert!(blank.misconfiguration().is_none());
+    send_on(&blank, keyed("/keyed"), &metered(&dataset));
+    assert_eq!(dataset.points.borrow()[0].blobs[4], "afba8d2aef091687");
+}
+
+#[test]
 fn a_failing_dataset_never_fails_the_request_and_an_unbound_one_is_a_misconfiguration() {
     let mut gateway = gateway_with(&[("METRICS_DATASET", "METRICS")]);
     let dataset = Rc::new(Dataset {

@@ -353,7 +353,7 @@ impl<S> Gateway<S> {
                 problem,
                 duration_ms: elapsed_ms(),
             }
-            .point(observe.metrics_principal);
+            .point(observe.metrics_principal, observe.metrics_principal_key.as_ref());
             // A write that fails is logged; the request is answered all the same.
             let written = platform
                 .binding::<dyn AnalyticsDataset>(dataset)

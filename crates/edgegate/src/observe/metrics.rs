@@ -12,7 +12,7 @@
 //! | `blob2` | the method |
 //! | `blob3` | the status class (`2xx` … `5xx`) |
 //! | `blob4` | the scheme (`api_key`, `jwt`), or empty |
-//! | `blob5` | the principal: a 16-hex-digit hash (default), or the id |
+//! | `blob5` | the principal: 16 hex digits of a hash, keyed with `METRICS_PRINCIPAL_KEY` when set (default), or the id |
 //! | `blob6` | the limit that refused (`rate_limit:PER_CLIENT`), or empty |
 //! | `blob7` | the upstream's name, or empty |
 //! | `blob8` | the problem's kind (`not-found`), or empty |
@@ -22,7 +22,7 @@
 //! | `double4` | the upstream's duration, ms, or 0 |
 
 use super::PrincipalInMetrics;
-use crate::digest::sha256;
+use crate::digest::{sha256, HmacKey};
 use crate::http::hex_encode;
 use crate::platform::{Binding, BindingKind};
 use crate::policy::Principal;
@@ -77,12 +77,17 @@ pub struct Observed<'a> {
 }
 
 impl Observed<'_> {
-    /// The data point, naming the principal as `principal_as` says.
-    pub fn point(&self, principal_as: PrincipalInMetrics) -> DataPoint {
+    /// The data point, naming the principal as `principal_as` says (a hash
+    /// keyed with `key` when there is one).
+    pub fn point(&self, principal_as: PrincipalInMetrics, key: Option<&HmacKey>) -> DataPoint {
         let route = self.route.unwrap_or("unmatched");
         let principal = self.principal.map_or(String::new(), |p| match principal_as {
             PrincipalInMetrics::Id => p.id.to_string(),
-            PrincipalInMetrics::Hash => hex_encode(&sha256(p.qualified().as_bytes())[..8]),
+            PrincipalInMetrics::Hash => {
+                let qualified = p.qualified();
+                let digest = key.map_or_else(|| sha256(qualified.as_bytes()), |key| key.mac(qualified.as_bytes()));
+                hex_encode(&digest[..8])
+            }
         });
         let (upstream, upstream_status, upstream_ms) = match self.upstream {
             Some((name, status, ms)) => (name, status.unwrap_or(0), ms),

@@ -7,6 +7,13 @@
 pub mod metrics;
 pub mod timing;
 
+use crate::digest::HmacKey;
+
+/// `METRICS_PRINCIPAL_KEY`'s bounds: 32 bytes is 256 bits of a hex or
+/// base64 secret's text at the least; 1024 keeps a pasted file out.
+const MIN_KEY_BYTES: usize = 32;
+const MAX_KEY_BYTES: usize = 1024;
+
 /// Who is told `Server-Timing` (`SERVER_TIMING`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ServerTiming {
@@ -23,7 +30,8 @@ pub enum ServerTiming {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PrincipalInMetrics {
     /// A hash of scheme, provider and id (the default): counts per caller,
-    /// without their names in the dataset.
+    /// without their names in the dataset; keyed with `METRICS_PRINCIPAL_KEY`
+    /// when it is set.
     #[default]
     Hash,
     /// The id itself (a key's consumer, a token's subject).
@@ -51,6 +59,10 @@ pub struct ObserveSettings {
     pub metrics_dataset: Option<String>,
     /// How a data point names the principal.
     pub metrics_principal: PrincipalInMetrics,
+    /// The secret the principal's hash is keyed with (`METRICS_PRINCIPAL_KEY`):
+    /// without it, anyone who can guess an id (an e-mail address, a key's
+    /// consumer name) can confirm it against the dataset by hashing it.
+    pub metrics_principal_key: Option<HmacKey>,
     /// The access log's field names.
     pub log_fields: LogFields,
     /// Custom spans for the stages that wait (`TRACE_SPANS`; the adapter's JS opens them).
@@ -88,6 +100,19 @@ impl ObserveSettings {
         }
         if let Some(index) = choice("TRACE_SPANS", &["false", "true"]) {
             settings.trace_spans = index == 1;
+        }
+        if let Some(key) = get("METRICS_PRINCIPAL_KEY") {
+            // A secret: its length is checked, its value never quoted.
+            let key = key.trim();
+            match key.len() {
+                MIN_KEY_BYTES..=MAX_KEY_BYTES => settings.metrics_principal_key = Some(HmacKey::new(key.as_bytes())),
+                length => fail(
+                    "METRICS_PRINCIPAL_KEY",
+                    format!(
+                        "must be a secret of {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes (`openssl rand -hex 32`), not {length} bytes"
+                    ),
+                ),
+            }
         }
         if let Some(name) = get("METRICS_DATASET") {
             let name = name.trim();
