@@ -53,6 +53,16 @@ export function greeterCapnp(dir) {
 }
 
 /**
+ * The quota storage directories this process made, removed when it exits:
+ * each bench or test run made one, and none was ever removed. A run
+ * interrupted by a signal (Ctrl-C) exits without this and leaves its own.
+ */
+const quotaStorage = new Set();
+process.once("exit", () => {
+  for (const dir of quotaStorage) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
  * Traffic control for our own workerd configs (plain `workerd serve` has no
  * rate-limit binding): `trafficCapnp(dir, limits)` writes a limiter Worker
  * into `dir` whose entrypoints answer `limit({key})` as the Workers binding
@@ -63,12 +73,6 @@ export function greeterCapnp(dir) {
  * directory under `dir`, removed when this process exits). The limiters
  * named in `hanging` never answer.
  */
-/** The quota storage directories this process made: each bench or test run made one, and none was ever removed. */
-const quotaStorage = new Set();
-process.once("exit", () => {
-  for (const dir of quotaStorage) rmSync(dir, { recursive: true, force: true });
-});
-
 export function trafficCapnp(dir, limits, { hanging = [] } = {}) {
   const entrypoint = (name) => name.toLowerCase().replace(/(^|_)(.)/g, (_, __, c) => c.toUpperCase());
   const source = `import { WorkerEntrypoint } from "cloudflare:workers";
