@@ -339,9 +339,6 @@ function rateLimitUntraced(binding, key) {
   }
 }
 
-const quotaCounts = (answer) =>
-  typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
-
 const limitOutcome = (outcome) =>
   outcome?.success === true ? 1 : outcome?.success === false ? 0 : "the rate limiter answered without `success`";
 
@@ -361,16 +358,20 @@ export function countQuota(binding, key, windows) {
   );
 }
 
-async function countQuotaUntraced(binding, key, windows) {
+/** As the rate limit's: one promise for the call, the reading of its answer and the bound, not an async function's more. */
+function countQuotaUntraced(binding, key, windows) {
   const namespace = bindings?.[binding];
-  if (typeof namespace?.idFromName !== "function") return `no Durable Object binding ${binding}`;
+  if (typeof namespace?.idFromName !== "function") return Promise.resolve(`no Durable Object binding ${binding}`);
   try {
     const stub = namespace.get(namespace.idFromName(key));
-    return await withinCounterWait(stub.count(Array.from(windows)), quotaCounts, "the quota object did not answer within 3 s");
+    return withinCounterWait(Promise.resolve(stub.count(Array.from(windows))), quotaCounts, "the quota object did not answer within 3 s");
   } catch (error) {
-    return String(error);
+    return Promise.resolve(String(error));
   }
 }
+
+const quotaCounts = (answer) =>
+  typeof answer === "string" ? answer : Array.isArray(answer) ? new Float64Array(answer) : "the quota object answered no counts";
 
 /**
  * Writes one data point to the Analytics Engine dataset `binding` (the

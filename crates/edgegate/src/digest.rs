@@ -1,5 +1,7 @@
 //! SHA-256, HMAC-SHA256 and a constant-time comparison: for API-key
-//! digests, request fingerprints and the keyed principal hash of metrics. SHA-256 is written here as FIPS 180-4 states it, one
+//! digests, request fingerprints and the keyed principal hash of metrics
+//! (HMAC in wasm, not WebCrypto's: `sign` is async, a promise per data
+//! point). SHA-256 is written here as FIPS 180-4 states it, one
 //! 64-round loop (about 1 KB of wasm, where the `sha2` crate's unrolled
 //! rounds cost 5 KB); the host tests check it against `sha2` and the NIST
 //! vectors at every length around the block boundaries.
