@@ -149,4 +149,35 @@ fn only_routes_whose_handlers_take_every_header_get_them_all() {
     // Through the adapter's path, /echo still sees a header the gateway never reads.
     let echoed = send(&gateway, get("/echo").with_header("X-Trace", "t-1")).json();
     assert_eq!(echoed["headers"]["x-trace"], "t-1");
+
+    // Where the entry passes them all at once: paths whose every route reads
+    // them (POST /items does, GET /items does not), never `/` alone.
+    let paths = gateway.all_headers_paths();
+    assert!(paths.iter().any(|p| p == "/echo"), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/origin/"), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "/partners/events"), "{paths:?}");
+    for target in [
+        "/hello",
+        "/users/7",
+        "/items",
+        "/items/7",
+        "/api/greet/Al",
+        "/me",
+        "/nowhere",
+    ] {
+        assert!(
+            !paths.iter().any(|p| target.starts_with(p.as_str())),
+            "{target}: {paths:?}"
+        );
+    }
+    for prefix in paths {
+        assert!(prefix.len() > 1 && !prefix.contains('{'), "{prefix}");
+        let reads_all =
+            |method: fn() -> Method| needs_all(method(), prefix) || needs_all(method(), &format!("{prefix}x"));
+        assert!(reads_all(|| Method::Get) || reads_all(|| Method::Post), "{prefix}");
+    }
+    // None for a gateway that refuses everything.
+    let refusing = app_gateway(&with_var(dev_vars(), "API_KEYS", "not json"));
+    assert!(refusing.misconfiguration().is_some());
+    assert!(refusing.all_headers_paths().is_empty());
 }

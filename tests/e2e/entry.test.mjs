@@ -246,6 +246,54 @@ test("a span names an upstream by its origin: never the user info of its URL", a
   assert.ok(spans.every((span) => !JSON.stringify(span.attributes).includes("s3cret")));
 });
 
+test("a path whose routes all read every header gets them in one pass; any other gets the gateway's selection", async () => {
+  const { default: fresh } = await import(`${bundle}?all-headers`);
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined, PER_CLIENT: { limit: async () => ({ success: true }) } };
+  // A request as the runtime's, its headers counting how the entry reads them.
+  const counted = (target, fields) => {
+    const headers = new Headers(fields);
+    const reads = { get: 0, all: 0 };
+    const request = {
+      method: "GET",
+      url: `http://gateway.test${target}`,
+      body: null,
+      headers: {
+        get: (name) => (reads.get++, headers.get(name)),
+        [Symbol.iterator]: () => (reads.all++, headers[Symbol.iterator]()),
+      },
+    };
+    return { request, reads };
+  };
+  const forwarded = [];
+  const realFetch = globalThis.fetch;
+  const realCaches = globalThis.caches;
+  globalThis.fetch = async (url, init) => {
+    forwarded.push(new Headers(init.headers));
+    return new Response("kept", { headers: { "content-type": "text/plain", "cache-control": "no-store" } });
+  };
+  globalThis.caches = { default: { match: async () => undefined, put: async () => {} } };
+  try {
+    // /origin/{*rest} forwards every header: read once, all at once.
+    const origin = counted("/origin/catalog?x=1", { "x-api-key": DEV_KEY, "x-trace": "t-1" });
+    const proxied = await fresh.fetch(origin.request, env);
+    assert.equal(proxied.status, 200, await proxied.clone().text());
+    assert.deepEqual(origin.reads, { get: 0, all: 1 });
+    assert.equal(forwarded.at(-1).get("x-trace"), "t-1");
+    // /hello reads only the gateway's own: looked up by name, never all.
+    const hello = counted("/hello", { "x-trace": "t-2" });
+    assert.equal((await fresh.fetch(hello.request, env)).status, 200);
+    assert.equal(hello.reads.all, 0);
+    assert.ok(hello.reads.get > 0);
+    // A path the hint misses (a look-alike in another case) is still answered as before.
+    const other = counted("/Origin/catalog", { "x-api-key": DEV_KEY });
+    assert.equal((await fresh.fetch(other.request, env)).status, 404);
+    assert.equal(other.reads.all, 0);
+  } finally {
+    globalThis.fetch = realFetch;
+    globalThis.caches = realCaches;
+  }
+});
+
 test("a future that yields (wakes itself, keeps no waker) is polled again, not called stuck", async () => {
   const env = { ...SPAN_ENV, TRACE_SPANS: undefined, DEBUG_ROUTES: "true" };
   const { default: fresh } = await import(`${bundle}?yielding`);

@@ -33,6 +33,7 @@
 import {
   edgegate_init as init,
   edgegate_read_headers as readHeaders,
+  edgegate_all_headers_paths as allHeadersPaths,
   edgegate_memory as wasmMemory,
   edgegate_reserve as reserve,
   edgegate_fetch as fetchHead,
@@ -62,6 +63,13 @@ const WAKEABLE = 2;
 const NOT_PARKED = -5;
 /** The header names passed by default: those the gateway's policies read (Gateway::read_headers), asked once it is built. */
 let READ_HEADERS = null;
+/**
+ * Where every header is passed at once: the fixed beginnings of the paths
+ * whose routes read them all (an upstream's, `/origin/`), asked with
+ * READ_HEADERS. A hint: a request to such a route it misses is answered
+ * NEEDS_ALL_HEADERS and asked again, one pass of its headers later.
+ */
+let ALL_HEADERS_PATHS = [];
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const encoder = new TextEncoder();
 let memory = null;
@@ -102,10 +110,7 @@ export default {
     let response;
     try {
       reviveIfAborted();
-      if (READ_HEADERS === null) {
-        init(env);
-        READ_HEADERS = readHeaders().split("\n");
-      }
+      if (READ_HEADERS === null) build(env);
       let result = consumeBatch(batch);
       if (result === NEEDS_INIT) {
         init(env);
@@ -142,17 +147,32 @@ function reviveIfAborted() {
  * reads more than the gateway.
  */
 function run(request, env) {
-  if (READ_HEADERS === null) {
-    init(env);
-    READ_HEADERS = readHeaders().split("\n");
-  }
-  let result = handle(request, false);
+  if (READ_HEADERS === null) build(env);
+  const all = passesAll(request.url);
+  let result = handle(request, all);
   if (result === NEEDS_INIT) {
     init(env);
-    result = handle(request, false);
+    result = handle(request, all);
   }
   if (result === NEEDS_ALL_HEADERS) result = handle(request, true);
   return result;
+}
+
+/** Builds the gateway and asks it which headers to pass. */
+function build(env) {
+  init(env);
+  READ_HEADERS = readHeaders().split("\n");
+  const paths = allHeadersPaths();
+  ALL_HEADERS_PATHS = paths === "" ? [] : paths.split("\n");
+}
+
+/** Whether the request's path (in its absolute URL, after the host) starts where every header is read. */
+function passesAll(url) {
+  if (ALL_HEADERS_PATHS.length === 0) return false;
+  const pathAt = url.indexOf("/", url.indexOf("//") + 2);
+  if (pathAt < 0) return false;
+  for (let i = 0; i < ALL_HEADERS_PATHS.length; i++) if (url.startsWith(ALL_HEADERS_PATHS[i], pathAt)) return true;
+  return false;
 }
 
 /** Writes the request's head into the input buffer and runs the gateway on it. */

@@ -270,7 +270,10 @@ export async function cachePut(name, key, status, headers, body) {
     // `body` is a view into wasm memory: it is made a Response (a copy)
     // before the first await, when another request may grow the memory
     // and detach the view.
-    const answer = new Response(body.slice(), { status, headers: headerPairs(headers) });
+    // A status that has no body (204, 205, 304) is given none: the Fetch
+    // standard refuses even an empty one there (workerd lets it through).
+    const none = status === 204 || status === 205 || status === 304;
+    const answer = new Response(none ? null : body.slice(), { status, headers: headerPairs(headers) });
     await (await openCache(name)).put(key, answer);
     return null;
   } catch (error) {

@@ -135,15 +135,26 @@ pub fn edgegate_read_headers() -> String {
     ISOLATE.with(|isolate| {
         isolate
             .borrow()
-            .map_or(String::new(), |served| lines(served.read_headers()))
+            .map_or(String::new(), |served| lines(served.read_headers().iter().copied()))
+    })
+}
+
+/// The path beginnings where the entry passes every header at once, one
+/// per line (see `Gateway::all_headers_paths`). Asked once, after [`edgegate_init`].
+#[wasm_bindgen]
+pub fn edgegate_all_headers_paths() -> String {
+    ISOLATE.with(|isolate| {
+        isolate.borrow().map_or(String::new(), |served| {
+            lines(served.all_headers_paths().iter().map(String::as_str))
+        })
     })
 }
 
 /// `names` one per line: `join("\n")` by hand, since the gateway's code has
 /// no other `[&str]` join (a second copy of it would cost the wasm 1 KB).
-fn lines(names: &[&str]) -> String {
+fn lines<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let mut list = String::new();
-    for (index, name) in names.iter().enumerate() {
+    for (index, name) in names.enumerate() {
         if index > 0 {
             list.push('\n');
         }

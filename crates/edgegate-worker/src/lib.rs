@@ -159,6 +159,8 @@ pub trait Served {
     fn needs_all_headers(&self, request: &Request) -> bool;
     /// The headers the gateway's policies read (what the entry passes by default).
     fn read_headers(&self) -> &'static [&'static str];
+    /// Where every header is passed at once (see [`Gateway::all_headers_paths`]).
+    fn all_headers_paths(&self) -> &[String];
     /// Why the gateway refuses every request, if it does.
     fn misconfiguration(&self) -> Option<&[String]>;
     /// Consumes one queue batch (see [`Worker::on_queue`]), as a request is
@@ -186,6 +188,10 @@ impl<S: 'static> Served for Worker<S> {
 
     fn read_headers(&self) -> &'static [&'static str] {
         self.gateway.read_headers()
+    }
+
+    fn all_headers_paths(&self) -> &[String] {
+        self.gateway.all_headers_paths()
     }
 
     fn misconfiguration(&self) -> Option<&[String]> {

@@ -48,9 +48,7 @@ fn gateway_with(policies: Value) -> Gateway<()> {
     let vars = with_var(vars, "RATE_LIMITS", r#"{"PER_CLIENT": {"limit": 2, "period": 60}}"#);
     let gateway = test_gateway(
         vec![
-            Route::any_to("/pub/{*rest}", edgegate::upstream::origin("origin"))
-                .public()
-                .cache(cache("edge")),
+            public_cached("/pub/{*rest}", "edge"),
             Route::any_to("/keyed/{*rest}", edgegate::upstream::origin("origin"))
                 .api_key()
                 .cache(cache("edge")),
@@ -65,6 +63,25 @@ fn gateway_with(policies: Value) -> Gateway<()> {
         ],
         &vars,
     );
+    assert_eq!(gateway.misconfiguration(), None);
+    gateway
+}
+
+/// A public route to the origin, cached under `policy`.
+fn public_cached(template: &str, policy: &str) -> Route<()> {
+    Route::any_to(template, edgegate::upstream::origin("origin"))
+        .public()
+        .cache(cache(policy))
+}
+
+/// `routes` on the origin, with `CACHE_POLICIES` = `policies` and the key `key-a`.
+fn gateway_of(policies: &str, routes: Vec<Route<()>>) -> Gateway<()> {
+    let vars = with_var(
+        with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+        "CACHE_POLICIES",
+        policies,
+    );
+    let gateway = test_gateway(routes, &with_var(vars, "API_KEYS", r#"{"key-a": "alice"}"#));
     assert_eq!(gateway.misconfiguration(), None);
     gateway
 }
@@ -176,6 +193,25 @@ fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
     let same = send_on(&gateway, at("/pub/r?v=1&a=0&v=2"), &platform);
     assert!(status_of(&same).starts_with("edgegate; hit"), "{}", status_of(&same));
     assert_eq!(same.said(), "ra12");
+    // Two spellings of one name (`%76` is `v`) keep their order too: the
+    // origin reads `v` as [1, 2] in one and [2, 1] in the other.
+    origin_says(
+        &platform,
+        "/s?%76=1&v=2",
+        200,
+        &[("cache-control", "max-age=60")],
+        "s12",
+    );
+    origin_says(
+        &platform,
+        "/s?v=2&%76=1",
+        200,
+        &[("cache-control", "max-age=60")],
+        "s21",
+    );
+    assert_eq!(send_on(&gateway, at("/pub/s?%76=1&v=2"), &platform).said(), "s12");
+    let spelled = send_on(&gateway, at("/pub/s?v=2&%76=1"), &platform);
+    assert_eq!(spelled.said(), "s21", "{}", status_of(&spelled));
 }
 
 /// A refusal case: status, headers, why, whether the request is keyed on the shared route.
@@ -908,4 +944,208 @@ fn a_tag_purged_while_its_fill_was_on_the_way_is_not_kept() {
     // A fill that begins after the purge keeps its answer as ever.
     let again = send_on(&gateway, at("/pub/t"), &platform);
     assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
+}
+
+#[test]
+fn a_route_anyone_may_enter_keeps_only_what_everyone_may_share() {
+    // `any_of([public(), ..])` lets callers in without a principal: they all
+    // share one entry, so a shared cache's rules hold though the policy is
+    // per principal.
+    let gateway = gateway_of(
+        r#"{"edge": {}}"#,
+        vec![Route::any_to("/open/{*rest}", edgegate::upstream::origin("origin"))
+            .access(any_of([edgegate::policy::public(), api_key()]))
+            .cache(cache("edge"))],
+    );
+    const PRIVATE: [(&str, &str); 1] = [("cache-control", "private, max-age=60")];
+    let platform = platform();
+    origin_says(&platform, "/feed", 200, &PRIVATE, "alice's feed");
+    let alice = send_on(
+        &gateway,
+        at("/open/feed").with_header("cookie", "session=alice"),
+        &platform,
+    );
+    assert_eq!(alice.said(), "alice's feed");
+    assert_eq!(status_of(&alice), "edgegate; fwd=miss; detail=private");
+    assert!(platform.cache.borrow().is_empty());
+    origin_says(&platform, "/feed", 200, &PRIVATE, "bob's feed");
+    let bob = send_on(&gateway, at("/open/feed"), &platform);
+    assert_eq!(bob.said(), "bob's feed");
+    // An answer to a caller's own `Authorization` is kept only when it says all may share it.
+    origin_says(&platform, "/me", 200, &[("cache-control", "max-age=60")], "u1's");
+    let bearer = send_on(
+        &gateway,
+        at("/open/me").with_header("authorization", "Bearer u1"),
+        &platform,
+    );
+    assert_eq!(status_of(&bearer), "edgegate; fwd=miss; detail=authenticated");
+    assert!(platform.cache.borrow().is_empty());
+}
+
+#[test]
+fn an_upstreams_age_counts_against_its_freshness_and_never_overflows() {
+    let platform = platform();
+    let gateway = edge();
+    // The origin answers `path` fresh for 60 s, already `age` old.
+    let aged = |path: &str, age: &str| {
+        origin_says(
+            &platform,
+            path,
+            200,
+            &[("cache-control", "max-age=60"), ("age", age)],
+            path,
+        )
+    };
+    // Already older than its max-age: sent, not kept (it could never be a hit).
+    aged("/old", "100");
+    assert_eq!(
+        status_of(&send_on(&gateway, at("/pub/old"), &platform)),
+        "edgegate; fwd=miss; detail=stale"
+    );
+    for huge in ["18446744073709551615", "99999999999999999999999"] {
+        aged("/huge", huge);
+        let sent = send_on(&gateway, at("/pub/huge"), &platform);
+        assert_eq!(sent.status(), 200);
+        assert!(
+            status_of(&sent).ends_with("detail=stale") || status_of(&sent).contains("stored"),
+            "{}",
+            status_of(&sent)
+        );
+        assert!(
+            !status_of(&send_on(&gateway, at("/pub/huge"), &platform)).contains("hit"),
+            "{huge}"
+        );
+    }
+    // A young one is fresh for the rest of its max-age, and says its whole age.
+    aged("/young", "50");
+    send_on(&gateway, at("/pub/young"), &platform);
+    platform.advance_ms(5_000.0);
+    assert_hit(&send_on(&gateway, at("/pub/young"), &platform), 5, "55");
+    platform.advance_ms(6_000.0);
+    assert!(!status_of(&send_on(&gateway, at("/pub/young"), &platform)).contains("hit"));
+    // A route's `ttl` counts from when the gateway kept it.
+    let ttl = gateway_with(json!({ "edge": { "ttl": 30 } }));
+    origin_says(&platform, "/cdn", 200, &[("age", "100")], "from another cache");
+    let stored = send_on(&ttl, at("/pub/cdn"), &platform);
+    assert!(status_of(&stored).contains("stored"), "{}", status_of(&stored));
+    platform.advance_ms(10_000.0);
+    assert_hit(&send_on(&ttl, at("/pub/cdn"), &platform), 20, "110");
+}
+
+/// A hit fresh for `ttl` seconds more, whose `Age` is `age`.
+fn assert_hit(exchange: &Exchange, ttl: u64, age: &str) {
+    let status = status_of(exchange);
+    assert!(status.starts_with(&format!("edgegate; hit; ttl={ttl};")), "{status}");
+    assert_eq!(exchange.header("age"), Some(age));
+}
+
+#[test]
+fn what_one_requests_own_headers_caused_does_not_make_the_key_pass() {
+    let platform = platform();
+    let gateway = edge();
+    for (status, header, value) in [(416, "range", "bytes=999999-"), (412, "if-match", "\"x\"")] {
+        let path = format!("/r{status}");
+        origin_says(&platform, &path, status, &[("cache-control", "max-age=60")], "no");
+        let refused = send_on(
+            &gateway,
+            at(&format!("/pub{path}")).with_header(header, value),
+            &platform,
+        );
+        assert_eq!(status_of(&refused), "edgegate; fwd=miss; detail=status");
+        origin_says(&platform, &path, 200, &[("cache-control", "max-age=60")], "yes");
+        let plain = send_on(&gateway, at(&format!("/pub{path}")), &platform);
+        assert!(status_of(&plain).contains("stored"), "{status}: {}", status_of(&plain));
+    }
+    // A request that says `no-store` keeps nothing (RFC 9111 §5.2.1.5), and
+    // the next one is kept as ever.
+    origin_says(&platform, "/ns", 200, &[("cache-control", "max-age=60")], "ns");
+    let kept = platform.cache.borrow().len();
+    let asked = send_on(
+        &gateway,
+        at("/pub/ns").with_header("cache-control", "no-store"),
+        &platform,
+    );
+    assert_eq!(status_of(&asked), "edgegate; fwd=miss; detail=request-no-store");
+    assert_eq!(platform.cache.borrow().len(), kept);
+    let plain = send_on(&gateway, at("/pub/ns"), &platform);
+    assert!(status_of(&plain).contains("stored"), "{}", status_of(&plain));
+}
+
+#[test]
+fn s_maxage_forbids_a_stale_answer_in_this_shared_cache() {
+    // RFC 9111 §5.2.2.10: `s-maxage` implies `proxy-revalidate`, so not
+    // even the policy's stale-if-error window serves it stale.
+    let platform = platform();
+    let gateway = gateway_with(json!({ "edge": { "stale_if_error": 300 } }));
+    origin_says(&platform, "/s", 200, &[("cache-control", "s-maxage=1")], "s");
+    origin_says(&platform, "/m", 200, &[("cache-control", "max-age=1")], "m");
+    send_on(&gateway, at("/pub/s"), &platform);
+    send_on(&gateway, at("/pub/m"), &platform);
+    platform.advance_ms(2_000.0);
+    for path in ["/s", "/m"] {
+        platform.answer(
+            &format!("{ORIGIN}{path}"),
+            FakeAnswer::Fail(FetchError::Unreachable("down".into())),
+        );
+    }
+    assert_eq!(send_on(&gateway, at("/pub/s"), &platform).status(), 502);
+    let stale = send_on(&gateway, at("/pub/m"), &platform);
+    assert_eq!(stale.said(), "m");
+    assert!(status_of(&stale).contains("stale-if-error"), "{}", status_of(&stale));
+}
+
+#[test]
+fn a_204_is_kept_and_served_as_any_2xx() {
+    let platform = platform();
+    let gateway = edge();
+    origin_says(&platform, "/none", 204, &[("cache-control", "max-age=60")], "");
+    let first = send_on(&gateway, at("/pub/none"), &platform);
+    assert_eq!(first.status(), 204);
+    assert!(status_of(&first).contains("stored"), "{}", status_of(&first));
+    let second = send_on(&gateway, at("/pub/none"), &platform);
+    assert_eq!(second.status(), 204);
+    assert!(
+        status_of(&second).starts_with("edgegate; hit"),
+        "{}",
+        status_of(&second)
+    );
+    assert_eq!(second.said(), "");
+    assert_eq!(calls(&platform, "/none"), 1);
+}
+
+#[test]
+fn a_purge_reaches_only_its_own_policys_entries() {
+    // Two policies in the default cache, both with a `catalog` tag: one's
+    // purge (by tag or by key) leaves the other's entries alone.
+    let gateway = gateway_of(
+        r#"{"edge": {}, "other": {}}"#,
+        vec![
+            public_cached("/pub/{*rest}", "edge"),
+            public_cached("/alt/{*rest}", "other"),
+            Route::purge("/cache/purge", "edge").api_key(),
+        ],
+    );
+    let platform = platform();
+    let tagged = [("cache-control", "max-age=60"), ("cache-tag", "catalog")];
+    origin_says(&platform, "/t", 200, &tagged, "t");
+    let edge = send_on(&gateway, at("/pub/t"), &platform);
+    let other = send_on(&gateway, at("/alt/t"), &platform);
+    assert!(status_of(&other).contains("stored"), "{}", status_of(&other));
+    // By tag: edge's entry goes, other's stays.
+    let purged = purge(&gateway, &platform, &json!({ "tags": ["catalog"] }).to_string());
+    assert_eq!(purged.status(), 200, "{}", purged.said());
+    assert!(!status_of(&send_on(&gateway, at("/pub/t"), &platform)).contains("hit"));
+    assert!(status_of(&send_on(&gateway, at("/alt/t"), &platform)).starts_with("edgegate; hit"));
+    // By key: another policy's key is refused, whole, and its entry stays.
+    let refused = purge(&gateway, &platform, &json!({ "keys": [key_of(&other)] }).to_string());
+    refused.problem(422, "invalid-body");
+    assert!(
+        refused.said().contains("no key of this policy's entries"),
+        "{}",
+        refused.said()
+    );
+    assert!(status_of(&send_on(&gateway, at("/alt/t"), &platform)).starts_with("edgegate; hit"));
+    // Its own key is purged as ever.
+    let own = purge(&gateway, &platform, &json!({ "keys": [key_of(&edge)] }).to_string());
+    assert_eq!(own.status(), 200, "{}", own.said());
 }

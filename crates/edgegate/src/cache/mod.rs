@@ -211,6 +211,9 @@ pub struct CachePlan {
     route: Rc<str>,
     shared: bool,
     setting: Rc<CacheSetting>,
+    /// The policy's name: its tags' generations are its own, so a purge
+    /// of another policy's tag of the same name leaves its entries alone.
+    policy: Rc<str>,
     /// The misses being answered now, by key: later ones wait for them.
     inflight: RefCell<Vec<(Rc<str>, Rc<Slot>)>>,
     /// Keys whose last answer could not be kept, and until when they pass.
@@ -284,9 +287,16 @@ impl CachePlan {
             route,
             shared,
             setting,
+            policy: Rc::from(""),
             inflight: RefCell::new(Vec::new()),
             passes: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The stage as the policy `name`'s (the plan names every route's).
+    pub(crate) fn under(mut self, name: &str) -> CachePlan {
+        self.policy = Rc::from(name);
+        self
     }
 
     /// The request's key, or none when it cannot have one: no usable host,
@@ -326,9 +336,12 @@ impl CachePlan {
         key.push_str(&request.path);
         // Sorted by name as they are gathered (a query has a few
         // parameters: no sort routine is linked for it); a name given twice
-        // keeps its values' order, which an origin may read either way.
-        fn name(pair: &str) -> &str {
-            pair.split('=').next().unwrap_or(pair)
+        // keeps its values' order, which an origin may read either way —
+        // names compared as the origin reads them (`%61` is `a`), so two
+        // spellings of one name never swap their values.
+        fn name(pair: &str) -> std::borrow::Cow<'_, str> {
+            let raw = pair.split('=').next().unwrap_or(pair);
+            crate::http::percent_decode(raw).unwrap_or(std::borrow::Cow::Borrowed(raw))
         }
         let mut query: Vec<&str> = Vec::new();
         for pair in request.query.as_deref().unwrap_or("").split('&') {
@@ -466,7 +479,7 @@ impl CachePlan {
         if let Some(tags) = tags {
             for pair in tags.split(',') {
                 let (tag, generation) = pair.split_once('=')?;
-                if tag_generation(platform, self.setting.cache.as_deref(), key, tag)
+                if tag_generation(platform, self.setting.cache.as_deref(), key, &self.policy, tag)
                     .await
                     .as_deref()
                     != Some(generation)
@@ -480,7 +493,7 @@ impl CachePlan {
             status: found.status,
             headers: found.headers,
             body: found.body,
-            age_s: now_s.saturating_sub(stored_at / 1000) + age0,
+            age_s: now_s.saturating_sub(stored_at / 1000).saturating_add(age0),
             fresh_s,
             stale_if_error_s,
         })
@@ -529,10 +542,12 @@ impl CachePlan {
             Err(why) => {
                 // What the answer itself rules out passes for a while; a
                 // failure (or the cache's own) does not, nor what one
-                // request's own headers caused (a 206 to its `Range`, a 304
-                // to its `If-None-Match`, its own `Authorization`): one
-                // caller must not switch the cache off for everyone.
-                let by_request = matches!(response.status.0, 206 | 304)
+                // request's own headers caused (a 206 or 416 to its
+                // `Range`, a 304 or 412 to its conditions, its own
+                // `Authorization` or `no-store`): one caller must not
+                // switch the cache off for everyone.
+                let by_request = matches!(response.status.0, 206 | 304 | 412 | 416)
+                    || why == "request-no-store"
                     || (why == "authenticated" && Principal::of(request).is_none());
                 if !failed
                     && !by_request
@@ -582,14 +597,29 @@ impl CachePlan {
         if let Some(why) = self.refusal(response, &directives, request) {
             return Err(why);
         }
+        // The age it already has (another cache's, upstream), capped as
+        // RFC 9111 §1.2.2 caps it: a huge one never wraps an addition.
+        let age0: u64 = response
+            .header("age")
+            .and_then(|a| a.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+            .min(MAX_LIFETIME_S);
+        // Fresh for as long as the answer says less the age it has; a
+        // route's `ttl` counts from when it is kept here.
         let fresh_s = match self.setting.ttl_s {
-            Some(ttl) => ttl as u64,
+            Some(ttl) => ttl as u64 + age0,
             None => directives.s_maxage.or(directives.max_age).unwrap_or(0) as u64,
         };
         if fresh_s == 0 {
             return Err("no-ttl");
         }
-        let stale_if_error_s = match directives.must_revalidate {
+        if age0 >= fresh_s {
+            return Err("stale");
+        }
+        // `must-revalidate`, `proxy-revalidate` and (in a shared cache)
+        // `s-maxage` forbid serving it stale (RFC 9111 §4.2.4, §5.2.2.10).
+        let no_stale = directives.must_revalidate || (self.shared && directives.s_maxage.is_some());
+        let stale_if_error_s = match no_stale {
             true => 0,
             false => self.setting.stale_if_error_s.or(directives.stale_if_error).unwrap_or(0) as u64,
         };
@@ -607,6 +637,10 @@ impl CachePlan {
         // The body, in memory: a declared length within the limit is read,
         // anything else is sent as it is and not kept.
         let max_bytes = self.setting.max_bytes;
+        // A status that has no body (204, 205) has none to read, declared or not.
+        if matches!(response.status.0, 204 | 205) {
+            response.body = ResponseBody::Empty;
+        }
         let body = match std::mem::take(&mut response.body) {
             ResponseBody::Empty => Vec::new(),
             ResponseBody::Text(text) => text.into_bytes(),
@@ -642,7 +676,7 @@ impl CachePlan {
         // What is sent from here on, whatever is kept.
         response.body = ResponseBody::Bytes(body.clone());
         let now_ms = platform.now_ms().max(0.0);
-        let generations = generations(platform, self.setting.cache.as_deref(), key, &tags)
+        let generations = generations(platform, self.setting.cache.as_deref(), key, &self.policy, &tags)
             .await
             .ok_or("cache-error")?;
         // A tag purged while the route was answering: this answer may be
@@ -655,7 +689,6 @@ impl CachePlan {
         if purged_since {
             return Err("purged");
         }
-        let age0: u64 = response.header("age").and_then(|a| a.trim().parse().ok()).unwrap_or(0);
         // The answer's headers (its own `Cache-Control` and `Vary` moved
         // after the gateway's), then the gateway's: the runtime keeps the
         // copy for its whole life, and they say how much of it is fresh.
@@ -731,7 +764,12 @@ impl CachePlan {
         if directives.no_cache {
             return Some("no-cache");
         }
-        if self.shared && directives.private {
+        // A caller without a principal shares its entry with every other
+        // (the key's principal part is `-`): a shared cache's rules hold
+        // whatever the policy says, as on a route whose access lets anyone in
+        // (`any_of([public(), ..])`).
+        let shared = self.shared || Principal::of(request).is_none();
+        if shared && directives.private {
             return Some("private");
         }
         // RFC 9111 §3.5: a shared cache keeps an authenticated request's
@@ -739,8 +777,13 @@ impl CachePlan {
         // gateway authenticated the caller or a public route passes the
         // caller's own `Authorization` on.
         let credentials = Principal::of(request).is_some() || request.headers.contains("authorization");
-        if self.shared && credentials && !directives.public && directives.s_maxage.is_none() {
+        if shared && credentials && !directives.public && directives.s_maxage.is_none() {
             return Some("authenticated");
+        }
+        // RFC 9111 §5.2.1.5: nothing of a request that says `no-store` is kept.
+        let asked = Directives::parse(request.headers.get("cache-control").into_iter());
+        if asked.no_store {
+            return Some("request-no-store");
         }
         for field in response.header_values("vary").flat_map(|v| v.split(',')) {
             let field = field.trim().to_ascii_lowercase();
@@ -844,19 +887,32 @@ fn cache_status(parts: &[&str], key: Option<&str>) -> String {
 }
 
 /// Where a tag's generation is kept: beside the entries of the same host.
-fn tag_key(key: &str, tag: &str) -> String {
+fn tag_key(key: &str, policy: &str, tag: &str) -> String {
     let host_end = key[8..].find('/').map_or(key.len(), |i| i + 8);
-    cat(&[&key[..host_end], KEY_PREFIX, "tag/", &percent_encode(tag)])
+    cat(&[
+        &key[..host_end],
+        KEY_PREFIX,
+        "tag/",
+        &percent_encode(policy),
+        "/",
+        &percent_encode(tag),
+    ])
 }
 
 /// `tag=generation,...` for every tag, each given one if it has none yet;
 /// none when the cache refused one.
-async fn generations(platform: &dyn Platform, cache: Option<&str>, key: &str, tags: &[&str]) -> Option<String> {
+async fn generations(
+    platform: &dyn Platform,
+    cache: Option<&str>,
+    key: &str,
+    policy: &str,
+    tags: &[&str],
+) -> Option<String> {
     let mut generations = String::new();
     for tag in tags {
-        let generation = match tag_generation(platform, cache, key, tag).await {
+        let generation = match tag_generation(platform, cache, key, policy, tag).await {
             Some(generation) => generation,
-            None => new_generation(platform, cache, key, tag, false).await?,
+            None => new_generation(platform, cache, key, policy, tag, false).await?,
         };
         if !generations.is_empty() {
             generations.push(',');
@@ -869,8 +925,14 @@ async fn generations(platform: &dyn Platform, cache: Option<&str>, key: &str, ta
 }
 
 /// The tag's current generation, if the cache has one.
-async fn tag_generation(platform: &dyn Platform, cache: Option<&str>, key: &str, tag: &str) -> Option<String> {
-    let found = platform.cache_match(cache, &tag_key(key, tag)).await.ok()??;
+async fn tag_generation(
+    platform: &dyn Platform,
+    cache: Option<&str>,
+    key: &str,
+    policy: &str,
+    tag: &str,
+) -> Option<String> {
+    let found = platform.cache_match(cache, &tag_key(key, policy, tag)).await.ok()??;
     let bytes = found.body.read(64).await.ok()?;
     String::from_utf8(bytes).ok()
 }
@@ -881,6 +943,7 @@ async fn new_generation(
     platform: &dyn Platform,
     cache: Option<&str>,
     key: &str,
+    policy: &str,
     tag: &str,
     purge: bool,
 ) -> Option<String> {
@@ -892,7 +955,7 @@ async fn new_generation(
     };
     let headers = [("cache-control".to_owned(), GENERATION_CACHE_CONTROL.to_owned())];
     platform
-        .cache_put(cache, &tag_key(key, tag), 200, &headers, generation.as_bytes())
+        .cache_put(cache, &tag_key(key, policy, tag), 200, &headers, generation.as_bytes())
         .await
         .ok()?;
     Some(generation)

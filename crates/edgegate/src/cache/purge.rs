@@ -12,7 +12,7 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use super::{cat, is_tag, new_generation, CacheSetting, KEY_PREFIX};
-use crate::http::{Request, RequestBody, Response, Status};
+use crate::http::{percent_encode, Request, RequestBody, Response, Status};
 use crate::platform::Platform;
 use crate::problem::{kinds, ApiError};
 use crate::setting::read_fields;
@@ -23,12 +23,28 @@ pub const MAX_PER_PURGE: usize = 100;
 /// A purge route's answer, built once per isolate.
 pub struct PurgePlan {
     setting: Rc<CacheSetting>,
+    /// The policy's name: the tags it purges are this policy's.
+    policy: Rc<str>,
+    /// The routes the policy caches, as their keys spell them: a key of
+    /// another policy's route is not this purge's to remove. None: any.
+    routes: Option<Vec<String>>,
 }
 
 impl PurgePlan {
     /// Purges the cache of the policy `setting`.
     pub fn new(setting: Rc<CacheSetting>) -> PurgePlan {
-        PurgePlan { setting }
+        PurgePlan {
+            setting,
+            policy: Rc::from(""),
+            routes: None,
+        }
+    }
+
+    /// The purge as the policy `name`'s, whose routes are `templates` (the plan names them).
+    pub(crate) fn under(mut self, name: &str, templates: &[&str]) -> PurgePlan {
+        self.policy = Rc::from(name);
+        self.routes = Some(templates.iter().map(|t| cat(&[&percent_encode(t), "/"])).collect());
+        self
     }
 
     /// Reads the purge (the body was read) and carries it out: 200 with what
@@ -46,7 +62,7 @@ impl PurgePlan {
             return ApiError::of(kinds::INVALID_HEADER, "The request has no usable Host header.").into_response();
         };
         let base = cat(&["https://", &host.to_ascii_lowercase(), KEY_PREFIX]);
-        let (keys, tags) = match read_purge(body, &base) {
+        let (keys, tags) = match read_purge(body, &base, self.routes.as_deref()) {
             Ok(purge) => purge,
             Err(error) => return error.into_response(),
         };
@@ -60,7 +76,10 @@ impl PurgePlan {
             }
         }
         for tag in &tags {
-            if new_generation(platform, cache, &base, tag, true).await.is_none() {
+            if new_generation(platform, cache, &base, &self.policy, tag, true)
+                .await
+                .is_none()
+            {
                 return unavailable("the cache refused a tag's new generation".into());
             }
         }
@@ -99,7 +118,8 @@ fn unavailable(cause: String) -> Response {
 }
 
 /// The purge's keys (each under this host's entries) and tags.
-fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), ApiError> {
+fn read_purge(body: &[u8], base: &str, routes: Option<&[String]>) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    let ours = |key: &str| routes.is_none_or(|routes| routes.iter().any(|route| key.starts_with(route.as_str())));
     let value: Value = serde_json::from_slice(body)
         .map_err(|error| ApiError::of(kinds::MALFORMED_JSON, format!("The body is not valid JSON: {error}.")))?;
     let invalid = |detail: String| ApiError::of(kinds::INVALID_BODY, detail);
@@ -118,6 +138,7 @@ fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), Api
                 "keys"
                     if item.starts_with(KEY_PREFIX)
                         && !item[KEY_PREFIX.len()..].starts_with("tag/")
+                        && ours(&item[KEY_PREFIX.len()..])
                         && item.len() <= 8192
                         && crate::http::path::stays_put(item.split('?').next().unwrap_or(item)) =>
                 {
@@ -125,7 +146,7 @@ fn read_purge(body: &[u8], base: &str) -> Result<(Vec<String>, Vec<String>), Api
                 }
                 "keys" => {
                     return Err(format!(
-                        "`keys` lists `{}`, which is no entry's key (see Cache-Status)",
+                        "`keys` lists `{}`, which is no key of this policy's entries (see Cache-Status)",
                         shorten(item)
                     ))
                 }

@@ -168,6 +168,18 @@ impl<S> Gateway<S> {
         }
     }
 
+    /// The fixed beginnings of the paths whose routes read every header
+    /// (`/origin/` for `/origin/{*rest}`): the adapter passes every header
+    /// at once to a request whose path starts with one, rather than the
+    /// selection first and all of them when [`Gateway::needs_all_headers`]
+    /// says so. Empty when the gateway refuses everything.
+    pub fn all_headers_paths(&self) -> &[String] {
+        match &self.ready {
+            Ok(ready) => &ready.all_headers_paths,
+            _ => &[],
+        }
+    }
+
     /// The bindings this gateway calls (upstreams' services, limiters,
     /// quota objects), with what each must be.
     pub fn bindings(&self) -> impl Iterator<Item = (&str, BindingKind)> {

@@ -331,16 +331,27 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                                 .purges
                                 .as_deref()
                                 .expect("a route has a handler, an upstream or a purge");
-                            Answer::Purge(Rc::new(PurgePlan::new(cache_settings(policy))))
+                            // The templates of the routes this policy caches: the keys the purge may name.
+                            let templates: Vec<&str> = table
+                                .paths()
+                                .iter()
+                                .filter(|path| {
+                                    path.endpoints()
+                                        .any(|(_, e)| e.cache.as_ref().is_some_and(|rule| rule.name() == policy))
+                                })
+                                .map(|path| &*path.template)
+                                .collect();
+                            Answer::Purge(Rc::new(
+                                PurgePlan::new(cache_settings(policy)).under(policy, &templates),
+                            ))
                         }
                     };
                     let cache = endpoint.cache.as_ref().map(|rule| {
                         let shared = rule.shared || matches!(endpoint.access, Access::Public);
-                        Rc::new(CachePlan::new(
-                            routes.template.clone(),
-                            shared,
-                            cache_settings(rule.name()),
-                        ))
+                        Rc::new(
+                            CachePlan::new(routes.template.clone(), shared, cache_settings(rule.name()))
+                                .under(rule.name()),
+                        )
                     });
                     EndpointPlan {
                         guard: authenticators.guard(&endpoint.access),
@@ -359,7 +370,8 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                 .collect();
             PathPlan { cors, ip, endpoints }
         })
-        .collect();
+        .collect::<Vec<PathPlan<S>>>();
+    let all_headers_paths = all_headers_paths(&table, &compiled);
     Ok(Plan {
         table,
         paths: compiled,
@@ -368,9 +380,30 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         access_log: settings.access_log,
         problem_type_prefix: settings.problem_type_prefix,
         read_headers,
+        all_headers_paths,
         observe: settings.observe,
         bindings,
     })
+}
+
+/// The fixed part (before the first `{`) of each path template whose
+/// routes all read every header, longer than `/` alone: a request whose
+/// path starts with one gets every header at once. Only a hint: a path it
+/// misses still gets them, a call later ([`crate::gateway::Gateway::needs_all_headers`]).
+fn all_headers_paths<S>(table: &RouteTable<S>, compiled: &[PathPlan<S>]) -> Vec<String> {
+    let mut prefixes: Vec<String> = Vec::new();
+    for (routes, path) in table.paths().iter().zip(compiled) {
+        if !path.endpoints.iter().all(|endpoint| endpoint.reads_all_headers) {
+            continue;
+        }
+        let template: &str = &routes.template;
+        let fixed = &template[..template.find('{').unwrap_or(template.len())];
+        if fixed.len() > 1 && !prefixes.iter().any(|known| fixed.starts_with(known.as_str())) {
+            prefixes.retain(|known| !known.starts_with(fixed));
+            prefixes.push(fixed.to_owned());
+        }
+    }
+    prefixes
 }
 
 /// The headers the adapter passes by default: the gateway's, `Authorization`

@@ -65,6 +65,9 @@ pub struct Plan<S> {
     /// The request headers the gateway's policies read: what the adapter
     /// passes by default (`Authorization` only when a route takes tokens).
     pub(crate) read_headers: &'static [&'static str],
+    /// The fixed beginnings of the paths whose routes read every header
+    /// ([`crate::gateway::Gateway::all_headers_paths`]).
+    pub(crate) all_headers_paths: Vec<String>,
     /// Server-Timing, metrics, the log's field names.
     pub(crate) observe: ObserveSettings,
     /// The bindings upstreams, policies and metrics call, each with what it
