@@ -348,6 +348,7 @@ fn underscore_spellings_of_the_gateways_headers_never_reach_an_upstream() {
         "X_Forwarded_Proto",
         "x_request_id",
         "x_api_key",
+        "cf_connecting_ip",
     ];
     let with_forgeries = |mut request: Request| {
         for name in forged {
@@ -387,4 +388,46 @@ fn underscore_spellings_of_the_gateways_headers_never_reach_an_upstream() {
     let headers = event["headers"].as_object().unwrap();
     assert!(headers.values().all(|value| value != "forged"), "{headers:?}");
     assert_eq!(headers["x_custom_thing"], "kept");
+}
+
+#[test]
+fn a_clients_x_forwarded_for_never_reaches_the_origin_alone() {
+    // Without a client address of its own (no CF-Connecting-IP: called
+    // through a service binding, or under plain workerd) the gateway has
+    // nothing to append, and the client's list would end in an entry the
+    // client chose: it is dropped.
+    let platform = platform();
+    respond(&platform, &format!("{ORIGIN}/a"), 200, &[], b"ok");
+    let request = keyed(Method::Get, "/origin/a").with_header("x-forwarded-for", "10.0.0.1");
+    assert_eq!(send_on(&app(), request, &platform).status(), 200);
+    let sent = platform.sent.borrow()[0].clone();
+    assert_eq!(sent.header("x-forwarded-for"), None, "{:?}", sent.headers);
+}
+
+#[test]
+fn an_upstreams_server_timing_reaches_only_who_is_told_the_gateways() {
+    let platform = platform();
+    respond(
+        &platform,
+        &format!("{ORIGIN}/t"),
+        200,
+        &[("server-timing", "db;dur=53")],
+        b"ok",
+    );
+    // The default (`authenticated`): an authenticated caller gets the gateway's.
+    let told = send_on(&app(), keyed(Method::Get, "/origin/t"), &platform);
+    let timing = told.header("server-timing").expect("told");
+    assert!(
+        timing.contains("upstream;dur=") && !timing.contains("db;dur"),
+        "{timing}"
+    );
+    // Off: neither the gateway's nor the origin's.
+    let off = app_gateway(&with_var(
+        with_var(dev_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+        "SERVER_TIMING",
+        "off",
+    ));
+    let untold = send_on(&off, keyed(Method::Get, "/origin/t"), &platform);
+    assert_eq!(untold.status(), 200);
+    assert_eq!(untold.header("server-timing"), None);
 }

@@ -309,6 +309,10 @@ impl<S> Gateway<S> {
                 stages.push(("upstream", call.duration_ms));
             }
             response.set_header(timing::HEADER, timing::header_value(&stages, elapsed_ms()));
+        } else {
+            // Who is not told the gateway's timings is not told an
+            // upstream's or a handler's either.
+            response.retain_headers(|name| !name.eq_ignore_ascii_case(timing::HEADER));
         }
 
         let (problem, cause) = match &response.body {

@@ -375,6 +375,8 @@ impl Forwarder {
             && name != request_id::HEADER
             && name != TRACEPARENT
             && name != TRACESTATE
+            // The runtime's own `CF-Connecting-IP` passes; a client's look-alike does not.
+            && !(name != original && name == CLIENT_IP_HEADER)
             && (self.spec.pass_authorization || name != jwt::HEADER)
     }
 
@@ -393,7 +395,9 @@ impl Forwarder {
             .map(|_| request.headers.get(CLIENT_IP_HEADER).unwrap_or("").trim());
         let forwarded_for = match (request.headers.get("x-forwarded-for"), client) {
             (Some(earlier), Some(client)) => Some(format!("{}, {client}", earlier.trim())),
-            (Some(earlier), None) => Some(earlier.trim().to_owned()),
+            // No address of its own to append: the client's list alone
+            // would end in an entry it chose, which an origin trusts.
+            (Some(_), None) => None,
             (None, Some(client)) => Some(client.to_owned()),
             (None, None) => None,
         };
