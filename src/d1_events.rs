@@ -80,13 +80,20 @@ const RECORD_FAILURE: &str = upsert!(
      attempts = CASE WHEN status = 'queued' THEN MAX(attempts, excluded.attempts) ELSE attempts END, \
      last_error = CASE WHEN status = 'queued' THEN excluded.last_error ELSE last_error END"
 );
-const RECORD_DEAD: &str = upsert!(
+/// A dead letter: inserted as ?5 (`processed`, or `dead` when rejected
+/// now); a queued row becomes `dead` if a try recorded its rejection or it
+/// is rejected now, else `processed` (every try failed to be recorded).
+/// SQLite's SET reads the row as it was, so each CASE sees the old status.
+const RECORD_DEAD_LETTER: &str = upsert!(
     "1",
     now!(),
     "DO UPDATE SET deliveries = deliveries + 1, \
      processed_at = CASE WHEN status = 'queued' THEN excluded.processed_at ELSE processed_at END, \
+     attempts = CASE WHEN status = 'queued' AND last_error IS NULL AND excluded.status = 'processed' \
+       THEN MAX(attempts, excluded.attempts) ELSE attempts END, \
      last_error = CASE WHEN status = 'queued' THEN COALESCE(last_error, excluded.last_error) ELSE last_error END, \
-     status = CASE WHEN status = 'queued' THEN 'dead' ELSE status END"
+     status = CASE WHEN status <> 'queued' THEN status \
+       WHEN last_error IS NULL AND excluded.status = 'processed' THEN 'processed' ELSE 'dead' END"
 );
 
 fn key_args(key: &IdempotencyKey) -> [JsValue; 2] {
@@ -103,6 +110,23 @@ impl EventStore for D1Events {
                 &[],
             )?;
             let [consumer, name] = key_args(key);
+            // A claim whose event was never sent, ABANDONED_CLAIM_S (60) old,
+            // passes to this request (same key, same body).
+            let takeover = self.0.statement(
+                concat!(
+                    "UPDATE partner_event_keys SET event_id = ?4, created_at = ",
+                    now!(),
+                    " WHERE consumer = ?1 AND key = ?2 AND fingerprint = ?3 \
+                     AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds') \
+                     AND NOT EXISTS (SELECT 1 FROM partner_events e WHERE e.id = partner_event_keys.event_id)"
+                ),
+                &[
+                    consumer.clone(),
+                    name.clone(),
+                    JsValue::from_str(&key.fingerprint),
+                    JsValue::from_str(event_id),
+                ],
+            )?;
             let claim = self.0.statement(
                 concat!(
                     "INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, created_at) \
@@ -122,12 +146,12 @@ impl EventStore for D1Events {
                  FROM partner_event_keys k WHERE k.consumer = ?1 AND k.key = ?2",
                 &key_args(key),
             )?;
-            Ok::<_, StoreError>([expire, claim, holder])
+            Ok::<_, StoreError>([expire, takeover, claim, holder])
         })();
         let (fingerprint, event_id) = (key.fingerprint.clone(), event_id.to_owned());
         Box::pin(async move {
             let results = batch(self.0.db()?, &statements?).await.map_err(js_failed)?;
-            let rows = match results.get(2) {
+            let rows = match results.get(3) {
                 Some(result) => decode_rows::<Value>(result)?,
                 None => Vec::new(),
             };
@@ -181,7 +205,8 @@ impl EventStore for D1Events {
         self.upsert(RECORD_FAILURE, message, "queued", attempts, Some(error))
     }
 
-    fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()> {
-        self.upsert(RECORD_DEAD, message, "dead", 0, Some("its retries were spent"))
+    fn record_dead_letter(&self, message: &Message, attempts: u32, rejected: Option<&str>) -> StoreFuture<'_, ()> {
+        let status = if rejected.is_some() { "dead" } else { "processed" };
+        self.upsert(RECORD_DEAD_LETTER, message, status, attempts, rejected)
     }
 }

@@ -398,6 +398,42 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
     busy.problem(409, "idempotency-key-in-use");
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert!(api.queue.sent().is_empty());
+    // Still in flight just short of a minute on.
+    api.events
+        .advance_ms(edgegate_app::events::ABANDONED_CLAIM_S * 1000 - 10);
+    let still = api.post_as(
+        DEV_KEY,
+        r#"{"type": "t", "data": {}}"#,
+        &[("idempotency-key", "k-busy")],
+    );
+    still.problem(409, "idempotency-key-in-use");
+    // A minute on, with its event never sent, the claim was abandoned (its
+    // client left mid-claim, or its release failed): the retry takes it
+    // over and sends the event, once.
+    api.events.advance_ms(10);
+    let taken = api.post_as(
+        DEV_KEY,
+        r#"{"type": "t", "data": {}}"#,
+        &[("idempotency-key", "k-busy")],
+    );
+    assert_eq!(taken.status(), 202, "{}", taken.text());
+    assert_eq!(api.queue.sent().len(), 1);
+    let replay = api.post_as(
+        DEV_KEY,
+        r#"{"type": "t", "data": {}}"#,
+        &[("idempotency-key", "k-busy")],
+    );
+    assert_eq!(replay.status(), 202);
+    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.header("location"), taken.header("location"));
+    assert_eq!(api.queue.sent().len(), 1);
+    // Another body under the key is refused, abandoned claim or not.
+    let other = api.post_as(
+        DEV_KEY,
+        r#"{"type": "u", "data": {}}"#,
+        &[("idempotency-key", "k-busy")],
+    );
+    other.problem(422, "idempotency-key-reused");
 }
 
 #[test]
@@ -508,16 +544,58 @@ fn a_rejected_event_is_retried_with_back_off_then_recorded_dead_with_its_last_er
     // A dead event delivered again stays dead.
     run(&store, QueueRole::Events, &[delivery(&message("f", "t"), 1)], false);
     assert_eq!(store.record("f").unwrap().status, EventStatus::Dead);
-    // One that reaches the dead-letter queue unseen is recorded dead all the same.
+    // One the processing rejects that reaches the dead-letter queue unseen
+    // (no try could be recorded) is dead all the same, with why.
     run(
         &store,
         QueueRole::DeadLetters,
-        &[delivery(&message("g", "t"), 1)],
-        false,
+        &[delivery(&message("g", "fail"), 1)],
+        true,
     );
     let unseen = store.record("g").unwrap();
     assert_eq!(unseen.status, EventStatus::Dead);
-    assert_eq!(unseen.last_error.as_deref(), Some("its retries were spent"));
+    assert!(unseen.last_error.unwrap().contains("rejected event type `fail`"));
+}
+
+#[test]
+fn an_event_whose_every_try_failed_to_be_recorded_is_processed_from_the_dead_letter_queue() {
+    // The store was down for all four tries: the Queue moves the event to
+    // the dead-letter queue, whose consumer (the store back) processes it —
+    // the outage loses nothing and no valid event is called dead.
+    let down = MemoryEvents::failing("D1 is down");
+    let event = message("o", "t");
+    for attempts in 1..=edgegate_app::events::EVENT_TRIES {
+        let verdicts = run(&down, QueueRole::Events, &[delivery(&event, attempts)], false);
+        assert!(matches!(verdicts[..], [Verdict::Retry { .. }]));
+    }
+    let store = MemoryEvents::new();
+    assert_eq!(
+        run(&store, QueueRole::DeadLetters, &[delivery(&event, 1)], false),
+        vec![Verdict::Ack]
+    );
+    let late = store.record("o").unwrap();
+    assert_eq!(late.status, EventStatus::Processed);
+    assert_eq!(late.attempts, edgegate_app::events::EVENT_TRIES + 1);
+    assert!(late.processed_at.is_some() && late.last_error.is_none());
+    // Its record made while it waited (queued, no error) is processed too.
+    let queued = message("q", "t");
+    block_on(edgegate_app::events::EventStore::record_queued(&store, &queued)).unwrap();
+    run(&store, QueueRole::DeadLetters, &[delivery(&queued, 2)], false);
+    assert_eq!(store.record("q").unwrap().status, EventStatus::Processed);
+}
+
+#[test]
+fn the_tries_the_consumer_counts_are_the_ones_wrangler_toml_gives() {
+    let config: toml::Value = toml::from_str(&std::fs::read_to_string("wrangler.toml").unwrap()).unwrap();
+    let consumers = config["queues"]["consumers"].as_array().unwrap();
+    let events = consumers
+        .iter()
+        .find(|c| c["queue"].as_str() == Some("edgegate-events"))
+        .unwrap();
+    assert_eq!(
+        events["max_retries"].as_integer(),
+        Some(i64::from(edgegate_app::events::EVENT_TRIES) - 1)
+    );
 }
 
 #[test]

@@ -8,6 +8,9 @@ use super::store::EventStore;
 
 /// The longest back-off between two tries.
 pub const MAX_RETRY_DELAY_SECONDS: u32 = 300;
+/// The tries an event gets on the events queue before its dead-letter
+/// queue: the first and its consumer's `max_retries` (3, wrangler.toml).
+pub const EVENT_TRIES: u32 = 4;
 /// With debug routes on: the event type the processing rejects (to prove
 /// the failure path). Without them it is an event like any other: a
 /// partner's `fail` is processed.
@@ -75,11 +78,21 @@ pub async fn consume(
         let retry = Verdict::Retry {
             delay_seconds: back_off(delivery.attempts),
         };
-        let rejected = debug && role == QueueRole::Events && message.kind == REJECTED_TYPE;
+        let rejects = debug && message.kind == REJECTED_TYPE;
+        let rejected = rejects && role == QueueRole::Events;
         // One store call, awaited in one place: each await point costs the
         // wasm file its own copy of the state machine's arms.
         let (write, failed) = match role {
-            QueueRole::DeadLetters => (store.record_dead(&message), "recording a dead event failed"),
+            // Dead if its processing rejected it; processed now if no try
+            // could even be recorded (the store was down for all of them).
+            QueueRole::DeadLetters => (
+                store.record_dead_letter(
+                    &message,
+                    EVENT_TRIES + delivery.attempts,
+                    rejects.then_some(REJECTED_ERROR),
+                ),
+                "recording a dead letter failed",
+            ),
             QueueRole::Events if rejected => (
                 store.record_failure(&message, delivery.attempts, REJECTED_ERROR),
                 "recording a failed try failed",
@@ -100,7 +113,7 @@ pub async fn consume(
             }
             _ if written.is_err() => retry,
             QueueRole::DeadLetters => {
-                logs.push(log_line("event dead", id, None));
+                logs.push(log_line("dead letter recorded", id, None));
                 Verdict::Ack
             }
             QueueRole::Events if debug && message.kind == REDELIVER_TYPE && delivery.attempts == 1 => {

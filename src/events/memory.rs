@@ -5,16 +5,19 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use super::model::{EventRecord, EventStatus, Message};
-use super::store::{EventQueue, EventStore, QueueFuture, Reservation};
+use super::store::{EventQueue, EventStore, QueueFuture, Reservation, ABANDONED_CLAIM_S};
 use crate::items::{FakeBackend, IdempotencyKey, StoreError, StoreFuture};
 use edgegate::time::rfc3339;
+
+/// An idempotency key's claim, under (consumer, key): the request's
+/// fingerprint, the event id, and when (the clock's ms).
+type Claim = (String, String, u64);
 
 /// Events and idempotency keys in memory.
 #[derive(Default)]
 pub struct MemoryEvents {
     events: RefCell<HashMap<String, EventRecord>>,
-    /// (consumer, key) → (fingerprint, event id).
-    keys: RefCell<HashMap<(String, String), (String, String)>>,
+    keys: RefCell<HashMap<(String, String), Claim>>,
     backend: FakeBackend,
 }
 
@@ -49,6 +52,11 @@ impl MemoryEvents {
     /// How many idempotency keys are held.
     pub fn key_count(&self) -> usize {
         self.keys.borrow().len()
+    }
+
+    /// Moves the store's clock on by `ms` (a test's wait).
+    pub fn advance_ms(&self, ms: u64) {
+        self.backend.advance_ms(ms);
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -97,14 +105,17 @@ impl EventStore for MemoryEvents {
             self.check()?;
             let slot = (key.consumer.clone(), key.key.clone());
             let seen = self.keys.borrow().get(&slot).cloned();
+            let now = self.backend.tick();
+            let abandoned = |claimed: u64| now.saturating_sub(claimed) >= ABANDONED_CLAIM_S * 1000;
             Ok(match seen {
-                None => {
-                    self.keys.borrow_mut().insert(slot, (key.fingerprint, event_id));
+                Some((fingerprint, _, _)) if fingerprint != key.fingerprint => Reservation::KeyReused,
+                Some((_, first, _)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
+                Some((_, _, claimed)) if !abandoned(claimed) => Reservation::InProgress,
+                // New, or a claim whose event was never sent and whose request is gone.
+                _ => {
+                    self.keys.borrow_mut().insert(slot, (key.fingerprint, event_id, now));
                     Reservation::Reserved
                 }
-                Some((fingerprint, _)) if fingerprint != key.fingerprint => Reservation::KeyReused,
-                Some((_, first)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
-                Some(_) => Reservation::InProgress,
             })
         })
     }
@@ -157,14 +168,24 @@ impl EventStore for MemoryEvents {
         })
     }
 
-    fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()> {
-        let message = message.clone();
+    fn record_dead_letter(&self, message: &Message, attempts: u32, rejected: Option<&str>) -> StoreFuture<'_, ()> {
+        let (message, rejected) = (message.clone(), rejected.map(str::to_owned));
         Box::pin(async move {
             let now = self.now();
             self.delivered(&message, |record| {
-                record.status = EventStatus::Dead;
                 record.processed_at = Some(now);
-                record.last_error.get_or_insert_with(|| "its retries were spent".into());
+                match (rejected, &record.last_error) {
+                    (None, None) => {
+                        record.status = EventStatus::Processed;
+                        record.attempts = record.attempts.max(attempts);
+                    }
+                    (rejected, _) => {
+                        record.status = EventStatus::Dead;
+                        if record.last_error.is_none() {
+                            record.last_error = rejected;
+                        }
+                    }
+                }
             })
         })
     }

@@ -14,10 +14,10 @@ mod model;
 mod store;
 
 pub use body::PartnerEvent;
-pub use consumer::{consume, Delivery, QueueRole, Verdict, MAX_RETRY_DELAY_SECONDS};
+pub use consumer::{consume, Delivery, QueueRole, Verdict, EVENT_TRIES, MAX_RETRY_DELAY_SECONDS};
 pub use handlers::{accept, status};
 pub use memory::{MemoryEvents, MemoryQueue};
 pub use model::{
     Accepted, EventBody, EventRecord, EventStatus, EventView, Message, NewEvent, DATA_MAX_BYTES, TYPE_MAX_CHARS,
 };
-pub use store::{EventQueue, EventStore, QueueFuture, Reservation};
+pub use store::{EventQueue, EventStore, QueueFuture, Reservation, ABANDONED_CLAIM_S};

@@ -27,9 +27,12 @@ pub trait EventStore {
     fn record_processed(&self, message: &Message, attempts: u32) -> StoreFuture<'_, ()>;
     /// Records a failed try (still `queued`), with why.
     fn record_failure(&self, message: &Message, attempts: u32, error: &str) -> StoreFuture<'_, ()>;
-    /// Records an event from the dead-letter queue as `dead`, keeping the
-    /// last try's error (a processed event stays processed).
-    fn record_dead(&self, message: &Message) -> StoreFuture<'_, ()>;
+    /// Records an event from the dead-letter queue: `dead` when its
+    /// processing rejected it (`rejected`: why, if it rejects it now; else
+    /// the error a try recorded, which is kept); one no try could even be
+    /// recorded for (the store was down for all of them) is `processed` now,
+    /// after `attempts` tries. A processed or dead event stays as it is.
+    fn record_dead_letter(&self, message: &Message, attempts: u32, rejected: Option<&str>) -> StoreFuture<'_, ()>;
 }
 
 /// What [`EventStore::reserve`] found.
@@ -41,10 +44,18 @@ pub enum Reservation {
     Replay(String),
     /// The key was used with a different request.
     KeyReused,
-    /// The key's first request is still being handled (or failed in a way
-    /// that left its claim): the event it names is not accepted.
+    /// The key's first request is still being handled: the event it names
+    /// is not accepted yet. A claim whose event was never sent is taken
+    /// over once it is [`ABANDONED_CLAIM_S`] old.
     InProgress,
 }
+
+/// How old a claim on an idempotency key must be, with its event never
+/// sent, before a request with the same key and body takes it over: its
+/// first request is gone (its client left mid-claim, or the Queue and then
+/// the key's release failed together), and without this the key would
+/// answer 409 until it expires a day later. Far longer than a Queue send.
+pub const ABANDONED_CLAIM_S: u64 = 60;
 
 pub type QueueFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
 

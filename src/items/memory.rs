@@ -35,8 +35,18 @@ impl FakeBackend {
 
     /// The clock's next time.
     pub fn now(&self) -> String {
+        rfc3339(1_767_225_600_000.0 + self.tick() as f64)
+    }
+
+    /// The clock's next time, in milliseconds since it began.
+    pub fn tick(&self) -> u64 {
         self.clock_ms.set(self.clock_ms.get() + 1);
-        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64)
+        self.clock_ms.get()
+    }
+
+    /// Moves the clock on by `ms` (a test's wait).
+    pub fn advance_ms(&self, ms: u64) {
+        self.clock_ms.set(self.clock_ms.get() + ms);
     }
 }
 

@@ -145,7 +145,7 @@ describe("partner events on a local Queue and D1", () => {
     assert.ok(dead.processed_at);
     const [row] = sql(`SELECT last_error FROM partner_events WHERE id = '${id}'`);
     assert.match(row.last_error, /rejected event type `fail`/);
-    assert.ok(worker.output.some((line) => line.includes('"message":"event dead"') && line.includes(id)));
+    assert.ok(worker.output.some((line) => line.includes('"message":"dead letter recorded"') && line.includes(id)));
   });
 
   test("the largest event the API takes, with characters beyond Latin-1, reaches the Queue and is processed", async () => {
