@@ -486,6 +486,16 @@ fn concurrent_misses_for_one_key_make_one_origin_call() {
         let body = streamed_bytes(response).unwrap_or_else(|| response.body.as_bytes().to_vec());
         assert_eq!(body, b"body");
     }
+    // A collapsed answer says the age the origin gave it, as a hit would.
+    let platform = platform_with_origin("/aged", &[("cache-control", "max-age=60"), ("age", "7")]);
+    let responses = at_once(&gateway, "/pub/aged", 3, &platform);
+    assert_eq!(calls(&platform, "/aged"), 1);
+    let collapsed: Vec<&Response> = responses
+        .iter()
+        .filter(|r| r.header("cache-status").unwrap_or("").contains("collapsed"))
+        .collect();
+    assert_eq!(collapsed.len(), 2);
+    assert!(collapsed.iter().all(|r| r.header("age") == Some("7")));
     // An answer that may not be kept is not shared: each caller calls.
     let platform = platform_with_origin("/cold", &[("cache-control", "no-store")]);
     at_once(&gateway, "/pub/cold", 5, &platform);

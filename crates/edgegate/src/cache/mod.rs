@@ -431,11 +431,20 @@ impl CachePlan {
                 request.extensions.insert(CacheOutcome("collapsed"));
                 let status = cache_status(&["fwd=", fwd, "; collapsed"], Some(&key));
                 let body = ResponseBody::Bytes(stored.body.clone());
+                // Its age: what it came with, and the time since it was kept.
+                let meta = |name: &str| {
+                    let found = stored.headers.iter().find(|(n, _)| n == name);
+                    found.and_then(|(_, v)| v.parse::<u64>().ok()).unwrap_or(0)
+                };
+                let now_s = (platform.now_ms() / 1000.0).max(0.0) as u64;
+                let age_s = now_s
+                    .saturating_sub(meta(META_STORED) / 1000)
+                    .saturating_add(meta(META_AGE));
                 return Lookup::Answered(served(
                     stored.status,
                     stored.headers.clone(),
                     body,
-                    0,
+                    age_s,
                     status,
                     request.method == Method::Head,
                 ));
