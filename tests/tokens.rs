@@ -790,3 +790,75 @@ fn a_quota_plan_is_for_a_consumer_or_a_providers_subject_never_both() {
         assert!(error.contains("QUOTAS") && error.contains(says), "{quotas}: {error}");
     }
 }
+
+#[test]
+fn a_new_key_id_while_the_provider_is_down_is_a_503_not_the_callers_fault() {
+    // The provider rotates to a key the gateway has not seen just as its
+    // key set stops answering: the gateway cannot tell a new key from a
+    // forged id, so it is a 503 to retry, never a 401.
+    let platform = platform();
+    let (old, new) = (rsa_key("old"), rsa_key("new"));
+    serve_jwks(&platform, &[&old], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let me = |key: &_| {
+        send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |_| {}, key)),
+            &platform,
+        )
+    };
+    assert_eq!(me(&old).status(), 200);
+    platform.advance_ms(31_000.0);
+    platform.answer(JWKS, FakeAnswer::Fail(FetchError::Timeout));
+    me(&new).problem(503, "token-keys-unavailable");
+    // Within the retry interval: not asked again, still not the caller's fault.
+    let fetches = platform.fetches_of(JWKS);
+    me(&new).problem(503, "token-keys-unavailable");
+    assert_eq!(platform.fetches_of(JWKS), fetches);
+    // The key in hand keeps working meanwhile.
+    assert_eq!(me(&old).status(), 200);
+    // Back, with the new key: picked up once the retry interval has passed.
+    serve_jwks(&platform, &[&old, &new], None);
+    platform.advance_ms(10_000.0);
+    assert_eq!(me(&new).status(), 200);
+    // A key id it still does not have, with the provider up, is the token's fault.
+    platform.advance_ms(31_000.0);
+    let stranger = me(&rsa_key("stranger"));
+    assert_eq!(
+        stranger.problem(401, "unauthorized")["detail"],
+        "The token's signing key is not known."
+    );
+}
+
+#[test]
+fn a_remembered_token_ends_when_its_key_leaves_the_set() {
+    // A token signed with a key that leaks has a far expiry: once the
+    // provider drops the key, the remembered verification ends with it.
+    let platform = platform();
+    let (leaked, next) = (rsa_key("leaked"), rsa_key("next"));
+    serve_jwks(&platform, &[&leaked, &next], Some("max-age=60"));
+    let gateway = app_with_remote_keys(json!({}));
+    let forged = token_with(
+        &platform,
+        |c| c["exp"] = json!(now_s(&platform) + 86_400.0 * 365.0),
+        &leaked,
+    );
+    for _ in 0..3 {
+        assert_eq!(send_on(&gateway, bearer("/api/me", &forged), &platform).status(), 200);
+    }
+    assert_eq!(platform.verifications.get(), 1, "remembered while its key is published");
+    serve_jwks(&platform, &[&next], Some("max-age=60"));
+    platform.advance_ms(61_000.0);
+    let refused = send_on(&gateway, bearer("/api/me", &forged), &platform);
+    assert_eq!(
+        refused.problem(401, "unauthorized")["detail"],
+        "The token's signing key is not known."
+    );
+    // A token of the key still published is remembered as before.
+    let good = token_with(&platform, |c| c["exp"] = json!(now_s(&platform) + 600.0), &next);
+    let verifications = platform.verifications.get();
+    for _ in 0..3 {
+        assert_eq!(send_on(&gateway, bearer("/api/me", &good), &platform).status(), 200);
+    }
+    assert_eq!(platform.verifications.get(), verifications + 1);
+}

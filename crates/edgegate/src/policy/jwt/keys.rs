@@ -147,7 +147,9 @@ struct State {
     loaded: bool,
     fresh_until: f64,
     usable_until: f64,
-    /// When the last fetch started.
+    /// When the last fetch that brought a set ended: an unknown kid refetches
+    /// at most once per interval from it (a failed fetch says nothing of
+    /// the keys; `retry_at` spaces those).
     last_fetch: f64,
     /// No fetch before this (after a failure).
     retry_at: f64,
@@ -261,9 +263,14 @@ impl KeySet {
                 }
             }
             // Fresh keys lack the kid: refetch, at most once per interval.
+            // While the provider's last fetch failed (this request's own,
+            // or one it may not retry yet), the kid may be its new key: the
+            // gateway cannot tell, and the caller is not blamed.
             (false, Err(KeyError::Unknown)) => {
                 if !fetched && may_fetch && now - state.last_fetch >= self.min_refetch_ms {
                     Step::Fetch
+                } else if now < state.retry_at {
+                    Step::Refuse(self.unavailable_in(&state, now))
                 } else {
                     Step::Refuse(KeyError::Unknown)
                 }
@@ -272,6 +279,16 @@ impl KeySet {
             // Stale keys and a fetch is allowed: this request refreshes them.
             (false, Ok(_)) => Step::Fetch,
         }
+    }
+
+    /// Whether the set, fresh now, still holds the key a token with `kid`
+    /// and `algorithm` was verified with: a remembered verification ends
+    /// when its key leaves the set, and is not used on a stale set (the
+    /// token's full check then refreshes the set, or uses it stale while the
+    /// provider is down).
+    pub fn holds(&self, kid: Option<&str>, algorithm: SignatureAlgorithm, now: f64) -> bool {
+        let state = self.state.borrow();
+        state.loaded && now < state.fresh_until && find(&state.keys, kid, algorithm).is_ok()
     }
 
     fn unavailable(&self, now: f64) -> KeyError {
@@ -299,7 +316,6 @@ impl KeySet {
         {
             let mut state = self.state.borrow_mut();
             state.fetching = true;
-            state.last_fetch = platform.now_ms();
         }
         let _landing = Landing(self);
         let uri = self.uri.as_deref().expect("only remote sets are fetched");
@@ -320,6 +336,7 @@ impl KeySet {
                 state.fresh_until = now + fresh_ms;
                 state.usable_until = now + fresh_ms + STALE_MS;
                 state.retry_at = 0.0;
+                state.last_fetch = now;
             }
             Err(cause) => {
                 state.retry_at = now + RETRY_MS;

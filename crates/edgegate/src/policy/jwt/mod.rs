@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use super::access::{Authenticator, Principal, Scheme, Verdict, VerdictFuture};
 use crate::http::Request;
-use crate::platform::Platform;
+use crate::platform::{Platform, SignatureAlgorithm};
 use keys::{KeyError, KeySet};
 use settings::ProviderConfig;
 use token::{Checked, Token};
@@ -43,12 +43,15 @@ pub struct JwtProvider {
     verified: RefCell<Vec<Verified>>,
 }
 
-/// A token whose signature and claims checked out, until it expires.
+/// A token whose signature and claims checked out, until it expires or
+/// the key it was verified with leaves the provider's set.
 struct Verified {
     hash: u64,
     token: Box<str>,
     principal: Principal,
     good_until_ms: f64,
+    kid: Option<Box<str>>,
+    algorithm: SignatureAlgorithm,
 }
 
 impl JwtProvider {
@@ -66,10 +69,12 @@ impl JwtProvider {
     fn remembered(&self, token: &str, hash: u64, now_ms: f64) -> Option<Principal> {
         let verified = self.verified.borrow();
         let entry = verified.iter().find(|v| v.hash == hash && &*v.token == token)?;
-        (now_ms <= entry.good_until_ms).then(|| entry.principal.clone())
+        let current = now_ms <= entry.good_until_ms && self.keys.holds(entry.kid.as_deref(), entry.algorithm, now_ms);
+        current.then(|| entry.principal.clone())
     }
 
-    fn remember(&self, token: &str, hash: u64, principal: &Principal, good_until_ms: f64, now_ms: f64) {
+    /// Remembers a verified token, with the key (`kid`, algorithm) it was verified with.
+    fn remember(&self, token: Verified, now_ms: f64) {
         let mut verified = self.verified.borrow_mut();
         if verified.len() >= VERIFIED_CAPACITY {
             verified.retain(|v| v.good_until_ms >= now_ms);
@@ -77,12 +82,8 @@ impl JwtProvider {
                 verified.clear();
             }
         }
-        verified.push(Verified {
-            hash,
-            token: token.into(),
-            principal: principal.clone(),
-            good_until_ms,
-        });
+        verified.retain(|v| v.hash != token.hash || v.token != token.token);
+        verified.push(token);
     }
 
     async fn verify(&self, token: &str, platform: &dyn Platform) -> Verdict {
@@ -147,13 +148,22 @@ impl JwtProvider {
     /// The principal of a token whose signature verified, remembered until it expires.
     #[inline(never)]
     fn admit(&self, token: &str, hash: u64, parsed: Token<'_>, checked: Checked, now: f64) -> Verdict {
+        let kid = parsed.kid.as_deref().map(Box::from);
         let principal = Principal {
             id: Rc::from(checked.subject),
             scheme: Scheme::Jwt,
             provider: Some(self.name.clone()),
             claims: Some(Rc::new(Value::Object(parsed.claims))),
         };
-        self.remember(token, hash, &principal, checked.good_until_ms, now);
+        let verified = Verified {
+            hash,
+            token: token.into(),
+            principal: principal.clone(),
+            good_until_ms: checked.good_until_ms,
+            kid,
+            algorithm: parsed.algorithm,
+        };
+        self.remember(verified, now);
         Verdict::Authenticated(principal)
     }
 }
