@@ -163,3 +163,44 @@ fn the_dead_letter_consumer_rides_out_a_long_store_outage() {
     assert_eq!(events["dead_letter_queue"].as_str(), Some("edgegate-events-dlq"));
     assert_eq!(of("edgegate-events-dlq")["max_retries"].as_integer(), Some(100));
 }
+
+#[test]
+fn a_name_given_twice_at_any_depth_or_a_list_that_names_nothing_is_caught() {
+    // serde_json keeps the last of two members silently: `deny` would end
+    // up empty, the second consumer would own the key. Each is refused,
+    // naming its setting, never quoting a key.
+    for (setting, value, expected) in [
+        (
+            "IP_RULES",
+            r#"{"partners": {"allow": [], "deny": ["198.51.100.0/24"], "deny": []}}"#,
+            "given twice",
+        ),
+        (
+            "QUOTAS",
+            r#"{"default": {"per_day": 100, "per_day": 100000}}"#,
+            "given twice",
+        ),
+        (
+            "CORS_PROFILES",
+            r#"{"partners": {"origins": ["https://a.example"], "origins": ["*"]}}"#,
+            "given twice",
+        ),
+        (
+            "API_KEYS",
+            r#"{"s3cret-key-1": "alice", "s3cret-key-1": "mallory"}"#,
+            "gives a key twice",
+        ),
+        ("IP_ALLOW", ",", "lists no address or range"),
+        ("IP_DENY", " , ", "lists no address or range"),
+    ] {
+        let reasons = app_gateway(&with_var(dev_vars(), setting, value))
+            .misconfiguration()
+            .unwrap_or_else(|| panic!("{setting} {value} was accepted"))
+            .join("\n");
+        assert!(
+            reasons.contains(setting) && reasons.contains(expected),
+            "{setting}: {reasons}"
+        );
+        assert!(!reasons.contains("s3cret"), "{reasons}");
+    }
+}

@@ -146,6 +146,70 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
     }
 }
 
+/// A JSON value whose objects, at any depth, name each member once:
+/// serde_json's `Value` keeps the last of two silently, so
+/// `{"deny": ["198.51.100.0/24"], "deny": []}` would deny nothing. The
+/// message names no member (an `API_KEYS` name is a secret); serde_json adds
+/// the line and column.
+pub(crate) struct Strict(pub(crate) Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
+        struct Any;
+
+        impl<'de> serde::de::Visitor<'de> for Any {
+            type Value = Strict;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+                Ok(Strict(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
+                Ok(Strict(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+                Ok(Strict(Value::String(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Strict, E> {
+                Ok(Strict(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Strict(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Strict(Value::Array(items)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+                let mut object = serde_json::Map::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    if object.contains_key(&name) {
+                        return Err(serde::de::Error::custom("a name is given twice in one object"));
+                    }
+                    let Strict(value) = map.next_value()?;
+                    object.insert(name, value);
+                }
+                Ok(Strict(Value::Object(object)))
+            }
+        }
+
+        deserializer.deserialize_any(Any)
+    }
+}
+
 /// A setting holding named policy values: a JSON object from name to `shape`,
 /// each value read by hand afterwards (one deserializer in the wasm, not one
 /// per policy type).
@@ -155,18 +219,20 @@ pub fn named_policies(value: Option<&str>, shape: &str) -> Result<Named<Value>, 
         // serde's message for a value of the wrong type quotes the value,
         // and the setting may be a secret: that one says where, never what.
         // The others (a syntax error, a name given twice) quote no value.
-        Some(json) => serde_json::from_slice(json.as_bytes()).map_err(|error| {
-            let shown = error.to_string();
-            if shown.starts_with("invalid type") || shown.starts_with("invalid value") {
-                format!(
-                    "must be a JSON object from name to {shape} (line {}, column {})",
-                    error.line(),
-                    error.column()
-                )
-            } else {
-                format!("must be a JSON object from name to {shape}: {shown}")
-            }
-        }),
+        Some(json) => serde_json::from_slice::<Named<Strict>>(json.as_bytes())
+            .map(|Named(entries)| Named(entries.into_iter().map(|(name, Strict(value))| (name, value)).collect()))
+            .map_err(|error| {
+                let shown = error.to_string();
+                if shown.starts_with("invalid type") || shown.starts_with("invalid value") {
+                    format!(
+                        "must be a JSON object from name to {shape} (line {}, column {})",
+                        error.line(),
+                        error.column()
+                    )
+                } else {
+                    format!("must be a JSON object from name to {shape}: {shown}")
+                }
+            }),
     }
 }
 

@@ -132,6 +132,38 @@ fn a_path_extractor_that_does_not_fit_its_template_is_the_gateways_500() {
 }
 
 #[test]
+fn a_path_extractor_of_another_arity_than_its_template_is_the_gateways_500() {
+    // One value for two parameters, a tuple one too long or one too short
+    // (which would drop a parameter unread): the route's 500, never a 400.
+    async fn one(Path(_): Path<String>) -> &'static str {
+        "never"
+    }
+    async fn three(Path(_): Path<(String, String, String)>) -> &'static str {
+        "never"
+    }
+    async fn single(Path(_): Path<(String,)>) -> &'static str {
+        "never"
+    }
+    let gateway = test_gateway::<()>(
+        vec![
+            Route::get("/a/{owner}/{name}", one).public(),
+            Route::get("/b/{owner}/{name}", three).public(),
+            Route::get("/c/{owner}/{name}", single).public(),
+        ],
+        &test_vars(),
+    );
+    for target in ["/a/x/y", "/b/x/y", "/c/x/y"] {
+        let answer = send(&gateway, get(target));
+        answer.problem(500, "internal");
+        assert!(
+            answer.logs.iter().any(|l| l.contains("Path extractor")),
+            "{target}: {:?}",
+            answer.logs
+        );
+    }
+}
+
+#[test]
 fn query_strings_deserialize_with_decoding_and_named_errors() {
     let gateway = gateway();
     let page = send(&gateway, get("/page?limit=5&cursor=a+b%2Bc&desc=true&unknown=1")).json();

@@ -178,8 +178,16 @@ impl Settings {
                 ),
             }
         }
-        settings.ip_allow = get("IP_ALLOW").map(|v| list(&v)).unwrap_or_default();
-        settings.ip_deny = get("IP_DENY").map(|v| list(&v)).unwrap_or_default();
+        // A value that names nothing (`,`) is no list: an empty allow list
+        // would admit everyone.
+        for (name, target) in [("IP_ALLOW", &mut settings.ip_allow), ("IP_DENY", &mut settings.ip_deny)] {
+            if let Some(value) = get(name) {
+                *target = list(&value);
+                if target.is_empty() {
+                    fail(name, "lists no address or range (leave it blank for none)".into());
+                }
+            }
+        }
         if let Some(value) = get("MAX_BODY_BYTES") {
             // At most what fits in 32 bits: the worker's `usize` (wasm32), so a
             // value the host tests accept is one the deployment accepts too.

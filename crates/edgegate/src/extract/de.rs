@@ -131,6 +131,23 @@ impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
         PairsDeserializer { pairs }
     }
 
+    /// A tuple takes exactly one value per element: a pair left over would
+    /// otherwise be dropped unread.
+    fn tuple<'de, V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, PairsError>
+    where
+        'a: 'de,
+    {
+        if self.pairs.len() != len {
+            return Err(PairsError::Invalid {
+                field: None,
+                message: format!("expected {len} values, found {}", self.pairs.len()),
+            });
+        }
+        visitor.visit_seq(PairsSeq {
+            pairs: self.pairs.iter(),
+        })
+    }
+
     fn single(&self) -> Result<(&'a str, &'a str), PairsError> {
         match self.pairs {
             [(name, value)] => Ok((name.as_ref(), value.as_str())),
@@ -180,17 +197,17 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
         })
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, PairsError> {
-        self.deserialize_seq(visitor)
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, PairsError> {
+        self.tuple(len, visitor)
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
-        _len: usize,
+        len: usize,
         visitor: V,
     ) -> Result<V::Value, PairsError> {
-        self.deserialize_seq(visitor)
+        self.tuple(len, visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(

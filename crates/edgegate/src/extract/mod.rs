@@ -101,9 +101,11 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
 #[inline(never)]
 fn path_error(error: PairsError) -> ApiError {
     // Every parameter of the template is there on a matched path: a field
-    // missing or unknown means the route's template and its `Path` type
-    // disagree, which no request can fix (the gateway's 500, logged).
-    if let PairsError::Missing { .. } | PairsError::Unknown { .. } = &error {
+    // missing or unknown, or a count that does not fit (one value for two
+    // parameters, a tuple of another length), means the route's template
+    // and its `Path` type disagree, which no request can fix (the
+    // gateway's 500, logged). A value that does not parse names its field.
+    if let PairsError::Missing { .. } | PairsError::Unknown { .. } | PairsError::Invalid { field: None, .. } = &error {
         return ApiError::internal(format!(
             "the route's path parameters do not fit its Path extractor: {error}"
         ));
