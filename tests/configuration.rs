@@ -173,17 +173,17 @@ fn a_name_given_twice_at_any_depth_or_a_list_that_names_nothing_is_caught() {
         (
             "IP_RULES",
             r#"{"partners": {"allow": [], "deny": ["198.51.100.0/24"], "deny": []}}"#,
-            "given twice",
+            "gives a name twice",
         ),
         (
             "QUOTAS",
             r#"{"default": {"per_day": 100, "per_day": 100000}}"#,
-            "given twice",
+            "gives a name twice",
         ),
         (
             "CORS_PROFILES",
             r#"{"partners": {"origins": ["https://a.example"], "origins": ["*"]}}"#,
-            "given twice",
+            "gives a name twice",
         ),
         (
             "API_KEYS",

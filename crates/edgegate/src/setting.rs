@@ -146,68 +146,53 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
     }
 }
 
-/// A JSON value whose objects, at any depth, name each member once:
-/// serde_json's `Value` keeps the last of two silently, so
-/// `{"deny": ["198.51.100.0/24"], "deny": []}` would deny nothing. The
-/// message names no member (an `API_KEYS` name is a secret); serde_json adds
-/// the line and column.
-pub(crate) struct Strict(pub(crate) Value);
-
-impl<'de> Deserialize<'de> for Strict {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Strict, D::Error> {
-        struct Any;
-
-        impl<'de> serde::de::Visitor<'de> for Any {
-            type Value = Strict;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
+/// Whether an object in `json` (valid JSON: it parsed) names a member
+/// twice, at any depth, as written: serde_json's `Value` keeps the last of
+/// two silently, so `{"deny": ["198.51.100.0/24"], "deny": []}` would deny
+/// nothing. A scan of the text, not a second deserializer in the wasm.
+pub(crate) fn repeats_a_name(json: &str) -> bool {
+    let bytes = json.as_bytes();
+    // The names of each open object so far; `None` for an open array.
+    let mut open: Vec<Option<Vec<&str>>> = Vec::new();
+    let mut expecting_name = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => {
+                open.push(Some(Vec::new()));
+                expecting_name = true;
             }
-            fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
-                Ok(Strict(Value::Bool(v)))
+            b'[' => {
+                open.push(None);
+                expecting_name = false;
             }
-            fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
-                Ok(Strict(Value::from(v)))
+            b'}' | b']' => {
+                open.pop();
+                expecting_name = false;
             }
-            fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
-                Ok(Strict(Value::from(v)))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
-                Ok(Strict(
-                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-                ))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
-                Ok(Strict(Value::String(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Strict, E> {
-                Ok(Strict(Value::String(v)))
-            }
-            fn visit_unit<E>(self) -> Result<Strict, E> {
-                Ok(Strict(Value::Null))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
-                let mut items = Vec::new();
-                while let Some(Strict(item)) = seq.next_element()? {
-                    items.push(item);
+            b',' => expecting_name = matches!(open.last(), Some(Some(_))),
+            b'"' => {
+                let start = i + 1;
+                i = start;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
-                Ok(Strict(Value::Array(items)))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
-                let mut object = serde_json::Map::new();
-                while let Some(name) = map.next_key::<String>()? {
-                    if object.contains_key(&name) {
-                        return Err(serde::de::Error::custom("a name is given twice in one object"));
+                if expecting_name {
+                    let name = &json[start..i.min(bytes.len())];
+                    if let Some(Some(names)) = open.last_mut() {
+                        if names.contains(&name) {
+                            return true;
+                        }
+                        names.push(name);
                     }
-                    let Strict(value) = map.next_value()?;
-                    object.insert(name, value);
+                    expecting_name = false;
                 }
-                Ok(Strict(Value::Object(object)))
             }
+            _ => {}
         }
-
-        deserializer.deserialize_any(Any)
+        i += 1;
     }
+    false
 }
 
 /// A setting holding named policy values: a JSON object from name to `shape`,
@@ -219,8 +204,11 @@ pub fn named_policies(value: Option<&str>, shape: &str) -> Result<Named<Value>, 
         // serde's message for a value of the wrong type quotes the value,
         // and the setting may be a secret: that one says where, never what.
         // The others (a syntax error, a name given twice) quote no value.
-        Some(json) => serde_json::from_slice::<Named<Strict>>(json.as_bytes())
-            .map(|Named(entries)| Named(entries.into_iter().map(|(name, Strict(value))| (name, value)).collect()))
+        Some(json) => serde_json::from_slice::<Named<Value>>(json.as_bytes())
+            .and_then(|named| match repeats_a_name(json) {
+                true => Err(serde::de::Error::custom("one of its objects gives a name twice")),
+                false => Ok(named),
+            })
             .map_err(|error| {
                 let shown = error.to_string();
                 if shown.starts_with("invalid type") || shown.starts_with("invalid value") {
@@ -268,5 +256,32 @@ fn read_named(
     match errors.is_empty() {
         true => Ok(()),
         false => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repeats_a_name;
+
+    #[test]
+    fn a_name_repeated_in_any_one_object_is_found_as_written() {
+        for twice in [
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"p": {"deny": ["x"], "deny": []}}"#,
+            r#"[{"k": 1}, {"k": 1, "z": {"q": [1, {"w": 1, "w": 2}]}}]"#,
+            r#"{"a\"b": 1, "a\"b": 2}"#,
+        ] {
+            assert!(repeats_a_name(twice), "{twice}");
+        }
+        for once in [
+            r#"{"a": 1, "b": {"a": 1}, "c": [{"a": 1}, {"a": 2}]}"#,
+            r#"{"a": "a", "b": "a", "c": ["a", "a"]}"#,
+            r#"{"a\"": 1, "a": 2, "x": "{\"a\": 1, \"a\": 2}"}"#,
+            r#"{"a\\": 1, "a": 2}"#,
+            "{}",
+            "[]",
+        ] {
+            assert!(!repeats_a_name(once), "{once}");
+        }
     }
 }

@@ -36,18 +36,13 @@ impl ApiKeys {
     /// where a key may be written as `sha256:<64 hex digits>` so the plaintext
     /// need not be stored anywhere. Errors never quote a key.
     pub fn parse(json: &str) -> Result<ApiKeys, String> {
-        // Strict: a key given twice is refused, never mapped to its last consumer.
-        let parsed = serde_json::from_slice::<crate::setting::Strict>(json.as_bytes());
-        let object: Map<String, Value> = match parsed {
-            Ok(crate::setting::Strict(Value::Object(object))) => object,
-            Err(e) if e.to_string().contains("given twice") => {
-                return Err(format!("gives a key twice (line {}, column {})", e.line(), e.column()))
-            }
-            other => {
-                let (line, column) = other.err().map_or((1, 1), |e| (e.line(), e.column()));
-                return Err(format!("must be a JSON object from key to consumer name, e.g. {{\"<key>\": \"<consumer>\"}} (line {line}, column {column})"));
-            }
-        };
+        let object: Map<String, Value> = serde_json::from_slice(json.as_bytes()).map_err(|e| {
+            format!("must be a JSON object from key to consumer name, e.g. {{\"<key>\": \"<consumer>\"}} (line {}, column {})", e.line(), e.column())
+        })?;
+        // A key given twice is refused, never mapped to its last consumer.
+        if crate::setting::repeats_a_name(json) {
+            return Err("gives a key twice".into());
+        }
         let mut entries = Vec::with_capacity(object.len());
         for (position, (key, consumer)) in object.into_iter().enumerate() {
             let consumer = match consumer {
