@@ -27,7 +27,12 @@ pub struct Directives {
 
 impl Directives {
     /// The directives of every `Cache-Control` value given.
-    pub fn parse<'a>(values: impl Iterator<Item = &'a str>) -> Directives {
+    pub fn parse<'a>(mut values: impl Iterator<Item = &'a str>) -> Directives {
+        Directives::parse_each(&mut values)
+    }
+
+    /// [`Directives::parse`], once in the wasm whatever the values' iterator.
+    fn parse_each<'a>(values: &mut dyn Iterator<Item = &'a str>) -> Directives {
         let mut directives = Directives::default();
         for directive in values.flat_map(|value| value.split(',')) {
             let (name, argument) = match directive.split_once('=') {

@@ -518,7 +518,7 @@ impl CachePlan {
         platform: &dyn Platform,
     ) -> Response {
         // The cache's own bookkeeping headers are the gateway's to write.
-        response.retain_headers(|name| !name.starts_with(META));
+        response.retain_headers(&|name| !name.starts_with(META));
         let Some(key) = ticket.key.clone() else {
             return response.with_header(CACHE_STATUS, "edgegate; fwd=bypass");
         };

@@ -312,7 +312,7 @@ impl<S> Gateway<S> {
         } else {
             // Who is not told the gateway's timings is not told an
             // upstream's or a handler's either.
-            response.retain_headers(|name| !name.eq_ignore_ascii_case(timing::HEADER));
+            response.retain_headers(&|name| !name.eq_ignore_ascii_case(timing::HEADER));
         }
 
         let (problem, cause) = match &response.body {

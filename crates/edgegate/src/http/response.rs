@@ -225,7 +225,8 @@ impl Response {
     }
 
     /// Keeps only the headers whose (lower-case) name `keep` accepts.
-    pub(crate) fn retain_headers(&mut self, keep: impl Fn(&str) -> bool) {
+    /// One copy in the wasm whatever `keep` is.
+    pub(crate) fn retain_headers(&mut self, keep: &dyn Fn(&str) -> bool) {
         self.headers.retain(|(n, _)| keep(n));
     }
 

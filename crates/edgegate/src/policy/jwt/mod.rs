@@ -82,8 +82,14 @@ impl JwtProvider {
                 verified.clear();
             }
         }
-        verified.retain(|v| v.hash != token.hash || v.token != token.token);
-        verified.push(token);
+        // Once per token: one checked again (its key's set went stale) replaces its entry.
+        match verified
+            .iter()
+            .position(|v| v.hash == token.hash && v.token == token.token)
+        {
+            Some(at) => verified[at] = token,
+            None => verified.push(token),
+        }
     }
 
     async fn verify(&self, token: &str, platform: &dyn Platform) -> Verdict {
