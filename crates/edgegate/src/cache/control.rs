@@ -32,7 +32,7 @@ impl Directives {
     }
 
     /// [`Directives::parse`], once in the wasm whatever the values' iterator.
-    fn parse_each<'a>(values: &mut dyn Iterator<Item = &'a str>) -> Directives {
+    fn parse_each(values: &mut dyn Iterator<Item = &str>) -> Directives {
         let mut directives = Directives::default();
         for directive in values.flat_map(|value| value.split(',')) {
             let (name, argument) = match directive.split_once('=') {
