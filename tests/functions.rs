@@ -308,3 +308,48 @@ fn a_function_that_is_down_or_slow_is_the_gateways_502_or_504() {
     send_on(&gateway, get("/fn/greet"), &platform).problem(401, "unauthorized");
     assert_eq!(platform.sent.borrow().len(), before);
 }
+
+#[test]
+fn a_head_is_the_functions_get_without_the_body() {
+    // The function answers the GET it knows; the gateway drops the body.
+    let platform = platform();
+    answer(
+        &platform,
+        GREETER,
+        200,
+        br#"{"statusCode": 200, "headers": {"x-kind": "greeting"}, "body": "hi"}"#,
+    );
+    let head = send_on(
+        &app_gateway(&dev_vars()),
+        keyed(Method::Head, "/fn/greet/Ada"),
+        &platform,
+    );
+    assert_eq!(head.status(), 200, "{}", head.text());
+    assert_eq!(head.text(), "");
+    assert_eq!(head.header("x-kind"), Some("greeting"));
+    let event = event(&platform);
+    assert_eq!(
+        (event["method"].as_str(), event["httpMethod"].as_str()),
+        (Some("GET"), Some("GET"))
+    );
+}
+
+#[test]
+fn headers_a_functions_connection_names_are_hop_by_hop() {
+    let platform = platform();
+    answer(
+        &platform,
+        GREETER,
+        200,
+        br#"{"statusCode": 200, "headers": {"Connection": "X-Internal, keep-alive", "x-internal": "1", "x-kept": "2"}, "body": "hi"}"#,
+    );
+    let answered = send_on(
+        &app_gateway(&dev_vars()),
+        keyed(Method::Get, "/fn/greet/Ada"),
+        &platform,
+    );
+    assert_eq!(answered.status(), 200, "{}", answered.text());
+    assert_eq!(answered.header("x-internal"), None);
+    assert_eq!(answered.header("connection"), None);
+    assert_eq!(answered.header("x-kept"), Some("2"));
+}

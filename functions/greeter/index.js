@@ -19,7 +19,8 @@ export function handler(request) {
     es: "Hola",
     fr: "Bonjour",
   };
-  const greeting = greetings[lang] || greetings.en;
+  // Its own languages only: `constructor` or `__proto__` is no language.
+  const greeting = Object.hasOwn(greetings, lang) ? greetings[lang] : greetings.en;
   const fullName = title ? title + " " + name : name;
   return {
     statusCode: 200,

@@ -15,9 +15,10 @@ pub struct Cursor {
 const VERSION: &str = "i1.";
 
 /// Every cursor and nothing else: the version, then an id without leading
-/// zeros, of at most 18 digits (ids stay below 10^18: an `i64` holds them).
+/// zeros, of at most 19 digits (any id an `i64` holds: D1's rowid is one;
+/// a 19-digit number above `i64::MAX` is refused as it is read).
 /// Empty is allowed: `?cursor=` is read as no cursor (the first page).
-pub const PATTERN: &str = "^(i1\\.(0|[1-9][0-9]{0,17}))?$";
+pub const PATTERN: &str = "^(i1\\.(0|[1-9][0-9]{0,18}))?$";
 
 impl Cursor {
     pub fn encode(self) -> String {
@@ -35,7 +36,7 @@ impl Cursor {
         let digits = text.strip_prefix(VERSION).ok_or_else(invalid)?;
         let canonical = digits == "0"
             || (!digits.is_empty()
-                && digits.len() <= 18
+                && digits.len() <= 19
                 && !digits.starts_with('0')
                 && digits.bytes().all(|b| b.is_ascii_digit()));
         if !canonical {
@@ -52,7 +53,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_anything_else() {
-        for after in [0, 1, 99, 1 << 40, 999_999_999_999_999_999] {
+        for after in [0, 1, 99, 1 << 40, 999_999_999_999_999_999, 1_000_000_000_000_000_000, i64::MAX] {
             let text = Cursor { after }.encode();
             assert_eq!(Cursor::decode(&text).unwrap().after, after);
         }
@@ -67,7 +68,8 @@ mod tests {
             "i1.1x",
             "i2.1",
             "I1.1",
-            "i1.1000000000000000000",
+            "i1.9223372036854775808",
+            "i1.10000000000000000000",
             "i1.٣",
             "aTE6MQ",
         ] {

@@ -33,6 +33,15 @@ describe("the greeter function behind /fn/greet", () => {
 
     const plain = await fetch(`${worker.url}/fn/greet`, { headers: keyed });
     assert.deepEqual(await plain.json(), { message: "Hello, world!" });
+    // A language it does not have is English, whatever the name: never an Object's own property.
+    for (const lang of ["constructor", "__proto__", "toString"]) {
+      const other = await fetch(`${worker.url}/fn/greet/Ada?lang=${lang}`, { headers: keyed });
+      assert.deepEqual(await other.json(), { message: "Hello, Ada!" }, lang);
+    }
+    // HEAD is the GET without its body: the function answers it as a GET.
+    const head = await fetch(`${worker.url}/fn/greet/Ada`, { method: "HEAD", headers: keyed });
+    assert.equal(head.status, 200);
+    assert.equal(await head.text(), "");
   });
 
   test("methods the function does not serve are the gateway's 405, and it is never called", async () => {

@@ -44,10 +44,15 @@ pub(super) async fn invoke(forwarder: &Forwarder, request: &mut Request, platfor
         |name| name != api_key::QUERY_PARAM,
         |name| forwarder.passes_on(name, &dropped),
     );
-    let event = match event {
+    let mut event = match event {
         Ok(event) => event,
         Err(refused) => return refused.into_response(),
     };
+    // A HEAD is its GET without the body (the gateway drops it on the way
+    // out): the function answers the GET it already knows.
+    if request.method == Method::Head {
+        event.method = "GET".to_owned();
+    }
     let body = event_json(&event, request).into_bytes();
 
     let mut headers = vec![
@@ -207,6 +212,8 @@ impl FunctionResponse {
                 ResponseBody::Text(compact_json(&json))
             }
         };
+        // What the answer's own `Connection` names is hop-by-hop too, as an origin's is.
+        let mut hop_by_hop: Vec<String> = Vec::new();
         match headers {
             None | Some(Value::Null) => {}
             Some(Value::Object(headers)) => {
@@ -229,12 +236,18 @@ impl FunctionResponse {
                     if !field::is_value(&value) {
                         return Err(format!("header `{}` has a value with control characters", shown(&name)));
                     }
+                    if name.eq_ignore_ascii_case("connection") {
+                        hop_by_hop.extend(value.split(',').map(|token| token.trim().to_ascii_lowercase()));
+                    }
                     if keep(&name.to_ascii_lowercase()) {
                         response.set_header(name, value);
                     }
                 }
             }
             Some(_) => return Err("`headers` is not an object".into()),
+        }
+        if !hop_by_hop.is_empty() {
+            response.retain_headers(&|name| !hop_by_hop.iter().any(|named| name.eq_ignore_ascii_case(named)));
         }
         if json_body && response.header("content-type").is_none() {
             response.set_header("content-type", "application/json");
