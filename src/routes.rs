@@ -87,6 +87,12 @@ pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES", "EVENTS_DEAD_LETTER_QUE
 /// The route table. Each route states its access explicitly; policies with
 /// values (a CORS profile, IP rules) are named here and given values by the
 /// settings (`CORS_PROFILES`, `IP_RULES` in wrangler.toml).
+/// An item's body limit: the largest valid item (a 200-character name and a
+/// 2000-character description) written with every character escaped as a
+/// JSON surrogate pair (`\ud83d\ude00`, 12 bytes, as Python's `json.dumps`
+/// writes emoji) is about 26 KB, and it must not be a 413.
+const ITEM_BODY_LIMIT: usize = 32 * 1024;
+
 pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError> {
     let mut routes = vec![
         // The seed functions. `/users/{id}` is what partners call: it has its
@@ -151,7 +157,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         .problems(&[kinds::UNAVAILABLE]);
     routes.extend(writes.routes(vec![
             Route::post("", items::create)
-                .max_body_bytes(16 * 1024)
+                .max_body_bytes(ITEM_BODY_LIMIT)
                 .summary("Create an item (`Idempotency-Key` makes a retry safe)")
                 .problems(&[
                     item_kinds::INVALID_ITEM,
@@ -159,7 +165,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
                     item_kinds::IDEMPOTENCY_KEY_REUSED,
                 ]),
             Route::patch("/{id}", items::update)
-                .max_body_bytes(16 * 1024)
+                .max_body_bytes(ITEM_BODY_LIMIT)
                 .summary("Change an item's name or description")
                 .problems(&[item_kinds::INVALID_ITEM, kinds::NOT_FOUND]),
             Route::delete("/{id}", items::delete)

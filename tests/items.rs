@@ -270,6 +270,17 @@ fn database_failures_are_503_without_driver_text() {
 #[test]
 fn item_bodies_have_their_own_limit() {
     let api = Api::new();
-    let big = format!(r#"{{"name": "x", "description": "{}"}}"#, "d".repeat(20_000));
+    let big = format!(r#"{{"name": "x", "description": "{}"}}"#, "d".repeat(40_000));
     api.create(&big).problem(413, "body-too-large");
+    // The largest valid item with every character escaped as a surrogate
+    // pair (as Python's json.dumps writes emoji) fits.
+    let emoji = |n: usize| "\\ud83d\\ude00".repeat(n);
+    let escaped = format!(r#"{{"name": "{}", "description": "{}"}}"#, emoji(200), emoji(2000));
+    assert!(escaped.len() > 26_000, "{}", escaped.len());
+    let created = api.create(&escaped);
+    assert_eq!(created.status(), 201, "{}", created.text());
+    assert_eq!(
+        created.json()["description"].as_str().map(|d| d.chars().count()),
+        Some(2000)
+    );
 }

@@ -53,7 +53,15 @@ mod tests {
 
     #[test]
     fn round_trips_and_refuses_anything_else() {
-        for after in [0, 1, 99, 1 << 40, 999_999_999_999_999_999, 1_000_000_000_000_000_000, i64::MAX] {
+        for after in [
+            0,
+            1,
+            99,
+            1 << 40,
+            999_999_999_999_999_999,
+            1_000_000_000_000_000_000,
+            i64::MAX,
+        ] {
             let text = Cursor { after }.encode();
             assert_eq!(Cursor::decode(&text).unwrap().after, after);
         }
