@@ -87,6 +87,14 @@ pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES", "EVENTS_DEAD_LETTER_QUE
 /// The route table. Each route states its access explicitly; policies with
 /// values (a CORS profile, IP rules) are named here and given values by the
 /// settings (`CORS_PROFILES`, `IP_RULES` in wrangler.toml).
+/// The header a create is made retry-safe with (items, partner events), as
+/// the OpenAPI document states it.
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+const IDEMPOTENCY_KEY_DOC: &str = "Makes a retry safe: a repeat with the same key and body (per caller, for a day) answers the first answer and does nothing again; the same key with another body is a 422.";
+const IDEMPOTENCY_KEY_SCHEMA: &str =
+    r#"{"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}"#;
+const REPLAYED_DOC: &str = "`true` on a repeat answered with the first request's answer (`Idempotency-Key`).";
+
 /// An item's body limit: the largest valid item (a 200-character name and a
 /// 2000-character description) written with every character escaped as a
 /// JSON surrogate pair (`\ud83d\ude00`, 12 bytes, as Python's `json.dumps`
@@ -159,6 +167,8 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             Route::post("", items::create)
                 .max_body_bytes(ITEM_BODY_LIMIT)
                 .summary("Create an item (`Idempotency-Key` makes a retry safe)")
+                .request_header(IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_DOC, false, IDEMPOTENCY_KEY_SCHEMA)
+                .response_header(Status(201), "idempotent-replayed", REPLAYED_DOC, false)
                 .problems(&[
                     item_kinds::INVALID_ITEM,
                     item_kinds::INVALID_IDEMPOTENCY_KEY,
@@ -186,7 +196,9 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
             .max_body_bytes(EVENT_BODY_MAX_BYTES)
             .summary("Queue an event (202 once the Queue has it; `Idempotency-Key` makes a retry safe)")
             .returns::<events::Accepted>(Status(202))
+            .request_header(IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_DOC, false, IDEMPOTENCY_KEY_SCHEMA)
             .response_header(Status(202), "Location", "Where the event's status is read.", true)
+            .response_header(Status(202), "idempotent-replayed", REPLAYED_DOC, false)
             .response_header(
                 Status(409),
                 "Retry-After",

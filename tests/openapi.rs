@@ -146,3 +146,19 @@ fn schemas_state_the_rules_the_handlers_enforce() {
         .contains("https://securetoken.google.com/edgegate-demo"));
     assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn the_creates_state_their_idempotency_key_and_replay_header() {
+    let document = generated();
+    for (path, status) in [("/items", "201"), ("/partners/events", "202")] {
+        let op = &document["paths"][path]["post"];
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        let key = params
+            .iter()
+            .find(|p| p["in"] == "header" && p["name"] == "Idempotency-Key")
+            .unwrap_or_else(|| panic!("{path}: no Idempotency-Key in {params:?}"));
+        assert_eq!(key["required"], false);
+        assert_eq!(key["schema"]["maxLength"], 255);
+        assert!(op["responses"][status]["headers"]["idempotent-replayed"].is_object(), "{path}");
+    }
+}

@@ -34,6 +34,8 @@ pub struct RouteDoc {
     pub(crate) returns: Vec<(Status, operation::SchemaFn)>,
     /// Headers the route's answers of a status carry: status, name, description, required.
     pub(crate) headers: Vec<(Status, &'static str, &'static str, bool)>,
+    /// Request headers its handler reads: name, description, required, schema (JSON text).
+    pub(crate) request_headers: Vec<(&'static str, &'static str, bool, &'static str)>,
     /// The handler's extractors' and return type's part.
     pub(crate) describe: fn(&mut Operation),
 }
@@ -45,6 +47,7 @@ impl Default for RouteDoc {
             problems: Vec::new(),
             returns: Vec::new(),
             headers: Vec::new(),
+            request_headers: Vec::new(),
             describe: |_| {},
         }
     }
@@ -70,6 +73,18 @@ impl RouteDoc {
     pub(crate) fn add_header(&mut self, status: Status, name: &'static str, description: &'static str, required: bool) {
         if KEEPS_DOCS {
             self.headers.push((status, name, description, required));
+        }
+    }
+
+    pub(crate) fn add_request_header(
+        &mut self,
+        name: &'static str,
+        description: &'static str,
+        required: bool,
+        schema: &'static str,
+    ) {
+        if KEEPS_DOCS {
+            self.request_headers.push((name, description, required, schema));
         }
     }
 

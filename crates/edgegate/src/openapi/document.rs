@@ -166,6 +166,10 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
     for (status, name, description, required) in &endpoint.doc.headers {
         op.response_header(&status.0.to_string(), name, description, *required);
     }
+    for (name, description, required, schema) in &endpoint.doc.request_headers {
+        let schema = serde_json::from_str(schema).expect("a request header's schema is JSON");
+        op.param("header", name, *required, schema, Some((*description).to_owned()));
+    }
     op.untyped_path_params(catch_all);
     for policy in &endpoint.policies {
         for kind in policy.problems() {

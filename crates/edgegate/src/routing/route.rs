@@ -212,6 +212,21 @@ impl<S: 'static> Route<S> {
         self
     }
 
+    /// A request header the route's handler reads (one it takes through
+    /// `Headers`, which the document cannot see), for the OpenAPI
+    /// document: its name, what it does, whether every request needs it,
+    /// and its JSON Schema as text (`{"type": "string"}`).
+    pub fn request_header(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        required: bool,
+        schema: &'static str,
+    ) -> Route<S> {
+        self.doc.add_request_header(name, description, required, schema);
+        self
+    }
+
     /// This route's body limit, instead of the global default.
     pub fn max_body_bytes(mut self, limit: usize) -> Route<S> {
         self.max_body_bytes = Some(limit);
