@@ -159,6 +159,9 @@ fn the_creates_state_their_idempotency_key_and_replay_header() {
             .unwrap_or_else(|| panic!("{path}: no Idempotency-Key in {params:?}"));
         assert_eq!(key["required"], false);
         assert_eq!(key["schema"]["maxLength"], 255);
-        assert!(op["responses"][status]["headers"]["idempotent-replayed"].is_object(), "{path}");
+        assert!(
+            op["responses"][status]["headers"]["idempotent-replayed"].is_object(),
+            "{path}"
+        );
     }
 }
