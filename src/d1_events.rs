@@ -110,14 +110,14 @@ impl EventStore for D1Events {
                 &[],
             )?;
             let [consumer, name] = key_args(key);
-            // A claim whose event was never sent, ABANDONED_CLAIM_S (60) old,
+            // A claim whose event was never sent, ABANDONED_CLAIM_S (600) old,
             // passes to this request (same key, same body).
             let takeover = self.0.statement(
                 concat!(
                     "UPDATE partner_event_keys SET event_id = ?4, created_at = ",
                     now!(),
                     " WHERE consumer = ?1 AND key = ?2 AND fingerprint = ?3 \
-                     AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-60 seconds') \
+                     AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-600 seconds') \
                      AND NOT EXISTS (SELECT 1 FROM partner_events e WHERE e.id = partner_event_keys.event_id)"
                 ),
                 &[

@@ -398,7 +398,7 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
     busy.problem(409, "idempotency-key-in-use");
     assert_eq!(busy.header("retry-after"), Some("1"));
     assert!(api.queue.sent().is_empty());
-    // Still in flight just short of a minute on.
+    // Still in flight just short of ABANDONED_CLAIM_S on.
     api.events
         .advance_ms(edgegate_app::events::ABANDONED_CLAIM_S * 1000 - 10);
     let still = api.post_as(
@@ -407,7 +407,7 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
         &[("idempotency-key", "k-busy")],
     );
     still.problem(409, "idempotency-key-in-use");
-    // A minute on, with its event never sent, the claim was abandoned (its
+    // ABANDONED_CLAIM_S on, with no record of its event, the claim was abandoned (its
     // client left mid-claim, or its release failed): the retry takes it
     // over and sends the event, once.
     api.events.advance_ms(10);

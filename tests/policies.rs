@@ -426,7 +426,7 @@ fn every_refusal_is_decided_before_the_body_is_read() {
             (
                 request
                     .with_header("x-api-key", DEV_KEY)
-                    .with_header("content-length", "20000"),
+                    .with_header("content-length", "40000"),
                 read,
                 413,
                 "body-too-large",

@@ -276,6 +276,40 @@ fn a_responses_max_age_sets_the_freshness_within_bounds() {
     platform.advance_ms(2_000.0);
     assert_eq!(call("c").status(), 200);
     assert_eq!(platform.fetches_of(JWKS), 2);
+    // Fetched with a 5 s timeout.
+    let timeouts: Vec<u32> = platform.sent.borrow().iter().map(|s| s.timeout_ms).collect();
+    assert!(
+        !timeouts.is_empty() && timeouts.iter().all(|&t| t == 5000),
+        "{timeouts:?}"
+    );
+}
+
+#[test]
+fn a_days_max_age_is_cut_to_six_hours_and_held_keys_serve_a_day_past_it() {
+    let platform = platform();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], Some("public, max-age=86400"));
+    let gateway = app_with_remote_keys(json!({}));
+    let call = |sub: &str| {
+        send_on(
+            &gateway,
+            bearer("/api/me", &token_with(&platform, |c| c["sub"] = json!(sub), &key)),
+            &platform,
+        )
+    };
+    assert_eq!(call("a").status(), 200);
+    platform.advance_ms(6.0 * 3_600_000.0 - 1_000.0);
+    assert_eq!(call("b").status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 1, "fresh for six hours");
+    platform.advance_ms(2_000.0);
+    assert_eq!(call("c").status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 2, "refetched after six");
+    // The provider goes down: the held keys serve up to a day past their freshness, then a 503.
+    platform.answer(JWKS, FakeAnswer::Fail(FetchError::Timeout));
+    platform.advance_ms(6.0 * 3_600_000.0 + 23.0 * 3_600_000.0);
+    assert_eq!(call("d").status(), 200, "within a day past freshness");
+    platform.advance_ms(2.0 * 3_600_000.0);
+    call("e").problem(503, "token-keys-unavailable");
 }
 
 #[test]

@@ -431,3 +431,16 @@ fn an_upstreams_server_timing_reaches_only_who_is_told_the_gateways() {
     assert_eq!(untold.status(), 200);
     assert_eq!(untold.header("server-timing"), None);
 }
+
+#[test]
+fn a_path_that_is_not_utf8_once_decoded_reaches_an_origin_as_sent() {
+    // The origin gets the raw path: a Latin-1 file name is its to serve.
+    // A function, whose event carries the decoded parameters, refuses it.
+    let platform = platform();
+    respond(&platform, &format!("{ORIGIN}/caf%E9.txt"), 200, &[], b"latin-1");
+    let answer = send_on(&app(), keyed(Method::Get, "/origin/caf%E9.txt"), &platform);
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    assert_eq!(platform.sent.borrow()[0].url, format!("{ORIGIN}/caf%E9.txt"));
+    let function = send_on(&app(), keyed(Method::Get, "/fn/greet/caf%E9"), &platform);
+    function.problem(400, "invalid-path-param");
+}

@@ -45,17 +45,21 @@ pub enum Reservation {
     /// The key was used with a different request.
     KeyReused,
     /// The key's first request is still being handled: the event it names
-    /// is not accepted yet. A claim whose event was never sent is taken
+    /// is not accepted yet. A claim with no record of its event is taken
     /// over once it is [`ABANDONED_CLAIM_S`] old.
     InProgress,
 }
 
-/// How old a claim on an idempotency key must be, with its event never
-/// sent, before a request with the same key and body takes it over: its
-/// first request is gone (its client left mid-claim, or the Queue and then
-/// the key's release failed together), and without this the key would
-/// answer 409 until it expires a day later. Far longer than a Queue send.
-pub const ABANDONED_CLAIM_S: u64 = 60;
+/// How old a claim on an idempotency key must be, with no record of its
+/// event (neither the endpoint's `queued` row nor the consumer's), before
+/// a request with the same key and body takes it over: its first request
+/// is gone (its client left mid-claim, or the Queue and then the key's
+/// release failed together), and without this the key would answer 409
+/// until it expires a day later. Far longer than a Queue send and the
+/// consumer's first try; an event that was sent but could not be recorded
+/// for that long (D1 down throughout) may then be sent again under a new
+/// id: at least once, never lost.
+pub const ABANDONED_CLAIM_S: u64 = 600;
 
 pub type QueueFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;
 

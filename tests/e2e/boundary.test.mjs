@@ -204,7 +204,7 @@ describe("the body is read only after every check before it passed", () => {
   });
 
   test("over the route's limit by Content-Length: 413 at once", async () => {
-    const headers = [["content-length", "20000"], ["x-api-key", DEV_KEY], ["content-type", "application/json"]];
+    const headers = [["content-length", "40000"], ["x-api-key", DEV_KEY], ["content-type", "application/json"]];
     assertProblem(await atOnce("POST", "/items", headers), 413, "body-too-large");
   });
 
@@ -241,8 +241,8 @@ describe("the body is read only after every check before it passed", () => {
     const connection = await connect(worker.url);
     connection.write(request("POST", "/items", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["transfer-encoding", "chunked"]]));
     const chunk = "x".repeat(4096);
-    for (let i = 0; i < 5; i++) connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    // 20 KiB sent, the limit is 16 KiB, and the body has not ended: the answer comes anyway.
+    for (let i = 0; i < 10; i++) connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    // 40 KiB sent, the limit is 32 KiB, and the body has not ended: the answer comes anyway.
     const answered = await connection.response(3000);
     connection.close();
     assert.ok(answered, "no answer for an over-limit chunked body");
@@ -261,8 +261,8 @@ describe("the body is read only after every check before it passed", () => {
       request("POST", "/items", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["content-length", "10"], ["transfer-encoding", "chunked"]]),
     );
     const chunk = `{"name":"${"x".repeat(4084)}"}`.slice(0, 4096);
-    for (let i = 0; i < 5; i++) connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
-    // 20 KiB sent and the body has not ended: only a counted read answers now.
+    for (let i = 0; i < 10; i++) connection.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+    // 40 KiB sent (the limit is 32 KiB) and the body has not ended: only a counted read answers now.
     const answered = await connection.response(3000);
     connection.close();
     assert.ok(answered, "no answer for a body framed two ways");

@@ -5,6 +5,7 @@
 // Queue binding that throws is a 503.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { ROOT, TOOL_ENV, WRANGLER } from "../../tools/local.mjs";
@@ -205,6 +206,24 @@ describe("partner events on a local Queue and D1", () => {
     await sleep(3000);
     assert.equal(sql("SELECT COUNT(*) AS n FROM partner_events")[0].n, before + 1, "only the one accepted event");
     assert.equal(sql(`SELECT deliveries FROM partner_events WHERE id = '${id}'`)[0].deliveries, 1, "sent once");
+  });
+
+  test("a claim on a key whose event was never recorded is taken over after ten minutes, not before", async () => {
+    // Claims as a request that left mid-claim would leave them, in D1 itself.
+    const fingerprint = createHash("sha256").update("t\n{}").digest("hex");
+    const claim = (key, age) =>
+      sql(`INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, created_at) VALUES ('api_key::dev', '${key}', '${fingerprint}', '00000000-0000-4000-8000-${key.padStart(12, "0")}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '${age}'))`);
+    claim("fresh", "-9 minutes");
+    claim("stale", "-11 minutes");
+    await problem(assert, await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "fresh" }), 409, "idempotency-key-in-use");
+    const taken = await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "stale" });
+    assert.equal(taken.status, 202, await taken.clone().text());
+    const { id } = await taken.json();
+    assert.notEqual(id, "00000000-0000-4000-8000-0000000stale");
+    await until(DEV_KEY, id, (view) => view.status === "processed", 20_000);
+    const again = await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "stale" });
+    assert.equal(again.headers.get("idempotent-replayed"), "true");
+    assert.equal((await again.json()).id, id);
   });
 });
 

@@ -686,6 +686,7 @@ fn every_bad_cache_setting_or_name_is_a_misconfiguration() {
         (json!({ "edge": { "stale_if_error": 1.5 } }), "`stale_if_error`"),
         (json!({ "edge": { "vary": ["accept language"] } }), "`vary`"),
         (json!({ "edge": { "vary": "accept-language" } }), "`vary`"),
+        (json!({ "edge": { "vary": ["*"] } }), "`vary`"),
         (json!({ "edge": { "statuses": [200] } }), "`statuses`"),
         (json!({ "edge": { "statuses": [302] } }), "`statuses`"),
         (json!({ "edge": { "max_bytes": 0 } }), "`max_bytes`"),
@@ -1082,6 +1083,76 @@ fn what_one_requests_own_headers_caused_does_not_make_the_key_pass() {
 }
 
 #[test]
+fn revalidation_directives_forbid_a_stale_answer_and_the_policys_window_wins_over_the_answers() {
+    // `proxy-revalidate` as `must-revalidate`; `s-maxage` on a route anyone
+    // may enter (its entries are shared); a policy's `stale_if_error` over
+    // the answer's own.
+    let platform = platform();
+    let open = gateway_of(
+        r#"{"edge": {"stale_if_error": 300}}"#,
+        vec![Route::any_to("/open/{*rest}", edgegate::upstream::origin("origin"))
+            .access(any_of([edgegate::policy::public(), api_key()]))
+            .cache(cache("edge"))],
+    );
+    let shared = gateway_with(json!({ "edge": { "stale_if_error": 300 } }));
+    origin_says(
+        &platform,
+        "/p",
+        200,
+        &[("cache-control", "max-age=1, proxy-revalidate")],
+        "p",
+    );
+    origin_says(&platform, "/o", 200, &[("cache-control", "s-maxage=1")], "o");
+    origin_says(
+        &platform,
+        "/w",
+        200,
+        &[("cache-control", "max-age=1, stale-if-error=1")],
+        "w",
+    );
+    send_on(&shared, at("/pub/p"), &platform);
+    send_on(&open, at("/open/o"), &platform);
+    send_on(&shared, at("/pub/w"), &platform);
+    platform.advance_ms(30_000.0);
+    for path in ["/p", "/o", "/w"] {
+        platform.answer(
+            &format!("{ORIGIN}{path}"),
+            FakeAnswer::Fail(FetchError::Unreachable("down".into())),
+        );
+    }
+    assert_eq!(send_on(&shared, at("/pub/p"), &platform).status(), 502);
+    assert_eq!(send_on(&open, at("/open/o"), &platform).status(), 502);
+    // The answer allowed 1 s of stale-if-error, the policy 300: 29 s past, the policy's holds.
+    let stale = send_on(&shared, at("/pub/w"), &platform);
+    assert_eq!(stale.said(), "w");
+    assert!(status_of(&stale).contains("stale-if-error"), "{}", status_of(&stale));
+}
+
+#[test]
+fn a_stale_entry_called_again_says_fwd_stale_and_a_purge_takes_at_most_100_keys() {
+    // Kept past its freshness for its stale-if-error window: there, stale.
+    let platform = platform();
+    let gateway = gateway_with(json!({ "edge": { "stale_if_error": 60 } }));
+    origin_says(&platform, "/s", 200, &[("cache-control", "max-age=1")], "s");
+    send_on(&gateway, at("/pub/s"), &platform);
+    platform.advance_ms(2_000.0);
+    let again = send_on(&gateway, at("/pub/s"), &platform);
+    assert!(
+        status_of(&again).starts_with("edgegate; fwd=stale; stored"),
+        "{}",
+        status_of(&again)
+    );
+    let base = key_of(&again);
+    let keys: Vec<String> = (0..101).map(|i| format!("{base}{i}")).collect();
+    purge(&gateway, &platform, &json!({ "keys": keys }).to_string()).problem(422, "invalid-body");
+    let keys = &keys[..100];
+    assert_eq!(
+        purge(&gateway, &platform, &json!({ "keys": keys }).to_string()).status(),
+        200
+    );
+}
+
+#[test]
 fn s_maxage_forbids_a_stale_answer_in_this_shared_cache() {
     // RFC 9111 §5.2.2.10: `s-maxage` implies `proxy-revalidate`, so not
     // even the policy's stale-if-error window serves it stale.
@@ -1158,4 +1229,20 @@ fn a_purge_reaches_only_its_own_policys_entries() {
     // Its own key is purged as ever.
     let own = purge(&gateway, &platform, &json!({ "keys": [key_of(&edge)] }).to_string());
     assert_eq!(own.status(), 200, "{}", own.said());
+}
+
+#[test]
+fn a_purge_reaches_the_entries_of_the_host_it_is_sent_to() {
+    let platform = platform();
+    let gateway = edge();
+    origin_says(&platform, "/h", 200, &[("cache-control", "max-age=60")], "h");
+    let kept = send_on(&gateway, at("/pub/h"), &platform);
+    let body = json!({ "keys": [key_of(&kept)] }).to_string();
+    let elsewhere = post_json("/cache/purge", &body)
+        .with_header("host", "other.example.com")
+        .with_header("x-api-key", "key-a");
+    let answered = send_on(&gateway, elsewhere, &platform);
+    assert_eq!(answered.json()["keys_removed"], 0, "{}", answered.said());
+    assert!(status_of(&send_on(&gateway, at("/pub/h"), &platform)).starts_with("edgegate; hit"));
+    assert_eq!(purge(&gateway, &platform, &body).json()["keys_removed"], 1);
 }

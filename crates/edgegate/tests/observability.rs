@@ -21,10 +21,17 @@ async fn hello() -> &'static str {
     "hello"
 }
 
+/// A handler that says its own timing.
+async fn own_timing() -> edgegate::http::Response {
+    edgegate::http::Response::text(edgegate::http::Status::OK, "timed").with_header("server-timing", "db;dur=53")
+}
+
 fn routes() -> Vec<Route<()>> {
     vec![
         Route::get("/open", hello).public(),
         Route::get("/keyed", hello).api_key(),
+        Route::get("/timed-open", own_timing).public(),
+        Route::get("/timed-keyed", own_timing).api_key(),
         Route::any_to("/origin/{*rest}", origin("origin")).public(),
         Route::any_to("/fn/{*rest}", function("FN")).public(),
     ]
@@ -143,6 +150,23 @@ fn server_timing_goes_to_authenticated_callers_by_default() {
     );
     // A refused caller is told nothing.
     assert_eq!(send(&gateway, get("/keyed")).header("server-timing"), None);
+    // A handler's own: removed for who is not told, the gateway's instead for who is.
+    assert_eq!(send(&gateway, get("/timed-open")).header("server-timing"), None);
+    let told = send(&gateway, keyed("/timed-keyed"));
+    let value = told.header("server-timing").expect("told");
+    assert!(value.starts_with("auth;dur=") && !value.contains("db;dur"), "{value}");
+    // An upstream's too, for an anonymous caller under the default.
+    let platform = platform();
+    respond(
+        &platform,
+        "https://origin.example.com/t",
+        200,
+        &[("server-timing", "db;dur=53")],
+        b"ok",
+    );
+    let anonymous = send_on(&gateway, get("/origin/t"), &platform);
+    assert_eq!(anonymous.status(), 200);
+    assert_eq!(anonymous.header("server-timing"), None);
 }
 
 #[test]

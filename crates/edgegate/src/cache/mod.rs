@@ -163,7 +163,10 @@ impl CacheSetting {
                             .into_iter()
                             .map(|h| h.to_ascii_lowercase())
                             .collect();
-                        if !setting.vary.iter().all(|h| crate::http::field::is_token(h)) || setting.vary.len() > 8 {
+                        // `*` is a token but no header: an entry for it would keep `Vary: *` answers.
+                        if !setting.vary.iter().all(|h| crate::http::field::is_token(h) && h != "*")
+                            || setting.vary.len() > 8
+                        {
                             return Err("`vary` must list at most 8 header names".into());
                         }
                     }
@@ -627,7 +630,9 @@ impl CachePlan {
         }
         // `must-revalidate`, `proxy-revalidate` and (in a shared cache)
         // `s-maxage` forbid serving it stale (RFC 9111 §4.2.4, §5.2.2.10).
-        let no_stale = directives.must_revalidate || (self.shared && directives.s_maxage.is_some());
+        // Shared as `refusal` reads it: a caller without a principal shares its entry.
+        let shared = self.shared || Principal::of(request).is_none();
+        let no_stale = directives.must_revalidate || (shared && directives.s_maxage.is_some());
         let stale_if_error_s = match no_stale {
             true => 0,
             false => self.setting.stale_if_error_s.or(directives.stale_if_error).unwrap_or(0) as u64,

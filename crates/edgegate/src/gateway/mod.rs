@@ -535,10 +535,20 @@ impl<S> Plan<S> {
             return Err(Outcome::at(Some(index), response));
         };
 
+        // An origin or a service that gets the path appended gets it raw,
+        // never the decoded parameters: a name that is not UTF-8 once decoded
+        // (`caf%E9.txt`, a Latin-1 file name) is theirs to serve. Anything
+        // that reads the parameters (a handler, a function's event, a
+        // `constant_address()` route's query) refuses it.
+        let raw_path_only = matches!(&endpoint.answer, Answer::Forward(forwarder)
+            if forwarder.streams_body() && forwarder.spec.path == crate::upstream::PathTranslation::Append);
         let mut decoded = Vec::with_capacity(params.len());
         for (name, value) in params {
             match value {
                 Ok(value) => decoded.push((name, value)),
+                Err(undecodable) if raw_path_only => {
+                    decoded.push((name, String::from_utf8_lossy(undecodable.as_bytes()).into_owned()))
+                }
                 Err(_) => {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
