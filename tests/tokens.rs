@@ -255,19 +255,27 @@ fn keys_are_fetched_once_for_concurrent_first_requests_and_then_cached() {
     assert_eq!(platform.fetches_of(JWKS), 2);
 }
 
+/// `GET /api/me` with a token of `key` for the subject `sub`.
+fn me_as(
+    gateway: &edgegate::gateway::Gateway<edgegate_app::AppState>,
+    platform: &edgegate::testing::RecordingPlatform,
+    key: &Key,
+    sub: &str,
+) -> Exchange {
+    send_on(
+        gateway,
+        bearer("/api/me", &token_with(platform, |c| c["sub"] = json!(sub), key)),
+        platform,
+    )
+}
+
 #[test]
 fn a_responses_max_age_sets_the_freshness_within_bounds() {
     let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], Some("public, max-age=1"));
     let gateway = app_with_remote_keys(json!({}));
-    let call = |sub: &str| {
-        send_on(
-            &gateway,
-            bearer("/api/me", &token_with(&platform, |c| c["sub"] = json!(sub), &key)),
-            &platform,
-        )
-    };
+    let call = |sub: &str| me_as(&gateway, &platform, &key, sub);
     assert_eq!(call("a").status(), 200);
     // max-age=1 is raised to the one-minute floor.
     platform.advance_ms(59_000.0);
@@ -290,13 +298,7 @@ fn a_days_max_age_is_cut_to_six_hours_and_held_keys_serve_a_day_past_it() {
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], Some("public, max-age=86400"));
     let gateway = app_with_remote_keys(json!({}));
-    let call = |sub: &str| {
-        send_on(
-            &gateway,
-            bearer("/api/me", &token_with(&platform, |c| c["sub"] = json!(sub), &key)),
-            &platform,
-        )
-    };
+    let call = |sub: &str| me_as(&gateway, &platform, &key, sub);
     assert_eq!(call("a").status(), 200);
     platform.advance_ms(6.0 * 3_600_000.0 - 1_000.0);
     assert_eq!(call("b").status(), 200);
