@@ -236,6 +236,15 @@ struct Stored {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// When it was kept (ms) and the age it came with (s): its age later.
+    stored_at_ms: u64,
+    age0: u64,
+}
+
+/// The age (s) at `now_ms` of an answer kept at `stored_at_ms` that came `age0` old.
+fn age_at(stored_at_ms: u64, age0: u64, now_ms: f64) -> u64 {
+    let now_s = (now_ms / 1000.0).max(0.0) as u64;
+    now_s.saturating_sub(stored_at_ms / 1000).saturating_add(age0)
 }
 
 /// What the cache stage did, for the access log (`cache`).
@@ -434,15 +443,7 @@ impl CachePlan {
                 request.extensions.insert(CacheOutcome("collapsed"));
                 let status = cache_status(&["fwd=", fwd, "; collapsed"], Some(&key));
                 let body = ResponseBody::Bytes(stored.body.clone());
-                // Its age: what it came with, and the time since it was kept.
-                let meta = |name: &str| {
-                    let found = stored.headers.iter().find(|(n, _)| n == name);
-                    found.and_then(|(_, v)| v.parse::<u64>().ok()).unwrap_or(0)
-                };
-                let now_s = (platform.now_ms() / 1000.0).max(0.0) as u64;
-                let age_s = now_s
-                    .saturating_sub(meta(META_STORED) / 1000)
-                    .saturating_add(meta(META_AGE));
+                let age_s = age_at(stored.stored_at_ms, stored.age0, platform.now_ms());
                 return Lookup::Answered(served(
                     stored.status,
                     stored.headers.clone(),
@@ -500,12 +501,11 @@ impl CachePlan {
                 }
             }
         }
-        let now_s = (platform.now_ms() / 1000.0).max(0.0) as u64;
         Some(Entry {
             status: found.status,
             headers: found.headers,
             body: found.body,
-            age_s: now_s.saturating_sub(stored_at / 1000).saturating_add(age0),
+            age_s: age_at(stored_at, age0, platform.now_ms()),
             fresh_s,
             stale_if_error_s,
         })
@@ -606,7 +606,12 @@ impl CachePlan {
         since_ms: f64,
     ) -> Result<Rc<Stored>, &'static str> {
         let directives = Directives::parse(response.header_values("cache-control"));
-        if let Some(why) = self.refusal(response, &directives, request) {
+        // A caller without a principal shares its entry with every other
+        // (the key's principal part is `-`): a shared cache's rules hold
+        // whatever the policy says, as on a route whose access lets anyone in
+        // (`any_of([public(), ..])`).
+        let shared = self.shared || Principal::of(request).is_none();
+        if let Some(why) = self.refusal(response, &directives, request, shared) {
             return Err(why);
         }
         // The age it already has (another cache's, upstream), capped as
@@ -630,8 +635,6 @@ impl CachePlan {
         }
         // `must-revalidate`, `proxy-revalidate` and (in a shared cache)
         // `s-maxage` forbid serving it stale (RFC 9111 §4.2.4, §5.2.2.10).
-        // Shared as `refusal` reads it: a caller without a principal shares its entry.
-        let shared = self.shared || Principal::of(request).is_none();
         let no_stale = directives.must_revalidate || (shared && directives.s_maxage.is_some());
         let stale_if_error_s = match no_stale {
             true => 0,
@@ -738,6 +741,8 @@ impl CachePlan {
             status: response.status.0,
             headers: copy,
             body,
+            stored_at_ms: now_ms as u64,
+            age0,
         });
         let cache = self.setting.cache.as_deref();
         if let Err(cause) = platform
@@ -754,8 +759,14 @@ impl CachePlan {
         Ok(stored)
     }
 
-    /// Why an answer may not be kept, if it may not.
-    fn refusal(&self, response: &Response, directives: &Directives, request: &Request) -> Option<&'static str> {
+    /// Why an answer may not be kept in an entry `shared` by every caller, or by one.
+    fn refusal(
+        &self,
+        response: &Response,
+        directives: &Directives,
+        request: &Request,
+        shared: bool,
+    ) -> Option<&'static str> {
         let status = response.status.0;
         if request.method != Method::Get {
             return Some("head");
@@ -778,11 +789,6 @@ impl CachePlan {
         if directives.no_cache {
             return Some("no-cache");
         }
-        // A caller without a principal shares its entry with every other
-        // (the key's principal part is `-`): a shared cache's rules hold
-        // whatever the policy says, as on a route whose access lets anyone in
-        // (`any_of([public(), ..])`).
-        let shared = self.shared || Principal::of(request).is_none();
         if shared && directives.private {
             return Some("private");
         }

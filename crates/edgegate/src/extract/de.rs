@@ -133,19 +133,14 @@ impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
 
     /// A tuple takes exactly one value per element: a pair left over would
     /// otherwise be dropped unread.
-    fn tuple<'de, V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, PairsError>
-    where
-        'a: 'de,
-    {
-        if self.pairs.len() != len {
-            return Err(PairsError::Invalid {
+    fn exactly(&self, len: usize) -> Result<(), PairsError> {
+        match self.pairs.len() == len {
+            true => Ok(()),
+            false => Err(PairsError::Invalid {
                 field: None,
                 message: format!("expected {len} values, found {}", self.pairs.len()),
-            });
+            }),
         }
-        visitor.visit_seq(PairsSeq {
-            pairs: self.pairs.iter(),
-        })
     }
 
     fn single(&self) -> Result<(&'a str, &'a str), PairsError> {
@@ -198,7 +193,8 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, PairsError> {
-        self.tuple(len, visitor)
+        self.exactly(len)?;
+        self.deserialize_seq(visitor)
     }
 
     fn deserialize_tuple_struct<V: Visitor<'de>>(
@@ -207,7 +203,8 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
         len: usize,
         visitor: V,
     ) -> Result<V::Value, PairsError> {
-        self.tuple(len, visitor)
+        self.exactly(len)?;
+        self.deserialize_seq(visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(

@@ -212,11 +212,14 @@ impl FunctionResponse {
                 ResponseBody::Text(compact_json(&json))
             }
         };
-        // What the answer's own `Connection` names is hop-by-hop too, as an origin's is.
-        let mut hop_by_hop: Vec<String> = Vec::new();
         match headers {
             None | Some(Value::Null) => {}
             Some(Value::Object(headers)) => {
+                // What the answer's own `Connection` names is hop-by-hop too, as an origin's is.
+                let strings = headers
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.as_str(), value.as_str()?)));
+                let dropped = connection_tokens(strings);
                 for (name, value) in headers {
                     let value = match value {
                         Value::Null => continue,
@@ -236,18 +239,13 @@ impl FunctionResponse {
                     if !field::is_value(&value) {
                         return Err(format!("header `{}` has a value with control characters", shown(&name)));
                     }
-                    if name.eq_ignore_ascii_case("connection") {
-                        hop_by_hop.extend(value.split(',').map(|token| token.trim().to_ascii_lowercase()));
-                    }
-                    if keep(&name.to_ascii_lowercase()) {
+                    let lower = name.to_ascii_lowercase();
+                    if keep(&lower) && !dropped.contains(&lower) {
                         response.set_header(name, value);
                     }
                 }
             }
             Some(_) => return Err("`headers` is not an object".into()),
-        }
-        if !hop_by_hop.is_empty() {
-            response.retain_headers(&|name| !hop_by_hop.iter().any(|named| name.eq_ignore_ascii_case(named)));
         }
         if json_body && response.header("content-type").is_none() {
             response.set_header("content-type", "application/json");
