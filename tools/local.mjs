@@ -24,7 +24,7 @@ export const APP_POLICY_VARS = {
   CORS_PROFILES: JSON.stringify({ partners: {} }),
   IP_RULES: JSON.stringify({ partners: { allow: [], deny: [] } }),
   UPSTREAMS: JSON.stringify({ origin: "https://example.com" }),
-  CACHE_POLICIES: JSON.stringify({ origin: {} }),
+  CACHE_POLICIES: JSON.stringify({ origin: { memory: 1 } }),
   RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: { limit: 100, period: 60 }, PER_CLIENT: { limit: 600, period: 60 }, PER_PARTNER: { limit: 1200, period: 60 } }),
   QUOTAS: JSON.stringify({ default: { per_day: 10000 } }),
   // The development provider (.dev.vars.example): its key is in the repo.

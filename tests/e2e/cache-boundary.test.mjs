@@ -53,10 +53,20 @@ describe("edge caching on raw sockets under workerd serve", () => {
     const first = await send(get("/origin/a?b=2&a=1"));
     assert.equal(first.status, 200, first.body);
     assert.match(first.headers["cache-status"], /^edgegate; fwd=miss; stored; key="\/\.edgegate-cache\//);
+    // From the isolate's memory (the app's `memory = 1`), then past that
+    // second from the runtime's Cache API, whose answer is held again.
     const again = await send(get(`/origin/a?a=1&key=${DEV_KEY}&b=2`, Buffer.from("EDGEGATE.test"), []));
-    assert.match(again.headers["cache-status"], /^edgegate; hit; ttl=\d+; key=/);
+    assert.match(again.headers["cache-status"], /^edgegate; hit; ttl=\d+; detail=memory; key=/);
     assert.equal(again.body, first.body);
     assert.ok(Object.keys(again.headers).every((name) => !name.startsWith("x-edgegate-cache-")), Object.keys(again.headers).join());
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await send(get("/origin/a?a=1&b=2"));
+    assert.match(later.headers["cache-status"], /^edgegate; hit; ttl=\d+; key=/);
+    assert.equal(later.body, first.body);
+    assert.equal(later.headers["content-length"], String(Buffer.byteLength(first.body)));
+    const held = await send(get("/origin/a?b=2&a=1"));
+    assert.match(held.headers["cache-status"], /^edgegate; hit; ttl=\d+; detail=memory; key=/);
+    assert.equal(held.body, first.body);
     assert.equal(calls.get("/base/a?b=2&a=1"), 1);
   });
 

@@ -80,7 +80,7 @@ describe("edge caching", () => {
       vars: {
         API_KEYS: KEYS,
         UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${origin.port}/base` }),
-        CACHE_POLICIES: JSON.stringify({ origin: { vary: ["Accept-Language"] } }),
+        CACHE_POLICIES: JSON.stringify({ origin: { vary: ["Accept-Language"], memory: 1 } }),
         DEBUG_ROUTES: "true",
       },
     });
@@ -105,14 +105,24 @@ describe("edge caching", () => {
     const first = await get(`${worker.url}/origin/public/a?b=2&a=1`, keyed());
     assert.equal(first.status, 200);
     assert.match(first.cache, /^edgegate; fwd=miss; stored; key=/);
+    // Within the policy's `memory` second: from the isolate's memory.
     const second = await get(`${worker.url}/origin/public/a?a=1&b=2&key=${DEV_KEY}`);
     assert.equal(second.status, 200);
-    assert.match(second.cache, /^edgegate; hit; ttl=\d+; key=/);
+    assert.match(second.cache, /^edgegate; hit; ttl=\d+; detail=memory; key=/);
     assert.equal(second.body, first.body, "the same answer, by the sorted query and without the key parameter");
     assert.ok(Number(second.headers.get("age")) >= 0);
-    assert.equal(origin.callsTo("/public/a"), 1);
+    assert.equal(second.headers.get("content-type"), first.headers.get("content-type"));
     const log = await worker.logFor(second.headers.get("x-request-id"));
     assert.equal(log.cache, "hit");
+    // After it: from the runtime's Cache API, then held in memory again.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const third = await get(`${worker.url}/origin/public/a?a=1&b=2`, keyed());
+    assert.match(third.cache, /^edgegate; hit; ttl=\d+; key=/);
+    assert.equal(third.body, first.body);
+    const fourth = await get(`${worker.url}/origin/public/a?a=1&b=2`, keyed());
+    assert.match(fourth.cache, /^edgegate; hit; ttl=\d+; detail=memory; key=/);
+    assert.equal(fourth.body, first.body);
+    assert.equal(origin.callsTo("/public/a"), 1);
   });
 
   test("no-store, private, Set-Cookie, 500, not public to a caller, or unmeasured answers are never stored", async () => {

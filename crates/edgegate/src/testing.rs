@@ -347,10 +347,17 @@ impl Platform for RecordingPlatform {
                 Ok(entries
                     .iter()
                     .find(|entry| entry.cache.as_deref() == cache && entry.key == key)
-                    .map(|entry| OutboundResponse {
-                        status: entry.status,
-                        headers: entry.headers.clone(),
-                        body: Box::new(FakeBody(entry.body.clone())),
+                    .map(|entry| {
+                        // The runtime declares a kept body's length.
+                        let mut headers = entry.headers.clone();
+                        if !headers.iter().any(|(name, _)| name == "content-length") {
+                            headers.push(("content-length".to_owned(), entry.body.len().to_string()));
+                        }
+                        OutboundResponse {
+                            status: entry.status,
+                            headers,
+                            body: Box::new(FakeBody(entry.body.clone())),
+                        }
                     }))
             }
         };

@@ -1246,3 +1246,253 @@ fn a_purge_reaches_the_entries_of_the_host_it_is_sent_to() {
     assert!(status_of(&send_on(&gateway, at("/pub/h"), &platform)).starts_with("edgegate; hit"));
     assert_eq!(purge(&gateway, &platform, &body).json()["keys_removed"], 1);
 }
+
+/// The Cache API lookups made so far.
+fn lookups(platform: &RecordingPlatform) -> usize {
+    platform
+        .cache_calls
+        .borrow()
+        .iter()
+        .filter(|(call, _)| *call == "match")
+        .count()
+}
+
+#[test]
+fn a_policy_with_memory_answers_hits_from_the_isolates_memory_while_fresh_and_held() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/m",
+        200,
+        &[("cache-control", "max-age=60"), ("content-type", "text/plain")],
+        "mem",
+    );
+    let gateway = gateway_with(json!({ "edge": { "memory": 10 } }));
+    let first = send_on(&gateway, at("/pub/m"), &platform);
+    assert!(status_of(&first).contains("fwd=miss; stored"), "{}", status_of(&first));
+    let looked_up = lookups(&platform);
+    platform.advance_ms(3_000.0);
+    let second = send_on(&gateway, at("/pub/m"), &platform);
+    assert_eq!(second.said(), "mem");
+    assert_eq!(lookups(&platform), looked_up, "no Cache API lookup");
+    assert!(
+        status_of(&second).starts_with("edgegate; hit; ttl=57; detail=memory; key=\"/.edgegate-cache/"),
+        "{}",
+        status_of(&second)
+    );
+    assert_eq!(second.header("age"), Some("3"));
+    assert_eq!(second.header("cache-control"), Some("max-age=60"));
+    assert_eq!(second.header("content-type"), Some("text/plain"));
+    assert_eq!(second.access_log()["cache"], "hit");
+    assert!(second
+        .response
+        .headers()
+        .all(|(name, _)| !name.starts_with("x-edgegate-cache-")));
+    let head = send_on(&gateway, head("/pub/m"), &platform);
+    assert!(status_of(&head).contains("detail=memory") && head.said().is_empty());
+    // Past its `memory` seconds the Cache API answers, and holds it again.
+    platform.advance_ms(8_000.0);
+    let later = send_on(&gateway, at("/pub/m"), &platform);
+    assert!(
+        status_of(&later).starts_with("edgegate; hit; ttl=49; key="),
+        "{}",
+        status_of(&later)
+    );
+    assert_eq!(later.said(), "mem");
+    assert_eq!(lookups(&platform), looked_up + 1);
+    let again = send_on(&gateway, at("/pub/m"), &platform);
+    assert!(status_of(&again).contains("detail=memory"), "{}", status_of(&again));
+    assert_eq!(again.said(), "mem");
+    assert_eq!(lookups(&platform), looked_up + 1);
+    assert_eq!(calls(&platform, "/m"), 1);
+}
+
+#[test]
+fn memory_never_outlives_freshness_nor_crosses_principals() {
+    let platform = platform();
+    origin_says(&platform, "/short", 200, &[("cache-control", "max-age=2")], "short");
+    origin_says(
+        &platform,
+        "/mine",
+        200,
+        &[("cache-control", "private, max-age=60")],
+        "alice's",
+    );
+    let gateway = gateway_with(json!({ "edge": { "memory": 60 } }));
+    send_on(&gateway, at("/pub/short"), &platform);
+    platform.advance_ms(2_500.0);
+    let stale = send_on(&gateway, at("/pub/short"), &platform);
+    assert!(status_of(&stale).contains("fwd=miss"), "{}", status_of(&stale));
+    assert_eq!(calls(&platform, "/short"), 2);
+    // Per principal: Alice's answer held in memory is never Bob's.
+    let alice = send_on(&gateway, keyed("/keyed/mine", "key-a"), &platform);
+    assert!(status_of(&alice).contains("stored"), "{}", status_of(&alice));
+    assert!(status_of(&send_on(&gateway, keyed("/keyed/mine", "key-a"), &platform)).contains("detail=memory"));
+    let bob = send_on(&gateway, keyed("/keyed/mine", "key-b"), &platform);
+    assert!(status_of(&bob).contains("fwd=miss"), "{}", status_of(&bob));
+    assert_eq!(calls(&platform, "/mine"), 2);
+    // A refused caller is refused before memory is looked at.
+    let refused = send_on(&gateway, keyed("/keyed/mine", "key-x"), &platform);
+    assert_eq!(refused.status(), 401);
+}
+
+#[test]
+fn a_purge_forgets_what_this_isolate_holds_in_memory() {
+    let platform = platform();
+    origin_says(
+        &platform,
+        "/a",
+        200,
+        &[("cache-control", "max-age=60"), ("cache-tag", "t")],
+        "a",
+    );
+    origin_says(&platform, "/c", 200, &[("cache-control", "max-age=60")], "c");
+    let gateway = gateway_with(json!({ "edge": { "memory": 30 } }));
+    send_on(&gateway, at("/pub/a"), &platform);
+    let c = send_on(&gateway, at("/pub/c"), &platform);
+    assert!(status_of(&send_on(&gateway, at("/pub/c"), &platform)).contains("detail=memory"));
+    assert_eq!(
+        purge(&gateway, &platform, &json!({ "keys": [key_of(&c)] }).to_string()).status(),
+        200
+    );
+    assert!(status_of(&send_on(&gateway, at("/pub/c"), &platform)).contains("fwd=miss"));
+    assert!(status_of(&send_on(&gateway, at("/pub/a"), &platform)).contains("detail=memory"));
+    assert_eq!(purge(&gateway, &platform, r#"{"tags": ["t"]}"#).status(), 200);
+    assert!(status_of(&send_on(&gateway, at("/pub/a"), &platform)).contains("fwd=miss; stored"));
+    assert_eq!((calls(&platform, "/a"), calls(&platform, "/c")), (2, 2));
+}
+
+#[test]
+fn a_memory_setting_out_of_range_is_a_misconfiguration() {
+    for memory in [json!(61), json!(-1), json!("1"), json!(1.5), json!(null)] {
+        let vars = with_var(
+            with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+            "CACHE_POLICIES",
+            &json!({ "edge": { "memory": memory } }).to_string(),
+        );
+        let gateway = test_gateway(vec![public_cached("/pub/{*rest}", "edge")], &vars);
+        let problem = gateway.misconfiguration().expect("refused").join("; ");
+        assert!(
+            problem.contains("`memory` must be a whole number of seconds from 0 to 60"),
+            "{memory}: {problem}"
+        );
+    }
+}
+
+#[test]
+fn an_entry_too_large_for_memory_streams_from_the_cache_api_and_is_not_held() {
+    let platform = platform();
+    let big = "x".repeat(4 * 1024 * 1024 + 1);
+    origin_says(&platform, "/big", 200, &[("cache-control", "max-age=60")], &big);
+    let gateway = gateway_with(json!({ "edge": { "memory": 30, "max_bytes": 8 * 1024 * 1024 } }));
+    assert!(status_of(&send_on(&gateway, at("/pub/big"), &platform)).contains("stored"));
+    for _ in 0..2 {
+        let hit = send_on(&gateway, at("/pub/big"), &platform);
+        assert!(
+            status_of(&hit).starts_with("edgegate; hit; ttl=60; key="),
+            "{}",
+            status_of(&hit)
+        );
+        assert_eq!(streamed_bytes(&hit.response).map(|b| b.len()), Some(big.len()));
+    }
+    assert_eq!(calls(&platform, "/big"), 1);
+}
+
+#[test]
+fn a_key_that_passed_is_looked_up_again_once_an_answer_to_it_is_kept() {
+    let platform = platform();
+    origin_says(&platform, "/flip", 200, &[("cache-control", "no-store")], "not now");
+    let gateway = edge();
+    let refused = send_on(&gateway, at("/pub/flip"), &platform);
+    assert_eq!(status_of(&refused), "edgegate; fwd=miss; detail=no-store");
+    origin_says(&platform, "/flip", 200, &[("cache-control", "max-age=60")], "now");
+    let kept = send_on(&gateway, at("/pub/flip"), &platform);
+    assert!(status_of(&kept).contains("stored"), "{}", status_of(&kept));
+    let hit = send_on(&gateway, at("/pub/flip"), &platform);
+    assert!(status_of(&hit).starts_with("edgegate; hit"), "{}", status_of(&hit));
+    assert_eq!(calls(&platform, "/flip"), 2);
+}
+
+#[test]
+fn an_answer_fetched_while_a_purge_ran_is_not_held_in_memory() {
+    let platform = platform();
+    origin_says(&platform, "/r", 200, &[("cache-control", "max-age=60")], "r");
+    let gateway = gateway_with(json!({ "edge": { "memory": 30 } }));
+    let fill = as_the_adapter_passes(&gateway, at("/pub/r"));
+    let purge = as_the_adapter_passes(
+        &gateway,
+        post_json("/cache/purge", r#"{"tags": ["nothing-kept-has-it"]}"#)
+            .with_header("host", HOST)
+            .with_header("x-api-key", "key-a"),
+    );
+    let answers = block_on_all(vec![
+        gateway.handle(fill, &(), &platform),
+        gateway.handle(purge, &(), &platform),
+    ]);
+    assert_eq!(answers[1].status.0, 200);
+    let next = send_on(&gateway, at("/pub/r"), &platform);
+    assert!(
+        status_of(&next).starts_with("edgegate; hit; ttl=60; key="),
+        "from the Cache API, not memory: {}",
+        status_of(&next)
+    );
+    assert!(status_of(&send_on(&gateway, at("/pub/r"), &platform)).contains("detail=memory"));
+}
+
+#[test]
+fn when_the_call_others_wait_for_is_dropped_unanswered_one_of_them_calls_for_all() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let platform = platform_with_origin("/dropped", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    let mut context = Context::from_waker(Waker::noop());
+    let start = || Box::pin(gateway.handle(as_the_adapter_passes(&gateway, at("/pub/dropped")), &(), &platform));
+    // The leader reaches the origin call (looked up, then calling), and its
+    // client goes: the runtime drops its request before the origin answers.
+    let mut leader = start();
+    while calls(&platform, "/dropped") == 0 {
+        assert!(leader.as_mut().poll(&mut context).is_pending());
+    }
+    let mut waiting: Vec<_> = (0..5).map(|_| start()).collect();
+    for _ in 0..3 {
+        for request in &mut waiting {
+            assert!(request.as_mut().poll(&mut context).is_pending());
+        }
+    }
+    drop(leader);
+    let answers = block_on_all(waiting);
+    let statuses: Vec<&str> = answers.iter().map(|r| r.header("cache-status").unwrap_or("")).collect();
+    assert_eq!(calls(&platform, "/dropped"), 2, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| s.contains("stored")).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| s.contains("collapsed")).count(),
+        4,
+        "{statuses:?}"
+    );
+}
+
+#[test]
+fn a_call_older_than_any_wait_no_longer_holds_its_key() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let platform = platform_with_origin("/quiet", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    let mut context = Context::from_waker(Waker::noop());
+    // A leader whose request went quiet: never polled again, never dropped.
+    let mut quiet = Box::pin(gateway.handle(as_the_adapter_passes(&gateway, at("/pub/quiet")), &(), &platform));
+    while calls(&platform, "/quiet") == 0 {
+        assert!(quiet.as_mut().poll(&mut context).is_pending());
+    }
+    platform.advance_ms(31_000.0);
+    // The next request leads at once, and the one after it collapses onto it.
+    let answers = at_once(&gateway, "/pub/quiet", 2, &platform);
+    let statuses: Vec<&str> = answers.iter().map(|r| r.header("cache-status").unwrap_or("")).collect();
+    assert!(statuses[0].contains("fwd=miss; stored"), "{statuses:?}");
+    assert!(statuses[1].contains("collapsed"), "{statuses:?}");
+    assert_eq!(calls(&platform, "/quiet"), 2);
+    drop(quiet);
+}

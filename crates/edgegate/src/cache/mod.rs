@@ -64,6 +64,8 @@ const META_FRESH: &str = "x-edgegate-cache-fresh";
 const META_STALE_IF_ERROR: &str = "x-edgegate-cache-stale-if-error";
 const META_AGE: &str = "x-edgegate-cache-age";
 const META_TAGS: &str = "x-edgegate-cache-tags";
+/// Its body's length: a runtime's kept answer may not declare it.
+const META_LENGTH: &str = "x-edgegate-cache-length";
 /// A tag generation's `Cache-Control`: kept `MAX_LIFETIME_S`.
 const GENERATION_CACHE_CONTROL: &str = "public, max-age=31536000";
 /// The most an answer may be kept, whatever it says (a year).
@@ -82,6 +84,13 @@ const PASS_MS: f64 = 10_000.0;
 const MAX_PASSES: usize = 256;
 /// The default most bytes an answer may have to be kept.
 pub const DEFAULT_MAX_BYTES: usize = 1024 * 1024;
+/// The longest a policy's `memory` may be: a purge in one isolate reaches
+/// the others' copies only when theirs run out.
+const MAX_MEMORY_S: u64 = 60;
+/// The most answers, and body bytes, a policy holds in an isolate's memory
+/// (the oldest is forgotten first): an isolate has 128 MB in all.
+const MEMORY_MAX_ENTRIES: usize = 64;
+const MEMORY_MAX_BYTES: usize = 4 * 1024 * 1024;
 
 /// A route's cache policy as the table declares it; `CACHE_POLICIES[name]`
 /// gives its numbers.
@@ -133,10 +142,14 @@ pub struct CacheSetting {
     pub max_bytes: usize,
     /// `tags`: tags every entry of the policy carries, for purges.
     pub tags: Vec<String>,
+    /// `memory`: seconds a kept answer is also held in each isolate's
+    /// memory (0: never), where a hit costs no Cache API lookup; a purge
+    /// elsewhere reaches an isolate's copy only when these run out.
+    pub memory_s: u32,
 }
 
 impl CacheSetting {
-    /// Reads an entry: `{"ttl", "stale_if_error", "vary", "statuses", "cache", "max_bytes", "tags"}`, each optional.
+    /// Reads an entry: `{"ttl", "stale_if_error", "vary", "statuses", "cache", "max_bytes", "tags", "memory"}`, each optional.
     pub fn from_json(value: Value) -> Result<CacheSetting, String> {
         let mut setting = CacheSetting {
             ttl_s: None,
@@ -146,6 +159,7 @@ impl CacheSetting {
             cache: None,
             max_bytes: DEFAULT_MAX_BYTES,
             tags: Vec::new(),
+            memory_s: 0,
         };
         let seconds = |name: &str, v: &Value| match v.as_u64() {
             Some(n) if n <= MAX_LIFETIME_S => Ok(n as u32),
@@ -153,7 +167,7 @@ impl CacheSetting {
         };
         read_fields(
             &value,
-            " (expected ttl, stale_if_error, vary, statuses, cache, max_bytes, tags)",
+            " (expected ttl, stale_if_error, vary, statuses, cache, max_bytes, tags, memory)",
             |name, member| {
                 match name {
                     "ttl" => setting.ttl_s = Some(seconds(name, member)?),
@@ -185,6 +199,14 @@ impl CacheSetting {
                     "max_bytes" => match member.as_u64() {
                         Some(n @ 1..=26_214_400) => setting.max_bytes = n as usize,
                         _ => return Err("`max_bytes` must be a whole number from 1 to 26214400 (25 MiB)".into()),
+                    },
+                    "memory" => match member.as_u64() {
+                        Some(n @ 0..=MAX_MEMORY_S) => setting.memory_s = n as u32,
+                        _ => {
+                            return Err(format!(
+                                "`memory` must be a whole number of seconds from 0 to {MAX_MEMORY_S}"
+                            ))
+                        }
                     },
                     "tags" => {
                         setting.tags = string_list("tags", member)?;
@@ -221,13 +243,80 @@ pub struct CachePlan {
     inflight: RefCell<Vec<(Rc<str>, Rc<Slot>)>>,
     /// Keys whose last answer could not be kept, and until when they pass.
     passes: RefCell<Vec<(Rc<str>, f64)>>,
+    /// The policy's answers held in this isolate's memory (its `memory`).
+    memory: Rc<Memory>,
 }
 
-/// A miss being answered: done once its call ended, with what it stored.
+/// A policy's kept answers held in an isolate's memory for its `memory`
+/// seconds, shared by its routes and its purge: a hit found here costs no
+/// Cache API lookup and no headers read back from the runtime. Only fresh
+/// answers are held; a purge in this isolate forgets what it names (a tag:
+/// everything), one elsewhere reaches it when the seconds run out.
+#[derive(Default)]
+pub(crate) struct Memory {
+    held: RefCell<Vec<Held>>,
+    /// Counts this isolate's purges: an answer looked up or fetched before
+    /// one may be what it removed, and is not held.
+    purges: Cell<u64>,
+}
+
+struct Held {
+    key: Rc<str>,
+    stored: Rc<Stored>,
+    /// Its seconds fresh, and until when (ms) it is held.
+    fresh_s: u64,
+    until_ms: f64,
+}
+
+impl Memory {
+    /// The answer held under `key` while it is fresh and held; forgets it after.
+    fn find(&self, key: &str, now_ms: f64) -> Option<(Rc<Stored>, u64)> {
+        let mut held = self.held.borrow_mut();
+        let at = held.iter().position(|h| &*h.key == key)?;
+        let entry = &held[at];
+        if entry.until_ms > now_ms && age_at(entry.stored.stored_at_ms, entry.stored.age0, now_ms) < entry.fresh_s {
+            return Some((entry.stored.clone(), entry.fresh_s));
+        }
+        held.remove(at);
+        None
+    }
+
+    /// Holds `stored`, found or fetched since the `purges`-th purge, under
+    /// `key` until `until_ms`, the oldest forgotten to make room.
+    fn hold(&self, key: Rc<str>, stored: Rc<Stored>, fresh_s: u64, until_ms: f64, purges: u64) {
+        if stored.body.len() > MEMORY_MAX_BYTES || purges != self.purges.get() {
+            return;
+        }
+        let mut held = self.held.borrow_mut();
+        held.retain(|h| h.key != key);
+        while held.len() >= MEMORY_MAX_ENTRIES
+            || held.iter().map(|h| h.stored.body.len()).sum::<usize>() + stored.body.len() > MEMORY_MAX_BYTES
+        {
+            held.remove(0);
+        }
+        held.push(Held {
+            key,
+            stored,
+            fresh_s,
+            until_ms,
+        });
+    }
+
+    /// Forgets what is held under `key`, or (none) everything.
+    pub(crate) fn forget(&self, key: Option<&str>) {
+        self.purges.set(self.purges.get() + 1);
+        self.held.borrow_mut().retain(|h| key.is_some_and(|key| &*h.key != key));
+    }
+}
+
+/// A miss being answered: done once its call ended, with what it stored
+/// (dropped: its request went away before it answered).
 #[derive(Default)]
 struct Slot {
     done: Cell<bool>,
+    dropped: Cell<bool>,
     stored: RefCell<Option<Rc<Stored>>>,
+    since_ms: f64,
 }
 
 /// An answer as kept: status, headers (the gateway's own included) and body.
@@ -270,13 +359,18 @@ pub struct Ticket {
     /// When the lookup began: a tag purged since then was purged while the
     /// route was answering, and its answer is not kept.
     since_ms: f64,
+    /// This isolate's purges when the lookup began (its memory's count).
+    purges: u64,
+    /// Whether the route answered (else its request was dropped first).
+    answered: bool,
 }
 
 impl Drop for Ticket {
     /// Whatever happened (the request may have been dropped), those waiting go on.
     fn drop(&mut self) {
-        if let (Some((slot, plan)), Some(key)) = (&self.slot, &self.key) {
-            plan.inflight.borrow_mut().retain(|(k, _)| k != key);
+        if let Some((slot, plan)) = &self.slot {
+            plan.inflight.borrow_mut().retain(|(_, s)| !Rc::ptr_eq(s, slot));
+            slot.dropped.set(!self.answered);
             slot.done.set(true);
         }
     }
@@ -290,6 +384,9 @@ struct Entry {
     age_s: u64,
     fresh_s: u64,
     stale_if_error_s: u64,
+    /// When it was kept (ms) and the age it came with (s).
+    stored_at_ms: u64,
+    age0: u64,
 }
 
 impl CachePlan {
@@ -302,12 +399,15 @@ impl CachePlan {
             policy: Rc::from(""),
             inflight: RefCell::new(Vec::new()),
             passes: RefCell::new(Vec::new()),
+            memory: Rc::default(),
         }
     }
 
-    /// The stage as the policy `name`'s (the plan names every route's).
-    pub(crate) fn under(mut self, name: &str) -> CachePlan {
+    /// The stage as the policy `name`'s (the plan names every route's),
+    /// holding answers in the policy's `memory` (its purge forgets them).
+    pub(crate) fn under(mut self, name: &str, memory: Rc<Memory>) -> CachePlan {
         self.policy = Rc::from(name);
+        self.memory = memory;
         self
     }
 
@@ -379,6 +479,7 @@ impl CachePlan {
             return Lookup::Fill(Ticket::unkeyed());
         };
         let since_ms = platform.now_ms();
+        let purges = self.memory.purges.get();
         let key: Rc<str> = Rc::from(key);
         if self.passing(&key, platform.now_ms()) {
             request.extensions.insert(CacheOutcome("pass"));
@@ -388,7 +489,18 @@ impl CachePlan {
                 slot: None,
                 fwd: "miss",
                 since_ms,
+                purges,
+                answered: false,
             });
+        }
+        if self.setting.memory_s > 0 {
+            let now_ms = platform.now_ms();
+            if let Some((stored, fresh_s)) = self.memory.find(&key, now_ms) {
+                request.extensions.insert(CacheOutcome("hit"));
+                let age_s = age_at(stored.stored_at_ms, stored.age0, now_ms);
+                let status = cache_status(&["hit; ttl=", &decimal(fresh_s - age_s), "; detail=memory"], Some(&key));
+                return Lookup::Answered(stored.served(age_s, status, head));
+            }
         }
         let found = match platform.cache_match(self.setting.cache.as_deref(), &key).await {
             Ok(Some(found)) => self.entry(found, &key, platform).await,
@@ -405,35 +517,62 @@ impl CachePlan {
         let (mut fwd, mut stale) = ("miss", None);
         if let Some(entry) = found {
             if entry.age_s < entry.fresh_s {
-                request.extensions.insert(CacheOutcome("hit"));
                 let status = cache_status(&["hit; ttl=", &decimal(entry.fresh_s - entry.age_s)], Some(&key));
-                return Lookup::Answered(entry.served(status, head));
-            }
-            fwd = "stale";
-            if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
-                stale = Some(entry);
+                if self.setting.memory_s == 0 {
+                    request.extensions.insert(CacheOutcome("hit"));
+                    return Lookup::Answered(entry.served(status, head));
+                }
+                // One memory may hold is read there, then served from it (a
+                // body the runtime cannot give is a miss); a larger one streams.
+                if entry.length().is_none_or(|length| length > MEMORY_MAX_BYTES as u64) {
+                    request.extensions.insert(CacheOutcome("hit"));
+                    return Lookup::Answered(entry.served(status, head));
+                }
+                let age_s = entry.age_s;
+                if let Some(stored) = self.hold(entry, key.clone(), purges, platform).await {
+                    request.extensions.insert(CacheOutcome("hit"));
+                    return Lookup::Answered(stored.served(age_s, status, head));
+                }
+            } else {
+                fwd = "stale";
+                if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
+                    stale = Some(entry);
+                }
             }
         }
-        self.lead_or_wait(key, stale, fwd, since_ms, request, platform).await
+        let ticket = Ticket {
+            key: Some(key),
+            stale,
+            slot: None,
+            fwd,
+            since_ms,
+            purges,
+            answered: false,
+        };
+        self.lead_or_wait(ticket, request, platform).await
     }
 
+    /// Waits for the call another request is making for the same key and
+    /// takes its answer, or makes the call itself (`ticket` says how).
     async fn lead_or_wait(
         self: &Rc<Self>,
-        key: Rc<str>,
-        stale: Option<Entry>,
-        fwd: &'static str,
-        since_ms: f64,
+        mut ticket: Ticket,
         request: &mut Request,
         platform: &dyn Platform,
     ) -> Lookup {
-        let waiting = self
-            .inflight
-            .borrow()
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, s)| s.clone());
-        if let Some(slot) = waiting {
-            let mut waited = 0;
+        let key = ticket.key.clone().expect("only a keyed lookup collapses");
+        let mut waited = 0;
+        loop {
+            let now_ms = platform.now_ms();
+            let waiting = {
+                let mut inflight = self.inflight.borrow_mut();
+                // A call older than any wait is one whose request went quiet
+                // (its client left and the runtime has not dropped it yet):
+                // the next request leads instead.
+                inflight.retain(|(_, slot)| slot.done.get() || now_ms - slot.since_ms < WAIT_LIMIT_MS as f64);
+                inflight.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone())
+            };
+            let Some(slot) = waiting else { break };
             while !slot.done.get() && waited < WAIT_LIMIT_MS {
                 platform.sleep(WAIT_STEP_MS).await;
                 waited += WAIT_STEP_MS;
@@ -441,36 +580,50 @@ impl CachePlan {
             let stored = slot.stored.borrow().clone();
             if let Some(stored) = stored {
                 request.extensions.insert(CacheOutcome("collapsed"));
-                let status = cache_status(&["fwd=", fwd, "; collapsed"], Some(&key));
-                let body = ResponseBody::Bytes(stored.body.clone());
+                let status = cache_status(&["fwd=", ticket.fwd, "; collapsed"], Some(&key));
                 let age_s = age_at(stored.stored_at_ms, stored.age0, platform.now_ms());
-                return Lookup::Answered(served(
-                    stored.status,
-                    stored.headers.clone(),
-                    body,
-                    age_s,
-                    status,
-                    request.method == Method::Head,
-                ));
+                return Lookup::Answered(stored.served(age_s, status, request.method == Method::Head));
             }
-            // The call it waited for kept nothing: this one calls on its own.
-            return Lookup::Fill(Ticket {
-                key: Some(key),
-                stale,
-                slot: None,
-                fwd,
-                since_ms,
-            });
+            // A call that ended without keeping anything: this one calls on
+            // its own, as every other waiting does (none waits behind another
+            // failure). One whose request was dropped before it answered:
+            // the first to look again leads.
+            if !slot.dropped.get() || waited >= WAIT_LIMIT_MS {
+                return Lookup::Fill(ticket);
+            }
         }
-        let slot = Rc::new(Slot::default());
-        self.inflight.borrow_mut().push((key.clone(), slot.clone()));
-        Lookup::Fill(Ticket {
-            key: Some(key),
-            stale,
-            slot: Some((slot, self.clone())),
-            fwd,
-            since_ms,
-        })
+        let slot = Rc::new(Slot {
+            since_ms: platform.now_ms(),
+            ..Slot::default()
+        });
+        self.inflight.borrow_mut().push((key, slot.clone()));
+        ticket.slot = Some((slot, self.clone()));
+        Lookup::Fill(ticket)
+    }
+
+    /// Holds a fresh entry found in the Cache API in memory: its body read.
+    async fn hold(&self, entry: Entry, key: Rc<str>, purges: u64, platform: &dyn Platform) -> Option<Rc<Stored>> {
+        let body = match entry.body.read(self.setting.max_bytes).await {
+            Ok(body) => body,
+            Err(error) => {
+                platform.log(&crate::policy::access_log::log_line(
+                    "warn",
+                    "cache lookup failed",
+                    &[("error", &format!("{error:?}"))],
+                ));
+                return None;
+            }
+        };
+        let stored = Rc::new(Stored {
+            status: entry.status,
+            headers: entry.headers,
+            body,
+            stored_at_ms: entry.stored_at_ms,
+            age0: entry.age0,
+        });
+        let until_ms = platform.now_ms() + self.setting.memory_s as f64 * 1000.0;
+        self.memory.hold(key, stored.clone(), entry.fresh_s, until_ms, purges);
+        Some(stored)
     }
 
     /// Reads a found entry; one whose tags were purged since is none.
@@ -508,6 +661,8 @@ impl CachePlan {
             age_s: age_at(stored_at, age0, platform.now_ms()),
             fresh_s,
             stale_if_error_s,
+            stored_at_ms: stored_at,
+            age0,
         })
     }
 
@@ -520,6 +675,7 @@ impl CachePlan {
         request: &mut Request,
         platform: &dyn Platform,
     ) -> Response {
+        ticket.answered = true;
         // The cache's own bookkeeping headers are the gateway's to write.
         response.retain_headers(&|name| !name.starts_with(META));
         let Some(key) = ticket.key.clone() else {
@@ -544,8 +700,10 @@ impl CachePlan {
                 .extensions
                 .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
         }
-        let status = match self.keep(&mut response, request, platform, &key, ticket.since_ms).await {
+        let status = match self.keep(&mut response, request, platform, &key, &ticket).await {
             Ok(stored) => {
+                // Kept: the key no longer passes (another caller's answer may have made it).
+                self.passes.borrow_mut().retain(|(k, _)| *k != key);
                 if let Some((slot, _)) = &ticket.slot {
                     *slot.stored.borrow_mut() = Some(stored);
                 }
@@ -603,8 +761,9 @@ impl CachePlan {
         request: &Request,
         platform: &dyn Platform,
         key: &str,
-        since_ms: f64,
+        ticket: &Ticket,
     ) -> Result<Rc<Stored>, &'static str> {
+        let since_ms = ticket.since_ms;
         let directives = Directives::parse(response.header_values("cache-control"));
         // A caller without a principal shares its entry with every other
         // (the key's principal part is `-`): a shared cache's rules hold
@@ -616,11 +775,13 @@ impl CachePlan {
         }
         // The age it already has (another cache's, upstream), capped as
         // RFC 9111 §1.2.2 caps it: a huge one never wraps an addition.
-        let age0: u64 = response
-            .header("age")
-            .and_then(|a| a.trim().parse::<u64>().ok())
-            .unwrap_or(0)
-            .min(MAX_LIFETIME_S);
+        // (digits too many for a number are that largest age, not none).
+        let age0: u64 = match response.header("age").map(str::trim) {
+            Some(a) if !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()) => {
+                a.parse::<u64>().unwrap_or(u64::MAX).min(MAX_LIFETIME_S)
+            }
+            _ => 0,
+        };
         // Fresh for as long as the answer says less the age it has; a
         // route's `ttl` counts from when it is kept here.
         let fresh_s = match self.setting.ttl_s {
@@ -722,6 +883,7 @@ impl CachePlan {
             (META_STALE_IF_ERROR, stale_if_error_s.to_string()),
             (META_AGE, age0.to_string()),
             (META_TAGS, generations),
+            (META_LENGTH, body.len().to_string()),
         ] {
             if !value.is_empty() {
                 copy.push((name.to_owned(), value));
@@ -755,6 +917,11 @@ impl CachePlan {
                 &[("error", &cause)],
             ));
             return Err("cache-error");
+        }
+        if self.setting.memory_s > 0 {
+            let until_ms = now_ms + self.setting.memory_s as f64 * 1000.0;
+            self.memory
+                .hold(Rc::from(key), stored.clone(), fresh_s, until_ms, ticket.purges);
         }
         Ok(stored)
     }
@@ -823,18 +990,32 @@ impl Ticket {
             slot: None,
             fwd: "bypass",
             since_ms: 0.0,
+            purges: 0,
+            answered: false,
         }
     }
 }
 
+impl Stored {
+    /// The answer as sent from memory, `age_s` old.
+    fn served(&self, age_s: u64, cache_status: String, head: bool) -> Response {
+        let body = ResponseBody::Bytes(self.body.clone());
+        served(self.status, self.headers.clone(), body, age_s, cache_status, head)
+    }
+}
+
 impl Entry {
+    /// Its body's length, as the gateway kept it or the runtime declares it.
+    fn length(&self) -> Option<u64> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name == META_LENGTH || name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+    }
+
     /// The entry as sent, its body streamed from the runtime's cache.
     fn served(self, cache_status: String, head: bool) -> Response {
-        let length = self
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        let length = self.length();
         let body = ResponseBody::Stream(StreamBody::new(self.body).with_length(length));
         served(self.status, self.headers, body, self.age_s, cache_status, head)
     }

@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use super::{cat, is_tag, new_generation, CacheSetting, KEY_PREFIX};
+use super::{cat, is_tag, new_generation, CacheSetting, Memory, KEY_PREFIX};
 use crate::http::{percent_encode, Request, RequestBody, Response, Status};
 use crate::platform::Platform;
 use crate::problem::{kinds, ApiError};
@@ -28,6 +28,8 @@ pub struct PurgePlan {
     /// The routes the policy caches, as their keys spell them: a key of
     /// another policy's route is not this purge's to remove. None: any.
     routes: Option<Vec<String>>,
+    /// What the policy's routes hold in this isolate's memory.
+    memory: Rc<Memory>,
 }
 
 impl PurgePlan {
@@ -37,12 +39,15 @@ impl PurgePlan {
             setting,
             policy: Rc::from(""),
             routes: None,
+            memory: Rc::default(),
         }
     }
 
-    /// The purge as the policy `name`'s, whose routes are `templates` (the plan names them).
-    pub(crate) fn under(mut self, name: &str, templates: &[&str]) -> PurgePlan {
+    /// The purge as the policy `name`'s, whose routes are `templates` (the
+    /// plan names them) and hold answers in `memory`.
+    pub(crate) fn under(mut self, name: &str, templates: &[&str], memory: Rc<Memory>) -> PurgePlan {
         self.policy = Rc::from(name);
+        self.memory = memory;
         self.routes = Some(templates.iter().map(|t| cat(&[&percent_encode(t), "/"])).collect());
         self
     }
@@ -66,6 +71,12 @@ impl PurgePlan {
             Ok(purge) => purge,
             Err(error) => return error.into_response(),
         };
+        // This isolate's copies go first, whatever the Cache API then does.
+        if tags.is_empty() {
+            keys.iter().for_each(|key| self.memory.forget(Some(key)));
+        } else {
+            self.memory.forget(None);
+        }
         let cache = self.setting.cache.as_deref();
         let mut removed = 0;
         for key in &keys {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::upstreams::Pools;
 use super::{Answer, EndpointPlan, PathPlan, Plan, READ_HEADERS, READ_HEADERS_WITH_BEARER};
 use crate::cache::purge::PurgePlan;
-use crate::cache::CachePlan;
+use crate::cache::{CachePlan, Memory};
 use crate::config::Settings;
 use crate::observe::metrics::ANALYTICS_ENGINE_DATASET;
 use crate::observe::{timing, LogFields, ServerTiming};
@@ -311,6 +311,19 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
             .collect(),
     };
     let cache_settings = |name: &str| Rc::new(settings.cache_policies.get(name).expect("checked above").clone());
+    // One memory per policy, shared by its routes and its purge.
+    let memories: Vec<(&str, Rc<Memory>)> = settings
+        .cache_policies
+        .names()
+        .map(|name| (name, Rc::default()))
+        .collect();
+    let memory = |name: &str| {
+        memories
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, m)| m.clone())
+            .expect("checked above")
+    };
     let compiled = table
         .paths()
         .iter()
@@ -341,16 +354,18 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                                 })
                                 .map(|path| &*path.template)
                                 .collect();
-                            Answer::Purge(Rc::new(
-                                PurgePlan::new(cache_settings(policy)).under(policy, &templates),
-                            ))
+                            Answer::Purge(Rc::new(PurgePlan::new(cache_settings(policy)).under(
+                                policy,
+                                &templates,
+                                memory(policy),
+                            )))
                         }
                     };
                     let cache = endpoint.cache.as_ref().map(|rule| {
                         let shared = rule.shared || matches!(endpoint.access, Access::Public);
                         Rc::new(
                             CachePlan::new(routes.template.clone(), shared, cache_settings(rule.name()))
-                                .under(rule.name()),
+                                .under(rule.name(), memory(rule.name())),
                         )
                     });
                     EndpointPlan {
