@@ -144,6 +144,30 @@ describe("an origin behind /origin/*", () => {
     }
   });
 
+  test("a GET with Content-Length: 0 or an empty chunked body is forwarded; one with a body is a 400, never the origin's fault (raw socket)", async () => {
+    const { host } = new URL(worker.url);
+    const get = (id, framing, body = "") =>
+      raw(worker.url, Buffer.from([`GET /origin/got HTTP/1.1`, `Host: ${host}`, `X-Api-Key: ${DEV_KEY}`, `X-Request-Id: ${id}`, ...framing, "", body].join("\r\n")));
+    for (const [id, framing, body] of [
+      ["get-empty-length", ["Content-Length: 0"], ""],
+      ["get-empty-chunked", ["Transfer-Encoding: chunked"], "0\r\n\r\n"],
+    ]) {
+      const response = await get(id, framing, body);
+      assert.equal(response?.status, 200, `${id}: ${JSON.stringify(response)}`);
+      const received = origin.seen.find((r) => r.headers["x-request-id"] === id);
+      assert.equal(received?.method, "GET", id);
+      assert.equal(received.length, 0, id);
+    }
+    for (let i = 0; i < 6; i++) {
+      const response = await get(`get-body-${i}`, ["Content-Length: 7"], "payload");
+      assert.equal(response?.status, 400, JSON.stringify(response));
+      assert.equal(JSON.parse(response.body).type, "urn:edgegate:problem:invalid-request");
+      assert.equal(origin.seen.find((r) => r.headers["x-request-id"] === `get-body-${i}`), undefined);
+    }
+    // Six refusals later the origin is still in (five failures would eject it).
+    assert.equal((await call("/origin/after")).status, 200);
+  });
+
   test("trace context on raw sockets: the origin gets the gateway's child traceparent, never the client's copies", async () => {
     const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
     const head = (id, lines) =>

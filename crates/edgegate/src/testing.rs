@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::digest::sha256;
 use crate::gateway::Gateway;
-use crate::http::{BodyReadError, BodySource, Request, Response, ResponseBody};
+use crate::http::{BodyReadError, BodySource, Method, Request, Response, ResponseBody};
 use crate::observe::metrics::{AnalyticsDataset, DataPoint};
 use crate::platform::fetch::OutboundBody;
 use crate::platform::{
@@ -248,6 +248,7 @@ impl Platform for RecordingPlatform {
     }
 
     fn fetch(&self, request: OutboundRequest) -> PlatformFuture<'_, Result<OutboundResponse, FetchError>> {
+        let has_body = !matches!(request.body, OutboundBody::Empty);
         let (body, limit) = match request.body {
             OutboundBody::Empty => (Vec::new(), None),
             OutboundBody::Bytes(bytes) => (bytes, None),
@@ -259,6 +260,12 @@ impl Platform for RecordingPlatform {
                 (bytes, limit)
             }
         };
+        // The runtime refuses a GET or HEAD with a body before sending anything.
+        if matches!(request.method, Method::Get | Method::Head) && has_body {
+            return Box::pin(std::future::ready(Err(FetchError::Unreachable(
+                "Request with a GET or HEAD method cannot have a body.".to_owned(),
+            ))));
+        }
         let too_large = limit.is_some_and(|limit| body.len() > limit);
         self.sent.borrow_mut().push(SentRequest {
             method: request.method.as_str().to_owned(),

@@ -588,3 +588,39 @@ fn the_clients_slow_or_oversized_upload_never_counts_against_the_target() {
         "the trial was free"
     );
 }
+
+/// A GET carrying `body` (as the platform streams it from the client).
+fn get_with_body(target: &str, body: &[u8]) -> Request {
+    let mut request = get(target);
+    request.body = edgegate::http::RequestBody::Stream(Box::new(edgegate::testing::FakeBody::new(body.to_vec())));
+    request
+}
+
+#[test]
+fn a_get_with_a_body_is_refused_before_any_call_and_never_ejects_the_target() {
+    let items = format!("{EU}/items");
+    let platform = platform_with(|p| ok(p, &items, "fine"));
+    let gateway = gateway_with(json!({"origin": {"targets": [EU], "eject_after": 1, "eject_ms": 60000}}));
+    // An empty body (`Content-Length: 0`, an empty chunked body) is none.
+    assert_eq!(
+        send_on(&gateway, get_with_body("/o/items", b""), &platform).said(),
+        "fine"
+    );
+    assert!(platform.sent.borrow()[0].body.is_empty());
+    // Anything more: the runtime sends no body with a GET, so it is refused
+    // here; the upstream was never called and stays in.
+    for _ in 0..3 {
+        let refused = send_on(&gateway, get_with_body("/o/items", b"{\"q\":1}"), &platform);
+        refused.problem(400, "invalid-request");
+        assert!(
+            refused.text().contains("GET or HEAD request with a body"),
+            "{}",
+            refused.text()
+        );
+    }
+    let mut head = get_with_body("/o/items", b"x");
+    head.method = Method::Head;
+    assert_eq!(send_on(&gateway, head, &platform).status(), 400);
+    assert_eq!(platform.fetches_of(&items), 1);
+    assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "fine");
+}

@@ -94,6 +94,16 @@ pub(super) struct Call {
     pub resend: bool,
 }
 
+/// A GET or HEAD with a body: the runtime cannot send one, and nothing of a
+/// client's request is dropped silently.
+fn unsendable_body() -> Response {
+    ApiError::of(
+        kinds::INVALID_REQUEST,
+        "A GET or HEAD request with a body cannot be forwarded: send the body with another method.",
+    )
+    .into_response()
+}
+
 impl Forwarder {
     /// Sends the request to an origin or a service and answers with its response.
     pub(super) async fn proxy(&self, request: &mut Request, platform: &dyn Platform) -> Response {
@@ -103,6 +113,20 @@ impl Forwarder {
         let declared = request.declares_length();
         let body = match std::mem::replace(&mut request.body, RequestBody::Empty) {
             RequestBody::Empty => OutboundBody::Empty,
+            // The runtime sends no body with a GET or HEAD: an empty one (a
+            // `Content-Length: 0`, an empty chunked body) is none, anything
+            // more is refused here, never counted against the upstream.
+            RequestBody::Bytes(bytes) if matches!(request.method, Method::Get | Method::Head) => match bytes.is_empty()
+            {
+                true => OutboundBody::Empty,
+                false => return unsendable_body(),
+            },
+            RequestBody::Stream(source) if matches!(request.method, Method::Get | Method::Head) => {
+                match source.read(0).await {
+                    Ok(_) => OutboundBody::Empty,
+                    Err(_) => return unsendable_body(),
+                }
+            }
             RequestBody::Bytes(bytes) => OutboundBody::Bytes(bytes),
             RequestBody::Stream(source) => OutboundBody::Stream {
                 source,
