@@ -898,3 +898,36 @@ fn a_remembered_token_ends_when_its_key_leaves_the_set() {
     }
     assert_eq!(platform.verifications.get(), verifications + 1);
 }
+
+#[test]
+fn a_key_fetch_whose_request_went_quiet_is_taken_over_after_its_timeout() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let platform = platform();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let state = AppState::default();
+    let token = token_with(&platform, |_| {}, &key);
+    // The first request on a cold isolate fetches the keys, and its client
+    // goes: the runtime neither finishes nor (yet) drops it.
+    let mut quiet = Box::pin(gateway.handle(bearer("/api/me", &token), &state, &platform));
+    let mut context = Context::from_waker(Waker::noop());
+    while platform.fetches_of(JWKS) == 0 {
+        assert!(quiet.as_mut().poll(&mut context).is_pending());
+    }
+    // Past the fetch's timeout, the next request fetches for itself at once.
+    platform.advance_ms(6_500.0);
+    let before = edgegate::platform::Platform::now_ms(&platform);
+    let next = send_on(&gateway, bearer("/api/me", &token), &platform);
+    assert_eq!(next.status(), 200, "{}", next.text());
+    assert_eq!(platform.fetches_of(JWKS), 2);
+    assert!(
+        edgegate::platform::Platform::now_ms(&platform) - before < 100.0,
+        "it did not wait for the quiet fetch"
+    );
+    // The quiet request's end changes nothing for the fetch that replaced it.
+    drop(quiet);
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 2);
+}

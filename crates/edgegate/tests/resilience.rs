@@ -624,3 +624,42 @@ fn a_get_with_a_body_is_refused_before_any_call_and_never_ejects_the_target() {
     assert_eq!(platform.fetches_of(&items), 1);
     assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "fine");
 }
+
+#[test]
+fn a_half_open_trial_whose_request_goes_away_frees_the_target_for_the_next() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let items = format!("{EU}/items");
+    let platform = platform_with(|p| p.answer(&items, unreachable()));
+    let gateway = gateway_with(json!({"origin": {"targets": [EU], "eject_after": 1, "eject_ms": 1000}}));
+    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
+    ok(&platform, &items, "back");
+    platform.advance_ms(1000.0);
+    let mut context = Context::from_waker(Waker::noop());
+    // The trial's request is dropped while it calls (its client left): the
+    // next request takes the trial at once.
+    let mut trial = Box::pin(gateway.handle(get("/o/items"), &(), &platform));
+    while platform.fetches_of(&items) == 1 {
+        assert!(trial.as_mut().poll(&mut context).is_pending());
+    }
+    drop(trial);
+    assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "back");
+    // One that goes quiet (neither answered nor dropped) holds it only
+    // until its call's deadline has passed.
+    platform.answer(&items, unreachable());
+    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+    ok(&platform, &items, "back again");
+    platform.advance_ms(1000.0);
+    let before = platform.fetches_of(&items);
+    let mut quiet = Box::pin(gateway.handle(get("/o/items"), &(), &platform));
+    while platform.fetches_of(&items) == before {
+        assert!(quiet.as_mut().poll(&mut context).is_pending());
+    }
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
+    platform.advance_ms(14_000.0);
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
+    platform.advance_ms(2_100.0);
+    assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "back again");
+    drop(quiet);
+}

@@ -249,10 +249,10 @@ impl Forwarder {
                 }
             }
             let target = &pool.targets[index];
-            if !pool.begin(index, now) {
+            let Some(begun) = pool.begin(index, now, deadline) else {
                 note_skip(&mut skipped, &target.label, Skip::Ejected);
                 continue;
-            }
+            };
             // A copy is kept only while another try may follow.
             let more = resend && n + 1 < order.len();
             let outbound = OutboundRequest {
@@ -282,14 +282,14 @@ impl Forwarder {
                 Err(FetchError::Timeout) => Some(Skip::Timeout),
                 // The client's body, not the target, failed.
                 Err(FetchError::BodyTooLarge) => {
-                    pool.release(index);
+                    begun.release();
                     last = Some((index, result));
                     break;
                 }
             };
             match failure {
-                Some(Skip::Timeout) if uploading => pool.release(index),
-                _ => pool.record(index, failure.is_none(), platform.now_ms()),
+                Some(Skip::Timeout) if uploading => begun.release(),
+                _ => begun.record(failure.is_none(), platform.now_ms()),
             }
             if let Some(skip) = failure {
                 note_skip(&mut skipped, &target.label, skip);

@@ -23,9 +23,9 @@ const WINDOW_MS: f64 = 10_000.0;
 /// Retries a window allows whatever the budget's share (a quiet upstream
 /// may still fail over).
 const MIN_RETRIES: f64 = 3.0;
-/// A half-open trial that never reported back (its request was dropped)
-/// stops holding the target after this long.
-const TRIAL_STALE_MS: f64 = 60_000.0;
+/// How long past its call's deadline a half-open trial that never reported
+/// back (its request went quiet) still holds the target.
+const TRIAL_GRACE_MS: f64 = 1_000.0;
 
 /// One upstream's targets and their health.
 pub struct Pool {
@@ -63,14 +63,49 @@ struct Health {
     /// ejected or half-open.
     ejections: u32,
     ejected_until: f64,
-    /// When the half-open trial request started, while it runs.
-    trial_since: Option<f64>,
+    /// Until when the half-open trial request holds the target, while it runs.
+    trial_until: Option<f64>,
 }
 
 impl Health {
     fn available(&self, now: f64) -> bool {
-        self.ejected_until <= now
-            && (self.ejections == 0 || self.trial_since.is_none_or(|since| now - since > TRIAL_STALE_MS))
+        self.ejected_until <= now && (self.ejections == 0 || self.trial_until.is_none_or(|until| now > until))
+    }
+}
+
+/// A call to one target, from its `begin` until it says how it went: a
+/// call dropped before then (its request went away) frees the half-open
+/// trial it held, if it still holds it.
+pub struct Begun<'a> {
+    pool: &'a Pool,
+    index: usize,
+    trial_until: Option<f64>,
+}
+
+impl Begun<'_> {
+    /// Says how the call went ([`Pool::record`]).
+    pub fn record(mut self, ok: bool, now: f64) {
+        self.trial_until = None;
+        self.pool.record(self.index, ok, now);
+    }
+
+    /// Says the call told nothing of the target ([`Pool::release`]).
+    pub fn release(mut self) {
+        self.trial_until = None;
+        self.pool.release(self.index);
+    }
+}
+
+impl Drop for Begun<'_> {
+    fn drop(&mut self) {
+        if let Some(until) = self.trial_until {
+            let cell = &self.pool.targets[self.index].health;
+            let mut health = cell.get();
+            if health.trial_until == Some(until) {
+                health.trial_until = None;
+                cell.set(health);
+            }
+        }
     }
 }
 
@@ -214,28 +249,35 @@ impl Pool {
         self.targets.len() - 1
     }
 
-    /// Takes target `index` for one call: false when it is no longer
-    /// available (another request took its half-open trial meanwhile).
-    pub fn begin(&self, index: usize, now: f64) -> bool {
+    /// Takes target `index` for one call that ends by `deadline`: none when
+    /// it is no longer available (another request took its half-open trial
+    /// meanwhile).
+    pub fn begin(&self, index: usize, now: f64, deadline: f64) -> Option<Begun<'_>> {
         let cell = &self.targets[index].health;
         let mut health = cell.get();
         if !health.available(now) {
-            return false;
+            return None;
         }
+        let mut trial_until = None;
         if health.ejections > 0 {
-            health.trial_since = Some(now);
+            trial_until = Some(deadline.max(now) + TRIAL_GRACE_MS);
+            health.trial_until = trial_until;
             cell.set(health);
         }
-        true
+        Some(Begun {
+            pool: self,
+            index,
+            trial_until,
+        })
     }
 
     /// Ends a call to target `index` that says nothing of the target (the
     /// client's body failed or was too slow): its half-open trial, if it
     /// held one, is free for the next request at once.
-    pub fn release(&self, index: usize) {
+    fn release(&self, index: usize) {
         let cell = &self.targets[index].health;
         let mut health = cell.get();
-        health.trial_since = None;
+        health.trial_until = None;
         cell.set(health);
     }
 
@@ -245,21 +287,21 @@ impl Pool {
     }
 
     /// Records how a call to target `index` went.
-    pub fn record(&self, index: usize, ok: bool, now: f64) {
+    fn record(&self, index: usize, ok: bool, now: f64) {
         let cell = &self.targets[index].health;
         let mut health = cell.get();
         if ok {
             cell.set(Health::default());
             return;
         }
-        let trial_failed = health.ejections > 0 && health.trial_since.is_some();
+        let trial_failed = health.ejections > 0 && health.trial_until.is_some();
         health.failures += 1;
         if trial_failed || health.failures >= self.eject_after {
             health.ejections = health.ejections.saturating_add(1);
             let backoff = self.eject_ms * (1u64 << (health.ejections.min(30) - 1)) as f64;
             health.ejected_until = now + backoff.min(self.max_eject_ms);
             health.failures = 0;
-            health.trial_since = None;
+            health.trial_until = None;
         }
         cell.set(health);
     }

@@ -155,6 +155,18 @@ struct State {
     retry_at: f64,
     /// A fetch is in progress: other requests wait for it instead of fetching.
     fetching: bool,
+    /// When it began, and which it is (a count of fetches).
+    fetch_started: f64,
+    fetches: u64,
+}
+
+impl State {
+    /// Whether a fetch is in progress now: one begun longer ago than its
+    /// timeout allows is a request that went quiet (its client left, and
+    /// the runtime has not dropped it yet), and the next request fetches.
+    fn fetching_at(&self, now: f64) -> bool {
+        self.fetching && now - self.fetch_started <= FETCH_TIMEOUT_MS as f64 + 1000.0
+    }
 }
 
 /// How often a request waiting for another's fetch looks again. It looks
@@ -164,12 +176,16 @@ struct State {
 const WAIT_STEP_MS: u32 = 5;
 
 /// Ends a fetch however its leader stops (done, or dropped mid-fetch), so
-/// no follower waits for it longer than the fetch's timeout.
-struct Landing<'a>(&'a KeySet);
+/// no follower waits for it longer than the fetch's timeout; a fetch taken
+/// over since (`.1`: which it was) leaves the newer one running.
+struct Landing<'a>(&'a KeySet, u64);
 
 impl Drop for Landing<'_> {
     fn drop(&mut self) {
-        self.0.state.borrow_mut().fetching = false;
+        let mut state = self.0.state.borrow_mut();
+        if state.fetches == self.1 {
+            state.fetching = false;
+        }
     }
 }
 
@@ -201,6 +217,8 @@ impl KeySet {
                 last_fetch: f64::NEG_INFINITY,
                 retry_at: 0.0,
                 fetching: false,
+                fetch_started: 0.0,
+                fetches: 0,
             }),
         }
     }
@@ -251,9 +269,10 @@ impl KeySet {
             };
         }
         let may_fetch = now >= state.retry_at;
-        match (state.fetching, found) {
+        let fetching = state.fetching_at(now);
+        match (fetching, found) {
             // A key in hand is used even while a refresh runs.
-            (_, Ok(jwk)) if usable && (now < state.fresh_until || !may_fetch || state.fetching) => Step::Found(jwk),
+            (_, Ok(jwk)) if usable && (now < state.fresh_until || !may_fetch || fetching) => Step::Found(jwk),
             (true, _) => Step::Wait,
             (false, _) if !usable => {
                 if may_fetch && !fetched {
@@ -305,7 +324,7 @@ impl KeySet {
     /// Waits (on timers of this request's own) until another request's fetch ends.
     async fn wait(&self, platform: &dyn Platform) {
         let mut waited = 0;
-        while self.state.borrow().fetching && waited <= FETCH_TIMEOUT_MS {
+        while self.state.borrow().fetching_at(platform.now_ms()) && waited <= FETCH_TIMEOUT_MS {
             platform.sleep(WAIT_STEP_MS).await;
             waited += WAIT_STEP_MS;
         }
@@ -313,11 +332,14 @@ impl KeySet {
 
     /// Fetches the set as the one request doing so; others wait for it.
     async fn fetch(&self, platform: &dyn Platform) {
-        {
+        let this_fetch = {
             let mut state = self.state.borrow_mut();
             state.fetching = true;
-        }
-        let _landing = Landing(self);
+            state.fetch_started = platform.now_ms();
+            state.fetches += 1;
+            state.fetches
+        };
+        let _landing = Landing(self, this_fetch);
         let uri = self.uri.as_deref().expect("only remote sets are fetched");
         let outcome = download(uri, platform).await;
         self.land(outcome, platform);
