@@ -80,9 +80,14 @@ fn head_answers_with_the_get_status_and_headers_and_no_body() {
     assert_eq!(head.status(), 200);
     assert_eq!(head.header("content-type"), get_response.header("content-type"));
     assert!(head.text().is_empty());
+    // The length a GET's body would have (RFC 9110 §9.3.2), errors included.
+    let get_length = send(&gateway, get("/users/7")).text().len().to_string();
+    assert_eq!(head.header("content-length"), Some(get_length.as_str()));
     let missing = send(&gateway, Request::new(Method::Head, "/nope"));
     assert_eq!(missing.status(), 404);
     assert!(missing.text().is_empty());
+    let missing_length = send(&gateway, get("/nope")).text().len().to_string();
+    assert_eq!(missing.header("content-length"), Some(missing_length.as_str()));
 }
 
 #[test]

@@ -80,6 +80,17 @@ describe("keys, origins and header values are taken exactly as sent", () => {
   });
   after(async () => worker?.stop());
 
+  test("a HEAD says the length its GET's body has, and sends none (RFC 9110 §9.3.2)", async () => {
+    for (const path of ["/hello", "/users/7", "/nowhere"]) {
+      const got = await send(worker, request("GET", path));
+      const head = await send(worker, request("HEAD", path), { head: true });
+      assert.equal(head.status, got.status, path);
+      assert.equal(head.headers["content-type"], got.headers["content-type"], path);
+      assert.equal(head.headers["content-length"], String(Buffer.byteLength(got.body)), path);
+      assert.equal(head.body, "", path);
+    }
+  });
+
   test("a key that differs in bytes is refused", async () => {
     for (const near of [Buffer.from("dev-local-ke\xc5\xb9", "latin1"), Buffer.from("dev-local-ke\u0179", "utf8"), "dev-local-key\u0100"]) {
       assertProblem(await send(worker, request("GET", "/api/hello", [["x-api-key", near]])), 401, "unauthorized");

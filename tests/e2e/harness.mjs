@@ -224,8 +224,9 @@ export async function connect(url) {
   await new Promise((resolve, reject) => socket.once("connect", resolve).once("error", reject));
   let data = Buffer.alloc(0);
   let waiting = null;
+  let head = false;
   const check = () => {
-    const parsed = parse(data);
+    const parsed = parse(data, head);
     if (parsed && waiting) waiting(parsed);
   };
   socket.on("data", (chunk) => {
@@ -237,8 +238,9 @@ export async function connect(url) {
     write: (bytes) => socket.write(bytes),
     /** Bytes received so far. */
     received: () => data.length,
-    /** One HTTP/1.1 response: status, lowercased headers, body text; null if none within `timeoutMs`. */
-    response(timeoutMs = 5000) {
+    /** One HTTP/1.1 response: status, lowercased headers, body text; null if none within `timeoutMs` (`toHead`: an answer to HEAD, which has no body whatever its length says). */
+    response(timeoutMs = 5000, toHead = false) {
+      head = toHead;
       return new Promise((resolve) => {
         const timer = setTimeout(() => resolve(null), timeoutMs);
         waiting = (parsed) => {
@@ -255,17 +257,17 @@ export async function connect(url) {
 }
 
 /** Sends raw bytes and reads one response (null if none within `timeoutMs`), with how long it took. */
-export async function raw(url, bytes, { timeoutMs = 5000 } = {}) {
+export async function raw(url, bytes, { timeoutMs = 5000, head = false } = {}) {
   const connection = await connect(url);
   const started = Date.now();
   connection.write(bytes);
-  const response = await connection.response(timeoutMs);
+  const response = await connection.response(timeoutMs, head);
   connection.close();
   return response && { ...response, ms: Date.now() - started };
 }
 
 /** A complete HTTP/1.1 response in `data` (Content-Length or chunked), or null. */
-function parse(data) {
+function parse(data, head = false) {
   const end = data.indexOf("\r\n\r\n");
   if (end < 0) return null;
   const [statusLine, ...lines] = data.subarray(0, end).toString("latin1").split("\r\n");
@@ -275,7 +277,9 @@ function parse(data) {
     headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
   }
   let body = data.subarray(end + 4);
-  if (headers["content-length"] !== undefined) {
+  if (head) {
+    body = body.subarray(0, 0);
+  } else if (headers["content-length"] !== undefined) {
     const length = Number(headers["content-length"]);
     if (body.length < length) return null;
     body = body.subarray(0, length);

@@ -191,3 +191,26 @@ fn the_document_says_what_any_request_may_get_and_which_routes_ask_for_credentia
         assert!(op["responses"]["400"].to_string().contains("invalid-request"), "{op}");
     }
 }
+
+#[test]
+fn a_204_or_205_carries_no_body_and_no_content_type() {
+    use edgegate::extract::Json;
+    use edgegate::http::Status;
+    let gateway = test_gateway(
+        vec![
+            Route::get("/none", || async {
+                (Status(204), Json(serde_json::json!({"ok": true})))
+            })
+            .public(),
+            Route::get("/reset", || async { (Status(205), "text") }).public(),
+        ],
+        &test_vars(),
+    );
+    for path in ["/none", "/reset"] {
+        let answer = send_on(&gateway, get(path), &platform());
+        assert!(matches!(answer.status(), 204 | 205), "{path}");
+        assert!(answer.text().is_empty(), "{path}");
+        assert_eq!(answer.header("content-type"), None, "{path}");
+        assert_eq!(answer.header("content-length"), None, "{path}");
+    }
+}

@@ -473,7 +473,6 @@ impl CachePlan {
     /// for the same key's call takes that call's answer; any other goes on,
     /// with a stale entry kept in case the route fails.
     pub async fn lookup(self: &Rc<Self>, request: &mut Request, platform: &dyn Platform) -> Lookup {
-        let head = request.method == Method::Head;
         let Some(key) = self.key(request) else {
             request.extensions.insert(CacheOutcome("bypass"));
             return Lookup::Fill(Ticket::unkeyed());
@@ -499,7 +498,7 @@ impl CachePlan {
                 request.extensions.insert(CacheOutcome("hit"));
                 let age_s = age_at(stored.stored_at_ms, stored.age0, now_ms);
                 let status = cache_status(&["hit; ttl=", &decimal(fresh_s - age_s), "; detail=memory"], Some(&key));
-                return Lookup::Answered(stored.served(age_s, status, head));
+                return Lookup::Answered(stored.served(age_s, status));
             }
         }
         let found = match platform.cache_match(self.setting.cache.as_deref(), &key).await {
@@ -520,18 +519,18 @@ impl CachePlan {
                 let status = cache_status(&["hit; ttl=", &decimal(entry.fresh_s - entry.age_s)], Some(&key));
                 if self.setting.memory_s == 0 {
                     request.extensions.insert(CacheOutcome("hit"));
-                    return Lookup::Answered(entry.served(status, head));
+                    return Lookup::Answered(entry.served(status));
                 }
                 // One memory may hold is read there, then served from it (a
                 // body the runtime cannot give is a miss); a larger one streams.
                 if entry.length().is_none_or(|length| length > MEMORY_MAX_BYTES as u64) {
                     request.extensions.insert(CacheOutcome("hit"));
-                    return Lookup::Answered(entry.served(status, head));
+                    return Lookup::Answered(entry.served(status));
                 }
                 let age_s = entry.age_s;
                 if let Some(stored) = self.hold(entry, key.clone(), purges, platform).await {
                     request.extensions.insert(CacheOutcome("hit"));
-                    return Lookup::Answered(stored.served(age_s, status, head));
+                    return Lookup::Answered(stored.served(age_s, status));
                 }
             } else {
                 fwd = "stale";
@@ -582,7 +581,7 @@ impl CachePlan {
                 request.extensions.insert(CacheOutcome("collapsed"));
                 let status = cache_status(&["fwd=", ticket.fwd, "; collapsed"], Some(&key));
                 let age_s = age_at(stored.stored_at_ms, stored.age0, platform.now_ms());
-                return Lookup::Answered(stored.served(age_s, status, request.method == Method::Head));
+                return Lookup::Answered(stored.served(age_s, status));
             }
             // A call that ended without keeping anything: this one calls on
             // its own, as every other waiting does (none waits behind another
@@ -692,7 +691,7 @@ impl CachePlan {
                 ],
                 Some(&key),
             );
-            return stale.served(status, request.method == Method::Head);
+            return stale.served(status);
         }
         let fwd = ticket.fwd;
         if request.extensions.get::<CacheOutcome>() != Some(&CacheOutcome("pass")) {
@@ -998,9 +997,9 @@ impl Ticket {
 
 impl Stored {
     /// The answer as sent from memory, `age_s` old.
-    fn served(&self, age_s: u64, cache_status: String, head: bool) -> Response {
+    fn served(&self, age_s: u64, cache_status: String) -> Response {
         let body = ResponseBody::Bytes(self.body.clone());
-        served(self.status, self.headers.clone(), body, age_s, cache_status, head)
+        served(self.status, self.headers.clone(), body, age_s, cache_status)
     }
 }
 
@@ -1014,10 +1013,10 @@ impl Entry {
     }
 
     /// The entry as sent, its body streamed from the runtime's cache.
-    fn served(self, cache_status: String, head: bool) -> Response {
+    fn served(self, cache_status: String) -> Response {
         let length = self.length();
         let body = ResponseBody::Stream(StreamBody::new(self.body).with_length(length));
-        served(self.status, self.headers, body, self.age_s, cache_status, head)
+        served(self.status, self.headers, body, self.age_s, cache_status)
     }
 }
 
@@ -1030,7 +1029,6 @@ fn served(
     body: ResponseBody,
     age_s: u64,
     cache_status: String,
-    head: bool,
 ) -> Response {
     let mut response = Response::new(Status(status));
     // Moved, not copied: a hit's headers are the answer's.
@@ -1045,9 +1043,8 @@ fn served(
     }
     response.set_header("age", age_s);
     response.set_header(CACHE_STATUS, cache_status);
-    if !head {
-        response.body = body;
-    }
+    // A HEAD's too: the gateway sends its length, not its bytes.
+    response.body = body;
     response
 }
 

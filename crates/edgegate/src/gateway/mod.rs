@@ -391,9 +391,23 @@ impl<S> Gateway<S> {
                 .map_or(DEFAULT_TYPE_PREFIX, |ready| ready.problem_type_prefix.as_str());
             response.body = ResponseBody::Text(problem.to_json_with(prefix, &request.request_id));
         }
-        // No body with HEAD, 204, 205 or 304 (RFC 9110 §6.4.1).
+        // No body with HEAD, 204, 205 or 304 (RFC 9110 §6.4.1); a HEAD says
+        // the length a GET's would have (§9.3.2), and a 204 or 205 has no
+        // content to have a type.
         if request.method == Method::Head || matches!(response.status.0, 204 | 205 | 304) {
+            let length = match &response.body {
+                ResponseBody::Empty => Some(0),
+                ResponseBody::Text(text) => Some(text.len() as u64),
+                ResponseBody::Bytes(bytes) => Some(bytes.len() as u64),
+                ResponseBody::Stream(stream) => stream.length(),
+                ResponseBody::Problem(_) => None,
+            };
             response.body = ResponseBody::Empty;
+            if matches!(response.status.0, 204 | 205) {
+                response.retain_headers(&|name| name != "content-type" && name != "content-length");
+            } else if let (Method::Head, Some(length), false) = (&request.method, length, response.status.0 == 304) {
+                response.set_header("content-length", length);
+            }
         }
         response
     }
