@@ -708,6 +708,15 @@ fn a_body_that_is_not_json_is_refused_as_the_framework_refuses_it() {
             .with_body(r#"{"type": "t", "data": {}}"#),
     );
     as_text.problem(415, "unsupported-media-type");
+    let compressed = api.send(
+        Request::new(Method::Post, "/partners/events")
+            .with_header("x-api-key", DEV_KEY)
+            .with_header("content-type", "application/json")
+            .with_header("content-encoding", "gzip")
+            .with_body(r#"{"type": "t", "data": {}}"#),
+    );
+    compressed.problem(415, "unsupported-media-type");
+    assert_eq!(compressed.header("accept-encoding"), Some("identity"));
     let empty = api.send(
         Request::new(Method::Post, "/partners/events")
             .with_header("x-api-key", DEV_KEY)

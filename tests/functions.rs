@@ -108,6 +108,17 @@ fn a_binary_body_reaches_the_function_as_base64_and_the_route_limit_holds() {
         (Some("AAEC/w=="), Some(true))
     );
     assert_eq!(event["params"], json!({}));
+    // A compressed JSON body is bytes to the function, not JSON to parse.
+    let compressed = keyed(Method::Post, "/fn/greet")
+        .with_header("content-type", "application/json")
+        .with_header("content-encoding", "gzip")
+        .with_body(vec![0x1f, 0x8b, 8, 0]);
+    assert_eq!(send_on(&app_gateway(&dev_vars()), compressed, &platform).status(), 204);
+    let event = self::event(&platform);
+    assert_eq!(
+        (event["body"].as_str(), event["isBase64Encoded"].as_bool()),
+        (Some("H4sIAA=="), Some(true))
+    );
 
     // Over MAX_BODY_BYTES: refused before the function is called.
     let small = with_var(dev_vars(), "MAX_BODY_BYTES", "8");
@@ -118,7 +129,7 @@ fn a_binary_body_reaches_the_function_as_base64_and_the_route_limit_holds() {
         .with_header("content-type", "application/json")
         .with_body("{");
     send_on(&app_gateway(&dev_vars()), broken, &platform).problem(400, "malformed-json");
-    assert_eq!(platform.sent.borrow().len(), 1);
+    assert_eq!(platform.sent.borrow().len(), 2, "the two calls above");
 }
 
 #[test]

@@ -51,6 +51,7 @@ impl<S> FromRequest<S> for PartnerEvent {
                 "this route requires a JSON request body",
             ));
         }
+        edgegate::extract::unencoded(request)?;
         let content_type = request.headers.get("content-type").unwrap_or("none");
         if !is_json(content_type) {
             return Err(ApiError::of(

@@ -251,6 +251,21 @@ fn json_needs_a_json_content_type_and_a_body() {
     let untyped = Request::new(Method::Post, "/items").with_body("{}");
     send(&gateway, untyped).problem(415, "unsupported-media-type");
     send(&gateway, Request::new(Method::Post, "/items")).problem(400, "missing-body");
+    // A compressed body is not mistaken for malformed JSON: a 415 that says
+    // to send it as it is (RFC 9110 §15.5.16), whatever bytes it holds.
+    for coding in ["gzip", "br", "GZIP", "x-custom"] {
+        let encoded =
+            post_json("/items", r#"{"name":"a","tags":[],"owner":{"id":1}}"#).with_header("content-encoding", coding);
+        let refused = send(&gateway, encoded);
+        assert!(refused.problem(415, "unsupported-media-type")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Encoding"));
+        assert_eq!(refused.header("accept-encoding"), Some("identity"), "{coding}");
+    }
+    let identity =
+        post_json("/items", r#"{"name":"a","tags":[],"owner":{"id":1}}"#).with_header("content-encoding", "identity");
+    assert_eq!(send(&gateway, identity).status(), 201);
 }
 
 #[test]

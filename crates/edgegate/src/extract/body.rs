@@ -78,6 +78,9 @@ pub(crate) fn is_json_content_type(request: &Request) -> bool {
     let Some(value) = request.headers.get("content-type") else {
         return false;
     };
+    if unencoded(request).is_err() {
+        return false;
+    }
     let essence = essence(value);
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -91,6 +94,7 @@ fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
 /// mapping below: one copy for every body type.
 #[inline(never)]
 fn check_json_content_type(request: &Request) -> Result<(), ApiError> {
+    unencoded(request)?;
     if is_json_content_type(request) {
         return Ok(());
     }
@@ -99,6 +103,22 @@ fn check_json_content_type(request: &Request) -> Result<(), ApiError> {
         kinds::UNSUPPORTED_MEDIA_TYPE,
         format!("the request body must be `application/json`, got content type `{got}`"),
     ))
+}
+
+/// A 415 with `Accept-Encoding: identity` when the body is encoded
+/// (`Content-Encoding` other than `identity`): the gateway reads bodies as
+/// sent (RFC 9110 §15.5.16), and a compressed one would be mistaken for
+/// malformed JSON.
+pub fn unencoded(request: &Request) -> Result<(), ApiError> {
+    match request.headers.get("content-encoding").map(str::trim) {
+        None | Some("") => Ok(()),
+        Some(coding) if coding.eq_ignore_ascii_case("identity") => Ok(()),
+        Some(_) => Err(ApiError::of(
+            kinds::UNSUPPORTED_MEDIA_TYPE,
+            "the request body must not be encoded: send it without Content-Encoding",
+        )
+        .with_header("accept-encoding", "identity")),
+    }
 }
 
 /// Parses JSON with the gateway's error rules; pure, so handlers and tests can

@@ -17,7 +17,7 @@ use crate::policy::Principal;
 use crate::problem::kinds;
 use crate::problem::ApiError;
 
-pub use body::{Bytes, EventBody, Json, Object};
+pub use body::{unencoded, Bytes, EventBody, Json, Object};
 pub use de::{PairsDeserializer, PairsError};
 pub use event::{FunctionEvent, StringMap};
 

@@ -43,11 +43,12 @@ pub const READ_HEADERS_WITH_BEARER: &[&str] = &[
     // Trace context, continued when the caller sends a valid one.
     TRACEPARENT,
     TRACESTATE,
-    // The body's size (checked against the route's limit) and type (body
-    // extractors); its framing, which must not contradict the size.
+    // The body's size (checked against the route's limit), type and coding
+    // (body extractors); its framing, which must not contradict the size.
     "content-length",
     "transfer-encoding",
     "content-type",
+    "content-encoding",
     jwt::HEADER,
 ];
 
