@@ -248,9 +248,15 @@ describe("edge caching", () => {
     assert.equal(results.filter((r) => /stored/.test(r.cache)).length, 1);
   });
 
-  test("other methods pass to the origin and say so", async () => {
-    const response = await fetch(`${worker.url}/origin/public/a`, keyed({ method: "DELETE" }));
+  test("other methods pass to the origin and say so; a successful one removes its target's entry", async () => {
+    const first = await get(`${worker.url}/origin/public/changing`, keyed());
+    assert.match(first.cache, /stored/);
+    assert.match((await get(`${worker.url}/origin/public/changing`, keyed())).cache, /^edgegate; hit/);
+    const response = await fetch(`${worker.url}/origin/public/changing`, keyed({ method: "DELETE" }));
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get("cache-status"), "edgegate; fwd=method");
+    assert.equal(response.headers.get("cache-status"), "edgegate; fwd=method; detail=invalidated");
+    const after = await get(`${worker.url}/origin/public/changing`, keyed());
+    assert.match(after.cache, /^edgegate; fwd=miss; stored/);
+    assert.equal(origin.callsTo("/public/changing"), 3, "the GET, the DELETE, the GET after it");
   });
 });

@@ -634,7 +634,13 @@ fn other_methods_and_unkeyable_requests_pass_and_say_so() {
         Request::new(Method::Post, "/pub/x").with_header("host", HOST),
         &platform,
     );
-    assert_eq!(status_of(&posted), "edgegate; fwd=method");
+    assert_eq!(status_of(&posted), "edgegate; fwd=method; detail=invalidated");
+    let options = send_on(
+        &gateway,
+        Request::new(Method::Options, "/pub/x").with_header("host", HOST),
+        &platform,
+    );
+    assert_eq!(status_of(&options), "");
     let head = send_on(&gateway, head("/pub/x"), &platform);
     assert_eq!(
         status_of(&head),
@@ -1495,4 +1501,62 @@ fn a_call_older_than_any_wait_no_longer_holds_its_key() {
     assert!(statuses[1].contains("collapsed"), "{statuses:?}");
     assert_eq!(calls(&platform, "/quiet"), 2);
     drop(quiet);
+}
+
+#[test]
+fn a_successful_unsafe_request_removes_the_entry_of_its_target() {
+    let platform = platform();
+    origin_says(&platform, "/doc", 200, &[("cache-control", "max-age=60")], "v1");
+    let gateway = gateway_with(json!({ "edge": { "memory": 30 } }));
+    assert!(status_of(&send_on(&gateway, at("/pub/doc"), &platform)).contains("stored"));
+    assert!(status_of(&send_on(&gateway, at("/pub/doc"), &platform)).starts_with("edgegate; hit"));
+    // An error changes nothing: the entry stays.
+    origin_says(&platform, "/doc", 409, &[], "conflict");
+    let refused = send_on(
+        &gateway,
+        Request::new(Method::Put, "/pub/doc").with_header("host", HOST),
+        &platform,
+    );
+    assert_eq!(
+        (refused.status(), status_of(&refused).as_str()),
+        (409, "edgegate; fwd=method")
+    );
+    assert!(status_of(&send_on(&gateway, at("/pub/doc"), &platform)).starts_with("edgegate; hit"));
+    // A success removes it, in memory too.
+    for method in [Method::Put, Method::Delete, Method::Post] {
+        origin_says(&platform, "/doc", 200, &[("cache-control", "max-age=60")], "v2");
+        let changed = send_on(
+            &gateway,
+            Request::new(method.clone(), "/pub/doc").with_header("host", HOST),
+            &platform,
+        );
+        assert_eq!(
+            status_of(&changed),
+            "edgegate; fwd=method; detail=invalidated",
+            "{method:?}"
+        );
+        let next = send_on(&gateway, at("/pub/doc"), &platform);
+        assert!(
+            status_of(&next).contains("fwd=miss; stored"),
+            "{method:?}: {}",
+            status_of(&next)
+        );
+        assert_eq!(next.said(), "v2");
+    }
+    // On a per-caller policy, the caller's own entry.
+    origin_says(
+        &platform,
+        "/mine",
+        200,
+        &[("cache-control", "private, max-age=60")],
+        "alice's",
+    );
+    send_on(&gateway, keyed("/keyed/mine", "key-a"), &platform);
+    send_on(&gateway, keyed("/keyed/mine", "key-b"), &platform);
+    let mut patch = keyed("/keyed/mine", "key-a");
+    patch.method = Method::Patch;
+    let patched = send_on(&gateway, patch, &platform);
+    assert_eq!(status_of(&patched), "edgegate; fwd=method; detail=invalidated");
+    assert!(status_of(&send_on(&gateway, keyed("/keyed/mine", "key-a"), &platform)).contains("fwd=miss"));
+    assert!(status_of(&send_on(&gateway, keyed("/keyed/mine", "key-b"), &platform)).starts_with("edgegate; hit"));
 }

@@ -600,6 +600,34 @@ impl CachePlan {
         Lookup::Fill(ticket)
     }
 
+    /// After a method other than GET and HEAD answered: a success of an
+    /// unsafe one (POST, PUT, PATCH, DELETE, ...) may have changed what a GET of
+    /// the same target gets, so its entry is removed (RFC 9111 §4.4; the
+    /// caller's own, on a per-caller policy). Its `Cache-Status`.
+    pub async fn after_unsafe(&self, request: &Request, response: &Response, platform: &dyn Platform) -> &'static str {
+        // Any method not known to be safe (RFC 9110 §9.2.1) may have changed it.
+        let unsafe_method = match &request.method {
+            Method::Get | Method::Head | Method::Options => false,
+            Method::Other(name) => &**name != "TRACE",
+            _ => true,
+        };
+        let Some(key) = self.key(request).filter(|_| unsafe_method && response.status.0 < 400) else {
+            return "edgegate; fwd=method";
+        };
+        self.memory.forget(Some(&key));
+        match platform.cache_delete(self.setting.cache.as_deref(), &key).await {
+            Ok(_) => "edgegate; fwd=method; detail=invalidated",
+            Err(cause) => {
+                platform.log(&crate::policy::access_log::log_line(
+                    "warn",
+                    "cache invalidation failed",
+                    &[("error", &cause)],
+                ));
+                "edgegate; fwd=method; detail=cache-error"
+            }
+        }
+    }
+
     /// Holds a fresh entry found in the Cache API in memory: its body read.
     async fn hold(&self, entry: Entry, key: Rc<str>, purges: u64, platform: &dyn Platform) -> Option<Rc<Stored>> {
         let body = match entry.body.read(self.setting.max_bytes).await {

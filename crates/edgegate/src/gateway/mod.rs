@@ -497,7 +497,10 @@ impl<S> Plan<S> {
             (None, cache) => {
                 let response = answer(endpoint, request, state, watch).await;
                 match cache {
-                    Some(_) => response.with_header(CACHE_STATUS, "edgegate; fwd=method"),
+                    Some(cache) => {
+                        let status = cache.after_unsafe(request, &response, platform).await;
+                        response.with_header(CACHE_STATUS, status)
+                    }
                     None => response,
                 }
             }
