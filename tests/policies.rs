@@ -43,7 +43,7 @@ fn preflight_on_a_protected_route_needs_no_key() {
     assert_eq!(exchange.header("access-control-allow-methods"), Some("POST, OPTIONS"));
     assert_eq!(
         exchange.header("access-control-allow-headers"),
-        Some("content-type, authorization, x-api-key, x-request-id")
+        Some("content-type, authorization, x-api-key, x-request-id, idempotency-key, traceparent, tracestate")
     );
     assert_eq!(exchange.header("access-control-max-age"), Some("3600"));
     assert_eq!(

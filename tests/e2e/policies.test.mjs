@@ -45,7 +45,7 @@ describe("with the development settings", () => {
     assert.equal(response.status, 204);
     assert.equal(response.headers.get("access-control-allow-origin"), FRONTEND);
     assert.equal(response.headers.get("access-control-allow-methods"), "POST, OPTIONS");
-    assert.equal(response.headers.get("access-control-allow-headers"), "content-type, authorization, x-api-key, x-request-id");
+    assert.equal(response.headers.get("access-control-allow-headers"), "content-type, authorization, x-api-key, x-request-id, idempotency-key, traceparent, tracestate");
     assert.equal(response.headers.get("access-control-max-age"), "3600");
     assert.equal(response.headers.get("vary"), "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
   });

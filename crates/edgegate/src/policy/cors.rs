@@ -11,8 +11,18 @@ use crate::setting::{read_fields, string_list};
 
 /// Default `Access-Control-Max-Age`, as in the seeds.
 pub const DEFAULT_MAX_AGE: u32 = 3600;
-/// Request headers a frontend of this gateway needs by default.
-pub const DEFAULT_ALLOW_HEADERS: &[&str] = &["content-type", "authorization", "x-api-key", "x-request-id"];
+/// Request headers a frontend of this gateway needs by default: its body's
+/// type, its credentials, its request id, a create's idempotency key, and
+/// W3C trace context (a page instrumented with OpenTelemetry sends it).
+pub const DEFAULT_ALLOW_HEADERS: &[&str] = &[
+    "content-type",
+    "authorization",
+    "x-api-key",
+    "x-request-id",
+    "idempotency-key",
+    "traceparent",
+    "tracestate",
+];
 
 /// CORS settings as configured: every field optional, so a route's override
 /// can change one field and inherit the rest.
