@@ -15,7 +15,10 @@
 set -euo pipefail
 
 package=$1
-out=$(realpath -m "$2")
+# Portable across GNU and BSD tools (Linux, macOS): no `realpath -m`,
+# `sed -i` without a suffix, or bash 4 case changes.
+mkdir -p "$2"
+out=$(cd "$2" && pwd)
 profile=${PROFILE:-release}
 adapter=$(cd "$(dirname "$0")" && pwd)
 # The app's Cargo workspace, wherever it is (this repository, or a team's
@@ -46,7 +49,8 @@ command -v wasm-opt > /dev/null || [ "$profile" != release ] || {
 # One build of an output at a time (wrangler's watch and make can overlap).
 mkdir -p "$out"
 exec 9>"$out/.lock"
-flock 9
+# (macOS has no flock: there, one build at a time is the caller's care.)
+if command -v flock > /dev/null; then flock 9; fi
 
 cd "$root"
 # Panic locations name files as `crate-1.0/src/x.rs` and `core/src/x.rs`,
@@ -73,7 +77,8 @@ rm -rf "$next"
 # marks the instance terminated, and the next call swaps in a fresh one.
 wasm-bindgen --target module --no-typescript --force-enable-abort-handler --out-dir "$next" --out-name index "$wasm"
 # Workers import a .wasm file as a compiled module: what `import source` means.
-sed -i 's/^import source wasmModule from/import wasmModule from/' "$next/index.js"
+sed 's/^import source wasmModule from/import wasmModule from/' "$next/index.js" > "$next/index.js.tmp"
+mv "$next/index.js.tmp" "$next/index.js"
 if [ "$profile" = release ]; then
   # Rust's float printing (13.9 KB): linked only through serde's `Unexpected`
   # display for floats, inlined into serde_json's `JsonUnexpected`, which
@@ -104,6 +109,11 @@ if [ "$profile" = release ]; then
   # The panic hook's stubs hold for every app.
   stubs=('every:^<std(\[[0-9a-f]+\])?::panicking::default_hook as ' 'every:^std(\[[0-9a-f]+\])?::panicking::default_hook$')
   if [ "${EDGEGATE_STUB_UNUSED:-0}" = 1 ]; then
+    # A Rust stream made a JS one runs the executor these stubs remove.
+    if grep -q "IntoUnderlying[A-Za-z]*\.__wrap(" "$next/index.js"; then
+      echo "EDGEGATE_STUB_UNUSED=1, but this app streams a Rust body through the worker crate, which runs the executor it stubs: unset it" >&2
+      exit 1
+    fi
     stubs+=('^<f64 as core(\[[0-9a-f]+\])?::fmt::Display>::fmt$'
       'every:^js_sys::futures::future_to_promise::\{\{closure\}\}'
       'every:^js_sys::futures::task::singlethread::Task::into_raw_waker::raw_wake'
@@ -135,7 +145,7 @@ if [ "$profile" = release ]; then
   for class in ContainerStartupOptions IntoUnderlyingByteSource IntoUnderlyingSink IntoUnderlyingSource MinifyConfig R2Range; do
     grep -q "${class}\.__wrap(" "$next/index.js" || unused_classes+=("$class")
   done
-  unused=$(for class in "${unused_classes[@]}"; do printf '*%s_*,' "${class,,}"; done)
+  unused=$(for class in "${unused_classes[@]}"; do printf '*%s_*,' "$(printf '%s' "$class" | tr '[:upper:]' '[:lower:]')"; done)
   removal=()
   [ -n "$unused" ] && removal=(--remove-exports --pass-arg="remove-exports@${unused%,}")
   # --merge-similar-functions before -Oz's inlining: generic instances that

@@ -7,12 +7,19 @@
 #   PROFILE=dev bash scripts/build.sh    # fast, unoptimised (default: release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-package=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | head -1)
-adapter=$(cargo metadata --format-version 1 | node -e '
+# This app's package (the manifest here) and the adapter's directory, as
+# Cargo resolves them.
+found=$(cargo metadata --format-version 1 | node -e '
   let s = "";
   process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    const found = JSON.parse(s).packages.find((p) => p.name === "edgegate-worker");
+    const { packages } = JSON.parse(s);
+    const path = require("node:path");
+    const app = packages.find((p) => p.manifest_path === path.resolve("Cargo.toml"));
+    const found = packages.find((p) => p.name === "edgegate-worker");
+    if (!app) throw new Error("no package in ./Cargo.toml");
     if (!found) throw new Error("this app does not depend on edgegate-worker");
-    console.log(require("node:path").dirname(found.manifest_path));
+    console.log(app.name, path.dirname(found.manifest_path));
   });')
+package=${found%% *}
+adapter=${found#* }
 exec bash "$adapter/build.sh" "$package" build

@@ -45,7 +45,7 @@ pub const GATEWAY_SETTING_NAMES: &[&str] = &[
 /// Every setting the gateway and its built-in policies read. A deployment's
 /// configuration naming anything else (and nothing the app or its own
 /// policies read) is a typo: the app's tests check `wrangler.toml` against
-/// this list and [`crate::gateway::Gateway::setting_names`].
+/// this list and the names of its own settings.
 pub const SETTING_NAMES: &[&str] = &joined::<{ GATEWAY_SETTING_NAMES.len() + crate::policy::SETTINGS.len() }>();
 
 const fn joined<const N: usize>() -> [&'static str; N] {
