@@ -931,3 +931,32 @@ fn a_key_fetch_whose_request_went_quiet_is_taken_over_after_its_timeout() {
     assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
     assert_eq!(platform.fetches_of(JWKS), 2);
 }
+
+#[test]
+fn a_key_fetch_taken_over_lands_nothing_when_it_ends_late() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    let platform = platform();
+    let (key, other) = (rsa_key("k1"), rsa_key("k2"));
+    // The first fetch will fail (the provider is down for it).
+    platform.answer(JWKS, FakeAnswer::Fail(FetchError::Unreachable("down".into())));
+    let gateway = app_with_remote_keys(json!({}));
+    let state = AppState::default();
+    let token = token_with(&platform, |_| {}, &key);
+    let mut quiet = Box::pin(gateway.handle(bearer("/api/me", &token), &state, &platform));
+    let mut context = Context::from_waker(Waker::noop());
+    while platform.fetches_of(JWKS) == 0 {
+        assert!(quiet.as_mut().poll(&mut context).is_pending());
+    }
+    // Taken over past its timeout; the newer fetch brings the keys.
+    serve_jwks(&platform, &[&key], None);
+    platform.advance_ms(6_500.0);
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    // The old fetch ends now, with its failure: it lands nothing, so no
+    // retry delay makes a token of an unknown key a 503 (it is the
+    // caller's 401: the set is fresh and lacks the key).
+    let _ = edgegate::testing::block_on(quiet);
+    let unknown = token_with(&platform, |_| {}, &other);
+    send_on(&gateway, bearer("/api/me", &unknown), &platform).problem(401, "unauthorized");
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+}

@@ -130,7 +130,7 @@ function same(request, env) {
     return new Response(null, {
       status: 204,
       headers: {
-        "access-control-allow-headers": "content-type, authorization, x-api-key, x-request-id",
+        "access-control-allow-headers": "content-type, authorization, x-api-key, x-request-id, idempotency-key, traceparent, tracestate",
         "access-control-allow-methods": "POST, OPTIONS",
         "access-control-allow-origin": origin,
         "access-control-max-age": "3600",

@@ -46,7 +46,7 @@ export function build({ log }) {
     "*",
     cors({
       origin: ["http://localhost:5173", "http://127.0.0.1:5173"],
-      allowHeaders: ["content-type", "authorization", "x-api-key", "x-request-id"],
+      allowHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "idempotency-key", "traceparent", "tracestate"],
       allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["x-request-id"],
       maxAge: 3600,

@@ -18,9 +18,9 @@ package=$1
 # Portable across GNU and BSD tools (Linux, macOS): no `realpath -m`,
 # `sed -i` without a suffix, or bash 4 case changes.
 mkdir -p "$2"
-out=$(cd "$2" && pwd)
+out=$(CDPATH='' cd -- "$2" > /dev/null && pwd)
 profile=${PROFILE:-release}
-adapter=$(cd "$(dirname "$0")" && pwd)
+adapter=$(CDPATH='' cd -- "$(dirname "$0")" > /dev/null && pwd)
 # The app's Cargo workspace, wherever it is (this repository, or a team's
 # own): its Cargo.lock, profiles, node_modules (wrangler, wasm-opt) and
 # .tools (wasm-bindgen) are what the build uses.

@@ -50,8 +50,9 @@ test("s7 is answered from the bench's stand-in cache, s6 is not kept", async () 
   const send = (scenario) => fetch(`http://127.0.0.1:${ports.ours}${scenario.path}`, { headers: scenario.headers });
   await (await send(of("s7"))).text();
   const hit = await send(of("s7"));
-  // From the isolate's memory: the app's policy holds hits a second there.
-  assert.match(hit.headers.get("cache-status"), /^edgegate; hit; ttl=\d+; detail=memory; key=/);
+  // From the isolate's memory (the app's policy holds hits a second there)
+  // or, a second later on a slow machine, the Cache API's.
+  assert.match(hit.headers.get("cache-status"), /^edgegate; hit; ttl=\d+; (detail=memory; )?key=/);
   assert.equal(await hit.text(), ORIGIN_BODY);
   const forwarded = await send(of("s6"));
   assert.match(forwarded.headers.get("cache-status"), /^edgegate; fwd=miss; detail=no-store$/);

@@ -35,7 +35,12 @@ describe("edge caching on raw sockets under workerd serve", () => {
     await new Promise((resolve) => origin.listen(port, "127.0.0.1", resolve));
     worker = await serveBundle({
       cache: true,
-      vars: { API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }), UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${port}/base` }) },
+      vars: {
+        API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
+        UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${port}/base` }),
+        // Seconds enough that a slow machine's next request is still within them.
+        CACHE_POLICIES: JSON.stringify({ origin: { memory: 3 } }),
+      },
     });
   });
   after(async () => {
@@ -53,13 +58,13 @@ describe("edge caching on raw sockets under workerd serve", () => {
     const first = await send(get("/origin/a?b=2&a=1"));
     assert.equal(first.status, 200, first.body);
     assert.match(first.headers["cache-status"], /^edgegate; fwd=miss; stored; key="\/\.edgegate-cache\//);
-    // From the isolate's memory (the app's `memory = 1`), then past that
-    // second from the runtime's Cache API, whose answer is held again.
+    // From the isolate's memory, then past its seconds from the runtime's
+    // Cache API, whose answer is held again.
     const again = await send(get(`/origin/a?a=1&key=${DEV_KEY}&b=2`, Buffer.from("EDGEGATE.test"), []));
     assert.match(again.headers["cache-status"], /^edgegate; hit; ttl=\d+; detail=memory; key=/);
     assert.equal(again.body, first.body);
     assert.ok(Object.keys(again.headers).every((name) => !name.startsWith("x-edgegate-cache-")), Object.keys(again.headers).join());
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const later = await send(get("/origin/a?a=1&b=2"));
     assert.match(later.headers["cache-status"], /^edgegate; hit; ttl=\d+; key=/);
     assert.equal(later.body, first.body);

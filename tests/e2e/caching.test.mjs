@@ -80,7 +80,7 @@ describe("edge caching", () => {
       vars: {
         API_KEYS: KEYS,
         UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${origin.port}/base` }),
-        CACHE_POLICIES: JSON.stringify({ origin: { vary: ["Accept-Language"], memory: 1 } }),
+        CACHE_POLICIES: JSON.stringify({ origin: { vary: ["Accept-Language"], memory: 3 } }),
         DEBUG_ROUTES: "true",
       },
     });
@@ -105,7 +105,7 @@ describe("edge caching", () => {
     const first = await get(`${worker.url}/origin/public/a?b=2&a=1`, keyed());
     assert.equal(first.status, 200);
     assert.match(first.cache, /^edgegate; fwd=miss; stored; key=/);
-    // Within the policy's `memory` second: from the isolate's memory.
+    // Within the policy's `memory` seconds: from the isolate's memory.
     const second = await get(`${worker.url}/origin/public/a?a=1&b=2&key=${DEV_KEY}`);
     assert.equal(second.status, 200);
     assert.match(second.cache, /^edgegate; hit; ttl=\d+; detail=memory; key=/);
@@ -115,7 +115,7 @@ describe("edge caching", () => {
     const log = await worker.logFor(second.headers.get("x-request-id"));
     assert.equal(log.cache, "hit");
     // After it: from the runtime's Cache API, then held in memory again.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const third = await get(`${worker.url}/origin/public/a?a=1&b=2`, keyed());
     assert.match(third.cache, /^edgegate; hit; ttl=\d+; key=/);
     assert.equal(third.body, first.body);

@@ -1560,3 +1560,73 @@ fn a_successful_unsafe_request_removes_the_entry_of_its_target() {
     assert!(status_of(&send_on(&gateway, keyed("/keyed/mine", "key-a"), &platform)).contains("fwd=miss"));
     assert!(status_of(&send_on(&gateway, keyed("/keyed/mine", "key-b"), &platform)).starts_with("edgegate; hit"));
 }
+
+#[test]
+fn a_lookup_that_overlaps_a_purge_holds_nothing_in_memory() {
+    let platform = platform();
+    origin_says(&platform, "/p", 200, &[("cache-control", "max-age=60")], "p");
+    let gateway = gateway_with(json!({ "edge": { "memory": 30 } }));
+    let kept = send_on(&gateway, at("/pub/p"), &platform);
+    // Past the memory's seconds: the next lookup asks the Cache API, while
+    // the purge's removal has not landed yet.
+    platform.advance_ms(31_000.0);
+    let purge = as_the_adapter_passes(
+        &gateway,
+        post_json("/cache/purge", &json!({ "keys": [key_of(&kept)] }).to_string())
+            .with_header("host", HOST)
+            .with_header("x-api-key", "key-a"),
+    );
+    let lookup = as_the_adapter_passes(&gateway, at("/pub/p"));
+    let answers = block_on_all(vec![
+        gateway.handle(purge, &(), &platform),
+        gateway.handle(lookup, &(), &platform),
+    ]);
+    assert_eq!(answers[0].status.0, 200);
+    let next = send_on(&gateway, at("/pub/p"), &platform);
+    assert!(status_of(&next).contains("fwd=miss"), "not held: {}", status_of(&next));
+}
+
+#[test]
+fn a_write_invalidates_what_the_get_route_keeps_and_a_fill_in_flight_is_not_kept() {
+    let platform = platform();
+    origin_says(&platform, "/doc", 200, &[("cache-control", "max-age=60")], "v1");
+    // A public cached GET and a keyed POST of its own (no cache of its own).
+    let gateway = gateway_of(
+        r#"{"edge": {"memory": 30}}"#,
+        vec![
+            public_cached("/docs/{*rest}", "edge"),
+            Route::to(
+                Some(Method::Post),
+                "/docs/{*rest}",
+                edgegate::upstream::origin("origin"),
+            )
+            .api_key(),
+        ],
+    );
+    assert!(status_of(&send_on(&gateway, at("/docs/doc"), &platform)).contains("stored"));
+    let posted = send_on(&gateway, as_post(keyed("/docs/doc", "key-a")), &platform);
+    assert_eq!(status_of(&posted), "edgegate; fwd=method; detail=invalidated");
+    origin_says(&platform, "/doc", 200, &[("cache-control", "max-age=60")], "v2");
+    let after = send_on(&gateway, at("/docs/doc"), &platform);
+    assert!(status_of(&after).contains("fwd=miss"), "{}", status_of(&after));
+    assert_eq!(after.said(), "v2");
+    // A GET's call under way when a write lands: its (older) answer is sent, not kept.
+    platform.advance_ms(61_000.0);
+    let fill = as_the_adapter_passes(&gateway, at("/docs/doc"));
+    let write = as_the_adapter_passes(&gateway, as_post(keyed("/docs/doc", "key-a")));
+    let answers = block_on_all(vec![
+        gateway.handle(fill, &(), &platform),
+        gateway.handle(write, &(), &platform),
+    ]);
+    assert_eq!(
+        answers[0].header("cache-status"),
+        Some("edgegate; fwd=miss; detail=purged")
+    );
+    assert!(status_of(&send_on(&gateway, at("/docs/doc"), &platform)).contains("fwd=miss; stored"));
+}
+
+/// The same request as a POST.
+fn as_post(mut request: Request) -> Request {
+    request.method = Method::Post;
+    request
+}

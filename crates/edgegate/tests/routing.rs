@@ -214,3 +214,18 @@ fn a_204_or_205_carries_no_body_and_no_content_type() {
         assert_eq!(answer.header("content-length"), None, "{path}");
     }
 }
+
+#[test]
+fn a_head_route_of_its_own_keeps_the_length_it_says() {
+    use edgegate::http::{Response, Status};
+    let gateway = test_gateway(
+        vec![Route::head("/object", || async {
+            Response::new(Status::OK).with_header("content-length", "1234")
+        })
+        .public()],
+        &[],
+    );
+    let head = send(&gateway, Request::new(Method::Head, "/object"));
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.header("content-length"), Some("1234"));
+}

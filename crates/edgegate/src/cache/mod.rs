@@ -255,10 +255,21 @@ pub struct CachePlan {
 #[derive(Default)]
 pub(crate) struct Memory {
     held: RefCell<Vec<Held>>,
-    /// Counts this isolate's purges: an answer looked up or fetched before
-    /// one may be what it removed, and is not held.
-    purges: Cell<u64>,
+    /// Counts this isolate's purges and invalidations of the policy's
+    /// answers (each counts as it begins and as it ends): what a lookup or
+    /// a call began with, to tell whether one came between.
+    ticks: Cell<u64>,
+    /// The count at the last purge of everything (a tag).
+    everything_at: Cell<u64>,
+    /// Keys purged or invalidated: the count at each, and when (ms).
+    invalidated: RefCell<Vec<(Rc<str>, u64, f64)>>,
 }
+
+/// How long a key's invalidation is remembered: longer than any route's
+/// call takes to be kept.
+const INVALIDATED_MS: f64 = 300_000.0;
+/// The most invalidations remembered per policy (the oldest forgotten).
+const MAX_INVALIDATED: usize = 256;
 
 struct Held {
     key: Rc<str>,
@@ -281,10 +292,16 @@ impl Memory {
         None
     }
 
-    /// Holds `stored`, found or fetched since the `purges`-th purge, under
-    /// `key` until `until_ms`, the oldest forgotten to make room.
-    fn hold(&self, key: Rc<str>, stored: Rc<Stored>, fresh_s: u64, until_ms: f64, purges: u64) {
-        if stored.body.len() > MEMORY_MAX_BYTES || purges != self.purges.get() {
+    /// The count a lookup or a call begins with (see [`Memory::changed_since`]).
+    fn now(&self) -> u64 {
+        self.ticks.get()
+    }
+
+    /// Holds `stored`, looked up or fetched from the count `since` on, under
+    /// `key` until `until_ms`, the oldest forgotten to make room; not if a
+    /// purge or invalidation of it came between.
+    fn hold(&self, key: Rc<str>, stored: Rc<Stored>, fresh_s: u64, until_ms: f64, since: u64) {
+        if stored.body.len() > MEMORY_MAX_BYTES || self.changed_since(&key, since) {
             return;
         }
         let mut held = self.held.borrow_mut();
@@ -302,10 +319,40 @@ impl Memory {
         });
     }
 
-    /// Forgets what is held under `key`, or (none) everything.
-    pub(crate) fn forget(&self, key: Option<&str>) {
-        self.purges.set(self.purges.get() + 1);
-        self.held.borrow_mut().retain(|h| key.is_some_and(|key| &*h.key != key));
+    /// Forgets what is held under `key`, or (none) everything, and counts
+    /// it. A purge or an invalidation calls it as it begins and as it ends:
+    /// a lookup or a call that overlaps either holds and keeps nothing.
+    pub(crate) fn forget(&self, key: Option<&str>, now_ms: f64) {
+        let tick = self.ticks.get() + 1;
+        self.ticks.set(tick);
+        let mut held = self.held.borrow_mut();
+        let Some(key) = key else {
+            self.everything_at.set(tick);
+            held.clear();
+            return;
+        };
+        held.retain(|h| &*h.key != key);
+        let mut invalidated = self.invalidated.borrow_mut();
+        invalidated.retain(|(k, _, at)| &**k != key && now_ms - at < INVALIDATED_MS);
+        if invalidated.len() >= MAX_INVALIDATED {
+            invalidated.remove(0);
+        }
+        invalidated.push((Rc::from(key), tick, now_ms));
+    }
+
+    /// Whether `key` (or everything) was purged or invalidated in this
+    /// isolate after the count `since`.
+    fn changed_since(&self, key: &str, since: u64) -> bool {
+        self.everything_at.get() > since || self.invalidated_since(key, since)
+    }
+
+    /// Whether `key` itself was purged or invalidated after the count
+    /// `since` (a tag's purge is told by its generation).
+    fn invalidated_since(&self, key: &str, since: u64) -> bool {
+        self.invalidated
+            .borrow()
+            .iter()
+            .any(|(k, tick, _)| &**k == key && *tick > since)
     }
 }
 
@@ -359,8 +406,8 @@ pub struct Ticket {
     /// When the lookup began: a tag purged since then was purged while the
     /// route was answering, and its answer is not kept.
     since_ms: f64,
-    /// This isolate's purges when the lookup began (its memory's count).
-    purges: u64,
+    /// The memory's count when the lookup began ([`Memory::now`]).
+    since_tick: u64,
     /// Whether the route answered (else its request was dropped first).
     answered: bool,
 }
@@ -478,7 +525,7 @@ impl CachePlan {
             return Lookup::Fill(Ticket::unkeyed());
         };
         let since_ms = platform.now_ms();
-        let purges = self.memory.purges.get();
+        let since_tick = self.memory.now();
         let key: Rc<str> = Rc::from(key);
         if self.passing(&key, platform.now_ms()) {
             request.extensions.insert(CacheOutcome("pass"));
@@ -488,7 +535,7 @@ impl CachePlan {
                 slot: None,
                 fwd: "miss",
                 since_ms,
-                purges,
+                since_tick,
                 answered: false,
             });
         }
@@ -528,7 +575,7 @@ impl CachePlan {
                     return Lookup::Answered(entry.served(status));
                 }
                 let age_s = entry.age_s;
-                if let Some(stored) = self.hold(entry, key.clone(), purges, platform).await {
+                if let Some(stored) = self.hold(entry, key.clone(), since_tick, platform).await {
                     request.extensions.insert(CacheOutcome("hit"));
                     return Lookup::Answered(stored.served(age_s, status));
                 }
@@ -545,7 +592,7 @@ impl CachePlan {
             slot: None,
             fwd,
             since_ms,
-            purges,
+            since_tick,
             answered: false,
         };
         self.lead_or_wait(ticket, request, platform).await
@@ -614,8 +661,10 @@ impl CachePlan {
         let Some(key) = self.key(request).filter(|_| unsafe_method && response.status.0 < 400) else {
             return "edgegate; fwd=method";
         };
-        self.memory.forget(Some(&key));
-        match platform.cache_delete(self.setting.cache.as_deref(), &key).await {
+        self.memory.forget(Some(&key), platform.now_ms());
+        let deleted = platform.cache_delete(self.setting.cache.as_deref(), &key).await;
+        self.memory.forget(Some(&key), platform.now_ms());
+        match deleted {
             Ok(_) => "edgegate; fwd=method; detail=invalidated",
             Err(cause) => {
                 platform.log(&crate::policy::access_log::log_line(
@@ -629,7 +678,7 @@ impl CachePlan {
     }
 
     /// Holds a fresh entry found in the Cache API in memory: its body read.
-    async fn hold(&self, entry: Entry, key: Rc<str>, purges: u64, platform: &dyn Platform) -> Option<Rc<Stored>> {
+    async fn hold(&self, entry: Entry, key: Rc<str>, since_tick: u64, platform: &dyn Platform) -> Option<Rc<Stored>> {
         let body = match entry.body.read(self.setting.max_bytes).await {
             Ok(body) => body,
             Err(error) => {
@@ -649,7 +698,8 @@ impl CachePlan {
             age0: entry.age0,
         });
         let until_ms = platform.now_ms() + self.setting.memory_s as f64 * 1000.0;
-        self.memory.hold(key, stored.clone(), entry.fresh_s, until_ms, purges);
+        self.memory
+            .hold(key, stored.clone(), entry.fresh_s, until_ms, since_tick);
         Some(stored)
     }
 
@@ -702,7 +752,6 @@ impl CachePlan {
         request: &mut Request,
         platform: &dyn Platform,
     ) -> Response {
-        ticket.answered = true;
         // The cache's own bookkeeping headers are the gateway's to write.
         response.retain_headers(&|name| !name.starts_with(META));
         let Some(key) = ticket.key.clone() else {
@@ -719,6 +768,7 @@ impl CachePlan {
                 ],
                 Some(&key),
             );
+            ticket.answered = true;
             return stale.served(status);
         }
         let fwd = ticket.fwd;
@@ -727,7 +777,11 @@ impl CachePlan {
                 .extensions
                 .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
         }
-        let status = match self.keep(&mut response, request, platform, &key, &ticket).await {
+        let kept = self.keep(&mut response, request, platform, &key, &ticket).await;
+        // Answered, and kept or not: those waiting take that (a request
+        // dropped before this, even while keeping, leaves them to lead).
+        ticket.answered = true;
+        let status = match kept {
             Ok(stored) => {
                 // Kept: the key no longer passes (another caller's answer may have made it).
                 self.passes.borrow_mut().retain(|(k, _)| *k != key);
@@ -891,7 +945,8 @@ impl CachePlan {
             .filter_map(|pair| pair.split_once('=')?.1.split_once('.'))
             // Whole milliseconds: no float parsing (and its tables) in the wasm.
             .any(|(_, at)| at.parse::<u64>().is_ok_and(|at| at > since_ms.max(0.0) as u64));
-        if purged_since {
+        // The same for a key purged or invalidated here meanwhile.
+        if purged_since || self.memory.invalidated_since(key, ticket.since_tick) {
             return Err("purged");
         }
         // The answer's headers (its own `Cache-Control` and `Vary` moved
@@ -948,7 +1003,7 @@ impl CachePlan {
         if self.setting.memory_s > 0 {
             let until_ms = now_ms + self.setting.memory_s as f64 * 1000.0;
             self.memory
-                .hold(Rc::from(key), stored.clone(), fresh_s, until_ms, ticket.purges);
+                .hold(Rc::from(key), stored.clone(), fresh_s, until_ms, ticket.since_tick);
         }
         Ok(stored)
     }
@@ -1017,7 +1072,7 @@ impl Ticket {
             slot: None,
             fwd: "bypass",
             since_ms: 0.0,
-            purges: 0,
+            since_tick: 0,
             answered: false,
         }
     }

@@ -71,12 +71,16 @@ impl PurgePlan {
             Ok(purge) => purge,
             Err(error) => return error.into_response(),
         };
-        // This isolate's copies go first, whatever the Cache API then does.
-        if tags.is_empty() {
-            keys.iter().for_each(|key| self.memory.forget(Some(key)));
-        } else {
-            self.memory.forget(None);
-        }
+        // This isolate's copies go first, whatever the Cache API then does,
+        // and again when it is done (or the purge is dropped): a lookup
+        // that overlaps the purge holds nothing in memory.
+        let forgetting = Forgetting {
+            memory: &self.memory,
+            keys: &keys,
+            all: !tags.is_empty(),
+            platform,
+        };
+        forgetting.forget();
         let cache = self.setting.cache.as_deref();
         let mut removed = 0;
         for key in &keys {
@@ -183,6 +187,32 @@ fn read_purge(body: &[u8], base: &str, routes: Option<&[String]>) -> Result<(Vec
 /// At most 80 characters of what a caller sent, for a message.
 fn shorten(text: &str) -> String {
     text.chars().take(80).collect()
+}
+
+/// Forgets a purge's keys (or, with tags, everything) in memory; again when dropped.
+struct Forgetting<'a> {
+    memory: &'a Memory,
+    keys: &'a [String],
+    all: bool,
+    platform: &'a dyn Platform,
+}
+
+impl Forgetting<'_> {
+    fn forget(&self) {
+        let now_ms = self.platform.now_ms();
+        if self.all {
+            self.memory.forget(None, now_ms);
+        }
+        for key in self.keys {
+            self.memory.forget(Some(key), now_ms);
+        }
+    }
+}
+
+impl Drop for Forgetting<'_> {
+    fn drop(&mut self) {
+        self.forget();
+    }
 }
 
 #[cfg(test)]

@@ -406,7 +406,10 @@ impl<S> Gateway<S> {
             if matches!(response.status.0, 204 | 205) {
                 response.retain_headers(&|name| name != "content-type" && name != "content-length");
             } else if let (Method::Head, Some(length), false) = (&request.method, length, response.status.0 == 304) {
-                response.set_header("content-length", length);
+                // A HEAD route of its own may say the length it knows.
+                if length > 0 || response.header("content-length").is_none() {
+                    response.set_header("content-length", length);
+                }
             }
         }
         response
@@ -496,12 +499,17 @@ impl<S> Plan<S> {
             }
             (None, cache) => {
                 let response = answer(endpoint, request, state, watch).await;
-                match cache {
-                    Some(cache) => {
-                        let status = cache.after_unsafe(request, &response, platform).await;
-                        response.with_header(CACHE_STATUS, status)
-                    }
-                    None => response,
+                // What a GET of this path keeps is the GET route's policy's,
+                // whatever this method's route declares.
+                let get_cache = self.endpoint(index, &Method::Get).and_then(|get| get.cache.as_ref());
+                let invalidated = match get_cache {
+                    Some(get_cache) => Some(get_cache.after_unsafe(request, &response, platform).await),
+                    None => None,
+                };
+                match (cache, invalidated) {
+                    (_, Some(status)) => response.with_header(CACHE_STATUS, status),
+                    (Some(_), None) => response.with_header(CACHE_STATUS, "edgegate; fwd=method"),
+                    (None, None) => response,
                 }
             }
         };

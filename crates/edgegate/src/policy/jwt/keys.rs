@@ -342,7 +342,10 @@ impl KeySet {
         let _landing = Landing(self, this_fetch);
         let uri = self.uri.as_deref().expect("only remote sets are fetched");
         let outcome = download(uri, platform).await;
-        self.land(outcome, platform);
+        // One taken over meanwhile lands nothing: the newer fetch's set stands.
+        if self.state.borrow().fetches == this_fetch {
+            self.land(outcome, platform);
+        }
     }
 
     /// Keeps what a fetch brought, or logs why it failed and when to retry.
