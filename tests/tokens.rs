@@ -899,23 +899,27 @@ fn a_remembered_token_ends_when_its_key_leaves_the_set() {
     assert_eq!(platform.verifications.get(), verifications + 1);
 }
 
+/// Polls `request` until it has asked for the keys; its client then goes
+/// quiet: the runtime neither finishes nor (yet) drops it.
+fn until_it_fetches<F: std::future::Future>(platform: &RecordingPlatform, request: F) -> std::pin::Pin<Box<F>> {
+    let mut request = Box::pin(request);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    while platform.fetches_of(JWKS) == 0 {
+        assert!(request.as_mut().poll(&mut context).is_pending());
+    }
+    request
+}
+
 #[test]
 fn a_key_fetch_whose_request_went_quiet_is_taken_over_after_its_timeout() {
-    use std::future::Future;
-    use std::task::{Context, Waker};
     let platform = platform();
     let key = rsa_key("k1");
     serve_jwks(&platform, &[&key], None);
     let gateway = app_with_remote_keys(json!({}));
     let state = AppState::default();
     let token = token_with(&platform, |_| {}, &key);
-    // The first request on a cold isolate fetches the keys, and its client
-    // goes: the runtime neither finishes nor (yet) drops it.
-    let mut quiet = Box::pin(gateway.handle(bearer("/api/me", &token), &state, &platform));
-    let mut context = Context::from_waker(Waker::noop());
-    while platform.fetches_of(JWKS) == 0 {
-        assert!(quiet.as_mut().poll(&mut context).is_pending());
-    }
+    // The first request on a cold isolate fetches the keys.
+    let quiet = until_it_fetches(&platform, gateway.handle(bearer("/api/me", &token), &state, &platform));
     // Past the fetch's timeout, the next request fetches for itself at once.
     platform.advance_ms(6_500.0);
     let before = edgegate::platform::Platform::now_ms(&platform);
@@ -934,8 +938,6 @@ fn a_key_fetch_whose_request_went_quiet_is_taken_over_after_its_timeout() {
 
 #[test]
 fn a_key_fetch_taken_over_lands_nothing_when_it_ends_late() {
-    use std::future::Future;
-    use std::task::{Context, Waker};
     let platform = platform();
     let (key, other) = (rsa_key("k1"), rsa_key("k2"));
     // The first fetch will fail (the provider is down for it).
@@ -943,11 +945,7 @@ fn a_key_fetch_taken_over_lands_nothing_when_it_ends_late() {
     let gateway = app_with_remote_keys(json!({}));
     let state = AppState::default();
     let token = token_with(&platform, |_| {}, &key);
-    let mut quiet = Box::pin(gateway.handle(bearer("/api/me", &token), &state, &platform));
-    let mut context = Context::from_waker(Waker::noop());
-    while platform.fetches_of(JWKS) == 0 {
-        assert!(quiet.as_mut().poll(&mut context).is_pending());
-    }
+    let quiet = until_it_fetches(&platform, gateway.handle(bearer("/api/me", &token), &state, &platform));
     // Taken over past its timeout; the newer fetch brings the keys.
     serve_jwks(&platform, &[&key], None);
     platform.advance_ms(6_500.0);
