@@ -60,7 +60,7 @@ async function answer(request, env, extra) {
     if (typeof consumer !== "string") return consumer;
     const event = await request.json();
     const id = crypto.randomUUID();
-    await env.EVENTS.send(JSON.stringify({ id, consumer, type: event.type, data: event.data }));
+    await env.EVENTS.send(JSON.stringify({ id, consumer, type: event.type, data: event.data }), { contentType: "text" });
     return Response.json({ id, status: "queued" }, { status: 202, headers: { location: `/partners/events/${id}`, ...extra } });
   }
   if (request.method === "GET" && url.pathname === "/api/me") {

@@ -138,7 +138,7 @@ export function build({ log }) {
     const id = crypto.randomUUID();
     const consumer = `api_key::${c.get("consumer")}`;
     try {
-      await c.env.EVENTS.send(JSON.stringify({ id, consumer, type, received_at: new Date().toISOString(), data }));
+      await c.env.EVENTS.send(JSON.stringify({ id, consumer, type, received_at: new Date().toISOString(), data }), { contentType: "text" });
     } catch {
       return problem(503, "Service Unavailable", "retry later");
     }

@@ -18,7 +18,9 @@ describe("the API reference page", () => {
     worker = await startWorker();
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+      // A host name that is not localhost (Swagger UI shows its online
+      // validator badge on any other), resolved to this machine.
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--host-resolver-rules=MAP docs.example 127.0.0.1"],
     });
   });
 
@@ -54,6 +56,23 @@ describe("the API reference page", () => {
     assert.ok(await page.getByText(document.info.title).first().isVisible());
     assert.deepEqual(problems, [], "no console errors or CSP violations");
     assert.deepEqual(elsewhere, [], "nothing is loaded from another origin");
+
+    // On a host that is not localhost, as deployed: still nothing from elsewhere.
+    const deployed = new URL(worker.url);
+    deployed.hostname = "docs.example";
+    const remote = await browser.newPage();
+    const remoteProblems = [];
+    const remoteElsewhere = [];
+    remote.on("console", (message) => message.type() === "error" && remoteProblems.push(message.text()));
+    remote.on("request", (request) => {
+      if (!request.url().startsWith(deployed.origin) && !request.url().startsWith("data:")) remoteElsewhere.push(request.url());
+    });
+    await remote.goto(`${deployed.origin}/docs`);
+    await remote.waitForSelector(".opblock", { timeout: 30_000 });
+    await remote.waitForTimeout(500);
+    assert.deepEqual(remoteProblems, [], "no console errors or CSP violations on a deployed host");
+    assert.deepEqual(remoteElsewhere, [], "nothing is loaded from another origin on a deployed host");
+    assert.equal(await remote.locator(".errors-wrapper, img[src*='validator']").count(), 0);
 
     const dir = path.join(ROOT, "build", "screenshots");
     mkdirSync(dir, { recursive: true });

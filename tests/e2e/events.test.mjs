@@ -162,6 +162,21 @@ describe("partner events on a local Queue and D1", () => {
     await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
   });
 
+  test("the largest event of characters JSON escapes again reaches the Queue and is stored exactly", async () => {
+    // Quotes and backslashes: a message sent as a JSON string would escape
+    // each once more (about 128 KiB, over the Queue's limit); sent as text
+    // it is the event's own bytes.
+    const filler = 64 * 1024 - JSON.stringify({ q: "" }).length;
+    const data = { q: '\\"'.repeat(filler / 4) + "x".repeat(filler % 4) };
+    assert.equal(Buffer.byteLength(JSON.stringify(data)), 64 * 1024);
+    const response = await send(DEV_KEY, { type: "quoted", data });
+    assert.equal(response.status, 202, await response.clone().text());
+    const { id } = await response.json();
+    await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
+    const [stored] = sql(`SELECT data FROM partner_events WHERE id = '${id}'`);
+    assert.equal(stored.data, JSON.stringify(data));
+  });
+
   test("data is stored as the partner wrote it: digits beyond a double's are kept", async () => {
     // JavaScript's JSON.parse would round these: the body is written as text.
     const data = '{"order": 123456789012345678901234567890, "amount": 0.1000000000000000000001, "tiny": 1e-400}';
