@@ -209,4 +209,10 @@ impl EventStore for D1Events {
         let status = if rejected.is_some() { "dead" } else { "processed" };
         self.upsert(RECORD_DEAD_LETTER, message, status, attempts, rejected)
     }
+
+    fn prune(&self) -> StoreFuture<'_, ()> {
+        // RETENTION_DAYS (30); `processed_at` is indexed (migration 0003).
+        let sql = "DELETE FROM partner_events WHERE processed_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')";
+        execute(self.0.statement(sql, &[]))
+    }
 }

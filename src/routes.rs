@@ -183,13 +183,15 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
                 .problems(&[kinds::NOT_FOUND]),
         ]));
     // Partner events (the Partner → HTTP endpoint → Queue architecture):
-    // API keys only, the partners' CORS profile and IP rules, and a rate
-    // limit per caller (`PER_PARTNER`).
+    // API keys only, the partners' CORS profile and IP rules, a rate limit
+    // per caller (`PER_PARTNER`) and the caller's quota (`QUOTAS`: what a
+    // partner may store a day).
     let partners = Group::new("/partners/events")
         .access(api_key())
         .cors("partners")
         .ip_rules("partners")
         .policy(rate_limit("PER_PARTNER"))
+        .policy(quota("QUOTA"))
         .problems(&[kinds::UNAVAILABLE]);
     let event_routes = vec![
         Route::post("", events::accept)

@@ -732,3 +732,33 @@ fn a_body_that_is_not_json_is_refused_as_the_framework_refuses_it() {
     assert_eq!(vendor.status(), 202);
     assert_eq!(api.queue.sent().len(), 1);
 }
+
+#[test]
+fn settled_events_are_kept_thirty_days_then_removed_by_a_later_batch() {
+    let store = MemoryEvents::new();
+    let (old, stuck) = (message("old", "t"), message("stuck", "fail"));
+    run(&store, QueueRole::Events, &[delivery(&old, 1)], false);
+    // A rejected event's try, still queued (not settled).
+    run(&store, QueueRole::Events, &[delivery(&stuck, 1)], true);
+    assert_eq!(store.record("stuck").unwrap().status, EventStatus::Queued);
+    // 29 days on: a batch leaves the settled event readable.
+    store.advance_ms(29 * 86_400_000);
+    run(
+        &store,
+        QueueRole::Events,
+        &[delivery(&message("recent", "t"), 1)],
+        false,
+    );
+    assert!(store.record("old").is_some());
+    // Past 30 days: the next batch removes it, not the newer one nor the unsettled one.
+    store.advance_ms(2 * 86_400_000);
+    run(
+        &store,
+        QueueRole::Events,
+        &[delivery(&message("newest", "t"), 1)],
+        false,
+    );
+    assert!(store.record("old").is_none());
+    assert!(store.record("recent").is_some() && store.record("newest").is_some());
+    assert_eq!(store.record("stuck").unwrap().status, EventStatus::Queued);
+}

@@ -123,6 +123,11 @@ pub async fn consume(
         };
         verdicts.push(verdict);
     }
+    // Events settled a month ago go, a batch at a time (one indexed delete);
+    // a failure only leaves them for the next batch.
+    if let Err(error) = store.prune().await {
+        logs.push(log_line("pruning settled events failed", None, Some(&error.0)));
+    }
     (verdicts, logs)
 }
 

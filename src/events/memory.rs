@@ -5,7 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use super::model::{EventRecord, EventStatus, Message};
-use super::store::{EventQueue, EventStore, QueueFuture, Reservation, ABANDONED_CLAIM_S};
+use super::store::{EventQueue, EventStore, QueueFuture, Reservation, ABANDONED_CLAIM_S, RETENTION_DAYS};
 use crate::items::{FakeBackend, IdempotencyKey, StoreError, StoreFuture};
 use edgegate::time::rfc3339;
 
@@ -187,6 +187,17 @@ impl EventStore for MemoryEvents {
                     }
                 }
             })
+        })
+    }
+
+    fn prune(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.check()?;
+            let cutoff = self.backend.ago(RETENTION_DAYS * 86_400_000);
+            self.events
+                .borrow_mut()
+                .retain(|_, record| record.processed_at.as_ref().is_none_or(|at| *at >= cutoff));
+            Ok(())
         })
     }
 }

@@ -33,7 +33,13 @@ pub trait EventStore {
     /// recorded for (the store was down for all of them) is `processed` now,
     /// after `attempts` tries. A processed or dead event stays as it is.
     fn record_dead_letter(&self, message: &Message, attempts: u32, rejected: Option<&str>) -> StoreFuture<'_, ()>;
+    /// Removes the events settled (processed or dead) more than
+    /// [`RETENTION_DAYS`] ago: the table never grows past what a month brings.
+    fn prune(&self) -> StoreFuture<'_, ()>;
 }
+
+/// How long a settled event stays readable (`GET /partners/events/{id}`).
+pub const RETENTION_DAYS: u64 = 30;
 
 /// What [`EventStore::reserve`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,6 +38,11 @@ impl FakeBackend {
         rfc3339(1_767_225_600_000.0 + self.tick() as f64)
     }
 
+    /// The time `ms` before the clock's now (the clock does not move).
+    pub fn ago(&self, ms: u64) -> String {
+        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64 - ms as f64)
+    }
+
     /// The clock's next time, in milliseconds since it began.
     pub fn tick(&self) -> u64 {
         self.clock_ms.set(self.clock_ms.get() + 1);

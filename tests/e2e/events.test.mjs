@@ -177,6 +177,24 @@ describe("partner events on a local Queue and D1", () => {
     assert.equal(stored.data, JSON.stringify(data));
   });
 
+  test("events settled more than 30 days ago are removed by a later batch, newer and unsettled ones kept", async () => {
+    const plant = (id, status, age) =>
+      sql(`INSERT INTO partner_events (id, consumer, type, data, status, attempts, deliveries, received_at, processed_at) VALUES ('${id}', 'api_key::dev', 't', '{}', '${status}', 1, 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '${age}'), ${status === "queued" ? "NULL" : `strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '${age}')`})`);
+    plant("00000000-0000-4000-8000-00000000a0d1", "processed", "-31 days");
+    plant("00000000-0000-4000-8000-00000000a0d2", "dead", "-31 days");
+    plant("00000000-0000-4000-8000-00000000a0d3", "processed", "-29 days");
+    plant("00000000-0000-4000-8000-00000000a0d4", "queued", "-40 days");
+    const response = await send(DEV_KEY, { type: "tick", data: {} });
+    assert.equal(response.status, 202);
+    const { id } = await response.json();
+    await until(DEV_KEY, id, (view) => view.status === "processed", 30_000);
+    // The batch prunes after its own writes: looked at until it has.
+    const left = () => sql("SELECT id FROM partner_events WHERE id LIKE '00000000-0000-4000-8000-00000000a0d%' ORDER BY id").map((row) => row.id.slice(-1));
+    const deadline = Date.now() + 10_000;
+    while (left().length > 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(left(), ["3", "4"]);
+  });
+
   test("data is stored as the partner wrote it: digits beyond a double's are kept", async () => {
     // JavaScript's JSON.parse would round these: the body is written as text.
     const data = '{"order": 123456789012345678901234567890, "amount": 0.1000000000000000000001, "tiny": 1e-400}';
