@@ -101,7 +101,7 @@ fn key_args(key: &IdempotencyKey) -> [JsValue; 2] {
 }
 
 impl EventStore for D1Events {
-    fn reserve(&self, key: &IdempotencyKey, event_id: &str) -> StoreFuture<'_, Reservation> {
+    fn reserve(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, Reservation> {
         // One round trip: expire old keys, claim this one unless it is
         // held, and read who holds it now (this request, if it claimed it).
         let statements = (|| {
@@ -110,11 +110,12 @@ impl EventStore for D1Events {
                 &[],
             )?;
             let [consumer, name] = key_args(key);
-            // A claim whose event was never sent, ABANDONED_CLAIM_S (600) old,
-            // passes to this request (same key, same body).
+            // A claim whose event was never recorded, ABANDONED_CLAIM_S
+            // (600) old or given up (its send failed), passes to this
+            // request (same key, same body), its event id kept.
             let takeover = self.0.statement(
                 concat!(
-                    "UPDATE partner_event_keys SET event_id = ?4, created_at = ",
+                    "UPDATE partner_event_keys SET holder = ?4, created_at = ",
                     now!(),
                     " WHERE consumer = ?1 AND key = ?2 AND fingerprint = ?3 \
                      AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-600 seconds') \
@@ -124,13 +125,13 @@ impl EventStore for D1Events {
                     consumer.clone(),
                     name.clone(),
                     JsValue::from_str(&key.fingerprint),
-                    JsValue::from_str(event_id),
+                    JsValue::from_str(request_id),
                 ],
             )?;
             let claim = self.0.statement(
                 concat!(
-                    "INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ",
+                    "INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, holder, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?4, ",
                     now!(),
                     ") ON CONFLICT(consumer, key) DO NOTHING"
                 ),
@@ -138,17 +139,18 @@ impl EventStore for D1Events {
                     consumer,
                     name,
                     JsValue::from_str(&key.fingerprint),
-                    JsValue::from_str(event_id),
+                    JsValue::from_str(request_id),
                 ],
             )?;
             let holder = self.0.statement(
-                "SELECT k.fingerprint, k.event_id, EXISTS (SELECT 1 FROM partner_events e WHERE e.id = k.event_id) AS sent \
+                "SELECT k.fingerprint, k.event_id, k.holder, \
+                 EXISTS (SELECT 1 FROM partner_events e WHERE e.id = k.event_id) AS sent \
                  FROM partner_event_keys k WHERE k.consumer = ?1 AND k.key = ?2",
                 &key_args(key),
             )?;
             Ok::<_, StoreError>([expire, takeover, claim, holder])
         })();
-        let (fingerprint, event_id) = (key.fingerprint.clone(), event_id.to_owned());
+        let (fingerprint, request_id) = (key.fingerprint.clone(), request_id.to_owned());
         Box::pin(async move {
             let results = batch(self.0.db()?, &statements?).await.map_err(js_failed)?;
             let rows = match results.get(3) {
@@ -159,8 +161,8 @@ impl EventStore for D1Events {
                 return Err(StoreError("an idempotency key vanished as it was claimed".into()));
             };
             let text = |name: &str| seen.get(name).and_then(Value::as_str).unwrap_or_default();
-            Ok(if text("event_id") == event_id {
-                Reservation::Reserved
+            Ok(if text("holder") == request_id {
+                Reservation::Reserved(text("event_id").to_owned())
             } else if text("fingerprint") != fingerprint {
                 Reservation::KeyReused
             } else if seen.get("sent").and_then(Value::as_i64) == Some(1) {
@@ -171,9 +173,13 @@ impl EventStore for D1Events {
         })
     }
 
-    fn release(&self, key: &IdempotencyKey) -> StoreFuture<'_, ()> {
-        let sql = "DELETE FROM partner_event_keys WHERE consumer = ?1 AND key = ?2";
-        execute(self.0.statement(sql, &key_args(key)))
+    fn release(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, ()> {
+        // Made old enough to be taken over (ABANDONED_CLAIM_S, 600 s), not
+        // so old that the day's expiry removes it first.
+        let sql = "UPDATE partner_event_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-601 seconds') \
+                   WHERE consumer = ?1 AND key = ?2 AND holder = ?3";
+        let [consumer, name] = key_args(key);
+        execute(self.0.statement(sql, &[consumer, name, JsValue::from_str(request_id)]))
     }
 
     fn record_queued(&self, message: &Message) -> StoreFuture<'_, ()> {

@@ -389,7 +389,10 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
     };
     use edgegate_app::events::EventStore;
     let claimed = block_on(api.events.reserve(&key, "00000000-0000-4000-8000-0000000000aa")).unwrap();
-    assert_eq!(claimed, edgegate_app::events::Reservation::Reserved);
+    assert_eq!(
+        claimed,
+        edgegate_app::events::Reservation::Reserved("00000000-0000-4000-8000-0000000000aa".into())
+    );
     let busy = api.post_as(
         DEV_KEY,
         r#"{"type": "t", "data": {}}"#,
@@ -409,7 +412,8 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
     still.problem(409, "idempotency-key-in-use");
     // ABANDONED_CLAIM_S on, with no record of its event, the claim was abandoned (its
     // client left mid-claim, or its release failed): the retry takes it
-    // over and sends the event, once.
+    // over and sends the event, once, under the claim's own id (had the
+    // first request sent it, the consumer would store it once).
     api.events.advance_ms(10);
     let taken = api.post_as(
         DEV_KEY,
@@ -417,7 +421,9 @@ fn a_key_whose_first_request_is_still_in_flight_is_a_409_to_retry() {
         &[("idempotency-key", "k-busy")],
     );
     assert_eq!(taken.status(), 202, "{}", taken.text());
+    assert_eq!(taken.json()["id"], "00000000-0000-4000-8000-0000000000aa");
     assert_eq!(api.queue.sent().len(), 1);
+    assert!(api.queue.sent()[0].contains("00000000-0000-4000-8000-0000000000aa"));
     let replay = api.post_as(
         DEV_KEY,
         r#"{"type": "t", "data": {}}"#,
@@ -454,8 +460,19 @@ fn a_queue_that_refuses_is_a_503_to_retry_and_frees_the_key() {
         "{:?}",
         refused.logs
     );
-    assert_eq!(api.events.key_count(), 0, "a retry with the key starts afresh");
     assert!(api.events.is_empty());
+    // The key's retry, once the Queue takes messages again: the same event
+    // (its id kept), so had the Queue taken the first send after all, the
+    // consumer would store it once.
+    api.queue.accept();
+    let retried = api.post_as(DEV_KEY, r#"{"type": "t", "data": {}}"#, &[("idempotency-key", "k-2")]);
+    assert_eq!(retried.status(), 202, "{}", retried.text());
+    // The refused request's id (the Queue's first: counting UUIDs).
+    assert_eq!(retried.json()["id"], "00000000-0000-4000-8000-000000000001");
+    assert_eq!(api.queue.sent().len(), 1);
+    // A retry without the key is a new event.
+    let fresh = api.post_as(DEV_KEY, r#"{"type": "t", "data": {}}"#, &[]);
+    assert_ne!(fresh.json()["id"], retried.json()["id"]);
 }
 
 #[test]

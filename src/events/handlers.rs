@@ -29,10 +29,13 @@ pub async fn accept(
         idempotency,
     }: PartnerEvent,
 ) -> Result<Response, ApiError> {
-    let id = state.queue.new_id();
+    let request_id = state.queue.new_id();
+    let mut id = request_id.clone();
     if let Some(key) = &idempotency {
-        match state.events.reserve(key, &id).await? {
-            Reservation::Reserved => {}
+        match state.events.reserve(key, &request_id).await? {
+            // Its own id, or the first request's (whose send failed or
+            // whose request went away): sent under that id again.
+            Reservation::Reserved(event_id) => id = event_id,
             Reservation::Replay(first) => {
                 return Ok(accepted(first).with_header("idempotent-replayed", "true"));
             }
@@ -59,9 +62,10 @@ pub async fn accept(
         received_at: state.queue.now(),
     };
     if let Err(cause) = state.queue.send(message.to_json()).await {
-        // Not accepted: the key is free again, so the client's retry sends it.
+        // Not accepted (or not known to be): the client's retry with the
+        // key takes the claim over at once and sends the same event again.
         let released = match &idempotency {
-            Some(key) => state.events.release(key).await.err(),
+            Some(key) => state.events.release(key, &request_id).await.err(),
             None => None,
         };
         let mut text = String::from("queue send: ");

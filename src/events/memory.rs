@@ -11,7 +11,9 @@ use edgegate::time::rfc3339;
 
 /// An idempotency key's claim, under (consumer, key): the request's
 /// fingerprint, the event id, and when (the clock's ms).
-type Claim = (String, String, u64);
+/// A claim: the body's fingerprint, the event's id, and when it was made
+/// (none: given up, so the next request takes it over) and by which request.
+type Claim = (String, String, Option<u64>, String);
 
 /// Events and idempotency keys in memory.
 #[derive(Default)]
@@ -99,32 +101,46 @@ impl MemoryEvents {
 }
 
 impl EventStore for MemoryEvents {
-    fn reserve(&self, key: &IdempotencyKey, event_id: &str) -> StoreFuture<'_, Reservation> {
-        let (key, event_id) = (key.clone(), event_id.to_owned());
+    fn reserve(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, Reservation> {
+        let (key, request_id) = (key.clone(), request_id.to_owned());
         Box::pin(async move {
             self.check()?;
             let slot = (key.consumer.clone(), key.key.clone());
             let seen = self.keys.borrow().get(&slot).cloned();
             let now = self.backend.tick();
-            let abandoned = |claimed: u64| now.saturating_sub(claimed) >= ABANDONED_CLAIM_S * 1000;
+            let abandoned = |claimed: Option<u64>| {
+                claimed.is_none_or(|claimed| now.saturating_sub(claimed) >= ABANDONED_CLAIM_S * 1000)
+            };
             Ok(match seen {
-                Some((fingerprint, _, _)) if fingerprint != key.fingerprint => Reservation::KeyReused,
-                Some((_, first, _)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
-                Some((_, _, claimed)) if !abandoned(claimed) => Reservation::InProgress,
-                // New, or a claim whose event was never sent and whose request is gone.
-                _ => {
-                    self.keys.borrow_mut().insert(slot, (key.fingerprint, event_id, now));
-                    Reservation::Reserved
+                Some((fingerprint, ..)) if fingerprint != key.fingerprint => Reservation::KeyReused,
+                Some((_, first, ..)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
+                Some((_, _, claimed, _)) if !abandoned(claimed) => Reservation::InProgress,
+                // A claim whose event was never recorded and whose request
+                // gave it up or is gone: its event, sent again.
+                Some((fingerprint, first, ..)) => {
+                    self.keys
+                        .borrow_mut()
+                        .insert(slot, (fingerprint, first.clone(), Some(now), request_id));
+                    Reservation::Reserved(first)
+                }
+                None => {
+                    let claim = (key.fingerprint, request_id.clone(), Some(now), request_id.clone());
+                    self.keys.borrow_mut().insert(slot, claim);
+                    Reservation::Reserved(request_id)
                 }
             })
         })
     }
 
-    fn release(&self, key: &IdempotencyKey) -> StoreFuture<'_, ()> {
-        let slot = (key.consumer.clone(), key.key.clone());
+    fn release(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, ()> {
+        let (slot, request_id) = ((key.consumer.clone(), key.key.clone()), request_id.to_owned());
         Box::pin(async move {
             self.check()?;
-            self.keys.borrow_mut().remove(&slot);
+            if let Some(claim) = self.keys.borrow_mut().get_mut(&slot) {
+                if claim.3 == request_id {
+                    claim.2 = None;
+                }
+            }
             Ok(())
         })
     }
@@ -202,12 +218,13 @@ impl EventStore for MemoryEvents {
     }
 }
 
-/// A Queue that keeps what it is sent, or refuses everything.
+/// A Queue that keeps what it is sent, or refuses everything (until told to accept).
 #[derive(Default)]
 pub struct MemoryQueue {
     sent: RefCell<Vec<String>>,
     next_id: Cell<u64>,
-    backend: FakeBackend,
+    /// Why every send fails, while it does.
+    refusing: RefCell<Option<String>>,
 }
 
 impl MemoryQueue {
@@ -217,11 +234,15 @@ impl MemoryQueue {
 
     /// A Queue whose every send fails with `cause`.
     pub fn refusing(cause: &str) -> MemoryQueue {
-        let backend = FakeBackend::failing(cause);
         MemoryQueue {
-            backend,
+            refusing: RefCell::new(Some(cause.to_owned())),
             ..MemoryQueue::default()
         }
+    }
+
+    /// From now on, it accepts what it is sent.
+    pub fn accept(&self) {
+        self.refusing.replace(None);
     }
 
     /// The messages sent, in order.
@@ -233,7 +254,9 @@ impl MemoryQueue {
 impl EventQueue for MemoryQueue {
     fn send(&self, message: String) -> QueueFuture<'_> {
         Box::pin(async move {
-            self.backend.check().map_err(|error| error.0)?;
+            if let Some(cause) = self.refusing.borrow().clone() {
+                return Err(cause);
+            }
             self.sent.borrow_mut().push(message);
             Ok(())
         })

@@ -11,12 +11,15 @@ use crate::items::{IdempotencyKey, StoreFuture};
 /// Where events are recorded. Every write is idempotent on the event's id:
 /// the Queue delivers at least once, so any of them may come twice.
 pub trait EventStore {
-    /// Claims `key` for the event `event_id` (a new request), or says what
-    /// became of it: the event it was first used for, another request, or
-    /// one still being handled.
-    fn reserve(&self, key: &IdempotencyKey, event_id: &str) -> StoreFuture<'_, Reservation>;
-    /// Gives a claimed key up: its request failed, so a retry starts afresh.
-    fn release(&self, key: &IdempotencyKey) -> StoreFuture<'_, ()>;
+    /// Claims `key` for this request (`request_id`, the id its event takes
+    /// when the key is new), or says what became of it: the event it was
+    /// first used for, another request, or one still being handled.
+    fn reserve(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, Reservation>;
+    /// Gives up the claim this request (`request_id`) holds on `key`: its
+    /// send failed, so a retry with the key takes the claim over at once
+    /// and sends the same event (its id kept: if the Queue did take it
+    /// after all, the consumer stores it once).
+    fn release(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, ()>;
     /// Records a sent event as `queued`, unless the consumer recorded it first.
     fn record_queued(&self, message: &Message) -> StoreFuture<'_, ()>;
     /// The event `id`, whoever sent it.
@@ -44,8 +47,9 @@ pub const RETENTION_DAYS: u64 = 30;
 /// What [`EventStore::reserve`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reservation {
-    /// The key is new: the request goes on.
-    Reserved,
+    /// The key is this request's: it sends the event of this id (its own
+    /// for a new key; the first request's when it took a claim over).
+    Reserved(String),
     /// The key was used with the same request, whose event was accepted (its id).
     Replay(String),
     /// The key was used with a different request.
@@ -63,8 +67,8 @@ pub enum Reservation {
 /// release failed together), and without this the key would answer 409
 /// until it expires a day later. Far longer than a Queue send and the
 /// consumer's first try; an event that was sent but could not be recorded
-/// for that long (D1 down throughout) may then be sent again under a new
-/// id: at least once, never lost.
+/// for that long (D1 down throughout) is then sent again under its own id,
+/// which the consumer stores once.
 pub const ABANDONED_CLAIM_S: u64 = 600;
 
 pub type QueueFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + 'a>>;

@@ -241,18 +241,20 @@ describe("partner events on a local Queue and D1", () => {
     assert.equal(sql(`SELECT deliveries FROM partner_events WHERE id = '${id}'`)[0].deliveries, 1, "sent once");
   });
 
-  test("a claim on a key whose event was never recorded is taken over after ten minutes, not before", async () => {
+  test("a claim on a key whose event was never recorded is taken over after ten minutes, not before, and its event sent under its own id", async () => {
     // Claims as a request that left mid-claim would leave them, in D1 itself.
     const fingerprint = createHash("sha256").update("t\n{}").digest("hex");
-    const claim = (key, age) =>
-      sql(`INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, created_at) VALUES ('api_key::dev', '${key}', '${fingerprint}', '00000000-0000-4000-8000-${key.padStart(12, "0")}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '${age}'))`);
-    claim("fresh", "-9 minutes");
-    claim("stale", "-11 minutes");
+    const claim = (key, event, age) =>
+      sql(`INSERT INTO partner_event_keys (consumer, key, fingerprint, event_id, holder, created_at) VALUES ('api_key::dev', '${key}', '${fingerprint}', '${event}', '${event}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '${age}'))`);
+    claim("fresh", "00000000-0000-4000-8000-00000000f4e5", "-9 minutes");
+    claim("stale", "00000000-0000-4000-8000-000000005a1e", "-11 minutes");
     await problem(assert, await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "fresh" }), 409, "idempotency-key-in-use");
     const taken = await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "stale" });
     assert.equal(taken.status, 202, await taken.clone().text());
     const { id } = await taken.json();
-    assert.notEqual(id, "00000000-0000-4000-8000-0000000stale");
+    // The first request's event, not a second one beside it (had the Queue
+    // taken it then, the consumer would store it once).
+    assert.equal(id, "00000000-0000-4000-8000-000000005a1e");
     await until(DEV_KEY, id, (view) => view.status === "processed", 20_000);
     const again = await send(DEV_KEY, { type: "t", data: {} }, { "idempotency-key": "stale" });
     assert.equal(again.headers.get("idempotent-replayed"), "true");
@@ -280,5 +282,14 @@ describe("partner events with a Queue binding that throws", () => {
     const entry = await worker.logFor(body.request_id);
     assert.equal(entry.status, 503);
     assert.match(JSON.stringify(entry), /Queue binding `EVENTS` is missing or not a Queue/);
+    // The failed request gave its claim up (in D1): the key's retry takes
+    // it over at once and tries the same event again, rather than a 409
+    // for the ten minutes a vanished request's claim is held.
+    const retry = await fetch(`${worker.url}/partners/events`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": DEV_KEY, "idempotency-key": "k" },
+      body: JSON.stringify({ type: "t", data: {} }),
+    });
+    await problem(assert, retry, 503, "unavailable");
   });
 });
