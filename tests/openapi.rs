@@ -165,3 +165,19 @@ fn the_creates_state_their_idempotency_key_and_replay_header() {
         );
     }
 }
+
+#[test]
+fn an_upstreams_routes_say_any_status_may_be_its_own_answer() {
+    let document = generated();
+    let origin = &document["paths"]["/origin/{rest}"]["get"]["responses"];
+    for status in ["400", "401", "502", "504"] {
+        let content = &origin[status]["content"];
+        assert!(content["application/problem+json"].is_object(), "{status}");
+        assert!(content["*/*"].is_object(), "{status}: the origin's own answer");
+    }
+    assert_eq!(origin["401"]["headers"]["WWW-Authenticate"]["required"], false);
+    // A handler's route answers only the gateway's problems.
+    let items = &document["paths"]["/items"]["post"]["responses"];
+    assert!(items["401"]["content"]["*/*"].is_null());
+    assert_eq!(items["401"]["headers"]["WWW-Authenticate"]["required"], true);
+}

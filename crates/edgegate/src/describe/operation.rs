@@ -54,6 +54,8 @@ pub struct Operation<'g> {
     pub(crate) problem_headers: Vec<(u16, String, Value)>,
     /// The handler's arguments are described: what follows is its return type.
     in_response: bool,
+    /// An upstream's route: any status may be the upstream's own answer.
+    pub(crate) passes_through: bool,
 }
 
 impl<'g> Operation<'g> {
@@ -83,6 +85,7 @@ impl<'g> Operation<'g> {
             problems: Vec::new(),
             problem_headers: Vec::new(),
             in_response: false,
+            passes_through: false,
         }
     }
 

@@ -127,6 +127,7 @@ pub fn document<S>(table: &RouteTable<S>, settings: &Settings, info: &Info) -> V
 fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: bool) {
     if let Some(upstream) = &endpoint.upstream {
         op.any_body();
+        op.passes_through = true;
         op.response(
             "default",
             "The upstream's answer, passed through unchanged (less hop-by-hop headers; CORS is the gateway's).",
@@ -338,11 +339,19 @@ fn responses_of(op: &Operation) -> Value {
             "description": description,
             "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
         });
+        // On an upstream's route the status may be the upstream's own
+        // answer, passed through as it came: any type, any body.
+        if op.passes_through {
+            object["description"] = json!(format!(
+                "The gateway's problem:\n\n{description}\n\nor the upstream's own answer with this status, passed through."
+            ));
+            object["content"]["*/*"] = json!({"schema": {}});
+        }
         let mut headers = Map::new();
         if status == 401 {
             headers.insert(
                 "WWW-Authenticate".into(),
-                json!({"description": "The challenge of each scheme the route accepts.", "required": true, "schema": {"type": "string"}}),
+                json!({"description": "The challenge of each scheme the route accepts.", "required": !op.passes_through, "schema": {"type": "string"}}),
             );
         }
         let traffic = [
