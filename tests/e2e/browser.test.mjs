@@ -28,6 +28,24 @@ const PAGE = `<!doctype html>
     results.keyedPost = { status: greet.status, body: await greet.json() };
     const refused = await fetch(api + "/api/hello");
     results.unauthorized = { status: refused.status, body: await refused.json() };
+    // A create with an idempotency key, twice: the key and the answer's
+    // Location and replay mark cross CORS.
+    const key = "browser-create-" + Math.random().toString(36).slice(2);
+    const createWith = () =>
+      fetch(api + "/items", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": "${DEV_KEY}", "idempotency-key": key },
+        body: JSON.stringify({ name: "from a page" }),
+      });
+    const created = await createWith();
+    const replayed = await createWith();
+    results.created = {
+      status: created.status,
+      location: created.headers.get("location"),
+      replayStatus: replayed.status,
+      replayLocation: replayed.headers.get("location"),
+      replayed: replayed.headers.get("idempotent-replayed"),
+    };
   } catch (error) {
     results.error = String(error);
   }
@@ -178,6 +196,12 @@ test("a page on an allowed origin calls public and keyed routes", async () => {
   assert.deepEqual(results.keyedPost, { status: 200, body: { message: "Hola, Dr. Alice!" } });
   assert.equal(results.unauthorized.status, 401);
   assert.equal(results.unauthorized.body.type, "urn:edgegate:problem:unauthorized");
+  // The Idempotency-Key passed the preflight; Location and the replay mark are readable.
+  assert.equal(results.created.status, 201);
+  assert.match(results.created.location, /^\/items\/\d+$/);
+  assert.equal(results.created.replayStatus, 201);
+  assert.equal(results.created.replayLocation, results.created.location);
+  assert.equal(results.created.replayed, "true");
 
   // The keyed JSON POST was preflighted by the browser, and the preflight passed without a key.
   const post = await worker.logFor("browser-greet-1");

@@ -336,7 +336,7 @@ describe("with a JWKS that answers", () => {
     const bad = `${header}.${base64url(JSON.stringify(claimsWith({ sub: "mallory" })))}.${signature}`;
     const refusal = await call("/api/me", { token: bad, headers: { origin: FRONTEND } });
     assert.equal(refusal.headers.get("access-control-allow-origin"), FRONTEND);
-    assert.equal(refusal.headers.get("access-control-expose-headers"), "x-request-id, ratelimit, ratelimit-policy, retry-after, server-timing");
+    assert.equal(refusal.headers.get("access-control-expose-headers"), "x-request-id, ratelimit, ratelimit-policy, retry-after, location, idempotent-replayed, server-timing");
     await refused(refusal, bad, DETAIL.signature);
 
     const withOrigin = await post(mint(), { name: "x" }, { origin: FRONTEND });

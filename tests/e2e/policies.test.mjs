@@ -79,7 +79,7 @@ describe("with the development settings", () => {
       const response = await pending;
       assert.equal(response.status, status);
       assert.equal(response.headers.get("access-control-allow-origin"), FRONTEND, `status ${status}`);
-      assert.equal(response.headers.get("access-control-expose-headers"), "x-request-id, ratelimit, ratelimit-policy, retry-after, server-timing");
+      assert.equal(response.headers.get("access-control-expose-headers"), "x-request-id, ratelimit, ratelimit-policy, retry-after, location, idempotent-replayed, server-timing");
       assert.match(response.headers.get("vary"), /Origin/);
       assert.equal(response.headers.get("content-type"), "application/problem+json");
     }
