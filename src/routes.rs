@@ -90,7 +90,7 @@ pub const APP_SETTING_NAMES: &[&str] = &["DEBUG_ROUTES", "EVENTS_DEAD_LETTER_QUE
 /// The header a create is made retry-safe with (items, partner events), as
 /// the OpenAPI document states it.
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-const IDEMPOTENCY_KEY_DOC: &str = "Makes a retry safe: a repeat with the same key and body (per caller, for a day) answers the first answer and does nothing again; the same key with another body is a 422.";
+const IDEMPOTENCY_KEY_DOC: &str = "Makes a retry safe: a repeat with the same key and the same request (per caller, for a day; compared as the route reads it: an item after its validation trims the name, an event's JSON whitespace aside) answers the first answer and does nothing again; the same key with another request is a 422.";
 const IDEMPOTENCY_KEY_SCHEMA: &str =
     r#"{"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"}"#;
 const REPLAYED_DOC: &str = "`true` on a repeat answered with the first request's answer (`Idempotency-Key`).";

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use edgegate::extract::{FunctionEvent, Json, Path, Query};
+use edgegate::extract::{FunctionEvent, Json, Object, Path, Query};
 
 pub async fn hello() -> &'static str {
     "Hello, World!"
@@ -55,14 +55,15 @@ pub struct GreetBody {
 pub async fn greet(
     Path(name): Path<String>,
     Query(query): Query<GreetQuery>,
-    body: Option<Json<GreetBody>>,
+    // An object, as the document says: serde would also read `["Dr."]` as one.
+    body: Option<Json<Object<GreetBody>>>,
 ) -> Json<Value> {
     let greeting = match query.lang.as_deref() {
         Some("es") => "Hola",
         Some("fr") => "Bonjour",
         _ => "Hello",
     };
-    let full_name = match body.and_then(|Json(body)| body.title) {
+    let full_name = match body.and_then(|Json(Object(body))| body.title) {
         Some(title) if !title.is_empty() => format!("{title} {name}"),
         _ => name,
     };

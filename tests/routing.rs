@@ -50,6 +50,13 @@ fn greet_follows_the_seed_rules() {
     assert_eq!(greet("/api/greet/Alice?lang=de", None), "Hello, Alice!");
     assert_eq!(greet("/api/greet/Alice", Some("{}")), "Hello, Alice!");
     assert_eq!(greet("/api/greet/Jos%C3%A9%20Mar%C3%ADa", None), "Hello, José María!");
+    // The body is an object, as the document says: the same field as an
+    // array (which serde would read into the struct) is refused.
+    let array = Request::new(Method::Post, "/api/greet/Alice")
+        .with_header("x-api-key", DEV_KEY)
+        .with_header("content-type", "application/json")
+        .with_body(r#"["Dr."]"#);
+    send(&gateway, array).problem(422, "invalid-body");
 }
 
 #[test]
