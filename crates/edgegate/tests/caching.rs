@@ -1630,3 +1630,19 @@ fn as_post(mut request: Request) -> Request {
     request.method = Method::Post;
     request
 }
+
+#[test]
+fn a_requests_own_no_cache_does_not_pass_a_fresh_entry_by() {
+    let platform = platform_with_origin("/reload", &[("cache-control", "max-age=60")]);
+    let gateway = edge();
+    send_on(&gateway, at("/pub/reload"), &platform);
+    for (name, value) in [
+        ("cache-control", "no-cache"),
+        ("cache-control", "max-age=0"),
+        ("pragma", "no-cache"),
+    ] {
+        let reload = send_on(&gateway, at("/pub/reload").with_header(name, value), &platform);
+        assert!(status_of(&reload).starts_with("edgegate; hit"), "{name}: {value}");
+    }
+    assert_eq!(calls(&platform, "/reload"), 1);
+}
