@@ -77,7 +77,7 @@ describe("traffic control", () => {
     assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
     assert.equal(body.retry_after, retryAfter);
     assert.equal(refused.headers.get("access-control-allow-origin"), FRONTEND);
-    assert.deepEqual(refused.headers.get("access-control-expose-headers").split(", ").slice(1), ["ratelimit", "ratelimit-policy", "retry-after", "server-timing"]);
+    assert.deepEqual(refused.headers.get("access-control-expose-headers").split(", ").slice(1), ["ratelimit", "ratelimit-policy", "retry-after", "location", "idempotent-replayed", "server-timing"]);
     const log = await worker.logFor(refused.headers.get("x-request-id"));
     assert.deepEqual([log.status, log.limit, log.principal, log.problem], [429, "rate_limit:PER_PRINCIPAL", "dev", "rate-limited"]);
 
