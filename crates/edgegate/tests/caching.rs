@@ -1646,3 +1646,44 @@ fn a_requests_own_no_cache_does_not_pass_a_fresh_entry_by() {
     }
     assert_eq!(calls(&platform, "/reload"), 1);
 }
+
+#[test]
+fn a_handlers_write_invalidates_what_the_paths_cached_get_keeps() {
+    use edgegate::http::Status;
+    use std::cell::Cell;
+    thread_local! {
+        static VERSION: Cell<u32> = const { Cell::new(1) };
+    }
+    async fn read() -> Response {
+        Response::text(Status::OK, format!("v{}", VERSION.get())).with_header("cache-control", "max-age=60")
+    }
+    async fn write() -> Status {
+        VERSION.set(VERSION.get() + 1);
+        Status::NO_CONTENT
+    }
+    let platform = platform();
+    // Handlers, not an upstream: the write's route reads no header of its
+    // own, yet its request carries what the GET's key is made of.
+    let vars = with_var(
+        with_var(test_vars(), "CACHE_POLICIES", r#"{"edge": {}}"#),
+        "API_KEYS",
+        r#"{"key-a": "alice"}"#,
+    );
+    let gateway = test_gateway(
+        vec![
+            Route::get("/doc/{name}", read).public().cache(cache("edge")),
+            Route::put("/doc/{name}", write).api_key(),
+        ],
+        &vars,
+    );
+    assert_eq!(gateway.misconfiguration(), None);
+    assert!(status_of(&send_on(&gateway, at("/doc/a"), &platform)).contains("stored"));
+    let mut put = keyed("/doc/a", "key-a");
+    put.method = Method::Put;
+    let written = send_on(&gateway, put, &platform);
+    assert_eq!(written.status(), 204);
+    assert_eq!(status_of(&written), "edgegate; fwd=method; detail=invalidated");
+    let after = send_on(&gateway, at("/doc/a"), &platform);
+    assert!(status_of(&after).contains("fwd=miss"), "{}", status_of(&after));
+    assert_eq!(after.said(), "v2");
+}

@@ -499,10 +499,7 @@ impl<S> Plan<S> {
             }
             (None, cache) => {
                 let response = answer(endpoint, request, state, watch).await;
-                // What a GET of this path keeps is the GET route's policy's,
-                // whatever this method's route declares.
-                let get_cache = self.endpoint(index, &Method::Get).and_then(|get| get.cache.as_ref());
-                let invalidated = match get_cache {
+                let invalidated = match &endpoint.invalidates {
                     Some(get_cache) => Some(get_cache.after_unsafe(request, &response, platform).await),
                     None => None,
                 };

@@ -10,6 +10,7 @@ use super::{Answer, EndpointPlan, PathPlan, Plan, READ_HEADERS, READ_HEADERS_WIT
 use crate::cache::purge::PurgePlan;
 use crate::cache::{CachePlan, Memory};
 use crate::config::Settings;
+use crate::http::Method;
 use crate::observe::metrics::ANALYTICS_ENGINE_DATASET;
 use crate::observe::{timing, LogFields, ServerTiming};
 use crate::platform::BindingKind;
@@ -329,7 +330,7 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
         .iter()
         .zip(paths.into_iter().zip(stages))
         .map(|(routes, (PathPolicy { cors, ip }, path_stages))| {
-            let endpoints = routes
+            let mut endpoints = routes
                 .endpoints()
                 .zip(path_stages)
                 .map(|((_, endpoint), stages)| {
@@ -377,12 +378,25 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                             || matches!(answer, Answer::Purge(_))
                             || stages.iter().any(|stage| !stage.reads_headers().is_empty()),
                         cache,
+                        invalidates: None,
                         stages,
                         max_body_bytes: endpoint.max_body_bytes.unwrap_or(settings.max_body_bytes),
                         answer,
                     }
                 })
-                .collect();
+                .collect::<Vec<_>>();
+            // What a GET of this path keeps, every method's request may
+            // change: each of its routes invalidates it (and so reads the
+            // headers a key is made of).
+            let get_cache = routes
+                .endpoint_index(&Method::Get)
+                .and_then(|get| endpoints[get].cache.clone());
+            if let Some(get_cache) = get_cache {
+                for endpoint in &mut endpoints {
+                    endpoint.invalidates = Some(get_cache.clone());
+                    endpoint.reads_all_headers = true;
+                }
+            }
             PathPlan { cors, ip, endpoints }
         })
         .collect::<Vec<PathPlan<S>>>();

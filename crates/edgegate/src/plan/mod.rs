@@ -98,6 +98,9 @@ pub(crate) struct EndpointPlan<S> {
     pub reads_all_headers: bool,
     /// Its cache stage, around the answer, if its answers are kept.
     pub cache: Option<Rc<CachePlan>>,
+    /// The path's GET cache stage, whose entry a successful unsafe request
+    /// here removes (RFC 9111 §4.4), whatever this route's own policy.
+    pub invalidates: Option<Rc<CachePlan>>,
     pub answer: Answer<S>,
 }
 
