@@ -525,25 +525,16 @@ impl CachePlan {
             return Lookup::Fill(Ticket::unkeyed());
         };
         let since_ms = platform.now_ms();
-        let since_tick = self.memory.now();
         let key: Rc<str> = Rc::from(key);
-        if self.passing(&key, platform.now_ms()) {
+        let mut ticket = Ticket::keyed(key.clone(), since_ms, self.memory.now());
+        if self.passing(&key, since_ms) {
             request.extensions.insert(CacheOutcome("pass"));
-            return Lookup::Fill(Ticket {
-                key: Some(key),
-                stale: None,
-                slot: None,
-                fwd: "miss",
-                since_ms,
-                since_tick,
-                answered: false,
-            });
+            return Lookup::Fill(ticket);
         }
         if self.setting.memory_s > 0 {
-            let now_ms = platform.now_ms();
-            if let Some((stored, fresh_s)) = self.memory.find(&key, now_ms) {
+            if let Some((stored, fresh_s)) = self.memory.find(&key, since_ms) {
                 request.extensions.insert(CacheOutcome("hit"));
-                let age_s = age_at(stored.stored_at_ms, stored.age0, now_ms);
+                let age_s = age_at(stored.stored_at_ms, stored.age0, since_ms);
                 let status = cache_status(&["hit; ttl=", &decimal(fresh_s - age_s), "; detail=memory"], Some(&key));
                 return Lookup::Answered(stored.served(age_s, status));
             }
@@ -560,41 +551,30 @@ impl CachePlan {
                 None
             }
         };
-        let (mut fwd, mut stale) = ("miss", None);
         if let Some(entry) = found {
             if entry.age_s < entry.fresh_s {
                 let status = cache_status(&["hit; ttl=", &decimal(entry.fresh_s - entry.age_s)], Some(&key));
-                if self.setting.memory_s == 0 {
-                    request.extensions.insert(CacheOutcome("hit"));
-                    return Lookup::Answered(entry.served(status));
-                }
-                // One memory may hold is read there, then served from it (a
-                // body the runtime cannot give is a miss); a larger one streams.
-                if entry.length().is_none_or(|length| length > MEMORY_MAX_BYTES as u64) {
+                // Streamed from the runtime's cache, unless memory may hold
+                // it: then read, held and served from there (a body the
+                // runtime cannot give is a miss).
+                let holds =
+                    self.setting.memory_s > 0 && entry.length().is_some_and(|length| length <= MEMORY_MAX_BYTES as u64);
+                if !holds {
                     request.extensions.insert(CacheOutcome("hit"));
                     return Lookup::Answered(entry.served(status));
                 }
                 let age_s = entry.age_s;
-                if let Some(stored) = self.hold(entry, key.clone(), since_tick, platform).await {
+                if let Some(stored) = self.hold(entry, key, ticket.since_tick, platform).await {
                     request.extensions.insert(CacheOutcome("hit"));
                     return Lookup::Answered(stored.served(age_s, status));
                 }
             } else {
-                fwd = "stale";
+                ticket.fwd = "stale";
                 if entry.age_s < entry.fresh_s + entry.stale_if_error_s {
-                    stale = Some(entry);
+                    ticket.stale = Some(entry);
                 }
             }
         }
-        let ticket = Ticket {
-            key: Some(key),
-            stale,
-            slot: None,
-            fwd,
-            since_ms,
-            since_tick,
-            answered: false,
-        };
         self.lead_or_wait(ticket, request, platform).await
     }
 
@@ -677,6 +657,12 @@ impl CachePlan {
         }
     }
 
+    /// Holds `stored` in memory for the policy's `memory` seconds from `now_ms`.
+    fn remember(&self, key: Rc<str>, stored: Rc<Stored>, fresh_s: u64, now_ms: f64, since_tick: u64) {
+        let until_ms = now_ms + self.setting.memory_s as f64 * 1000.0;
+        self.memory.hold(key, stored, fresh_s, until_ms, since_tick);
+    }
+
     /// Holds a fresh entry found in the Cache API in memory: its body read.
     async fn hold(&self, entry: Entry, key: Rc<str>, since_tick: u64, platform: &dyn Platform) -> Option<Rc<Stored>> {
         let body = match entry.body.read(self.setting.max_bytes).await {
@@ -697,9 +683,7 @@ impl CachePlan {
             stored_at_ms: entry.stored_at_ms,
             age0: entry.age0,
         });
-        let until_ms = platform.now_ms() + self.setting.memory_s as f64 * 1000.0;
-        self.memory
-            .hold(key, stored.clone(), entry.fresh_s, until_ms, since_tick);
+        self.remember(key, stored.clone(), entry.fresh_s, platform.now_ms(), since_tick);
         Some(stored)
     }
 
@@ -1001,9 +985,7 @@ impl CachePlan {
             return Err("cache-error");
         }
         if self.setting.memory_s > 0 {
-            let until_ms = now_ms + self.setting.memory_s as f64 * 1000.0;
-            self.memory
-                .hold(Rc::from(key), stored.clone(), fresh_s, until_ms, ticket.since_tick);
+            self.remember(Rc::from(key), stored.clone(), fresh_s, now_ms, ticket.since_tick);
         }
         Ok(stored)
     }
@@ -1065,6 +1047,19 @@ impl CachePlan {
 }
 
 impl Ticket {
+    /// A miss on `key`, looked up at `since_ms` with the memory's count `since_tick`.
+    fn keyed(key: Rc<str>, since_ms: f64, since_tick: u64) -> Ticket {
+        Ticket {
+            key: Some(key),
+            stale: None,
+            slot: None,
+            fwd: "miss",
+            since_ms,
+            since_tick,
+            answered: false,
+        }
+    }
+
     fn unkeyed() -> Ticket {
         Ticket {
             key: None,

@@ -72,17 +72,28 @@ fn essence(content_type: &str) -> String {
     content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
-/// Whether the request says its body is JSON: `application/json` or any
-/// `application/*+json`, parameters such as `charset` allowed.
+/// Whether the request says its body is JSON, as sent (not encoded).
 pub(crate) fn is_json_content_type(request: &Request) -> bool {
+    !is_encoded(request) && says_json(request)
+}
+
+/// Whether its type is `application/json` or any `application/*+json`,
+/// parameters such as `charset` allowed.
+fn says_json(request: &Request) -> bool {
     let Some(value) = request.headers.get("content-type") else {
         return false;
     };
-    if unencoded(request).is_err() {
-        return false;
-    }
     let essence = essence(value);
     essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Whether the body is encoded (`Content-Encoding` other than `identity`).
+fn is_encoded(request: &Request) -> bool {
+    request
+        .headers
+        .get("content-encoding")
+        .map(str::trim)
+        .is_some_and(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
 }
 
 fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
@@ -95,7 +106,7 @@ fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
 #[inline(never)]
 fn check_json_content_type(request: &Request) -> Result<(), ApiError> {
     unencoded(request)?;
-    if is_json_content_type(request) {
+    if says_json(request) {
         return Ok(());
     }
     let got = request.headers.get("content-type").unwrap_or("none");
@@ -110,10 +121,9 @@ fn check_json_content_type(request: &Request) -> Result<(), ApiError> {
 /// sent (RFC 9110 §15.5.16), and a compressed one would be mistaken for
 /// malformed JSON.
 pub fn unencoded(request: &Request) -> Result<(), ApiError> {
-    match request.headers.get("content-encoding").map(str::trim) {
-        None | Some("") => Ok(()),
-        Some(coding) if coding.eq_ignore_ascii_case("identity") => Ok(()),
-        Some(_) => Err(ApiError::of(
+    match is_encoded(request) {
+        false => Ok(()),
+        true => Err(ApiError::of(
             kinds::UNSUPPORTED_MEDIA_TYPE,
             "the request body must not be encoded: send it without Content-Encoding",
         )
