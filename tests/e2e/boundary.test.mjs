@@ -91,6 +91,19 @@ describe("keys, origins and header values are taken exactly as sent", () => {
     }
   });
 
+  test("an encoded JSON body is a 415 that says to send it as it is, in any spelling of the coding", async () => {
+    const body = '{"name":"x"}';
+    const post = (coding) =>
+      send(worker, request("POST", "/items", [["x-api-key", DEV_KEY], ["content-type", "application/json"], ["content-encoding", Buffer.from(coding, "latin1")], ["content-length", String(body.length)]], body));
+    for (const coding of ["gzip", "GZip", " br ", "identity, gzip"]) {
+      const refused = await post(coding);
+      assertProblem(refused, 415, "unsupported-media-type");
+      assert.equal(refused.headers["accept-encoding"], "identity", coding);
+    }
+    // A byte outside ASCII in the value (not UTF-8): the header's own 400, before any body rule.
+    assertProblem(await post("x-\u00e9"), 400, "invalid-header");
+  });
+
   test("a key that differs in bytes is refused", async () => {
     for (const near of [Buffer.from("dev-local-ke\xc5\xb9", "latin1"), Buffer.from("dev-local-ke\u0179", "utf8"), "dev-local-key\u0100"]) {
       assertProblem(await send(worker, request("GET", "/api/hello", [["x-api-key", near]])), 401, "unauthorized");
