@@ -348,3 +348,48 @@ test("a rate limiter that throws, rejects, lacks `limit` or answers without a pr
     }
   }
 });
+
+test("a data point reaches the dataset as writeDataPoint takes it: an index, eight blobs, four plain numbers; a dataset that throws fails nothing", async () => {
+  // Another instance: the settings (METRICS_DATASET) are read once per instance.
+  const { default: metered } = await import(`${bundle}?metrics`);
+  const points = [];
+  const env = {
+    ...SPAN_ENV,
+    TRACE_SPANS: undefined,
+    PER_CLIENT: { limit: async () => ({ success: true }) },
+    METRICS_DATASET: "METRICS",
+    METRICS_PRINCIPAL: "id",
+    METRICS: { writeDataPoint: (point) => points.push(point) },
+  };
+  const hello = await metered.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  assert.equal(hello.status, 200, await hello.text());
+  assert.equal(points.length, 1);
+  const [point] = points;
+  assert.deepEqual(point.indexes, ["/api/hello"]);
+  assert.deepEqual(point.blobs, ["/api/hello", "GET", "2xx", "api_key", "dev", "", "", ""]);
+  // A plain array of numbers, as the runtime's dataset takes them (not a view on wasm memory).
+  assert.ok(Array.isArray(point.doubles), "doubles is a plain array");
+  assert.equal(point.doubles.length, 4);
+  assert.equal(point.doubles[0], 200);
+  assert.ok(point.doubles[1] >= 0, "the duration");
+  assert.deepEqual(point.doubles.slice(2), [0, 0]);
+
+  const missing = await metered.fetch(new Request("http://gateway.test/nowhere"), env);
+  assert.equal(missing.status, 404);
+  assert.deepEqual(points[1].blobs.slice(0, 3), ["unmatched", "GET", "4xx"]);
+  assert.equal(points[1].blobs[7], "not-found");
+
+  const lines = [];
+  const log = console.log;
+  console.log = (line) => lines.push(String(line));
+  let failing;
+  try {
+    failing = await metered.fetch(new Request("http://gateway.test/hello"), { ...env, METRICS: { writeDataPoint: () => { throw new Error("dataset down"); } } });
+  } finally {
+    console.log = log;
+  }
+  assert.equal(failing.status, 200);
+  const failure = lines.flatMap((text) => text.split("\n")).find((line) => line.includes("metrics not written"));
+  assert.ok(failure, lines.join("\n"));
+  assert.match(JSON.parse(failure).error, /dataset down/);
+});

@@ -22,7 +22,7 @@ extern "C" {
     #[wasm_bindgen(js_name = countQuota)]
     fn js_count_quota(binding: &str, key: &str, windows: &[f64]) -> Promise;
     #[wasm_bindgen(js_name = writeDataPoint)]
-    fn js_write_data_point(binding: &str, index: &str, blobs: &str, doubles: &[f64]) -> JsValue;
+    fn js_write_data_point(lines: &str, doubles: &[f64]) -> JsValue;
     /// The `env` of the request being served.
     #[wasm_bindgen(js_name = currentEnv)]
     fn js_current_env() -> JsValue;
@@ -141,16 +141,22 @@ struct JsDataset(String);
 
 impl AnalyticsDataset for JsDataset {
     fn write_data_point(&self, point: &DataPoint) -> Result<(), String> {
-        // One string across the boundary, not one per blob: lines, a line
-        // break inside a blob (a principal id may hold one) read as a space.
-        let mut blobs = String::with_capacity(point.blobs.iter().map(|b| b.len() + 1).sum());
-        for (i, blob) in point.blobs.iter().enumerate() {
+        // One string across the boundary, not one per field (each is a
+        // decode in JS): the binding's name, the index, then the blobs, as
+        // lines; a line break inside one (a principal id may hold one) reads
+        // as a space.
+        let fields = [self.0.as_str(), point.index.as_str()];
+        let fields = fields.into_iter().chain(point.blobs.iter().map(String::as_str));
+        let mut lines = String::with_capacity(
+            self.0.len() + point.index.len() + point.blobs.iter().map(|b| b.len() + 1).sum::<usize>() + 2,
+        );
+        for (i, field) in fields.enumerate() {
             if i > 0 {
-                blobs.push('\n');
+                lines.push('\n');
             }
-            blobs.extend(blob.chars().map(|c| if c == '\n' { ' ' } else { c }));
+            lines.extend(field.chars().map(|c| if c == '\n' { ' ' } else { c }));
         }
-        let failed = js_write_data_point(&self.0, &point.index, &blobs, &point.doubles);
+        let failed = js_write_data_point(&lines, &point.doubles);
         match failed.as_string() {
             Some(cause) => Err(cause),
             None => Ok(()),
