@@ -167,7 +167,7 @@ function originOf(url) {
 }
 
 async function fetchUntraced(method, url, headers, body, limit, timeoutMs, service) {
-  const pairs = headerPairs(headers);
+  const fields = headersInit(headers);
   let tooLarge = false;
   // Only a counted body needs an abort signal (the upstream must see a
   // broken request, never a body that merely ended early); a fetch without
@@ -199,9 +199,9 @@ async function fetchUntraced(method, url, headers, body, limit, timeoutMs, servi
   try {
     const target = service == null ? globalThis : bindings?.[service];
     if (typeof target?.fetch !== "function") return `no service binding ${service}`;
-    const init = { method, headers: pairs, body: body ?? undefined, redirect: "manual" };
-    if (controller !== null) init.signal = controller.signal;
-    const response = await Promise.race([target.fetch(url, init), timeout]);
+    const request = { method, headers: fields, body: body ?? undefined, redirect: "manual" };
+    if (controller !== null) request.signal = controller.signal;
+    const response = await Promise.race([target.fetch(url, request), timeout]);
     if (response === "timeout") return response;
     if (tooLarge) {
       response.body?.cancel().catch(() => {});
@@ -228,12 +228,23 @@ function openCache(name) {
   return cache;
 }
 
-/** Splits `name\nvalue\n...` into pairs. */
-function headerPairs(flat) {
-  const pairs = [];
+/**
+ * `name\nvalue\n...` as a headers init: a plain object, which the runtime
+ * converts faster than a list of pairs (as the entry's answers); a name seen
+ * twice, or one the object already has (`__proto__`, `constructor`),
+ * switches to pairs, so every value is kept.
+ */
+function headersInit(flat) {
   const parts = flat.split("\n");
-  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push([parts[i], parts[i + 1]]);
-  return pairs;
+  const headers = {};
+  let pairs = null;
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const name = parts[i];
+    if (pairs === null && name in headers) pairs = Object.entries(headers);
+    if (pairs === null) headers[name] = parts[i + 1];
+    else pairs.push([name, parts[i + 1]]);
+  }
+  return pairs ?? headers;
 }
 
 /** Headers as the wasm side reads them: one string, `name\nvalue\n...` (a value never holds a line break). */
@@ -273,7 +284,7 @@ export async function cachePut(name, key, status, headers, body) {
     // A status that has no body (204, 205, 304) is given none: the Fetch
     // standard refuses even an empty one there (workerd lets it through).
     const none = status === 204 || status === 205 || status === 304;
-    const answer = new Response(none ? null : body.slice(), { status, headers: headerPairs(headers) });
+    const answer = new Response(none ? null : body.slice(), { status, headers: headersInit(headers) });
     await (await openCache(name)).put(key, answer);
     return null;
   } catch (error) {
