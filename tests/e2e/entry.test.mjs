@@ -393,3 +393,30 @@ test("a data point reaches the dataset as writeDataPoint takes it: an index, eig
   assert.ok(failure, lines.join("\n"));
   assert.match(JSON.parse(failure).error, /dataset down/);
 });
+
+test("headers named as an object's own keys (`__proto__`, `constructor`) reach the origin, and come back from it, with their values", async () => {
+  const { default: fresh } = await import(`${bundle}?object-names`);
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined, PER_CLIENT: { limit: async () => ({ success: true }) }, UPSTREAMS: JSON.stringify({ origin: "https://origin.test" }) };
+  const realFetch = globalThis.fetch;
+  let sent = null;
+  globalThis.fetch = async (url, init) => {
+    sent = new Headers(init.headers);
+    return new Response("kept", { headers: [["content-type", "text/plain"], ["__proto__", "from-origin"], ["constructor", "c"]] });
+  };
+  let response;
+  try {
+    const headers = [["x-api-key", DEV_KEY], ["__proto__", "polluted?"], ["constructor", "x"], ["tostring", "y"]];
+    response = await fresh.fetch(new Request("http://gateway.test/origin/x", { headers }), env);
+    assert.equal(response.status, 200, await response.clone().text());
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assert.ok(sent, "the origin was called");
+  assert.equal(sent.get("__proto__"), "polluted?");
+  assert.equal(sent.get("constructor"), "x");
+  assert.equal(sent.get("tostring"), "y");
+  assert.equal(sent.get("x-api-key"), null, "the key is not forwarded");
+  assert.equal(response.headers.get("__proto__"), "from-origin");
+  assert.equal(response.headers.get("constructor"), "c");
+  assert.equal(Object.prototype.polluted, undefined);
+});
