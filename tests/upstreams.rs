@@ -103,6 +103,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
     assert_eq!(sent.header("x-forwarded-for"), Some("198.51.100.1, 203.0.113.9"));
     assert_eq!(sent.header("x-forwarded-host"), Some("gateway.example"));
     assert_eq!(sent.header("x-forwarded-proto"), Some("http"));
+    assert_eq!(sent.header("via"), Some("1.1 edgegate"));
     assert_eq!(sent.header("x-request-id"), Some("req-fwd-1"));
     // The principal, from the gateway only: the client's copy is gone.
     let forwarded: Vec<&str> = sent
@@ -125,6 +126,32 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         (Some("origin"), Some(200))
     );
     assert!(log["upstream_ms"].is_number());
+}
+
+#[test]
+fn the_gateway_is_appended_to_the_via_the_client_sent_never_put_in_its_place() {
+    for (sent_via, expected) in [
+        (
+            "1.0 fred, 1.1 p.example.net",
+            "1.0 fred, 1.1 p.example.net, 1.1 edgegate",
+        ),
+        ("  1.1 spaced  ", "1.1 spaced, 1.1 edgegate"),
+        // None: the gateway's own entry only.
+        ("", "1.1 edgegate"),
+    ] {
+        let platform = platform();
+        respond(&platform, &format!("{ORIGIN}/v"), 200, &[], b"ok");
+        let mut request = keyed(Method::Get, "/origin/v");
+        if !sent_via.is_empty() {
+            request = request.with_header("via", sent_via);
+        }
+        let answer = send_on(&app(), request, &platform);
+        assert_eq!(answer.status(), 200, "{}", answer.text());
+        let sent = platform.sent.borrow()[0].clone();
+        assert_eq!(sent.header("via"), Some(expected), "after `{sent_via}`");
+        let vias = sent.headers.iter().filter(|(name, _)| name == "via").count();
+        assert_eq!(vias, 1, "one Via");
+    }
 }
 
 #[test]

@@ -113,6 +113,7 @@ describe("an origin behind /origin/*", () => {
     assert.equal(h["x-request-id"], "up-1");
     assert.equal(h["x-forwarded-for"], "198.51.100.1, 203.0.113.9");
     assert.equal(h["x-forwarded-proto"], "http");
+    assert.equal(h["via"], "1.1 edgegate");
     assert.equal(h["x-forwarded-host"], new URL(worker.url).host);
     const principal = JSON.parse(Buffer.from(h["x-edgegate-principal"], "base64url").toString());
     assert.deepEqual(principal, { id: "dev", scheme: "api_key", provider: null, claims: null });

@@ -8,6 +8,8 @@
 //!   `key` query parameter, and `Authorization` unless the route passes it;
 //! - `X-Forwarded-For` (the client's address appended), `X-Forwarded-Proto`,
 //!   `X-Forwarded-Host` and `x-request-id` are set;
+//! - the gateway appends itself to `Via` (RFC 9110 §7.6.3: a gateway sends
+//!   it in each request it forwards);
 //! - the principal goes in one header the upstream can trust,
 //!   `x-edgegate-principal` (base64url JSON of `id`, `scheme`, `provider`,
 //!   `claims`, as ESP's `X-Endpoint-API-UserInfo`); a copy the client sent
@@ -35,6 +37,10 @@ use crate::problem::{kinds, ApiError};
 
 /// The header the principal is forwarded in.
 pub const PRINCIPAL_HEADER: &str = "x-edgegate-principal";
+
+/// What the gateway adds to `Via`: the protocol it speaks and its pseudonym
+/// (no version or host: nothing an attacker can look up).
+pub const VIA: &str = "1.1 edgegate";
 
 /// Always hop-by-hop, whatever `Connection` says.
 /// What a proxy says of the client, the host or the original URL, beyond
@@ -396,6 +402,7 @@ impl Forwarder {
             && name != "x-forwarded-for"
             && name != "x-forwarded-proto"
             && name != "x-forwarded-host"
+            && name != "via"
             && name != request_id::HEADER
             && name != TRACEPARENT
             && name != TRACESTATE
@@ -435,6 +442,12 @@ impl Forwarder {
         if let Some(host) = request.headers.get("host") {
             headers.push(("x-forwarded-host".into(), host.to_owned()));
         }
+        // Appended to what came before, never in its place (§7.6.3).
+        let via = match request.headers.get("via").map(str::trim) {
+            Some(earlier) if !earlier.is_empty() => format!("{earlier}, {VIA}"),
+            _ => VIA.to_owned(),
+        };
+        headers.push(("via".into(), via));
         headers.push((request_id::HEADER.into(), request.request_id.clone()));
         headers.extend(trace_headers(request));
         if let Some(principal) = Principal::of(request) {
