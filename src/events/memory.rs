@@ -9,10 +9,9 @@ use super::store::{EventQueue, EventStore, QueueFuture, Reservation, ABANDONED_C
 use crate::items::{FakeBackend, IdempotencyKey, StoreError, StoreFuture};
 use edgegate::time::rfc3339;
 
-/// An idempotency key's claim, under (consumer, key): the request's
-/// fingerprint, the event id, and when (the clock's ms).
-/// A claim: the body's fingerprint, the event's id, and when it was made
-/// (none: given up, so the next request takes it over) and by which request.
+/// An idempotency key's claim, under (consumer, key): the body's
+/// fingerprint, the event's id, when it was made (the clock's ms; none:
+/// given up, so the next request takes it over), and by which request.
 type Claim = (String, String, Option<u64>, String);
 
 /// Events and idempotency keys in memory.
@@ -223,8 +222,8 @@ impl EventStore for MemoryEvents {
 pub struct MemoryQueue {
     sent: RefCell<Vec<String>>,
     next_id: Cell<u64>,
-    /// Why every send fails, while it does.
-    refusing: RefCell<Option<String>>,
+    /// Its outage, while every send fails.
+    backend: FakeBackend,
 }
 
 impl MemoryQueue {
@@ -235,14 +234,14 @@ impl MemoryQueue {
     /// A Queue whose every send fails with `cause`.
     pub fn refusing(cause: &str) -> MemoryQueue {
         MemoryQueue {
-            refusing: RefCell::new(Some(cause.to_owned())),
+            backend: FakeBackend::failing(cause),
             ..MemoryQueue::default()
         }
     }
 
     /// From now on, it accepts what it is sent.
     pub fn accept(&self) {
-        self.refusing.replace(None);
+        self.backend.recover();
     }
 
     /// The messages sent, in order.
@@ -254,9 +253,7 @@ impl MemoryQueue {
 impl EventQueue for MemoryQueue {
     fn send(&self, message: String) -> QueueFuture<'_> {
         Box::pin(async move {
-            if let Some(cause) = self.refusing.borrow().clone() {
-                return Err(cause);
-            }
+            self.backend.check().map_err(|error| error.0)?;
             self.sent.borrow_mut().push(message);
             Ok(())
         })

@@ -13,34 +13,42 @@ use edgegate::time::rfc3339;
 #[derive(Default)]
 pub struct FakeBackend {
     clock_ms: Cell<u64>,
-    failure: Option<String>,
+    failure: RefCell<Option<String>>,
 }
+
+/// The fake clock's start, 2026-01-01, in ms since the epoch.
+const EPOCH_MS: f64 = 1_767_225_600_000.0;
 
 impl FakeBackend {
     /// One whose every call fails with `cause`.
     pub fn failing(cause: &str) -> FakeBackend {
         FakeBackend {
-            failure: Some(cause.to_owned()),
+            failure: RefCell::new(Some(cause.to_owned())),
             ..FakeBackend::default()
         }
     }
 
     /// The outage, if there is one.
     pub fn check(&self) -> Result<(), StoreError> {
-        match &self.failure {
+        match &*self.failure.borrow() {
             Some(cause) => Err(StoreError(cause.clone())),
             None => Ok(()),
         }
     }
 
+    /// Ends the outage: every call succeeds from now on.
+    pub fn recover(&self) {
+        self.failure.replace(None);
+    }
+
     /// The clock's next time.
     pub fn now(&self) -> String {
-        rfc3339(1_767_225_600_000.0 + self.tick() as f64)
+        rfc3339(EPOCH_MS + self.tick() as f64)
     }
 
     /// The time `ms` before the clock's now (the clock does not move).
     pub fn ago(&self, ms: u64) -> String {
-        rfc3339(1_767_225_600_000.0 + self.clock_ms.get() as f64 - ms as f64)
+        rfc3339(EPOCH_MS + self.clock_ms.get() as f64 - ms as f64)
     }
 
     /// The clock's next time, in milliseconds since it began.

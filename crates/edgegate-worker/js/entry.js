@@ -47,7 +47,7 @@ import {
 } from "./index.js";
 // The platform module (js/platform.js), shared with the wasm side; build.sh
 // points this at where wasm-bindgen put it.
-import { setWaker, swapSpan, useBindings } from "./platform.js";
+import { headersInit, setWaker, swapSpan, useBindings } from "./platform.js";
 // Quotas are counted by this Durable Object class (wrangler.toml's QUOTA binding).
 export { QuotaCounter } from "./quota.js";
 
@@ -395,31 +395,18 @@ function decode(u8, at) {
   if (streamed) i++;
   while (u8[i] !== 10) status = status * 10 + u8[i++] - 48;
   i++;
-  // A plain object: the runtime converts it faster than a list of pairs. A
-  // name seen twice (two Set-Cookie) switches to pairs, so every value is
-  // kept; so does one the object already has (`__proto__`, `constructor`).
   // The header lines (`name\nvalue\n`, up to the blank line before the
-  // body) become one string, split: cheaper than a string per field. Values
-  // are UTF-8 (the runtime writes header strings out as UTF-8, so the bytes
+  // body) become one string: cheaper than a string per field. Values are
+  // UTF-8 (the runtime writes header strings out as UTF-8, so the bytes
   // leave exactly as the gateway made them); a value never holds a line break.
-  let headers = {};
-  let pairs = null;
-  if (bodyAt - 1 > i) {
-    const lines = ascii(u8, i, bodyAt - 1) ? latin1(u8, i, bodyAt - 1) : utf8.decode(u8.subarray(i, bodyAt - 1));
-    const fields = lines.split("\n");
-    for (let f = 0; f + 1 < fields.length; f += 2) {
-      const name = fields[f];
-      const value = fields[f + 1];
-      if (pairs === null && name in headers) pairs = Object.entries(headers);
-      if (pairs === null) headers[name] = value;
-      else pairs.push([name, value]);
-    }
-  }
+  const headers =
+    bodyAt - 1 > i
+      ? headersInit(ascii(u8, i, bodyAt - 1) ? latin1(u8, i, bodyAt - 1) : utf8.decode(u8.subarray(i, bodyAt - 1)))
+      : {};
   // A string body gets `text/plain` from the runtime when the answer has
   // no type: one without stays bytes, so it leaves with none, whatever its
   // size or bytes.
-  const typed = pairs === null ? "content-type" in headers : pairs.some(([name]) => name === "content-type");
-  if (pairs !== null) headers = pairs;
+  const typed = Array.isArray(headers) ? headers.some(([name]) => name === "content-type") : "content-type" in headers;
   const body = streamed
     ? takeStream()
     : logAt === bodyAt ? null : typed && ascii(u8, bodyAt, logAt) ? latin1(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);

@@ -229,12 +229,13 @@ function openCache(name) {
 }
 
 /**
- * `name\nvalue\n...` as a headers init: a plain object, which the runtime
- * converts faster than a list of pairs (as the entry's answers); a name seen
- * twice, or one the object already has (`__proto__`, `constructor`),
- * switches to pairs, so every value is kept.
+ * `name\nvalue\n...` as a headers init (the entry's answers, an upstream
+ * call's, a kept answer's): a plain object, which the runtime converts
+ * faster than a list of pairs; a name seen twice (two Set-Cookie), or one
+ * the object already has (`__proto__`, `constructor`), switches to pairs,
+ * so every value is kept.
  */
-function headersInit(flat) {
+export function headersInit(flat) {
   const parts = flat.split("\n");
   const headers = {};
   let pairs = null;
