@@ -209,6 +209,34 @@ describe("an origin behind /origin/*", () => {
     assert.equal(origin.seen.find((r) => r.headers["x-request-id"] === "trace-bytes"), undefined);
   });
 
+  test("Via on raw sockets: the gateway is appended to what the client sent, as it was sent, never put in its place", async () => {
+    const head = (id, lines) =>
+      Buffer.concat([
+        Buffer.from(["GET /origin/via HTTP/1.1", `Host: ${new URL(worker.url).host}`, `X-Api-Key: ${DEV_KEY}`, `X-Request-Id: ${id}`, ""].join("\r\n")),
+        ...lines.map((line) => Buffer.concat([Buffer.from(line, "utf8"), Buffer.from("\r\n")])),
+        Buffer.from("\r\n"),
+      ]);
+    const via = async (id, lines) => {
+      const response = await raw(worker.url, head(id, lines));
+      assert.equal(response?.status, 200, `${id}: ${JSON.stringify(response)}`);
+      return origin.seen.find((r) => r.headers["x-request-id"] === id).headers.via;
+    };
+    const huge = `1.1 ${"p".repeat(8000)}`;
+    for (const [id, lines, expected] of [
+      ["via-none", [], "1.1 edgegate"],
+      ["via-list", ["Via: 1.0 fred, 1.1 p.example.net"], "1.0 fred, 1.1 p.example.net, 1.1 edgegate"],
+      ["via-twice", ["Via: 1.0 fred", "Via: 1.1 p.example.net"], "1.0 fred, 1.1 p.example.net, 1.1 edgegate"],
+      ["via-padded", ["Via:    1.1 spaced   "], "1.1 spaced, 1.1 edgegate"],
+      ["via-empty", ["Via: "], "1.1 edgegate"],
+      // The origin's Node server reads header bytes as Latin-1.
+      ["via-utf8", ["Via: 1.1 prøxy"], `1.1 ${Buffer.from("prøxy", "utf8").toString("latin1")}, 1.1 edgegate`],
+      ["via-huge", [`Via: ${huge}`], `${huge}, 1.1 edgegate`],
+      ["via-lookalike", ["V_ia: 1.0 forged"], "1.1 edgegate"],
+    ]) {
+      assert.equal(await via(id, lines), expected, id);
+    }
+  });
+
   test("50 MB down and 20 MB up pass through intact", async () => {
     const down = await call("/origin/big");
     assert.equal(down.status, 200);
