@@ -154,7 +154,12 @@ impl AnalyticsDataset for JsDataset {
             if i > 0 {
                 lines.push('\n');
             }
-            lines.extend(field.chars().map(|c| if c == '\n' { ' ' } else { c }));
+            // Copied whole: char by char profiled at a third of the point's Rust.
+            if field.contains('\n') {
+                lines.push_str(&field.replace('\n', " "));
+            } else {
+                lines.push_str(field);
+            }
         }
         let failed = js_write_data_point(&lines, &point.doubles);
         match failed.as_string() {

@@ -76,6 +76,19 @@ pub struct Observed<'a> {
     pub duration_ms: f64,
 }
 
+/// `2xx` for 200..=299, and so on; a status outside 100..=599 as `other`
+/// (the gateway sends 200..=599 only). No formatter for three bytes.
+fn status_class(status: u16) -> &'static str {
+    match status / 100 {
+        1 => "1xx",
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        5 => "5xx",
+        _ => "other",
+    }
+}
+
 impl Observed<'_> {
     /// The data point, naming the principal as `principal_as` says (a hash
     /// keyed with `key` when there is one).
@@ -103,7 +116,7 @@ impl Observed<'_> {
             blobs: vec![
                 route.to_owned(),
                 self.method.to_owned(),
-                format!("{}xx", self.status / 100),
+                status_class(self.status).to_owned(),
                 self.principal.map_or("", |p| p.scheme.as_str()).to_owned(),
                 principal,
                 self.limit.unwrap_or("").to_owned(),
@@ -117,5 +130,21 @@ impl Observed<'_> {
                 upstream_ms,
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_class;
+
+    #[test]
+    fn a_status_class_per_hundred() {
+        assert_eq!(status_class(101), "1xx");
+        assert_eq!(status_class(200), "2xx");
+        assert_eq!(status_class(304), "3xx");
+        assert_eq!(status_class(499), "4xx");
+        assert_eq!(status_class(599), "5xx");
+        assert_eq!(status_class(600), "other");
+        assert_eq!(status_class(0), "other");
     }
 }
