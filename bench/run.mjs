@@ -110,7 +110,7 @@ try {
     const paired = (a, c) => {
       if (!runs[`${scenario.id}/${a}`] || !runs[`${scenario.id}/${c}`]) return null; // a target not measured (n/a)
       const ratios = runs[`${scenario.id}/${a}`].map((run, i) => run.rps / runs[`${scenario.id}/${c}`][i].rps);
-      return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+      return spread(ratios);
     };
     // s6: what each gateway adds to calling the origin directly, p50 and p99
     // (ms), paired by round like the ratios.
@@ -120,7 +120,7 @@ try {
       const theirs = runs[`${other}/${target}`];
       if (!mine || !theirs) return null;
       const ratios = mine.map((run, i) => run.rps / theirs[i].rps);
-      return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+      return spread(ratios);
     };
     const added = (a) => {
       const direct = runs[`${scenario.id}/direct`];
@@ -276,6 +276,11 @@ function wrk(target, scenario, seconds) {
   return { rps, p50_ms: latency(50), p99_ms: latency(99), cpu_us: (cpu * 1e6) / requests };
 }
 
+/** Rounds' values as the runner reports them: the median round, the lowest and the highest. */
+function spread(values) {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 /**
  * Observability on against off, same build, in more and shorter rounds than
  * the main ones: each round loads both, the order alternating (off, on,
@@ -294,11 +299,7 @@ function observabilityPhase(scenarios) {
         for (const target of round % 2 ? [on, off] : [off, on]) result[target] = wrk(target, scenario, OBS_SECONDS);
         rounds.push({ rps: result[on].rps / result[off].rps, added_us: result[on].cpu_us - result[off].cpu_us, off_us: result[off].cpu_us });
       }
-      const spread = (key) => {
-        const values = rounds.map((r) => r[key]);
-        return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
-      };
-      phase[scenario.id][who] = { rps: spread("rps"), added_us: median(rounds.map((r) => r.added_us)), off_us: median(rounds.map((r) => r.off_us)) };
+      phase[scenario.id][who] = { rps: spread(rounds.map((r) => r.rps)), added_us: median(rounds.map((r) => r.added_us)), off_us: median(rounds.map((r) => r.off_us)) };
       process.stderr.write(`observability ${scenario.id} ${who}: on/off ${phase[scenario.id][who].rps.median.toFixed(3)}\n`);
     }
   }
