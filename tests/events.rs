@@ -106,6 +106,7 @@ fn an_accepted_event_is_sent_recorded_queued_and_readable_by_its_sender() {
     assert_eq!(view["processed_at"], Value::Null);
     let fields: Vec<&String> = view.as_object().unwrap().keys().collect();
     assert_eq!(fields.len(), 6, "exactly the documented fields: {view}");
+    assert_eq!(accepted.logs.len(), 1, "the access log line alone: {:?}", accepted.logs);
 }
 
 #[test]
@@ -481,9 +482,35 @@ fn a_store_that_fails_before_the_send_is_a_503_and_nothing_is_sent() {
     api.post_as(DEV_KEY, r#"{"type": "t", "data": {}}"#, &[("idempotency-key", "k-3")])
         .problem(503, "unavailable");
     assert!(api.queue.sent().is_empty());
-    // Without a key the Queue is all that must answer: the 202 stands, the consumer records it.
-    assert_eq!(api.post(r#"{"type": "t", "data": {}}"#).status(), 202);
+    // Without a key the Queue is all that must answer: the 202 stands, the
+    // consumer records it; the write that failed is logged under the
+    // request, naming the event, before its access log line.
+    let sent = api.post(r#"{"type": "t", "data": {}}"#);
+    assert_eq!(sent.status(), 202, "{}", sent.text());
     assert_eq!(api.queue.sent().len(), 1);
+    let id = sent.json()["id"].as_str().unwrap().to_owned();
+    let request_id = sent.header("x-request-id").unwrap().to_owned();
+    let lines: Vec<Value> = sent
+        .logs
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let warned = lines
+        .iter()
+        .position(|line| line["message"] == "event sent but not recorded as queued")
+        .unwrap_or_else(|| panic!("no line for the failed write: {:?}", sent.logs));
+    let line = &lines[warned];
+    assert_eq!(line["level"], "warn");
+    assert_eq!(line["event_id"], id.as_str());
+    assert_eq!(line["error"], "D1 is down");
+    assert_eq!(line["request_id"], request_id.as_str());
+    assert_eq!(line["route"], "/partners/events");
+    let access = lines
+        .iter()
+        .position(|line| line["status"] == 202)
+        .expect("the access log line");
+    assert_eq!(line["trace_id"], lines[access]["trace_id"]);
+    assert!(warned < access, "{:?}", sent.logs);
     api.read_as(DEV_KEY, "00000000-0000-4000-8000-000000000002")
         .problem(503, "unavailable");
 }

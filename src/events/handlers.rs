@@ -7,7 +7,7 @@ use super::model::{json_object, quoted, Message};
 use super::store::Reservation;
 use crate::items::kinds as item_kinds;
 use crate::AppState;
-use edgegate::extract::{Path, State};
+use edgegate::extract::{Log, Path, State};
 use edgegate::http::{Response, Status};
 use edgegate::policy::Principal;
 use edgegate::problem::ApiError;
@@ -23,6 +23,7 @@ fn accepted(id: String) -> Response {
 /// request answers the first 202 and sends nothing.
 pub async fn accept(
     State(state): State<AppState>,
+    log: Log,
     PartnerEvent {
         consumer,
         event,
@@ -77,8 +78,14 @@ pub async fn accept(
         return Err(ApiError::unavailable(text));
     }
     // The Queue has it: the 202 stands even if this write fails, since the
-    // consumer records the event from the message itself.
-    let _ = state.events.record_queued(&message).await;
+    // consumer records the event from the message itself; until it does,
+    // the event's `Location` answers 404, which the log line explains.
+    if let Err(cause) = state.events.record_queued(&message).await {
+        log.warn(
+            "event sent but not recorded as queued",
+            &[("event_id", &message.id), ("error", &cause.0)],
+        );
+    }
     Ok(accepted(message.id))
 }
 

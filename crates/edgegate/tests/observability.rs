@@ -26,9 +26,30 @@ async fn own_timing() -> edgegate::http::Response {
     edgegate::http::Response::text(edgegate::http::Status::OK, "timed").with_header("server-timing", "db;dur=53")
 }
 
+/// A handler that logs what its answer does not show, then fails or not.
+async fn logging(
+    log: edgegate::extract::Log,
+    edgegate::extract::Query(q): edgegate::extract::Query<Note>,
+) -> Result<&'static str, edgegate::problem::ApiError> {
+    log.warn("cache not warmed", &[("note", &q.note), ("request_id", "forged")]);
+    if q.fail {
+        log.error("giving up", &[]);
+        return Err(edgegate::problem::ApiError::internal("the handler failed"));
+    }
+    Ok("logged")
+}
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct Note {
+    note: String,
+    #[serde(default)]
+    fail: bool,
+}
+
 fn routes() -> Vec<Route<()>> {
     vec![
         Route::get("/open", hello).public(),
+        Route::get("/logging", logging).public(),
         Route::get("/keyed", hello).api_key(),
         Route::get("/timed-open", own_timing).public(),
         Route::get("/timed-keyed", own_timing).api_key(),
@@ -563,5 +584,66 @@ fn without_trace_spans_no_span_is_opened() {
     assert!(
         reasons.contains("TRACE_SPANS: must be one of `false`, `true`"),
         "{reasons}"
+    );
+}
+
+#[test]
+fn a_handlers_log_lines_name_the_request_and_are_written_with_the_access_log_off_and_when_it_fails() {
+    for access_log in ["true", "false"] {
+        let gateway = gateway_with(&[("ACCESS_LOG", access_log)]);
+        // A value a client chose: quotes, a line break, a control character, non-ASCII.
+        let exchange = send_on(
+            &gateway,
+            get("/logging?note=%22%7D%0A%7B%22level%22%3A%22info%22%01%C3%A9").with_header("traceparent", TRACEPARENT),
+            &platform(),
+        );
+        assert_eq!(exchange.status(), 200, "{}", exchange.text());
+        let lines: Vec<serde_json::Value> = exchange
+            .logs
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not one JSON line: {line}")))
+            .collect();
+        let warned = lines
+            .iter()
+            .find(|line| line["message"] == "cache not warmed")
+            .expect("the handler's line");
+        assert_eq!(warned["level"], "warn");
+        assert_eq!(warned["note"], "\"}\n{\"level\":\"info\"\u{1}é");
+        assert_eq!(warned["request_id"], exchange.header("x-request-id").unwrap());
+        assert_eq!(
+            warned["handler.request_id"], "forged",
+            "a handler's field never passes for the gateway's"
+        );
+        assert_eq!(warned["trace_id"], CALLER_TRACE);
+        assert_eq!(warned["route"], "/logging");
+        assert_eq!(
+            exchange.logs.len(),
+            if access_log == "true" { 2 } else { 1 },
+            "{:?}",
+            exchange.logs
+        );
+    }
+    let gateway = gateway_with(&[("ACCESS_LOG", "false")]);
+    let failed = send_on(&gateway, get("/logging?note=x&fail=true"), &platform());
+    failed.problem(500, "internal");
+    let messages: Vec<String> = failed
+        .logs
+        .iter()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["message"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        messages.starts_with(&["cache not warmed".to_owned(), "giving up".to_owned()]),
+        "{messages:?}"
+    );
+    assert_eq!(
+        failed.logs.len(),
+        3,
+        "the handler's two lines, then the failure's access line: {:?}",
+        failed.logs
     );
 }

@@ -121,6 +121,7 @@ impl Describe for Option<Principal> {}
 impl Describe for Consumer {}
 impl Describe for Option<Consumer> {}
 impl<S> Describe for State<S> {}
+impl Describe for crate::extract::Log {}
 
 /// A handler's arguments, as a tuple of their types.
 pub trait DescribeArguments {

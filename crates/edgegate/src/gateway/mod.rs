@@ -320,6 +320,11 @@ impl<S> Gateway<S> {
             _ => (None, None),
         };
         let limit = request.extensions.get::<RefusedBy>().map(|refused| refused.0.as_str());
+        // The handler's own lines, before the access log line that closes
+        // the request; written whatever the access log setting.
+        for line in crate::extract::handler_log_lines(&request) {
+            platform.log(&line);
+        }
         // With the access log off, failures are still logged: their causes exist
         // nowhere else. Otherwise the line is not even built.
         let access_log = ready.is_none_or(|ready| ready.access_log);

@@ -1,6 +1,7 @@
 //! Observability beyond the access log line: where the time went
 //! ([`timing`]: `Server-Timing`), one data point per request on Workers
-//! Analytics Engine ([`metrics`]), and the log's field names. Trace context
+//! Analytics Engine ([`metrics`]), and the log's field names. A handler's
+//! own log lines are an extractor's ([`crate::extract::Log`]). Trace context
 //! itself is HTTP's ([`crate::http::TraceContext`]): every request has one,
 //! and every upstream call carries it.
 

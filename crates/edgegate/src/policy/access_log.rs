@@ -133,7 +133,7 @@ pub fn log_line(level: &str, message: &str, fields: &[(&str, &str)]) -> String {
 }
 
 /// `text` as a JSON string: quotes, backslashes and control characters escaped.
-fn push_json_string(out: &mut String, text: &str) {
+pub(crate) fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
     for c in text.chars() {
         match c {
