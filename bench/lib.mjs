@@ -284,9 +284,19 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
   ]`;
 
 /**
+ * `ours_loaded`'s main module: ours's entry imported (evaluating it
+ * instantiates the wasm), its handler never called; the answer names the
+ * type of the entry's `fetch`, which only an evaluated entry has.
+ */
+const LOADED_ONLY = `import entry from "./entry.js";
+export default { fetch: () => new Response(\`loaded: \${typeof entry.fetch}\`) };
+`;
+
+/**
  * Writes a workerd config serving the given workers on the given ports:
  * `ours` (default settings), `ours_nolog` (the same with ACCESS_LOG=false),
  * `ours_unlimited` (the same with every rate limit "off": what the limits cost),
+ * `ours_loaded` (ours's modules loaded, every request answered in JS: start-up's load alone),
  * `ours_quiet`, `ours_observed` (Server-Timing off; on for everyone with a
  * data point per request to a stand-in Analytics Engine dataset),
  * `hono`, `hono_log` (the Hono app plus a request id and an access log line),
@@ -299,15 +309,16 @@ ${Object.entries({ ...APP_POLICY_VARS, ...BENCH_TRAFFIC, JWT_PROVIDERS: BENCH_JW
 export function writeConfig(file, ours, ports, baseline = null) {
   // Our worker's /fn/greet routes call the function Worker behind GREETER: it must be bound.
   const greeter = greeterCapnp(path.dirname(file));
+  writeFileSync(path.join(path.dirname(file), "loaded.js"), LOADED_ONLY);
   const traffic = trafficCapnp(path.dirname(file), BENCH_LIMITS);
   const ourTraffic = `\n    ${[greeter.binding, ...traffic.limiters, traffic.quota, QUEUE_BINDING].join(",\n    ")},`;
   const upstreams = ports.origin ? { UPSTREAMS: JSON.stringify({ origin: `http://127.0.0.1:${ports.origin}` }) } : {};
   // s6 with the origin as a one-target list, and as two targets (the origin
   // on a second socket): what targets, health and the choice cost.
   const targets = (...origins) => ({ UPSTREAMS: JSON.stringify({ origin: { targets: origins.map((port) => `http://127.0.0.1:${port}`) } }) });
-  const bundleWith = (bundle, prefix, extra, vars = {}) => `(
+  const bundleWith = (bundle, prefix, extra, vars = {}, first = []) => `(
   modules = [
-${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
+${[...first, ...capnpModules(bundle, prefix)].map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
   cacheApiOutbound = "cache",
@@ -327,6 +338,10 @@ ${capnpModules(bundle, prefix).map((m) => `    ${m},`).join("\n")}
     ours_nolog: bundleWith(ours, "edgegate/", `\n    (name = "ACCESS_LOG", text = "false"),`),
     ours_unlimited: bundleWith(ours, "edgegate/", "", { RATE_LIMITS: JSON.stringify({ PER_PRINCIPAL: "off", PER_CLIENT: "off", PER_PARTNER: "off" }) }),
     ours_quiet: bundleWith(ours, "edgegate/", "", { SERVER_TIMING: "off" }),
+    // Ours's modules loaded (the wasm compiled and instantiated, the glue
+    // run) and every request answered in JS: what start-up costs before the
+    // gateway is built or a request handled (the rest is the first answer's).
+    ours_loaded: bundleWith(ours, "edgegate/", "", {}, ['(name = "loaded.js", esModule = embed "loaded.js")']),
     ours_observed: bundleWith(ours, "edgegate/", METRICS, {
       SERVER_TIMING: "all",
       METRICS_DATASET: "METRICS",

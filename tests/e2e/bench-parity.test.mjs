@@ -7,7 +7,8 @@
 // answers each, the same without its limiter call (bare_unlimited), and the
 // same with Server-Timing when it has the stand-in dataset (bare_observed);
 // with BARE_SAME (bare_same) it answers s1, s2 and s4 exactly as ours
-// without its log, header for header.
+// without its log, header for header. ours_loaded (start-up's loading
+// alone) has ours's entry evaluated and answers in JS.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -28,6 +29,7 @@ before(async () => {
     bare_observed: await freePort(),
     bare_unlimited: await freePort(),
     bare_same: await freePort(),
+    ours_loaded: await freePort(),
     origin: await freePort(),
     queue: await freePort(),
   };
@@ -43,6 +45,13 @@ test("the bench scenarios answer as intended", async () => {
     const answer = await request(ports.ours, scenario);
     assert.deepEqual([answer.status, answer.body], expected[scenario.id], scenario.id);
   }
+});
+
+test("ours_loaded has ours's entry loaded and answers without it", async () => {
+  const answer = await fetch(`http://127.0.0.1:${ports.ours_loaded}/hello`);
+  assert.equal(answer.status, 200);
+  assert.equal(await answer.text(), "loaded: function");
+  assert.equal(answer.headers.get("x-request-id"), null, "not ours's answer");
 });
 
 test("s7 is answered from the bench's stand-in cache, s6 is not kept", async () => {
