@@ -32,45 +32,64 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true,
     if (applied.status !== 0) throw new Error(`migrations failed:\n${applied.stdout}\n${applied.stderr}`);
   }
 
-  const port = await freePort();
-  const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
-  if (!config) args.push("-c", "wrangler.toml", "-c", functionConfig);
-  // Workers served beside another app (its queue consumer...), relative to its directory.
-  else if (alongside.length > 0) args.push("-c", "wrangler.toml", ...alongside.flatMap((other) => ["-c", other]));
-  args.push("--persist-to", persist);
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-  if (envFile) args.push("--env-file", envFile);
-  // Another app is served from its own directory, as its team would run `wrangler dev`.
-  const child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: config ? path.dirname(path.resolve(ROOT, config)) : ROOT,
-    detached: true,
-    env: ENV,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output = [];
-  let exited = null;
-  collect(child, output);
-  child.on("exit", (code, signal) => (exited = { code, signal }));
-  child.on("error", (error) => (exited = { error: String(error) }));
+  // The port is free when chosen, but another process (a worker still
+  // stopping, a runtime's own ephemeral sockets) may bind it before
+  // wrangler does: then it exits at once, and another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await serveOnce(await freePort());
+    } catch (error) {
+      if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
+    }
+  }
 
-  const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
-    persist,
-    async stop() {
-      if (exited) return;
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {}
-      const deadline = Date.now() + 5000;
-      while (!exited && Date.now() < deadline) await sleep(50);
-      if (!exited) {
+  async function serveOnce(port) {
+    const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
+    if (!config) args.push("-c", "wrangler.toml", "-c", functionConfig);
+    // Workers served beside another app (its queue consumer...), relative to its directory.
+    else if (alongside.length > 0) args.push("-c", "wrangler.toml", ...alongside.flatMap((other) => ["-c", other]));
+    args.push("--persist-to", persist);
+    for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+    if (envFile) args.push("--env-file", envFile);
+    // Another app is served from its own directory, as its team would run `wrangler dev`.
+    const child = spawn(process.execPath, [WRANGLER, ...args], {
+      cwd: config ? path.dirname(path.resolve(ROOT, config)) : ROOT,
+      detached: true,
+      env: ENV,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output = [];
+    let exited = null;
+    collect(child, output);
+    child.on("exit", (code, signal) => (exited = { code, signal }));
+    child.on("error", (error) => (exited = { error: String(error) }));
+
+    const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
+      persist,
+      async stop() {
+        if (exited) return;
         try {
-          process.kill(-child.pid, "SIGKILL");
+          process.kill(-child.pid, "SIGTERM");
         } catch {}
-      }
-    },
-  });
-  await untilServing(worker, () => exited, 180_000, undefined, readyPath);
-  return worker;
+        const deadline = Date.now() + 5000;
+        while (!exited && Date.now() < deadline) await sleep(50);
+        if (!exited) {
+          try {
+            process.kill(-child.pid, "SIGKILL");
+          } catch {}
+        }
+      },
+    });
+    try {
+      await untilServing(worker, () => exited, 180_000, undefined, readyPath);
+    } catch (error) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      throw error;
+    }
+    return worker;
+  }
 }
 
 /** Collects a process's output lines into `output`. */

@@ -47,7 +47,8 @@ pub(crate) fn rendered(request: &Request) -> Vec<String> {
 /// fields, when the request has been answered (with its access log line,
 /// and whether or not the access log is on). Names are the handler's own
 /// (`&'static str`); values are escaped, so any text a request brought is
-/// safe in them. A line is written even when the handler then fails.
+/// safe in them. A line is written even when the handler then returns an
+/// error (not when it panics: the instance ends, and the request with it).
 ///
 /// ```
 /// use edgegate::extract::Log;
