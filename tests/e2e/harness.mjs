@@ -32,16 +32,7 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true,
     if (applied.status !== 0) throw new Error(`migrations failed:\n${applied.stdout}\n${applied.stderr}`);
   }
 
-  // The port is free when chosen, but another process (a worker still
-  // stopping, a runtime's own ephemeral sockets) may bind it before
-  // wrangler does: then it exits at once, and another port is tried.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await serveOnce(await freePort());
-    } catch (error) {
-      if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
-    }
-  }
+  return onFreePort(serveOnce);
 
   async function serveOnce(port) {
     const args = ["dev", "--port", String(port), "--ip", "127.0.0.1", "--show-interactive-dev-session=false"];
@@ -89,6 +80,22 @@ export async function startWorker({ vars = {}, envFile, persist, migrate = true,
       throw error;
     }
     return worker;
+  }
+}
+
+/**
+ * `serve(port)` on a free port. The port is free when chosen, but another
+ * process (a worker still stopping, a runtime's own ephemeral sockets) may
+ * bind it before the server does, which then exits at once ("Address
+ * already in use"): another port is tried, up to three in all.
+ */
+async function onFreePort(serve) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await serve(await freePort());
+    } catch (error) {
+      if (attempt === 3 || !/Address already in use/.test(String(error))) throw error;
+    }
   }
 }
 
@@ -141,15 +148,17 @@ const CACHE_SERVICE = `(name = "cache", worker = (compatibilityDate = "2026-11-0
 
 export async function serveBundle({ vars = {}, hangingLimiters = [], cache = false } = {}) {
   bundle ??= buildBundle(path.join(mkdtempSync(path.join(tmpdir(), "edgegate-workerd-")), "bundle"));
-  const port = await freePort();
-  const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
-  // `embed` paths are relative to the config: it sits beside the bundle.
-  const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
-  const greeter = greeterCapnp(path.dirname(bundle.dir));
-  const traffic = trafficCapnp(path.dirname(bundle.dir), JSON.parse(APP_POLICY_VARS.RATE_LIMITS), { hanging: hangingLimiters });
-  writeFileSync(
-    config,
-    `using Workerd = import "/workerd/workerd.capnp";
+  return onFreePort(serveOn);
+
+  async function serveOn(port) {
+    const bindings = Object.entries({ ...APP_POLICY_VARS, ...vars }).map(([name, value]) => `(name = ${JSON.stringify(name)}, text = ${JSON.stringify(value)})`);
+    // `embed` paths are relative to the config: it sits beside the bundle.
+    const config = path.join(path.dirname(bundle.dir), `worker-${port}.capnp`);
+    const greeter = greeterCapnp(path.dirname(bundle.dir));
+    const traffic = trafficCapnp(path.dirname(bundle.dir), JSON.parse(APP_POLICY_VARS.RATE_LIMITS), { hanging: hangingLimiters });
+    writeFileSync(
+      config,
+      `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
@@ -167,20 +176,26 @@ const worker :Workerd.Worker = (
   ${traffic.objects}
 );
 `,
-  );
-  const child = spawn(WORKERD, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
-  const output = [];
-  collect(child, output);
-  let exited = null;
-  child.on("exit", (code, signal) => (exited = { code, signal }));
-  const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
-    port,
-    async stop() {
+    );
+    const child = spawn(WORKERD, ["serve", config], { stdio: ["ignore", "pipe", "pipe"] });
+    const output = [];
+    collect(child, output);
+    let exited = null;
+    child.on("exit", (code, signal) => (exited = { code, signal }));
+    const worker = watchLogs(`http://127.0.0.1:${port}`, output, {
+      port,
+      async stop() {
+        child.kill("SIGKILL");
+      },
+    });
+    try {
+      await untilServing(worker, () => exited, 30_000, () => true);
+    } catch (error) {
       child.kill("SIGKILL");
-    },
-  });
-  await untilServing(worker, () => exited, 30_000, () => true);
-  return worker;
+      throw error;
+    }
+    return worker;
+  }
 }
 
 /** A served worker: its address, its output, and its access log lines. */
