@@ -4,10 +4,11 @@
 //! request's id and trace, so the line is found beside the request's
 //! access log line.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::FromRequest;
-use crate::http::{HandlerLine, HandlerLines, Request};
+use crate::http::Request;
 use crate::policy::access_log::{log_line, push_json_string};
 use crate::problem::ApiError;
 
@@ -15,32 +16,6 @@ use crate::problem::ApiError;
 /// as `handler.<name>`, so a line never has a name twice and no field of a
 /// handler's passes for the gateway's.
 const RESERVED: [&str; 5] = ["level", "message", "request_id", "trace_id", "route"];
-
-/// Each line `request`'s handler logged, as JSON text with the request's
-/// id, trace id and route (none when it logged nothing).
-pub(crate) fn rendered(request: &Request) -> Vec<String> {
-    let Some(lines) = request.handler_log.get() else {
-        return Vec::new();
-    };
-    let trace_id = request.trace.trace_id_hex();
-    let own = [
-        ("request_id", request.request_id.as_str()),
-        ("trace_id", trace_id.as_str()),
-        ("route", request.route().unwrap_or("")),
-    ];
-    let lines = lines.0.borrow();
-    lines
-        .iter()
-        .map(|line| {
-            // `{..., "route": ...}` then the handler's fields before the brace.
-            let mut text = log_line(line.level, &line.message, &own);
-            text.pop();
-            text.push_str(&line.fields);
-            text.push('}');
-            text
-        })
-        .collect()
-}
 
 /// A handler's log: lines written as JSON, one per call, each with the
 /// request's `request_id`, `trace_id` and `route` besides the handler's
@@ -63,7 +38,14 @@ pub(crate) fn rendered(request: &Request) -> Vec<String> {
 /// assert!(table.is_ok());
 /// ```
 #[derive(Debug, Clone)]
-pub struct Log(Rc<HandlerLines>);
+pub struct Log {
+    /// The request's lines, which the gateway writes once it has answered.
+    lines: Rc<RefCell<Vec<String>>>,
+    /// The request's own fields, as every line names them.
+    request_id: String,
+    trace_id: String,
+    route: String,
+}
 
 impl Log {
     /// A line at `info`: what happened, for the record.
@@ -81,29 +63,37 @@ impl Log {
         self.write("error", message, fields);
     }
 
-    fn write(&self, level: &'static str, message: &str, fields: &[(&'static str, &str)]) {
-        // Rendered now (`,"name":"value"` each): the line keeps no borrowed text.
-        let mut rendered = String::new();
+    fn write(&self, level: &str, message: &str, fields: &[(&'static str, &str)]) {
+        let own = [
+            ("request_id", self.request_id.as_str()),
+            ("trace_id", self.trace_id.as_str()),
+            ("route", self.route.as_str()),
+        ];
+        // The request's fields, then the handler's before the closing brace.
+        let mut line = log_line(level, message, &own);
+        line.pop();
         for (name, value) in fields {
-            rendered.push(',');
+            line.push(',');
             match RESERVED.contains(name) {
-                true => push_json_string(&mut rendered, &["handler.", name].concat()),
-                false => push_json_string(&mut rendered, name),
+                true => push_json_string(&mut line, &["handler.", name].concat()),
+                false => push_json_string(&mut line, name),
             }
-            rendered.push(':');
-            push_json_string(&mut rendered, value);
+            line.push(':');
+            push_json_string(&mut line, value);
         }
-        self.0 .0.borrow_mut().push(HandlerLine {
-            level,
-            message: String::from(message),
-            fields: rendered,
-        });
+        line.push('}');
+        self.lines.borrow_mut().push(line);
     }
 }
 
 impl<S> FromRequest<S> for Log {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
-        Ok(Log(request.handler_log.get_or_init(Rc::default).clone()))
+        Ok(Log {
+            lines: request.handler_log.get_or_init(Rc::default).clone(),
+            request_id: request.request_id.clone(),
+            trace_id: request.trace.trace_id_hex(),
+            route: request.route().unwrap_or("").to_owned(),
+        })
     }
 }
 
@@ -122,7 +112,7 @@ mod tests {
             &[("request_id", "spoofed"), ("error", "a \"quote\"\nnew line")],
         );
         log.info("second", &[]);
-        let lines = rendered(&request);
+        let lines = request.handler_log.get().unwrap().borrow().clone();
         assert_eq!(lines.len(), 2);
         let first: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(first["level"], "warn");

@@ -21,7 +21,6 @@ use crate::problem::ApiError;
 pub use body::{unencoded, Bytes, EventBody, Json, Object};
 pub use de::{PairsDeserializer, PairsError};
 pub use event::{FunctionEvent, StringMap};
-pub(crate) use log::rendered as handler_log_lines;
 pub use log::Log;
 
 /// Builds a value from the request (and the application state `S`).

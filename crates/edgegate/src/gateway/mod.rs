@@ -322,8 +322,10 @@ impl<S> Gateway<S> {
         let limit = request.extensions.get::<RefusedBy>().map(|refused| refused.0.as_str());
         // The handler's own lines, before the access log line that closes
         // the request; written whatever the access log setting.
-        for line in crate::extract::handler_log_lines(&request) {
-            platform.log(&line);
+        if let Some(lines) = request.handler_log.get() {
+            for line in lines.borrow().iter() {
+                platform.log(line);
+            }
         }
         // With the access log off, failures are still logged: their causes exist
         // nowhere else. Otherwise the line is not even built.

@@ -24,6 +24,5 @@ pub use headers::Headers;
 pub use into_response::{Created, IntoResponse};
 pub use method::{Method, MethodSet};
 pub use request::{BodyReadError, BodySource, InvalidHead, Request, RequestBody, CLIENT_IP_HEADER};
-pub(crate) use request::{HandlerLine, HandlerLines};
 pub use response::{HeaderValue, Response, ResponseBody, Status, StreamBody};
 pub use trace::{TraceContext, TRACEPARENT, TRACESTATE};

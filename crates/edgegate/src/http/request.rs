@@ -46,22 +46,10 @@ pub struct Request {
     /// Set by the adapter when the head it was given cannot be handled as
     /// sent; the gateway answers it before anything else.
     pub(crate) invalid_head: Option<InvalidHead>,
-    /// The lines its handler logged (`extract::Log`), made on the first
-    /// `Log` a handler takes: a request without one allocates nothing.
-    pub(crate) handler_log: OnceCell<Rc<HandlerLines>>,
-}
-
-/// The lines a request's handler logged, kept until it is answered.
-#[derive(Debug, Default)]
-pub(crate) struct HandlerLines(pub(crate) RefCell<Vec<HandlerLine>>);
-
-/// One line a handler logged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct HandlerLine {
-    pub(crate) level: &'static str,
-    pub(crate) message: String,
-    /// Its fields as JSON members, each after a comma (`,"sku":"A-1"`).
-    pub(crate) fields: String,
+    /// The lines its handler logged (`extract::Log`), each whole JSON text,
+    /// kept until it is answered; made on the first `Log` a handler takes:
+    /// a request without one allocates nothing.
+    pub(crate) handler_log: OnceCell<Rc<RefCell<Vec<String>>>>,
 }
 
 /// Why a request head cannot be handled exactly as the client sent it.
