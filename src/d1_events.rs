@@ -34,6 +34,10 @@ impl D1Events {
         attempts: u32,
         last_error: Option<&str>,
     ) -> StoreFuture<'_, ()> {
+        // A missing binding fails before any argument crosses into JS.
+        if let Err(missing) = self.0.db() {
+            return Box::pin(async move { Err(missing) });
+        }
         let args = [
             JsValue::from_str(&message.id),
             JsValue::from_str(&message.consumer),

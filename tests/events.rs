@@ -258,6 +258,11 @@ fn data_reaches_the_queue_as_written_every_digit_kept_only_whitespace_between_to
             r#"{"type":"data","data":{"data":{"in":1},"x":[true,false,null]}}"#,
             r#"{"data":{"in":1},"x":[true,false,null]}"#,
         ),
+        // Characters beyond ASCII as written, around dropped whitespace.
+        (
+            "{\"type\":\"t\",\"data\":{ \"日本\" :\t\"ü ß\" ,\"é\":[ \"€\" ] }}",
+            r#"{"日本":"ü ß","é":["€"]}"#,
+        ),
         // Characters beyond ASCII, raw and escaped, and a backslash before a quote.
         (
             "{\"type\":\"t\",\"data\": { \"ünï\" : \"✓ \\u00e9 日\\\\\" } }",

@@ -191,24 +191,28 @@ fn token_end(json: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// Valid JSON text without the whitespace between its tokens; strings,
-/// escapes and numbers stay as written.
+/// escapes and numbers stay as written. The runs between whitespace are
+/// copied whole.
 fn compact(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for c in json.chars() {
+    let (mut in_string, mut escaped, mut run) = (false, false, 0);
+    for (at, byte) in json.bytes().enumerate() {
         if in_string {
-            out.push(c);
-            match c {
+            match byte {
                 _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_string = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
                 _ => {}
             }
-        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
-            in_string = c == '"';
-            out.push(c);
+        } else if matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+            // An ASCII byte's index: a character boundary.
+            out.push_str(&json[run..at]);
+            run = at + 1;
+        } else {
+            in_string = byte == b'"';
         }
     }
+    out.push_str(&json[run..]);
     out
 }
 

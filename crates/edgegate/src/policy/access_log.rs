@@ -132,22 +132,31 @@ pub fn log_line(level: &str, message: &str, fields: &[(&str, &str)]) -> String {
     line
 }
 
-/// `text` as a JSON string: quotes, backslashes and control characters escaped.
+/// `text` as a JSON string: quotes, backslashes and control characters
+/// escaped. The runs between them are copied whole (a user agent or an
+/// error text is one copy, not a push per character).
 pub(crate) fn push_json_string(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
-            }
-            c => out.push(c),
+    let mut run = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0..=0x1f => "\\u00",
+            _ => continue,
+        };
+        // `at` is an ASCII byte's: a character boundary.
+        out.push_str(&text[run..at]);
+        out.push_str(escaped);
+        if byte < 0x20 {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 15)] as char);
         }
+        run = at + 1;
     }
+    out.push_str(&text[run..]);
     out.push('"');
 }
 
@@ -161,5 +170,11 @@ mod tests {
         let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(parsed["error"], "a \"quoted\"\\ line\nbreak \u{1}");
         assert_eq!(parsed["level"], "warn");
+        // Runs around escapes, at either end, with characters beyond ASCII.
+        for text in ["\"", "é\"x\u{1f}ü\\", "\u{7}ab\u{1f}", "日本\n語", ""] {
+            let line = log_line("info", "x", &[("v", text)]);
+            let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(parsed["v"], text, "{line}");
+        }
     }
 }
