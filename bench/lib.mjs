@@ -321,6 +321,8 @@ export function writeConfig(file, ours, ports, baseline = null) {
 ${[...first, ...capnpModules(bundle, prefix)].map((m) => `    ${m},`).join("\n")}
   ],
   compatibilityDate = "2026-11-01",
+  # As wrangler.toml deploys it: a client gone mid-wait is logged at once.
+  compatibilityFlags = ["enable_request_signal"],
   cacheApiOutbound = "cache",
   bindings = ${bindings(upstreams, `${extra}${ourTraffic}`, vars)},
   ${traffic.objects}

@@ -165,6 +165,19 @@ fn the_dead_letter_consumer_rides_out_a_long_store_outage() {
 }
 
 #[test]
+fn a_request_abandoned_by_its_client_is_logged_at_once_in_the_deployment() {
+    // README, "Observability": the runtime tells the gateway a client went
+    // away (Request.signal) only with this flag; the raw-socket test runs
+    // plain workerd with the same flag (tests/e2e/security.test.mjs).
+    let config = support::wrangler_toml();
+    let flags = config["compatibility_flags"].as_array().expect("compatibility_flags");
+    assert!(
+        flags.iter().any(|flag| flag.as_str() == Some("enable_request_signal")),
+        "{flags:?}"
+    );
+}
+
+#[test]
 fn a_name_given_twice_at_any_depth_or_a_list_that_names_nothing_is_caught() {
     // serde_json keeps the last of two members silently: `deny` would end
     // up empty, the second consumer would own the key. Each is refused,

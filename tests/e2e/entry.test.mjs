@@ -72,16 +72,21 @@ async function collect() {
   }
 }
 
+/** The app's settings, with bindings that answer at once (a test swaps in one that waits). */
+const GATEWAY_ENV = {
+  ...APP_POLICY_VARS,
+  API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
+  QUOTAS: JSON.stringify({ default: {} }),
+  GREETER: { fetch: () => Promise.reject(new Error("not called")) },
+  QUOTA: { idFromName: () => ({}), get: () => ({}) },
+  PER_PRINCIPAL: { limit: async () => ({ success: true }) },
+  PER_CLIENT: { limit: async () => ({ success: true }) },
+  PER_PARTNER: { limit: async () => ({ success: true }) },
+};
+
 test("a parked request whose wait is dropped is unparked once its continuation is collected", async () => {
   const env = {
-    ...APP_POLICY_VARS,
-    API_KEYS: JSON.stringify({ [DEV_KEY]: "dev" }),
-    QUOTAS: JSON.stringify({ default: {} }),
-    GREETER: { fetch: () => Promise.reject(new Error("not called")) },
-    QUOTA: { idFromName: () => ({}), get: () => ({}) },
-    PER_PRINCIPAL: { limit: async () => ({ success: true }) },
-    PER_CLIENT: { limit: async () => ({ success: true }) },
-    PER_PARTNER: { limit: async () => ({ success: true }) },
+    ...GATEWAY_ENV,
     // Spans on (the instance's settings are the first request's): a dropped wait leaves nothing behind either.
     TRACE_SPANS: "true",
   };
@@ -122,6 +127,48 @@ test("a parked request whose wait is dropped is unparked once its continuation i
     assert.equal(parkedCount(), 0);
   } finally {
     crypto.subtle.verify = verify;
+  }
+});
+
+test("a parked request whose client goes away is finished at once: logged as 499 with its route, nothing left parked", async () => {
+  const env = GATEWAY_ENV;
+  // The limiter's count never answers: the request waits on it, as on a slow binding.
+  const hanging = { ...env, PER_PRINCIPAL: { limit: () => new Promise(() => {}) } };
+  const lines = [];
+  const log = console.log;
+  console.log = (line) => lines.push(line);
+  try {
+    const gone = new AbortController();
+    const request = new Request("http://gateway.test/api/me", { headers: { "x-api-key": DEV_KEY, "x-request-id": "left-early" }, signal: gone.signal });
+    const answer = worker.fetch(request, hanging);
+    await until(() => parkedCount() === 1);
+    assert.deepEqual(lines, [], "nothing is logged while it waits");
+    gone.abort();
+    assert.equal(parkedCount(), 0, "unparked when the client leaves, not when the runtime collects it");
+    const line = JSON.parse(lines.find((l) => l.includes('"left-early"')));
+    assert.equal(line.status, 499);
+    assert.equal(line.route, "/api/me");
+    assert.equal(line.principal, "dev");
+    assert.equal((await answer).status, 499, "the runtime's promise settles (no one receives it)");
+
+    // A client gone before the request parks: finished as soon as it does.
+    const early = new AbortController();
+    early.abort();
+    const before = lines.length;
+    const late = worker.fetch(new Request("http://gateway.test/api/me", { headers: { "x-api-key": DEV_KEY }, signal: early.signal }), hanging);
+    assert.equal((await late).status, 499);
+    assert.equal(parkedCount(), 0);
+    assert.equal(JSON.parse(lines[before]).status, 499);
+
+    // A request that is answered is logged once, with its own status.
+    const kept = new AbortController();
+    const answered = await worker.fetch(new Request("http://gateway.test/api/me", { headers: { "x-api-key": DEV_KEY, "x-request-id": "stayed" }, signal: kept.signal }), env);
+    assert.equal(answered.status, 200);
+    kept.abort();
+    await settled();
+    assert.deepEqual(lines.filter((l) => l.includes('"stayed"')).map((l) => JSON.parse(l).status), [200]);
+  } finally {
+    console.log = log;
   }
 });
 

@@ -171,7 +171,8 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
-  compatibilityDate = "2026-11-01",${cache ? '\n  cacheApiOutbound = "cache",' : ""}
+  compatibilityDate = "2026-11-01",
+  compatibilityFlags = ["enable_request_signal"],${cache ? '\n  cacheApiOutbound = "cache",' : ""}
   bindings = [ ${[...bindings, greeter.binding, ...traffic.limiters, traffic.quota].join(", ")} ],
   ${traffic.objects}
 );
@@ -287,6 +288,12 @@ export async function connect(url) {
     /** Ends the client's side (no more bytes), still reading the answer. */
     end: () => socket.end(),
     close: () => socket.destroy(),
+    /**
+     * Drops the connection (a TCP reset): a client gone, as the edge tells
+     * the runtime. A plain close is only a half-close in HTTP/1.1 — the
+     * client may still read — and the runtime goes on with the request.
+     */
+    reset: () => socket.resetAndDestroy(),
   };
 }
 

@@ -139,6 +139,25 @@ describe("traffic control and framing at the runtime's edge", () => {
     assert.match(line.error, /did not answer within 3 s/);
   });
 
+  test("a client that goes away while its request waits is logged at once as 499, with its route and the time it waited", async () => {
+    const { host } = new URL(worker.url);
+    const connection = await connect(worker.url);
+    const started = Date.now();
+    connection.write(`GET /api/hello HTTP/1.1\r\nHost: ${host}\r\nX-Api-Key: ${DEV_KEY}\r\nX-Request-Id: gone-1\r\n\r\n`);
+    await sleep(500);
+    connection.reset();
+    const line = await worker.logFor("gone-1", 2500);
+    const loggedAfter = Date.now() - started;
+    assert.equal(line.status, 499);
+    assert.equal(line.route, "/api/hello");
+    assert.equal(line.principal, "dev");
+    assert.ok(line.duration_ms >= 400 && line.duration_ms < 2900, `waited ${line.duration_ms} ms`);
+    // At once: not when the limiter's 3 s bound would have let it through.
+    assert.ok(loggedAfter < 2900, `logged after ${loggedAfter} ms`);
+    await sleep(3000);
+    assert.equal(worker.accessLogs().filter((entry) => entry.request_id === "gone-1").length, 1, "logged once");
+  });
+
   test("Content-Length beside chunked framing: the runtime keeps the chunked framing, and the body arrives exactly as framed", async () => {
     // workerd drops the Content-Length (RFC 9112 §6.3), so the gateway sees
     // one framing; were both to reach it, it would answer 400

@@ -282,7 +282,8 @@ function step(task, next) {
       return;
     }
     const code = AWAITS - result;
-    if (task.id < 0) dropped.register(task, { id: code >> 2, generation: task.generation }, task);
+    const first = task.id < 0;
+    if (first) dropped.register(task, { id: code >> 2, generation: task.generation }, task);
     task.id = code >> 2;
     if (code & WAKEABLE) wakeable.set(task.id, task);
     else if (wakeable.get(task.id) === task) wakeable.delete(task.id);
@@ -292,6 +293,7 @@ function step(task, next) {
         (error) => step(task, () => settle(task.id, error, false)),
       );
     }
+    if (first) watchClient(task);
   } catch (error) {
     finish(task);
     task.resolve(failed(task.request, error));
@@ -308,6 +310,36 @@ setWaker((id) => {
   const task = wakeable.get(id);
   if (task !== undefined) step(task, () => wake(id));
 });
+
+/**
+ * A request's client going away while the request is parked ends it at
+ * once: the gateway finishes it as status 499 (its handler's lines, its
+ * access log line and its data point are written now, in the request's own
+ * context) and what it awaited is dropped. The runtime tells through the
+ * incoming request's signal with the `enable_request_signal` compatibility
+ * flag; without it the signal never aborts, and the registry below finds
+ * the dropped wait later, when the runtime collects it. A request answered
+ * without waiting pays nothing for this.
+ */
+function watchClient(task) {
+  const signal = task.request?.signal;
+  if (signal == null) return;
+  if (signal.aborted) queueMicrotask(() => leave(task));
+  else signal.addEventListener("abort", () => leave(task), { once: true });
+}
+
+/** Ends a parked request whose client went away (see watchClient). */
+function leave(task) {
+  if (task.done || task.generation !== generation || aborted) return;
+  finish(task);
+  try {
+    abandon(task.id);
+  } catch (error) {
+    if (endsInstance(error)) aborted = true;
+  }
+  // No one receives it; the runtime needs the promise settled.
+  task.resolve(new Response(null, { status: 499 }));
+}
 
 /**
  * A parked request whose wait the runtime drops (its client went away: the

@@ -94,6 +94,18 @@ impl WorkerPlatform {
     }
 }
 
+/// What a request logged but never answered (dropped when its client went
+/// away, `Gateway::handle` finishes it as 499) is written when its platform
+/// goes; an answered request's lines left with its response, leaving none.
+impl Drop for WorkerPlatform {
+    fn drop(&mut self) {
+        let log = self.log.take();
+        if !log.is_empty() {
+            crate::queue::log(&log);
+        }
+    }
+}
+
 impl Platform for WorkerPlatform {
     fn now_ms(&self) -> f64 {
         if self.clock_read.replace(true) {

@@ -46,9 +46,18 @@ struct Note {
     fail: bool,
 }
 
+/// A handler that logs, then waits for what never comes (an upstream that
+/// hangs while its client gives up).
+async fn hanging(log: edgegate::extract::Log) -> &'static str {
+    log.info("waiting on the ledger", &[]);
+    std::future::pending::<()>().await;
+    "never"
+}
+
 fn routes() -> Vec<Route<()>> {
     vec![
         Route::get("/open", hello).public(),
+        Route::get("/hanging/{id}", hanging).api_key(),
         Route::get("/logging", logging).public(),
         Route::get("/keyed", hello).api_key(),
         Route::get("/timed-open", own_timing).public(),
@@ -646,4 +655,60 @@ fn a_handlers_log_lines_name_the_request_and_are_written_with_the_access_log_off
         "the handler's two lines, then the failure's access line: {:?}",
         failed.logs
     );
+}
+
+#[test]
+fn a_request_its_client_abandons_is_logged_and_counted_as_499() {
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    for access_log in ["true", "false"] {
+        let gateway = gateway_with(&[("METRICS_DATASET", "METRICS"), ("ACCESS_LOG", access_log)]);
+        let dataset = Rc::new(Dataset::default());
+        let platform = metered(&dataset);
+        let request = edgegate::testing::as_the_adapter_passes(
+            &gateway,
+            keyed("/hanging/7").with_header("traceparent", TRACEPARENT),
+        );
+        let mut handling = Box::pin(gateway.handle(request, &(), &platform));
+        let mut context = Context::from_waker(Waker::noop());
+        for _ in 0..3 {
+            assert!(handling.as_mut().poll(&mut context).is_pending());
+        }
+        platform.advance_ms(1500.0);
+        assert!(platform.log_lines().is_empty(), "nothing is written while it waits");
+        // What the adapter does when the client goes away: drops the request.
+        drop(handling);
+        let lines: Vec<serde_json::Value> = platform
+            .log_lines()
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(
+            lines[0]["message"], "waiting on the ledger",
+            "the handler's line first: {lines:?}"
+        );
+        assert_eq!(lines[0]["route"], "/hanging/{id}");
+        if access_log == "true" {
+            assert_eq!(lines.len(), 2, "{lines:?}");
+            let access = &lines[1];
+            assert_eq!(access["status"], 499);
+            assert_eq!(access["route"], "/hanging/{id}");
+            assert_eq!(access["principal"], "dev");
+            assert_eq!(access["trace_id"], CALLER_TRACE);
+            assert_eq!(access["request_id"], lines[0]["request_id"]);
+            assert!(access["duration_ms"].as_f64().unwrap() >= 1500.0, "{access}");
+        } else {
+            assert_eq!(lines.len(), 1, "no access line when it is off: {lines:?}");
+        }
+        let points = dataset.points.borrow();
+        assert_eq!(points.len(), 1);
+        assert_eq!(points[0].blobs[..3], ["/hanging/{id}", "GET", "4xx"]);
+        assert_eq!(points[0].doubles[0], 499.0);
+    }
+    // An answered request finishes once: no second line when it is dropped.
+    let gateway = gateway_with(&[]);
+    let platform = platform();
+    let exchange = send_on(&gateway, keyed("/open"), &platform);
+    assert_eq!(exchange.logs.len(), 1);
+    assert!(platform.log_lines().is_empty());
 }

@@ -95,6 +95,29 @@ pub struct Gateway<S> {
 }
 
 /// What dispatch decided, for the finishing steps.
+/// The status a request is logged with when its client went away before
+/// the answer (nginx's "client closed request"); no client ever receives it.
+pub const CLIENT_CLOSED: Status = Status(499);
+
+/// A request being handled: dropped while it still holds the request (its
+/// future dropped before the answer), it finishes it as [`CLIENT_CLOSED`],
+/// so the request is logged and counted like any other.
+struct Unanswered<'g, S> {
+    gateway: &'g Gateway<S>,
+    request: Option<Request>,
+    started: f64,
+    platform: &'g dyn Platform,
+}
+
+impl<S> Drop for Unanswered<'_, S> {
+    fn drop(&mut self) {
+        if let Some(request) = self.request.take() {
+            let closed = Outcome::at(None, Response::new(CLIENT_CLOSED));
+            drop(self.gateway.finish(request, closed, None, self.started, self.platform));
+        }
+    }
+}
+
 struct Outcome {
     response: Response,
     /// The matched path's index, choosing whose CORS policy applies.
@@ -223,8 +246,22 @@ impl<S> Gateway<S> {
 
     /// Handles one request from start to finish. Never fails: every outcome,
     /// error or not, is a response.
-    pub async fn handle(&self, mut request: Request, state: &S, platform: &dyn Platform) -> Response {
+    ///
+    /// A request dropped before it is answered (its client went away: the
+    /// adapter drops what it awaits) is still finished: its handler's lines
+    /// and its access log line are written, with status 499 and the time it
+    /// ran, and its data point (see [`CLIENT_CLOSED`]).
+    pub async fn handle(&self, request: Request, state: &S, platform: &dyn Platform) -> Response {
         let started = platform.now_ms();
+        let mut open = Unanswered {
+            gateway: self,
+            request: Some(request),
+            started,
+            platform,
+        };
+        let Some(request) = open.request.as_mut() else {
+            unreachable!()
+        };
         request.request_id = match request.headers.get(request_id::HEADER) {
             Some(id) if request_id::is_acceptable(id) => id.to_owned(),
             _ => request_id::generate(platform.random_u64(), platform.random_u64()),
@@ -245,7 +282,7 @@ impl<S> Gateway<S> {
                 (Outcome::at(None, invalid_head(reason)), Some(ready.cors_for(None)))
             }
             Ok(ready) => {
-                let outcome = ready.dispatch(&mut request, state, platform).await;
+                let outcome = ready.dispatch(request, state, platform).await;
                 let cors = ready.cors_for(outcome.path);
                 (outcome, Some(cors))
             }
@@ -257,6 +294,10 @@ impl<S> Gateway<S> {
                 .into_response();
                 (Outcome::at(None, response), None)
             }
+        };
+        // Answered: taken from the guard, which then finishes nothing.
+        let Some(request) = open.request.take() else {
+            unreachable!()
         };
         self.finish(request, outcome, cors, started, platform)
     }
