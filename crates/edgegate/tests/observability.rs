@@ -712,3 +712,21 @@ fn a_request_its_client_abandons_is_logged_and_counted_as_499() {
     assert_eq!(exchange.logs.len(), 1);
     assert!(platform.log_lines().is_empty());
 }
+
+#[test]
+fn a_handlers_huge_value_is_cut_and_the_access_line_still_follows() {
+    let gateway = gateway_with(&[]);
+    let note = "x".repeat(20_000);
+    let exchange = send_on(&gateway, get(&format!("/logging?note={note}")), &platform());
+    assert_eq!(exchange.status(), 200);
+    let lines: Vec<serde_json::Value> = exchange
+        .logs
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "the handler's line, then the access line");
+    let kept = lines[0]["note"].as_str().unwrap();
+    assert_eq!(kept, format!("{}… ({} bytes cut)", &note[..4096], 20_000 - 4096));
+    assert_eq!(lines[1]["status"], 200);
+    assert!(exchange.logs[0].len() < 4096 + 300, "{}", exchange.logs[0].len());
+}

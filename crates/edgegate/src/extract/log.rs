@@ -4,13 +4,18 @@
 //! request's id and trace, so the line is found beside the request's
 //! access log line.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::FromRequest;
+use crate::http::push_decimal;
 use crate::http::Request;
 use crate::policy::access_log::{log_line, push_json_string};
 use crate::problem::ApiError;
+
+/// The line that takes the place of those over [`Log::REQUEST_MAX_BYTES`].
+const DROPPED: &str = "further handler log lines dropped: this request's are over 64 KiB";
 
 /// The names every line has: a handler's field of the same name is written
 /// as `handler.<name>`, so a line never has a name twice and no field of a
@@ -48,6 +53,16 @@ pub struct Log {
 }
 
 impl Log {
+    /// A message or value longer than this is cut, at a character
+    /// boundary, and says how much was cut: a handler that logs a client's
+    /// text whole (a body) writes a line of bounded size.
+    pub const VALUE_MAX_BYTES: usize = 4096;
+
+    /// What one request's lines may hold together. The runtime keeps 256 KB
+    /// of an invocation's log and drops what comes after; the request's
+    /// access log line comes after these, and must fit.
+    pub const REQUEST_MAX_BYTES: usize = 64 * 1024;
+
     /// A line at `info`: what happened, for the record.
     pub fn info(&self, message: &str, fields: &[(&'static str, &str)]) {
         self.write("info", message, fields);
@@ -69,8 +84,13 @@ impl Log {
             ("trace_id", self.trace_id.as_str()),
             ("route", self.route.as_str()),
         ];
+        let mut lines = self.lines.borrow_mut();
+        // Once the notice is written, nothing more is.
+        if lines.last().is_some_and(|last| last.contains(DROPPED)) {
+            return;
+        }
         // The request's fields, then the handler's before the closing brace.
-        let mut line = log_line(level, message, &own);
+        let mut line = log_line(level, &capped(message), &own);
         line.pop();
         for (name, value) in fields {
             line.push(',');
@@ -79,11 +99,33 @@ impl Log {
                 false => push_json_string(&mut line, name),
             }
             line.push(':');
-            push_json_string(&mut line, value);
+            push_json_string(&mut line, &capped(value));
         }
         line.push('}');
-        self.lines.borrow_mut().push(line);
+        let used: usize = lines.iter().map(String::len).sum();
+        if used + line.len() > Log::REQUEST_MAX_BYTES {
+            line = log_line("warn", DROPPED, &own);
+        }
+        lines.push(line);
     }
+}
+
+/// `text`, or its first [`Log::VALUE_MAX_BYTES`] (at a character boundary) and
+/// how many bytes were cut.
+fn capped(text: &str) -> Cow<'_, str> {
+    if text.len() <= Log::VALUE_MAX_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let mut end = Log::VALUE_MAX_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = String::with_capacity(end + 32);
+    cut.push_str(&text[..end]);
+    cut.push_str("… (");
+    push_decimal(&mut cut, (text.len() - end) as u64);
+    cut.push_str(" bytes cut)");
+    Cow::Owned(cut)
 }
 
 impl<S> FromRequest<S> for Log {
@@ -101,6 +143,61 @@ impl<S> FromRequest<S> for Log {
 mod tests {
     use super::*;
     use crate::http::Method;
+
+    const VALUE_MAX_BYTES: usize = Log::VALUE_MAX_BYTES;
+    const REQUEST_MAX_BYTES: usize = Log::REQUEST_MAX_BYTES;
+
+    fn lines_of(request: &Request) -> Vec<serde_json::Value> {
+        let lines = request.handler_log.get().unwrap().borrow().clone();
+        lines.iter().map(|line| serde_json::from_str(line).unwrap()).collect()
+    }
+
+    #[test]
+    fn a_huge_value_is_cut_at_a_character_boundary_and_says_how_much() {
+        let request = Request::new(Method::Post, "/orders");
+        let log = <Log as FromRequest<()>>::from_request(&request, &()).unwrap();
+        // A body logged whole: 10 000 bytes, a two-byte character across the cut.
+        let body = ["a".repeat(VALUE_MAX_BYTES - 1), "é".repeat(3000)].concat();
+        log.warn(&"m".repeat(VALUE_MAX_BYTES + 5), &[("body", &body), ("short", "kept")]);
+        let line = &lines_of(&request)[0];
+        let kept = line["body"].as_str().unwrap();
+        let (prefix, note) = kept.split_once("… (").unwrap();
+        assert_eq!(
+            prefix,
+            "a".repeat(VALUE_MAX_BYTES - 1),
+            "cut before the character, not in it"
+        );
+        assert_eq!(note, format!("{} bytes cut)", body.len() - (VALUE_MAX_BYTES - 1)));
+        assert_eq!(
+            line["message"],
+            ["m".repeat(VALUE_MAX_BYTES), "… (5 bytes cut)".into()].concat()
+        );
+        assert_eq!(line["short"], "kept");
+    }
+
+    #[test]
+    fn a_requests_lines_stop_at_their_budget_with_one_line_that_says_so() {
+        let mut request = Request::new(Method::Post, "/orders");
+        request.request_id = String::from("req-9");
+        let log = <Log as FromRequest<()>>::from_request(&request, &()).unwrap();
+        let value = "v".repeat(VALUE_MAX_BYTES);
+        for _ in 0..100 {
+            log.info("row", &[("value", &value)]);
+        }
+        let raw = request.handler_log.get().unwrap().borrow().clone();
+        assert!(
+            raw.iter().map(String::len).sum::<usize>() <= REQUEST_MAX_BYTES + 256,
+            "{}",
+            raw.len()
+        );
+        let lines = lines_of(&request);
+        let last = lines.last().unwrap();
+        assert_eq!(last["message"], DROPPED);
+        assert_eq!(last["level"], "warn");
+        assert_eq!(last["request_id"], "req-9");
+        assert!(lines[..lines.len() - 1].iter().all(|line| line["message"] == "row"));
+        assert!((12..=16).contains(&lines.len()), "{}", lines.len());
+    }
 
     #[test]
     fn each_line_names_the_request_and_keeps_the_gateways_names_its_own() {
