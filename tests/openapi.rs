@@ -119,10 +119,33 @@ fn schemas_state_the_rules_the_handlers_enforce() {
     assert!(events["503"]["headers"]["Retry-After"].is_object());
     assert!(document["paths"]["/origin/{rest}"]["get"]["responses"]["503"]["headers"]["Retry-After"].is_object());
     assert_eq!(
-        events["422"]["headers"],
+        events["422"]["headers"]["Retry-After"],
         Value::Null,
         "a header declared for one status stays there"
     );
+    // Every answer of every operation has the gateway's request id, and may
+    // have Server-Timing; every answer of a limited route says its limits.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let header = |name: &str| {
+                    let reference = response["headers"][name]["$ref"].as_str()?;
+                    let name = reference.strip_prefix("#/components/headers/")?;
+                    document["components"]["headers"].get(name).cloned()
+                };
+                let id = header("X-Request-Id").unwrap_or_else(|| panic!("{method} {path} {status}"));
+                assert_eq!(id["required"], true);
+                assert!(header("Server-Timing").is_some(), "{method} {path} {status}");
+                let limited = operation["responses"].get("429").is_some();
+                assert_eq!(
+                    header("RateLimit-Policy").is_some(),
+                    limited,
+                    "{method} {path} {status}"
+                );
+            }
+        }
+    }
+    assert!(events["202"]["headers"]["RateLimit-Policy"]["$ref"].is_string());
     assert_eq!(
         document["paths"]["/items/{id}"]["delete"]["responses"]["204"]["content"],
         Value::Null

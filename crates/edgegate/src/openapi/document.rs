@@ -118,6 +118,7 @@ pub fn document<S>(table: &RouteTable<S>, settings: &Settings, info: &Info) -> V
         "components": {
             "schemas": schemas,
             "securitySchemes": security_schemes(&schemes_used, settings),
+            "headers": shared_headers(),
         },
     })
 }
@@ -311,18 +312,59 @@ fn security_schemes(used: &[String], settings: &Settings) -> Value {
     Value::Object(schemes)
 }
 
+/// The headers answers share, described once (`components.headers`) and
+/// referred to by name from each answer.
+fn shared_headers() -> Value {
+    json!({
+        "X-Request-Id": {"description": "The request's id: the caller's own when it is 1 to 128 visible ASCII characters, else one the gateway made. Its log line and a problem's `request_id` carry it.", "required": true, "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,128}$"}},
+        "Server-Timing": {"description": "Where the time went (`auth`, `policy`, `body`, `app` or `upstream`, `total`; ms), to the callers `SERVER_TIMING` names: by default authenticated ones.", "schema": {"type": "string"}},
+        "RateLimit-Policy": {"description": "The route's limits (draft-ietf-httpapi-ratelimit-headers), on every answer of a limited route.", "schema": {"type": "string"}},
+        "RateLimit": {"description": "What is left of the caller's quotas and when each resets (`\"quota-day\";r=…;t=…`), on a route with quotas.", "schema": {"type": "string"}},
+    })
+}
+
+/// A reference to one of [`shared_headers`].
+fn shared(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/headers/{name}") })
+}
+
+/// The headers the gateway puts on every answer, whoever made it.
+fn gateway_headers() -> Map<String, Value> {
+    let mut headers = Map::new();
+    for name in ["X-Request-Id", "Server-Timing"] {
+        headers.insert(name.into(), shared(name));
+    }
+    headers
+}
+
 /// Successes as described, then every problem grouped by status: one
-/// response per status listing each kind that answers with it.
+/// response per status listing each kind that answers with it. Every
+/// answer has the gateway's headers; on a limited route every answer says
+/// its limits.
 fn responses_of(op: &Operation) -> Value {
+    let limited = op
+        .problems
+        .iter()
+        .any(|kind| *kind == kinds::RATE_LIMITED || *kind == kinds::QUOTA_EXCEEDED);
+    let limits = |headers: &mut Map<String, Value>| {
+        if limited {
+            for name in ["RateLimit-Policy", "RateLimit"] {
+                headers.insert(name.into(), shared(name));
+            }
+        }
+    };
     let mut responses = Map::new();
     for (status, response) in &op.responses {
         let mut object = json!({"description": response.description});
         if let Some((media, schema)) = &response.content {
             object["content"] = json!({ media.as_str(): {"schema": schema} });
         }
-        if !response.headers.is_empty() {
-            object["headers"] = json!(response.headers);
+        let mut headers = gateway_headers();
+        limits(&mut headers);
+        for (name, header) in &response.headers {
+            headers.insert(name.clone(), header.clone());
         }
+        object["headers"] = Value::Object(headers);
         responses.insert(status.clone(), object);
     }
     let mut by_status: BTreeMap<u16, Vec<ProblemKind>> = BTreeMap::new();
@@ -347,7 +389,8 @@ fn responses_of(op: &Operation) -> Value {
             ));
             object["content"]["*/*"] = json!({"schema": {}});
         }
-        let mut headers = Map::new();
+        let mut headers = gateway_headers();
+        limits(&mut headers);
         if status == 401 {
             headers.insert(
                 "WWW-Authenticate".into(),
@@ -371,18 +414,10 @@ fn responses_of(op: &Operation) -> Value {
                 json!({"description": "Seconds until a retry can succeed.", "schema": {"type": "string"}}),
             );
         }
-        if kinds.iter().any(|k| traffic.contains(k)) {
-            headers.insert(
-                "RateLimit-Policy".into(),
-                json!({"description": "The route's limits (draft-ietf-httpapi-ratelimit-headers), on every answer of a limited route.", "schema": {"type": "string"}}),
-            );
-        }
         for (_, name, header) in op.problem_headers.iter().filter(|(code, ..)| *code == status) {
             headers.insert(name.clone(), header.clone());
         }
-        if !headers.is_empty() {
-            object["headers"] = Value::Object(headers);
-        }
+        object["headers"] = Value::Object(headers);
         responses.insert(status.to_string(), object);
     }
     Value::Object(responses)
