@@ -5,7 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { APP_POLICY_VARS, BIN, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../tools/local.mjs";
+import { APP_POLICY_VARS, BIN, COMPATIBILITY_FLAGS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../tools/local.mjs";
 
 export { ROOT, freePort };
 export const OUT = path.join(ROOT, "bench", ".out");
@@ -322,7 +322,7 @@ ${[...first, ...capnpModules(bundle, prefix)].map((m) => `    ${m},`).join("\n")
   ],
   compatibilityDate = "2026-11-01",
   # As wrangler.toml deploys it: a client gone mid-wait is logged at once.
-  compatibilityFlags = ["enable_request_signal"],
+  compatibilityFlags = ${COMPATIBILITY_FLAGS},
   cacheApiOutbound = "cache",
   bindings = ${bindings(upstreams, `${extra}${ourTraffic}`, vars)},
   ${traffic.objects}

@@ -15,6 +15,12 @@ export const WORKERD = path.join(ROOT, "node_modules", "@cloudflare", "workerd-l
 export const FRONTEND = "http://localhost:5173";
 
 /**
+ * Our worker's compatibility flags as wrangler.toml deploys them, for the
+ * plain `workerd serve` configs (the raw-socket tests, the bench), as capnp.
+ */
+export const COMPATIBILITY_FLAGS = `[${(readFileSync(path.join(ROOT, "wrangler.toml"), "utf8").match(/^compatibility_flags = \[(.*)\]$/m)?.[1] ?? "")}]`;
+
+/**
  * The values wrangler.toml's [vars] give the policies the app's routes name
  * (src/routes.rs), for workers served from our own workerd configs (the
  * bench, the boundary tests) rather than from wrangler.toml. A route's name

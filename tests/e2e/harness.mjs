@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { APP_POLICY_VARS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../../tools/local.mjs";
+import { APP_POLICY_VARS, COMPATIBILITY_FLAGS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, WRANGLER, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../../tools/local.mjs";
 
 export { FRONTEND, ROOT, freePort };
 export const DEV_KEY = "dev-local-key";
@@ -172,7 +172,7 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [ ${capnpModules(bundle, "bundle/").join(", ")} ],
   compatibilityDate = "2026-11-01",
-  compatibilityFlags = ["enable_request_signal"],${cache ? '\n  cacheApiOutbound = "cache",' : ""}
+  compatibilityFlags = ${COMPATIBILITY_FLAGS},${cache ? '\n  cacheApiOutbound = "cache",' : ""}
   bindings = [ ${[...bindings, greeter.binding, ...traffic.limiters, traffic.quota].join(", ")} ],
   ${traffic.objects}
 );

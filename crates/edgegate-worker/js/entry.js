@@ -332,11 +332,7 @@ function watchClient(task) {
 function leave(task) {
   if (task.done || task.generation !== generation || aborted) return;
   finish(task);
-  try {
-    abandon(task.id);
-  } catch (error) {
-    if (endsInstance(error)) aborted = true;
-  }
+  unpark(task.id);
   // No one receives it; the runtime needs the promise settled.
   task.resolve(new Response(null, { status: 499 }));
 }
@@ -349,13 +345,18 @@ function leave(task) {
  */
 const dropped = new FinalizationRegistry((wait) => {
   if (wait.generation !== generation || aborted) return;
+  unpark(wait.id);
+});
+
+/** Drops the request parked under `id` in wasm (the gateway finishes it as 499). */
+function unpark(id) {
   try {
-    abandon(wait.id);
+    abandon(id);
   } catch (error) {
     // A trap here ends the instance like any other: the next event revives.
     if (endsInstance(error)) aborted = true;
   }
-});
+}
 
 /** The response the gateway wrote to its output buffer. */
 function answer(request, result) {

@@ -94,7 +94,6 @@ pub struct Gateway<S> {
     ready: Result<Plan<S>, Vec<String>>,
 }
 
-/// What dispatch decided, for the finishing steps.
 /// The status a request is logged with when its client went away before
 /// the answer (nginx's "client closed request"); no client ever receives it.
 pub const CLIENT_CLOSED: Status = Status(499);
@@ -118,6 +117,7 @@ impl<S> Drop for Unanswered<'_, S> {
     }
 }
 
+/// What dispatch decided, for the finishing steps.
 struct Outcome {
     response: Response,
     /// The matched path's index, choosing whose CORS policy applies.
