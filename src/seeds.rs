@@ -1,7 +1,6 @@
 //! The seed functions, with exactly the seeds' behaviour, as typed handlers.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use edgegate::extract::{FunctionEvent, Json, Object, Path, Query};
 
@@ -13,9 +12,17 @@ pub async fn goodbye() -> &'static str {
     "Goodbye, World!"
 }
 
+/// `GET /users/{id}`'s answer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// The id from the path, as it was given (a string, never a number).
+    user_id: String,
+}
+
 /// `GET /users/{id}` → `{"userId": "<id>"}` (the id stays a string).
-pub async fn user(Path(id): Path<String>) -> Json<Value> {
-    Json(json!({ "userId": id }))
+pub async fn user(Path(id): Path<String>) -> Json<User> {
+    Json(User { user_id: id })
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -50,6 +57,13 @@ pub struct GreetBody {
     title: Option<String>,
 }
 
+/// `POST /api/greet/{name}`'s answer.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct Greeting {
+    /// `Hello, Dr. Ada!`: the greeting in the language asked for, the title if one was given, and the name.
+    message: String,
+}
+
 /// `POST /api/greet/{name}?lang=en|es|fr` with an optional `{"title": "Dr."}`:
 /// an unknown language falls back to English, and no body is fine.
 pub async fn greet(
@@ -57,7 +71,7 @@ pub async fn greet(
     Query(query): Query<GreetQuery>,
     // An object, as the document says: serde would also read `["Dr."]` as one.
     body: Option<Json<Object<GreetBody>>>,
-) -> Json<Value> {
+) -> Json<Greeting> {
     let greeting = match query.lang.as_deref() {
         Some("es") => "Hola",
         Some("fr") => "Bonjour",
@@ -67,7 +81,9 @@ pub async fn greet(
         Some(title) if !title.is_empty() => format!("{title} {name}"),
         _ => name,
     };
-    Json(json!({ "message": format!("{greeting}, {full_name}!") }))
+    Json(Greeting {
+        message: format!("{greeting}, {full_name}!"),
+    })
 }
 
 /// `ANY /echo` and `ANY /echo/{*rest}`: the request as a handler sees it.

@@ -204,3 +204,49 @@ fn an_upstreams_routes_say_any_status_may_be_its_own_answer() {
     assert!(items["401"]["content"]["*/*"].is_null());
     assert_eq!(items["401"]["headers"]["WWW-Authenticate"]["required"], true);
 }
+
+/// The successes whose body the document leaves open: those answered by
+/// someone else (an upstream, a function Worker), or `/echo`, which answers
+/// the request it got.
+fn answered_by_someone_else(path: &str) -> bool {
+    ["/origin/", "/fn/", "/echo"]
+        .iter()
+        .any(|start| path.starts_with(start))
+}
+
+#[test]
+fn every_json_success_of_a_handler_states_its_body() {
+    let document = generated();
+    let mut open = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                let schema = &response["content"]["application/json"]["schema"];
+                if status.starts_with('2') && *schema == Value::Bool(true) && !answered_by_someone_else(path) {
+                    open.push(format!("{method} {path} {status}"));
+                }
+            }
+        }
+    }
+    assert!(open.is_empty(), "a success any JSON may be: {open:?}");
+
+    let resolve = |schema: &Value| {
+        let name = schema["$ref"]
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        document["components"]["schemas"][name].clone()
+    };
+    let user =
+        resolve(&document["paths"]["/users/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]);
+    assert_eq!(user["required"], serde_json::json!(["userId"]));
+    assert_eq!(user["properties"]["userId"]["type"], "string", "the id stays a string");
+    let greeting = resolve(
+        &document["paths"]["/api/greet/{name}"]["post"]["responses"]["200"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(greeting["required"], serde_json::json!(["message"]));
+    assert_eq!(greeting["properties"]["message"]["type"], "string");
+}
