@@ -7,7 +7,7 @@
 //
 // BENCH_ROUNDS (default 3) and BENCH_SECONDS (default 4) set the load;
 // BENCH_OBS_ROUNDS (default 11: odd, so the median is a round's) and BENCH_OBS_SECONDS (default 2) the
-// observability phase's (observability on against off, paired, after the rounds);
+// observability phase's (observability on against off, paired, after the rounds; 0 skips it);
 // BENCH_ONLY=s1,s3 runs some scenarios only (for quick iterations);
 // BENCH_BASELINE=<git revision> also serves that revision's release bundle,
 // for a same-run A/B of a change (ours/baseline); `bundle:<dir>` serves a
@@ -290,6 +290,8 @@ function spread(values) {
  */
 function observabilityPhase(scenarios) {
   const phase = {};
+  // BENCH_OBS_ROUNDS=0 skips the phase: no ratio, no target line.
+  if (OBS_ROUNDS < 1) return phase;
   for (const scenario of scenarios) {
     phase[scenario.id] = {};
     for (const [who, on, off] of [["ours", "ours_observed", "ours_quiet"], ["bare", "bare_observed", "bare"]]) {
