@@ -328,13 +328,14 @@ fn shared(name: &str) -> Value {
     json!({ "$ref": format!("#/components/headers/{name}") })
 }
 
-/// The headers the gateway puts on every answer, whoever made it.
-fn gateway_headers() -> Map<String, Value> {
-    let mut headers = Map::new();
-    for name in ["X-Request-Id", "Server-Timing"] {
-        headers.insert(name.into(), shared(name));
-    }
-    headers
+/// The headers the gateway puts on every answer of an operation, whoever
+/// made it: its request id and timings, and on a `limited` route its limits.
+fn gateway_headers(limited: bool) -> Map<String, Value> {
+    let names: &[&str] = match limited {
+        true => &["X-Request-Id", "Server-Timing", "RateLimit-Policy", "RateLimit"],
+        false => &["X-Request-Id", "Server-Timing"],
+    };
+    names.iter().map(|name| (String::from(*name), shared(name))).collect()
 }
 
 /// Successes as described, then every problem grouped by status: one
@@ -346,21 +347,14 @@ fn responses_of(op: &Operation) -> Value {
         .problems
         .iter()
         .any(|kind| *kind == kinds::RATE_LIMITED || *kind == kinds::QUOTA_EXCEEDED);
-    let limits = |headers: &mut Map<String, Value>| {
-        if limited {
-            for name in ["RateLimit-Policy", "RateLimit"] {
-                headers.insert(name.into(), shared(name));
-            }
-        }
-    };
+    let common = gateway_headers(limited);
     let mut responses = Map::new();
     for (status, response) in &op.responses {
         let mut object = json!({"description": response.description});
         if let Some((media, schema)) = &response.content {
             object["content"] = json!({ media.as_str(): {"schema": schema} });
         }
-        let mut headers = gateway_headers();
-        limits(&mut headers);
+        let mut headers = common.clone();
         for (name, header) in &response.headers {
             headers.insert(name.clone(), header.clone());
         }
@@ -389,26 +383,23 @@ fn responses_of(op: &Operation) -> Value {
             ));
             object["content"]["*/*"] = json!({"schema": {}});
         }
-        let mut headers = gateway_headers();
-        limits(&mut headers);
+        let mut headers = common.clone();
         if status == 401 {
             headers.insert(
                 "WWW-Authenticate".into(),
                 json!({"description": "The challenge of each scheme the route accepts.", "required": !op.passes_through, "schema": {"type": "string"}}),
             );
         }
-        let traffic = [
+        // The framework's kinds that always say when to come back.
+        let retry = [
             kinds::RATE_LIMITED,
             kinds::QUOTA_EXCEEDED,
             kinds::TRAFFIC_CONTROL_UNAVAILABLE,
-        ];
-        // The framework's kinds that always say when to come back.
-        let retry = [
             kinds::UNAVAILABLE,
             kinds::CREDENTIALS_UNVERIFIABLE,
             kinds::UPSTREAM_UNAVAILABLE,
         ];
-        if kinds.iter().any(|k| traffic.contains(k) || retry.contains(k)) {
+        if kinds.iter().any(|k| retry.contains(k)) {
             headers.insert(
                 "Retry-After".into(),
                 json!({"description": "Seconds until a retry can succeed.", "schema": {"type": "string"}}),

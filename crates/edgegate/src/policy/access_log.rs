@@ -165,21 +165,12 @@ fn integer(line: &mut String, name: &str, value: Option<u64>) {
     }
 }
 
-/// A number as serde_json writes an `f64` (`2.0`, `23.1`); `null` if it is
-/// not finite, as serde_json writes one.
+/// A number as serde_json writes an `f64` (`2.0`, `23.1`, and `null` when
+/// it is not finite).
 fn float(line: &mut String, name: &str, value: Option<f64>) {
-    use serde_json::ser::Formatter;
     if let Some(value) = value {
         key(line, name);
-        let mut bytes = Vec::new();
-        let written = match value.is_finite() {
-            true => serde_json::ser::CompactFormatter.write_f64(&mut bytes, value),
-            false => serde_json::ser::CompactFormatter.write_null(&mut bytes),
-        };
-        match (written, String::from_utf8(bytes)) {
-            (Ok(()), Ok(number)) => line.push_str(&number),
-            _ => line.push_str("null"),
-        }
+        line.push_str(&serde_json::to_string(&value).unwrap_or_else(|_| "null".into()));
     }
 }
 
