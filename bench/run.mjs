@@ -138,6 +138,9 @@ try {
       // over Hono: the most any gateway could be ahead of Hono here.
       bare_over_hono: paired("bare", "hono"),
       bare_over_hono_log: paired("bare", "hono_log"),
+      // Ours's exact answer in plain JS (bare_same, s1, s2 and s4) over
+      // Hono: the most an answer like ours's could be ahead of plain Hono.
+      bare_same_over_hono: paired("bare_same", "hono"),
       // The rate limit's cost: the same route, the same run, limited over not.
       ours_over_unlimited: paired("ours", "ours_unlimited"),
       bare_over_unlimited: paired("bare", "bare_unlimited"),
@@ -399,7 +402,8 @@ function print(rows, ours, startup, checks) {
   console.log("\nthe floor (bench/bare: the least work each answer needs, plain JS) over Hono: the most any gateway could be ahead of Hono");
   for (const r of rows) {
     const range = (key) => `${r.ratio_ranges[key].min.toFixed(2)}–${r.ratio_ranges[key].max.toFixed(2)}`;
-    console.log(`  ${r.scenario}  bare/hono ${r.bare_over_hono.toFixed(2)} (${range("bare_over_hono")})  bare/(hono+log) ${r.bare_over_hono_log.toFixed(2)} (${range("bare_over_hono_log")})`);
+    const same = r.bare_same_over_hono === null ? "" : `  ours's answer in plain JS (bare_same)/hono ${r.bare_same_over_hono.toFixed(2)} (${range("bare_same_over_hono")})`;
+    console.log(`  ${r.scenario}  bare/hono ${r.bare_over_hono.toFixed(2)} (${range("bare_over_hono")})  bare/(hono+log) ${r.bare_over_hono_log.toFixed(2)} (${range("bare_over_hono_log")})${same}`);
   }
   const same = rows.filter((r) => r.bare_same);
   if (same.length) {
