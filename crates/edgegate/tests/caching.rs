@@ -212,6 +212,16 @@ fn the_key_sorts_the_query_and_never_holds_the_api_key_parameter() {
     assert_eq!(send_on(&gateway, at("/pub/s?%76=1&v=2"), &platform).said(), "s12");
     let spelled = send_on(&gateway, at("/pub/s?v=2&%76=1"), &platform);
     assert_eq!(spelled.said(), "s21", "{}", status_of(&spelled));
+    // The same with spellings a form decoder joins (`+` is a space) and
+    // escapes of a byte that is not UTF-8 (`%FF` is `%ff`).
+    for (first, second) in [("a+b=1", "a%20b=2"), ("%FF=1", "%ff=2")] {
+        let (one, two) = (format!("/t?{first}&{second}"), format!("/t?{second}&{first}"));
+        origin_says(&platform, &one, 200, &[("cache-control", "max-age=60")], "t12");
+        origin_says(&platform, &two, 200, &[("cache-control", "max-age=60")], "t21");
+        assert_eq!(send_on(&gateway, at(&format!("/pub{one}")), &platform).said(), "t12");
+        let swapped = send_on(&gateway, at(&format!("/pub{two}")), &platform);
+        assert_eq!(swapped.said(), "t21", "{two}: {}", status_of(&swapped));
+    }
 }
 
 /// A refusal case: status, headers, why, whether the request is keyed on the shared route.
@@ -603,6 +613,14 @@ fn a_purge_is_refused_whole_when_any_part_is_wrong() {
         status_of(&send_on(&gateway, at("/pub/x"), &platform)).contains("hit"),
         "nothing was removed"
     );
+    // A Host no key could be made with (a key's URL would end elsewhere at
+    // its `/`, `#` or `?`) purges nothing.
+    for host in ["h/.edgegate-cache/x#", "h?x", "h x", "h\u{e9}"] {
+        let request = post_json("/cache/purge", &json!({ "keys": [key] }).to_string())
+            .with_header("host", host)
+            .with_header("x-api-key", "key-a");
+        send_on(&gateway, request, &platform).problem(400, "invalid-header");
+    }
     // Its access is its own: no key, no purge.
     let anonymous = post_json("/cache/purge", &json!({ "keys": [key] }).to_string()).with_header("host", HOST);
     send_on(&gateway, anonymous, &platform).problem(401, "unauthorized");
@@ -903,6 +921,60 @@ fn an_answer_to_a_callers_own_authorization_is_shared_only_when_it_says_so() {
         status_of(&shared)
     );
     assert_eq!(shared.said(), "everyone's");
+}
+
+#[test]
+fn a_key_callers_own_authorization_is_not_in_its_entry_so_the_shared_rules_hold() {
+    // A per-caller entry is keyed on the API key's consumer; an
+    // `Authorization` the same caller also sends (which an upstream may
+    // read) is not in the key. Kept, its answer would go to the same
+    // consumer's next request with another `Authorization`.
+    let platform = platform();
+    origin_says(&platform, "/me2", 200, &[("cache-control", "max-age=60")], "u1's");
+    let gateway = edge();
+    let as_user = |user: &str| keyed("/keyed/me2", "key-a").with_header("authorization", format!("Bearer {user}"));
+    let first = send_on(&gateway, as_user("u1"), &platform);
+    assert_eq!(first.said(), "u1's");
+    assert_eq!(status_of(&first), "edgegate; fwd=miss; detail=authenticated");
+    assert!(platform.cache.borrow().is_empty());
+    origin_says(
+        &platform,
+        "/me2",
+        200,
+        &[("cache-control", "private, max-age=60")],
+        "u2's",
+    );
+    let second = send_on(&gateway, as_user("u2"), &platform);
+    assert_eq!(second.said(), "u2's", "{}", status_of(&second));
+    assert_eq!(status_of(&second), "edgegate; fwd=miss; detail=private");
+    // One caller's header does not make the key pass: without one, the
+    // consumer's answer is kept as ever.
+    origin_says(&platform, "/me2", 200, &[("cache-control", "max-age=60")], "alice's");
+    let plain = send_on(&gateway, keyed("/keyed/me2", "key-a"), &platform);
+    assert!(
+        status_of(&plain).starts_with("edgegate; fwd=miss; stored"),
+        "{}",
+        status_of(&plain)
+    );
+    // An answer that says all may share it is kept with one.
+    origin_says(
+        &platform,
+        "/all2",
+        200,
+        &[("cache-control", "public, max-age=60")],
+        "everyone's",
+    );
+    send_on(
+        &gateway,
+        keyed("/keyed/all2", "key-a").with_header("authorization", "Bearer u1"),
+        &platform,
+    );
+    let again = send_on(
+        &gateway,
+        keyed("/keyed/all2", "key-a").with_header("authorization", "Bearer u2"),
+        &platform,
+    );
+    assert!(status_of(&again).starts_with("edgegate; hit"), "{}", status_of(&again));
 }
 
 #[test]

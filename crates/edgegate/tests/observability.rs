@@ -108,6 +108,39 @@ fn a_valid_traceparent_is_continued_into_the_upstream_and_the_log() {
 }
 
 #[test]
+fn the_child_traceparent_carries_only_the_flags_the_specification_defines() {
+    // Reserved bits are the specification's to assign: a vendor sets them
+    // to zero. Sampled (0x01) and random trace id (0x02, Level 2) stay, for
+    // the trace (and its id) stays the caller's.
+    let gateway = gateway_with(&[]);
+    for (value, flags) in [
+        (format!("00-{CALLER_TRACE}-00f067aa0ba902b7-ff"), "03"),
+        (format!("00-{CALLER_TRACE}-00f067aa0ba902b7-fc"), "00"),
+        (format!("00-{CALLER_TRACE}-00f067aa0ba902b7-02"), "02"),
+        // A later version's flags may mean more: the child is version 00.
+        (format!("cc-{CALLER_TRACE}-00f067aa0ba902b7-09-what-comes-later"), "01"),
+    ] {
+        let platform = platform();
+        respond(&platform, "https://origin.example.com/items", 200, &[], b"[]");
+        let exchange = send_on(
+            &gateway,
+            get("/origin/items").with_header("traceparent", &value),
+            &platform,
+        );
+        assert_eq!(exchange.status(), 200);
+        let log = exchange.access_log();
+        assert_eq!(log["trace_id"], CALLER_TRACE, "{value} is joined");
+        let span = log["span_id"].as_str().unwrap().to_owned();
+        let sent = platform.sent.borrow();
+        assert_eq!(
+            sent[0].header("traceparent"),
+            Some(format!("00-{CALLER_TRACE}-{span}-{flags}").as_str()),
+            "{value}"
+        );
+    }
+}
+
+#[test]
 fn a_malformed_or_missing_traceparent_starts_a_new_trace() {
     let gateway = gateway_with(&[]);
     let mut seen = Vec::new();

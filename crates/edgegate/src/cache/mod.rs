@@ -45,7 +45,7 @@ use serde_json::Value;
 
 use crate::http::{decimal, percent_encode, BodySource, Method, Request, Response, ResponseBody, Status, StreamBody};
 use crate::platform::{OutboundResponse, Platform};
-use crate::policy::{api_key, Principal};
+use crate::policy::{api_key, Principal, Scheme};
 use crate::setting::{read_fields, string_list};
 use control::Directives;
 
@@ -467,13 +467,7 @@ impl CachePlan {
         if !crate::http::path::stays_put(&request.path) {
             return None;
         }
-        let host = request.headers.get("host")?;
-        if host.is_empty()
-            || host.len() > 255
-            || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        {
-            return None;
-        }
+        let host = key_host(request)?;
         let mut key = String::with_capacity(64 + request.path.len());
         key.push_str("https://");
         key.push_str(&host.to_ascii_lowercase());
@@ -496,11 +490,15 @@ impl CachePlan {
         // Sorted by name as they are gathered (a query has a few
         // parameters: no sort routine is linked for it); a name given twice
         // keeps its values' order, which an origin may read either way —
-        // names compared as the origin reads them (`%61` is `a`), so two
-        // spellings of one name never swap their values.
-        fn name(pair: &str) -> std::borrow::Cow<'_, str> {
+        // names compared as the most lenient origin reads them (`%61` is
+        // `a`, `+` a space, `%FF` and `%ff` one byte, UTF-8 or not), so two
+        // spellings that may be one name never swap their values.
+        fn name(pair: &str) -> std::borrow::Cow<'_, [u8]> {
             let raw = pair.split('=').next().unwrap_or(pair);
-            crate::http::percent_decode(raw).unwrap_or(std::borrow::Cow::Borrowed(raw))
+            match raw.contains(['%', '+']) {
+                false => std::borrow::Cow::Borrowed(raw.as_bytes()),
+                true => std::borrow::Cow::Owned(crate::http::percent_decode_bytes(raw.replace('+', " ").as_bytes())),
+            }
         }
         let mut query: Vec<&str> = Vec::new();
         for pair in request.query.as_deref().unwrap_or("").split('&') {
@@ -783,7 +781,8 @@ impl CachePlan {
                 // switch the cache off for everyone.
                 let by_request = matches!(response.status.0, 206 | 304 | 412 | 416)
                     || why == "request-no-store"
-                    || (why == "authenticated" && Principal::of(request).is_none());
+                    || (why == "authenticated" && Principal::of(request).is_none())
+                    || (matches!(why, "authenticated" | "private") && authorization_beside_key(request));
                 if !failed
                     && !by_request
                     && !matches!(why, "head" | "problem" | "cache-error" | "unreadable" | "purged")
@@ -833,8 +832,9 @@ impl CachePlan {
         // A caller without a principal shares its entry with every other
         // (the key's principal part is `-`): a shared cache's rules hold
         // whatever the policy says, as on a route whose access lets anyone in
-        // (`any_of([public(), ..])`).
-        let shared = self.shared || Principal::of(request).is_none();
+        // (`any_of([public(), ..])`). So they do for a key's caller who
+        // also sends an `Authorization` the key does not hold.
+        let shared = self.shared || Principal::of(request).is_none() || authorization_beside_key(request);
         if let Some(why) = self.refusal(response, &directives, request, shared) {
             return Err(why);
         }
@@ -1133,6 +1133,25 @@ fn cat(parts: &[&str]) -> String {
         out.push_str(part);
     }
     out
+}
+
+/// The request's `Host` when a key can be made with it: a name, an IPv4 or
+/// a bracketed IPv6 address and a port — nothing that would end the key's
+/// URL elsewhere (`/`, `?`, `#`) or be escaped in it.
+pub(crate) fn key_host(request: &Request) -> Option<&str> {
+    request.headers.get("host").filter(|host| {
+        !host.is_empty()
+            && host.len() <= 255
+            && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    })
+}
+
+/// Whether the caller got in by a key and also sends an `Authorization`
+/// (which an upstream may read): its entry's key names the key's consumer,
+/// not what that header says. A token's caller is keyed on the token's own
+/// subject.
+fn authorization_beside_key(request: &Request) -> bool {
+    request.headers.contains("authorization") && Principal::of(request).is_some_and(|p| p.scheme == Scheme::ApiKey)
 }
 
 /// A `Cache-Status` value: this cache's name, `parts`, and the key as a

@@ -59,11 +59,8 @@ impl PurgePlan {
             RequestBody::Bytes(bytes) => bytes.as_slice(),
             _ => &[],
         };
-        let Some(host) = request
-            .headers
-            .get("host")
-            .filter(|h| h.bytes().all(|b| b.is_ascii_graphic()))
-        else {
+        // The host a key is made with, or none: a purge names keys only a lookup could have made.
+        let Some(host) = super::key_host(request) else {
             return ApiError::of(kinds::INVALID_HEADER, "The request has no usable Host header.").into_response();
         };
         let base = cat(&["https://", &host.to_ascii_lowercase(), KEY_PREFIX]);

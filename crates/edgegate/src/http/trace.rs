@@ -16,6 +16,12 @@ pub const TRACESTATE: &str = "tracestate";
 /// system must propagate).
 const MAX_TRACESTATE: usize = 512;
 
+/// The `trace-flags` bits a child `traceparent` (version 00) may carry:
+/// sampled (0x01) and, from Level 2, random trace id (0x02; the trace id
+/// stays the caller's). The others are reserved, and a vendor sets them to
+/// zero — whatever a caller, or a later version's header, put there.
+const KNOWN_FLAGS: u8 = 0x03;
+
 /// This request's place in a trace.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TraceContext {
@@ -25,7 +31,7 @@ pub struct TraceContext {
     pub span_id: [u8; 8],
     /// The caller's span, when it sent a valid `traceparent`.
     pub parent_id: Option<[u8; 8]>,
-    /// `trace-flags` (bit 0: sampled), the caller's or 0.
+    /// `trace-flags` (bit 0: sampled), the caller's known ones or 0.
     pub flags: u8,
     /// The caller's `tracestate`, passed on as it is when it is sane.
     pub state: Option<String>,
@@ -120,7 +126,7 @@ fn parse_traceparent(value: &str) -> Option<([u8; 16], [u8; 8], u8)> {
     }
     let trace_id = hex_bytes::<16>(&value[3..35])?;
     let parent_id = hex_bytes::<8>(&value[36..52])?;
-    let flags = hex_bytes::<1>(&value[53..55])?[0];
+    let flags = hex_bytes::<1>(&value[53..55])?[0] & KNOWN_FLAGS;
     if trace_id == [0; 16] || parent_id == [0; 8] {
         return None;
     }
