@@ -241,6 +241,38 @@ fn digests_stand_in_for_keys() {
 }
 
 #[test]
+fn an_empty_key_opens_nothing_however_it_is_written() {
+    // The digest of no bytes is what `printf %s "$KEY" | sha256sum` prints
+    // when `$KEY` is unset: a misconfiguration, never a key `?key=` matches.
+    let empty = hex_encode(&sha256(b""));
+    let gateway = app_gateway(&with_var(
+        dev_vars(),
+        "API_KEYS",
+        &format!(r#"{{"sha256:{empty}": "partner"}}"#),
+    ));
+    let reasons = gateway.misconfiguration().expect("refused").join("\n");
+    assert!(reasons.contains("empty key") && !reasons.contains(&empty), "{reasons}");
+    for request in [
+        get("/api/hello?key="),
+        get("/api/hello?key"),
+        get("/api/hello").with_header("x-api-key", ""),
+    ] {
+        assert_eq!(send(&gateway, request).status(), 500);
+    }
+    // A key given twice in two spellings is refused, never mapped to the last.
+    let twice = app_gateway(&with_var(
+        dev_vars(),
+        "API_KEYS",
+        r#"{"partner-secret": "alice", "partner-secre\u0074": "bob"}"#,
+    ));
+    let reasons = twice.misconfiguration().expect("refused").join("\n");
+    assert!(
+        reasons.contains("twice") && !reasons.contains("partner-secret"),
+        "{reasons}"
+    );
+}
+
+#[test]
 fn without_configured_keys_protected_routes_refuse_even_the_dev_key() {
     let vars: Vec<_> = dev_vars().into_iter().filter(|(n, _)| *n != "API_KEYS").collect();
     let gateway = app_gateway(&vars);

@@ -147,13 +147,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 }
 
 /// Whether an object in `json` (valid JSON: it parsed) names a member
-/// twice, at any depth, as written: serde_json's `Value` keeps the last of
+/// twice, at any depth, as serde_json reads the names (an escape decoded): serde_json's `Value` keeps the last of
 /// two silently, so `{"deny": ["198.51.100.0/24"], "deny": []}` would deny
 /// nothing. A scan of the text, not a second deserializer in the wasm.
 pub(crate) fn repeats_a_name(json: &str) -> bool {
     let bytes = json.as_bytes();
-    // The names of each open object so far; `None` for an open array.
-    let mut open: Vec<Option<Vec<&str>>> = Vec::new();
+    // The names of each open object so far, as serde_json reads them (an
+    // escape decoded: `d\u0065ny` is `deny`); `None` for an open array.
+    let mut open: Vec<Option<Vec<std::borrow::Cow<'_, str>>>> = Vec::new();
     let mut expecting_name = false;
     let mut i = 0;
     while i < bytes.len() {
@@ -178,7 +179,14 @@ pub(crate) fn repeats_a_name(json: &str) -> bool {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 if expecting_name {
-                    let name = &json[start..i.min(bytes.len())];
+                    let written = &json[start..i.min(bytes.len())];
+                    let name = match written.contains('\\') {
+                        false => std::borrow::Cow::Borrowed(written),
+                        true => json
+                            .get(start - 1..=i)
+                            .and_then(|quoted| serde_json::from_str::<String>(quoted).ok())
+                            .map_or(std::borrow::Cow::Borrowed(written), std::borrow::Cow::Owned),
+                    };
                     if let Some(Some(names)) = open.last_mut() {
                         if names.contains(&name) {
                             return true;
@@ -264,12 +272,17 @@ mod tests {
     use super::repeats_a_name;
 
     #[test]
-    fn a_name_repeated_in_any_one_object_is_found_as_written() {
+    fn a_name_repeated_in_any_one_object_is_found_however_it_is_written() {
         for twice in [
             r#"{"a": 1, "a": 2}"#,
             r#"{"p": {"deny": ["x"], "deny": []}}"#,
             r#"[{"k": 1}, {"k": 1, "z": {"q": [1, {"w": 1, "w": 2}]}}]"#,
             r#"{"a\"b": 1, "a\"b": 2}"#,
+            // One name spelled two ways: serde_json reads both as `deny`
+            // and keeps the last.
+            r#"{"p": {"deny": ["198.51.100.0/24"], "d\u0065ny": []}}"#,
+            r#"{"k": "a", "\u006b": "b"}"#,
+            r#"{"a/b": 1, "a\/b": 2}"#,
         ] {
             assert!(repeats_a_name(twice), "{twice}");
         }

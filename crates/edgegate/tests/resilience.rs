@@ -550,6 +550,33 @@ fn every_bad_target_setting_is_a_misconfiguration_that_names_it() {
     );
     let gateway = test_gateway::<()>(vec![Route::any_to("/b/{*rest}", service("BILLING")).public()], &vars);
     assert!(gateway.misconfiguration().unwrap().join("\n").contains("lists URLs"));
+    // Whichever route names it first: a name sent to as an origin and as a
+    // service (or a canary the other kind) is refused, never one pool for both.
+    for (upstreams, expected) in [
+        (json!({"BILLING": {"targets": [EU]}}), "lists URLs"),
+        (json!({"BILLING": {"targets": [{"binding": "B"}]}}), "lists bindings"),
+        (json!({}), "BILLING"),
+    ] {
+        for service_first in [true, false] {
+            let routes = match service_first {
+                true => vec![
+                    Route::any_to("/b/{*rest}", service("BILLING")).public(),
+                    Route::any_to("/o/{*rest}", origin("BILLING")).public(),
+                ],
+                false => vec![
+                    Route::any_to("/o/{*rest}", origin("BILLING")).public(),
+                    Route::any_to("/b/{*rest}", service("BILLING")).public(),
+                ],
+            };
+            let vars = with_var(test_vars(), "UPSTREAMS", &upstreams.to_string());
+            let gateway = test_gateway::<()>(routes, &vars);
+            let reasons = gateway
+                .misconfiguration()
+                .unwrap_or_else(|| panic!("{upstreams}, service first {service_first}: accepted"))
+                .join("\n");
+            assert!(reasons.contains(expected), "{upstreams}: `{expected}` not in {reasons}");
+        }
+    }
 }
 
 /// A POST whose body the platform still streams from the client.

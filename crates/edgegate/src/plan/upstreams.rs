@@ -11,7 +11,8 @@ use crate::upstream::Upstream;
 /// Builds the pools as routes name upstreams, with what they need checked.
 pub(super) struct Pools<'a> {
     settings: &'a Named<UpstreamSetting>,
-    built: Vec<(&'a str, Rc<Pool>)>,
+    /// Each pool built, with whether its targets are bindings.
+    built: Vec<(&'a str, Rc<Pool>, bool)>,
     /// The `UPSTREAMS` entries named (by a route or a canary).
     pub named: Vec<&'a str>,
     pub errors: Vec<String>,
@@ -34,11 +35,22 @@ impl<'a> Pools<'a> {
     }
 
     fn pool(&mut self, name: &'a str, bindings: bool, canary_of: Option<&str>) -> Option<Rc<Pool>> {
-        if let Some((_, pool)) = self.built.iter().find(|(built, _)| *built == name) {
-            let pool = pool.clone();
+        let entry = self.settings.get(name);
+        if let Some((_, pool, built_bindings)) = self.built.iter().find(|(built, _, _)| *built == name) {
+            let (pool, built_bindings) = (pool.clone(), *built_bindings);
+            // Named first as the other kind: the same refusal as in the other order.
+            if built_bindings != bindings {
+                match entry {
+                    Some(_) => self.kind_mismatch(name, bindings),
+                    // An origin's name no entry defines (a service's binding
+                    // had made it a pool): reported with the undefined names.
+                    None if !self.named.contains(&name) => self.named.push(name),
+                    None => {}
+                }
+                return None;
+            }
             return self.not_a_canary_with_a_canary(&pool, canary_of).then_some(pool);
         }
-        let entry = self.settings.get(name);
         if (entry.is_some() || !bindings) && !self.named.contains(&name) {
             self.named.push(name);
         }
@@ -53,10 +65,7 @@ impl<'a> Pools<'a> {
             None => return None,
         };
         if setting.is_bindings() != bindings {
-            self.errors.push(match bindings {
-                true => format!("`{name}` lists URLs, but it is a service binding's upstream: list `{{\"binding\": \"NAME\"}}` targets"),
-                false => format!("`{name}` lists bindings, but routes send to it as an origin: list URL targets"),
-            });
+            self.kind_mismatch(name, bindings);
             return None;
         }
         let canary = match entry.and_then(|entry| entry.canary.as_ref()) {
@@ -73,8 +82,21 @@ impl<'a> Pools<'a> {
             None => None,
         };
         let pool = Rc::new(Pool::new(name, setting, canary));
-        self.built.push((name, pool.clone()));
+        self.built.push((name, pool.clone(), bindings));
         Some(pool)
+    }
+
+    /// `name`'s entry is not the kind a route (or a canary's) sends to as: once, whatever the order.
+    fn kind_mismatch(&mut self, name: &str, bindings: bool) {
+        let error = match bindings {
+            true => format!(
+                "`{name}` lists URLs, but it is a service binding's upstream: list `{{\"binding\": \"NAME\"}}` targets"
+            ),
+            false => format!("`{name}` lists bindings, but routes send to it as an origin: list URL targets"),
+        };
+        if !self.errors.contains(&error) {
+            self.errors.push(error);
+        }
     }
 
     fn not_a_canary_with_a_canary(&mut self, pool: &Pool, canary_of: Option<&str>) -> bool {

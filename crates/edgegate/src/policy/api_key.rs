@@ -53,9 +53,13 @@ impl ApiKeys {
                 Some(hex) => parse_digest(hex).ok_or_else(|| {
                     format!("the sha256 digest for consumer `{consumer}` must be 64 hexadecimal digits")
                 })?,
-                None if key.is_empty() => return Err(format!("consumer `{consumer}` has an empty key")),
                 None => sha256(key.as_bytes()),
             };
+            // An empty key, however it is written: the digest of no bytes is
+            // what hashing an unset variable gives, and `?key=` would match it.
+            if digest == sha256(b"") {
+                return Err(format!("consumer `{consumer}` has an empty key"));
+            }
             entries.push((digest, Rc::from(consumer)));
         }
         Ok(ApiKeys { entries })
@@ -140,6 +144,8 @@ mod tests {
             r#"{"dev-local-key": 3}"#,
             r#"{"": "dev"}"#,
             r#"{"sha256:abcd": "dev"}"#,
+            // The digest of no bytes: an empty key written another way.
+            r#"{"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855": "dev"}"#,
             "not json",
         ] {
             let error = ApiKeys::parse(bad).unwrap_err();

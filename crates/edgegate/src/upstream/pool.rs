@@ -85,15 +85,14 @@ pub struct Begun<'a> {
 impl Begun<'_> {
     /// Says how the call went ([`Pool::record`]).
     pub fn record(mut self, ok: bool, now: f64) {
-        self.trial_until = None;
-        self.pool.record(self.index, ok, now);
+        let held = self.trial_until.take();
+        self.pool.record(self.index, ok, now, held);
     }
 
-    /// Says the call told nothing of the target ([`Pool::release`]).
-    pub fn release(mut self) {
-        self.trial_until = None;
-        self.pool.release(self.index);
-    }
+    /// Says the call told nothing of the target: the half-open trial it
+    /// holds, if it still holds one, is free for the next request at once
+    /// (what dropping it does).
+    pub fn release(self) {}
 }
 
 impl Drop for Begun<'_> {
@@ -271,30 +270,26 @@ impl Pool {
         })
     }
 
-    /// Ends a call to target `index` that says nothing of the target (the
-    /// client's body failed or was too slow): its half-open trial, if it
-    /// held one, is free for the next request at once.
-    fn release(&self, index: usize) {
-        let cell = &self.targets[index].health;
-        let mut health = cell.get();
-        health.trial_until = None;
-        cell.set(health);
-    }
-
     /// Whether an answer with this status counts as the target's failure.
     pub fn fails_with(&self, status: u16) -> bool {
         self.retry_on.contains(&status)
     }
 
-    /// Records how a call to target `index` went.
-    fn record(&self, index: usize, ok: bool, now: f64) {
+    /// Records how a call to target `index` went; `held` is the half-open
+    /// trial it began as, if any. While the target is ejected or half-open
+    /// only its current trial's failure counts: calls begun before the
+    /// ejection (or a trial since given up) say nothing more of it.
+    fn record(&self, index: usize, ok: bool, now: f64, held: Option<f64>) {
         let cell = &self.targets[index].health;
         let mut health = cell.get();
         if ok {
             cell.set(Health::default());
             return;
         }
-        let trial_failed = health.ejections > 0 && health.trial_until.is_some();
+        let trial_failed = health.ejections > 0 && held.is_some() && health.trial_until == held;
+        if health.ejections > 0 && !trial_failed {
+            return;
+        }
         health.failures += 1;
         if trial_failed || health.failures >= self.eject_after {
             health.ejections = health.ejections.saturating_add(1);
@@ -453,6 +448,63 @@ fn hash(key: &str, salt: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One target that is ejected after `eject_after` failures, for 1 s first.
+    fn one_target(eject_after: u32) -> Pool {
+        let setting = UpstreamSetting::from_json(serde_json::json!({
+            "targets": ["https://eu.example.com"],
+            "eject_after": eject_after, "eject_ms": 1000, "max_eject_ms": 60000,
+        }))
+        .unwrap();
+        Pool::new("origin", &setting, None)
+    }
+
+    #[test]
+    fn calls_begun_before_an_ejection_do_not_lengthen_it() {
+        // Twenty requests waiting on a hung target all time out at once:
+        // the first ejects it for 1 s; the others began before it, and say
+        // nothing more (they are not its half-open trial).
+        let pool = one_target(1);
+        let calls: Vec<_> = (0..20).map(|_| pool.begin(0, 0.0, 15000.0).unwrap()).collect();
+        for call in calls {
+            call.record(false, 100.0);
+        }
+        assert_eq!(pool.order(None, 1200.0, 0), Ok(vec![0]), "ejected for 1 s, not 2^19");
+        // Its trial fails: ejected again, for twice as long.
+        pool.begin(0, 1200.0, 2000.0).unwrap().record(false, 1300.0);
+        assert!(pool.order(None, 3200.0, 0).is_err());
+        assert_eq!(pool.order(None, 3400.0, 0), Ok(vec![0]));
+    }
+
+    #[test]
+    fn only_the_trial_decides_a_half_open_target() {
+        let pool = one_target(1);
+        let late = pool.begin(0, 0.0, 15000.0).unwrap();
+        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
+        // Half-open at 1 s: one request takes the trial.
+        let trial = pool.begin(0, 1100.0, 2000.0).unwrap();
+        assert!(pool.begin(0, 1100.0, 2000.0).is_none(), "one trial at a time");
+        // A call from before the ejection fails meanwhile: the trial stands.
+        late.record(false, 1200.0);
+        assert!(pool.begin(0, 1250.0, 2000.0).is_none(), "still the trial's");
+        // The trial fails: ejected for twice the first time, from then.
+        trial.record(false, 1300.0);
+        assert!(pool.order(None, 3200.0, 0).is_err());
+        assert_eq!(pool.order(None, 3400.0, 0), Ok(vec![0]));
+    }
+
+    #[test]
+    fn a_call_that_tells_nothing_frees_only_its_own_trial() {
+        let pool = one_target(1);
+        let before = pool.begin(0, 0.0, 15000.0).unwrap();
+        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
+        let trial = pool.begin(0, 1100.0, 2000.0).unwrap();
+        // The client's body failed on a call that began before the ejection.
+        before.release();
+        assert!(pool.begin(0, 1150.0, 2000.0).is_none(), "the trial is still held");
+        trial.release();
+        assert!(pool.begin(0, 1150.0, 2000.0).is_some(), "freed by its holder");
+    }
 
     #[test]
     fn the_log_never_sees_a_targets_user_info() {
