@@ -899,6 +899,50 @@ fn a_remembered_token_ends_when_its_key_leaves_the_set() {
     assert_eq!(platform.verifications.get(), verifications + 1);
 }
 
+#[test]
+fn a_remembered_token_ends_when_its_key_material_leaves_the_set_whatever_it_names() {
+    // A token without `kid` names no key: the one that fits the new set is
+    // another key. A `kid` the provider reuses for new material is another
+    // key too. Either way the remembered verification ends with the key.
+    let leaked = rsa_key("k1");
+    let reissued = Key {
+        kid: "k1",
+        jwk: json!({"kty": "RSA", "kid": "k1", "use": "sig", "n": "modulus-reissued", "e": "AQAB"}),
+        public: r#"{"kty":"RSA","n":"modulus-reissued","e":"AQAB"}"#.to_owned(),
+    };
+    for (named, next) in [(false, rsa_key("next")), (true, reissued)] {
+        let platform = platform();
+        serve_jwks(&platform, &[&leaked], Some("max-age=60"));
+        let gateway = app_with_remote_keys(json!({}));
+        let mut far = claims(&platform);
+        far["exp"] = json!(now_s(&platform) + 86_400.0 * 365.0);
+        let header = match named {
+            true => json!({"alg": "RS256", "kid": "k1"}),
+            false => json!({"alg": "RS256"}),
+        };
+        let forged = sign(header, far, &leaked, SignatureAlgorithm::Rs256);
+        for _ in 0..3 {
+            assert_eq!(send_on(&gateway, bearer("/api/me", &forged), &platform).status(), 200);
+        }
+        assert_eq!(platform.verifications.get(), 1, "remembered while its key is published");
+        serve_jwks(&platform, &[&next], Some("max-age=60"));
+        platform.advance_ms(61_000.0);
+        // Another caller's token brings the new set in first.
+        let mut soon = claims(&platform);
+        soon["exp"] = json!(now_s(&platform) + 600.0);
+        let good = sign(
+            json!({"alg": "RS256", "kid": next.kid}),
+            soon,
+            &next,
+            SignatureAlgorithm::Rs256,
+        );
+        assert_eq!(send_on(&gateway, bearer("/api/me", &good), &platform).status(), 200);
+        let refused = send_on(&gateway, bearer("/api/me", &forged), &platform);
+        refused.problem(401, "unauthorized");
+        assert_eq!(platform.verifications.get(), 3, "checked again, against the new key");
+    }
+}
+
 /// Polls `request` until it has asked for the keys; its client then goes
 /// quiet: the runtime neither finishes nor (yet) drops it.
 fn until_it_fetches<F: std::future::Future>(platform: &RecordingPlatform, request: F) -> std::pin::Pin<Box<F>> {

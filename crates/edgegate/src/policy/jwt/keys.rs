@@ -63,8 +63,11 @@ pub enum KeySource {
 }
 
 /// The signing keys of a JWKS document (`{"keys": [..]}`): RSA, EC and OKP
-/// keys whose `use` is absent or `sig`; others are skipped. Only the public
-/// members are kept, so a private key given by mistake is never imported.
+/// keys whose `use` is absent or `sig` and whose `key_ops`, if any, include
+/// `verify` (RFC 7517 §4.2, §4.3); others are skipped, as is a key whose
+/// `use`, `key_ops` or `alg` is not of its type (it says nothing we can
+/// trust). Only the public members are kept, so a private key given by
+/// mistake is never imported.
 pub fn parse_jwks(jwks: &Value) -> Result<Vec<Rc<Jwk>>, String> {
     let keys = jwks
         .get("keys")
@@ -73,7 +76,18 @@ pub fn parse_jwks(jwks: &Value) -> Result<Vec<Rc<Jwk>>, String> {
     let text = |key: &Value, name: &str| key.get(name).and_then(Value::as_str).map(str::to_owned);
     let mut usable = Vec::new();
     for key in keys {
-        if text(key, "use").is_some_and(|u| u != "sig") {
+        let for_signatures = match key.get("use") {
+            None => true,
+            Some(usage) => usage.as_str() == Some("sig"),
+        };
+        let verifies = match key.get("key_ops") {
+            None => true,
+            Some(ops) => ops
+                .as_array()
+                .is_some_and(|ops| ops.iter().any(|op| op.as_str() == Some("verify"))),
+        };
+        let alg_readable = key.get("alg").is_none_or(Value::is_string);
+        if !for_signatures || !verifies || !alg_readable {
             continue;
         }
         let (Some(kty), crv) = (text(key, "kty"), text(key, "crv")) else {
@@ -223,13 +237,14 @@ impl KeySet {
         }
     }
 
-    /// The imported key for a token's `kid` and algorithm.
+    /// The imported key for a token's `kid` and algorithm, with the set's
+    /// key it was imported from (what a remembered verification holds on to).
     pub fn key_for<'a>(
         &'a self,
         kid: Option<&'a str>,
         algorithm: SignatureAlgorithm,
         platform: &'a dyn Platform,
-    ) -> PlatformFuture<'a, Result<VerifyingKey, KeyError>> {
+    ) -> PlatformFuture<'a, Result<(VerifyingKey, Rc<Jwk>), KeyError>> {
         Box::pin(self.find_key(kid, algorithm, platform))
     }
 
@@ -238,13 +253,13 @@ impl KeySet {
         kid: Option<&str>,
         algorithm: SignatureAlgorithm,
         platform: &dyn Platform,
-    ) -> Result<VerifyingKey, KeyError> {
+    ) -> Result<(VerifyingKey, Rc<Jwk>), KeyError> {
         let mut fetched = false;
         // Each turn either answers or waits for a fetch that changes the
         // state; three turns cover "wait for another's fetch, then refetch".
         for _ in 0..3 {
             match self.next_step(kid, algorithm, platform.now_ms(), fetched) {
-                Step::Found(jwk) => return self.import(&jwk, algorithm, platform).await,
+                Step::Found(jwk) => return self.import(&jwk, algorithm, platform).await.map(|key| (key, jwk)),
                 Step::Refuse(error) => return Err(error),
                 Step::Fetch => self.fetch(platform).await,
                 Step::Wait => self.wait(platform).await,
@@ -300,14 +315,18 @@ impl KeySet {
         }
     }
 
-    /// Whether the set, fresh now, still holds the key a token with `kid`
-    /// and `algorithm` was verified with: a remembered verification ends
-    /// when its key leaves the set, and is not used on a stale set (the
-    /// token's full check then refreshes the set, or uses it stale while the
-    /// provider is down).
-    pub fn holds(&self, kid: Option<&str>, algorithm: SignatureAlgorithm, now: f64) -> bool {
+    /// Whether the set, fresh now, would still verify a token with `kid`
+    /// and `algorithm` with `key`, the key it was verified with: a
+    /// remembered verification ends when its key leaves the set — its
+    /// material, whatever the token names (a token without `kid` fits
+    /// another key of a new set; a provider may reuse a `kid`) — and is not
+    /// used on a stale set (the token's full check then refreshes the set,
+    /// or uses it stale while the provider is down).
+    pub fn holds(&self, kid: Option<&str>, algorithm: SignatureAlgorithm, key: &Jwk, now: f64) -> bool {
         let state = self.state.borrow();
-        state.loaded && now < state.fresh_until && find(&state.keys, kid, algorithm).is_ok()
+        state.loaded
+            && now < state.fresh_until
+            && find(&state.keys, kid, algorithm).is_ok_and(|found| found.public_json == key.public_json)
     }
 
     fn unavailable(&self, now: f64) -> KeyError {
@@ -462,4 +481,33 @@ fn max_age(value: &str) -> Option<f64> {
             .flatten()
             .map(f64::from)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_keys_meant_for_verifying_signatures_are_kept() {
+        let rsa = |extra: Value| {
+            let mut key = json!({"kty": "RSA", "n": "bW9kdWx1cw", "e": "AQAB"});
+            key.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            key
+        };
+        for (extra, kept) in [
+            (json!({}), true),
+            (json!({"use": "sig"}), true),
+            (json!({"key_ops": ["verify"]}), true),
+            (json!({"key_ops": ["sign", "verify"], "use": "sig"}), true),
+            (json!({"use": "enc"}), false),
+            (json!({"use": ["sig"]}), false),
+            (json!({"key_ops": ["encrypt"]}), false),
+            (json!({"key_ops": "verify"}), false),
+            (json!({"alg": 256}), false),
+        ] {
+            let keys = parse_jwks(&json!({ "keys": [rsa(extra.clone())] })).unwrap();
+            assert_eq!(keys.len(), usize::from(kept), "{extra}");
+        }
+    }
 }

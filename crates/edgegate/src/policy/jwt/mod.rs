@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::access::{Authenticator, Principal, Scheme, Verdict, VerdictFuture};
 use crate::http::Request;
 use crate::platform::{Platform, SignatureAlgorithm};
-use keys::{KeyError, KeySet};
+use keys::{Jwk, KeyError, KeySet};
 use settings::ProviderConfig;
 use token::{Checked, Token};
 
@@ -52,6 +52,8 @@ struct Verified {
     good_until_ms: f64,
     kid: Option<Box<str>>,
     algorithm: SignatureAlgorithm,
+    /// The set's key it was verified with.
+    key: Rc<Jwk>,
 }
 
 impl JwtProvider {
@@ -69,7 +71,10 @@ impl JwtProvider {
     fn remembered(&self, token: &str, hash: u64, now_ms: f64) -> Option<Principal> {
         let verified = self.verified.borrow();
         let entry = verified.iter().find(|v| v.hash == hash && &*v.token == token)?;
-        let current = now_ms <= entry.good_until_ms && self.keys.holds(entry.kid.as_deref(), entry.algorithm, now_ms);
+        let current = now_ms <= entry.good_until_ms
+            && self
+                .keys
+                .holds(entry.kid.as_deref(), entry.algorithm, &entry.key, now_ms);
         current.then(|| entry.principal.clone())
     }
 
@@ -99,12 +104,12 @@ impl JwtProvider {
             Ok(checked) => checked,
             Err(verdict) => return *verdict,
         };
-        let key = match self
+        let (key, jwk) = match self
             .keys
             .key_for(parsed.kid.as_deref(), parsed.algorithm, platform)
             .await
         {
-            Ok(key) => key,
+            Ok(found) => found,
             Err(error) => return self.refused_by_keys(error),
         };
         let signed = platform
@@ -120,7 +125,7 @@ impl JwtProvider {
         if signed != Ok(true) {
             return Verdict::Invalid(token::SIGNATURE.into());
         }
-        self.admit(token, hash, parsed, checked, now)
+        self.admit(token, hash, parsed, checked, jwk, now)
     }
 
     /// What needs no I/O: a remembered token's principal, or the token's
@@ -153,7 +158,7 @@ impl JwtProvider {
 
     /// The principal of a token whose signature verified, remembered until it expires.
     #[inline(never)]
-    fn admit(&self, token: &str, hash: u64, parsed: Token<'_>, checked: Checked, now: f64) -> Verdict {
+    fn admit(&self, token: &str, hash: u64, parsed: Token<'_>, checked: Checked, key: Rc<Jwk>, now: f64) -> Verdict {
         let kid = parsed.kid.as_deref().map(Box::from);
         let principal = Principal {
             id: Rc::from(checked.subject),
@@ -168,6 +173,7 @@ impl JwtProvider {
             good_until_ms: checked.good_until_ms,
             kid,
             algorithm: parsed.algorithm,
+            key,
         };
         self.remember(verified, now);
         Verdict::Authenticated(principal)
