@@ -116,6 +116,8 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
         r#"{{"type": "t", "data": {{"blob": "{}"}}}}"#,
         "x".repeat(DATA_MAX_BYTES)
     );
+    // Named in the detail, so named as the field too (30 characters, 90 bytes).
+    let wide = "€".repeat(30);
     let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
         ("{oops".into(), 400, "malformed-json", None),
         (r#"{"data": {}}"#.into(), 422, "invalid-body", None),
@@ -157,6 +159,12 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
             422,
             "invalid-body",
             Some("."),
+        ),
+        (
+            format!(r#"{{"type": "t", "data": {{}}, "{wide}": 1}}"#),
+            422,
+            "invalid-body",
+            Some(wide.as_str()),
         ),
         (
             r#"{"type": "t", "data": {}, "ünï": 1}"#.into(),

@@ -57,11 +57,11 @@ impl NewEvent {
             return Err(shape(".", "the request body must be a JSON object".into()));
         };
         if let Some(unknown) = fields.keys().find(|name| *name != "type" && *name != "data") {
-            let detail = match unknown.chars().count() <= 64 {
-                true => format!("unknown field `{unknown}`, expected `type` or `data`"),
-                false => "an unknown field, expected `type` or `data`".into(),
-            };
-            return Err(shape(if unknown.len() <= 64 { unknown } else { "." }, detail));
+            // Named in both places, or in neither (a name past 64 characters).
+            return Err(match unknown.chars().count() <= 64 {
+                true => shape(unknown, format!("unknown field `{unknown}`, expected `type` or `data`")),
+                false => shape(".", "an unknown field, expected `type` or `data`".into()),
+            });
         }
         let kind = match fields.get("type") {
             Some(Value::String(kind)) => kind,
