@@ -147,9 +147,10 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Named<T> {
 }
 
 /// Whether an object in `json` (valid JSON: it parsed) names a member
-/// twice, at any depth, as serde_json reads the names (an escape decoded): serde_json's `Value` keeps the last of
-/// two silently, so `{"deny": ["198.51.100.0/24"], "deny": []}` would deny
-/// nothing. A scan of the text, not a second deserializer in the wasm.
+/// twice, at any depth, its names read as serde_json reads them (escapes
+/// decoded): serde_json's `Value` keeps the last of two silently, so
+/// `{"deny": ["198.51.100.0/24"], "deny": []}` would deny nothing. A scan
+/// of the text, not a second deserializer in the wasm.
 pub(crate) fn repeats_a_name(json: &str) -> bool {
     let bytes = json.as_bytes();
     // The names of each open object so far, as serde_json reads them (an

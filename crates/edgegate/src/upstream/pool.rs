@@ -476,13 +476,19 @@ mod tests {
         assert_eq!(pool.order(None, 3400.0, 0), Ok(vec![0]));
     }
 
+    /// A call begun at 0, another failing at 10 ms (ejecting the target
+    /// for 1 s), and the half-open trial taken at 1.1 s: (before, trial).
+    fn half_open(pool: &Pool) -> (Begun<'_>, Begun<'_>) {
+        let before = pool.begin(0, 0.0, 15000.0).unwrap();
+        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
+        (before, pool.begin(0, 1100.0, 2000.0).unwrap())
+    }
+
     #[test]
     fn only_the_trial_decides_a_half_open_target() {
         let pool = one_target(1);
-        let late = pool.begin(0, 0.0, 15000.0).unwrap();
-        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
         // Half-open at 1 s: one request takes the trial.
-        let trial = pool.begin(0, 1100.0, 2000.0).unwrap();
+        let (late, trial) = half_open(&pool);
         assert!(pool.begin(0, 1100.0, 2000.0).is_none(), "one trial at a time");
         // A call from before the ejection fails meanwhile: the trial stands.
         late.record(false, 1200.0);
@@ -496,9 +502,7 @@ mod tests {
     #[test]
     fn a_call_that_tells_nothing_frees_only_its_own_trial() {
         let pool = one_target(1);
-        let before = pool.begin(0, 0.0, 15000.0).unwrap();
-        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
-        let trial = pool.begin(0, 1100.0, 2000.0).unwrap();
+        let (before, trial) = half_open(&pool);
         // The client's body failed on a call that began before the ejection.
         before.release();
         assert!(pool.begin(0, 1150.0, 2000.0).is_none(), "the trial is still held");
