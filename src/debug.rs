@@ -99,3 +99,95 @@ pub async fn instance_count() -> String {
     static SERVED: AtomicU64 = AtomicU64::new(0);
     (SERVED.fetch_add(1, Ordering::Relaxed) + 1).to_string()
 }
+
+/// Awaits two runtime promises inside a combinator that polls a child only
+/// when that child's own waker woke it, as `FuturesUnordered` does: the
+/// promise the entry awaits must wake its child when it settles, or the
+/// request hangs (tests/e2e/entry.test.mjs). On the host: the sum at once.
+pub async fn woken_children() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use js_sys::Promise;
+        use wasm_bindgen::JsValue;
+        let first = edgegate_worker::settle(Promise::resolve(&JsValue::from(1)));
+        let second = edgegate_worker::settle(Promise::resolve(&JsValue::from(2)));
+        let [a, b] = woken::Both::new(first, second).await;
+        // Whole numbers: the release build formats no f64 (build.sh).
+        let value = |outcome: edgegate_worker::Outcome| outcome.ok().and_then(|v| v.as_f64()).map_or(0, |v| v as i64);
+        (value(a) + value(b)).to_string()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    String::from("3")
+}
+
+#[cfg(target_arch = "wasm32")]
+mod woken {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    /// A child's waker: marks it woken, then wakes whoever polls the pair.
+    #[derive(Default)]
+    struct Flag {
+        woken: AtomicBool,
+        parent: Mutex<Option<Waker>>,
+    }
+
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.woken.store(true, Ordering::Relaxed);
+            if let Some(parent) = self.parent.lock().unwrap().as_ref() {
+                parent.wake_by_ref();
+            }
+        }
+    }
+
+    /// Two futures, each polled on its first turn and then only once woken.
+    pub struct Both<F: Future> {
+        children: [(Pin<Box<F>>, Arc<Flag>, bool); 2],
+        done: [Option<F::Output>; 2],
+    }
+
+    impl<F: Future> Both<F> {
+        pub fn new(a: F, b: F) -> Both<F> {
+            let child = |f: F| (Box::pin(f), Arc::new(Flag::default()), true);
+            Both {
+                children: [child(a), child(b)],
+                done: [None, None],
+            }
+        }
+    }
+
+    impl<F: Future> Future for Both<F>
+    where
+        F::Output: Unpin,
+    {
+        type Output = [F::Output; 2];
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<[F::Output; 2]> {
+            let this = &mut *self;
+            for (index, (future, flag, first)) in this.children.iter_mut().enumerate() {
+                if this.done[index].is_some() {
+                    continue;
+                }
+                *flag.parent.lock().unwrap() = Some(cx.waker().clone());
+                if !std::mem::take(first) && !flag.woken.swap(false, Ordering::Relaxed) {
+                    continue;
+                }
+                let waker = Waker::from(flag.clone());
+                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+                    this.done[index] = Some(output);
+                }
+            }
+            match &mut this.done {
+                [Some(_), Some(_)] => {
+                    let [a, b] = std::mem::take(&mut this.done);
+                    Poll::Ready([a.unwrap(), b.unwrap()])
+                }
+                _ => Poll::Pending,
+            }
+        }
+    }
+}

@@ -66,7 +66,7 @@ impl fmt::Debug for AppState {
 /// Options that change which routes exist, read with the settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RouteOptions {
-    /// Mounts `/debug/panic`, `/debug/panic-parked`, `/debug/instance`, `/debug/error`, `/debug/cookies` and `/debug/stuck`, which exist to prove the
+    /// Mounts `/debug/panic`, `/debug/panic-parked`, `/debug/instance`, `/debug/error`, `/debug/cookies`, `/debug/stuck` and `/debug/woken-children`, which exist to prove the
     /// failure paths end to end. Off unless `DEBUG_ROUTES=true`.
     pub debug_routes: bool,
 }
@@ -256,6 +256,7 @@ pub fn routes(options: RouteOptions) -> Result<RouteTable<AppState>, RouteError>
         routes.push(Route::get("/debug/cookies", debug::cookies).public());
         routes.push(Route::get("/debug/stuck", debug::stuck).public());
         routes.push(Route::get("/debug/yield", debug::yield_thrice).public());
+        routes.push(Route::get("/debug/woken-children", debug::woken_children).public());
         routes.push(Route::get("/debug/overflow", debug::overflow).public());
         routes.push(Route::get("/debug/panic-parked", debug::panic_parked).public());
         routes.push(Route::get("/debug/instance", debug::instance_count).public());

@@ -349,6 +349,16 @@ test("a future that yields (wakes itself, keeps no waker) is polled again, not c
   assert.equal(await response.text(), "yielded");
 });
 
+test("a promise the entry awaits wakes the combinator child that polled it (FuturesUnordered's way), so the request ends", async () => {
+  const env = { ...SPAN_ENV, TRACE_SPANS: undefined, DEBUG_ROUTES: "true" };
+  const { default: fresh } = await import(`${bundle}?woken`);
+  const hung = new Promise((resolve) => setTimeout(() => resolve("hung"), 3000).unref());
+  const response = await Promise.race([fresh.fetch(new Request("http://gateway.test/debug/woken-children"), env), hung]);
+  assert.notEqual(response, "hung", "the child holding the entry's promise was never polled again");
+  assert.equal(response.status, 200, await response.clone().text());
+  assert.equal(await response.text(), "3");
+});
+
 test("an instance that ends without a trap (a stack overflow) is replaced at once, and the next requests run on the fresh one", async () => {
   // A wasm stack overflow is a RangeError, not a WebAssembly.RuntimeError:
   // the abort handler is what tells the entry the instance is done.
@@ -375,26 +385,37 @@ test("a rate limiter that throws, rejects, lacks `limit` or answers without a pr
     [{ limit: async () => ({}) }, 200, /without `success`/],
   ];
   for (const [limiter, status, reason] of cases) {
-    const lines = [];
-    const log = console.log;
-    console.log = (line) => lines.push(String(line));
-    let response;
-    try {
-      response = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), { ...env, PER_PRINCIPAL: limiter });
-      await response.arrayBuffer();
-    } finally {
-      console.log = log;
-    }
+    const [response, calls] = await consoleCalls(async () => {
+      const answer = await worker.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), { ...env, PER_PRINCIPAL: limiter });
+      await answer.arrayBuffer();
+      return answer;
+    });
     assert.equal(response.status, status, String(reason));
-    // The error line and the access log line leave in one console.log call.
-    const failure = lines.flatMap((text) => text.split("\n")).find((line) => line.includes("traffic control failed"));
+    // The error line and the access log line: one console call each, the error at console.error.
+    const failure = calls.find(([, line]) => line.includes("traffic control failed"));
     if (reason === null) assert.equal(failure, undefined);
     else {
-      assert.ok(failure, `no log line for ${reason}: ${lines.join("\n")}`);
-      assert.match(JSON.parse(failure).error, reason);
+      assert.ok(failure, `no log line for ${reason}: ${calls.join("\n")}`);
+      assert.equal(failure[0], "error");
+      assert.match(JSON.parse(failure[1]).error, reason);
+      assert.equal(calls.length, 2, calls.join("\n"));
+      assert.equal(calls[1][0], "log");
+      assert.equal(typeof JSON.parse(calls[1][1]).status, "number", "the access line, a JSON object of its own");
     }
   }
 });
+
+/** What `work` wrote to the console: `[method, text]` per call, each text one JSON object. */
+async function consoleCalls(work) {
+  const calls = [];
+  const saved = { log: console.log, warn: console.warn, error: console.error };
+  for (const method of ["log", "warn", "error"]) console[method] = (text) => calls.push([method, String(text)]);
+  try {
+    return [await work(), calls];
+  } finally {
+    Object.assign(console, saved);
+  }
+}
 
 test("a data point reaches the dataset as writeDataPoint takes it: an index, eight blobs, four plain numbers; a dataset that throws fails nothing", async () => {
   // Another instance: the settings (METRICS_DATASET) are read once per instance.
@@ -426,19 +447,14 @@ test("a data point reaches the dataset as writeDataPoint takes it: an index, eig
   assert.deepEqual(points[1].blobs.slice(0, 3), ["unmatched", "GET", "4xx"]);
   assert.equal(points[1].blobs[7], "not-found");
 
-  const lines = [];
-  const log = console.log;
-  console.log = (line) => lines.push(String(line));
-  let failing;
-  try {
-    failing = await metered.fetch(new Request("http://gateway.test/hello"), { ...env, METRICS: { writeDataPoint: () => { throw new Error("dataset down"); } } });
-  } finally {
-    console.log = log;
-  }
+  const [failing, calls] = await consoleCalls(() =>
+    metered.fetch(new Request("http://gateway.test/hello"), { ...env, METRICS: { writeDataPoint: () => { throw new Error("dataset down"); } } }),
+  );
   assert.equal(failing.status, 200);
-  const failure = lines.flatMap((text) => text.split("\n")).find((line) => line.includes("metrics not written"));
-  assert.ok(failure, lines.join("\n"));
-  assert.match(JSON.parse(failure).error, /dataset down/);
+  const failure = calls.find(([, line]) => line.includes("metrics not written"));
+  assert.ok(failure, calls.join("\n"));
+  assert.match(JSON.parse(failure[1]).error, /dataset down/);
+  assert.equal(failure[0], JSON.parse(failure[1]).level === "error" ? "error" : "warn");
 });
 
 test("headers named as an object's own keys (`__proto__`, `constructor`) reach the origin, and come back from it, with their values", async () => {

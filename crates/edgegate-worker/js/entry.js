@@ -443,9 +443,27 @@ function decode(u8, at) {
     ? takeStream()
     : logAt === bodyAt ? null : typed && ascii(u8, bodyAt, logAt) ? text(u8, bodyAt, logAt) : u8.slice(bodyAt, logAt);
   if (end > logAt) {
-    console.log(text(u8, logAt, end));
+    writeLog(text(u8, logAt, end));
   }
   return new Response(body, { status, headers });
+}
+
+/**
+ * A request's log lines (JSON objects, one per line), one console call
+ * each: a log event is one JSON object to Workers Logs and `wrangler tail`,
+ * at the console level the line's `level` names. The usual case, the
+ * access line alone, is one call, as it always was.
+ */
+function writeLog(lines) {
+  for (let from = 0; from < lines.length; ) {
+    let to = lines.indexOf("\n", from);
+    if (to < 0) to = lines.length;
+    const line = from === 0 && to === lines.length ? lines : lines.slice(from, to);
+    if (line.startsWith('{"level":"error"')) console.error(line);
+    else if (line.startsWith('{"level":"warn"')) console.warn(line);
+    else console.log(line);
+    from = to + 1;
+  }
 }
 
 function failure(request, error) {

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, RawWaker, RawWakerVTable, Wake, Waker};
+use std::task::{Poll, RawWaker, RawWakerVTable, Wake, Waker};
 
 use wasm_bindgen::prelude::*;
 
@@ -217,7 +217,13 @@ pub fn edgegate_settle(id: u32, value: JsValue, fulfilled: bool) -> i32 {
         return NOT_PARKED;
     };
     if let Some(settlement) = parked.settlement.take() {
-        *settlement.borrow_mut() = Some(if fulfilled { Ok(value) } else { Err(value) });
+        let outcome = if fulfilled { Ok(value) } else { Err(value) };
+        // Taken before the wake: a child's waker wakes the request's,
+        // which may want the cell.
+        let waker = settlement.borrow_mut().settle(outcome);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
     poll(id, parked, None)
 }
@@ -325,7 +331,7 @@ fn first_poll(mut handling: Handling) -> i32 {
     PROBED.with(|probed| probed.set(false));
     // SAFETY: the probe's vtable functions ignore the data pointer.
     let probe = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PROBE)) };
-    let (polled, awaited) = driving(false, || handling.as_mut().poll(&mut Context::from_waker(&probe)));
+    let (polled, awaited) = driving(false, &probe, |cx| handling.as_mut().poll(cx));
     if let Poll::Ready((response, log)) = polled {
         return respond(response, &log);
     }
@@ -372,9 +378,7 @@ fn poll(id: u32, mut parked: Parked, handed: Option<js_sys::Promise>) -> i32 {
     parked.waker.woken.store(false, Ordering::Relaxed);
     let waker = Waker::from(parked.waker.clone());
     let entry_busy = parked.settlement.is_some();
-    let (polled, awaited) = driving(entry_busy, || {
-        parked.handling.as_mut().poll(&mut Context::from_waker(&waker))
-    });
+    let (polled, awaited) = driving(entry_busy, &waker, |cx| parked.handling.as_mut().poll(cx));
     drop(waker);
     match polled {
         Poll::Ready((response, log)) => {

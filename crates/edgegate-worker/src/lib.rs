@@ -67,7 +67,7 @@ pub use env::Env;
 #[cfg(target_arch = "wasm32")]
 pub use platform::WorkerPlatform;
 #[cfg(target_arch = "wasm32")]
-pub use settle::settle;
+pub use settle::{settle, Outcome};
 
 /// The heap: Talc instead of the default dlmalloc (smaller and faster on
 /// wasm; the worker is single-threaded).

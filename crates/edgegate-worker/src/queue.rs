@@ -139,8 +139,18 @@ impl QueueMessage {
     }
 }
 
-/// Writes a line to the worker's log (`console.log`), for what a consumer
-/// did with a batch.
-pub fn log(line: &str) {
-    web_sys::console::log_1(&JsValue::from_str(line));
+/// Writes log lines (JSON objects, one per line: what a consumer did with a
+/// batch, what a request dropped unanswered logged) one console call each,
+/// at the console level the line's `level` names, as the entry does.
+pub fn log(lines: &str) {
+    for line in lines.split('\n') {
+        let value = JsValue::from_str(line);
+        if line.starts_with(r#"{"level":"error""#) {
+            web_sys::console::error_1(&value);
+        } else if line.starts_with(r#"{"level":"warn""#) {
+            web_sys::console::warn_1(&value);
+        } else {
+            web_sys::console::log_1(&value);
+        }
+    }
 }

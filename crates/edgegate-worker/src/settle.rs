@@ -11,13 +11,16 @@
 //! awaited at the same time, the `worker` crate's async APIs (KV, R2, D1,
 //! Queues, Durable Object stubs, `Fetch`), `promise.await`, `futures::join!`
 //! and `select!`. Those are `JsFuture`s, which wake the request's waker;
-//! a wake polls the request again (`exports`).
+//! a wake polls the request again (`exports`). The entry's promise, polled
+//! inside a combinator that polls only the children woken
+//! (`FuturesUnordered`, `buffer_unordered`, a large `join_all`), keeps that
+//! child's waker and wakes it when the outcome comes back.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, RawWakerVTable, Waker};
 
 use js_sys::futures::JsFuture;
 use js_sys::Promise;
@@ -27,7 +30,31 @@ use wasm_bindgen::JsValue;
 pub type Outcome = Result<JsValue, JsValue>;
 
 /// Where the entry puts the outcome of the promise it awaits for a request.
-pub type Settlement = Rc<RefCell<Option<Outcome>>>;
+pub type Settlement = Rc<RefCell<Settling>>;
+
+/// A promise with the entry: its outcome once it comes, and the waker of
+/// whoever polled it with another waker than the request's own.
+#[derive(Default)]
+pub struct Settling {
+    outcome: Option<Outcome>,
+    waker: Option<Waker>,
+}
+
+impl Settling {
+    /// Keeps the outcome; returns the waker to wake with it, if any.
+    pub fn settle(&mut self, outcome: Outcome) -> Option<Waker> {
+        self.outcome = Some(outcome);
+        self.waker.take()
+    }
+}
+
+/// A waker by identity (data and vtable), without cloning it: cloning the
+/// first poll's probe would count as keeping it.
+type WakerId = (*const (), *const RawWakerVTable);
+
+fn id_of(waker: &Waker) -> WakerId {
+    (waker.data(), waker.vtable() as *const RawWakerVTable)
+}
 
 thread_local! {
     /// Whether the adapter is polling a request now.
@@ -36,15 +63,23 @@ thread_local! {
     static ENTRY_BUSY: Cell<bool> = const { Cell::new(false) };
     /// The promise the request being polled hands the entry, with where its outcome goes.
     static AWAITED: RefCell<Option<(Promise, Settlement)>> = const { RefCell::new(None) };
+    /// The waker the request being polled is polled with: a promise with the
+    /// entry polled with it needs keep none (the entry polls the request).
+    static TOP: Cell<WakerId> = const { Cell::new((std::ptr::null(), std::ptr::null())) };
 }
 
-/// Runs one poll of a request (`entry_busy`: the entry awaits a promise for
-/// it already); returns the poll's result and the promise it now hands the
-/// entry, if any.
-pub fn driving<T>(entry_busy: bool, poll: impl FnOnce() -> T) -> (T, Option<(Promise, Settlement)>) {
+/// Runs one poll of a request with `waker` (`entry_busy`: the entry awaits
+/// a promise for it already); returns the poll's result and the promise it
+/// now hands the entry, if any.
+pub fn driving<T>(
+    entry_busy: bool,
+    waker: &Waker,
+    poll: impl FnOnce(&mut Context<'_>) -> T,
+) -> (T, Option<(Promise, Settlement)>) {
     DRIVING.with(|driving| driving.set(true));
     ENTRY_BUSY.with(|busy| busy.set(entry_busy));
-    let polled = poll();
+    TOP.with(|top| top.set(id_of(waker)));
+    let polled = poll(&mut Context::from_waker(waker));
     DRIVING.with(|driving| driving.set(false));
     (polled, AWAITED.with(|awaited| awaited.borrow_mut().take()))
 }
@@ -77,10 +112,21 @@ impl Future for Settle {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         match &mut self.0 {
-            Waiting::Entry(settlement) => match settlement.borrow_mut().take() {
-                Some(outcome) => Poll::Ready(outcome),
-                None => Poll::Pending,
-            },
+            Waiting::Entry(settlement) => {
+                let mut settling = settlement.borrow_mut();
+                if let Some(outcome) = settling.outcome.take() {
+                    return Poll::Ready(outcome);
+                }
+                // Polled by a combinator with a child's waker: the entry's
+                // poll of the request reaches this child only if it is woken.
+                let waker = cx.waker();
+                if id_of(waker) != TOP.with(Cell::get)
+                    && !settling.waker.as_ref().is_some_and(|kept| kept.will_wake(waker))
+                {
+                    settling.waker = Some(waker.clone());
+                }
+                Poll::Pending
+            }
             Waiting::Woken(future) => Pin::new(future).poll(cx),
         }
     }
