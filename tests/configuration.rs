@@ -165,6 +165,16 @@ fn the_dead_letter_consumer_rides_out_a_long_store_outage() {
 }
 
 #[test]
+fn the_function_worker_has_no_public_url() {
+    // README, "Upstreams": the greeter is reached through the gateway's
+    // service binding only; wrangler's default (`workers_dev = true`) would
+    // also publish it on workers.dev, past every check.
+    let greeter = support::toml_at("functions/greeter/wrangler.toml");
+    assert_eq!(greeter["workers_dev"].as_bool(), Some(false));
+    assert_eq!(greeter["preview_urls"].as_bool(), Some(false));
+}
+
+#[test]
 fn a_request_abandoned_by_its_client_is_logged_at_once_in_the_deployment() {
     // README, "Observability": the runtime tells the gateway a client went
     // away (Request.signal) only with this flag; the raw-socket test runs

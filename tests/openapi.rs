@@ -205,6 +205,29 @@ fn an_upstreams_routes_say_any_status_may_be_its_own_answer() {
     assert_eq!(items["401"]["headers"]["WWW-Authenticate"]["required"], true);
 }
 
+#[test]
+fn what_a_route_answers_or_takes_is_in_the_document() {
+    let document = generated();
+    // A function parses a JSON body: /docs' "Try it out" can send one.
+    let greet = &document["paths"]["/fn/greet/{rest}"]["post"]["requestBody"]["content"];
+    assert!(greet["application/json"].is_object(), "{greet}");
+    assert!(greet["application/octet-stream"].is_object(), "{greet}");
+    // A missing scope's 403 carries its challenge (the route's only 403).
+    let items = &document["paths"]["/items"]["post"]["responses"]["403"]["headers"]["WWW-Authenticate"];
+    assert_eq!(items["required"], true, "{items}");
+    // The purge states what its handler refuses: no list, an empty one, a
+    // key outside the entries, a tag with a space.
+    let purge =
+        &document["paths"]["/cache/origin/purge"]["post"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(purge["anyOf"][0]["required"][0], "keys", "{purge}");
+    assert_eq!(purge["anyOf"][1]["properties"]["tags"]["minItems"], 1, "{purge}");
+    assert_eq!(purge["properties"]["keys"]["items"]["pattern"], "^/\\.edgegate-cache/");
+    assert_eq!(
+        purge["properties"]["tags"]["items"]["pattern"],
+        "^[A-Za-z0-9._:/-]{1,128}$"
+    );
+}
+
 /// The successes whose body the document leaves open: those answered by
 /// someone else (an upstream, a function Worker), or `/echo`, which answers
 /// the request it got.

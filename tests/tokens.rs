@@ -593,6 +593,22 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
             answer.logs
         );
     }
+    // `jwt:<provider>:<subject>` keys limits, quotas and cache entries: a
+    // `:` in a provider's name would let two callers share them.
+    let colon = json!({"firebase": good, "firebase:partner": good});
+    let answer = send(
+        &app_gateway(&with_var(dev_vars(), "JWT_PROVIDERS", &colon.to_string())),
+        get("/hello"),
+    );
+    answer.problem(500, "misconfigured");
+    assert!(
+        answer
+            .logs
+            .iter()
+            .any(|l| l.contains("provider `firebase:partner`: a provider's name has no `:`")),
+        "{:?}",
+        answer.logs
+    );
     for local in [
         "http://127.0.0.1:8788/jwks",
         "http://localhost/jwks",

@@ -69,6 +69,22 @@ test("a quota counts up to its limit in every window, then refuses without count
   });
 });
 
+test("a clock that steps back across a window's edge counts on in the later window, never anew", async () => {
+  const storage = objectStorage();
+  const boundary = 1_800_000_000_000;
+  const clock = { ms: boundary + 10 };
+  const counter = new QuotaCounter({ storage }, {});
+  await at(clock, () => {
+    assert.deepEqual(counter.count([MINUTE, 2]).slice(0, 2), [1, 1]);
+    assert.deepEqual(counter.count([MINUTE, 2]).slice(0, 2), [1, 2]);
+  });
+  clock.ms = boundary - 10;
+  const back = await at(clock, () => counter.count([MINUTE, 2]));
+  assert.deepEqual(back.slice(0, 2), [0, 2], "the earlier window is no second limit");
+  clock.ms = boundary + 20;
+  assert.deepEqual((await at(clock, () => counter.count([MINUTE, 2]))).slice(0, 2), [0, 2], "nor is the later one reset");
+});
+
 test("one alarm at the end of the longest window, not one per request", async () => {
   const storage = objectStorage();
   const clock = { ms: 1_800_000_000_000 + 5_000 };

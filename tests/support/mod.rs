@@ -171,8 +171,13 @@ fn section(environment: Option<&str>) -> Option<toml::Value> {
 
 /// `wrangler.toml` as parsed (the top level: the default deployment).
 pub fn wrangler_toml() -> toml::Value {
-    let text = std::fs::read_to_string(root().join("wrangler.toml")).expect("wrangler.toml");
-    toml::from_str(&text).expect("wrangler.toml parses")
+    toml_at("wrangler.toml")
+}
+
+/// A wrangler configuration of the repository, parsed (`path` from its root).
+pub fn toml_at(path: &str) -> toml::Value {
+    let text = std::fs::read_to_string(root().join(path)).unwrap_or_else(|_| panic!("{path}"));
+    toml::from_str(&text).unwrap_or_else(|e| panic!("{path} parses: {e}"))
 }
 
 fn root() -> std::path::PathBuf {

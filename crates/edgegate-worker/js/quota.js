@@ -39,8 +39,12 @@ export class QuotaCounter extends DurableObject {
     for (let i = 0; i + 1 < windows.length; i += 2) {
       const seconds = windows[i];
       const limit = windows[i + 1];
-      const start = Math.floor(now / seconds) * seconds;
+      let start = Math.floor(now / seconds) * seconds;
       const row = this.sql.exec("SELECT start, count FROM windows WHERE seconds = ?", seconds).toArray()[0];
+      // A clock that stepped back across a window's edge (the object moved
+      // machines) counts on in the later window stored, never anew in the
+      // earlier one: that would hand the caller a second limit.
+      if (row !== undefined && row.start > start) start = row.start;
       const count = row !== undefined && row.start === start ? row.count : 0;
       if (count >= limit) admitted = 0;
       rows.push([seconds, start, count]);

@@ -178,6 +178,117 @@ fn query_strings_deserialize_with_decoding_and_named_errors() {
     send(&gateway, get("/page?limit=%FF")).problem(400, "invalid-query");
 }
 
+/// A value its type checks after reading it as a string.
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(try_from = "String")]
+struct Slug(String);
+
+impl TryFrom<String> for Slug {
+    type Error = &'static str;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        match text.bytes().all(|b| b.is_ascii_lowercase()) {
+            true => Ok(Slug(text)),
+            false => Err("lower-case letters only"),
+        }
+    }
+}
+
+#[test]
+fn a_value_its_type_refuses_after_reading_is_the_clients_400() {
+    let gateway = test_gateway::<()>(
+        vec![
+            Route::get("/tags/{slug}", |Path(slug): Path<Slug>| async move { slug.0 }).public(),
+            Route::get("/big/{n}", |Path(n): Path<u128>| async move { n.to_string() }).public(),
+            Route::get("/signed/{n}", |Path(n): Path<i128>| async move { n.to_string() }).public(),
+        ],
+        &test_vars(),
+    );
+    assert_eq!(send(&gateway, get("/tags/abc")).text(), "abc");
+    let refused = send(&gateway, get("/tags/ABC")).problem(400, "invalid-path-param");
+    assert_eq!(refused["param"], "slug");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("lower-case letters only"),
+        "{refused}"
+    );
+    let huge = "340282366920938463463374607431768211455";
+    assert_eq!(send(&gateway, get(&format!("/big/{huge}"))).text(), huge);
+    assert_eq!(send(&gateway, get("/signed/-42")).text(), "-42");
+    let over = send(&gateway, get("/big/340282366920938463463374607431768211456")).problem(400, "invalid-path-param");
+    assert_eq!(over["param"], "n");
+}
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+struct Filter {
+    tag: Vec<String>,
+    #[serde(default)]
+    page: u32,
+    q: Option<String>,
+}
+
+#[test]
+fn a_query_is_taken_as_the_document_states_it() {
+    let routes = || vec![Route::get("/filter", |Query(f): Query<Filter>| async move { Json(f) }).public()];
+    let gateway = test_gateway::<()>(routes(), &test_vars());
+    // A list is its name repeated (OpenAPI's form style, exploded).
+    let answer = send(&gateway, get("/filter?tag=a&q=x&tag=b")).json();
+    assert_eq!(answer, json!({ "tag": ["a", "b"], "page": 0, "q": "x" }));
+    assert_eq!(send(&gateway, get("/filter?tag=a")).json()["tag"], json!(["a"]));
+    assert_eq!(send(&gateway, get("/filter?tag=a&q=")).json()["q"], Value::Null);
+    let refused = send(&gateway, get("/filter?tag=a&page=")).problem(400, "invalid-query");
+    assert_eq!(refused["param"], "page");
+    // What the document says of the same parameters.
+    let table = edgegate::routing::RouteTable::new(routes()).unwrap();
+    let settings = edgegate::config::Settings::load(|_| None).unwrap();
+    let info = edgegate::openapi::Info {
+        title: "t",
+        version: "1",
+        description: "d",
+    };
+    let document = edgegate::openapi::document(&table, &settings, &info);
+    let params = document["paths"]["/filter"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(param("tag")["schema"]["type"], "array");
+    assert_eq!(param("tag")["required"], true);
+    // `?page=` is refused, so the document does not allow it; `?q=` is no `q`.
+    assert_eq!(param("page").get("allowEmptyValue"), None, "{params:?}");
+    assert_eq!(param("q")["allowEmptyValue"], true);
+}
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Strict {
+    q: Option<String>,
+}
+
+#[test]
+fn a_query_key_the_gateway_consumed_is_not_the_handlers() {
+    use std::collections::BTreeMap;
+    type Everything = Query<BTreeMap<String, String>>;
+    let gateway = test_gateway::<()>(
+        vec![
+            Route::get("/strict", |Query(s): Query<Strict>| async move { Json(s) }).api_key(),
+            Route::get("/all", |Query(all): Everything| async move { Json(all) }).api_key(),
+            Route::get("/open", |Query(all): Everything| async move { Json(all) }).public(),
+        ],
+        &test_vars(),
+    );
+    let strict = send(&gateway, get("/strict?q=a&key=dev-local-key"));
+    assert_eq!(strict.status(), 200, "{}", strict.text());
+    assert_eq!(strict.json(), json!({ "q": "a" }));
+    for target in ["/all?q=a&key=dev-local-key", "/all?q=a&k%65y=dev-local-key"] {
+        assert_eq!(send(&gateway, get(target)).json(), json!({ "q": "a" }), "{target}");
+    }
+    // Admitted by the header's key: `key` left out all the same, as an
+    // upstream's query leaves it out.
+    let beside = send(&gateway, get("/all?key=mine").with_header("x-api-key", "dev-local-key"));
+    assert_eq!(beside.json(), json!({}));
+    // No key admitted the request: the parameter is not the gateway's.
+    assert_eq!(send(&gateway, get("/open?key=mine")).json(), json!({ "key": "mine" }));
+}
+
 #[test]
 fn headers_are_case_insensitive() {
     let gateway = gateway();

@@ -361,7 +361,7 @@ fn the_principal_hash_is_keyed_with_a_secret_when_one_is_set() {
 }
 
 #[test]
-fn a_short_or_huge_principal_key_is_a_misconfiguration_that_never_shows_the_key() {
+fn a_short_huge_or_blank_principal_key_is_a_misconfiguration_that_never_shows_the_key() {
     let short = "s3cret-but-only-31-bytes-long!!";
     let huge = "h".repeat(1025);
     for bad in [short, huge.as_str()] {
@@ -387,11 +387,25 @@ fn a_short_or_huge_principal_key_is_a_misconfiguration_that_never_shows_the_key(
     assert!(gateway_with(&[("METRICS_PRINCIPAL_KEY", &exact)])
         .misconfiguration()
         .is_none());
-    // Blank is unset, as for every setting: the plain hash.
+    // A blank secret (`echo "$UNSET" | wrangler secret put ..`) is a key
+    // too short, as for API_KEYS, not unset: the plain hash would let
+    // anyone confirm a guessed id.
+    for blank in ["", "   ", "\n"] {
+        let gateway = gateway_with(&[("METRICS_DATASET", "METRICS"), ("METRICS_PRINCIPAL_KEY", blank)]);
+        let reasons = gateway
+            .misconfiguration()
+            .expect("a blank key is a misconfiguration")
+            .join("\n");
+        assert!(
+            reasons.contains("METRICS_PRINCIPAL_KEY: must be a secret of 32"),
+            "{reasons}"
+        );
+    }
+    // Unset: the plain hash.
     let dataset = Rc::new(Dataset::default());
-    let blank = gateway_with(&[("METRICS_DATASET", "METRICS"), ("METRICS_PRINCIPAL_KEY", "   ")]);
-    assert!(blank.misconfiguration().is_none());
-    send_on(&blank, keyed("/keyed"), &metered(&dataset));
+    let unset = gateway_with(&[("METRICS_DATASET", "METRICS")]);
+    assert!(unset.misconfiguration().is_none());
+    send_on(&unset, keyed("/keyed"), &metered(&dataset));
     assert_eq!(dataset.points.borrow()[0].blobs[4], "afba8d2aef091687");
 }
 

@@ -495,10 +495,31 @@ fn hostile_limit_settings_and_keys_are_refused_at_start() {
         );
     }
     // A principal id outside ASCII is an ordinary entry: it is matched exactly.
+    let odd = with_var(
+        vars(r#"{"default": {}, "api_key:ålice\u0000": {"per_day": 1}}"#),
+        "RATE_LIMITS",
+        limiter,
+    );
+    let odd = with_var(odd, "API_KEYS", r#"{"key-a": "ålice\u0000"}"#);
+    assert_eq!(test_gateway(routes(), &odd).misconfiguration(), None);
+    // A consumer no key belongs to (a typo) would leave the real one on the default.
     let reasons = gateway(
         routes(),
         limiter,
-        r#"{"default": {}, "api_key:ålice\u0000": {"per_day": 1}}"#,
+        r#"{"default": {}, "api_key:alise": {"per_day": 1000}}"#,
     );
-    assert_eq!(reasons, "");
+    assert!(
+        reasons.contains("QUOTAS: names the key consumer `alise`, to whom API_KEYS gives no key"),
+        "{reasons}"
+    );
+    let keyless: Vars = vars(r#"{"default": {}, "api_key:alice": {"per_day": 5}}"#)
+        .into_iter()
+        .filter(|(name, _)| name != "API_KEYS")
+        .collect();
+    let keyless = with_var(keyless, "RATE_LIMITS", limiter);
+    let reasons = test_gateway(routes(), &keyless)
+        .misconfiguration()
+        .unwrap_or_default()
+        .join("\n");
+    assert!(reasons.contains("the key consumer `alice`"), "{reasons}");
 }

@@ -81,6 +81,19 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
     }
 }
 
+/// `/up/{*rest}` to the origin `https://fn.test/run`, for a key.
+fn keyed_origin() -> edgegate::gateway::Gateway<()> {
+    let vars = with_var(
+        test_vars(),
+        "UPSTREAMS",
+        &json!({ "fn": "https://fn.test/run" }).to_string(),
+    );
+    test_gateway(
+        vec![Route::any_to("/up/{*rest}", origin("fn")).access(any_of([edgegate::policy::api_key()]))],
+        &vars,
+    )
+}
+
 #[test]
 fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer() {
     // The runtime puts U+FFFD where an upstream's header bytes were not
@@ -95,15 +108,7 @@ fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer()
         &[("x-file", "caf\u{FFFD}.txt"), ("x-ok", "fine"), ("x-bell", "a\u{7}b")],
         b"made",
     );
-    let vars = with_var(
-        test_vars(),
-        "UPSTREAMS",
-        &json!({ "fn": "https://fn.test/run" }).to_string(),
-    );
-    let gateway = test_gateway(
-        vec![Route::any_to("/up/{*rest}", origin("fn")).access(any_of([edgegate::policy::api_key()]))],
-        &vars,
-    );
+    let gateway = keyed_origin();
     let answer = send_on(&gateway, keyed(Method::Post, "/up/file"), &platform);
     assert_eq!(answer.status(), 201, "{}", answer.text());
     assert_eq!(answer.header("x-ok"), Some("fine"));
@@ -116,4 +121,19 @@ fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer()
         "{}",
         warned[0]
     );
+}
+
+#[test]
+fn a_key_in_the_query_is_found_beside_a_parameter_that_is_not_utf8() {
+    // `q=caf%E9` is the origin's to read (a Latin-1 name), and hides no key.
+    let platform = platform();
+    respond(&platform, "https://fn.test/run/x?q=caf%E9", 200, &[], b"found");
+    let gateway = keyed_origin();
+    for target in ["/up/x?key=dev-local-key&q=caf%E9", "/up/x?q=caf%E9&k%65y=dev-local-key"] {
+        let answer = send_on(&gateway, get(target), &platform);
+        assert_eq!(answer.status(), 200, "{target}: {}", answer.text());
+        assert_eq!(answer.said(), "found");
+    }
+    let wrong = send_on(&gateway, get("/up/x?key=dev-local-kez&q=caf%E9"), &platform);
+    wrong.problem(401, "unauthorized");
 }

@@ -234,7 +234,22 @@ impl Settings {
             |name| format!("provider `{name}`: "),
             ProviderConfig::from_json,
         ) {
-            Ok(providers) => settings.jwt_providers = providers,
+            // A principal is `jwt:<provider>:<subject>`, for rate limits,
+            // quotas and per-caller cache entries: a provider named with a
+            // `:` would share them with another's subjects.
+            Ok(providers) => {
+                let colon = providers
+                    .iter()
+                    .find(|(name, _)| name.contains(':'))
+                    .map(|(name, _)| name.to_owned());
+                match colon {
+                    Some(name) => fail(
+                        "JWT_PROVIDERS",
+                        format!("provider `{name}`: a provider's name has no `:` (`corp:partner`'s subject `bob` would be `corp`'s `partner:bob`)"),
+                    ),
+                    None => settings.jwt_providers = providers,
+                }
+            }
             Err(messages) => messages.into_iter().for_each(|m| fail("JWT_PROVIDERS", m)),
         }
         match named_entries(
@@ -255,7 +270,12 @@ impl Settings {
             Ok(policies) => settings.cache_policies = policies,
             Err(messages) => messages.into_iter().for_each(|m| fail("CACHE_POLICIES", m)),
         }
-        settings.observe = crate::observe::ObserveSettings::load(get, &mut fail);
+        // A blank secret is too short, not unset: a key was meant.
+        let observe_get = |name: &str| match name {
+            "METRICS_PRINCIPAL_KEY" => lookup(name),
+            _ => get(name),
+        };
+        settings.observe = crate::observe::ObserveSettings::load(observe_get, &mut fail);
         for setting in crate::policy::SETTINGS.iter().chain(more) {
             settings.policy_names.push(setting.name);
             if let Some(text) = get(setting.name) {

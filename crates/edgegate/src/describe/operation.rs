@@ -137,6 +137,10 @@ impl<'g> Operation<'g> {
         if self.params.iter().any(|p| p["in"] == place && p["name"] == name) {
             return;
         }
+        // `?page=` reads as no `page` for an `Option`, and as `""` for a
+        // string; a `#[serde(default)]` number refuses it.
+        let empty_allowed = is_nullable(&schema)
+            || (schema.get("type") == Some(&json!("string")) && schema.get("minLength").is_none_or(|n| n == 0));
         let mut schema = parameter_schema(schema);
         if place == "path" && schema.get("type") == Some(&json!("string")) && schema.get("minLength").is_none() {
             // An empty segment never matches the route.
@@ -146,8 +150,7 @@ impl<'g> Operation<'g> {
         if let Some(description) = description {
             param["description"] = json!(description);
         }
-        if place == "query" && !required {
-            // `?page=` reads as no `page` (the query extractor's rule).
+        if place == "query" && !required && empty_allowed {
             param["allowEmptyValue"] = json!(true);
         }
         self.params.push(param);
@@ -180,8 +183,11 @@ impl<'g> Operation<'g> {
 
     /// A body of any bytes (an upstream's, a handler's that reads it raw).
     pub fn any_body(&mut self) {
-        self.body
-            .get_or_insert_with(|| json!({"required": false, "content": {"application/octet-stream": {"schema": {}}}}));
+        // JSON first (what a function parses, and /docs' "Try it out"
+        // sends by default), then any bytes.
+        self.body.get_or_insert_with(|| {
+            json!({"required": false, "content": {"application/json": {"schema": {}}, "application/octet-stream": {"schema": {}}}})
+        });
     }
 
     /// A success (or any answer) with a body of type `T` in `media_type`.
@@ -246,6 +252,16 @@ impl<'g> Operation<'g> {
 
 /// A parameter's schema: values arrive as strings, so `null` is never one
 /// of its types (an absent optional parameter is simply not sent).
+/// Whether `schema` admits null: an `Option<T>` as schemars writes it.
+fn is_nullable(schema: &Value) -> bool {
+    let null = json!("null");
+    match (schema.get("type"), schema.get("anyOf")) {
+        (Some(Value::Array(types)), _) => types.contains(&null),
+        (_, Some(Value::Array(any_of))) => any_of.iter().any(|s| s.get("type") == Some(&null)),
+        _ => false,
+    }
+}
+
 fn parameter_schema(mut schema: Value) -> Value {
     bound_integers(&mut schema);
     if let Some(Value::Array(types)) = schema.get_mut("type") {

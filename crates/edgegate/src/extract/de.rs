@@ -20,7 +20,14 @@ pub enum PairsError {
         /// The name no field has.
         field: String,
     },
-    /// A value that does not parse as its field's type, or pairs of the wrong shape.
+    /// As many values as the target takes, or not: a tuple of another
+    /// length, or one value asked of several pairs.
+    Shape {
+        /// How many were expected and found.
+        message: String,
+    },
+    /// A value that does not parse as its field's type (`field` is `None`
+    /// when the type checked the value after it was read: `try_from`).
     Invalid {
         /// The field, when the error is tied to one.
         field: Option<String>,
@@ -50,7 +57,7 @@ impl fmt::Display for PairsError {
                 field: Some(field),
                 message,
             } => write!(f, "`{field}`: {message}"),
-            PairsError::Invalid { field: None, message } => f.write_str(message),
+            PairsError::Invalid { field: None, message } | PairsError::Shape { message } => f.write_str(message),
         }
     }
 }
@@ -136,8 +143,7 @@ impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
     fn exactly(&self, len: usize) -> Result<(), PairsError> {
         match self.pairs.len() == len {
             true => Ok(()),
-            false => Err(PairsError::Invalid {
-                field: None,
+            false => Err(PairsError::Shape {
                 message: format!("expected {len} values, found {}", self.pairs.len()),
             }),
         }
@@ -146,8 +152,7 @@ impl<'a, N: AsRef<str>> PairsDeserializer<'a, N> {
     fn single(&self) -> Result<(&'a str, &'a str), PairsError> {
         match self.pairs {
             [(name, value)] => Ok((name.as_ref(), value.as_str())),
-            _ => Err(PairsError::Invalid {
-                field: None,
+            _ => Err(PairsError::Shape {
                 message: format!("expected exactly one value, found {}", self.pairs.len()),
             }),
         }
@@ -167,10 +172,17 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
     type Error = PairsError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        visitor.visit_map(PairsMap {
-            pairs: self.pairs.iter(),
-            value: None,
-        })
+        match repeated_names(self.pairs) {
+            None => visitor.visit_map(PairsMap {
+                pairs: self.pairs.iter(),
+                value: None,
+            }),
+            Some(groups) => visitor.visit_map(GroupsMap {
+                pairs: self.pairs,
+                groups: groups.into_iter(),
+                value: None,
+            }),
+        }
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -275,6 +287,158 @@ impl<'de, 'a: 'de, N: AsRef<str>> MapAccess<'de> for PairsMap<'a, N> {
     }
 }
 
+/// The indices of each name's pairs, in the order names first appear; `None`
+/// when no name repeats (nearly always). Sorted, not compared pairwise: a
+/// query of thousands of pairs costs no more than its length says.
+fn repeated_names<N: AsRef<str>>(pairs: &[(N, String)]) -> Option<Vec<Vec<usize>>> {
+    let name = |i: usize| pairs[i].0.as_ref();
+    let mut order: Vec<usize> = (0..pairs.len()).collect();
+    order.sort_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+    if !order.windows(2).any(|w| name(w[0]) == name(w[1])) {
+        return None;
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in order {
+        match groups.last_mut() {
+            Some(group) if name(group[0]) == name(i) => group.push(i),
+            _ => groups.push(vec![i]),
+        }
+    }
+    groups.sort_by_key(|group| group[0]);
+    Some(groups)
+}
+
+/// A struct or map over pairs where a name repeats: each name once, with
+/// all its values (a sequence field takes them all; any other the last).
+struct GroupsMap<'a, N> {
+    pairs: &'a [(N, String)],
+    groups: std::vec::IntoIter<Vec<usize>>,
+    value: Option<Vec<usize>>,
+}
+
+impl<'de, 'a: 'de, N: AsRef<str>> MapAccess<'de> for GroupsMap<'a, N> {
+    type Error = PairsError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, PairsError> {
+        match self.groups.next() {
+            Some(group) => {
+                let name = self.pairs[group[0]].0.as_ref();
+                self.value = Some(group);
+                seed.deserialize(ValueDeserializer(name)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, PairsError> {
+        let group = self
+            .value
+            .take()
+            .expect("next_value_seed is called after next_key_seed");
+        let name = self.pairs[group[0]].0.as_ref();
+        let values: Vec<&'a str> = group.iter().map(|&i| self.pairs[i].1.as_str()).collect();
+        seed.deserialize(ValuesDeserializer(values))
+            .map_err(|e| e.with_field(name))
+    }
+}
+
+/// A name's values: all of them to a sequence, the last to anything else
+/// (as API Gateway's single-value parameters take the last).
+struct ValuesDeserializer<'a>(Vec<&'a str>);
+
+impl<'a> ValuesDeserializer<'a> {
+    fn last(&self) -> ValueDeserializer<'a> {
+        ValueDeserializer(self.0.last().copied().unwrap_or(""))
+    }
+}
+
+macro_rules! last_value {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+            self.last().$method(visitor)
+        }
+    )*};
+}
+
+impl<'de, 'a: 'de> de::Deserializer<'de> for ValuesDeserializer<'a> {
+    type Error = PairsError;
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_seq(ValuesSeq(self.0.into_iter()))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        match self.0.as_slice() {
+            [""] => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        self.last().deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, PairsError> {
+        self.last().deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, PairsError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, PairsError> {
+        self.last().deserialize_struct(name, fields, visitor)
+    }
+
+    last_value! {
+        deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
+        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string deserialize_bytes
+        deserialize_byte_buf deserialize_unit deserialize_map deserialize_identifier deserialize_ignored_any
+    }
+}
+
+/// One value as a sequence of one (`?tags=a` for a `Vec`), or a name's values.
+struct ValuesSeq<I>(I);
+
+impl<'de, 'a: 'de, I: Iterator<Item = &'a str>> SeqAccess<'de> for ValuesSeq<I> {
+    type Error = PairsError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, PairsError> {
+        self.0
+            .next()
+            .map(|value| seed.deserialize(ValueDeserializer(value)))
+            .transpose()
+    }
+}
+
 struct PairsSeq<'a, N> {
     pairs: std::slice::Iter<'a, (N, String)>,
 }
@@ -333,6 +497,8 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValueDeserializer<'a> {
         deserialize_u16 => visit_u16: u16, "an integer from 0 to 65535";
         deserialize_u32 => visit_u32: u32, "a non-negative 32-bit integer";
         deserialize_u64 => visit_u64: u64, "a non-negative 64-bit integer";
+        deserialize_i128 => visit_i128: i128, "a 128-bit integer";
+        deserialize_u128 => visit_u128: u128, "a non-negative 128-bit integer";
         deserialize_f32 => visit_f32: f32, "a number";
         deserialize_f64 => visit_f64: f64, "a number";
         deserialize_char => visit_char: char, "a single character";
@@ -368,8 +534,12 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValueDeserializer<'a> {
         visitor.visit_unit()
     }
 
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
+        visitor.visit_seq(ValuesSeq(std::iter::once(self.0)))
+    }
+
     forward_to_deserialize_any! {
-        i128 u128 str string bytes byte_buf unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        str string bytes byte_buf unit_struct tuple tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -398,6 +568,41 @@ mod tests {
     enum Lang {
         En,
         Es,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Filter {
+        tag: Vec<String>,
+        page: Option<u32>,
+        ids: Option<Vec<u64>>,
+    }
+
+    #[test]
+    fn a_sequence_field_takes_every_value_of_its_name_and_a_scalar_the_last() {
+        let filter: Filter = from_pairs(&[("tag", "a"), ("page", "1"), ("tag", "b"), ("page", "2")]).unwrap();
+        assert_eq!(filter.tag, ["a", "b"]);
+        assert_eq!(filter.page, Some(2));
+        assert_eq!(filter.ids, None);
+        let one: Filter = from_pairs(&[("tag", "a"), ("ids", "7")]).unwrap();
+        assert_eq!((one.tag, one.ids), (vec!["a".to_owned()], Some(vec![7])));
+        let both: Filter = from_pairs(&[("tag", "x"), ("ids", "1"), ("ids", "2")]).unwrap();
+        assert_eq!(both.ids, Some(vec![1, 2]));
+        // A value that does not parse names its field, among repeats too.
+        let error = from_pairs::<Filter>(&[("tag", "a"), ("ids", "1"), ("ids", "x")]).unwrap_err();
+        assert!(
+            matches!(&error, PairsError::Invalid { field: Some(f), .. } if f == "ids"),
+            "{error:?}"
+        );
+        assert!(matches!(
+            from_pairs::<Filter>(&[("page", "1")]),
+            Err(PairsError::Missing { .. })
+        ));
+        // Thousands of pairs, every name repeated: sorted once, not compared pairwise.
+        let many: Vec<(String, String)> = (0..20_000)
+            .map(|i| ((["tag", "page"][i % 2]).to_owned(), "1".to_owned()))
+            .collect();
+        let filter = Filter::deserialize(PairsDeserializer::new(&many)).unwrap();
+        assert_eq!(filter.tag.len(), 10_000);
     }
 
     #[test]

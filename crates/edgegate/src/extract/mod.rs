@@ -11,10 +11,12 @@ mod de;
 mod event;
 mod log;
 
+use std::rc::Rc;
+
 use serde::de::DeserializeOwned;
 
 use crate::http::{parse_query, Headers, Method, Request};
-use crate::policy::Principal;
+use crate::policy::{Principal, Scheme};
 use crate::problem::kinds;
 use crate::problem::ApiError;
 
@@ -94,27 +96,32 @@ impl<S, T: DeserializeOwned> FromRequest<S> for Path<T> {
     fn from_request(request: &Request, _state: &S) -> Result<Self, ApiError> {
         T::deserialize(PairsDeserializer::new(&request.params))
             .map(Path)
-            .map_err(path_error)
+            .map_err(|error| path_error(error, &request.params))
     }
 }
 
 /// The problem a path parameter that does not fit answers with. Not generic:
 /// one copy in the wasm for every `Path<T>`.
 #[inline(never)]
-fn path_error(error: PairsError) -> ApiError {
+fn path_error(error: PairsError, params: &[(Rc<str>, String)]) -> ApiError {
     // Every parameter of the template is there on a matched path: a field
     // missing or unknown, or a count that does not fit (one value for two
     // parameters, a tuple of another length), means the route's template
     // and its `Path` type disagree, which no request can fix (the
-    // gateway's 500, logged). A value that does not parse names its field.
-    if let PairsError::Missing { .. } | PairsError::Unknown { .. } | PairsError::Invalid { field: None, .. } = &error {
-        return ApiError::internal(format!(
-            "the route's path parameters do not fit its Path extractor: {error}"
-        ));
-    }
-    let (param, detail) = match &error {
-        PairsError::Missing { field } | PairsError::Unknown { field } => (Some(field.clone()), error.to_string()),
-        PairsError::Invalid { field, message } => (field.clone(), message.clone()),
+    // gateway's 500, logged). A value that does not parse names its field;
+    // one a type refused after reading it (`try_from`) names the
+    // template's parameter when there is one.
+    let (param, detail) = match error {
+        PairsError::Missing { .. } | PairsError::Unknown { .. } | PairsError::Shape { .. } => {
+            return ApiError::internal(format!(
+                "the route's path parameters do not fit its Path extractor: {error}"
+            ));
+        }
+        PairsError::Invalid { field: None, message } => match params {
+            [(name, _)] => (Some(name.to_string()), message),
+            _ => (None, message),
+        },
+        PairsError::Invalid { field, message } => (field, message),
     };
     let detail = match &param {
         Some(name) => format!("path parameter `{name}`: {detail}"),
@@ -175,7 +182,9 @@ fn query_error(error: PairsError) -> ApiError {
             field: Some(field),
             message,
         } => (Some(field.clone()), format!("query parameter `{field}`: {message}")),
-        PairsError::Invalid { field: None, message } => (None, format!("query string: {message}")),
+        PairsError::Invalid { field: None, message } | PairsError::Shape { message } => {
+            (None, format!("query string: {message}"))
+        }
     };
     let error = ApiError::of(kinds::INVALID_QUERY, detail);
     match param {
@@ -185,15 +194,20 @@ fn query_error(error: PairsError) -> ApiError {
 }
 
 /// The request's query as decoded `(name, value)` pairs; a parameter whose
-/// escapes are not UTF-8 is a 400 naming it.
+/// escapes are not UTF-8 is a 400 naming it. On a request an API key
+/// admitted, the `key` parameter is the gateway's: left out.
 pub(crate) fn query_pairs(request: &Request) -> Result<Vec<(String, String)>, ApiError> {
-    parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
+    let mut pairs = parse_query(request.query.as_deref().unwrap_or("")).map_err(|e| {
         ApiError::of(
             kinds::INVALID_QUERY,
             format!("query parameter `{}` is not valid UTF-8 after decoding", e.piece),
         )
         .with_extension("param", e.piece)
-    })
+    })?;
+    if Principal::of(request).is_some_and(|p| p.scheme == Scheme::ApiKey) {
+        pairs.retain(|(name, _)| name != crate::policy::api_key::QUERY_PARAM);
+    }
+    Ok(pairs)
 }
 
 /// Every request header: a route whose handler takes them gets them all

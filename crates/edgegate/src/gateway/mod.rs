@@ -619,6 +619,13 @@ impl<S> Plan<S> {
                 Err(undecodable) if raw_path_only => {
                     decoded.push((name, String::from_utf8_lossy(undecodable.as_bytes()).into_owned()))
                 }
+                // A step out spelled in overlong UTF-8 is refused as one.
+                Err(_)
+                    if matches!(endpoint.answer, Answer::Forward(_))
+                        && !crate::http::path::stays_put(&request.path) =>
+                {
+                    return Err(Outcome::at(Some(index), steps_out().into_response()));
+                }
                 Err(_) => {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
@@ -738,6 +745,14 @@ async fn cached<S>(
     }
 }
 
+/// What an upstream route answers a path that could step out of its base.
+fn steps_out() -> ApiError {
+    ApiError::of(
+        kinds::INVALID_PATH,
+        "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
+    )
+}
+
 /// The body phase, its policies, and the handler or upstream: the route's answer.
 async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S, watch: Watch<'_>) -> Response {
     let platform = watch.platform;
@@ -748,11 +763,7 @@ async fn answer<S>(endpoint: &EndpointPlan<S>, request: &mut Request, state: &S,
     };
     // Nothing goes to an upstream on a path that could step out of its base.
     if forwarder.is_some() && !crate::http::path::stays_put(&request.path) {
-        let refused = ApiError::of(
-            kinds::INVALID_PATH,
-            "The path has a dot segment (`.` or `..`, in any spelling) or a backslash, which an upstream route does not pass on.",
-        )
-        .into_response();
+        let refused = steps_out().into_response();
         watch.open(request, UPSTREAM_SPAN);
         watch.close(Some(&refused));
         return refused;

@@ -5,7 +5,8 @@
 //! then an origin, by its own) may resolve `..`, `%2e%2e` or a backslash
 //! and leave the base path or the caller's own keys. Instead of guessing
 //! each parser, the gateway treats as a step out a dot segment in any
-//! spelling (encoded once or more, any case, with `;` parameters), or a
+//! spelling (encoded once or more, any case, with `;` parameters, in an
+//! overlong UTF-8 form such as `%c0%ae` or IIS's `%u002e`), or a
 //! backslash, raw or encoded: an upstream route refuses it (400
 //! `invalid-path`) before anything is sent, and the cache neither looks it
 //! up nor keeps it.
@@ -40,11 +41,12 @@ pub fn stays_put(path: &str) -> bool {
     layer_stays_put(&layer) && !layer.contains(&b'%')
 }
 
-/// One decoding layer: no backslash, and no segment that is `.` or `..`
-/// once its `;` parameters and the tabs and line breaks a URL parser strips
-/// are taken away.
+/// One decoding layer: no backslash, no overlong UTF-8 or `%uXXXX`
+/// spelling (of `.`, `/` or `\\` to a lenient decoder), and no segment that
+/// is `.` or `..` once its `;` parameters and the tabs and line breaks a URL
+/// parser strips are taken away.
 fn layer_stays_put(layer: &[u8]) -> bool {
-    if layer.contains(&b'\\') {
+    if layer.contains(&b'\\') || layer.windows(2).any(overlong) || layer.windows(6).any(wide_escape) {
         return false;
     }
     layer.split(|&b| b == b'/').all(|segment| {
@@ -59,6 +61,22 @@ fn layer_stays_put(layer: &[u8]) -> bool {
         }
         !(1..=2).contains(&dots)
     })
+}
+
+/// Whether two bytes begin an overlong UTF-8 sequence (`C0`/`C1` lead any;
+/// `E0 80..9F` and `F0 80..8F` spell with more bytes what fewer would),
+/// which valid UTF-8 never holds but a lenient decoder reads as ASCII.
+fn overlong(pair: &[u8]) -> bool {
+    matches!(
+        (pair[0], pair[1]),
+        (0xC0 | 0xC1, _) | (0xE0, 0x80..=0x9F) | (0xF0, 0x80..=0x8F)
+    )
+}
+
+/// Whether six bytes are a `%uXXXX` escape: no percent-encoding, but IIS
+/// decodes it.
+fn wide_escape(six: &[u8]) -> bool {
+    six[0] == b'%' && matches!(six[1], b'u' | b'U') && six[2..].iter().all(u8::is_ascii_hexdigit)
 }
 
 #[cfg(test)]
@@ -78,6 +96,12 @@ mod tests {
             "/origin/a%2Fb",
             "/origin/%",
             "/origin/100%25",
+            "/origin/caf%C3%A9",
+            "/origin/caf%E9",
+            "/origin/%E0%A4%85",
+            "/origin/%F0%9F%98%80",
+            "/origin/%25u",
+            "/origin/%uzzzz",
         ] {
             assert!(stays_put(path), "{path}");
         }
@@ -110,6 +134,15 @@ mod tests {
             "/origin/%255c",
             "/origin/.%09./secret",
             "/origin/%2525252525252e",
+            "/origin/%c0%ae%c0%ae/secret",
+            "/origin/%C0%AE./secret",
+            "/origin/a%c0%afsecret",
+            "/origin/a%c1%9csecret",
+            "/origin/%e0%80%ae%e0%80%ae/secret",
+            "/origin/%f0%80%80%ae/secret",
+            "/origin/%u002e%u002e/secret",
+            "/origin/%U002E%U002E/secret",
+            "/origin/%25c0%25ae%25c0%25ae/secret",
         ] {
             assert!(!stays_put(path), "{path}");
         }

@@ -192,14 +192,18 @@ fn describe_endpoint<S>(op: &mut Operation, endpoint: &Endpoint<S>, catch_all: b
 
 /// A purge route's body and answer (see [`crate::cache::purge`]).
 fn describe_purge(op: &mut Operation) {
-    let list = |what: &str| json!({"type": "array", "maxItems": crate::cache::purge::MAX_PER_PURGE, "items": {"type": "string"}, "description": what});
+    let list = |what: &str, item: Value| json!({"type": "array", "maxItems": crate::cache::purge::MAX_PER_PURGE, "items": item, "description": what});
+    let key = json!({"type": "string", "pattern": "^/\\.edgegate-cache/", "maxLength": 8192});
+    let tag = json!({"type": "string", "pattern": "^[A-Za-z0-9._:/-]{1,128}$"});
+    let non_empty = |name: &str| json!({"required": [name], "properties": {name: {"minItems": 1}}});
     op.json_body_schema(json!({
         "type": "object",
         "additionalProperties": false,
         "properties": {
-            "keys": list("Exact entry keys, as `Cache-Status` names them."),
-            "tags": list("Tags (`Cache-Tag` from the upstream, or the policy's own): every entry of each."),
+            "keys": list("Exact entry keys of this policy's routes, as `Cache-Status` names them (`/.edgegate-cache/...`, never under `tag/`, no dot segment).", key),
+            "tags": list("Tags (`Cache-Tag` from the upstream, or the policy's own): every entry of each.", tag),
         },
+        "anyOf": [non_empty("keys"), non_empty("tags")],
     }));
     op.response(
         "200",
@@ -388,6 +392,15 @@ fn responses_of(op: &Operation) -> Value {
             headers.insert(
                 "WWW-Authenticate".into(),
                 json!({"description": "The challenge of each scheme the route accepts.", "required": !op.passes_through, "schema": {"type": "string"}}),
+            );
+        }
+        // A missing scope says which (RFC 6750 §3.1); another 403 (IP
+        // rules) has no challenge.
+        if status == 403 && kinds.contains(&kinds::INSUFFICIENT_SCOPE) {
+            let only = kinds.iter().all(|k| *k == kinds::INSUFFICIENT_SCOPE) && !op.passes_through;
+            headers.insert(
+                "WWW-Authenticate".into(),
+                json!({"description": "With a missing scope: `Bearer` with `error=\"insufficient_scope\"` and the scope required.", "required": only, "schema": {"type": "string"}}),
             );
         }
         // The framework's kinds that always say when to come back.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::access::{Authenticator, Principal, Scheme, Verdict, VerdictFuture};
 use crate::digest::{constant_time_eq, sha256};
-use crate::http::{parse_query, Request};
+use crate::http::Request;
 use crate::platform::Platform;
 
 /// The header and query parameter a key may arrive in (the seeds' convention).
@@ -49,10 +49,22 @@ impl ApiKeys {
                 Value::String(name) if !name.trim().is_empty() => name,
                 _ => return Err(format!("entry {} must map to a non-empty consumer name", position + 1)),
             };
-            let digest = match key.strip_prefix("sha256:") {
+            let digest = match digest_text(&key) {
                 Some(hex) => parse_digest(hex).ok_or_else(|| {
                     format!("the sha256 digest for consumer `{consumer}` must be 64 hexadecimal digits")
                 })?,
+                // A digest under a mistyped prefix (`sha-256:`, `SHA256=`)
+                // would be a plaintext key whose text is the digest: anyone
+                // who saw it would hold the key.
+                None if looks_like_a_digest(&key) => {
+                    return Err(format!(
+                        "consumer `{consumer}`'s key looks like a digest under a mistyped prefix: write `sha256:<64 hex digits>`"
+                    ))
+                }
+                // No client can send spaces around a header's value.
+                None if key.trim() != key => {
+                    return Err(format!("consumer `{consumer}`'s key has spaces or line breaks around it"))
+                }
                 None => sha256(key.as_bytes()),
             };
             // An empty key, however it is written: the digest of no bytes is
@@ -60,9 +72,20 @@ impl ApiKeys {
             if digest == sha256(b"") {
                 return Err(format!("consumer `{consumer}` has an empty key"));
             }
+            // One key written two ways (plaintext and digest, hex in either
+            // case) would go to whichever entry sorts first.
+            if entries.iter().any(|(known, _)| *known == digest) {
+                return Err(format!("consumer `{consumer}`'s key is given twice (written two ways)"));
+            }
             entries.push((digest, Rc::from(consumer)));
         }
         Ok(ApiKeys { entries })
+    }
+
+    /// Whether some key belongs to `consumer` (a setting that names one,
+    /// such as a quota's plan, is checked against it at start).
+    pub fn knows(&self, consumer: &str) -> bool {
+        self.entries.iter().any(|(_, name)| **name == *consumer)
     }
 
     /// The consumer the presented key belongs to. Every entry is compared, in
@@ -109,12 +132,30 @@ pub fn presented_key(request: &Request) -> Option<String> {
     if let Some(key) = request.headers.get(HEADER) {
         return Some(key.to_owned());
     }
+    // Pair by pair: another parameter that is not UTF-8 once decoded (an
+    // upstream's to read) does not hide the key.
     let query = request.query.as_deref()?;
-    parse_query(query)
-        .ok()?
-        .into_iter()
-        .find(|(name, _)| name == QUERY_PARAM)
-        .map(|(_, value)| value)
+    let pair = query.split('&').find(|pair| is_key_param(pair))?;
+    let value = pair.split_once('=').map_or("", |(_, value)| value);
+    crate::http::form_decode(value).ok().map(|value| value.into_owned())
+}
+
+/// The hex of a `sha256:` entry (the prefix in any case).
+fn digest_text(key: &str) -> Option<&str> {
+    let prefix = key.get(..7)?;
+    prefix.eq_ignore_ascii_case("sha256:").then(|| &key[7..])
+}
+
+/// Whether `key` is 64 hex digits after a short prefix that starts `sha`
+/// (in any case; `sha256:` itself is read before this is asked).
+fn looks_like_a_digest(key: &str) -> bool {
+    let key = key.trim();
+    key.len() > 64
+        && key.len() <= 64 + 10
+        && key.get(..3).is_some_and(|start| start.eq_ignore_ascii_case("sha"))
+        && key
+            .get(key.len() - 64..)
+            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
@@ -125,6 +166,7 @@ fn parse_digest(hex: &str) -> Option<[u8; 32]> {
 mod tests {
     use super::*;
     use crate::http::{hex_encode, Method};
+    use serde_json::json;
 
     #[test]
     fn plaintext_and_digest_keys_both_authenticate() {
@@ -150,6 +192,42 @@ mod tests {
         ] {
             let error = ApiKeys::parse(bad).unwrap_err();
             assert!(!error.contains("dev-local-key"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_digest_is_a_digest_in_any_case_and_never_a_key_of_its_own_text() {
+        let hex = hex_encode(&sha256(b"partner-secret"));
+        let upper = ApiKeys::parse(&format!(r#"{{"SHA256:{hex}": "partner"}}"#)).unwrap();
+        assert_eq!(upper.consumer_of("partner-secret").as_deref(), Some("partner"));
+        assert_eq!(upper.consumer_of(&format!("SHA256:{hex}")), None);
+        for mistyped in [
+            format!("sha-256:{hex}"),
+            format!("sha256={hex}"),
+            format!(" sha256:{hex}"),
+            format!("SHA256 {hex}"),
+        ] {
+            let error = ApiKeys::parse(&json!({ mistyped.as_str(): "partner" }).to_string()).unwrap_err();
+            assert!(error.contains("mistyped prefix"), "{mistyped}: {error}");
+            assert!(!error.contains(&hex), "{error}");
+        }
+        for spaced in [" dev-local-key", "dev-local-key\n", "\t"] {
+            let error = ApiKeys::parse(&json!({ spaced: "dev" }).to_string()).unwrap_err();
+            assert!(error.contains("spaces or line breaks"), "{spaced}: {error}");
+        }
+    }
+
+    #[test]
+    fn one_key_written_two_ways_is_refused() {
+        let hex = hex_encode(&sha256(b"k-123"));
+        for twice in [
+            json!({ format!("sha256:{hex}"): "partner-a", "k-123": "partner-b" }),
+            json!({ format!("sha256:{hex}"): "partner-a", format!("sha256:{}", hex.to_uppercase()): "partner-b" }),
+            json!({ format!("sha256:{hex}"): "partner-a", format!("SHA256:{hex}"): "partner-a" }),
+        ] {
+            let error = ApiKeys::parse(&twice.to_string()).unwrap_err();
+            assert!(error.contains("given twice"), "{twice}: {error}");
+            assert!(!error.contains("k-123") && !error.contains(&hex), "{error}");
         }
     }
 
