@@ -539,6 +539,7 @@ fn invalid_settings_refuse_every_request_and_name_the_problem() {
     let cases = [
         ("CORS_ALLOWED_ORIGINS", "https://app.example.com/", "trailing"),
         ("CORS_MAX_AGE", "soon", "CORS_MAX_AGE"),
+        ("CORS_MAX_AGE", "86401", "is over a day (86400 s)"),
         ("CORS_ALLOW_CREDENTIALS", "yes", "CORS_ALLOW_CREDENTIALS"),
         ("MAX_BODY_BYTES", "-1", "MAX_BODY_BYTES"),
         ("API_KEYS", "dev-local-key=dev", "API_KEYS"),
@@ -568,6 +569,11 @@ fn invalid_settings_refuse_every_request_and_name_the_problem() {
             assert!(exchange.access_log()["error"].as_str().unwrap().contains(expected));
         }
     }
+    // A day is the most, and allowed.
+    assert_eq!(
+        app_gateway(&with_var(dev_vars(), "CORS_MAX_AGE", "86400")).misconfiguration(),
+        None
+    );
 }
 
 #[test]

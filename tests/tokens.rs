@@ -457,6 +457,36 @@ fn a_verified_token_skips_the_signature_check_until_it_expires() {
 }
 
 #[test]
+fn an_isolate_remembers_256_verified_tokens_per_provider_then_starts_again() {
+    let platform = platform();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let tokens: Vec<String> = (0..257)
+        .map(|i| token_with(&platform, |c| c["sub"] = json!(format!("user-{i}")), &key))
+        .collect();
+    for token in &tokens[..256] {
+        assert_eq!(send_on(&gateway, bearer("/api/me", token), &platform).status(), 200);
+    }
+    assert_eq!(platform.verifications.get(), 256);
+    // All 256 remembered: no signature check for any of them.
+    for token in [&tokens[0], &tokens[128], &tokens[255]] {
+        assert_eq!(send_on(&gateway, bearer("/api/me", token), &platform).status(), 200);
+    }
+    assert_eq!(platform.verifications.get(), 256);
+    // The 257th (none expired) makes room by forgetting them: checked again.
+    assert_eq!(
+        send_on(&gateway, bearer("/api/me", &tokens[256]), &platform).status(),
+        200
+    );
+    assert_eq!(
+        send_on(&gateway, bearer("/api/me", &tokens[0]), &platform).status(),
+        200
+    );
+    assert_eq!(platform.verifications.get(), 258);
+}
+
+#[test]
 fn scopes_a_route_requires_are_a_403_with_the_scope_named() {
     let platform = platform();
     let key = rsa_key("k1");
@@ -578,6 +608,13 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "algorithms": ["HS256"]}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}}}),
         json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "clock_skew_s": 86400}}),
+        // Each number just past its range (README: 0–600, 1–3600, 1–86400).
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "clock_skew_s": 601}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "clock_skew_s": -1}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "min_refetch_s": 0}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "min_refetch_s": 3601}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "cache_s": 0}}),
+        json!({"firebase": {"issuer": ISSUER, "audiences": [AUDIENCE], "jwks_uri": JWKS, "cache_s": 86401}}),
         // A provider no route names, and a route's provider missing.
         json!({"firebase": good, "firebsae": good}),
         json!({"other": good}),
@@ -609,6 +646,24 @@ fn provider_settings_are_checked_and_names_must_match_both_ways() {
         "{:?}",
         answer.logs
     );
+    // The ends of each range are accepted.
+    for (field, value) in [
+        ("clock_skew_s", 0),
+        ("clock_skew_s", 600),
+        ("min_refetch_s", 1),
+        ("min_refetch_s", 3600),
+        ("cache_s", 1),
+        ("cache_s", 86400),
+    ] {
+        let mut provider = good.clone();
+        provider[field] = json!(value);
+        let gateway = app_gateway(&with_var(
+            dev_vars(),
+            "JWT_PROVIDERS",
+            &json!({ "firebase": provider }).to_string(),
+        ));
+        assert_eq!(gateway.misconfiguration(), None, "{field} {value}");
+    }
     for local in [
         "http://127.0.0.1:8788/jwks",
         "http://localhost/jwks",

@@ -52,6 +52,8 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         .with_header("true-client-ip", "10.0.0.1")
         .with_header("x_client_ip", "10.0.0.1")
         .with_header("x-forwarded-port", "8443")
+        .with_header("x-forwarded-server", "spoofed.example")
+        .with_header("x-forwarded-proto", "https")
         .with_header("x-forwarded-prefix", "/admin")
         .with_header("x-original-url", "/admin/delete")
         .with_header("x-rewrite-url", "/admin/delete")
@@ -92,6 +94,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         "true-client-ip",
         "x_client_ip",
         "x-forwarded-port",
+        "x-forwarded-server",
         "x-forwarded-prefix",
         "x-original-url",
         "x-rewrite-url",
@@ -102,7 +105,9 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
     assert_eq!(sent.header("content-type"), Some("text/plain"));
     assert_eq!(sent.header("x-forwarded-for"), Some("198.51.100.1, 203.0.113.9"));
     assert_eq!(sent.header("x-forwarded-host"), Some("gateway.example"));
+    // The gateway's own scheme, not the client's claim (`https`): one header.
     assert_eq!(sent.header("x-forwarded-proto"), Some("http"));
+    assert_eq!(sent.headers.iter().filter(|(n, _)| n == "x-forwarded-proto").count(), 1);
     assert_eq!(sent.header("via"), Some("1.1 edgegate"));
     assert_eq!(sent.header("x-request-id"), Some("req-fwd-1"));
     // The principal, from the gateway only: the client's copy is gone.
@@ -169,6 +174,10 @@ fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
             ("x-hop", "secret"),
             ("transfer-encoding", "chunked"),
             ("content-length", "13"),
+            ("proxy-authenticate", "Basic realm=\"origin\""),
+            ("trailer", "x-checksum"),
+            ("upgrade", "h2c"),
+            ("keep-alive", "timeout=5"),
             ("access-control-allow-origin", "*"),
             ("access-control-allow-credentials", "true"),
             ("x-origin", "yes"),
@@ -187,6 +196,10 @@ fn the_answer_comes_back_as_the_upstream_gave_it_less_hop_by_hop_and_cors() {
         "x-hop",
         "transfer-encoding",
         "content-length",
+        "proxy-authenticate",
+        "trailer",
+        "upgrade",
+        "keep-alive",
         "access-control-allow-credentials",
     ] {
         assert_eq!(answer.header(gone), None, "{gone} came back");

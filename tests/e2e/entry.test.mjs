@@ -341,6 +341,41 @@ test("a path whose routes all read every header gets them in one pass; any other
   }
 });
 
+test("every algorithm a provider may list verifies through WebCrypto, and none is accepted unlisted", async () => {
+  const { generateKeyPairSync } = await import("node:crypto");
+  const { publicJwk } = await import("../../tools/jwt.mjs");
+  const algorithms = ["RS384", "RS512", "PS256", "PS384", "PS512", "ES384"];
+  const pairs = Object.fromEntries(
+    algorithms.map((alg) => [alg, alg === "ES384" ? generateKeyPairSync("ec", { namedCurve: "P-384" }) : generateKeyPairSync("rsa", { modulusLength: 2048 })]),
+  );
+  const keys = algorithms.map((alg) => publicJwk(pairs[alg].publicKey, { kid: `k-${alg}`, alg }));
+  const provider = (listed) => JSON.stringify({ firebase: { issuer: "edgegate-dev", audiences: ["edgegate-dev"], jwks: { keys }, algorithms: listed } });
+  const iat = Math.floor(Date.now() / 1000);
+  const token = (alg) =>
+    signJwt({
+      header: { alg, typ: "JWT", kid: `k-${alg}` },
+      payload: { iss: "edgegate-dev", aud: "edgegate-dev", sub: `user-${alg}`, iat, exp: iat + 600 },
+      privateKey: pairs[alg].privateKey,
+    });
+  const call = (instance, env, alg) => instance.fetch(new Request("http://gateway.test/api/me", { headers: { authorization: `Bearer ${token(alg)}` } }), env);
+  // Listed: each verifies (the settings are read once per instance: one with all listed).
+  const { default: listed } = await import(`${bundle}?algorithms`);
+  const all = { ...GATEWAY_ENV, JWT_PROVIDERS: provider(algorithms) };
+  for (const alg of algorithms) {
+    const response = await call(listed, all, alg);
+    assert.equal(response.status, 200, `${alg}: ${await response.clone().text()}`);
+    assert.equal((await response.json()).id, `user-${alg}`);
+  }
+  // The default list (RS256, ES256, EdDSA) accepts none of them.
+  const { default: defaults } = await import(`${bundle}?default-algorithms`);
+  const unlisted = { ...GATEWAY_ENV, JWT_PROVIDERS: JSON.stringify({ firebase: { issuer: "edgegate-dev", audiences: ["edgegate-dev"], jwks: { keys } } }) };
+  for (const alg of algorithms) {
+    const response = await call(defaults, unlisted, alg);
+    assert.equal(response.status, 401, alg);
+    assert.match((await response.json()).detail, /algorithm/, alg);
+  }
+});
+
 test("a future that yields (wakes itself, keeps no waker) is polled again, not called stuck", async () => {
   const env = { ...SPAN_ENV, TRACE_SPANS: undefined, DEBUG_ROUTES: "true" };
   const { default: fresh } = await import(`${bundle}?yielding`);
@@ -403,6 +438,27 @@ test("a rate limiter that throws, rejects, lacks `limit` or answers without a pr
       assert.equal(typeof JSON.parse(calls[1][1]).status, "number", "the access line, a JSON object of its own");
     }
   }
+});
+
+test("a quota object that does not answer within 3 s lets the request through with an error line (fail open)", { timeout: 15_000 }, async () => {
+  const { default: fresh } = await import(`${bundle}?quota-hangs`);
+  const hanging = { idFromName: (name) => name, get: () => ({ count: () => new Promise(() => {}) }) };
+  const env = { ...GATEWAY_ENV, QUOTAS: JSON.stringify({ default: { per_day: 5 } }), QUOTA: hanging };
+  const started = Date.now();
+  const [response, calls] = await consoleCalls(async () => {
+    const answer = await fresh.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+    await answer.arrayBuffer();
+    return answer;
+  });
+  const waited = Date.now() - started;
+  assert.equal(response.status, 200);
+  assert.ok(waited >= 2900 && waited < 6000, `waited ${waited} ms`);
+  const failure = calls.find(([, line]) => line.includes("traffic control failed"));
+  assert.ok(failure, calls.join("\n"));
+  assert.equal(failure[0], "error");
+  const line = JSON.parse(failure[1]);
+  assert.equal(line.limit, "quota");
+  assert.match(line.error, /the quota object did not answer within 3 s/);
 });
 
 /** What `work` wrote to the console: `[method, text]` per call, each text one JSON object. */

@@ -1759,3 +1759,84 @@ fn a_handlers_write_invalidates_what_the_paths_cached_get_keeps() {
     assert!(status_of(&after).contains("fwd=miss"), "{}", status_of(&after));
     assert_eq!(after.said(), "v2");
 }
+
+#[test]
+fn a_body_over_max_bytes_is_answered_whole_and_not_kept() {
+    let platform = platform();
+    let big = "b".repeat(1024 * 1024 + 1);
+    origin_says(&platform, "/big", 200, &[("cache-control", "max-age=60")], &big);
+    let gateway = edge();
+    for call in 1..=2 {
+        let answer = send_on(&gateway, at("/pub/big"), &platform);
+        assert_eq!(status_of(&answer), "edgegate; fwd=miss; detail=size");
+        assert_eq!(answer.said().len(), big.len(), "answered whole");
+        assert_eq!(calls(&platform, "/big"), call, "not kept: called again");
+    }
+    // At the limit, kept.
+    origin_says(&platform, "/fits", 200, &[("cache-control", "max-age=60")], &big[1..]);
+    assert!(status_of(&send_on(&gateway, at("/pub/fits"), &platform)).contains("stored"));
+}
+
+#[test]
+fn the_gateways_own_problem_is_never_kept_even_with_its_status_listed() {
+    let platform = platform();
+    let gateway = gateway_of(
+        r#"{"edge": {"statuses": [404], "ttl": 30}}"#,
+        vec![
+            Route::get("/missing", || async {
+                Err::<&str, _>(edgegate::problem::ApiError::not_found("Nothing here."))
+            })
+            .public()
+            .cache(cache("edge")),
+            public_cached("/pub/{*rest}", "edge"),
+        ],
+    );
+    for _ in 0..2 {
+        let answer = send_on(&gateway, at("/missing"), &platform);
+        answer.problem(404, "not-found");
+        assert_eq!(status_of(&answer), "edgegate; fwd=miss; detail=problem");
+    }
+}
+
+#[test]
+fn memory_holds_64_answers_and_4_mib_per_policy_forgetting_the_oldest() {
+    let platform = platform();
+    let gateway = gateway_with(json!({ "edge": { "memory": 60, "max_bytes": 8 * 1024 * 1024 } }));
+    for i in 0..65 {
+        origin_says(
+            &platform,
+            &format!("/m{i}"),
+            200,
+            &[("cache-control", "max-age=60")],
+            "m",
+        );
+        assert!(status_of(&send_on(&gateway, at(&format!("/pub/m{i}")), &platform)).contains("stored"));
+    }
+    let newest = send_on(&gateway, at("/pub/m64"), &platform);
+    assert!(status_of(&newest).contains("detail=memory"), "{}", status_of(&newest));
+    // The 65th pushed out the first: a Cache API hit, no origin call.
+    let oldest = send_on(&gateway, at("/pub/m0"), &platform);
+    assert!(
+        status_of(&oldest).starts_with("edgegate; hit"),
+        "{}",
+        status_of(&oldest)
+    );
+    assert!(!status_of(&oldest).contains("detail=memory"), "{}", status_of(&oldest));
+    assert_eq!(calls(&platform, "/m0"), 1);
+    // Bytes too: three bodies of 1.5 MiB pass 4 MiB, and the first goes.
+    let body = "x".repeat(3 * 512 * 1024);
+    for i in 0..3 {
+        origin_says(
+            &platform,
+            &format!("/b{i}"),
+            200,
+            &[("cache-control", "max-age=60")],
+            &body,
+        );
+        assert!(status_of(&send_on(&gateway, at(&format!("/pub/b{i}")), &platform)).contains("stored"));
+    }
+    assert!(status_of(&send_on(&gateway, at("/pub/b2"), &platform)).contains("detail=memory"));
+    assert!(status_of(&send_on(&gateway, at("/pub/b1"), &platform)).contains("detail=memory"));
+    let first = send_on(&gateway, at("/pub/b0"), &platform);
+    assert!(!status_of(&first).contains("detail=memory"), "{}", status_of(&first));
+}

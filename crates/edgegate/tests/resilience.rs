@@ -690,3 +690,63 @@ fn a_half_open_trial_whose_request_goes_away_frees_the_target_for_the_next() {
     assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "back again");
     drop(quiet);
 }
+
+#[test]
+fn with_principal_hashing_a_canary_keeps_each_caller_on_one_side() {
+    let platform = platform();
+    platform.seed_random(7);
+    let next = "https://next.origin.test";
+    ok(&platform, &format!("{EU}/items"), "stable");
+    ok(&platform, &format!("{next}/items"), "canary");
+    let gateway = gateway_with(json!({
+        "origin": {"targets": [EU], "hash": "principal", "canary": {"upstream": "origin_next", "percent": 50}},
+        "origin_next": next,
+    }));
+    let mut sides = Vec::new();
+    for i in 0..40 {
+        let first = send_on(&gateway, as_consumer(i, "/k/items"), &platform).said();
+        for _ in 0..5 {
+            assert_eq!(
+                send_on(&gateway, as_consumer(i, "/k/items"), &platform).said(),
+                first,
+                "c{i} changed sides"
+            );
+        }
+        sides.push(first);
+    }
+    // Both sides are used across callers (40 callers at 50%).
+    let canaried = sides.iter().filter(|side| *side == "canary").count();
+    assert!((5..=35).contains(&canaried), "{canaried} of 40 on the canary");
+}
+
+#[test]
+fn retry_on_decides_which_statuses_fail_a_target_over() {
+    let platform = platform();
+    platform.seed_random(3);
+    respond(&platform, &format!("{US}/items"), 200, &[], b"us");
+    // EU always first (1000:1); 503 is the origin's load shedding, not a failure here.
+    let upstreams = |retry_on: Value| json!({"origin": {"targets": [{"url": EU, "weight": 1000}, US], "retry_budget": 100, "eject_after": 1, "retry_on": retry_on}});
+    let shedding = gateway_with(upstreams(json!([502])));
+    respond(
+        &platform,
+        &format!("{EU}/items"),
+        503,
+        &[("retry-after", "2")],
+        b"eu shedding",
+    );
+    for _ in 0..3 {
+        let exchange = send_on(&shedding, get("/o/items"), &platform);
+        assert_eq!((exchange.status(), exchange.said()), (503, "eu shedding".to_owned()));
+        assert_eq!(
+            exchange.access_log()["upstream_tries"],
+            1,
+            "no failover, and no ejection"
+        );
+    }
+    // 429 listed: the next target answers instead.
+    let throttled = gateway_with(upstreams(json!([429])));
+    respond(&platform, &format!("{EU}/items"), 429, &[], b"eu throttled");
+    let exchange = send_on(&throttled, get("/o/items"), &platform);
+    assert_eq!(exchange.said(), "us");
+    assert_eq!(exchange.access_log()["upstream_skipped"], format!("{EU}: status 429"));
+}

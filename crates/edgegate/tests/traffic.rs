@@ -495,31 +495,78 @@ fn hostile_limit_settings_and_keys_are_refused_at_start() {
         );
     }
     // A principal id outside ASCII is an ordinary entry: it is matched exactly.
-    let odd = with_var(
-        vars(r#"{"default": {}, "api_key:ålice\u0000": {"per_day": 1}}"#),
-        "RATE_LIMITS",
-        limiter,
-    );
-    let odd = with_var(odd, "API_KEYS", r#"{"key-a": "ålice\u0000"}"#);
-    assert_eq!(test_gateway(routes(), &odd).misconfiguration(), None);
-    // A consumer no key belongs to (a typo) would leave the real one on the default.
     let reasons = gateway(
         routes(),
         limiter,
-        r#"{"default": {}, "api_key:alise": {"per_day": 1000}}"#,
+        r#"{"default": {}, "api_key:ålice\u0000": {"per_day": 1}}"#,
     );
+    assert_eq!(reasons, "");
+    // A consumer whose key only another environment's API_KEYS gives (a
+    // secret, while QUOTAS is shared): not this one's misconfiguration.
+    let reasons = gateway(
+        routes(),
+        limiter,
+        r#"{"default": {}, "api_key:partner-a": {"per_day": 1000}}"#,
+    );
+    assert_eq!(reasons, "");
+}
+
+#[test]
+fn refusals_before_the_traffic_phase_and_unmatched_paths_say_no_policy() {
+    // README, "Answers a client can act on": IP rules, access, a 404 and a
+    // 405 answer before the phase, so they carry no RateLimit headers.
+    let vars = with_var(vars(r#"{"default": {"per_day": 5}}"#), "IP_DENY", "203.0.113.9");
+    let gateway = test_gateway(
+        vec![Route::get("/both", ok)
+            .api_key()
+            .policy(rate_limit("L"))
+            .policy(quota("QUOTA"))],
+        &vars,
+    );
+    let platform = with_limiter();
+    // With IP rules, an address is needed: an allowed one, or the denied one.
+    let from = |request: Request, ip: &str| request.with_header("cf-connecting-ip", ip);
+    let passed = send_on(&gateway, from(as_("key-a", "/both"), "198.51.100.7"), &platform);
+    assert_eq!(passed.status(), 200, "{}", passed.text());
     assert!(
-        reasons.contains("QUOTAS: names the key consumer `alise`, to whom API_KEYS gives no key"),
-        "{reasons}"
+        passed.header("ratelimit-policy").is_some(),
+        "the phase says its policies"
     );
-    let keyless: Vars = vars(r#"{"default": {}, "api_key:alice": {"per_day": 5}}"#)
-        .into_iter()
-        .filter(|(name, _)| name != "API_KEYS")
-        .collect();
-    let keyless = with_var(keyless, "RATE_LIMITS", limiter);
-    let reasons = test_gateway(routes(), &keyless)
-        .misconfiguration()
-        .unwrap_or_default()
-        .join("\n");
-    assert!(reasons.contains("the key consumer `alice`"), "{reasons}");
+    let delete = Request::new(Method::Delete, "/both").with_header("x-api-key", "key-a");
+    for (request, ip, status) in [
+        (get("/both"), "198.51.100.7", 401),
+        (as_("wrong", "/both"), "198.51.100.7", 401),
+        (as_("key-a", "/both"), "203.0.113.9", 403),
+        (as_("key-a", "/nowhere"), "198.51.100.7", 404),
+        (delete, "198.51.100.7", 405),
+    ] {
+        let exchange = send_on(&gateway, from(request, ip), &platform);
+        assert_eq!(exchange.status(), status, "{}", exchange.text());
+        assert_eq!(exchange.header("ratelimit-policy"), None, "{status}");
+        assert_eq!(exchange.header("ratelimit"), None, "{status}");
+    }
+}
+
+#[test]
+fn a_request_a_later_policy_refuses_was_counted_by_the_earlier_one() {
+    // README: the policies run in the route's order, so a rate limit listed
+    // before a quota spends a slot on a quota refusal.
+    let gateway = test_gateway(
+        vec![Route::get("/both", ok)
+            .api_key()
+            .policy(rate_limit("L"))
+            .policy(quota("QUOTA"))],
+        &vars(r#"{"default": {}, "api_key:alice": {"per_day": 1}}"#),
+    );
+    let platform = with_limiter();
+    assert_eq!(send_on(&gateway, as_("key-a", "/both"), &platform).status(), 200);
+    send_on(&gateway, as_("key-a", "/both"), &platform).problem(429, "quota-exceeded");
+    let limited = platform
+        .counted
+        .borrow()
+        .iter()
+        .filter(|(binding, _)| binding == "L")
+        .count();
+    assert_eq!(limited, 2, "{:?}", platform.counted.borrow());
+    assert_eq!(platform.count_of("QUOTA", "quota:api_key::alice", 86_400), 1);
 }

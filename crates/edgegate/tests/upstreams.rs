@@ -19,22 +19,22 @@ fn keyed(method: Method, target: &str) -> Request {
     Request::new(method, target).with_header("x-api-key", DEV_KEY)
 }
 
+/// `routes` with these `UPSTREAMS` and the test settings.
+fn gateway_to(upstreams: serde_json::Value, routes: Vec<Route<()>>) -> edgegate::gateway::Gateway<()> {
+    test_gateway(routes, &with_var(test_vars(), "UPSTREAMS", &upstreams.to_string()))
+}
+
 #[test]
 fn idempotent_requests_are_retried_once_when_the_route_asks() {
     let platform = platform();
     let url = "https://origin.test/flaky";
     platform.answer(url, FakeAnswer::Fail(FetchError::Unreachable("reset".into())));
-    let vars = with_var(
-        test_vars(),
-        "UPSTREAMS",
-        &json!({ "flaky": "https://origin.test/flaky" }).to_string(),
-    );
-    let gateway = test_gateway(
+    let gateway = gateway_to(
+        json!({ "flaky": "https://origin.test/flaky" }),
         vec![
             Route::to(Some(Method::Get), "/flaky", origin("flaky").retry_idempotent()).public(),
             Route::to(Some(Method::Post), "/flaky", origin("flaky").retry_idempotent()).public(),
         ],
-        &vars,
     );
     send_on(&gateway, get("/flaky"), &platform).problem(502, "upstream-unreachable");
     assert_eq!(platform.fetches_of(url), 2);
@@ -47,17 +47,12 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
     let platform = platform();
     let url = "https://fn.test/run?lang=es&name=Ana%20Mar%C3%ADa";
     respond(&platform, url, 200, &[], b"ok");
-    let vars = with_var(
-        test_vars(),
-        "UPSTREAMS",
-        &json!({ "fn": "https://fn.test/run" }).to_string(),
-    );
-    let gateway = test_gateway(
+    let gateway = gateway_to(
+        json!({ "fn": "https://fn.test/run" }),
         vec![
             Route::to(Some(Method::Get), "/greet/{name}", origin("fn").constant_address())
                 .access(any_of([edgegate::policy::api_key()])),
         ],
-        &vars,
     );
     let answer = send_on(
         &gateway,
@@ -79,18 +74,19 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
         let sent = platform.sent.borrow().last().unwrap().url.clone();
         assert_eq!(sent, url, "{spoof}");
     }
+    // Its parameters go in the query decoded: one that is not UTF-8 once
+    // decoded is refused, and nothing is sent.
+    let calls = platform.sent.borrow().len();
+    let refused = send_on(&gateway, keyed(Method::Get, "/greet/caf%E9"), &platform);
+    assert_eq!(refused.problem(400, "invalid-path-param")["param"], "name");
+    assert_eq!(platform.sent.borrow().len(), calls);
 }
 
 /// `/up/{*rest}` to the origin `https://fn.test/run`, for a key.
 fn keyed_origin() -> edgegate::gateway::Gateway<()> {
-    let vars = with_var(
-        test_vars(),
-        "UPSTREAMS",
-        &json!({ "fn": "https://fn.test/run" }).to_string(),
-    );
-    test_gateway(
+    gateway_to(
+        json!({ "fn": "https://fn.test/run" }),
         vec![Route::any_to("/up/{*rest}", origin("fn")).access(any_of([edgegate::policy::api_key()]))],
-        &vars,
     )
 }
 
@@ -136,4 +132,30 @@ fn a_key_in_the_query_is_found_beside_a_parameter_that_is_not_utf8() {
     }
     let wrong = send_on(&gateway, get("/up/x?key=dev-local-kez&q=caf%E9"), &platform);
     wrong.problem(401, "unauthorized");
+}
+
+#[test]
+fn an_upstream_that_passes_authorization_gets_the_clients_exactly_and_no_other_does() {
+    let platform = platform();
+    respond(&platform, "https://fn.test/run/x", 200, &[], b"ok");
+    let gateway = gateway_to(
+        json!({ "fn": "https://fn.test/run" }),
+        vec![
+            Route::any_to("/pass/{*rest}", origin("fn").pass_authorization()).public(),
+            Route::any_to("/drop/{*rest}", origin("fn")).public(),
+        ],
+    );
+    let credential = "Bearer eyJ.origin-token.sig";
+    for path in ["pass", "drop"] {
+        let answer = send_on(
+            &gateway,
+            get(&format!("/{path}/x")).with_header("authorization", credential),
+            &platform,
+        );
+        assert_eq!(answer.status(), 200, "{}", answer.text());
+    }
+    let sent = platform.sent.borrow();
+    assert_eq!(sent[0].header("authorization"), Some(credential));
+    assert_eq!(sent[0].headers.iter().filter(|(n, _)| n == "authorization").count(), 1);
+    assert_eq!(sent[1].header("authorization"), None);
 }

@@ -138,9 +138,11 @@ impl<'g> Operation<'g> {
             return;
         }
         // `?page=` reads as no `page` for an `Option`, and as `""` for a
-        // string; a `#[serde(default)]` number refuses it.
-        let empty_allowed = is_nullable(&schema)
-            || (schema.get("type") == Some(&json!("string")) && schema.get("minLength").is_none_or(|n| n == 0));
+        // string; a `#[serde(default)]` number, date or UUID refuses it.
+        let free_text = schema.get("type") == Some(&json!("string"))
+            && schema.get("minLength").is_none_or(|n| n == 0)
+            && ["format", "pattern", "enum"].iter().all(|k| schema.get(*k).is_none());
+        let empty_allowed = is_nullable(&schema) || free_text;
         let mut schema = parameter_schema(schema);
         if place == "path" && schema.get("type") == Some(&json!("string")) && schema.get("minLength").is_none() {
             // An empty segment never matches the route.

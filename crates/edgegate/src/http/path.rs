@@ -42,7 +42,7 @@ pub fn stays_put(path: &str) -> bool {
 }
 
 /// One decoding layer: no backslash, no overlong UTF-8 or `%uXXXX`
-/// spelling (of `.`, `/` or `\\` to a lenient decoder), and no segment that
+/// spelling of `.`, `/` or `\\` (to a lenient decoder), and no segment that
 /// is `.` or `..` once its `;` parameters and the tabs and line breaks a URL
 /// parser strips are taken away.
 fn layer_stays_put(layer: &[u8]) -> bool {
@@ -63,20 +63,27 @@ fn layer_stays_put(layer: &[u8]) -> bool {
     })
 }
 
-/// Whether two bytes begin an overlong UTF-8 sequence (`C0`/`C1` lead any;
-/// `E0 80..9F` and `F0 80..8F` spell with more bytes what fewer would),
-/// which valid UTF-8 never holds but a lenient decoder reads as ASCII.
+/// Whether two bytes begin an overlong UTF-8 sequence (`C0`/`C1` then a
+/// continuation byte; `E0 80..9F` and `F0 80..8F` spell with more bytes what
+/// fewer would), which valid UTF-8 never holds but a lenient decoder reads
+/// as ASCII. `C0` before anything else is Latin-1's `À`, an origin's to read.
 fn overlong(pair: &[u8]) -> bool {
     matches!(
         (pair[0], pair[1]),
-        (0xC0 | 0xC1, _) | (0xE0, 0x80..=0x9F) | (0xF0, 0x80..=0x8F)
+        (0xC0 | 0xC1, 0x80..=0xBF) | (0xE0, 0x80..=0x9F) | (0xF0, 0x80..=0x8F)
     )
 }
 
-/// Whether six bytes are a `%uXXXX` escape: no percent-encoding, but IIS
-/// decodes it.
+/// Whether six bytes are IIS's `%uXXXX` spelling (no percent-encoding) of
+/// `.`, `/` or `\`, or of the full-width forms a decoder may fold to them.
 fn wide_escape(six: &[u8]) -> bool {
-    six[0] == b'%' && matches!(six[1], b'u' | b'U') && six[2..].iter().all(u8::is_ascii_hexdigit)
+    if six[0] != b'%' || !matches!(six[1], b'u' | b'U') {
+        return false;
+    }
+    let code = std::str::from_utf8(&six[2..])
+        .ok()
+        .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+    matches!(code, Some(0x2E | 0x2F | 0x5C | 0xFF0E | 0xFF0F | 0xFF3C))
 }
 
 #[cfg(test)]
@@ -102,6 +109,10 @@ mod tests {
             "/origin/%F0%9F%98%80",
             "/origin/%25u",
             "/origin/%uzzzz",
+            "/origin/%C0la",
+            "/origin/%C1frica.pdf",
+            "/origin/100%25u1234",
+            "/origin/%u0041",
         ] {
             assert!(stays_put(path), "{path}");
         }
@@ -142,6 +153,8 @@ mod tests {
             "/origin/%f0%80%80%ae/secret",
             "/origin/%u002e%u002e/secret",
             "/origin/%U002E%U002E/secret",
+            "/origin/a%u002fsecret",
+            "/origin/%uff0e%uff0e/secret",
             "/origin/%25c0%25ae%25c0%25ae/secret",
         ] {
             assert!(!stays_put(path), "{path}");

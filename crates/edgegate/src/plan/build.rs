@@ -97,7 +97,6 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     }
     let defined = |setting: &str, entry: &str| match setting {
         "JWT_PROVIDERS" => settings.jwt_providers.get(entry).is_some(),
-        "API_KEYS" => settings.api_keys.as_ref().is_some_and(|keys| keys.knows(entry)),
         "UPSTREAMS" => settings.upstreams.get(entry).is_some(),
         "CORS_PROFILES" => settings.cors_profiles.get(entry).is_some(),
         "IP_RULES" => settings.ip_rules.get(entry).is_some(),

@@ -82,12 +82,6 @@ impl ApiKeys {
         Ok(ApiKeys { entries })
     }
 
-    /// Whether some key belongs to `consumer` (a setting that names one,
-    /// such as a quota's plan, is checked against it at start).
-    pub fn knows(&self, consumer: &str) -> bool {
-        self.entries.iter().any(|(_, name)| **name == *consumer)
-    }
-
     /// The consumer the presented key belongs to. Every entry is compared, in
     /// constant time, whether or not an earlier one matched.
     pub fn consumer_of(&self, presented: &str) -> Option<Rc<str>> {
@@ -146,16 +140,24 @@ fn digest_text(key: &str) -> Option<&str> {
     prefix.eq_ignore_ascii_case("sha256:").then(|| &key[7..])
 }
 
-/// Whether `key` is 64 hex digits after a short prefix that starts `sha`
-/// (in any case; `sha256:` itself is read before this is asked).
+/// Whether `key` is 64 hex digits after a mistyped `sha256:` marker: `sha`,
+/// an optional `-` or `_`, `256`, and at most one separator that is no
+/// letter or digit (`sha-256:`, `SHA256=`, `sha256 `); `sha256:` itself is
+/// read before this is asked. `shared-<hex>` is an ordinary key.
 fn looks_like_a_digest(key: &str) -> bool {
     let key = key.trim();
-    key.len() > 64
-        && key.len() <= 64 + 10
-        && key.get(..3).is_some_and(|start| start.eq_ignore_ascii_case("sha"))
-        && key
-            .get(key.len() - 64..)
-            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    let Some(split) = key.len().checked_sub(64) else {
+        return false;
+    };
+    let (Some(marker), Some(hex)) = (key.get(..split), key.get(split..)) else {
+        return false;
+    };
+    let marker = marker.to_ascii_lowercase();
+    let rest = marker.strip_prefix("sha").unwrap_or("!");
+    let rest = rest.strip_prefix(['-', '_']).unwrap_or(rest);
+    let separator = rest.strip_prefix("256");
+    hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && separator.is_some_and(|s| s.len() <= 1 && !s.bytes().any(|b| b.is_ascii_alphanumeric()))
 }
 
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
@@ -206,10 +208,21 @@ mod tests {
             format!("sha256={hex}"),
             format!(" sha256:{hex}"),
             format!("SHA256 {hex}"),
+            format!("sha_256:{hex}"),
+            format!("SHA256{hex}"),
         ] {
             let error = ApiKeys::parse(&json!({ mistyped.as_str(): "partner" }).to_string()).unwrap_err();
             assert!(error.contains("mistyped prefix"), "{mistyped}: {error}");
             assert!(!error.contains(&hex), "{error}");
+        }
+        // Ordinary keys that only begin like one.
+        for plain in [
+            format!("shared-{hex}"),
+            format!("shadow_{hex}"),
+            format!("sha256-token-{hex}"),
+        ] {
+            let keys = ApiKeys::parse(&json!({ plain.as_str(): "partner" }).to_string()).unwrap();
+            assert_eq!(keys.consumer_of(&plain).as_deref(), Some("partner"), "{plain}");
         }
         for spaced in [" dev-local-key", "dev-local-key\n", "\t"] {
             let error = ApiKeys::parse(&json!({ spaced: "dev" }).to_string()).unwrap_err();

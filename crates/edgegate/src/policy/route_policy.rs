@@ -192,8 +192,7 @@ impl Build<'_> {
     }
 
     /// Whether the gateway's own named setting `setting` (`JWT_PROVIDERS`,
-    /// `UPSTREAMS`, `CORS_PROFILES`, `IP_RULES`) defines `entry`, or
-    /// `API_KEYS` gives the consumer `entry` a key.
+    /// `UPSTREAMS`, `CORS_PROFILES`, `IP_RULES`) defines `entry`.
     pub fn defines(&self, setting: &str, entry: &str) -> bool {
         (self.defined)(setting, entry)
     }

@@ -510,4 +510,23 @@ mod tests {
             assert_eq!(keys.len(), usize::from(kept), "{extra}");
         }
     }
+
+    #[test]
+    fn a_private_key_given_by_mistake_is_imported_as_its_public_members_only() {
+        let private = json!({"keys": [
+            {"kty": "RSA", "kid": "r", "n": "bW9kdWx1cw", "e": "AQAB", "d": "c2VjcmV0", "p": "cA", "q": "cQ", "dp": "ZHA", "dq": "ZHE", "qi": "cWk"},
+            {"kty": "EC", "crv": "P-256", "x": "eA", "y": "eQ", "d": "c2VjcmV0"},
+            {"kty": "OKP", "crv": "Ed25519", "x": "eA", "d": "c2VjcmV0"},
+        ]});
+        let keys = parse_jwks(&private).unwrap();
+        let imported: Vec<&str> = keys.iter().map(|key| key.public_json.as_str()).collect();
+        assert_eq!(
+            imported,
+            [
+                r#"{"kty":"RSA","n":"bW9kdWx1cw","e":"AQAB"}"#,
+                r#"{"kty":"EC","crv":"P-256","x":"eA","y":"eQ"}"#,
+                r#"{"kty":"OKP","crv":"Ed25519","x":"eA"}"#,
+            ]
+        );
+    }
 }

@@ -231,33 +231,21 @@ impl PolicySpec for Quota {
             );
             return Err(build.error(SETTING, message));
         };
-        // A plan names a token provider that exists and a key consumer that
-        // has a key: a typo (`api_key:parnter-a`) would silently leave those
-        // callers on the default.
-        let checks = [
-            (
-                "JWT_PROVIDERS",
-                quotas.providers().collect::<Vec<_>>(),
-                "the token provider",
-                "which JWT_PROVIDERS does not define",
-            ),
-            (
-                "API_KEYS",
-                quotas.consumers().collect(),
-                "the key consumer",
-                "to whom API_KEYS gives no key",
-            ),
-        ];
-        for (setting, names, what, why) in checks {
-            let unknown: Vec<String> = names
-                .iter()
-                .filter(|name| !build.defines(setting, name))
-                .map(|name| format!("`{name}`"))
-                .collect();
-            if !unknown.is_empty() {
-                let message = format!("names {what} {}, {why}", unknown.join(", "));
-                return Err(build.error(SETTING, message));
-            }
+        // A plan for a provider's subjects names a provider that exists (a
+        // typo would silently leave those callers on the default). Key
+        // consumers are not checked: `API_KEYS` is a secret that differs
+        // between environments, while `QUOTAS` is shared `[vars]`.
+        let unknown: Vec<String> = quotas
+            .providers()
+            .filter(|provider| !build.defines("JWT_PROVIDERS", provider))
+            .map(|provider| format!("`{provider}`"))
+            .collect();
+        if !unknown.is_empty() {
+            let message = format!(
+                "names the token provider {}, which JWT_PROVIDERS does not define",
+                unknown.join(", ")
+            );
+            return Err(build.error(SETTING, message));
         }
         build.bind(&self.binding, BindingKind::DurableObject);
         Ok(Rc::new(QuotaStage {

@@ -189,14 +189,6 @@ impl Quotas {
             .map_or(&self.default, |(_, plan)| plan)
     }
 
-    /// The key consumers entries name, to check against `API_KEYS`.
-    pub fn consumers(&self) -> impl Iterator<Item = &str> {
-        self.principals
-            .iter()
-            .filter(|(whom, _)| whom.scheme == Scheme::ApiKey)
-            .map(|(whom, _)| whom.id.as_str())
-    }
-
     /// The token providers entries name, to check against `JWT_PROVIDERS`.
     pub fn providers(&self) -> impl Iterator<Item = &str> {
         self.principals.iter().filter_map(|(whom, _)| whom.provider.as_deref())
