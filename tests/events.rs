@@ -120,9 +120,9 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
     let wide = "€".repeat(30);
     let cases: Vec<(String, u16, &str, Option<&str>)> = vec![
         ("{oops".into(), 400, "malformed-json", None),
-        (r#"{"data": {}}"#.into(), 422, "invalid-body", None),
-        (r#"{"type": "t"}"#.into(), 422, "invalid-body", None),
-        (r#"{"type": 7, "data": {}}"#.into(), 422, "invalid-body", None),
+        (r#"{"data": {}}"#.into(), 422, "invalid-body", Some("type")),
+        (r#"{"type": "t"}"#.into(), 422, "invalid-body", Some("data")),
+        (r#"{"type": 7, "data": {}}"#.into(), 422, "invalid-body", Some("type")),
         (
             r#"{"type": "t", "data": [1]}"#.into(),
             422,
@@ -179,7 +179,7 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
             "malformed-json",
             None,
         ),
-        (r#"[{"type": "t", "data": {}}]"#.into(), 422, "invalid-body", None),
+        (r#"[{"type": "t", "data": {}}]"#.into(), 422, "invalid-body", Some(".")),
         (r#"{"type": "", "data": {}}"#.into(), 422, "invalid-event", Some("type")),
         (
             format!(r#"{{"type": "{}", "data": {{}}}}"#, "t".repeat(101)),

@@ -484,6 +484,10 @@ fn an_isolate_remembers_256_verified_tokens_per_provider_then_starts_again() {
         200
     );
     assert_eq!(platform.verifications.get(), 258);
+    // All of them, not only the oldest: the newest before is checked again too.
+    let newest_before = send_on(&gateway, bearer("/api/me", &tokens[255]), &platform);
+    assert_eq!(newest_before.status(), 200);
+    assert_eq!(platform.verifications.get(), 259);
 }
 
 #[test]

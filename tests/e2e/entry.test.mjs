@@ -444,6 +444,8 @@ test("a quota object that does not answer within 3 s lets the request through wi
   const { default: fresh } = await import(`${bundle}?quota-hangs`);
   const hanging = { idFromName: (name) => name, get: () => ({ count: () => new Promise(() => {}) }) };
   const env = { ...GATEWAY_ENV, QUOTAS: JSON.stringify({ default: { per_day: 5 } }), QUOTA: hanging };
+  // Warmed first (settings read, code compiled), so the wait timed is the bound's.
+  assert.equal((await fresh.fetch(new Request("http://gateway.test/hello"), env)).status, 200);
   const started = Date.now();
   const [response, calls] = await consoleCalls(async () => {
     const answer = await fresh.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);

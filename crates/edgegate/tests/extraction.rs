@@ -223,6 +223,8 @@ struct Filter {
     #[serde(default)]
     page: u32,
     q: Option<String>,
+    #[serde(default)]
+    label: String,
 }
 
 #[test]
@@ -231,7 +233,7 @@ fn a_query_is_taken_as_the_document_states_it() {
     let gateway = test_gateway::<()>(routes(), &test_vars());
     // A list is its name repeated (OpenAPI's form style, exploded).
     let answer = send(&gateway, get("/filter?tag=a&q=x&tag=b")).json();
-    assert_eq!(answer, json!({ "tag": ["a", "b"], "page": 0, "q": "x" }));
+    assert_eq!(answer, json!({ "tag": ["a", "b"], "page": 0, "q": "x", "label": "" }));
     assert_eq!(send(&gateway, get("/filter?tag=a")).json()["tag"], json!(["a"]));
     assert_eq!(send(&gateway, get("/filter?tag=a&q=")).json()["q"], Value::Null);
     let refused = send(&gateway, get("/filter?tag=a&page=")).problem(400, "invalid-query");
@@ -255,6 +257,9 @@ fn a_query_is_taken_as_the_document_states_it() {
     // `?page=` is refused, so the document does not allow it; `?q=` is no `q`.
     assert_eq!(param("page").get("allowEmptyValue"), None, "{params:?}");
     assert_eq!(param("q")["allowEmptyValue"], true);
+    // `?label=` is the empty string, and the document allows it.
+    assert_eq!(send(&gateway, get("/filter?tag=a&label=")).json()["label"], "");
+    assert_eq!(param("label")["allowEmptyValue"], true);
 }
 
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]

@@ -777,3 +777,67 @@ fn a_handlers_huge_value_is_cut_and_the_access_line_still_follows() {
     assert_eq!(lines[1]["status"], 200);
     assert!(exchange.logs[0].len() < 4096 + 300, "{}", exchange.logs[0].len());
 }
+
+#[test]
+fn a_data_point_names_the_limit_that_refused_and_the_upstream_with_its_status() {
+    let dataset = Rc::new(Dataset::default());
+    let platform = metered(&dataset);
+    platform.bind_limiter("L", 1, 60);
+    respond(&platform, "https://origin.example.com/made", 201, &[], b"made");
+    platform.answer(
+        "https://origin.example.com/down",
+        edgegate::testing::FakeAnswer::Fail(edgegate::platform::FetchError::Unreachable("refused".into())),
+    );
+    let vars = [
+        ("METRICS_DATASET", "METRICS"),
+        ("RATE_LIMITS", r#"{"L": {"limit": 1, "period": 60}}"#),
+        ("QUOTAS", r#"{"default": {"per_day": 1}}"#),
+    ];
+    let mut all = with_var(test_vars(), "UPSTREAMS", r#"{"origin": "https://origin.example.com"}"#);
+    for (name, value) in vars {
+        all = with_var(all, name, value);
+    }
+    let gateway = test_gateway(
+        vec![
+            Route::get("/limited", hello)
+                .public()
+                .policy(edgegate::policy::rate_limit("L").per_client()),
+            Route::get("/counted", hello)
+                .api_key()
+                .policy(edgegate::policy::quota("QUOTA")),
+            Route::any_to("/origin/{*rest}", origin("origin")).public(),
+        ],
+        &all,
+    );
+    for target in ["/limited", "/limited"] {
+        send_on(&gateway, get(target), &platform);
+    }
+    for _ in 0..2 {
+        send_on(&gateway, keyed("/counted"), &platform);
+    }
+    send_on(&gateway, get("/origin/made"), &platform);
+    send_on(&gateway, get("/origin/down"), &platform);
+    let points = dataset.points.borrow();
+    assert_eq!(points.len(), 6);
+    assert_eq!((points[0].blobs[5].as_str(), points[0].doubles[0]), ("", 200.0));
+    assert_eq!(
+        (points[1].blobs[5].as_str(), points[1].doubles[0]),
+        ("rate_limit:L", 429.0)
+    );
+    assert_eq!(points[3].blobs[5], "quota:day");
+    // The upstream, its status and its time; none before or without one.
+    let (made, down) = (&points[4], &points[5]);
+    assert_eq!(
+        (made.blobs[6].as_str(), made.doubles[0], made.doubles[2]),
+        ("origin", 201.0, 201.0)
+    );
+    assert!(made.doubles[3] >= 0.0);
+    assert_eq!(
+        (down.blobs[6].as_str(), down.doubles[0], down.doubles[2]),
+        ("origin", 502.0, 0.0)
+    );
+    assert_eq!(
+        (points[0].blobs[6].as_str(), points[0].doubles[2], points[0].doubles[3]),
+        ("", 0.0, 0.0)
+    );
+}

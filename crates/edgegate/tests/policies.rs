@@ -109,6 +109,18 @@ fn a_response_header_that_would_be_invalid_is_the_gateways_500_logged_under_the_
         send(&with_header_from_handler("fine ünïcode"), get("/evil")).status(),
         200
     );
+    // A name that is not a token (a space, a colon, a non-ASCII letter).
+    for name in ["bad name", "x:y", "ünï", ""] {
+        let handler = move || async move { Response::text(Status::OK, "hi").with_header(name, "v") };
+        let gateway = test_gateway(vec![Route::get("/evil", handler).public()], &test_vars());
+        let exchange = send(&gateway, get("/evil"));
+        exchange.problem(500, "internal");
+        let log = exchange.access_log();
+        assert!(
+            log["error"].as_str().unwrap().contains("not a token"),
+            "{name:?}: {log}"
+        );
+    }
 }
 
 #[test]

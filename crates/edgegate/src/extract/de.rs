@@ -371,11 +371,13 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValuesDeserializer<'a> {
         visitor.visit_seq(ValuesSeq(self.0.into_iter()))
     }
 
-    /// The last value decides, as for any other field: empty is absent.
+    /// Absent when every value is empty (`?page=&page=`); otherwise the
+    /// values as they are, so a list keeps all its values and any other
+    /// field takes the last (an empty last one it reads as `""`).
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        match self.0.last() {
-            Some(&"") | None => visitor.visit_none(),
-            Some(_) => visitor.visit_some(self),
+        match self.0.iter().all(|value| value.is_empty()) {
+            true => visitor.visit_none(),
+            false => visitor.visit_some(self),
         }
     }
 
@@ -592,11 +594,23 @@ mod tests {
         assert_eq!((one.tag, one.ids), (vec!["a".to_owned()], Some(vec![7])));
         let both: Filter = from_pairs(&[("tag", "x"), ("ids", "1"), ("ids", "2")]).unwrap();
         assert_eq!(both.ids, Some(vec![1, 2]));
-        // The last value decides an `Option`, empty or not.
-        let emptied: Filter = from_pairs(&[("tag", "x"), ("page", "2"), ("page", "")]).unwrap();
-        assert_eq!(emptied.page, None);
+        // An `Option` is absent only when every value is empty; else the
+        // last decides (an empty last number does not parse), and a list
+        // keeps every value.
+        let absent: Filter = from_pairs(&[("tag", "x"), ("page", ""), ("page", "")]).unwrap();
+        assert_eq!(absent.page, None);
+        let emptied = from_pairs::<Filter>(&[("tag", "x"), ("page", "2"), ("page", "")]).unwrap_err();
+        assert!(
+            matches!(&emptied, PairsError::Invalid { field: Some(f), .. } if f == "page"),
+            "{emptied:?}"
+        );
         let refilled: Filter = from_pairs(&[("tag", "x"), ("page", ""), ("page", "3")]).unwrap();
         assert_eq!(refilled.page, Some(3));
+        let kept = from_pairs::<Filter>(&[("tag", "x"), ("ids", "1"), ("ids", "")]).unwrap_err();
+        assert!(
+            matches!(&kept, PairsError::Invalid { field: Some(f), .. } if f == "ids"),
+            "{kept:?}"
+        );
         // A value that does not parse names its field, among repeats too.
         let error = from_pairs::<Filter>(&[("tag", "a"), ("ids", "1"), ("ids", "x")]).unwrap_err();
         assert!(

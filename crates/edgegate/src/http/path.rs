@@ -41,12 +41,19 @@ pub fn stays_put(path: &str) -> bool {
     layer_stays_put(&layer) && !layer.contains(&b'%')
 }
 
-/// One decoding layer: no backslash, no overlong UTF-8 or `%uXXXX`
-/// spelling of `.`, `/` or `\\` (to a lenient decoder), and no segment that
+/// One decoding layer: no backslash; no spelling of `.`, `/` or `\` that
+/// a lenient decoder reads as one (overlong UTF-8, IIS's `%uXXXX`, a
+/// compatibility character that normalises to one); and no segment that
 /// is `.` or `..` once its `;` parameters and the tabs and line breaks a URL
 /// parser strips are taken away.
 fn layer_stays_put(layer: &[u8]) -> bool {
-    if layer.contains(&b'\\') || layer.windows(2).any(overlong) || layer.windows(6).any(wide_escape) {
+    if layer.contains(&b'\\')
+        || layer.windows(2).any(overlong)
+        || layer.windows(6).any(wide_escape)
+        || LOOK_ALIKES
+            .iter()
+            .any(|look_alike| layer.windows(look_alike.len()).any(|w| w == *look_alike))
+    {
         return false;
     }
     layer.split(|&b| b == b'/').all(|segment| {
@@ -63,19 +70,22 @@ fn layer_stays_put(layer: &[u8]) -> bool {
     })
 }
 
-/// Whether two bytes begin an overlong UTF-8 sequence (`C0`/`C1` then a
-/// continuation byte; `E0 80..9F` and `F0 80..8F` spell with more bytes what
-/// fewer would), which valid UTF-8 never holds but a lenient decoder reads
-/// as ASCII. `C0` before anything else is Latin-1's `À`, an origin's to read.
+/// Whether two bytes are an overlong UTF-8 spelling of `.`, `/` or `\`
+/// as a lenient decoder reads them (`C0`/`C1` lead: the low bits of both
+/// bytes, the continuation bits unchecked, as IIS's did: `%c0%ae`,
+/// `%c0%2f`, `%c1%1c`), or begin a longer overlong sequence (`E0 80..9F`,
+/// `F0 80..8F`), which valid UTF-8 never holds. `C0` before anything else
+/// (Latin-1's `À` in `%C0la`) is an origin's to read.
 fn overlong(pair: &[u8]) -> bool {
-    matches!(
-        (pair[0], pair[1]),
-        (0xC0 | 0xC1, 0x80..=0xBF) | (0xE0, 0x80..=0x9F) | (0xF0, 0x80..=0x8F)
-    )
+    match (pair[0], pair[1]) {
+        (lead @ (0xC0 | 0xC1), next) => matches!(((lead & 1) << 6) | (next & 0x3F), b'.' | b'/' | b'\\'),
+        (0xE0, 0x80..=0x9F) | (0xF0, 0x80..=0x8F) => true,
+        _ => false,
+    }
 }
 
 /// Whether six bytes are IIS's `%uXXXX` spelling (no percent-encoding) of
-/// `.`, `/` or `\`, or of the full-width forms a decoder may fold to them.
+/// anything but an ASCII letter or digit.
 fn wide_escape(six: &[u8]) -> bool {
     if six[0] != b'%' || !matches!(six[1], b'u' | b'U') {
         return false;
@@ -83,8 +93,23 @@ fn wide_escape(six: &[u8]) -> bool {
     let code = std::str::from_utf8(&six[2..])
         .ok()
         .and_then(|hex| u16::from_str_radix(hex, 16).ok());
-    matches!(code, Some(0x2E | 0x2F | 0x5C | 0xFF0E | 0xFF0F | 0xFF3C))
+    code.is_some_and(|code| !u8::try_from(code).is_ok_and(|byte| byte.is_ascii_alphanumeric()))
 }
+
+/// The UTF-8 of characters that Unicode compatibility normalisation (NFKC)
+/// or Windows' best-fit mapping turns into `.`, `..`, `/` or `\`: one dot
+/// leader, two dot leader, small full stop, full-width full stop, division
+/// slash, full-width solidus, small reverse solidus, full-width reverse solidus.
+const LOOK_ALIKES: [&[u8]; 8] = [
+    "\u{2024}".as_bytes(),
+    "\u{2025}".as_bytes(),
+    "\u{FE52}".as_bytes(),
+    "\u{FF0E}".as_bytes(),
+    "\u{2215}".as_bytes(),
+    "\u{FF0F}".as_bytes(),
+    "\u{FE68}".as_bytes(),
+    "\u{FF3C}".as_bytes(),
+];
 
 #[cfg(test)]
 mod tests {
@@ -111,8 +136,8 @@ mod tests {
             "/origin/%uzzzz",
             "/origin/%C0la",
             "/origin/%C1frica.pdf",
-            "/origin/100%25u1234",
             "/origin/%u0041",
+            "/origin/%C3%A0-propos",
         ] {
             assert!(stays_put(path), "{path}");
         }
@@ -155,6 +180,17 @@ mod tests {
             "/origin/%U002E%U002E/secret",
             "/origin/a%u002fsecret",
             "/origin/%uff0e%uff0e/secret",
+            "/origin/100%25u1234",
+            "/origin/..%c1%1c..",
+            "/origin/..%c0%2f..",
+            "/origin/%c0%2e%c0%2e/secret",
+            "/origin/%C0.%C0./secret",
+            "/origin/a%C0nsecret",
+            "/origin/a%C0osecret",
+            "/origin/%EF%BC%8E%EF%BC%8E/secret",
+            "/origin/%E2%80%A5/secret",
+            "/origin/a%E2%88%95secret",
+            "/origin/a%EF%BC%BCsecret",
             "/origin/%25c0%25ae%25c0%25ae/secret",
         ] {
             assert!(!stays_put(path), "{path}");

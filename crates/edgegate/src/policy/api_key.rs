@@ -140,10 +140,10 @@ fn digest_text(key: &str) -> Option<&str> {
     prefix.eq_ignore_ascii_case("sha256:").then(|| &key[7..])
 }
 
-/// Whether `key` is 64 hex digits after a mistyped `sha256:` marker: `sha`,
-/// an optional `-` or `_`, `256`, and at most one separator that is no
-/// letter or digit (`sha-256:`, `SHA256=`, `sha256 `); `sha256:` itself is
-/// read before this is asked. `shared-<hex>` is an ordinary key.
+/// Whether `key` is 64 hex digits after a mistyped `sha256:` marker: at
+/// most 10 bytes whose letters and digits are `sha256` (or `sha2256`) in any
+/// case (`sha-256:`, `SHA256=`, `sha 256: `, `sha2-256:`); `sha256:` itself
+/// is read before this is asked. `shared-<hex>` is an ordinary key.
 fn looks_like_a_digest(key: &str) -> bool {
     let key = key.trim();
     let Some(split) = key.len().checked_sub(64) else {
@@ -152,12 +152,12 @@ fn looks_like_a_digest(key: &str) -> bool {
     let (Some(marker), Some(hex)) = (key.get(..split), key.get(split..)) else {
         return false;
     };
-    let marker = marker.to_ascii_lowercase();
-    let rest = marker.strip_prefix("sha").unwrap_or("!");
-    let rest = rest.strip_prefix(['-', '_']).unwrap_or(rest);
-    let separator = rest.strip_prefix("256");
-    hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && separator.is_some_and(|s| s.len() <= 1 && !s.bytes().any(|b| b.is_ascii_alphanumeric()))
+    let letters: String = marker
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    marker.len() <= 10 && matches!(letters.as_str(), "sha256" | "sha2256") && hex.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn parse_digest(hex: &str) -> Option<[u8; 32]> {
@@ -210,6 +210,11 @@ mod tests {
             format!("SHA256 {hex}"),
             format!("sha_256:{hex}"),
             format!("SHA256{hex}"),
+            format!("sha-256: {hex}"),
+            format!("SHA-256 = {hex}"),
+            format!("sha 256:{hex}"),
+            format!("sha2-256:{hex}"),
+            format!("sha-256::{hex}"),
         ] {
             let error = ApiKeys::parse(&json!({ mistyped.as_str(): "partner" }).to_string()).unwrap_err();
             assert!(error.contains("mistyped prefix"), "{mistyped}: {error}");
