@@ -526,6 +526,15 @@ fn a_store_that_fails_before_the_send_is_a_503_and_nothing_is_sent() {
     assert!(warned < access, "{:?}", sent.logs);
     api.read_as(DEV_KEY, "00000000-0000-4000-8000-000000000002")
         .problem(503, "unavailable");
+    // An id that is no UUID the API makes is a 404 without asking the
+    // store: the store being down does not show.
+    for id in [
+        "abc",
+        "00000000-0000-4000-8000-00000000000G",
+        "00000000-0000-4000-8000-00000000000A",
+    ] {
+        api.read_as(DEV_KEY, id).problem(404, "not-found");
+    }
 }
 
 // The consumer's rules ---------------------------------------------------------
@@ -818,4 +827,70 @@ fn settled_events_are_kept_thirty_days_then_removed_by_a_later_batch() {
     assert!(store.record("old").is_none());
     assert!(store.record("recent").is_some() && store.record("newest").is_some());
     assert_eq!(store.record("stuck").unwrap().status, EventStatus::Queued);
+}
+
+#[test]
+fn the_endpoint_has_its_own_limit_the_quota_the_partners_cors_and_ip_rules_and_keys_only() {
+    // README, "Partner events": PER_PARTNER (1200 a minute) and the quota,
+    // the `partners` CORS profile and IP rules, API keys only.
+    let partner_origin = "https://app.partner.example";
+    let key = support::tokens::rsa_key("k1");
+    let vars = with_var(
+        with_var(
+            with_var(
+                dev_vars(),
+                "CORS_PROFILES",
+                &json!({ "partners": { "origins": [partner_origin] } }).to_string(),
+            ),
+            "IP_RULES",
+            r#"{"partners": {"allow": [], "deny": ["198.51.100.0/24"]}}"#,
+        ),
+        "JWT_PROVIDERS",
+        &support::tokens::providers(json!({ "keys": [key.jwk] }), json!({})),
+    );
+    let (events, queue) = (Rc::new(MemoryEvents::new()), Rc::new(MemoryQueue::new()));
+    let gateway = app_gateway(&vars);
+    let state = AppState::default().with_events(events, queue.clone());
+    let platform = platform();
+    let post = |origin: Option<&str>, ip: &str| {
+        let mut request = Request::new(Method::Post, "/partners/events")
+            .with_header("x-api-key", DEV_KEY)
+            .with_header("content-type", "application/json")
+            .with_header("cf-connecting-ip", ip)
+            .with_body(r#"{"type": "t", "data": {}}"#);
+        if let Some(origin) = origin {
+            request = request.with_header("origin", origin);
+        }
+        exchange(&gateway, request, &state, &platform)
+    };
+    let accepted = post(Some(partner_origin), "203.0.113.5");
+    assert_eq!(accepted.status(), 202, "{}", accepted.text());
+    assert_eq!(
+        accepted.header("ratelimit-policy"),
+        Some(r#""per_partner";q=1200;w=60, "quota-day";q=10000;w=86400"#)
+    );
+    assert_eq!(accepted.header("access-control-allow-origin"), Some(partner_origin));
+    let counted = platform.counted.borrow().clone();
+    assert!(
+        counted.contains(&("PER_PARTNER".to_owned(), "api_key::dev".to_owned())),
+        "{counted:?}"
+    );
+    // The general frontend is not a partner's origin here.
+    let frontend = post(Some(FRONTEND), "203.0.113.5");
+    assert_eq!(frontend.status(), 202);
+    assert_eq!(frontend.header("access-control-allow-origin"), None);
+    // An address the partners' rules deny: 403, nothing sent.
+    post(None, "198.51.100.7").problem(403, "ip-refused");
+    assert_eq!(queue.sent().len(), 2);
+    // A valid token (it opens /api/me) is no way in here: keys only.
+    let token = support::tokens::token_with(&platform, |_| {}, &key);
+    let me = support::tokens::bearer("/api/me", &token).with_header("cf-connecting-ip", "203.0.113.5");
+    assert_eq!(exchange(&gateway, me, &state, &platform).status(), 200);
+    let with_token = Request::new(Method::Post, "/partners/events")
+        .with_header("cf-connecting-ip", "203.0.113.5")
+        .with_header("authorization", format!("Bearer {token}"))
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"type": "t", "data": {}}"#);
+    exchange(&gateway, with_token, &state, &platform).problem(401, "unauthorized");
+    assert_eq!(queue.sent().len(), 2);
 }

@@ -126,7 +126,12 @@ fn bad_input_is_a_named_4xx_and_writes_nothing() {
         (r#"{"name": ""}"#, 422, "invalid-item", Some("name")),
         (&long_name, 422, "invalid-item", Some("name")),
         (&long_description, 422, "invalid-item", Some("description")),
-        (r#"{"name": "ok", "colour": "red"}"#, 422, "invalid-body", None),
+        (
+            r#"{"name": "ok", "colour": "red"}"#,
+            422,
+            "invalid-body",
+            Some("colour"),
+        ),
         (r#"{"description": "no name"}"#, 422, "invalid-body", Some("name")),
         (r#"["name"]"#, 422, "invalid-body", None),
     ];
@@ -157,8 +162,13 @@ fn bad_input_is_a_named_4xx_and_writes_nothing() {
         .problem(422, "invalid-item");
     api.write(Method::Patch, "/items/1", r#"{"name": " "}"#)
         .problem(422, "invalid-item");
+    let unknown = api.write(Method::Patch, "/items/1", r#"{"colour": 1}"#);
+    assert_eq!(unknown.problem(422, "invalid-body")["field"], "colour");
     api.write(Method::Patch, "/items/99", r#"{"name": "x"}"#)
         .problem(404, "not-found");
+    // None of the refused updates wrote anything.
+    let item = api.send(get("/items/1")).json();
+    assert_eq!(item["name"], "é".repeat(200), "{item}");
 }
 
 #[test]

@@ -142,6 +142,11 @@ fn schemas_state_the_rules_the_handlers_enforce() {
                     limited,
                     "{method} {path} {status}"
                 );
+                assert_eq!(header("RateLimit").is_some(), limited, "{method} {path} {status}");
+                // Every 503 says when to come back (README, "OpenAPI").
+                if status == "503" {
+                    assert!(response["headers"]["Retry-After"].is_object(), "{method} {path} 503");
+                }
             }
         }
     }

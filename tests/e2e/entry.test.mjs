@@ -273,6 +273,28 @@ test("requests waiting at once each nest their waits in their own stage", async 
   assert.ok(spans.every((span) => span.ended), "every span has ended");
 });
 
+test("a quota count is a span inside the traffic stage, with its binding and whether it admitted", async () => {
+  const { default: fresh } = await import(`${bundle}?quota-spans`);
+  let left = 1;
+  const quota = { idFromName: (name) => name, get: () => ({ count: async () => (left-- > 0 ? [1, 1, 3600] : [0, 1, 3600]) }) };
+  const env = { ...SPAN_ENV, QUOTAS: JSON.stringify({ default: { per_day: 1 } }), QUOTA: quota };
+  spans.length = 0;
+  const first = await fresh.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  assert.equal(first.status, 200, await first.clone().text());
+  const second = await fresh.fetch(new Request("http://gateway.test/api/hello", { headers: { "x-api-key": DEV_KEY } }), env);
+  assert.equal(second.status, 429, await second.clone().text());
+  await settled();
+  const counts = spans.filter((span) => span.name === "edgegate.quota");
+  assert.deepEqual(
+    counts.map((span) => [span.parent?.name, span.attributes["edgegate.binding"], span.attributes["edgegate.outcome"]]),
+    [
+      ["edgegate.traffic", "QUOTA", "admitted"],
+      ["edgegate.traffic", "QUOTA", "exceeded"],
+    ],
+  );
+  assert.ok(spans.every((span) => span.ended), "every span has ended");
+});
+
 test("a span names an upstream by its origin: never the user info of its URL", async () => {
   // A fresh instance: the gateway is built once, from the first request's env.
   const { default: fresh } = await import(`${bundle}?credentials`);

@@ -841,3 +841,42 @@ fn a_data_point_names_the_limit_that_refused_and_the_upstream_with_its_status() 
         ("", 0.0, 0.0)
     );
 }
+
+#[test]
+fn server_timing_has_a_stage_for_the_routes_policies_and_one_for_its_body() {
+    async fn echo(edgegate::extract::Bytes(body): edgegate::extract::Bytes) -> String {
+        format!("{} bytes", body.len())
+    }
+    let vars = with_var(test_vars(), "RATE_LIMITS", r#"{"L": {"limit": 5, "period": 60}}"#);
+    let gateway = test_gateway(
+        vec![
+            Route::get("/limited", hello)
+                .api_key()
+                .policy(edgegate::policy::rate_limit("L")),
+            Route::post("/upload", echo).api_key(),
+        ],
+        &vars,
+    );
+    let platform = platform();
+    platform.bind_limiter("L", 5, 60);
+    let limited = send_on(&gateway, keyed("/limited"), &platform);
+    let value = limited.header("server-timing").expect("told");
+    assert!(
+        value.starts_with("auth;dur=") && value.contains(", policy;dur="),
+        "{value}"
+    );
+    assert!(!value.contains("body;dur="), "no body read: {value}");
+    let upload = edgegate::http::Request::new(edgegate::http::Method::Post, "/upload")
+        .with_header("x-api-key", DEV_KEY)
+        .with_body("payload");
+    let uploaded = send_on(&gateway, upload, &platform);
+    assert_eq!(uploaded.text(), "7 bytes");
+    let value = uploaded.header("server-timing").expect("told");
+    assert!(value.contains("body;dur=") && !value.contains("policy;dur="), "{value}");
+    // In the order the request went through them.
+    let stages: Vec<&str> = value
+        .split(", ")
+        .map(|stage| stage.split(';').next().unwrap())
+        .collect();
+    assert_eq!(stages, ["auth", "body", "app", "total"]);
+}
