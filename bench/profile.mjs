@@ -25,7 +25,8 @@ async function load(entry, name) {
   return (await import(bundle)).default;
 }
 const silent = console.log;
-console.log = () => {};
+// Every log line, at any level (the gateway writes warnings with console.warn).
+console.log = console.warn = console.error = () => {};
 globalThis.fetch = async () => new Response(ORIGIN_BODY, { headers: { "content-type": "application/json" } }); // s6's origin
 const worker = await load("./build/entry.js", "bundle");
 const baseline = baselineDir && (await load(path.join(baselineDir, "entry.js"), "baseline"));
