@@ -3,7 +3,7 @@
 // side in one workerd, and the scenarios.
 import { execFileSync, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { APP_POLICY_VARS, BIN, COMPATIBILITY_FLAGS, FRONTEND, ROOT, TOOL_ENV as ENV, WORKERD, buildBundle, capnpModules, freePort, greeterCapnp, trafficCapnp } from "../tools/local.mjs";
 
@@ -394,25 +394,30 @@ ${names.map((n) => `const ${constant(n)} :Workerd.Worker = ${workers[n]};`).join
 /** Starts workerd on a config; resolves once every port answers. */
 export async function startWorkerd(config, ports) {
   // workerd on the second core, wrk on the first (see run.mjs): less noise on 2-core machines.
-  const child = spawn("taskset", ["-c", "1", WORKERD, "serve", config], { cwd: OUT, stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  // Its stderr goes to a file, not a pipe: while wrk runs (execFileSync)
+  // nothing would read a pipe, and a worker's warning lines (s8's, at
+  // console.warn) would fill it and stall workerd on its next write.
+  const errors = path.join(OUT, `workerd-${process.pid}.stderr`);
+  const errorsFd = openSync(errors, "w");
+  const child = spawn("taskset", ["-c", "1", WORKERD, "serve", config], { cwd: OUT, stdio: ["ignore", "ignore", errorsFd] });
+  closeSync(errorsFd);
+  const stderr = () => readFileSync(errors, "utf8");
   let exited = null;
   child.on("exit", (code) => (exited = code));
   const deadline = Date.now() + 60_000;
   for (const port of Object.values(ports)) {
     while (true) {
-      if (exited !== null) throw new Error(`workerd exited (${exited}):\n${stderr}`);
+      if (exited !== null) throw new Error(`workerd exited (${exited}):\n${stderr()}`);
       try {
         await fetch(`http://127.0.0.1:${port}/hello`, { signal: AbortSignal.timeout(2000) });
         break;
       } catch {}
-      if (Date.now() > deadline) throw new Error(`workerd did not serve port ${port}:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error(`workerd did not serve port ${port}:\n${stderr()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
   return {
-    stderr: () => stderr,
+    stderr,
     /** CPU seconds workerd has used so far (user + system). */
     cpuSeconds() {
       const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
@@ -420,6 +425,7 @@ export async function startWorkerd(config, ports) {
     },
     stop() {
       child.kill("SIGKILL");
+      rmSync(errors, { force: true });
     },
   };
 }
