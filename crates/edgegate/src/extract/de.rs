@@ -172,17 +172,12 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
     type Error = PairsError;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        match repeated_names(self.pairs) {
-            None => visitor.visit_map(PairsMap {
-                pairs: self.pairs.iter(),
-                value: None,
-            }),
-            Some(groups) => visitor.visit_map(GroupsMap {
-                pairs: self.pairs,
-                groups: groups.into_iter(),
-                value: None,
-            }),
-        }
+        visitor.visit_map(PairsMap {
+            pairs: self.pairs,
+            groups: repeated_names(self.pairs).map(Vec::into_iter),
+            next: 0,
+            value: None,
+        })
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -259,35 +254,59 @@ impl<'de, 'a: 'de, N: AsRef<str>> de::Deserializer<'de> for PairsDeserializer<'a
     }
 }
 
+/// A struct or map over pairs: each name once, with all its values (a
+/// list field takes them all; any other the last). One type whether or not
+/// a name repeats, so each target type's visitor is compiled once.
 struct PairsMap<'a, N> {
-    pairs: std::slice::Iter<'a, (N, String)>,
-    value: Option<(&'a str, &'a str)>,
+    pairs: &'a [(N, String)],
+    /// Each name's pairs, when a name repeats; else the pairs in order.
+    groups: Option<std::vec::IntoIter<Vec<usize>>>,
+    next: usize,
+    value: Option<(&'a str, ValuesDeserializer<'a>)>,
 }
 
 impl<'de, 'a: 'de, N: AsRef<str>> MapAccess<'de> for PairsMap<'a, N> {
     type Error = PairsError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, PairsError> {
-        match self.pairs.next() {
-            Some((name, value)) => {
-                self.value = Some((name.as_ref(), value.as_str()));
-                seed.deserialize(ValueDeserializer(name.as_ref())).map(Some)
+        let pairs = self.pairs;
+        let (name, values) = match &mut self.groups {
+            None => {
+                let Some((name, value)) = pairs.get(self.next) else {
+                    return Ok(None);
+                };
+                self.next += 1;
+                (
+                    name.as_ref(),
+                    ValuesDeserializer {
+                        last: value,
+                        all: Vec::new(),
+                    },
+                )
             }
-            None => Ok(None),
-        }
+            Some(groups) => {
+                let Some(group) = groups.next() else {
+                    return Ok(None);
+                };
+                let all: Vec<&'a str> = group.iter().map(|&i| pairs[i].1.as_str()).collect();
+                let last = all.last().copied().unwrap_or("");
+                (pairs[group[0]].0.as_ref(), ValuesDeserializer { last, all })
+            }
+        };
+        self.value = Some((name, values));
+        seed.deserialize(ValueDeserializer(name)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, PairsError> {
-        let (name, value) = self
+        let (name, values) = self
             .value
             .take()
             .expect("next_value_seed is called after next_key_seed");
-        seed.deserialize(ValueDeserializer(value))
-            .map_err(|e| e.with_field(name))
+        seed.deserialize(values).map_err(|e| e.with_field(name))
     }
 }
 
-/// The indices of each name's pairs, in the order names first appear; `None`
+/// The indices of each name's pairs, in name order; `None`
 /// when no name repeats (nearly always). Sorted, not compared pairwise: a
 /// query of thousands of pairs costs no more than its length says.
 fn repeated_names<N: AsRef<str>>(pairs: &[(N, String)]) -> Option<Vec<Vec<usize>>> {
@@ -308,51 +327,22 @@ fn repeated_names<N: AsRef<str>>(pairs: &[(N, String)]) -> Option<Vec<Vec<usize>
             _ => groups.push(vec![i]),
         }
     }
-    groups.sort_by_key(|group| group[0]);
+    // In name order: a struct takes its fields in any order, and each
+    // name's values keep theirs (the last is the last sent).
     Some(groups)
 }
 
-/// A struct or map over pairs where a name repeats: each name once, with
-/// all its values (a sequence field takes them all; any other the last).
-struct GroupsMap<'a, N> {
-    pairs: &'a [(N, String)],
-    groups: std::vec::IntoIter<Vec<usize>>,
-    value: Option<Vec<usize>>,
-}
-
-impl<'de, 'a: 'de, N: AsRef<str>> MapAccess<'de> for GroupsMap<'a, N> {
-    type Error = PairsError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, PairsError> {
-        match self.groups.next() {
-            Some(group) => {
-                let name = self.pairs[group[0]].0.as_ref();
-                self.value = Some(group);
-                seed.deserialize(ValueDeserializer(name)).map(Some)
-            }
-            None => Ok(None),
-        }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, PairsError> {
-        let group = self
-            .value
-            .take()
-            .expect("next_value_seed is called after next_key_seed");
-        let name = self.pairs[group[0]].0.as_ref();
-        let values: Vec<&'a str> = group.iter().map(|&i| self.pairs[i].1.as_str()).collect();
-        seed.deserialize(ValuesDeserializer(values))
-            .map_err(|e| e.with_field(name))
-    }
-}
-
 /// A name's values: all of them to a sequence, the last to anything else
-/// (as API Gateway's single-value parameters take the last).
-struct ValuesDeserializer<'a>(Vec<&'a str>);
+/// (as API Gateway's single-value parameters take the last). `all` is
+/// empty (nothing allocated) when the name has one value, `last`.
+struct ValuesDeserializer<'a> {
+    last: &'a str,
+    all: Vec<&'a str>,
+}
 
 impl<'a> ValuesDeserializer<'a> {
     fn last(&self) -> ValueDeserializer<'a> {
-        ValueDeserializer(self.0.last().copied().unwrap_or(""))
+        ValueDeserializer(self.last)
     }
 }
 
@@ -368,14 +358,18 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValuesDeserializer<'a> {
     type Error = PairsError;
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        visitor.visit_seq(ValuesSeq(self.0.into_iter()))
+        let single = self.all.is_empty().then_some(self.last);
+        visitor.visit_seq(ValuesSeq {
+            single,
+            more: self.all.into_iter(),
+        })
     }
 
     /// Absent when every value is empty (`?page=&page=`); otherwise the
     /// values as they are, so a list keeps all its values and any other
     /// field takes the last (an empty last one it reads as `""`).
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        match self.0.iter().all(|value| value.is_empty()) {
+        match self.last.is_empty() && self.all.iter().all(|value| value.is_empty()) {
             true => visitor.visit_none(),
             false => visitor.visit_some(self),
         }
@@ -433,16 +427,19 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValuesDeserializer<'a> {
 }
 
 /// One value as a sequence of one (`?tags=a` for a `Vec`), or a name's values.
-struct ValuesSeq<I>(I);
+struct ValuesSeq<'a> {
+    single: Option<&'a str>,
+    more: std::vec::IntoIter<&'a str>,
+}
 
-impl<'de, 'a: 'de, I: Iterator<Item = &'a str>> SeqAccess<'de> for ValuesSeq<I> {
+impl<'de, 'a: 'de> SeqAccess<'de> for ValuesSeq<'a> {
     type Error = PairsError;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, PairsError> {
-        self.0
-            .next()
-            .map(|value| seed.deserialize(ValueDeserializer(value)))
-            .transpose()
+        match self.single.take().or_else(|| self.more.next()) {
+            Some(value) => seed.deserialize(ValueDeserializer(value)).map(Some),
+            None => Ok(None),
+        }
     }
 }
 
@@ -542,7 +539,10 @@ impl<'de, 'a: 'de> de::Deserializer<'de> for ValueDeserializer<'a> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PairsError> {
-        visitor.visit_seq(ValuesSeq(std::iter::once(self.0)))
+        visitor.visit_seq(ValuesSeq {
+            single: Some(self.0),
+            more: Vec::new().into_iter(),
+        })
     }
 
     forward_to_deserialize_any! {
