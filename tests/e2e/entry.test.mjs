@@ -295,6 +295,43 @@ test("a quota count is a span inside the traffic stage, with its binding and whe
   assert.ok(spans.every((span) => span.ended), "every span has ended");
 });
 
+test("a token provider's key fetch is a span inside the access stage, named by the provider's origin", async () => {
+  const { generateKeyPairSync } = await import("node:crypto");
+  const { publicJwk } = await import("../../tools/jwt.mjs");
+  const { default: fresh } = await import(`${bundle}?jwks-span`);
+  const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwks = { keys: [publicJwk(pair.publicKey, { kid: "remote-1", alg: "RS256" })] };
+  const providers = { firebase: { issuer: "edgegate-dev", audiences: ["edgegate-dev"], jwks_uri: "https://keys.issuer.test/jwks.json" } };
+  const env = { ...SPAN_ENV, JWT_PROVIDERS: JSON.stringify(providers) };
+  const iat = Math.floor(Date.now() / 1000);
+  const token = signJwt({
+    header: { alg: "RS256", typ: "JWT", kid: "remote-1" },
+    payload: { iss: "edgegate-dev", aud: "edgegate-dev", sub: "remote", iat, exp: iat + 600 },
+    privateKey: pair.privateKey,
+  });
+  const realFetch = globalThis.fetch;
+  const fetched = [];
+  globalThis.fetch = async (url) => {
+    fetched.push(String(url));
+    return Response.json(jwks);
+  };
+  try {
+    spans.length = 0;
+    const response = await fresh.fetch(new Request("http://gateway.test/api/me", { headers: { authorization: `Bearer ${token}` } }), env);
+    assert.equal(response.status, 200, await response.clone().text());
+    await settled();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assert.deepEqual(fetched, ["https://keys.issuer.test/jwks.json"]);
+  const keyFetch = spans.find((span) => span.name === "edgegate.fetch");
+  assert.ok(keyFetch, spans.map((span) => span.name).join());
+  assert.equal(keyFetch.parent?.name, "edgegate.access");
+  assert.equal(keyFetch.attributes["edgegate.upstream"], "https://keys.issuer.test");
+  assert.equal(keyFetch.attributes["edgegate.outcome"], "200");
+  assert.ok(spans.every((span) => span.ended), "every span has ended");
+});
+
 test("a span names an upstream by its origin: never the user info of its URL", async () => {
   // A fresh instance: the gateway is built once, from the first request's env.
   const { default: fresh } = await import(`${bundle}?credentials`);
