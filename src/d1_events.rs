@@ -122,7 +122,7 @@ impl EventStore for D1Events {
                     "UPDATE partner_event_keys SET holder = ?4, created_at = ",
                     now!(),
                     " WHERE consumer = ?1 AND key = ?2 AND fingerprint = ?3 \
-                     AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-600 seconds') \
+                     AND (holder = '' OR created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-600 seconds')) \
                      AND NOT EXISTS (SELECT 1 FROM partner_events e WHERE e.id = partner_event_keys.event_id)"
                 ),
                 &[
@@ -178,10 +178,10 @@ impl EventStore for D1Events {
     }
 
     fn release(&self, key: &IdempotencyKey, request_id: &str) -> StoreFuture<'_, ()> {
-        // Made old enough to be taken over (ABANDONED_CLAIM_S, 600 s), not
-        // so old that the day's expiry removes it first.
-        let sql = "UPDATE partner_event_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-601 seconds') \
-                   WHERE consumer = ?1 AND key = ?2 AND holder = ?3";
+        // Held by no request (`''`): the key's next request takes it over
+        // at once. Its age stays, so the day's expiry keeps it as long as
+        // any key (backdating it instead would remove it ten minutes early).
+        let sql = "UPDATE partner_event_keys SET holder = '' WHERE consumer = ?1 AND key = ?2 AND holder = ?3";
         let [consumer, name] = key_args(key);
         execute(self.0.statement(sql, &[consumer, name, JsValue::from_str(request_id)]))
     }

@@ -173,6 +173,19 @@ fn invalid_events_are_clear_problems_and_nothing_is_sent() {
             Some("ünï"),
         ),
         ("\"just a string\"".into(), 422, "invalid-body", Some(".")),
+        // A name given twice, in any spelling: refused, never read as one of them.
+        (
+            r#"{"type": "a", "data": {"x": 1}, "type": "b"}"#.into(),
+            422,
+            "invalid-body",
+            Some("type"),
+        ),
+        (
+            r#"{"type": "a", "data": {"x": 1}, "d\u0061ta": {}}"#.into(),
+            422,
+            "invalid-body",
+            Some("data"),
+        ),
         (
             r#"{"type": "t", "data": {"a": "\ud800"}}"#.into(),
             400,
@@ -253,11 +266,10 @@ fn data_reaches_the_queue_as_written_every_digit_kept_only_whitespace_between_to
             r#""s":"a \" b \\ \u00fc\t end","list":[1,[2],{}]}"#
         )
     );
-    // The member is found by its name as parsed (escapes, repeats: the last
-    // one, as a parsed object keeps it), not by a look-alike inside a string.
+    // The member is found by its name as parsed (escapes included; a name
+    // given twice is refused), not by a look-alike inside a string.
     for (body, data) in [
-        (r#"{"type":"t","d\u0061ta":{"a":1},"data":{"b":2}}"#, r#"{"b":2}"#),
-        (r#"{"type":"t","data":{"b":2},"d\u0061ta":{"a":1}}"#, r#"{"a":1}"#),
+        (r#"{"type":"t","d\u0061ta":{"a":1}}"#, r#"{"a":1}"#),
         (
             r#"{"data":{"x":"}{\"data\":[]"},"type":"t"}"#,
             r#"{"x":"}{\"data\":[]"}"#,
@@ -487,6 +499,31 @@ fn a_queue_that_refuses_is_a_503_to_retry_and_frees_the_key() {
     // A retry without the key is a new event.
     let fresh = api.post_as(DEV_KEY, r#"{"type": "t", "data": {}}"#, &[]);
     assert_ne!(fresh.json()["id"], retried.json()["id"]);
+}
+
+#[test]
+fn a_claim_whose_answer_was_lost_is_given_up_so_the_503s_retry_is_not_a_409() {
+    let api = Api::new();
+    let body = r#"{"type": "t", "data": {}}"#;
+    // The claim is made, then the connection drops before its answer.
+    api.events.lose_next_answer();
+    let lost = api.post_as(DEV_KEY, body, &[("idempotency-key", "k-lost")]);
+    lost.problem(503, "unavailable");
+    assert_eq!(lost.header("retry-after"), Some("1"));
+    assert!(
+        lost.logs.iter().any(|line| line.contains("Network connection lost")),
+        "{:?}",
+        lost.logs
+    );
+    assert!(api.queue.sent().is_empty());
+    assert_eq!(api.events.key_count(), 1, "the claim was made");
+    // The retry the 503 asks for, a second later: the claim was given up,
+    // so it is taken over and the event sent under the claim's id.
+    api.events.advance_ms(1000);
+    let retried = api.post_as(DEV_KEY, body, &[("idempotency-key", "k-lost")]);
+    assert_eq!(retried.status(), 202, "{}", retried.text());
+    assert_eq!(api.queue.sent().len(), 1);
+    assert_eq!(api.sent()[0].id, retried.json()["id"].as_str().unwrap());
 }
 
 #[test]

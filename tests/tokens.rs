@@ -1018,6 +1018,23 @@ fn a_remembered_token_ends_when_its_key_material_leaves_the_set_whatever_it_name
     }
 }
 
+/// A cold isolate and a provider serving one key, `k1`: the platform, the
+/// key, the app's gateway, its state and a token of the key.
+fn one_key_provider() -> (
+    RecordingPlatform,
+    Key,
+    edgegate::gateway::Gateway<AppState>,
+    AppState,
+    String,
+) {
+    let platform = platform();
+    let key = rsa_key("k1");
+    serve_jwks(&platform, &[&key], None);
+    let gateway = app_with_remote_keys(json!({}));
+    let token = token_with(&platform, |_| {}, &key);
+    (platform, key, gateway, AppState::default(), token)
+}
+
 /// Polls `request` until it has asked for the keys; its client then goes
 /// quiet: the runtime neither finishes nor (yet) drops it.
 fn until_it_fetches<F: std::future::Future>(platform: &RecordingPlatform, request: F) -> std::pin::Pin<Box<F>> {
@@ -1031,12 +1048,7 @@ fn until_it_fetches<F: std::future::Future>(platform: &RecordingPlatform, reques
 
 #[test]
 fn a_key_fetch_whose_request_went_quiet_is_taken_over_after_its_timeout() {
-    let platform = platform();
-    let key = rsa_key("k1");
-    serve_jwks(&platform, &[&key], None);
-    let gateway = app_with_remote_keys(json!({}));
-    let state = AppState::default();
-    let token = token_with(&platform, |_| {}, &key);
+    let (platform, _, gateway, state, token) = one_key_provider();
     // The first request on a cold isolate fetches the keys.
     let quiet = until_it_fetches(&platform, gateway.handle(bearer("/api/me", &token), &state, &platform));
     // Past the fetch's timeout, the next request fetches for itself at once.
@@ -1076,4 +1088,115 @@ fn a_key_fetch_taken_over_lands_nothing_when_it_ends_late() {
     let unknown = token_with(&platform, |_| {}, &other);
     send_on(&gateway, bearer("/api/me", &unknown), &platform).problem(401, "unauthorized");
     assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+}
+
+/// Polls `request` until it has asked for the keys once more than
+/// `fetches` (then its client leaves: dropped mid-fetch), or until it
+/// answers without asking (`Some`).
+fn dropped_mid_fetch<F: std::future::Future>(
+    platform: &RecordingPlatform,
+    request: F,
+    fetches: usize,
+) -> Option<F::Output> {
+    let mut request = Box::pin(request);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(answer) = request.as_mut().poll(&mut context) {
+            return Some(answer);
+        }
+        if platform.fetches_of(JWKS) > fetches {
+            return None;
+        }
+    }
+}
+
+#[test]
+fn requests_that_leave_mid_fetch_do_not_make_a_refetch_each() {
+    let (platform, key, gateway, state, token) = one_key_provider();
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), 1);
+    // Random key ids past the refetch interval, each request leaving as
+    // soon as it has asked: one refetch, not one each.
+    platform.advance_ms(31_000.0);
+    let mut dropped = 0;
+    for i in 0..50 {
+        let stranger = rsa_key(Box::leak(format!("random-{i}").into_boxed_str()));
+        let forged = token_with(&platform, |_| {}, &stranger);
+        let fetches = platform.fetches_of(JWKS);
+        match dropped_mid_fetch(
+            &platform,
+            gateway.handle(bearer("/api/me", &forged), &state, &platform),
+            fetches,
+        ) {
+            None => dropped += 1,
+            Some(answer) => assert_eq!(answer.status.0, 401),
+        }
+        platform.advance_ms(100.0);
+    }
+    assert_eq!(dropped, 1);
+    assert_eq!(platform.fetches_of(JWKS), 2, "one refetch in the interval");
+    // Stale keys: the refresh whose request left serves the keys in hand
+    // until the interval has passed, then the next request refreshes.
+    platform.advance_ms(300_000.0);
+    let fetches = platform.fetches_of(JWKS);
+    let left = dropped_mid_fetch(
+        &platform,
+        gateway.handle(bearer("/api/me", &token), &state, &platform),
+        fetches,
+    );
+    assert!(left.is_none(), "a stale set is refreshed");
+    for _ in 0..20 {
+        let token = token_with(&platform, |c| c["sub"] = json!("bob"), &key);
+        assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+        platform.advance_ms(1_000.0);
+    }
+    assert_eq!(platform.fetches_of(JWKS), fetches + 1, "no refresh each");
+    platform.advance_ms(11_000.0);
+    let token = token_with(&platform, |c| c["sub"] = json!("carol"), &key);
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    assert_eq!(platform.fetches_of(JWKS), fetches + 2);
+}
+
+#[test]
+fn a_request_waiting_for_a_fetch_whose_request_left_fetches_for_itself() {
+    let (platform, _, gateway, state, token) = one_key_provider();
+    // A cold isolate: the first request fetches, a second waits for it.
+    let leader = until_it_fetches(&platform, gateway.handle(bearer("/api/me", &token), &state, &platform));
+    let mut follower = Box::pin(gateway.handle(bearer("/api/me", &token), &state, &platform));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(std::future::Future::poll(follower.as_mut(), &mut context).is_pending());
+    assert_eq!(platform.fetches_of(JWKS), 1, "it waits rather than fetching");
+    // The leader's client leaves: the follower fetches, not a 503.
+    drop(leader);
+    let answer = edgegate::testing::block_on(follower);
+    assert_eq!(answer.status.0, 200);
+    assert_eq!(platform.fetches_of(JWKS), 2);
+}
+
+#[test]
+fn a_key_set_whose_body_stalls_times_out_with_the_fetch() {
+    let platform = platform();
+    platform.answer(
+        JWKS,
+        FakeAnswer::Stall {
+            status: 200,
+            turns: 1_000_000,
+        },
+    );
+    let gateway = app_with_remote_keys(json!({}));
+    let key = rsa_key("k1");
+    let token = token_with(&platform, |_| {}, &key);
+    let before = edgegate::platform::Platform::now_ms(&platform);
+    let stalled = send_on(&gateway, bearer("/api/me", &token), &platform);
+    stalled.problem(503, "token-keys-unavailable");
+    let waited = edgegate::platform::Platform::now_ms(&platform) - before;
+    assert!((5_000.0..5_100.0).contains(&waited), "{waited} ms");
+    assert!(
+        stalled
+            .logs
+            .iter()
+            .any(|l| l.contains("JWKS fetch failed") && l.contains("timed out")),
+        "{:?}",
+        stalled.logs
+    );
 }

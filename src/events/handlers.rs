@@ -6,6 +6,7 @@ use super::kinds as event_kinds;
 use super::model::{json_object, quoted, Message};
 use super::store::Reservation;
 use crate::items::kinds as item_kinds;
+use crate::items::IdempotencyKey;
 use crate::AppState;
 use edgegate::extract::{Log, Path, State};
 use edgegate::http::{Response, Status};
@@ -33,7 +34,15 @@ pub async fn accept(
     let request_id = state.queue.new_id();
     let mut id = request_id.clone();
     if let Some(key) = &idempotency {
-        match state.events.reserve(key, &request_id).await? {
+        let reservation = match state.events.reserve(key, &request_id).await {
+            Ok(reservation) => reservation,
+            // The claim may have been made before its answer was lost (a
+            // connection dropped after D1 committed): given up, so the
+            // retry the 503 asks for takes it over at once, not a 409 for
+            // the ten minutes an abandoned claim is held.
+            Err(cause) => return Err(given_up(&state, key, &request_id, cause.to_string()).await),
+        };
+        match reservation {
             // Its own id, or the first request's (whose send failed or
             // whose request went away): sent under that id again.
             Reservation::Reserved(event_id) => id = event_id,
@@ -65,17 +74,11 @@ pub async fn accept(
     if let Err(cause) = state.queue.send(message.to_json()).await {
         // Not accepted (or not known to be): the client's retry with the
         // key takes the claim over at once and sends the same event again.
-        let released = match &idempotency {
-            Some(key) => state.events.release(key, &request_id).await.err(),
-            None => None,
-        };
-        let mut text = String::from("queue send: ");
-        text.push_str(&cause);
-        if let Some(also) = released {
-            text.push_str("; releasing the idempotency key: item store: ");
-            text.push_str(&also.0);
-        }
-        return Err(ApiError::unavailable(text));
+        let text = String::from("queue send: ") + &cause;
+        return Err(match &idempotency {
+            Some(key) => given_up(&state, key, &request_id, text).await,
+            None => ApiError::unavailable(text),
+        });
     }
     // The Queue has it: the 202 stands even if this write fails, since the
     // consumer records the event from the message itself; until it does,
@@ -87,6 +90,17 @@ pub async fn accept(
         );
     }
     Ok(accepted(message.id))
+}
+
+/// The 503 for a request that failed holding (or perhaps holding) the
+/// claim on `key`, which it gives up first; `cause` (and the release's own
+/// failure, if any) goes to the log only.
+async fn given_up(state: &AppState, key: &IdempotencyKey, request_id: &str, mut cause: String) -> ApiError {
+    if let Err(also) = state.events.release(key, request_id).await {
+        cause.push_str("; releasing the idempotency key: item store: ");
+        cause.push_str(&also.0);
+    }
+    ApiError::unavailable(cause)
 }
 
 /// Whether `id` is a UUID as the API makes them (lower-case hex, hyphens at 8, 13, 18, 23).

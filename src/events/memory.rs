@@ -20,6 +20,7 @@ pub struct MemoryEvents {
     events: RefCell<HashMap<String, EventRecord>>,
     keys: RefCell<HashMap<(String, String), Claim>>,
     backend: FakeBackend,
+    lose_answer: Cell<bool>,
 }
 
 impl MemoryEvents {
@@ -33,6 +34,12 @@ impl MemoryEvents {
             backend: FakeBackend::failing(cause),
             ..MemoryEvents::default()
         }
+    }
+
+    /// The next claim is made but its answer lost, as when the connection
+    /// drops after D1 committed: the caller sees a failure.
+    pub fn lose_next_answer(&self) {
+        self.lose_answer.set(true);
     }
 
     /// The event `id` as stored.
@@ -110,7 +117,7 @@ impl EventStore for MemoryEvents {
             let abandoned = |claimed: Option<u64>| {
                 claimed.is_none_or(|claimed| now.saturating_sub(claimed) >= ABANDONED_CLAIM_S * 1000)
             };
-            Ok(match seen {
+            let reservation = match seen {
                 Some((fingerprint, ..)) if fingerprint != key.fingerprint => Reservation::KeyReused,
                 Some((_, first, ..)) if self.events.borrow().contains_key(&first) => Reservation::Replay(first),
                 Some((_, _, claimed, _)) if !abandoned(claimed) => Reservation::InProgress,
@@ -127,7 +134,11 @@ impl EventStore for MemoryEvents {
                     self.keys.borrow_mut().insert(slot, claim);
                     Reservation::Reserved(request_id)
                 }
-            })
+            };
+            match self.lose_answer.replace(false) {
+                true => Err(StoreError("Network connection lost.".into())),
+                false => Ok(reservation),
+            }
         })
     }
 

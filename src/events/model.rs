@@ -63,6 +63,13 @@ impl NewEvent {
                 false => shape(".", "an unknown field, expected `type` or `data`".into()),
             });
         }
+        // A name given twice is refused, not read as its last value (as a
+        // parsed object would): what else reads the text may take the first.
+        for name in ["type", "data"] {
+            if member(json, name).is_some_and(|(_, count)| count > 1) {
+                return Err(shape(name, format!("duplicate field `{name}`")));
+            }
+        }
         let kind = match fields.get("type") {
             Some(Value::String(kind)) => kind,
             Some(_) => return Err(shape("type", "body field `type` must be a string".into())),
@@ -114,15 +121,20 @@ impl NewEvent {
 /// check them. (serde_json's `RawValue` would do it, but its feature makes
 /// every JSON parse in the wasm larger: +6 KiB gzip.)
 pub(crate) fn exact_member(json: &[u8], name: &str) -> Option<String> {
+    member(json, name)?.0
+}
+
+/// [`exact_member`], and how many times the name is given.
+fn member(json: &[u8], name: &str) -> Option<(Option<String>, usize)> {
     let mut at = skip_space(json, 0);
     if json.get(at) != Some(&b'{') {
         return None;
     }
-    let mut found = None;
+    let (mut found, mut count) = (None, 0);
     loop {
         at = skip_space(json, at + 1);
         if json.get(at) != Some(&b'"') {
-            return found; // `}`: the end of an empty object.
+            return Some((found, count)); // `}`: the end of an empty object.
         }
         let key_end = token_end(json, at)?;
         let key = &json[at..key_end];
@@ -135,10 +147,11 @@ pub(crate) fn exact_member(json: &[u8], name: &str) -> Option<String> {
         let end = token_end(json, start)?;
         if is_name {
             found = Some(compact(std::str::from_utf8(&json[start..end]).ok()?));
+            count += 1;
         }
         at = skip_space(json, end);
         if json.get(at) != Some(&b',') {
-            return found;
+            return Some((found, count));
         }
     }
 }

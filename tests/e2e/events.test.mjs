@@ -17,6 +17,17 @@ const API_KEYS = JSON.stringify({ [DEV_KEY]: "dev", [PARTNER_B]: "partner-b", [B
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Rows of a query on `worker`'s local D1 (the same files wrangler dev serves). */
+function sqlOn(worker, query) {
+  const result = spawnSync(
+    process.execPath,
+    [WRANGLER, "d1", "execute", "edgegate", "--local", "--persist-to", worker.persist, "--json", "--command", query],
+    { cwd: ROOT, env: TOOL_ENV, encoding: "utf8" },
+  );
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  return JSON.parse(result.stdout)[0].results;
+}
+
 describe("partner events on a local Queue and D1", () => {
   let worker;
   before(async () => {
@@ -32,16 +43,7 @@ describe("partner events on a local Queue and D1", () => {
     });
   const read = (key, id) => fetch(`${worker.url}/partners/events/${id}`, { headers: { "x-api-key": key } });
 
-  /** Rows of a query on the worker's local D1 (the same files wrangler dev serves). */
-  function sql(query) {
-    const result = spawnSync(
-      process.execPath,
-      [WRANGLER, "d1", "execute", "edgegate", "--local", "--persist-to", worker.persist, "--json", "--command", query],
-      { cwd: ROOT, env: TOOL_ENV, encoding: "utf8" },
-    );
-    assert.equal(result.status, 0, result.stdout + result.stderr);
-    return JSON.parse(result.stdout)[0].results;
-  }
+  const sql = (query) => sqlOn(worker, query);
 
   /** Polls the event until `done(view)` holds, for at most `ms`; returns the last view. */
   async function until(key, id, done, ms) {
@@ -285,6 +287,9 @@ describe("partner events with a Queue binding that throws", () => {
     // The failed request gave its claim up (in D1): the key's retry takes
     // it over at once and tries the same event again, rather than a 409
     // for the ten minutes a vanished request's claim is held.
+    // Given up, not made older: the day's expiry keeps it a day from its claim.
+    const [claim] = sqlOn(worker, "SELECT holder, created_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minute') AS recent FROM partner_event_keys WHERE key = 'k'");
+    assert.deepEqual(claim, { holder: "", recent: 1 });
     const retry = await fetch(`${worker.url}/partners/events`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": DEV_KEY, "idempotency-key": "k" },

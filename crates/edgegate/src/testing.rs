@@ -115,8 +115,9 @@ pub enum FakeAnswer {
     },
     /// Fail the fetch with this error.
     Fail(FetchError),
-    /// Answer with this status and headers at once, and a body that stalls:
-    /// its read waits this many turns of the executor, then fails.
+    /// Answer with this status and headers at once (JSON, 64 bytes
+    /// declared), and a body that stalls: its read waits this many turns
+    /// of the executor, then fails.
     Stall {
         /// The status.
         status: u16,
@@ -291,7 +292,10 @@ impl Platform for RecordingPlatform {
             Some(FakeAnswer::Fail(error)) => Err(error),
             Some(FakeAnswer::Stall { status, turns }) => Ok(OutboundResponse {
                 status,
-                headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+                headers: vec![
+                    ("content-type".to_owned(), "application/json".to_owned()),
+                    ("content-length".to_owned(), "64".to_owned()),
+                ],
                 body: Box::new(StallingBody(turns)),
             }),
             None => Err(FetchError::Unreachable(format!("no fake answer for {}", request.url))),

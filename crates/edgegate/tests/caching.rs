@@ -86,6 +86,18 @@ fn gateway_of(policies: &str, routes: Vec<Route<()>>) -> Gateway<()> {
     gateway
 }
 
+/// `routes` (handlers, no upstream) with `CACHE_POLICIES` = `{"edge": {}}` and the key `key-a`.
+fn of_handlers(routes: Vec<Route<()>>) -> Gateway<()> {
+    let vars = with_var(
+        with_var(test_vars(), "CACHE_POLICIES", r#"{"edge": {}}"#),
+        "API_KEYS",
+        r#"{"key-a": "alice"}"#,
+    );
+    let gateway = test_gateway(routes, &vars);
+    assert_eq!(gateway.misconfiguration(), None);
+    gateway
+}
+
 fn edge() -> Gateway<()> {
     gateway_with(json!({ "edge": {} }))
 }
@@ -1736,19 +1748,10 @@ fn a_handlers_write_invalidates_what_the_paths_cached_get_keeps() {
     let platform = platform();
     // Handlers, not an upstream: the write's route reads no header of its
     // own, yet its request carries what the GET's key is made of.
-    let vars = with_var(
-        with_var(test_vars(), "CACHE_POLICIES", r#"{"edge": {}}"#),
-        "API_KEYS",
-        r#"{"key-a": "alice"}"#,
-    );
-    let gateway = test_gateway(
-        vec![
-            Route::get("/doc/{name}", read).public().cache(cache("edge")),
-            Route::put("/doc/{name}", write).api_key(),
-        ],
-        &vars,
-    );
-    assert_eq!(gateway.misconfiguration(), None);
+    let gateway = of_handlers(vec![
+        Route::get("/doc/{name}", read).public().cache(cache("edge")),
+        Route::put("/doc/{name}", write).api_key(),
+    ]);
     assert!(status_of(&send_on(&gateway, at("/doc/a"), &platform)).contains("stored"));
     let mut put = keyed("/doc/a", "key-a");
     put.method = Method::Put;
@@ -1842,4 +1845,84 @@ fn memory_holds_64_answers_and_4_mib_per_policy_forgetting_the_oldest() {
     assert!(status_of(&send_on(&gateway, at("/pub/b1"), &platform)).contains("detail=memory"));
     let first = send_on(&gateway, at("/pub/b0"), &platform);
     assert!(!status_of(&first).contains("detail=memory"), "{}", status_of(&first));
+}
+
+#[test]
+fn a_key_parameter_the_handler_reads_is_part_of_the_key_one_the_gateway_consumed_is_not() {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    struct Word {
+        key: Option<String>,
+    }
+    async fn define(edgegate::extract::Query(word): edgegate::extract::Query<Word>) -> Response {
+        let said = format!("definition of {}", word.key.as_deref().unwrap_or("-"));
+        Response::text(edgegate::http::Status::OK, said).with_header("cache-control", "max-age=60")
+    }
+    let platform = platform();
+    let gateway = of_handlers(vec![
+        Route::get("/dict", define).public().cache(cache("edge")),
+        Route::get("/mine", define).api_key().cache(cache("edge")),
+    ]);
+    // A public dictionary: `key` is the word looked up, each its own entry.
+    assert_eq!(
+        send_on(&gateway, at("/dict?key=apple"), &platform).said(),
+        "definition of apple"
+    );
+    let banana = send_on(&gateway, at("/dict?key=banana"), &platform);
+    assert_eq!(banana.said(), "definition of banana", "{}", status_of(&banana));
+    let apple = send_on(&gateway, at("/dict?key=apple"), &platform);
+    assert!(status_of(&apple).starts_with("edgegate; hit"), "{}", status_of(&apple));
+    assert_eq!(apple.said(), "definition of apple");
+    // A key the gateway consumed: the handler never sees it, and it never
+    // becomes part of a key (one entry, whichever way the key came).
+    let by_query = send_on(&gateway, at("/mine?key=key-a"), &platform);
+    assert_eq!(by_query.said(), "definition of -");
+    assert!(!status_of(&by_query).contains("key-a"), "{}", status_of(&by_query));
+    let by_header = send_on(&gateway, keyed("/mine", "key-a"), &platform);
+    assert!(
+        status_of(&by_header).starts_with("edgegate; hit"),
+        "{}",
+        status_of(&by_header)
+    );
+}
+
+#[test]
+fn a_body_that_stalls_after_its_head_is_a_504_in_the_upstreams_time_or_a_stale_entry() {
+    let platform = platform();
+    let stalls = || FakeAnswer::Stall {
+        status: 200,
+        turns: 1_000_000,
+    };
+    // The policy makes any 200 fresh for 1 s, and usable for 60 s past it
+    // should the upstream fail.
+    let gateway = gateway_of(
+        r#"{"edge": {"ttl": 1, "stale_if_error": 60}}"#,
+        vec![
+            Route::any_to("/slow/{*rest}", edgegate::upstream::origin("origin").timeout_ms(2_000))
+                .public()
+                .cache(cache("edge")),
+        ],
+    );
+    // Nothing kept: a 504 once the upstream's 2 s have passed since its head.
+    platform.answer(&format!("{ORIGIN}/items"), stalls());
+    let started = edgegate::platform::Platform::now_ms(&platform);
+    let stalled = send_on(&gateway, at("/slow/items"), &platform);
+    stalled.problem(504, "upstream-timeout");
+    let waited = edgegate::platform::Platform::now_ms(&platform) - started;
+    assert!((2_000.0..2_100.0).contains(&waited), "{waited} ms");
+    assert_eq!(status_of(&stalled), "edgegate; fwd=miss; detail=unreadable");
+    // A kept answer past its freshness stands in, within its stale-if-error window.
+    origin_says(&platform, "/items", 200, &[], "kept");
+    let kept = send_on(&gateway, at("/slow/items"), &platform);
+    assert!(status_of(&kept).contains("stored"), "{}", status_of(&kept));
+    platform.advance_ms(2_000.0);
+    platform.answer(&format!("{ORIGIN}/items"), stalls());
+    let stale = send_on(&gateway, at("/slow/items"), &platform);
+    assert_eq!(stale.status(), 200, "{}", status_of(&stale));
+    assert_eq!(stale.said(), "kept");
+    let status = status_of(&stale);
+    assert!(
+        status.starts_with("edgegate; hit; fwd=stale; fwd-status=504; detail=stale-if-error"),
+        "{status}"
+    );
+    assert_eq!(stale.access_log()["cache"], "stale-if-error");
 }

@@ -71,6 +71,36 @@ fn bad_tables_fail_to_build_with_clear_messages() {
 }
 
 #[test]
+fn an_upstream_route_never_drops_a_path_parameter() {
+    use edgegate::upstream::{function, origin, service};
+    // The matched remainder is all an origin or a service gets: `/users/7`
+    // and `/users/8` would be one call (a DELETE of the base itself).
+    for template in ["/users/{id}", "/users/{id}/orders/{*rest}"] {
+        for upstream in [origin("users"), service("USERS")] {
+            let error = RouteTable::<()>::new(vec![Route::to(Some(Method::Delete), template, upstream).public()])
+                .err()
+                .expect(template);
+            assert!(error.to_string().contains("parameter `id` would be dropped"), "{error}");
+        }
+    }
+    // What carries every parameter is taken: the remainder alone, the
+    // parameters in the query, or a function's event.
+    for route in [
+        Route::any_to("/users/{*rest}", origin("users")),
+        Route::any_to("/users", origin("users")),
+        Route::to(Some(Method::Delete), "/users/{id}", origin("users").constant_address()),
+        Route::to(
+            Some(Method::Delete),
+            "/users/{id}/orders/{*rest}",
+            origin("users").constant_address(),
+        ),
+        Route::to(Some(Method::Get), "/greet/{name}", function("GREETER")),
+    ] {
+        assert!(RouteTable::<()>::new(vec![route.public()]).is_ok());
+    }
+}
+
+#[test]
 fn a_bad_table_makes_a_gateway_that_refuses_everything() {
     let gateway = test_gateway(vec![Route::get("/a", ok)], &test_vars());
     let exchange = send(&gateway, get("/a"));

@@ -44,7 +44,7 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use crate::http::{decimal, percent_encode, BodySource, Method, Request, Response, ResponseBody, Status, StreamBody};
-use crate::platform::{OutboundResponse, Platform};
+use crate::platform::{first, OutboundResponse, Platform};
 use crate::policy::{api_key, Principal, Scheme};
 use crate::setting::{read_fields, string_list};
 use control::Directives;
@@ -245,6 +245,12 @@ pub struct CachePlan {
     passes: RefCell<Vec<(Rc<str>, f64)>>,
     /// The policy's answers held in this isolate's memory (its `memory`).
     memory: Rc<Memory>,
+    /// Whether the route's handler reads the `key` query parameter of a
+    /// request no API key admitted (an upstream never gets it).
+    handler_reads_key: bool,
+    /// How long an upstream's body may take once its head came: its
+    /// `timeout_ms` (a body kept is read whole before anything is sent).
+    read_within_ms: Option<u32>,
 }
 
 /// A policy's kept answers held in an isolate's memory for its `memory`
@@ -447,7 +453,25 @@ impl CachePlan {
             inflight: RefCell::new(Vec::new()),
             passes: RefCell::new(Vec::new()),
             memory: Rc::default(),
+            handler_reads_key: false,
+            read_within_ms: None,
         }
+    }
+
+    /// The stage of a route an upstream answers within `timeout_ms`: a
+    /// body that stalls after its head is a 504 when that has passed (or
+    /// a stale entry, where one may stand in), not a wait without end.
+    pub(crate) fn reading_within(mut self, timeout_ms: u32) -> CachePlan {
+        self.read_within_ms = Some(timeout_ms);
+        self
+    }
+
+    /// The stage of a route answered by its handler: a `key` query
+    /// parameter no API key consumed is the handler's to read, so it is part
+    /// of the key (`?key=a` and `?key=b` may be two answers).
+    pub(crate) fn for_handler(mut self) -> CachePlan {
+        self.handler_reads_key = true;
+        self
     }
 
     /// The stage as the policy `name`'s (the plan names every route's),
@@ -500,9 +524,14 @@ impl CachePlan {
                 true => std::borrow::Cow::Owned(crate::http::percent_decode_bytes(raw.replace('+', " ").as_bytes())),
             }
         }
+        // A key the gateway consumed never becomes part of a key; one the
+        // handler reads does.
+        let key_consumed =
+            !self.handler_reads_key || Principal::of(request).is_some_and(|p| p.scheme == Scheme::ApiKey);
         let mut query: Vec<&str> = Vec::new();
         for pair in request.query.as_deref().unwrap_or("").split('&') {
-            if !pair.is_empty() && !api_key::is_key_param(pair) {
+            let consumed = key_consumed && api_key::is_key_param(pair);
+            if !pair.is_empty() && !consumed {
                 let at = query.iter().position(|q| name(q) > name(pair)).unwrap_or(query.len());
                 query.insert(at, pair);
             }
@@ -740,18 +769,18 @@ impl CachePlan {
             return response.with_header(CACHE_STATUS, "edgegate; fwd=bypass");
         };
         let failed = matches!(response.status.0, 500 | 502 | 503 | 504);
-        if let (true, Some(stale)) = (failed, ticket.stale.take()) {
-            request.extensions.insert(CacheOutcome("stale-if-error"));
-            let status = cache_status(
-                &[
-                    "hit; fwd=stale; fwd-status=",
-                    &response.status.0.to_string(),
-                    "; detail=stale-if-error",
-                ],
-                Some(&key),
-            );
-            ticket.answered = true;
-            return stale.served(status);
+        if failed {
+            if let Some(stale) = ticket.stale.take() {
+                return stale_if_error(stale, &mut ticket, &response, request, &key);
+            }
+        }
+        let kept = self.keep(&mut response, request, platform, &key, &ticket).await;
+        // A body that could not be read (or not in time) failed like the
+        // upstream itself: a stale entry may stand in for it too.
+        if kept.as_ref().err() == Some(&"unreadable") {
+            if let Some(stale) = ticket.stale.take() {
+                return stale_if_error(stale, &mut ticket, &response, request, &key);
+            }
         }
         let fwd = ticket.fwd;
         if request.extensions.get::<CacheOutcome>() != Some(&CacheOutcome("pass")) {
@@ -759,7 +788,6 @@ impl CachePlan {
                 .extensions
                 .insert(CacheOutcome(if fwd == "stale" { "stale" } else { "miss" }));
         }
-        let kept = self.keep(&mut response, request, platform, &key, &ticket).await;
         // Answered, and kept or not: those waiting take that (a request
         // dropped before this, even while keeping, leaves them to lead).
         ticket.answered = true;
@@ -893,17 +921,31 @@ impl CachePlan {
                 return Err("problem");
             }
             ResponseBody::Stream(stream) => match (stream.length(), stream.take()) {
-                (Some(length), Some(source)) if length <= max_bytes as u64 => match source.read(max_bytes).await {
-                    Ok(bytes) => bytes,
-                    Err(_) => {
-                        *response = crate::problem::ApiError::of(
-                            crate::problem::kinds::UPSTREAM_UNREACHABLE,
-                            "The upstream's answer could not be read.",
-                        )
-                        .into_response();
-                        return Err("unreadable");
+                (Some(length), Some(source)) if length <= max_bytes as u64 => {
+                    let read = match self.read_within_ms {
+                        Some(ms) => first(source.read(max_bytes), platform.sleep(ms)).await,
+                        None => Ok(source.read(max_bytes).await),
+                    };
+                    match read {
+                        Ok(Ok(bytes)) => bytes,
+                        Ok(Err(_)) => {
+                            *response = crate::problem::ApiError::of(
+                                crate::problem::kinds::UPSTREAM_UNREACHABLE,
+                                "The upstream's answer could not be read.",
+                            )
+                            .into_response();
+                            return Err("unreadable");
+                        }
+                        Err(()) => {
+                            *response = crate::problem::ApiError::of(
+                                crate::problem::kinds::UPSTREAM_TIMEOUT,
+                                "The upstream's answer did not arrive whole in time.",
+                            )
+                            .into_response();
+                            return Err("unreadable");
+                        }
                     }
-                },
+                }
                 (length, source) => {
                     if let Some(source) = source {
                         response.body = ResponseBody::Stream(StreamBody::new(source).with_length(length));
@@ -1152,6 +1194,22 @@ pub(crate) fn key_host(request: &Request) -> Option<&str> {
 /// subject.
 fn authorization_beside_key(request: &Request) -> bool {
     request.headers.contains("authorization") && Principal::of(request).is_some_and(|p| p.scheme == Scheme::ApiKey)
+}
+
+/// A stale entry (`stale`) standing in for `failed`, the route's failed
+/// answer, within its `stale-if-error` window.
+fn stale_if_error(stale: Entry, ticket: &mut Ticket, failed: &Response, request: &mut Request, key: &str) -> Response {
+    request.extensions.insert(CacheOutcome("stale-if-error"));
+    let status = cache_status(
+        &[
+            "hit; fwd=stale; fwd-status=",
+            &failed.status.0.to_string(),
+            "; detail=stale-if-error",
+        ],
+        Some(key),
+    );
+    ticket.answered = true;
+    stale.served(status)
 }
 
 /// A `Cache-Status` value: this cache's name, `parts`, and the key as a

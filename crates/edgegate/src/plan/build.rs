@@ -364,10 +364,13 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                     };
                     let cache = endpoint.cache.as_ref().map(|rule| {
                         let shared = rule.shared || matches!(endpoint.access, Access::Public);
-                        Rc::new(
-                            CachePlan::new(routes.template.clone(), shared, cache_settings(rule.name()))
-                                .under(rule.name(), memory(rule.name())),
-                        )
+                        let plan = CachePlan::new(routes.template.clone(), shared, cache_settings(rule.name()))
+                            .under(rule.name(), memory(rule.name()));
+                        Rc::new(match &answer {
+                            Answer::Handler(_) => plan.for_handler(),
+                            Answer::Forward(forwarder) => plan.reading_within(forwarder.spec.timeout_ms),
+                            _ => plan,
+                        })
                     });
                     EndpointPlan {
                         guard: authenticators.guard(&endpoint.access),

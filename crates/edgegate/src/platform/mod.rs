@@ -20,6 +20,19 @@ pub use fetch::{FetchError, OutboundRequest, OutboundResponse};
 /// A future the platform answers with; it may borrow the platform.
 pub type PlatformFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
+/// The first of two futures to finish (`a` polled first): `Ok` with `a`'s
+/// output, `Err` with `b`'s. With [`Platform::sleep`] as `b`, a deadline.
+pub(crate) async fn first<A: Future, B: Future>(a: A, b: B) -> Result<A::Output, B::Output> {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    std::future::poll_fn(move |context| {
+        if let std::task::Poll::Ready(output) = a.as_mut().poll(context) {
+            return std::task::Poll::Ready(Ok(output));
+        }
+        b.as_mut().poll(context).map(Err)
+    })
+    .await
+}
+
 /// What the gateway needs from the runtime: the Workers adapter implements it,
 /// host tests use [`RecordingPlatform`](crate::testing::RecordingPlatform).
 pub trait Platform {

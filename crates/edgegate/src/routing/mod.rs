@@ -15,7 +15,7 @@ pub use route::{Group, Route};
 use crate::handler::BoxedHandler;
 use crate::http::{Method, MethodSet};
 use crate::policy::{PolicySpec, Setting};
-use crate::upstream::Upstream;
+use crate::upstream::{PathTranslation, Upstream, UpstreamKind};
 
 /// What one method on one path runs, and under which policy, as declared.
 pub struct Endpoint<S> {
@@ -184,6 +184,22 @@ impl<S> RouteTable<S> {
                     }
                     (Some(name), _) => *slot = Some(name),
                     (None, _) => {}
+                }
+            }
+            // The remainder appended is all of the path an upstream gets:
+            // a parameter before it would be dropped (`/users/7` and
+            // `/users/8` one call). A function gets every parameter.
+            if let Some(upstream) = &route.upstream {
+                let named = entry.param_names.len() - usize::from(entry.catch_all);
+                if named > 0 && upstream.path == PathTranslation::Append && upstream.kind != UpstreamKind::Function {
+                    return Err(RouteError::InvalidPath {
+                        path: route.path.clone(),
+                        reason: format!(
+                            "the upstream `{}` gets the matched remainder only, so parameter `{}` would be dropped: \
+                             end the template in `{{*rest}}` alone, or call `.constant_address()`",
+                            upstream.name, entry.param_names[0]
+                        ),
+                    });
                 }
             }
             let endpoint = Endpoint {

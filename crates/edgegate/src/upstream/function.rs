@@ -28,7 +28,7 @@ use crate::http::{
     ResponseBody, Status, TrailingBits,
 };
 use crate::platform::fetch::OutboundBody;
-use crate::platform::Platform;
+use crate::platform::{first, Platform};
 use crate::policy::{api_key, request_id, Principal};
 use crate::problem::{kinds, ApiError};
 
@@ -271,19 +271,6 @@ impl IntoResponse for FunctionResponse {
         self.to_response(&|_| true)
             .unwrap_or_else(|reason| ApiError::internal(format!("function response: {reason}")).into_response())
     }
-}
-
-/// The first of two futures to finish (`a` polled first): `Ok` with `a`'s
-/// output, `Err` with `b`'s.
-async fn first<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> Result<A::Output, B::Output> {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    std::future::poll_fn(move |context| {
-        if let std::task::Poll::Ready(output) = a.as_mut().poll(context) {
-            return std::task::Poll::Ready(Ok(output));
-        }
-        b.as_mut().poll(context).map(Err)
-    })
-    .await
 }
 
 #[cfg(test)]

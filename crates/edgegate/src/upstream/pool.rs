@@ -277,21 +277,22 @@ impl Pool {
 
     /// Records how a call to target `index` went; `held` is the half-open
     /// trial it began as, if any. While the target is ejected or half-open
-    /// only its current trial's failure counts: calls begun before the
-    /// ejection (or a trial since given up) say nothing more of it.
+    /// only its current trial's answer counts: calls begun before the
+    /// ejection (or a trial since given up) say nothing more of it — a late
+    /// success no more ends an ejection than a late failure lengthens it.
     fn record(&self, index: usize, ok: bool, now: f64, held: Option<f64>) {
         let cell = &self.targets[index].health;
         let mut health = cell.get();
+        let is_trial = held.is_some() && health.trial_until == held;
+        if health.ejections > 0 && !is_trial {
+            return;
+        }
         if ok {
             cell.set(Health::default());
             return;
         }
-        let trial_failed = health.ejections > 0 && held.is_some() && health.trial_until == held;
-        if health.ejections > 0 && !trial_failed {
-            return;
-        }
         health.failures += 1;
-        if trial_failed || health.failures >= self.eject_after {
+        if health.ejections > 0 || health.failures >= self.eject_after {
             health.ejections = health.ejections.saturating_add(1);
             let backoff = self.eject_ms * (1u64 << (health.ejections.min(30) - 1)) as f64;
             health.ejected_until = now + backoff.min(self.max_eject_ms);
@@ -497,6 +498,34 @@ mod tests {
         trial.record(false, 1300.0);
         assert!(pool.order(None, 3200.0, 0).is_err());
         assert_eq!(pool.order(None, 3400.0, 0), Ok(vec![0]));
+    }
+
+    #[test]
+    fn a_late_success_neither_ends_an_ejection_nor_resets_its_back_off() {
+        let pool = one_target(1);
+        let (before, trial) = half_open(&pool);
+        // A call begun before the ejection answers well at last: the
+        // target stays half-open, its trial held.
+        before.record(true, 1150.0);
+        assert!(pool.begin(0, 1150.0, 2000.0).is_none(), "still the trial's");
+        // The trial fails: ejected for twice the first time (the count of
+        // ejections kept), from then.
+        trial.record(false, 1300.0);
+        assert!(pool.order(None, 3200.0, 0).is_err());
+        assert_eq!(pool.order(None, 3400.0, 0), Ok(vec![0]));
+        // The trial's own success ends it.
+        pool.begin(0, 3400.0, 4000.0).unwrap().record(true, 3500.0);
+        assert!(pool.begin(0, 3500.0, 4000.0).is_some());
+        assert!(pool.begin(0, 3500.0, 4000.0).is_some(), "healthy: no trial to hold");
+    }
+
+    #[test]
+    fn a_late_success_while_ejected_leaves_the_target_out() {
+        let pool = one_target(1);
+        let early = pool.begin(0, 0.0, 15000.0).unwrap();
+        pool.begin(0, 0.0, 15000.0).unwrap().record(false, 10.0);
+        early.record(true, 500.0);
+        assert!(pool.order(None, 600.0, 0).is_err(), "ejected until 1.01 s");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::policy::access_log::log_line;
 
 use crate::http::{Alphabet, BodyReadError};
-use crate::platform::{OutboundRequest, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey};
+use crate::platform::{first, OutboundRequest, Platform, PlatformFuture, SignatureAlgorithm, VerifyingKey};
 
 /// How long a JWKS fetch may take.
 const FETCH_TIMEOUT_MS: u32 = 5_000;
@@ -165,6 +165,10 @@ struct State {
     /// at most once per interval from it (a failed fetch says nothing of
     /// the keys; `retry_at` spaces those).
     last_fetch: f64,
+    /// When the last fetch that landed nothing began (its request went
+    /// away mid-fetch): counted as a fetch by the interval, so a flood of
+    /// requests that each leave mid-fetch cannot refetch at every one.
+    unlanded_at: f64,
     /// No fetch before this (after a failure).
     retry_at: f64,
     /// A fetch is in progress: other requests wait for it instead of fetching.
@@ -191,14 +195,23 @@ const WAIT_STEP_MS: u32 = 5;
 
 /// Ends a fetch however its leader stops (done, or dropped mid-fetch), so
 /// no follower waits for it longer than the fetch's timeout; a fetch taken
-/// over since (`.1`: which it was) leaves the newer one running.
-struct Landing<'a>(&'a KeySet, u64);
+/// over since (`fetch`: which it was) leaves the newer one running. One
+/// dropped before it landed is noted (`started`: when it began).
+struct Landing<'a> {
+    set: &'a KeySet,
+    fetch: u64,
+    started: f64,
+    landed: bool,
+}
 
 impl Drop for Landing<'_> {
     fn drop(&mut self) {
-        let mut state = self.0.state.borrow_mut();
-        if state.fetches == self.1 {
+        let mut state = self.set.state.borrow_mut();
+        if state.fetches == self.fetch {
             state.fetching = false;
+            if !self.landed {
+                state.unlanded_at = self.started;
+            }
         }
     }
 }
@@ -229,6 +242,7 @@ impl KeySet {
                 fresh_until: if inline { f64::INFINITY } else { 0.0 },
                 usable_until: if inline { f64::INFINITY } else { 0.0 },
                 last_fetch: f64::NEG_INFINITY,
+                unlanded_at: f64::NEG_INFINITY,
                 retry_at: 0.0,
                 fetching: false,
                 fetch_started: 0.0,
@@ -261,10 +275,15 @@ impl KeySet {
             match self.next_step(kid, algorithm, platform.now_ms(), fetched) {
                 Step::Found(jwk) => return self.import(&jwk, algorithm, platform).await.map(|key| (key, jwk)),
                 Step::Refuse(error) => return Err(error),
-                Step::Fetch => self.fetch(platform).await,
+                Step::Fetch => {
+                    self.fetch(platform).await;
+                    fetched = true;
+                }
+                // Another's fetch ended: it landed (the next turn sees
+                // its keys, or its failure's retry time), or its request
+                // went away with it, and this one fetches instead.
                 Step::Wait => self.wait(platform).await,
             }
-            fetched = true;
         }
         Err(self.unavailable(platform.now_ms()))
     }
@@ -301,7 +320,8 @@ impl KeySet {
             // or one it may not retry yet), the kid may be its new key: the
             // gateway cannot tell, and the caller is not blamed.
             (false, Err(KeyError::Unknown)) => {
-                if !fetched && may_fetch && now - state.last_fetch >= self.min_refetch_ms {
+                let last = state.last_fetch.max(state.unlanded_at);
+                if !fetched && may_fetch && now - last >= self.min_refetch_ms {
                     Step::Fetch
                 } else if now < state.retry_at {
                     Step::Refuse(self.unavailable_in(&state, now))
@@ -310,6 +330,9 @@ impl KeySet {
                 }
             }
             (false, Err(error)) => Step::Refuse(error),
+            // Stale keys, and a refresh whose request went away began
+            // within the interval: the keys in hand serve until it passes.
+            (false, Ok(jwk)) if now - state.unlanded_at < self.min_refetch_ms => Step::Found(jwk),
             // Stale keys and a fetch is allowed: this request refreshes them.
             (false, Ok(_)) => Step::Fetch,
         }
@@ -351,20 +374,27 @@ impl KeySet {
 
     /// Fetches the set as the one request doing so; others wait for it.
     async fn fetch(&self, platform: &dyn Platform) {
+        let started = platform.now_ms();
         let this_fetch = {
             let mut state = self.state.borrow_mut();
             state.fetching = true;
-            state.fetch_started = platform.now_ms();
+            state.fetch_started = started;
             state.fetches += 1;
             state.fetches
         };
-        let _landing = Landing(self, this_fetch);
+        let mut landing = Landing {
+            set: self,
+            fetch: this_fetch,
+            started,
+            landed: false,
+        };
         let uri = self.uri.as_deref().expect("only remote sets are fetched");
         let outcome = download(uri, platform).await;
         // One taken over meanwhile lands nothing: the newer fetch's set stands.
         if self.state.borrow().fetches == this_fetch {
             self.land(outcome, platform);
         }
+        landing.landed = true;
     }
 
     /// Keeps what a fetch brought, or logs why it failed and when to retry.
@@ -441,12 +471,24 @@ fn find(keys: &[Rc<Jwk>], kid: Option<&str>, algorithm: SignatureAlgorithm) -> R
 
 /// Fetches and parses a JWKS, with the response's `max-age` if it has one.
 async fn download(uri: &str, platform: &dyn Platform) -> Result<(Vec<Rc<Jwk>>, Option<f64>), String> {
+    let started = platform.now_ms();
     let request = OutboundRequest::get(uri, FETCH_TIMEOUT_MS).with_header("accept", "application/json");
     let response = platform.fetch(request).await.map_err(|e| e.to_string())?;
     let status = response.status;
     let max_age_ms = response.header("cache-control").and_then(max_age).map(|s| s * 1000.0);
     let body = if status == 200 {
-        response.body.read(MAX_JWKS_BYTES).await
+        // Within what is left of the fetch's time: a provider that sends
+        // its head and then stalls is as slow as one that never answers.
+        let left_ms = (started + FETCH_TIMEOUT_MS as f64 - platform.now_ms()).max(1.0);
+        match first(
+            response.body.read(MAX_JWKS_BYTES),
+            platform.sleep(left_ms.ceil() as u32),
+        )
+        .await
+        {
+            Ok(read) => read,
+            Err(()) => return Err(format!("timed out: no whole answer within {FETCH_TIMEOUT_MS} ms")),
+        }
     } else {
         Ok(Vec::new())
     };
