@@ -193,6 +193,38 @@ fn star_with_credentials_is_refused_at_load_and_never_reflected() {
         .contains("allow-credentials"));
 }
 
+#[test]
+fn credentials_to_every_site_of_a_shared_host_are_refused_at_load() {
+    for pattern in [
+        "https://*.vercel.app",
+        "https://*.GitHub.io",
+        "https://*.co.uk",
+        "https://*.pages.dev:8443",
+    ] {
+        let vars = with_var(dev_vars(), "CORS_ALLOWED_ORIGINS", pattern);
+        let gateway = app_gateway(&with_var(vars, "CORS_ALLOW_CREDENTIALS", "true"));
+        let reasons = gateway.misconfiguration().expect(pattern).join("\n");
+        assert!(
+            reasons.contains("cannot be combined with allow-credentials"),
+            "{reasons}"
+        );
+        let exchange = send(&gateway, get("/hello").with_header("origin", "https://evil.vercel.app"));
+        exchange.problem(500, "misconfigured");
+        assert!(no_cors_headers(&exchange));
+    }
+    // One's own project under such a host, or its subdomains without
+    // credentials, stand.
+    for (pattern, credentials) in [
+        ("https://*.myapp.vercel.app", "true"),
+        ("https://myapp.vercel.app", "true"),
+        ("https://*.vercel.app", "false"),
+    ] {
+        let vars = with_var(dev_vars(), "CORS_ALLOWED_ORIGINS", pattern);
+        let gateway = app_gateway(&with_var(vars, "CORS_ALLOW_CREDENTIALS", credentials));
+        assert_eq!(gateway.misconfiguration(), None, "{pattern}");
+    }
+}
+
 // API keys ------------------------------------------------------------------
 
 #[test]

@@ -742,10 +742,14 @@ fn scopes_on_any_of_bind_every_token_and_are_never_dropped() {
     let gateway = custom_gateway_with_providers(vec![Route::get("/x", app_hello).access(both)], &vars);
     let only_b = token_with(&platform, |c| c["scope"] = json!("b"), &key);
     send_on(&gateway, bearer(&only_b), &platform).problem(403, "insufficient-scope");
+    // So is an alternative that admits no one beside one that admits some:
+    // the scopes were meant for it, and are not dropped with it.
     for access in [
         api_key().scopes(&["items:write"]),
         public().scopes(&["items:write"]),
         any_of([]),
+        any_of([jwt("firebase"), api_key().scopes(&["items:write"])]),
+        any_of([jwt("firebase"), any_of([])]),
     ] {
         let gateway = custom_gateway_with_providers(vec![Route::get("/x", app_hello).access(access)], &vars);
         let refused = send_on(&gateway, get("/x").with_header("x-api-key", DEV_KEY), &platform);

@@ -1926,3 +1926,40 @@ fn a_body_that_stalls_after_its_head_is_a_504_in_the_upstreams_time_or_a_stale_e
     );
     assert_eq!(stale.access_log()["cache"], "stale-if-error");
 }
+
+#[test]
+fn a_hit_counts_against_the_callers_quota_like_any_request() {
+    let platform = platform_with_origin("/catalog", &[("cache-control", "public, max-age=60")]);
+    let vars = with_var(
+        with_var(
+            with_var(test_vars(), "UPSTREAMS", &json!({ "origin": ORIGIN }).to_string()),
+            "CACHE_POLICIES",
+            r#"{"edge": {}}"#,
+        ),
+        "API_KEYS",
+        r#"{"key-a": "alice"}"#,
+    );
+    let vars = with_var(vars, "QUOTAS", r#"{"default": {"per_minute": 2}}"#);
+    let gateway = test_gateway(
+        vec![Route::any_to("/q/{*rest}", edgegate::upstream::origin("origin"))
+            .api_key()
+            .policy(edgegate::policy::quota("QUOTA"))
+            .cache(cache("edge").shared())],
+        &vars,
+    );
+    assert_eq!(gateway.misconfiguration(), None);
+    let first = send_on(&gateway, keyed("/q/catalog", "key-a"), &platform);
+    assert!(status_of(&first).contains("stored"), "{}", status_of(&first));
+    let hit = send_on(&gateway, keyed("/q/catalog", "key-a"), &platform);
+    assert!(status_of(&hit).starts_with("edgegate; hit"), "{}", status_of(&hit));
+    assert_eq!(
+        platform.count_of("QUOTA", "quota:api_key::alice", 60),
+        2,
+        "the hit was counted"
+    );
+    // The minute's two are spent: the entry is there, the caller is refused.
+    let refused = send_on(&gateway, keyed("/q/catalog", "key-a"), &platform);
+    refused.problem(429, "quota-exceeded");
+    assert_eq!(refused.header("cache-status"), None, "the cache was never reached");
+    assert_eq!(calls(&platform, "/catalog"), 1);
+}

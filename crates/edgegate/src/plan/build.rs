@@ -57,10 +57,10 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
     for routes in table.paths() {
         for (_, endpoint) in routes.endpoints() {
             endpoint.access.providers(&mut providers_named);
-            if endpoint.access.admits_no_one() {
+            if endpoint.access.declares_no_one() {
                 fail(
                     &format!("route {}", routes.template),
-                    "its access admits no one: an empty `any_of`, or scopes asked of `api_key()` or `public()` (no token carries them there)".to_owned(),
+                    "its access (or an alternative in it) admits no one: an empty `any_of`, or scopes asked of `api_key()` or `public()` (no token carries them there)".to_owned(),
                 );
             }
             if let Some(scope) = endpoint.access.invalid_scope() {

@@ -223,6 +223,16 @@ impl Access {
             _ => false,
         }
     }
+
+    /// Whether it, or any alternative within it, admits no one: one such
+    /// alternative beside others is the same mistake (`any_of([jwt(..),
+    /// api_key().scopes(..)])`), reported rather than quietly dropped.
+    pub(crate) fn declares_no_one(&self) -> bool {
+        match self {
+            Access::AnyOf(alternatives) => alternatives.is_empty() || alternatives.iter().any(Access::declares_no_one),
+            _ => false,
+        }
+    }
 }
 
 /// How a principal authenticated.

@@ -95,6 +95,37 @@ enum OriginRule {
     },
 }
 
+/// Suffixes whose subdomains belong to different parties: country and
+/// generic second levels, and hosts where anyone can publish a site.
+const SHARED_SUFFIXES: [&str; 26] = [
+    "co.uk",
+    "org.uk",
+    "ac.uk",
+    "gov.uk",
+    "com.au",
+    "net.au",
+    "co.jp",
+    "co.nz",
+    "com.br",
+    "co.in",
+    "com.cn",
+    "github.io",
+    "gitlab.io",
+    "pages.dev",
+    "workers.dev",
+    "vercel.app",
+    "netlify.app",
+    "herokuapp.com",
+    "web.app",
+    "firebaseapp.com",
+    "appspot.com",
+    "azurewebsites.net",
+    "cloudfront.net",
+    "onrender.com",
+    "fly.dev",
+    "ngrok-free.app",
+];
+
 impl OriginRule {
     fn parse(text: &str) -> Result<OriginRule, String> {
         let text = text.trim();
@@ -242,6 +273,18 @@ impl CorsPolicy {
             return Err(
                 "allowed origins `*` cannot be combined with allow-credentials: list the origins instead".into(),
             );
+        }
+        // Every subdomain of these is someone's own site (a public suffix or
+        // a host anyone can publish on): credentials to all of them would go
+        // to strangers. Not the whole Public Suffix List, the usual mistakes.
+        for origin in &origins {
+            if let (true, OriginRule::Subdomains { suffix, .. }) = (allow_credentials, origin) {
+                if let Some(shared) = SHARED_SUFFIXES.iter().find(|s| suffix[1..].eq_ignore_ascii_case(s)) {
+                    return Err(format!(
+                        "allowed origins `*.{shared}` cannot be combined with allow-credentials: anyone can publish a site under `{shared}`; list your own origins instead"
+                    ));
+                }
+            }
         }
         let allow_headers = match &settings.allow_headers {
             Some(headers) => join_tokens(headers, "allowed header")?,
