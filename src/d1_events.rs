@@ -93,7 +93,7 @@ const RECORD_DEAD_LETTER: &str = upsert!(
     now!(),
     "DO UPDATE SET deliveries = deliveries + 1, \
      processed_at = CASE WHEN status = 'queued' THEN excluded.processed_at ELSE processed_at END, \
-     attempts = CASE WHEN status = 'queued' AND last_error IS NULL AND excluded.status = 'processed' \
+     attempts = CASE WHEN status = 'queued' AND last_error IS NULL \
        THEN MAX(attempts, excluded.attempts) ELSE attempts END, \
      last_error = CASE WHEN status = 'queued' THEN COALESCE(last_error, excluded.last_error) ELSE last_error END, \
      status = CASE WHEN status <> 'queued' THEN status \

@@ -657,7 +657,22 @@ fn a_rejected_event_is_retried_with_back_off_then_recorded_dead_with_its_last_er
     );
     let unseen = store.record("g").unwrap();
     assert_eq!(unseen.status, EventStatus::Dead);
+    assert_eq!(
+        unseen.attempts,
+        edgegate_app::events::EVENT_TRIES + 1,
+        "its tries, not none"
+    );
     assert!(unseen.last_error.unwrap().contains("rejected event type `fail`"));
+    // The same for one the endpoint recorded queued (no try recorded since).
+    use edgegate_app::events::EventStore;
+    let queued = message("h", "fail");
+    block_on(store.record_queued(&queued)).unwrap();
+    run(&store, QueueRole::DeadLetters, &[delivery(&queued, 1)], true);
+    let dead = store.record("h").unwrap();
+    assert_eq!(
+        (dead.status, dead.attempts),
+        (EventStatus::Dead, edgegate_app::events::EVENT_TRIES + 1)
+    );
 }
 
 #[test]

@@ -194,6 +194,51 @@ fn star_with_credentials_is_refused_at_load_and_never_reflected() {
 }
 
 #[test]
+fn a_blank_setting_is_unset() {
+    let vars = with_var(
+        with_var(with_var(dev_vars(), "MAX_BODY_BYTES", ""), "IP_ALLOW", " "),
+        "CORS_ALLOWED_HEADERS",
+        "",
+    );
+    let gateway = app_gateway(&vars);
+    assert_eq!(gateway.misconfiguration(), None);
+    // Any address admitted, the default body limit (1 MiB) and allowed headers.
+    let from = get("/hello").with_header("cf-connecting-ip", "203.0.113.9");
+    assert_eq!(send(&gateway, from).status(), 200);
+    let preflight = send(&gateway, preflight("/hello", FRONTEND));
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some("content-type, authorization, x-api-key, x-request-id, idempotency-key, traceparent, tracestate")
+    );
+}
+
+#[test]
+fn allowed_headers_and_a_profiles_own_fields_are_what_the_browser_is_told() {
+    let gateway = app_gateway(&with_var(dev_vars(), "CORS_ALLOWED_HEADERS", "content-type, x-custom"));
+    let answer = send(&gateway, preflight("/hello", FRONTEND));
+    assert_eq!(
+        answer.header("access-control-allow-headers"),
+        Some("content-type, x-custom")
+    );
+    // A profile's fields over the global ones: its credentials, its headers.
+    let profile = r#"{"partners": {"origins": ["https://app.partner.test"], "allow_credentials": true,
+        "allow_headers": ["x-partner"], "expose_headers": ["x-partner-id"]}}"#;
+    let gateway = app_gateway(&with_var(dev_vars(), "CORS_PROFILES", profile));
+    assert_eq!(gateway.misconfiguration(), None);
+    let partner = "https://app.partner.test";
+    let answer = send(&gateway, get("/users/1").with_header("origin", partner));
+    assert_eq!(answer.header("access-control-allow-credentials"), Some("true"));
+    let exposed = answer.header("access-control-expose-headers").unwrap_or("");
+    assert!(exposed.split(", ").any(|h| h == "x-partner-id"), "{exposed}");
+    let asked = send(&gateway, preflight("/users/1", partner));
+    assert_eq!(asked.header("access-control-allow-headers"), Some("x-partner"));
+    assert_eq!(asked.header("access-control-allow-credentials"), Some("true"));
+    // The global policy elsewhere: no credentials.
+    let elsewhere = send(&gateway, get("/hello").with_header("origin", FRONTEND));
+    assert_eq!(elsewhere.header("access-control-allow-credentials"), None);
+}
+
+#[test]
 fn credentials_to_every_site_of_a_shared_host_are_refused_at_load() {
     for pattern in [
         "https://*.vercel.app",
@@ -583,6 +628,20 @@ fn invalid_settings_refuse_every_request_and_name_the_problem() {
         ("IP_RULES", "{}", "routes name `partners`, which is not defined here"),
         ("IP_RULES", r#"{"partners": {"dney": []}}"#, "unknown field `dney`"),
         ("CORS_ALLOWED_HEADERS", "content/type", "not a header name"),
+        // A blank secret is a misconfiguration: a key was meant.
+        ("API_KEYS", "", "API_KEYS"),
+        ("API_KEYS", "  ", "API_KEYS"),
+        // A profile's own fields are checked as the global ones are.
+        (
+            "CORS_PROFILES",
+            r#"{"partners": {"origins": ["https://*.vercel.app"], "allow_credentials": true}}"#,
+            "cannot be combined with allow-credentials",
+        ),
+        (
+            "CORS_PROFILES",
+            r#"{"partners": {"origins": ["*"], "allow_credentials": true}}"#,
+            "cannot be combined with allow-credentials",
+        ),
     ];
     for (name, value, expected) in cases {
         let gateway = app_gateway(&with_var(dev_vars(), name, value));

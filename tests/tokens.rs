@@ -861,6 +861,18 @@ fn a_quota_plan_is_for_a_consumer_or_a_providers_subject_never_both() {
         "{by_key:?}"
     );
 
+    // A subject may hold `:` (a URN): its plan is found all the same.
+    let platform = support::platform();
+    serve_jwks(&platform, &[&key], None);
+    let gateway = gateway_with(r#"{"default": {"per_day": 3}, "jwt:firebase:urn:user:7": {"per_day": 1000}}"#);
+    assert_eq!(gateway.misconfiguration(), None);
+    let urn = token_with(&platform, |claims| claims["sub"] = json!("urn:user:7"), &key);
+    let by_urn = six(&gateway, &platform, &|| bearer("/api/hello", &urn));
+    assert!(
+        by_urn.iter().all(|exchange| *exchange == (200, day(1000))),
+        "{by_urn:?}"
+    );
+
     // The subject's plan: the other way round.
     let platform = support::platform();
     serve_jwks(&platform, &[&key], None);

@@ -62,6 +62,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         .with_header("x-secret-hop", "1")
         .with_header("keep-alive", "timeout=5")
         .with_header("te", "trailers")
+        .with_header("trailer", "x-checksum")
         .with_header("upgrade", "websocket")
         .with_header("proxy-authorization", "Basic eA==")
         .with_header("authorization", "Bearer not-for-the-origin")
@@ -83,6 +84,7 @@ fn the_request_is_forwarded_with_the_rules_of_a_trustworthy_proxy() {
         "x-secret-hop",
         "keep-alive",
         "te",
+        "trailer",
         "upgrade",
         "proxy-authorization",
         "authorization",

@@ -207,8 +207,11 @@ impl EventStore for MemoryEvents {
                     }
                     (rejected, _) => {
                         record.status = EventStatus::Dead;
+                        // No try recorded its rejection: the dead letter's
+                        // count of tries is all there is.
                         if record.last_error.is_none() {
                             record.last_error = rejected;
+                            record.attempts = record.attempts.max(attempts);
                         }
                     }
                 }

@@ -202,11 +202,17 @@ describe("an origin behind /origin/*", () => {
     const state = await send("trace-state", [`traceparent: 00-${TRACE}-00f067aa0ba902b7-01`, Buffer.from("tracestate: a=é", "utf8")]);
     assert.equal(state.traceparent.split("-")[1], TRACE);
     assert.equal(state.tracestate, undefined);
-    // Bytes that are not UTF-8 are the gateway's boundary rule: 400, and nothing goes on.
-    const refused = await raw(worker.url, head("trace-bytes", [Buffer.concat([Buffer.from("traceparent: 00-"), Buffer.from([0xe9]), Buffer.from("-1")])]));
-    assert.equal(refused?.status, 400);
-    assert.equal(JSON.parse(refused.body).header, "traceparent");
-    assert.equal(origin.seen.find((r) => r.headers["x-request-id"] === "trace-bytes"), undefined);
+    // Bytes that are not UTF-8, or a control character, in trace context are
+    // no error (where any other header's would be a 400): a new trace.
+    for (const [id, line] of [
+      ["trace-bytes", Buffer.concat([Buffer.from("traceparent: 00-"), Buffer.from([0xe9]), Buffer.from("-1")])],
+      ["trace-control", Buffer.from(`traceparent: 00-${TRACE}-00f067aa0ba902b7-01\x01`)],
+    ]) {
+      const fresh = await send(id, [line, "tracestate: a=b"]);
+      assert.match(fresh.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/, id);
+      assert.notEqual(fresh.traceparent.split("-")[1], TRACE, id);
+      assert.equal(fresh.tracestate, undefined, id);
+    }
   });
 
   test("Via on raw sockets: the gateway is appended to what the client sent, as it was sent, never put in its place", async () => {

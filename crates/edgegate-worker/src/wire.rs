@@ -79,6 +79,9 @@ pub fn read_request(bytes: &[u8], selection: Option<&'static [&'static str]>) ->
         };
         match (std::str::from_utf8(name), std::str::from_utf8(value)) {
             (Ok(name), Ok(value)) if field::is_token(name) && field::is_value(value) => headers.append(name, value),
+            // Trace context that cannot be read is left out, never an
+            // error: W3C Trace Context's rule (a new trace is started).
+            (Ok(name), _) if is_trace_context(name) => {}
             (Ok(name), _) if field::is_token(name) => request.refuse_head(InvalidHead::Header {
                 name: Some(name.to_ascii_lowercase()),
             }),
@@ -94,6 +97,10 @@ pub fn read_request(bytes: &[u8], selection: Option<&'static [&'static str]>) ->
     };
     request.set_https(https);
     request
+}
+
+fn is_trace_context(name: &str) -> bool {
+    name.eq_ignore_ascii_case("traceparent") || name.eq_ignore_ascii_case("tracestate")
 }
 
 fn layout(what: &str) -> InvalidHead {
@@ -232,6 +239,16 @@ mod tests {
             assert_eq!(request.headers.get(name), None);
             assert_eq!(request.headers.get("origin"), Some("http://a"));
         }
+        // Trace context that cannot be read is left out, and the request stands.
+        for (name, value) in [("traceparent", "00-\u{FFFD}-1"), ("TraceState", "a=b\x7f")] {
+            let request = read_request(
+                &head("GET", "http://h/", &[(name, value), ("origin", "http://a")]),
+                None,
+            );
+            assert_eq!(request.invalid_head(), None, "{name}");
+            assert_eq!(request.headers.get(name), None);
+            assert_eq!(request.headers.get("origin"), Some("http://a"));
+        }
         for name in ["x a", "x\ny", "é", ""] {
             let request = read_request(&head("GET", "http://h/", &[(name, "v")]), None);
             assert_eq!(
@@ -316,7 +333,9 @@ mod tests {
                 .collect();
             let pairs: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
             let request = read_request(&head("GET", "http://h/", &pairs), None);
-            let valid = sent.iter().all(|(n, v)| field::is_token(n) && field::is_value(v));
+            let valid = sent
+                .iter()
+                .all(|(n, v)| (field::is_token(n) && field::is_value(v)) || is_trace_context(n));
             let seen: Vec<(String, String)> = request
                 .headers
                 .iter()

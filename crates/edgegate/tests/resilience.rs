@@ -130,7 +130,7 @@ fn an_idempotent_request_fails_over_to_another_target_unseen_by_the_client() {
     // Weights 1000:1: the EU target is always chosen first (the budget allows every retry).
     let upstreams =
         json!({"origin": {"targets": [{"url": EU, "weight": 1000}, US], "retry_budget": 100, "eject_after": 1000}});
-    let gateway = gateway_with(upstreams);
+    let gateway = gateway_with(upstreams.clone());
     for method in [Method::Get, Method::Head, Method::Put, Method::Delete] {
         let exchange = send_on(&gateway, Request::new(method.clone(), "/o/items"), &platform);
         assert_eq!(exchange.status(), 200, "{method:?}: {}", exchange.said());
@@ -147,6 +147,26 @@ fn an_idempotent_request_fails_over_to_another_target_unseen_by_the_client() {
     // Other statuses are the target's answer, passed through.
     respond(&platform, &format!("{EU}/items"), 500, &[], b"eu error");
     assert_eq!(send_on(&gateway, get("/o/items"), &platform).said(), "eu error");
+    // The default `retry_on` is 502, 503 and 504, as answers.
+    for status in [502, 504] {
+        respond(&platform, &format!("{EU}/items"), status, &[], b"eu bad gateway");
+        let exchange = send_on(&gateway, get("/o/items"), &platform);
+        assert_eq!(exchange.said(), "us", "{status}");
+        assert_eq!(
+            exchange.access_log()["upstream_skipped"],
+            format!("{EU}: status {status}")
+        );
+    }
+    // OPTIONS is idempotent too, on a route that sends it on.
+    platform.answer(&format!("{EU}/items"), unreachable());
+    let vars = with_var(test_vars(), "UPSTREAMS", &upstreams.to_string());
+    let options = test_gateway(
+        vec![Route::to(Some(Method::Options), "/o/{*rest}", origin("origin")).public()],
+        &vars,
+    );
+    let exchange = send_on(&options, Request::new(Method::Options, "/o/items"), &platform);
+    assert_eq!(exchange.said(), "us");
+    assert_eq!(exchange.access_log()["upstream_tries"], 2);
 }
 
 #[test]

@@ -40,6 +40,12 @@ fn idempotent_requests_are_retried_once_when_the_route_asks() {
     assert_eq!(platform.fetches_of(url), 2);
     send_on(&gateway, Request::new(Method::Post, "/flaky"), &platform).problem(502, "upstream-unreachable");
     assert_eq!(platform.fetches_of(url), 3, "a POST is never retried");
+    // Only a target that cannot be reached is tried again: its answer,
+    // even a 503, is the answer.
+    respond(&platform, url, 503, &[], b"busy");
+    let busy = send_on(&gateway, get("/flaky"), &platform);
+    assert_eq!((busy.status(), busy.said()), (503, "busy".to_owned()));
+    assert_eq!(platform.fetches_of(url), 4);
 }
 
 #[test]
@@ -64,7 +70,15 @@ fn a_constant_address_gets_the_path_parameters_in_its_query() {
     // A client's query pair named like a path parameter (however encoded)
     // never stands beside it: an origin reading the first value would read
     // the client's, not the path the gateway routed.
-    for spoof in ["name=Eve", "%6Eame=Eve", "name", "na%6De=Eve&name=Mallory"] {
+    for spoof in [
+        "name=Eve",
+        "%6Eame=Eve",
+        "name",
+        "na%6De=Eve&name=Mallory",
+        "NAME=Eve",
+        "Name=Eve",
+        "%4Eame=Eve",
+    ] {
         let answer = send_on(
             &gateway,
             keyed(Method::Get, &format!("/greet/Ana%20Mar%C3%ADa?{spoof}&lang=es")),
@@ -101,7 +115,12 @@ fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer()
         &platform,
         url,
         201,
-        &[("x-file", "caf\u{FFFD}.txt"), ("x-ok", "fine"), ("x-bell", "a\u{7}b")],
+        &[
+            ("x-file", "caf\u{FFFD}.txt"),
+            ("x-ok", "fine"),
+            ("x-bell", "a\u{7}b"),
+            ("x:y", "a name that is no token"),
+        ],
         b"made",
     );
     let gateway = keyed_origin();
@@ -110,8 +129,10 @@ fn an_upstream_header_that_cannot_be_sent_is_dropped_and_logged_not_the_answer()
     assert_eq!(answer.header("x-ok"), Some("fine"));
     assert_eq!(answer.header("x-file"), None);
     assert_eq!(answer.header("x-bell"), None);
+    assert_eq!(answer.header("x:y"), None);
     let warned: Vec<&String> = answer.logs.iter().filter(|l| l.contains("dropped")).collect();
-    assert_eq!(warned.len(), 2, "{:?}", answer.logs);
+    assert_eq!(warned.len(), 3, "{:?}", answer.logs);
+    assert!(warned[2].contains("(not a token)"), "{}", warned[2]);
     assert!(
         warned[0].contains("x-file") && !warned[0].contains("caf"),
         "{}",

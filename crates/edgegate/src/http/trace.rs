@@ -53,12 +53,7 @@ impl TraceContext {
                 span_id,
                 parent_id: Some(parent_id),
                 flags,
-                state: tracestate
-                    .map(str::trim)
-                    .filter(|s| {
-                        !s.is_empty() && s.len() <= MAX_TRACESTATE && s.bytes().all(|b| (b' '..=b'~').contains(&b))
-                    })
-                    .map(str::to_owned),
+                state: tracestate.and_then(sane_state),
             },
             None => {
                 let mut trace_id = [0u8; 16];
@@ -95,6 +90,33 @@ impl TraceContext {
             hex_encode(&[self.flags])
         )
     }
+}
+
+/// A caller's `tracestate` as it is passed on: visible ASCII, spaces and
+/// tabs only (else none); past 512 characters, cut by whole members as the
+/// specification says — those over 128 characters first, then from the end.
+fn sane_state(state: &str) -> Option<String> {
+    let ows = [' ', '\t'];
+    let state = state.trim_matches(ows);
+    if state.is_empty() || !state.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    if state.len() <= MAX_TRACESTATE {
+        return Some(state.to_owned());
+    }
+    let mut members: Vec<&str> = state
+        .split(',')
+        .map(|m| m.trim_matches(ows))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let length = |members: &[&str]| members.iter().map(|m| m.len() + 1).sum::<usize>().saturating_sub(1);
+    while length(&members) > MAX_TRACESTATE {
+        match members.iter().rposition(|m| m.len() > 128) {
+            Some(at) => members.remove(at),
+            None => members.pop().unwrap_or_default(),
+        };
+    }
+    (!members.is_empty()).then(|| members.join(","))
 }
 
 /// Random bits that are not all zero (an all-zero id is invalid).
@@ -222,6 +244,24 @@ mod tests {
             let trace = TraceContext::continue_or_start(Some(VALID), Some(&state), counting());
             assert_eq!(trace.state, None, "{state:?}");
         }
+        // Spaces and tabs around members are the list's own.
+        let tabbed = "congo=t61rcWkgMzE,\trojo=00f067aa0ba902b7";
+        let trace = TraceContext::continue_or_start(Some(VALID), Some(tabbed), counting());
+        assert_eq!(trace.state.as_deref(), Some(tabbed));
+    }
+
+    #[test]
+    fn a_long_tracestate_is_cut_by_whole_members_not_dropped() {
+        // 20 members of 34 characters: 699 in all; the first 15 fit in 512.
+        let members: Vec<String> = (0..20).map(|i| format!("vendor{i:02}={}", "a".repeat(24))).collect();
+        let state = members.join(",");
+        let trace = TraceContext::continue_or_start(Some(VALID), Some(&state), counting());
+        assert_eq!(trace.state.as_deref(), Some(members[..15].join(",").as_str()));
+        // A member over 128 characters goes first, wherever it stands.
+        let long = format!("big={}", "b".repeat(200));
+        let state = [members[0].clone(), long, members[1..10].join(",")].join(",");
+        let trace = TraceContext::continue_or_start(Some(VALID), Some(&state), counting());
+        assert_eq!(trace.state.as_deref(), Some(members[..10].join(",").as_str()));
     }
 
     #[test]

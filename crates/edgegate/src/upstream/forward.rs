@@ -364,12 +364,14 @@ impl Forwarder {
             }
             PathTranslation::Constant => {
                 // The path's parameters are the route's to give: a client's
-                // query pair of the same name (however encoded) is dropped,
+                // query pair of the same name (however encoded, in any case:
+                // some frameworks bind names case-insensitively) is dropped,
                 // so an origin that reads the first value reads the path's.
                 let params: Vec<(&str, &str)> = request.params().collect();
                 query.retain(|pair| {
                     let name = pair.split('=').next().unwrap_or("");
-                    crate::http::form_decode(name).map_or(true, |name| params.iter().all(|(n, _)| *n != name))
+                    crate::http::form_decode(name)
+                        .map_or(true, |name| params.iter().all(|(n, _)| !n.eq_ignore_ascii_case(&name)))
                 });
                 for (name, value) in params {
                     query.push(format!("{}={}", percent_encode(name), percent_encode(value)));
