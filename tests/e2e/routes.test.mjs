@@ -137,9 +137,16 @@ test("a handler error is a 500 that leaks nothing; the log has the cause", async
 });
 
 test("a panic is a 500 problem, logged, and the next request still works", async () => {
-  const response = await get("/debug/panic", { headers: { "x-request-id": "panic-test-1" } });
+  // From an allowed origin: the gateway's policies died with the instance,
+  // so the answer has no CORS headers (a handler's error has them).
+  const origin = "http://localhost:5173";
+  const response = await get("/debug/panic", { headers: { "x-request-id": "panic-test-1", origin } });
   const body = await problem(assert, response, 500, "internal");
   assert.equal(body.request_id, "panic-test-1");
+  assert.deepEqual([...response.headers.keys()].filter((name) => name.startsWith("access-control-")), []);
+  const failed = await get("/debug/error", { headers: { origin } });
+  assert.equal(failed.headers.get("access-control-allow-origin"), origin);
+  await failed.arrayBuffer();
   const deadline = Date.now() + 5000;
   while (!worker.output.some((line) => line.includes("deliberate panic from /debug/panic")) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -172,17 +172,17 @@ fn a_malformed_or_missing_traceparent_starts_a_new_trace() {
     }
 }
 
+/// A platform on which the function `FN` answers `answer`.
+fn function_answers(answer: &[u8]) -> RecordingPlatform {
+    let platform = platform();
+    respond(&platform, "https://fn/", 200, &[], answer);
+    platform
+}
+
 #[test]
 fn a_function_gets_the_trace_in_its_event_and_its_call() {
     let gateway = gateway_with(&[]);
-    let platform = platform();
-    respond(
-        &platform,
-        "https://fn/",
-        200,
-        &[],
-        br#"{"statusCode": 200, "body": "ok"}"#,
-    );
+    let platform = function_answers(br#"{"statusCode": 200, "body": "ok"}"#);
     let exchange = send_on(
         &gateway,
         get("/fn/x").with_header("traceparent", TRACEPARENT),
@@ -879,4 +879,51 @@ fn server_timing_has_a_stage_for_the_routes_policies_and_one_for_its_body() {
         .map(|stage| stage.split(';').next().unwrap())
         .collect();
     assert_eq!(stages, ["auth", "body", "app", "total"]);
+}
+
+#[test]
+fn a_service_call_carries_the_child_traceparent_and_the_callers_state() {
+    let gateway = test_gateway(
+        vec![Route::any_to("/svc/{*rest}", edgegate::upstream::service("SVC")).public()],
+        &test_vars(),
+    );
+    let platform = platform();
+    respond(&platform, "https://svc/items", 200, &[], b"ok");
+    let request = get("/svc/items")
+        .with_header("traceparent", TRACEPARENT)
+        .with_header("tracestate", "congo=t61rcWkgMzE");
+    let exchange = send_on(&gateway, request, &platform);
+    assert_eq!(exchange.said(), "ok");
+    let span = exchange.access_log()["span_id"].as_str().unwrap().to_owned();
+    let sent = platform.sent.borrow();
+    assert_eq!(
+        sent[0].header("traceparent"),
+        Some(format!("00-{CALLER_TRACE}-{span}-01").as_str())
+    );
+    assert_eq!(sent[0].header("tracestate"), Some("congo=t61rcWkgMzE"));
+    assert_eq!(sent[0].headers.iter().filter(|(n, _)| n == "traceparent").count(), 1);
+}
+
+#[test]
+fn a_functions_own_server_timing_reaches_no_one_the_gateway_does_not_tell() {
+    let gateway = gateway_with(&[]);
+    let platform = function_answers(br#"{"statusCode": 200, "headers": {"server-timing": "db;dur=53"}, "body": "ok"}"#);
+    let anonymous = send_on(&gateway, get("/fn/x"), &platform);
+    assert_eq!(anonymous.said(), "ok");
+    assert_eq!(anonymous.header("server-timing"), None);
+}
+
+#[test]
+fn a_data_points_index_is_cut_to_96_bytes() {
+    let long = format!("/reports/{}/{{id}}", "quarterly-".repeat(12));
+    let vars = with_var(test_vars(), "METRICS_DATASET", "METRICS");
+    let gateway = test_gateway(vec![Route::get(&long, hello).public()], &vars);
+    assert_eq!(gateway.misconfiguration(), None);
+    let dataset = Rc::new(Dataset::default());
+    let target = long.replace("{id}", "7");
+    assert_eq!(send_on(&gateway, get(&target), &metered(&dataset)).status(), 200);
+    let points = dataset.points.borrow();
+    assert_eq!(points[0].index.len(), 96, "{}", points[0].index);
+    assert!(long.starts_with(&points[0].index));
+    assert_eq!(points[0].blobs[0], long, "the blob keeps the whole template");
 }

@@ -310,6 +310,18 @@ fn with_every_target_ejected_the_answer_is_503_at_once_with_retry_after() {
     exchange.problem(503, "upstream-unavailable");
     assert_eq!(exchange.header("retry-after"), Some("5"), "the default eject_ms");
     assert_eq!(platform.fetches_of(&eu), 5);
+    // Each failed trial doubles it, up to the default max_eject_ms (60 s).
+    for expected in ["10", "20", "40", "60", "60"] {
+        let wait: f64 = send_on(&gateway, get("/o/items"), &platform)
+            .header("retry-after")
+            .unwrap()
+            .parse()
+            .unwrap();
+        platform.advance_ms(wait * 1000.0);
+        send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+        let ejected = send_on(&gateway, get("/o/items"), &platform);
+        assert_eq!(ejected.header("retry-after"), Some(expected));
+    }
 }
 
 #[test]
@@ -472,6 +484,10 @@ fn every_bad_target_setting_is_a_misconfiguration_that_names_it() {
             "`retry_budget`",
         ),
         (json!({"origin": {"targets": [EU], "eject_after": 0}}), "`eject_after`"),
+        (
+            json!({"origin": {"targets": [EU], "eject_after": 1001}}),
+            "`eject_after`",
+        ),
         (json!({"origin": {"targets": [EU], "eject_ms": 10}}), "`eject_ms`"),
         (
             json!({"origin": {"targets": [EU], "eject_ms": 5000, "max_eject_ms": 1000}}),
