@@ -122,6 +122,42 @@ fn a_sticky_upstream_keeps_each_caller_on_one_target_and_moves_only_the_ejected_
 }
 
 #[test]
+fn a_sticky_upstream_spreads_anonymous_requests_by_weight_and_fails_over_in_list_order() {
+    let platform = platform();
+    platform.seed_random(13);
+    ok(&platform, &format!("{EU}/me"), "eu");
+    ok(&platform, &format!("{US}/me"), "us");
+    let gateway = gateway_with(two_targets(json!({"hash": "principal"})));
+    // Anonymous requests (the public route): at random, by the weights 3:1.
+    let n = 2000;
+    let on_eu = (0..n)
+        .filter(|_| send_on(&gateway, get("/o/me"), &platform).said() == "eu")
+        .count();
+    let sd = (n as f64 * 0.75 * 0.25).sqrt();
+    assert!((on_eu as f64 - 1500.0).abs() < 4.0 * sd, "eu got {on_eu} of {n}");
+    // Three targets, the chosen one down: the next listed takes it, every time.
+    const ASIA: &str = "https://asia.origin.test/v1";
+    let platform = platform_with(|p| p.seed_random(17));
+    platform.answer(&format!("{EU}/me"), unreachable());
+    ok(&platform, &format!("{US}/me"), "us");
+    ok(&platform, &format!("{ASIA}/me"), "asia");
+    let upstreams = json!({"origin": {"targets": [{"url": EU, "weight": 1000}, US, ASIA], "hash": "principal",
+        "eject_after": 1000, "retry_budget": 100}});
+    let gateway = gateway_with(upstreams);
+    for i in 0..20 {
+        let exchange = send_on(&gateway, as_consumer(i, "/k/me"), &platform);
+        if exchange.access_log()["upstream_tries"] == 2 {
+            assert_eq!(exchange.said(), "us", "the next in the list, not at random");
+        }
+    }
+    assert!(
+        platform.fetches_of(&format!("{EU}/me")) >= 15,
+        "most callers hash to EU first"
+    );
+    assert_eq!(platform.fetches_of(&format!("{ASIA}/me")), 0);
+}
+
+#[test]
 fn an_idempotent_request_fails_over_to_another_target_unseen_by_the_client() {
     let platform = platform();
     platform.seed_random(3);
@@ -214,6 +250,18 @@ fn retries_stay_within_the_budget_while_a_target_keeps_failing() {
     // 200 requests over 2 s, in one 10 s window: 20% is 40 retries (3 at the start).
     assert!((35..=41).contains(&answered_by_us), "{answered_by_us} retries");
     assert_eq!(platform.fetches_of(&format!("{EU}/items")), 200);
+    // The window slides: 10 s on, retries resume at about a fifth of the
+    // requests (the earlier window, weighted by how much of it still
+    // overlaps, counts both its requests and its retries).
+    platform.advance_ms(10_000.0);
+    let mut later = 0;
+    for _ in 0..100 {
+        if send_on(&gateway, get("/o/items"), &platform).said() == "us" {
+            later += 1;
+        }
+        platform.advance_ms(10.0);
+    }
+    assert!((15..=25).contains(&later), "{later} retries of 100");
 
     // A budget of 0 never retries.
     let platform = platform_with(|p| {
@@ -785,4 +833,39 @@ fn retry_on_decides_which_statuses_fail_a_target_over() {
     let exchange = send_on(&throttled, get("/o/items"), &platform);
     assert_eq!(exchange.said(), "us");
     assert_eq!(exchange.access_log()["upstream_skipped"], format!("{EU}: status 429"));
+}
+
+#[test]
+fn a_canarys_entry_has_health_of_its_own() {
+    let platform = platform();
+    platform.seed_random(23);
+    let next = "https://next.origin.test";
+    ok(&platform, &format!("{EU}/items"), "stable");
+    platform.answer(&format!("{next}/items"), unreachable());
+    let upstreams = json!({
+        "origin": {"targets": [EU], "eject_after": 1, "eject_ms": 120000, "max_eject_ms": 120000,
+            "canary": {"upstream": "origin_next", "header": "x-canary: on"}},
+        "origin_next": {"targets": [next], "eject_after": 1, "eject_ms": 60000},
+    });
+    let gateway = gateway_with(upstreams);
+    let canary = || send_on(&gateway, get("/o/items").with_header("x-canary", "on"), &platform);
+    canary().problem(502, "upstream-unreachable");
+    // The canary's target is ejected: its rule's callers get its 503…
+    canary().problem(503, "upstream-unavailable");
+    // …while every other request reaches the stable target, untouched.
+    for _ in 0..10 {
+        let exchange = send_on(&gateway, get("/o/items"), &platform);
+        assert_eq!(exchange.said(), "stable");
+        assert_eq!(exchange.access_log()["upstream_tries"], 1);
+        assert!(exchange.access_log().get("upstream_skipped").is_none());
+    }
+    assert_eq!(platform.fetches_of(&format!("{next}/items")), 1);
+    // And the other way round: the stable target ejected, the canary's rule still served.
+    ok(&platform, &format!("{next}/items"), "canary");
+    platform.answer(&format!("{EU}/items"), unreachable());
+    send_on(&gateway, get("/o/items"), &platform).problem(502, "upstream-unreachable");
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
+    platform.advance_ms(60_000.0);
+    assert_eq!(canary().said(), "canary");
+    send_on(&gateway, get("/o/items"), &platform).problem(503, "upstream-unavailable");
 }
