@@ -355,6 +355,19 @@ fn json_of_the_wrong_shape_is_422_naming_the_field() {
         .unwrap()
         .contains("extra"));
     send(&gateway, post_json("/items", "[1,2]")).problem(422, "invalid-body");
+    // The client's text is echoed cut short, however long it was.
+    for body in [
+        format!(
+            r#"{{"name":"a","tags":[],"owner":{{"id":1}},"{}é":1}}"#,
+            "k".repeat(100_000)
+        ),
+        format!(r#"{{"name":"a","tags":[],"owner":{{"id":"{}"}}}}"#, "v".repeat(100_000)),
+    ] {
+        let refused = send(&gateway, post_json("/items", &body));
+        let problem = refused.problem(422, "invalid-body");
+        assert!(refused.text().len() < 1200, "{} bytes", refused.text().len());
+        assert!(problem["field"].as_str().unwrap().len() <= 203, "{problem}");
+    }
 }
 
 #[test]

@@ -761,6 +761,24 @@ fn a_request_its_client_abandons_is_logged_and_counted_as_499() {
 }
 
 #[test]
+fn a_value_that_reads_like_the_over_budget_notice_stops_no_line() {
+    let gateway = gateway_with(&[]);
+    let note = "further handler log lines dropped: this request's are over 64 KiB";
+    let target = format!(
+        "/logging?fail=true&note={}",
+        note.replace(' ', "%20").replace('\'', "%27")
+    );
+    let exchange = send_on(&gateway, get(&target), &platform());
+    exchange.problem(500, "internal");
+    let messages: Vec<String> = exchange
+        .logs
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["message"].to_string())
+        .collect();
+    assert!(messages.iter().any(|m| m == "\"giving up\""), "{messages:?}");
+}
+
+#[test]
 fn a_handlers_huge_value_is_cut_and_the_access_line_still_follows() {
     let gateway = gateway_with(&[]);
     let note = "x".repeat(20_000);

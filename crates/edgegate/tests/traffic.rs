@@ -570,3 +570,36 @@ fn a_request_a_later_policy_refuses_was_counted_by_the_earlier_one() {
     assert_eq!(limited, 2, "{:?}", platform.counted.borrow());
     assert_eq!(platform.count_of("QUOTA", "quota:api_key::alice", 86_400), 1);
 }
+
+#[test]
+fn a_counter_on_a_route_twice_is_a_misconfiguration_not_a_double_count() {
+    let cases: Vec<(Vec<Route<()>>, &str)> = vec![
+        (
+            Group::new("/api")
+                .access(api_key())
+                .policy(quota("QUOTA"))
+                .routes([Route::get("/x", ok).policy(quota("QUOTA"))]),
+            "the quota `QUOTA` is on it twice",
+        ),
+        (
+            Group::new("/api")
+                .access(api_key())
+                .policy(rate_limit("L"))
+                .routes([Route::get("/x", ok).policy(rate_limit("L"))]),
+            "the rate limit `L`",
+        ),
+    ];
+    for (routes, expected) in cases {
+        let gateway = test_gateway(routes, &vars(r#"{"default": {"per_day": 10}}"#));
+        let reasons = gateway.misconfiguration().expect(expected).join("\n");
+        assert!(reasons.contains(expected) && reasons.contains("/api/x"), "{reasons}");
+        send_on(&gateway, as_("key-a", "/api/x"), &with_limiter()).problem(500, "misconfigured");
+    }
+    // Two counters of one binding that count different keys stand.
+    let routes = Group::new("/api")
+        .access(api_key())
+        .policy(rate_limit("L"))
+        .routes([Route::<()>::get("/x", ok).policy(rate_limit("L").per_client())]);
+    let gateway = test_gateway(routes, &vars(r#"{"default": {}}"#));
+    assert_eq!(gateway.misconfiguration(), None);
+}

@@ -166,7 +166,24 @@ fn invalid_body(error: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
         Some(name) => format!("{path}.{name}"),
         None => path,
     };
+    // The client's text (an unknown name, a value of the wrong type) is
+    // echoed at most so long: a megabyte's key is not three in the answer.
+    let (field, message) = (cut(field), cut(message));
     ApiError::of(kinds::INVALID_BODY, format!("body field `{field}`: {message}")).with_extension("field", field)
+}
+
+/// `text` cut to at most 200 bytes (at a character boundary), marked `…`.
+fn cut(mut text: String) -> String {
+    const MAX: usize = 200;
+    if text.len() > MAX {
+        let mut at = MAX;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
 }
 
 /// The 400 for JSON that does not parse, naming line and column.

@@ -85,8 +85,10 @@ impl Log {
             ("route", self.route.as_str()),
         ];
         let mut lines = self.lines.borrow_mut();
-        // Once the notice is written, nothing more is.
-        if lines.last().is_some_and(|last| last.contains(DROPPED)) {
+        // Once the notice is written, nothing more is. The notice whole,
+        // not its sentence: a value a client brought may hold that.
+        let notice = || log_line("warn", DROPPED, &own);
+        if lines.last().is_some_and(|last| *last == notice()) {
             return;
         }
         // The request's fields, then the handler's before the closing brace.
@@ -104,7 +106,7 @@ impl Log {
         line.push('}');
         let used: usize = lines.iter().map(String::len).sum();
         if used + line.len() > Log::REQUEST_MAX_BYTES {
-            line = log_line("warn", DROPPED, &own);
+            line = notice();
         }
         lines.push(line);
     }

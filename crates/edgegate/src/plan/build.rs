@@ -177,6 +177,18 @@ pub fn build<S>(table: RouteTable<S>, settings: Settings) -> Result<Plan<S>, Vec
                     endpoint_stages.push(stage);
                 }
             }
+            // One counter twice (a group's policy repeated on the route)
+            // would count each request twice.
+            let counters: Vec<String> = endpoint_stages.iter().filter_map(|stage| stage.counter()).collect();
+            if let Some(twice) = counters.iter().enumerate().find(|(i, c)| counters[..*i].contains(c)) {
+                policy_errors.push(ConfigError {
+                    setting: format!("route {}", routes.template),
+                    message: format!(
+                        "the {} is on it twice (on its group and on itself?): each request would be counted twice",
+                        twice.1
+                    ),
+                });
+            }
             // A hit answers before the body phase: a policy that reads the
             // body (a signature over it) would never run for it.
             if endpoint.cache.is_some() && endpoint_stages.iter().any(|stage| stage.phase() == Phase::Body) {

@@ -76,6 +76,14 @@ pub trait RoutePolicy {
     /// Adds to the response, whatever answered the request past this phase
     /// (`RateLimit-Policy`, say). Nothing by default.
     fn decorate(&self, _request: &Request, _response: &mut Response) {}
+
+    /// The counter it counts requests in, if it counts (its binding and
+    /// key kind): two stages of one route in one counter would count each
+    /// request twice — a group's policy repeated on a route — which the
+    /// gateway's build refuses. None by default.
+    fn counter(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A setting a policy reads, as the deployment names it.

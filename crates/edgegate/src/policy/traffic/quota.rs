@@ -140,6 +140,10 @@ impl QuotaStage {
 }
 
 impl RoutePolicy for QuotaStage {
+    fn counter(&self) -> Option<String> {
+        Some(format!("quota `{}`", self.spec.binding))
+    }
+
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
             let windows = &self.plan(request).windows;

@@ -196,6 +196,10 @@ impl RateLimit {
 }
 
 impl RoutePolicy for RateLimitStage {
+    fn counter(&self) -> Option<String> {
+        Some(format!("rate limit `{}` ({:?})", self.spec.binding, self.spec.by))
+    }
+
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
         Box::pin(async move {
             let (limit, period, binding) = (self.limit, self.period, &self.spec.binding);
