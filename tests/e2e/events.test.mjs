@@ -241,6 +241,12 @@ describe("partner events on a local Queue and D1", () => {
     await sleep(3000);
     assert.equal(sql("SELECT COUNT(*) AS n FROM partner_events")[0].n, before + 1, "only the one accepted event");
     assert.equal(sql(`SELECT deliveries FROM partner_events WHERE id = '${id}'`)[0].deliveries, 1, "sent once");
+    // Kept a day: a key 25 hours old is gone, and its repeat is a new event.
+    sql("UPDATE partner_event_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE key = 'e2e-1'");
+    const later = await send(DEV_KEY, body, { "idempotency-key": "e2e-1" });
+    assert.equal(later.status, 202);
+    assert.equal(later.headers.get("idempotent-replayed"), null);
+    assert.notEqual((await later.json()).id, id);
   });
 
   test("a claim on a key whose event was never recorded is taken over after ten minutes, not before, and its event sent under its own id", async () => {

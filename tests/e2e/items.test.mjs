@@ -18,6 +18,14 @@ describe("items on D1", () => {
   after(async () => worker?.stop());
 
   const call = (path, init) => fetch(worker.url + path, init);
+  const sql = (query) => {
+    const done = spawnSync(
+      process.execPath,
+      [WRANGLER, "d1", "execute", "edgegate", "--local", "--persist-to", worker.persist, "--command", query],
+      { cwd: ROOT, env: TOOL_ENV, encoding: "utf8" },
+    );
+    assert.equal(done.status, 0, done.stderr);
+  };
   const create = (body, headers = {}) =>
     call("/items", { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
 
@@ -100,6 +108,22 @@ describe("items on D1", () => {
     assert.deepEqual(await again.json(), firstItem);
     assert.equal(again.headers.get("idempotent-replayed"), "true");
     await problem(assert, await create({ name: "twice" }, { "idempotency-key": "retry-1" }), 422, "idempotency-key-reused");
+
+    // Keys are kept at least a day: one 23 hours old still replays, one 25
+    // hours old is gone (a create removes it) and the repeat creates anew.
+    const age = (key, hours) =>
+      sql(`UPDATE idempotency_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-${hours} hours') WHERE key = '${key}'`);
+    const kept = await create({ name: "kept" }, { "idempotency-key": "day-23" });
+    const keptItem = await kept.json();
+    age("day-23", 23);
+    age("retry-1", 25);
+    const old = await create({ name: "once" }, { "idempotency-key": "retry-1" });
+    assert.equal(old.status, 201);
+    assert.equal(old.headers.get("idempotent-replayed"), null);
+    assert.notEqual((await old.json()).id, firstItem.id, "a new item: the key had expired");
+    const recent = await create({ name: "kept" }, { "idempotency-key": "day-23" });
+    assert.equal(recent.headers.get("idempotent-replayed"), "true");
+    assert.equal((await recent.json()).id, keptItem.id);
 
     // Concurrent retries of one request: one item, every answer the same.
     const racing = await Promise.all(Array.from({ length: 10 }, () => create({ name: "raced" }, { "idempotency-key": "race-1" })));
