@@ -86,6 +86,10 @@ test("a handler on Workers KV, through the worker crate's own async API", async 
   const read = await fetch(`${url}/notes/first`);
   assert.equal(read.status, 200);
   assert.equal(await read.text(), "héllo");
+  // A key KV cannot hold is the client's 400, not the store's 503.
+  const long = "k".repeat(600);
+  assert.equal((await problem(assert, await fetch(`${url}/notes/${long}`), 400, "invalid-path-param")).param, "key");
+  await problem(assert, await fetch(`${url}/notes/${long}`, put), 400, "invalid-path-param");
 });
 
 test("wrangler deploy --dry-run bundles it there as here", () => {

@@ -67,8 +67,21 @@ mod kv {
         ApiError::of(kinds::UNAVAILABLE, "The store is unavailable.").with_internal(format!("KV: {error}"))
     }
 
+    /// KV refuses a key over 512 bytes: the client's mistake, said so (not
+    /// the store's failure, a 503).
+    fn fits(key: &str) -> Result<(), ApiError> {
+        match key.len() <= 512 {
+            true => Ok(()),
+            false => Err(
+                ApiError::of(kinds::INVALID_PATH_PARAM, "A note's key is at most 512 bytes.")
+                    .with_extension("param", "key"),
+            ),
+        }
+    }
+
     /// `GET /notes/{key}`: the note stored under `key` (404 when none).
     pub async fn read(State(platform): State<Platform>, Path(key): Path<String>) -> Result<String, ApiError> {
+        fits(&key)?;
         let notes = platform.0.kv("NOTES").map_err(failed)?;
         notes
             .get(&key)
@@ -84,6 +97,7 @@ mod kv {
         Path(key): Path<String>,
         Json(note): Json<super::Note>,
     ) -> Result<Response, ApiError> {
+        fits(&key)?;
         let notes = platform.0.kv("NOTES").map_err(failed)?;
         notes
             .put(&key, note.text)
