@@ -182,6 +182,14 @@ fn bad_ids_limits_and_cursors_are_400_or_404() {
         .problem(400, "invalid-path-param");
     api.send(get("/items/12")).problem(404, "not-found");
     api.send(get("/items/-1")).problem(404, "not-found");
+    // A write's bad id, however bad, is judged after its access: without a
+    // key, the 401 (as for `abc`); with one, the 400.
+    for id in ["abc", "%FF"] {
+        let delete = || Request::new(Method::Delete, &format!("/items/{id}"));
+        api.send(delete()).problem(401, "unauthorized");
+        let keyed = api.send(delete().with_header("x-api-key", DEV_KEY));
+        assert_eq!(keyed.problem(400, "invalid-path-param")["param"], "id", "{id}");
+    }
     for limit in ["0", "101", "-1", "ten"] {
         let problem = api
             .send(get(&format!("/items?limit={limit}")))

@@ -504,7 +504,7 @@ impl<S> Plan<S> {
         watch.open(request, ROUTE_SPAN);
         let routed = self.route(request, index, found);
         watch.close(routed.as_ref().err().map(|outcome| &outcome.response));
-        let (index, endpoint) = match routed {
+        let (index, endpoint, unreadable) = match routed {
             Ok(routed) => routed,
             Err(outcome) => return outcome,
         };
@@ -537,7 +537,7 @@ impl<S> Plan<S> {
                 refusal
             }
         };
-        let mut response = match (refusal, &endpoint.cache) {
+        let mut response = match (refusal.or(unreadable), &endpoint.cache) {
             (Some(refusal), _) => refusal,
             (None, Some(cache)) if matches!(request.method, Method::Get | Method::Head) => {
                 // Its own future, not part of every request's state machine.
@@ -571,7 +571,7 @@ impl<S> Plan<S> {
         request: &mut Request,
         index: Option<usize>,
         found: Option<(usize, PathParams)>,
-    ) -> Result<(usize, &EndpointPlan<S>), Outcome> {
+    ) -> Result<(usize, &EndpointPlan<S>, Option<Response>), Outcome> {
         // IP rules first: a refused address learns nothing of the API, not
         // even through a preflight's allowed methods and headers.
         if !self.global_ip.permits(request.client_ip) {
@@ -612,7 +612,11 @@ impl<S> Plan<S> {
         // `constant_address()` route's query) refuses it.
         let raw_path_only = matches!(&endpoint.answer, Answer::Forward(forwarder)
             if forwarder.streams_body() && forwarder.spec.path == crate::upstream::PathTranslation::Append);
+        // A parameter that cannot be read is the request's 400 — once
+        // access and the route's policies have passed, as any extraction
+        // error is (a caller without credentials gets its 401 first).
         let mut decoded = Vec::with_capacity(params.len());
+        let mut unreadable = None;
         for (name, value) in params {
             match value {
                 Ok(value) => decoded.push((name, value)),
@@ -624,18 +628,20 @@ impl<S> Plan<S> {
                     if matches!(endpoint.answer, Answer::Forward(_))
                         && !crate::http::path::stays_put(&request.path) =>
                 {
-                    return Err(Outcome::at(Some(index), steps_out().into_response()));
+                    unreadable = Some(steps_out().into_response());
+                    break;
                 }
                 Err(_) => {
                     let detail = format!("path parameter `{name}` is not valid UTF-8 after percent-decoding");
                     let error =
                         ApiError::of(kinds::INVALID_PATH_PARAM, detail).with_extension("param", name.to_string());
-                    return Err(Outcome::at(Some(index), error.into_response()));
+                    unreadable = Some(error.into_response());
+                    break;
                 }
             }
         }
         request.params = decoded;
-        Ok((index, endpoint))
+        Ok((index, endpoint, unreadable))
     }
 
     /// A preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`)
