@@ -1145,7 +1145,8 @@ fn requests_that_leave_mid_fetch_do_not_make_a_refetch_each() {
             fetches,
         ) {
             None => dropped += 1,
-            Some(answer) => assert_eq!(answer.status.0, 401),
+            // The refetch went away: the kid may be the provider's new key.
+            Some(answer) => assert_eq!(answer.status.0, 503),
         }
         platform.advance_ms(100.0);
     }
@@ -1215,4 +1216,46 @@ fn a_key_set_whose_body_stalls_times_out_with_the_fetch() {
         "{:?}",
         stalled.logs
     );
+}
+
+#[test]
+fn a_new_key_whose_refetch_went_away_is_a_503_to_retry_then_found() {
+    let (platform, key, gateway, state, token) = one_key_provider();
+    assert_eq!(send_on(&gateway, bearer("/api/me", &token), &platform).status(), 200);
+    // The provider rotates; the first token of the new key refetches, and
+    // its client leaves mid-fetch.
+    let rotated = rsa_key("k2");
+    serve_jwks(&platform, &[&key, &rotated], None);
+    platform.advance_ms(31_000.0);
+    let new_token = token_with(&platform, |_| {}, &rotated);
+    let fetches = platform.fetches_of(JWKS);
+    let left = dropped_mid_fetch(
+        &platform,
+        gateway.handle(bearer("/api/me", &new_token), &state, &platform),
+        fetches,
+    );
+    assert!(left.is_none(), "it refetched");
+    // Within the interval: not the caller's fault, a 503 to retry when a fetch is allowed.
+    let waiting = send_on(&gateway, bearer("/api/me", &new_token), &platform);
+    waiting.problem(503, "token-keys-unavailable");
+    let retry: f64 = waiting.header("retry-after").unwrap().parse().unwrap();
+    assert!((29.0..=30.0).contains(&retry), "{retry}");
+    platform.advance_ms(retry * 1000.0);
+    assert_eq!(
+        send_on(&gateway, bearer("/api/me", &new_token), &platform).status(),
+        200
+    );
+    assert_eq!(platform.fetches_of(JWKS), fetches + 2);
+}
+
+#[test]
+fn a_request_that_waited_out_a_quiet_fetch_answers_with_the_keys_it_fetched() {
+    let (platform, _, gateway, state, token) = one_key_provider();
+    // The first request's fetch goes quiet (neither finished nor dropped);
+    // the next waits it out (its 5 s, then until it counts as gone), fetches,
+    // and answers with what it fetched.
+    let _quiet = until_it_fetches(&platform, gateway.handle(bearer("/api/me", &token), &state, &platform));
+    let answer = send_on(&gateway, bearer("/api/me", &token), &platform);
+    assert_eq!(answer.status(), 200, "{}", answer.text());
+    assert_eq!(platform.fetches_of(JWKS), 2);
 }

@@ -95,6 +95,8 @@ fn an_upstream_route_never_drops_a_path_parameter() {
             origin("users").constant_address(),
         ),
         Route::to(Some(Method::Get), "/greet/{name}", function("GREETER")),
+        // `{{*}}` is a literal, no catch-all.
+        Route::any_to("/x/{{*}}", origin("users")),
     ] {
         assert!(RouteTable::<()>::new(vec![route.public()]).is_ok());
     }

@@ -595,11 +595,19 @@ fn a_counter_on_a_route_twice_is_a_misconfiguration_not_a_double_count() {
         assert!(reasons.contains(expected) && reasons.contains("/api/x"), "{reasons}");
         send_on(&gateway, as_("key-a", "/api/x"), &with_limiter()).problem(500, "misconfigured");
     }
-    // Two counters of one binding that count different keys stand.
+    // Per principal and per client are one counter for a caller without a
+    // principal (both count its address): refused together too.
+    let routes = Group::new("/open")
+        .access(edgegate::policy::public())
+        .policy(rate_limit("L"))
+        .routes([Route::<()>::get("/x", ok).policy(rate_limit("L").per_client())]);
+    let gateway = test_gateway(routes, &vars(r#"{"default": {}}"#));
+    assert!(gateway.misconfiguration().is_some());
+    // A route's total beside each caller's count stands.
     let routes = Group::new("/api")
         .access(api_key())
         .policy(rate_limit("L"))
-        .routes([Route::<()>::get("/x", ok).policy(rate_limit("L").per_client())]);
+        .routes([Route::<()>::get("/x", ok).policy(rate_limit("L").per_key("everyone"))]);
     let gateway = test_gateway(routes, &vars(r#"{"default": {}}"#));
     assert_eq!(gateway.misconfiguration(), None);
 }

@@ -19,7 +19,8 @@ pub const HEADER: &str = "x-api-key";
 pub const QUERY_PARAM: &str = "key";
 
 /// Whether a query pair is `key=...` (the API key's parameter), however it
-/// is encoded: it never reaches an upstream or a cache key.
+/// is encoded: it never reaches an upstream, nor a cache key where the
+/// gateway consumed it (a handler that reads it keys its cache on it).
 pub fn is_key_param(pair: &str) -> bool {
     let name = pair.split('=').next().unwrap_or("");
     crate::http::form_decode(name).is_ok_and(|name| name == QUERY_PARAM)

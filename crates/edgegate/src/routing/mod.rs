@@ -190,7 +190,8 @@ impl<S> RouteTable<S> {
             // a parameter before it would be dropped (`/users/7` and
             // `/users/8` one call). A function gets every parameter.
             if let Some(upstream) = &route.upstream {
-                let named = entry.param_names.len() - usize::from(entry.catch_all);
+                // (`{{*` is a literal, not a catch-all: never below zero.)
+                let named = entry.param_names.len().saturating_sub(usize::from(entry.catch_all));
                 if named > 0 && upstream.path == PathTranslation::Append && upstream.kind != UpstreamKind::Function {
                     return Err(RouteError::InvalidPath {
                         path: route.path.clone(),

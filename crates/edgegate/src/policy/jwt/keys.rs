@@ -268,24 +268,26 @@ impl KeySet {
         algorithm: SignatureAlgorithm,
         platform: &dyn Platform,
     ) -> Result<(VerifyingKey, Rc<Jwk>), KeyError> {
-        let mut fetched = false;
-        // Each turn either answers or waits for a fetch that changes the
-        // state; three turns cover "wait for another's fetch, then refetch".
-        for _ in 0..3 {
+        // Each step answers, fetches (once: what it brought is looked at
+        // next), or waits for another's fetch — at most three times: it
+        // landed (the next step sees its keys, or its failure's retry
+        // time), or its request went away with it and this one fetches.
+        let (mut fetched, mut waits) = (false, 0);
+        loop {
             match self.next_step(kid, algorithm, platform.now_ms(), fetched) {
                 Step::Found(jwk) => return self.import(&jwk, algorithm, platform).await.map(|key| (key, jwk)),
                 Step::Refuse(error) => return Err(error),
-                Step::Fetch => {
+                Step::Fetch if !fetched => {
                     self.fetch(platform).await;
                     fetched = true;
                 }
-                // Another's fetch ended: it landed (the next turn sees
-                // its keys, or its failure's retry time), or its request
-                // went away with it, and this one fetches instead.
-                Step::Wait => self.wait(platform).await,
+                Step::Wait if waits < 3 => {
+                    self.wait(platform).await;
+                    waits += 1;
+                }
+                Step::Fetch | Step::Wait => return Err(self.unavailable(platform.now_ms())),
             }
         }
-        Err(self.unavailable(platform.now_ms()))
     }
 
     fn next_step(&self, kid: Option<&str>, algorithm: SignatureAlgorithm, now: f64, fetched: bool) -> Step {
@@ -325,6 +327,14 @@ impl KeySet {
                     Step::Fetch
                 } else if now < state.retry_at {
                     Step::Refuse(self.unavailable_in(&state, now))
+                } else if state.unlanded_at > state.last_fetch {
+                    // The last refetch went away with its request: the
+                    // kid may be the provider's new key, not the caller's
+                    // mistake — retry once the interval allows a fetch.
+                    let wait_ms = (state.unlanded_at + self.min_refetch_ms - now).max(1000.0);
+                    Step::Refuse(KeyError::Unavailable {
+                        retry_after_s: (wait_ms / 1000.0).ceil() as u32,
+                    })
                 } else {
                     Step::Refuse(KeyError::Unknown)
                 }

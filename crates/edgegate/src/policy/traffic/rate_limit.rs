@@ -197,7 +197,13 @@ impl RateLimit {
 
 impl RoutePolicy for RateLimitStage {
     fn counter(&self) -> Option<String> {
-        Some(format!("rate limit `{}` ({:?})", self.spec.binding, self.spec.by))
+        // Per principal and per client are one counter for a request
+        // without a principal (both count its address).
+        let by = match &self.spec.by {
+            CountBy::Principal | CountBy::Client => "per caller",
+            CountBy::Fixed(key) => key,
+        };
+        Some(format!("rate limit `{}` ({by})", self.spec.binding))
     }
 
     fn check<'a>(&'a self, request: &'a mut Request, platform: &'a dyn Platform) -> PolicyFuture<'a> {
