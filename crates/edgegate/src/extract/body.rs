@@ -176,11 +176,7 @@ fn invalid_body(error: serde_path_to_error::Error<serde_json::Error>) -> ApiErro
 fn cut(mut text: String) -> String {
     const MAX: usize = 200;
     if text.len() > MAX {
-        let mut at = MAX;
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        text.truncate(at);
+        text.truncate(crate::http::prefix(&text, MAX).len());
         text.push('…');
     }
     text

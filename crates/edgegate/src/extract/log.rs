@@ -118,14 +118,11 @@ fn capped(text: &str) -> Cow<'_, str> {
     if text.len() <= Log::VALUE_MAX_BYTES {
         return Cow::Borrowed(text);
     }
-    let mut end = Log::VALUE_MAX_BYTES;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let mut cut = String::with_capacity(end + 32);
-    cut.push_str(&text[..end]);
+    let kept = crate::http::prefix(text, Log::VALUE_MAX_BYTES);
+    let mut cut = String::with_capacity(kept.len() + 32);
+    cut.push_str(kept);
     cut.push_str("… (");
-    push_decimal(&mut cut, (text.len() - end) as u64);
+    push_decimal(&mut cut, (text.len() - kept.len()) as u64);
     cut.push_str(" bytes cut)");
     Cow::Owned(cut)
 }

@@ -67,6 +67,16 @@ pub struct QueryDecodeError {
     pub piece: String,
 }
 
+/// The longest start of `text` of at most `max` bytes that ends on a
+/// character boundary: where a client's text is cut before it is echoed or logged.
+pub(crate) fn prefix(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// `n` in decimal digits, appended to `out` without the formatting
 /// machinery: statuses, lengths and ages are written on every request.
 pub fn push_decimal(out: &mut String, mut n: u64) {

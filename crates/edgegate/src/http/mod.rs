@@ -14,6 +14,7 @@ mod response;
 mod trace;
 
 pub(crate) use encoding::compact_json;
+pub(crate) use encoding::prefix;
 pub use encoding::{
     base64_decode, base64_encode, base64url_decode, base64url_encode, decimal, form_decode, hex_decode, hex_encode,
     parse_query, percent_decode, percent_decode_bytes, percent_encode, push_decimal, Alphabet, Base64Error,

@@ -143,7 +143,7 @@ impl<S> RouteTable<S> {
             let index = match index_of.get(&route.path) {
                 Some(&index) => index,
                 None => {
-                    let param_names = validate_template(&route.path)?;
+                    let (param_names, catch_all) = validate_template(&route.path)?;
                     router
                         .insert(route.path.clone(), paths.len())
                         .map_err(|error| match error {
@@ -161,7 +161,7 @@ impl<S> RouteTable<S> {
                         template: route.path.as_str().into(),
                         cors: None,
                         ip_rules: None,
-                        catch_all: route.path.contains("{*"),
+                        catch_all,
                         param_names,
                         by_method: Vec::new(),
                         any: None,
@@ -190,8 +190,7 @@ impl<S> RouteTable<S> {
             // a parameter before it would be dropped (`/users/7` and
             // `/users/8` one call). A function gets every parameter.
             if let Some(upstream) = &route.upstream {
-                // (`{{*` is a literal, not a catch-all: never below zero.)
-                let named = entry.param_names.len().saturating_sub(usize::from(entry.catch_all));
+                let named = entry.param_names.len() - usize::from(entry.catch_all);
                 if named > 0 && upstream.path == PathTranslation::Append && upstream.kind != UpstreamKind::Function {
                     return Err(RouteError::InvalidPath {
                         path: route.path.clone(),
@@ -299,8 +298,9 @@ impl<S> RouteTable<S> {
 }
 
 /// Checks what matchit does not: a leading slash, no query or fragment, and
-/// unique parameter names. Returns the parameter names in order.
-fn validate_template(path: &str) -> Result<Vec<Rc<str>>, RouteError> {
+/// unique parameter names. Returns the parameter names in order, and
+/// whether the last is a catch-all (`{*rest}`; `{{*` is a literal).
+fn validate_template(path: &str) -> Result<(Vec<Rc<str>>, bool), RouteError> {
     let invalid = |reason: &str| RouteError::InvalidPath {
         path: path.to_owned(),
         reason: reason.to_owned(),
@@ -312,6 +312,7 @@ fn validate_template(path: &str) -> Result<Vec<Rc<str>>, RouteError> {
         return Err(invalid("a route path cannot contain `?` or `#`"));
     }
     let mut names: Vec<Rc<str>> = Vec::new();
+    let mut catch_all = false;
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         if rest[open..].starts_with("{{") {
@@ -322,7 +323,9 @@ fn validate_template(path: &str) -> Result<Vec<Rc<str>>, RouteError> {
             .find('}')
             .ok_or_else(|| invalid("a `{` has no closing `}`"))?
             + open;
-        let name = rest[open + 1..close].trim_start_matches('*');
+        let written = &rest[open + 1..close];
+        let name = written.trim_start_matches('*');
+        catch_all = written.starts_with('*');
         if name.is_empty() {
             return Err(invalid("a parameter needs a name, as in `{id}`"));
         }
@@ -332,5 +335,5 @@ fn validate_template(path: &str) -> Result<Vec<Rc<str>>, RouteError> {
         names.push(name.into());
         rest = &rest[close + 1..];
     }
-    Ok(names)
+    Ok((names, catch_all))
 }
